@@ -1,0 +1,238 @@
+using System.Runtime.CompilerServices;
+using Updraft.Core.Timetables;
+
+namespace Updraft.Core.Dags;
+
+/// <summary>
+/// A DAG: tasks and their dependencies, with a schedule. Tasks are added with <see cref="DagTaskFactory"/>'s extension
+/// methods (<c>dag.Task(…)</c>, <c>dag.Bash(…)</c>, <c>dag.Empty(…)</c>) or by constructing an operator on it.
+/// </summary>
+public sealed class Dag
+{
+    private readonly List<Operator> _tasks = [];
+    private readonly Dictionary<string, Operator> _byId = new(StringComparer.Ordinal);
+
+    public Dag(
+        string dagId,
+        Schedule? schedule = null,
+        DateTimeOffset? startDate = null,
+        [CallerFilePath] string fileloc = "",
+        [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(dagId);
+        Operator.Ids.Validate(dagId, "DAG id", fileloc, line);
+        DagId = dagId;
+        Schedule = schedule ?? Schedule.None;
+        StartDate = startDate;
+        Fileloc = fileloc;
+        DefinedAtLine = line;
+    }
+
+    public string DagId { get; }
+
+    public Schedule Schedule { get; }
+
+    public DateTimeOffset? StartDate { get; set; }
+
+    public DateTimeOffset? EndDate { get; set; }
+
+    /// <summary>IANA time zone for schedule arithmetic; null uses <c>[core] default_timezone</c>.</summary>
+    public string? TimeZone { get; set; }
+
+    /// <summary>Whether missed intervals are run; null uses <c>[scheduler] catchup_by_default</c>.</summary>
+    public bool? Catchup { get; set; }
+
+    public string? Description { get; set; }
+
+    public List<string> Tags { get; set; } = [];
+
+    public TaskDefaults DefaultArgs { get; set; } = new();
+
+    /// <summary>null uses <c>[core] max_active_runs_per_dag</c>.</summary>
+    public int? MaxActiveRuns { get; set; }
+
+    /// <summary>null uses <c>[core] max_active_tasks_per_dag</c>.</summary>
+    public int? MaxActiveTasks { get; set; }
+
+    /// <summary>null uses <c>[core] dags_are_paused_at_creation</c>.</summary>
+    public bool? IsPausedUponCreation { get; set; }
+
+    public ParamSet Params { get; set; } = [];
+
+    /// <summary>Markdown documentation shown with the DAG.</summary>
+    public string? DocMd { get; set; }
+
+    /// <summary>The file that defined the DAG.</summary>
+    public string Fileloc { get; internal set; }
+
+    public int DefinedAtLine { get; }
+
+    public IReadOnlyList<Operator> Tasks => _tasks;
+
+    public IEnumerable<Operator> Roots => _tasks.Where(t => t.UpstreamTaskIds.Count == 0);
+
+    public IEnumerable<Operator> Leaves => _tasks.Where(t => t.DownstreamTaskIds.Count == 0);
+
+    public Operator GetTask(string taskId) => _byId.TryGetValue(taskId, out var task)
+        ? task
+        : throw new KeyNotFoundException($"Task '{taskId}' not found in DAG '{DagId}'.");
+
+    public bool TryGetTask(string taskId, out Operator task) => _byId.TryGetValue(taskId, out task!);
+
+    /// <summary>
+    /// Sets dependencies between consecutive items: <c>Chain(a, [b, c], d)</c> is a &gt;&gt; b, a &gt;&gt; c,
+    /// b &gt;&gt; d, c &gt;&gt; d. Two adjacent lists must be equally long and are joined pairwise, as Airflow's chain.
+    /// </summary>
+    public void Chain(params TaskSet[] items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        for (var i = 0; i + 1 < items.Length; i++)
+        {
+            var (left, right) = (items[i].ToList(), items[i + 1].ToList());
+            if (left.Count > 1 && right.Count > 1)
+            {
+                if (left.Count != right.Count)
+                {
+                    throw new DagDefinitionException(
+                        $"Chain() got lists of different lengths next to each other ({left.Count} and {right.Count}); adjacent lists must be the same length.",
+                        Fileloc,
+                        right[0].DefinedAtLine);
+                }
+
+                for (var k = 0; k < left.Count; k++)
+                {
+                    left[k].SetDownstream(right[k]);
+                }
+
+                continue;
+            }
+
+            foreach (var up in left)
+            {
+                foreach (var down in right)
+                {
+                    up.SetDownstream(down);
+                }
+            }
+        }
+    }
+
+    /// <summary>Tasks in an order where every task comes after its upstream tasks. Throws on a cycle.</summary>
+    public IReadOnlyList<Operator> TopologicalOrder()
+    {
+        var remaining = _tasks.ToDictionary(t => t.TaskId, t => t.UpstreamTaskIds.Count, StringComparer.Ordinal);
+        var ready = new Queue<Operator>(_tasks.Where(t => t.UpstreamTaskIds.Count == 0));
+        var order = new List<Operator>(_tasks.Count);
+        while (ready.TryDequeue(out var task))
+        {
+            order.Add(task);
+            foreach (var downId in task.DownstreamTaskIds)
+            {
+                if (--remaining[downId] == 0)
+                {
+                    ready.Enqueue(_byId[downId]);
+                }
+            }
+        }
+
+        if (order.Count != _tasks.Count)
+        {
+            var faulty = _tasks.First(t => remaining[t.TaskId] > 0 && IsOnCycle(t));
+            throw new DagDefinitionException(
+                $"Cycle detected in DAG '{DagId}'. Faulty task: '{faulty.TaskId}' ({CycleText(faulty)}).",
+                Fileloc,
+                faulty.DefinedAtLine);
+        }
+
+        return order;
+    }
+
+    /// <summary>Checks the whole DAG: no cycles, valid param defaults, a start date for scheduled runs.</summary>
+    public void Validate()
+    {
+        TopologicalOrder();
+        try
+        {
+            Params.ValidateDefaults();
+        }
+        catch (ParamValidationException e)
+        {
+            throw new DagDefinitionException($"DAG '{DagId}' has an invalid param default. {e.Message}", Fileloc, DefinedAtLine);
+        }
+
+        if (EndDate is { } end && StartDate is { } start && end < start)
+        {
+            throw new DagDefinitionException($"DAG '{DagId}' ends ({end:O}) before it starts ({start:O}).", Fileloc, DefinedAtLine);
+        }
+    }
+
+    internal void Register(Operator task)
+    {
+        if (!_byId.TryAdd(task.TaskId, task))
+        {
+            throw new DagDefinitionException(
+                $"Task id '{task.TaskId}' has already been added to the DAG '{DagId}'.",
+                Fileloc,
+                task.DefinedAtLine);
+        }
+
+        _tasks.Add(task);
+    }
+
+    public override string ToString() => $"<DAG: {DagId}>";
+
+    private bool IsOnCycle(Operator start)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var stack = new Stack<string>(start.DownstreamTaskIds);
+        while (stack.TryPop(out var id))
+        {
+            if (id == start.TaskId)
+            {
+                return true;
+            }
+
+            if (seen.Add(id))
+            {
+                foreach (var next in _byId[id].DownstreamTaskIds)
+                {
+                    stack.Push(next);
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private string CycleText(Operator start)
+    {
+        // Breadth-first from the faulty task back to itself, for a readable "a >> b >> a".
+        var parent = new Dictionary<string, string>(StringComparer.Ordinal);
+        var queue = new Queue<string>();
+        queue.Enqueue(start.TaskId);
+        while (queue.TryDequeue(out var id))
+        {
+            foreach (var next in _byId[id].DownstreamTaskIds)
+            {
+                if (next == start.TaskId)
+                {
+                    var path = new List<string> { next, id };
+                    while (parent.TryGetValue(path[^1], out var p))
+                    {
+                        path.Add(p);
+                    }
+
+                    path.Reverse();
+                    return string.Join(" >> ", path);
+                }
+
+                if (parent.TryAdd(next, id))
+                {
+                    queue.Enqueue(next);
+                }
+            }
+        }
+
+        return start.TaskId;
+    }
+}

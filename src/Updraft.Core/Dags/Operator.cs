@@ -1,0 +1,190 @@
+using Updraft.Core.Runtime;
+using Updraft.Core.TriggerRules;
+
+namespace Updraft.Core.Dags;
+
+/// <summary>
+/// A task in a DAG (Airflow's BaseOperator). Subclass it for a custom operator: override
+/// <see cref="ExecuteAsync"/> and, for templated settings, <see cref="GetTemplateFields"/>. Operators are
+/// shared by all runs of a DAG, so <see cref="ExecuteAsync"/> must not change the operator's own state.
+/// </summary>
+public abstract class Operator
+{
+    private readonly List<string> _upstream = [];
+    private readonly List<string> _downstream = [];
+
+    protected Operator(Dag dag, string taskId, string? file = null, int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(dag);
+        ArgumentNullException.ThrowIfNull(taskId);
+        Ids.Validate(taskId, "task id", file ?? dag.Fileloc, line);
+        Dag = dag;
+        TaskId = taskId;
+        DefinedAtLine = line;
+        dag.Register(this);
+    }
+
+    public Dag Dag { get; }
+
+    public string TaskId { get; }
+
+    /// <summary>The operator's type name as listings show it, such as <c>BashOperator</c>.</summary>
+    public virtual string OperatorName => GetType().Name;
+
+    public string? Owner { get; set; }
+
+    public int? Retries { get; set; }
+
+    public TimeSpan? RetryDelay { get; set; }
+
+    public bool? RetryExponentialBackoff { get; set; }
+
+    public TimeSpan? MaxRetryDelay { get; set; }
+
+    public TimeSpan? ExecutionTimeout { get; set; }
+
+    public TriggerRule? TriggerRule { get; set; }
+
+    public string? Pool { get; set; }
+
+    public int PoolSlots { get; set; } = 1;
+
+    public int? PriorityWeight { get; set; }
+
+    public WeightRule? WeightRule { get; set; }
+
+    public string? Queue { get; set; }
+
+    /// <summary>The executor to run this task on, when several are configured; null for the default.</summary>
+    public string? Executor { get; set; }
+
+    /// <summary>At most this many instances of this task run at once across all runs of the DAG.</summary>
+    public int? MaxActiveTisPerDag { get; set; }
+
+    /// <summary>Whether a non-null return value is stored as the <c>return_value</c> XCom.</summary>
+    public bool DoXComPush { get; set; } = true;
+
+    public string? DocMd { get; set; }
+
+    public bool IsSetup { get; private set; }
+
+    public bool IsTeardown { get; private set; }
+
+    /// <summary>For a teardown: whether its failure fails the DAG run.</summary>
+    public bool OnFailureFailDagRun { get; set; }
+
+    public int DefinedAtLine { get; }
+
+    public IReadOnlyList<string> UpstreamTaskIds => _upstream;
+
+    public IReadOnlyList<string> DownstreamTaskIds => _downstream;
+
+    /// <summary>Runs the task and returns its result (stored as the <c>return_value</c> XCom when not null).</summary>
+    public abstract Task<object?> ExecuteAsync(TaskContext context);
+
+    /// <summary>The templated settings of this operator, by Airflow field name (<c>bash_command</c>, <c>env.NAME</c>, …).</summary>
+    public virtual IEnumerable<KeyValuePair<string, string>> GetTemplateFields() => [];
+
+    /// <summary>Makes this a setup task (for setup/teardown pairs).</summary>
+    public Operator AsSetup()
+    {
+        IsSetup = true;
+        return this;
+    }
+
+    /// <summary>Makes this a teardown of <paramref name="setups"/>: it runs after them and their work, even on failure.</summary>
+    public Operator AsTeardown(params Operator[] setups)
+    {
+        ArgumentNullException.ThrowIfNull(setups);
+        IsTeardown = true;
+        TriggerRule ??= TriggerRules.TriggerRule.AllDoneSetupSuccess;
+        foreach (var setup in setups)
+        {
+            setup.AsSetup();
+            setup.SetDownstream(this);
+        }
+
+        return this;
+    }
+
+    public Operator SetDownstream(Operator other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (!ReferenceEquals(other.Dag, Dag))
+        {
+            throw new DagDefinitionException(
+                $"Tried to set relationships between tasks in more than one DAG: '{TaskId}' in '{Dag.DagId}' and '{other.TaskId}' in '{other.Dag.DagId}'.",
+                Dag.Fileloc,
+                other.DefinedAtLine);
+        }
+
+        if (!_downstream.Contains(other.TaskId))
+        {
+            _downstream.Add(other.TaskId);
+            other._upstream.Add(TaskId);
+        }
+
+        return other;
+    }
+
+    public Operator SetUpstream(Operator other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        other.SetDownstream(this);
+        return other;
+    }
+
+    public static Operator operator >>(Operator upstream, Operator downstream)
+    {
+        ArgumentNullException.ThrowIfNull(upstream);
+        return upstream.SetDownstream(downstream);
+    }
+
+    public static Operator operator <<(Operator downstream, Operator upstream)
+    {
+        ArgumentNullException.ThrowIfNull(downstream);
+        return downstream.SetUpstream(upstream);
+    }
+
+    public static TaskSet operator >>(Operator upstream, TaskSet downstream)
+    {
+        ArgumentNullException.ThrowIfNull(downstream);
+        foreach (var task in downstream)
+        {
+            upstream.SetDownstream(task);
+        }
+
+        return downstream;
+    }
+
+    public static TaskSet operator <<(Operator downstream, TaskSet upstream)
+    {
+        ArgumentNullException.ThrowIfNull(upstream);
+        foreach (var task in upstream)
+        {
+            downstream.SetUpstream(task);
+        }
+
+        return upstream;
+    }
+
+    public static TaskSet operator >>(Operator upstream, Operator[] downstream) => upstream >> new TaskSet(downstream);
+
+    public static TaskSet operator <<(Operator downstream, Operator[] upstream) => downstream << new TaskSet(upstream);
+
+    public override string ToString() => $"<Task({OperatorName}): {TaskId}>";
+
+    internal static class Ids
+    {
+        public static void Validate(string id, string what, string? file, int line)
+        {
+            if (id.Length is 0 or > 250 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-'))
+            {
+                throw new DagDefinitionException(
+                    $"The {what} '{id}' must be 1 to 250 characters made of letters, digits, dashes, dots and underscores only.",
+                    file,
+                    line);
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+using System.Text.Json.Nodes;
+using Updraft.Core.Dags;
+using Updraft.Core.Timetables;
+
+namespace Updraft.Core.Runtime;
+
+/// <summary>What a task knows about the DAG run it belongs to.</summary>
+public sealed record DagRunContext(string DagId, string RunId, DagRunType RunType, DateTimeOffset LogicalDate, DataInterval DataInterval)
+{
+    public JsonObject Conf { get; init; } = [];
+
+    public ResolvedParams Params { get; init; } = ResolvedParams.Empty;
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Updraft.Core.Dags;
+using Updraft.Core.Templates;
+
+namespace Updraft.Core.Runtime;
+
+/// <summary>Everything a running task may use: dates, run id, params, conf, XCom, variables, connections, its log.</summary>
+public sealed class TaskContext
+{
+    private XComAccessor? _xcom;
+
+    public required DagRunContext DagRun { get; init; }
+
+    public required Operator Task { get; init; }
+
+    /// <summary>1 on the first try, 2 on the first retry, and so on.</summary>
+    public required int TryNumber { get; init; }
+
+    public required TaskLogger Log { get; init; }
+
+    public required IXComStore XComStore { get; init; }
+
+    public required IVariableStore Variables { get; init; }
+
+    public required IConnectionStore Connections { get; init; }
+
+    /// <summary>Signalled when the task should stop: its execution timeout passed or it was asked to end.</summary>
+    public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>The operator's template fields, rendered for this run.</summary>
+    public IReadOnlyDictionary<string, string> Rendered { get; init; } = new Dictionary<string, string>();
+
+    public string DagId => DagRun.DagId;
+
+    public string TaskId => Task.TaskId;
+
+    public string RunId => DagRun.RunId;
+
+    /// <summary>Retries plus one: the last try number this task instance may reach.</summary>
+    public int MaxTries { get; init; } = 1;
+
+    public DateTimeOffset LogicalDate => DagRun.LogicalDate;
+
+    public DateTimeOffset DataIntervalStart => DagRun.DataInterval.Start;
+
+    public DateTimeOffset DataIntervalEnd => DagRun.DataInterval.End;
+
+    /// <summary>The logical date as <c>YYYY-MM-DD</c>.</summary>
+    public string Ds => Iso.Date(LogicalDate);
+
+    public string DsNodash => Iso.DateNoDash(LogicalDate);
+
+    /// <summary>The logical date in ISO 8601, such as <c>2025-01-01T00:00:00+00:00</c>.</summary>
+    public string Ts => Iso.Format(LogicalDate);
+
+    public string TsNodash => Iso.TimestampNoDash(LogicalDate);
+
+    public ResolvedParams Params => DagRun.Params;
+
+    public JsonObject Conf => DagRun.Conf;
+
+    public XComAccessor XCom => _xcom ??= new XComAccessor(XComStore, DagRun, TaskId, CancellationToken);
+
+    /// <summary>Renders a template against this context (<c>{{ ds }}</c>, <c>{{ params.x }}</c>, …).</summary>
+    public Task<string> RenderAsync(string template, string fieldName = "template") =>
+        TemplateRenderer.RenderAsync(template, TemplateScope.For(this), fieldName, CancellationToken);
+
+    /// <summary>The <c>UPDRAFT_CTX_*</c> variables given to subprocesses so they know which task they run for.</summary>
+    public IEnumerable<KeyValuePair<string, string>> ContextEnvironment()
+    {
+        yield return new("UPDRAFT_CTX_DAG_ID", DagId);
+        yield return new("UPDRAFT_CTX_TASK_ID", TaskId);
+        yield return new("UPDRAFT_CTX_LOGICAL_DATE", Ts);
+        yield return new("UPDRAFT_CTX_TRY_NUMBER", TryNumber.ToString(CultureInfo.InvariantCulture));
+        yield return new("UPDRAFT_CTX_DAG_RUN_ID", RunId);
+        if (Task.Owner is { } owner)
+        {
+            yield return new("UPDRAFT_CTX_DAG_OWNER", owner);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+namespace Updraft.Core.Runtime;
+
+public enum TaskLogLevel
+{
+    Debug,
+    Info,
+    Warning,
+    Error,
+}
