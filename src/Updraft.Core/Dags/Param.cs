@@ -18,7 +18,7 @@ public sealed class Param
         Type = type == ParamType.Any ? Infer(Default) : type;
     }
 
-    private Param(JsonNode? defaultValue, bool hasDefault, ParamType type)
+    internal Param(JsonNode? defaultValue, bool hasDefault, ParamType type)
     {
         Default = defaultValue;
         HasDefault = hasDefault;
@@ -68,9 +68,6 @@ public sealed class Param
     public static implicit operator Param(double value) => new(value);
 
     public static implicit operator Param(bool value) => new(value);
-
-    /// <summary>Rebuilds a param from its serialized schema.</summary>
-    public static Param FromSchema(JsonNode? defaultValue, bool hasDefault, ParamType type) => new(defaultValue, hasDefault, type);
 
     /// <summary>Checks <paramref name="value"/> against the rules; throws <see cref="ParamValidationException"/> naming the param.</summary>
     public void Validate(string name, JsonNode? value)

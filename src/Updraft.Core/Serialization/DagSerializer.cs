@@ -1,0 +1,135 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Updraft.Core.Dags;
+using Updraft.Core.TriggerRules;
+
+namespace Updraft.Core.Serialization;
+
+/// <summary>Turns a DAG into its serialized form (defaults applied) and reads and writes that form as JSON.</summary>
+public static class DagSerializer
+{
+    public static JsonSerializerOptions JsonOptions { get; } = CreateOptions();
+
+    public static SerializedDag Serialize(Dag dag, DagDefaults defaults, string sourceHash = "")
+    {
+        ArgumentNullException.ThrowIfNull(dag);
+        ArgumentNullException.ThrowIfNull(defaults);
+        var timetable = defaults.TimetableFor(dag);
+        var d = dag.DefaultArgs;
+        var order = dag.TopologicalOrder();
+        var weights = order.ToDictionary(t => t.TaskId, t => t.PriorityWeight ?? d.PriorityWeight ?? 1, StringComparer.Ordinal);
+        var tasks = order.Select(t =>
+        {
+            var rule = t.WeightRule ?? d.WeightRule ?? WeightRule.Downstream;
+            return new SerializedTask
+            {
+                TaskId = t.TaskId,
+                Operator = t.OperatorName,
+                UpstreamTaskIds = [.. t.UpstreamTaskIds],
+                DownstreamTaskIds = [.. t.DownstreamTaskIds],
+                TriggerRule = t.TriggerRule ?? d.TriggerRule ?? TriggerRule.AllSuccess,
+                Owner = t.Owner ?? d.Owner ?? "updraft",
+                Retries = t.Retries ?? d.Retries ?? defaults.DefaultTaskRetries,
+                RetryDelay = t.RetryDelay ?? d.RetryDelay ?? defaults.DefaultTaskRetryDelay,
+                RetryExponentialBackoff = t.RetryExponentialBackoff ?? d.RetryExponentialBackoff ?? false,
+                MaxRetryDelay = t.MaxRetryDelay ?? d.MaxRetryDelay,
+                ExecutionTimeout = t.ExecutionTimeout ?? d.ExecutionTimeout,
+                Pool = t.Pool ?? d.Pool ?? "default_pool",
+                PoolSlots = t.PoolSlots,
+                PriorityWeight = weights[t.TaskId],
+                WeightRule = rule,
+                PriorityWeightTotal = weights[t.TaskId] + Relatives(dag, t, rule).Sum(id => weights[id]),
+                Queue = t.Queue ?? d.Queue ?? "default",
+                Executor = t.Executor,
+                MaxActiveTisPerDag = t.MaxActiveTisPerDag,
+                DoXComPush = t.DoXComPush,
+                IsSetup = t.IsSetup,
+                IsTeardown = t.IsTeardown,
+                OnFailureFailDagRun = t.OnFailureFailDagRun,
+                DocMd = t.DocMd,
+                TemplateFields = t.GetTemplateFields().ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal),
+                InputTaskIds = t is CallableTask c ? [.. c.Inputs.Select(i => i.Task.TaskId)] : [],
+                ResultType = (t as CallableTask)?.ResultType?.Name,
+                Line = t.DefinedAtLine,
+            };
+        }).ToList();
+
+        return new SerializedDag
+        {
+            DagId = dag.DagId,
+            Fileloc = dag.Fileloc,
+            SourceHash = sourceHash,
+            Description = dag.Description,
+            ScheduleInterval = dag.Schedule.Text,
+            Timetable = timetable.ToSpec(),
+            TimetableSummary = timetable.Summary,
+            StartDate = dag.StartDate?.ToUniversalTime(),
+            EndDate = dag.EndDate?.ToUniversalTime(),
+            Timezone = dag.TimeZone ?? defaults.DefaultTimezone,
+            Catchup = dag.Catchup ?? defaults.CatchupByDefault,
+            Tags = [.. dag.Tags],
+            Owners = [.. tasks.Select(t => t.Owner).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+            MaxActiveRuns = timetable.RequiresSingleActiveRun ? 1 : dag.MaxActiveRuns ?? defaults.MaxActiveRunsPerDag,
+            MaxActiveTasks = dag.MaxActiveTasks ?? defaults.MaxActiveTasksPerDag,
+            IsPausedUponCreation = dag.IsPausedUponCreation ?? defaults.DagsArePausedAtCreation,
+            Params = dag.Params.ToDictionary(p => p.Key, p => SerializedParam.From(p.Value), StringComparer.Ordinal),
+            DocMd = dag.DocMd,
+            Tasks = tasks,
+        };
+    }
+
+    public static string ToJson(SerializedDag dag) => JsonSerializer.Serialize(dag, JsonOptions);
+
+    /// <summary>Reads a serialized DAG; refuses a format newer than this build understands.</summary>
+    public static SerializedDag FromJson(string json)
+    {
+        var node = JsonNode.Parse(json) as JsonObject ?? throw new JsonException("A serialized DAG must be a JSON object.");
+        var version = node["format_version"]?.GetValue<int>() ?? 0;
+        if (version > SerializedDag.CurrentFormatVersion)
+        {
+            throw new NotSupportedException(
+                $"The serialized DAG uses format version {version}, newer than this Updraft understands ({SerializedDag.CurrentFormatVersion}). Upgrade Updraft.");
+        }
+
+        return node.Deserialize<SerializedDag>(JsonOptions) ?? throw new JsonException("The serialized DAG is empty.");
+    }
+
+    private static HashSet<string> Relatives(Dag dag, Operator task, WeightRule rule)
+    {
+        if (rule == WeightRule.Absolute)
+        {
+            return [];
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var stack = new Stack<string>(rule == WeightRule.Downstream ? task.DownstreamTaskIds : task.UpstreamTaskIds);
+        while (stack.TryPop(out var id))
+        {
+            if (seen.Add(id))
+            {
+                var next = dag.GetTask(id);
+                foreach (var n in rule == WeightRule.Downstream ? next.DownstreamTaskIds : next.UpstreamTaskIds)
+                {
+                    stack.Push(n);
+                }
+            }
+        }
+
+        return seen;
+    }
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        var options = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            WriteIndented = false,
+        };
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        options.Converters.Add(new SecondsConverter());
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}

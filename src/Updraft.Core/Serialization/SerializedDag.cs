@@ -1,0 +1,60 @@
+using Updraft.Core.Timetables;
+
+namespace Updraft.Core.Serialization;
+
+/// <summary>
+/// A DAG's structure and settings as data (versioned JSON): what the scheduler, API and UI read, so they
+/// never run user code. Every default is applied.
+/// </summary>
+public sealed record SerializedDag
+{
+    /// <summary>The format version this build writes; a reader refuses newer ones.</summary>
+    public const int CurrentFormatVersion = 1;
+
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
+
+    public required string DagId { get; init; }
+
+    public required string Fileloc { get; init; }
+
+    /// <summary>SHA-256 of the DAG file's content.</summary>
+    public string SourceHash { get; init; } = "";
+
+    public string? Description { get; init; }
+
+    /// <summary>The schedule as the author wrote it (<c>0 3 * * *</c>, <c>@daily</c>, a span, or None).</summary>
+    public string? ScheduleInterval { get; init; }
+
+    public required ScheduleSpec Timetable { get; init; }
+
+    public string TimetableSummary { get; init; } = "None";
+
+    public DateTimeOffset? StartDate { get; init; }
+
+    public DateTimeOffset? EndDate { get; init; }
+
+    public string Timezone { get; init; } = "UTC";
+
+    public bool Catchup { get; init; }
+
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    public IReadOnlyList<string> Owners { get; init; } = [];
+
+    public int MaxActiveRuns { get; init; }
+
+    public int MaxActiveTasks { get; init; }
+
+    public bool IsPausedUponCreation { get; init; }
+
+    public IReadOnlyDictionary<string, SerializedParam> Params { get; init; } = new Dictionary<string, SerializedParam>();
+
+    public string? DocMd { get; init; }
+
+    public IReadOnlyList<SerializedTask> Tasks { get; init; } = [];
+
+    public SerializedTask GetTask(string taskId) => Tasks.FirstOrDefault(t => t.TaskId == taskId)
+        ?? throw new KeyNotFoundException($"Task '{taskId}' not found in DAG '{DagId}'.");
+
+    public TimeRestriction Restriction => new(StartDate, EndDate, Catchup);
+}

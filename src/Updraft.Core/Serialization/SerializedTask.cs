@@ -1,0 +1,69 @@
+using Updraft.Core.Dags;
+using Updraft.Core.TriggerRules;
+
+namespace Updraft.Core.Serialization;
+
+/// <summary>A task as stored in a serialized DAG, with every default already applied.</summary>
+public sealed record SerializedTask
+{
+    public required string TaskId { get; init; }
+
+    /// <summary>The operator's type name, such as <c>BashOperator</c>.</summary>
+    public required string Operator { get; init; }
+
+    public IReadOnlyList<string> UpstreamTaskIds { get; init; } = [];
+
+    public IReadOnlyList<string> DownstreamTaskIds { get; init; } = [];
+
+    public TriggerRule TriggerRule { get; init; }
+
+    public string Owner { get; init; } = "updraft";
+
+    public int Retries { get; init; }
+
+    public TimeSpan RetryDelay { get; init; }
+
+    public bool RetryExponentialBackoff { get; init; }
+
+    public TimeSpan? MaxRetryDelay { get; init; }
+
+    public TimeSpan? ExecutionTimeout { get; init; }
+
+    public string Pool { get; init; } = "default_pool";
+
+    public int PoolSlots { get; init; } = 1;
+
+    public int PriorityWeight { get; init; } = 1;
+
+    public WeightRule WeightRule { get; init; }
+
+    /// <summary>The effective priority after applying <see cref="WeightRule"/>.</summary>
+    public int PriorityWeightTotal { get; init; } = 1;
+
+    public string Queue { get; init; } = "default";
+
+    public string? Executor { get; init; }
+
+    public int? MaxActiveTisPerDag { get; init; }
+
+    public bool DoXComPush { get; init; } = true;
+
+    public bool IsSetup { get; init; }
+
+    public bool IsTeardown { get; init; }
+
+    public bool OnFailureFailDagRun { get; init; }
+
+    public string? DocMd { get; init; }
+
+    /// <summary>The unrendered templated fields, by name.</summary>
+    public IReadOnlyDictionary<string, string> TemplateFields { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The upstream tasks whose results a callable task takes as arguments, in order.</summary>
+    public IReadOnlyList<string> InputTaskIds { get; init; } = [];
+
+    /// <summary>The .NET type name a callable task returns, for display.</summary>
+    public string? ResultType { get; init; }
+
+    public int Line { get; init; }
+}
