@@ -1,0 +1,7 @@
+namespace Updraft.Dags.Compilation;
+
+/// <summary>A compiled DAG file (assembly and symbols) or its compile errors.</summary>
+public sealed record CompileResult(byte[]? Assembly, byte[]? Symbols, IReadOnlyList<CompileError> Errors, bool FromCache)
+{
+    public bool Succeeded => Assembly is not null;
+}

@@ -1,0 +1,183 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Emit;
+using Microsoft.CodeAnalysis.Text;
+using Updraft.Core.Dags;
+
+namespace Updraft.Dags.Compilation;
+
+/// <summary>
+/// Compiles one DAG source file into its own assembly with Roslyn, against the framework and the Updraft SDK,
+/// with the SDK's namespaces imported. Results — assemblies and compile errors alike — are cached on disk by a
+/// hash of the file's path and content and of the compiler and SDK versions, so an unchanged file is never
+/// compiled twice.
+/// </summary>
+public sealed class DagCompiler
+{
+    /// <summary>The namespaces every DAG file can use without a using directive.</summary>
+    public static IReadOnlyList<string> ImplicitUsings { get; } =
+    [
+        "System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Text.Json",
+        "System.Text.Json.Nodes", "System.Threading", "System.Threading.Tasks",
+        "Updraft.Core.Connections", "Updraft.Core.Dags", "Updraft.Core.Runtime", "Updraft.Core.Timetables", "Updraft.Core.TriggerRules",
+    ];
+
+    private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+    private static readonly string ImplicitUsingsSource = string.Concat(ImplicitUsings.Select(u => $"global using {u};\n"));
+
+    private readonly string? _cacheDirectory;
+    private readonly Lazy<List<MetadataReference>> _references = new(LoadReferences);
+    private readonly Lazy<SyntaxTree> _usingsTree = new(() => CSharpSyntaxTree.ParseText(ImplicitUsingsSource, ParseOptions, "ImplicitUsings.g.cs"));
+    private int _compilations;
+
+    /// <param name="cacheDirectory">Where compiled files are kept between processes; null keeps nothing.</param>
+    public DagCompiler(string? cacheDirectory)
+    {
+        _cacheDirectory = cacheDirectory;
+        if (cacheDirectory is not null)
+        {
+            Directory.CreateDirectory(cacheDirectory);
+        }
+    }
+
+    /// <summary>How many files this compiler has actually compiled (cache hits excluded).</summary>
+    public int Compilations => Volatile.Read(ref _compilations);
+
+    /// <summary>What identifies this compiler and SDK build: part of every cache key.</summary>
+    public static string ToolchainKey { get; } = string.Join(
+        '|',
+        typeof(Dag).Assembly.ManifestModule.ModuleVersionId,
+        typeof(CSharpCompilation).Assembly.GetName().Version,
+        Environment.Version);
+
+    public static string CacheKey(string path, string source) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{ToolchainKey}\n{path}\n{source}")));
+
+    public CompileResult Compile(string path, string source)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(source);
+        var key = CacheKey(path, source);
+        if (TryReadCache(key) is { } cached)
+        {
+            return cached;
+        }
+
+        Interlocked.Increment(ref _compilations);
+        var tree = CSharpSyntaxTree.ParseText(SourceText.From(source, Encoding.UTF8), ParseOptions, path);
+        var compilation = CSharpCompilation.Create(
+            "UpdraftDag_" + key[..16],
+            [_usingsTree.Value, tree],
+            _references.Value,
+            new CSharpCompilationOptions(
+                OutputKind.DynamicallyLinkedLibrary,
+                optimizationLevel: OptimizationLevel.Debug,
+                nullableContextOptions: NullableContextOptions.Enable,
+                concurrentBuild: false,
+                deterministic: true));
+
+        using var pe = new MemoryStream();
+        using var pdb = new MemoryStream();
+        var emitted = compilation.Emit(pe, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb));
+        var result = emitted.Success
+            ? new CompileResult(pe.ToArray(), pdb.ToArray(), [], FromCache: false)
+            : new CompileResult(null, null, Errors(emitted.Diagnostics), FromCache: false);
+        WriteCache(key, result);
+        return result;
+    }
+
+    private static List<CompileError> Errors(IEnumerable<Diagnostic> diagnostics) => diagnostics
+        .Where(d => d.Severity == DiagnosticSeverity.Error)
+        .OrderBy(d => d.Location.SourceSpan.Start)
+        .Select(d =>
+        {
+            var span = d.Location.GetLineSpan();
+            return new CompileError(span.StartLinePosition.Line + 1, span.StartLinePosition.Character + 1, d.Id, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        })
+        .ToList();
+
+    private CompileResult? TryReadCache(string key)
+    {
+        if (_cacheDirectory is null)
+        {
+            return null;
+        }
+
+        var dll = Path.Combine(_cacheDirectory, key + ".dll");
+        var errors = Path.Combine(_cacheDirectory, key + ".errors.json");
+        try
+        {
+            if (File.Exists(dll))
+            {
+                var pdb = Path.Combine(_cacheDirectory, key + ".pdb");
+                return new CompileResult(File.ReadAllBytes(dll), File.Exists(pdb) ? File.ReadAllBytes(pdb) : null, [], FromCache: true);
+            }
+
+            if (File.Exists(errors))
+            {
+                var list = JsonSerializer.Deserialize<List<CompileError>>(File.ReadAllText(errors)) ?? [];
+                return new CompileResult(null, null, list, FromCache: true);
+            }
+        }
+        catch (IOException)
+        {
+            // A cache entry being written by another process right now: compile instead.
+        }
+        catch (JsonException)
+        {
+            // A damaged entry is rewritten by compiling again.
+        }
+
+        return null;
+    }
+
+    private void WriteCache(string key, CompileResult result)
+    {
+        if (_cacheDirectory is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (result.Succeeded)
+            {
+                if (result.Symbols is not null)
+                {
+                    WriteAtomically(Path.Combine(_cacheDirectory, key + ".pdb"), result.Symbols);
+                }
+
+                // The .dll is written last: its presence means the entry is complete.
+                WriteAtomically(Path.Combine(_cacheDirectory, key + ".dll"), result.Assembly!);
+            }
+            else
+            {
+                WriteAtomically(Path.Combine(_cacheDirectory, key + ".errors.json"), JsonSerializer.SerializeToUtf8Bytes(result.Errors));
+            }
+        }
+        catch (IOException)
+        {
+            // The cache is an optimisation; a full disk or a race with another process must not fail the load.
+        }
+    }
+
+    private static void WriteAtomically(string path, byte[] bytes)
+    {
+        var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllBytes(temp, bytes);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static List<MetadataReference> LoadReferences()
+    {
+        var trusted = ((string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        var frameworkDir = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+        var paths = trusted.Where(p => Path.GetDirectoryName(p) == frameworkDir).ToHashSet(StringComparer.Ordinal);
+        paths.Add(typeof(Dag).Assembly.Location);
+        return paths.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToList();
+    }
+}

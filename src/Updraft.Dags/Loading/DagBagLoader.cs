@@ -1,0 +1,241 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Reflection;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
+using System.Security.Cryptography;
+using System.Text;
+using Updraft.Core.Dags;
+using Updraft.Core.Serialization;
+using Updraft.Dags.Compilation;
+using Updraft.Dags.Discovery;
+
+namespace Updraft.Dags.Loading;
+
+/// <summary>
+/// Loads DAG folders into a <see cref="DagBag"/>: every file compiled (or taken from the cache), loaded in its
+/// own collectible context, asked for its DAGs under the import timeout, validated and serialized. A broken
+/// file becomes an import error with its line; every other file still loads. A loader kept alive (as the
+/// dag-processor keeps it) does not even reload files whose content has not changed.
+/// </summary>
+public sealed class DagBagLoader(DagBagOptions options)
+{
+    private readonly ConcurrentDictionary<string, (string Key, FileOutcome Outcome)> _byPath = new(StringComparer.Ordinal);
+
+    public DagCompiler Compiler { get; } = new(options.CacheDirectory);
+
+    public DagBag Load(IEnumerable<string> folders)
+    {
+        ArgumentNullException.ThrowIfNull(folders);
+        var files = folders.SelectMany(f => DagFileFinder.Find(f, options.IgnoreSyntax)).Distinct(StringComparer.Ordinal).ToList();
+        var outcomes = new FileOutcome[files.Count];
+        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism }, i => outcomes[i] = LoadFileCached(files[i]));
+
+        var dags = new Dictionary<string, LoadedDag>(StringComparer.Ordinal);
+        var errors = new List<ImportError>();
+        for (var i = 0; i < files.Count; i++)
+        {
+            errors.AddRange(outcomes[i].Errors);
+            foreach (var loaded in outcomes[i].Dags)
+            {
+                if (dags.TryGetValue(loaded.Dag.DagId, out var first))
+                {
+                    errors.Add(new ImportError(
+                        files[i],
+                        loaded.Dag.DefinedAtLine,
+                        $"DAG id '{loaded.Dag.DagId}' is already defined in {first.Dag.Fileloc}; this definition is ignored."));
+                    continue;
+                }
+
+                dags[loaded.Dag.DagId] = loaded;
+            }
+        }
+
+        return new DagBag(dags, errors, files);
+    }
+
+    private FileOutcome LoadFileCached(string path)
+    {
+        string key;
+        string? source = null;
+        try
+        {
+            if (path.EndsWith(".cs", StringComparison.Ordinal))
+            {
+                source = File.ReadAllText(path);
+                key = DagCompiler.CacheKey(path, source);
+            }
+            else
+            {
+                var info = new FileInfo(path);
+                key = $"{info.Length}:{info.LastWriteTimeUtc.Ticks}";
+            }
+        }
+        catch (IOException e)
+        {
+            return FileOutcome.Failed(new ImportError(path, 0, $"Cannot read the file: {e.Message}"));
+        }
+
+        if (_byPath.TryGetValue(path, out var known) && known.Key == key)
+        {
+            return known.Outcome;
+        }
+
+        var outcome = source is null ? LoadAssemblyFile(path) : LoadSourceFile(path, source);
+        _byPath[path] = (key, outcome);
+        return outcome;
+    }
+
+    private FileOutcome LoadSourceFile(string path, string source)
+    {
+        var compiled = Compiler.Compile(path, source);
+        if (!compiled.Succeeded)
+        {
+            var first = compiled.Errors.Count > 0 ? compiled.Errors[0] : null;
+            var message = string.Join("\n", compiled.Errors.Select(e => $"{path}{e}"));
+            return FileOutcome.Failed(new ImportError(path, first?.Line ?? 0, message));
+        }
+
+        var context = new DagAssemblyLoadContext(Path.GetFileName(path), probeDirectory: null);
+        using var pe = new MemoryStream(compiled.Assembly!);
+        using var pdb = compiled.Symbols is null ? null : new MemoryStream(compiled.Symbols);
+        var assembly = context.LoadFromStream(pe, pdb);
+        return BuildDags(path, assembly, HashHex(Encoding.UTF8.GetBytes(source)));
+    }
+
+    private FileOutcome LoadAssemblyFile(string path)
+    {
+        try
+        {
+            if (!ReferencesSdk(path))
+            {
+                return FileOutcome.Empty;
+            }
+
+            var context = new DagAssemblyLoadContext(Path.GetFileName(path), Path.GetDirectoryName(path));
+            var assembly = context.LoadFromAssemblyPath(path);
+            return BuildDags(path, assembly, HashHex(File.ReadAllBytes(path)));
+        }
+        catch (Exception e) when (e is BadImageFormatException or FileLoadException or IOException)
+        {
+            return FileOutcome.Failed(new ImportError(path, 0, $"Cannot load the assembly: {e.Message}"));
+        }
+    }
+
+    private FileOutcome BuildDags(string path, Assembly assembly, string sourceHash)
+    {
+        var build = Task.Factory.StartNew(() => BuildAll(assembly), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        try
+        {
+            if (!build.Wait(options.ImportTimeout))
+            {
+                // .NET cannot stop a thread; the build is abandoned and its file reported. The dag-processor runs
+                // parsing in a child process it can recycle, so a hung file cannot pile up threads there.
+                return FileOutcome.Failed(new ImportError(
+                    path,
+                    0,
+                    $"Building the DAGs of this file took longer than {options.ImportTimeout.TotalSeconds:0.#} s ([core] dagbag_import_timeout); it was abandoned."));
+            }
+        }
+        catch (AggregateException e)
+        {
+            return FileOutcome.Failed(ErrorFor(path, e.InnerException ?? e));
+        }
+
+        var loaded = new List<LoadedDag>();
+        var errors = new List<ImportError>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var dag in build.Result)
+        {
+            try
+            {
+                dag.Fileloc = path;
+                if (!seen.Add(dag.DagId))
+                {
+                    throw new DagDefinitionException($"DAG id '{dag.DagId}' is defined twice in this file.", path, dag.DefinedAtLine);
+                }
+
+                dag.Validate();
+                loaded.Add(new LoadedDag(dag, DagSerializer.Serialize(dag, options.Defaults, sourceHash)));
+            }
+            catch (Exception e) when (e is DagDefinitionException or ArgumentException)
+            {
+                var error = ErrorFor(path, e);
+                errors.Add(error.Line > 0 ? error : error with { Line = dag.DefinedAtLine });
+            }
+        }
+
+        return new FileOutcome(loaded, errors);
+    }
+
+    private static List<Dag> BuildAll(Assembly assembly)
+    {
+        var dags = new List<Dag>();
+        foreach (var type in assembly.GetTypes().Where(IsDagSource).OrderBy(t => t.FullName, StringComparer.Ordinal))
+        {
+            IDagSource source;
+            try
+            {
+                source = (IDagSource)Activator.CreateInstance(type, nonPublic: true)!;
+            }
+            catch (TargetInvocationException e) when (e.InnerException is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+                throw;
+            }
+
+            dags.AddRange(source.Build());
+        }
+
+        return dags;
+    }
+
+    private static bool IsDagSource(Type type) => type is { IsClass: true, IsAbstract: false }
+        && typeof(IDagSource).IsAssignableFrom(type)
+        && type.GetConstructor(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance, Type.EmptyTypes) is not null;
+
+    private static ImportError ErrorFor(string path, Exception e)
+    {
+        var line = e is DagDefinitionException { Line: > 0 } d ? d.Line : LineIn(path, e);
+        var message = e is DagDefinitionException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+        return new ImportError(path, line, message);
+    }
+
+    /// <summary>The line in <paramref name="path"/> where the exception passed through, from the loaded symbols.</summary>
+    private static int LineIn(string path, Exception e)
+    {
+        for (var current = e; current is not null; current = current.InnerException)
+        {
+            var frame = new StackTrace(current, fNeedFileInfo: true).GetFrames()
+                .FirstOrDefault(f => string.Equals(f.GetFileName(), path, StringComparison.Ordinal));
+            if (frame is not null)
+            {
+                return frame.GetFileLineNumber();
+            }
+        }
+
+        return 0;
+    }
+
+    private static bool ReferencesSdk(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var reader = new PEReader(stream);
+        if (!reader.HasMetadata)
+        {
+            return false;
+        }
+
+        var metadata = reader.GetMetadataReader();
+        return metadata.AssemblyReferences.Any(h => metadata.GetString(metadata.GetAssemblyReference(h).Name) == typeof(Dag).Assembly.GetName().Name);
+    }
+
+    private static string HashHex(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    private sealed record FileOutcome(IReadOnlyList<LoadedDag> Dags, IReadOnlyList<ImportError> Errors)
+    {
+        public static FileOutcome Empty { get; } = new([], []);
+
+        public static FileOutcome Failed(ImportError error) => new([], [error]);
+    }
+}

@@ -1,0 +1,16 @@
+using Updraft.Core.Dags;
+using Updraft.Core.Runtime;
+using Updraft.Core.Serialization;
+
+namespace Updraft.Execution.Tasks;
+
+/// <summary>One try of one task instance: the task, its resolved settings, its run, and the stores it uses.</summary>
+public sealed record TaskRunRequest(
+    Operator Task,
+    SerializedTask Settings,
+    DagRunContext Run,
+    int TryNumber,
+    IXComStore XCom,
+    IVariableStore Variables,
+    IConnectionStore Connections,
+    ITaskLogSink Log);

@@ -1,0 +1,139 @@
+using System.Globalization;
+using Updraft.Core.Dags;
+using Updraft.Core.Runtime;
+using Updraft.Core.States;
+using Updraft.Core.Templates;
+
+namespace Updraft.Execution.Tasks;
+
+/// <summary>
+/// Runs one try of a task instance: renders its templates, runs it under its execution timeout, stores its
+/// result as XCom and reports how it ended. Every executor runs tasks through this class, whether in this
+/// process (DAG tests) or in a worker or task process.
+/// </summary>
+public sealed class TaskRunner(TimeProvider timeProvider)
+{
+    /// <summary>How long a timed-out task gets to stop after being cancelled before it is abandoned.</summary>
+    public TimeSpan CancellationGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    public async Task<TaskRunResult> RunAsync(TaskRunRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var settings = request.Settings;
+        var log = new TaskLogger(request.Log, timeProvider, "runner");
+        var start = timeProvider.GetUtcNow();
+        var maxTries = settings.Retries + 1;
+        log.Info($"Starting attempt {request.TryNumber} of {maxTries} for {request.Run.DagId}.{settings.TaskId} run_id={request.Run.RunId}");
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var context = new TaskContext
+        {
+            DagRun = request.Run,
+            Task = request.Task,
+            TryNumber = request.TryNumber,
+            MaxTries = maxTries,
+            Log = log.ForSource(settings.TaskId),
+            XComStore = request.XCom,
+            Variables = request.Variables,
+            Connections = request.Connections,
+            CancellationToken = timeout.Token,
+        };
+
+        try
+        {
+            var rendered = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (name, template) in request.Task.GetTemplateFields())
+            {
+                rendered[name] = await TemplateRenderer.RenderAsync(template, TemplateScope.For(context), name, cancellationToken);
+            }
+
+            context = CopyWithRendered(context, rendered);
+            var result = await ExecuteWithTimeoutAsync(request.Task, context, settings.ExecutionTimeout, timeout);
+            if (result is not null && settings.DoXComPush)
+            {
+                await request.XCom.SetAsync(
+                    new XComKey(request.Run.DagId, request.Run.RunId, settings.TaskId, -1, XComKey.ReturnValue),
+                    XComJson.Serialize(result),
+                    cancellationToken);
+            }
+
+            return Finish(log, request, start, TaskInstanceState.Success, null, retryAllowed: false);
+        }
+        catch (TaskSkippedException e)
+        {
+            log.Info(e.Message);
+            return Finish(log, request, start, TaskInstanceState.Skipped, null, retryAllowed: false);
+        }
+        catch (TaskFailedException e)
+        {
+            log.Error($"Task failed without retrying: {e.Message}");
+            return Finish(log, request, start, TaskInstanceState.Failed, e.Message, retryAllowed: false);
+        }
+        catch (TaskTimeoutException e)
+        {
+            log.Error(e.Message);
+            return Finish(log, request, start, TaskInstanceState.Failed, e.Message, retryAllowed: true);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            log.Error("Task was stopped before it finished.");
+            return Finish(log, request, start, TaskInstanceState.Failed, "Task was stopped before it finished.", retryAllowed: true);
+        }
+        catch (Exception e)
+        {
+            // User code may throw anything; the task fails and the runner carries on.
+            log.Error($"Task failed with exception: {e}");
+            return Finish(log, request, start, TaskInstanceState.Failed, $"{e.GetType().Name}: {e.Message}", retryAllowed: true);
+        }
+    }
+
+    private async Task<object?> ExecuteWithTimeoutAsync(Operator task, TaskContext context, TimeSpan? executionTimeout, CancellationTokenSource cancel)
+    {
+        var execution = Task.Run(() => task.ExecuteAsync(context), CancellationToken.None);
+        if (executionTimeout is not { } limit)
+        {
+            return await execution;
+        }
+
+        using var timerCancel = new CancellationTokenSource();
+        var timer = Task.Delay(limit, timeProvider, timerCancel.Token);
+        if (await Task.WhenAny(execution, timer) == execution)
+        {
+            await timerCancel.CancelAsync();
+            return await execution;
+        }
+
+        await cancel.CancelAsync();
+        var message = $"Task timed out after {limit.TotalSeconds.ToString(CultureInfo.InvariantCulture)} seconds (execution_timeout).";
+        var grace = Task.Delay(CancellationGrace, timeProvider);
+        if (await Task.WhenAny(execution, grace) != execution)
+        {
+            context.Log.Warning("The task did not stop after cancellation and was abandoned; run tasks in a separate process to reclaim it.");
+        }
+
+        throw new TaskTimeoutException(message);
+    }
+
+    private static TaskContext CopyWithRendered(TaskContext context, Dictionary<string, string> rendered) => new()
+    {
+        DagRun = context.DagRun,
+        Task = context.Task,
+        TryNumber = context.TryNumber,
+        MaxTries = context.MaxTries,
+        Log = context.Log,
+        XComStore = context.XComStore,
+        Variables = context.Variables,
+        Connections = context.Connections,
+        CancellationToken = context.CancellationToken,
+        Rendered = rendered,
+    };
+
+    private TaskRunResult Finish(TaskLogger log, TaskRunRequest request, DateTimeOffset start, TaskInstanceState state, string? error, bool retryAllowed)
+    {
+        var end = timeProvider.GetUtcNow();
+        log.Info($"Task {request.Settings.TaskId} finished as {state.ToWireName()} in {(end - start).TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s");
+        return new TaskRunResult(state, error, retryAllowed, start, end);
+    }
+
+    private sealed class TaskTimeoutException(string message) : Exception(message);
+}

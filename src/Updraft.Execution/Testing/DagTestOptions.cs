@@ -1,0 +1,25 @@
+using Updraft.Core.Dags;
+using Updraft.Core.Runtime;
+
+namespace Updraft.Execution.Testing;
+
+/// <summary>Settings for an in-process DAG test run.</summary>
+public sealed record DagTestOptions
+{
+    public DagDefaults Defaults { get; init; } = new();
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where task logs go; the console when null.</summary>
+    public ITaskLogSink? Log { get; init; }
+
+    public IVariableStore? Variables { get; init; }
+
+    public IConnectionStore? Connections { get; init; }
+
+    /// <summary>
+    /// Whether to wait out retry delays. Off by default: a test run retries at once (and logs the delay it
+    /// skipped) so a DAG's unit tests stay fast.
+    /// </summary>
+    public bool HonorRetryDelay { get; init; }
+}
