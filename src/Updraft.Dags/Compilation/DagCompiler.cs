@@ -31,7 +31,7 @@ public sealed class DagCompiler
 
     private readonly string? _cacheDirectory;
     private readonly Lazy<List<MetadataReference>> _references = new(LoadReferences);
-    private readonly Lazy<SyntaxTree> _usingsTree = new(() => CSharpSyntaxTree.ParseText(ImplicitUsingsSource, ParseOptions, "ImplicitUsings.g.cs"));
+    private readonly Lazy<SyntaxTree> _usingsTree = new(() => CSharpSyntaxTree.ParseText(SourceText.From(ImplicitUsingsSource, Encoding.UTF8), ParseOptions, "ImplicitUsings.g.cs"));
     private int _compilations;
 
     /// <param name="cacheDirectory">Where compiled files are kept between processes; null keeps nothing.</param>
@@ -51,6 +51,7 @@ public sealed class DagCompiler
     public static string ToolchainKey { get; } = string.Join(
         '|',
         typeof(Dag).Assembly.ManifestModule.ModuleVersionId,
+        typeof(DagCompiler).Assembly.ManifestModule.ModuleVersionId,
         typeof(CSharpCompilation).Assembly.GetName().Version,
         Environment.Version);
 
@@ -96,7 +97,14 @@ public sealed class DagCompiler
         .Select(d =>
         {
             var span = d.Location.GetLineSpan();
-            return new CompileError(span.StartLinePosition.Line + 1, span.StartLinePosition.Character + 1, d.Id, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+            var message = d.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+            if (d.Id == "CS0201" && d.Location.SourceTree?.GetText().ToString(d.Location.SourceSpan) is { } code
+                && (code.Contains(">>", StringComparison.Ordinal) || code.Contains("<<", StringComparison.Ordinal)))
+            {
+                message += " (C# does not allow 'a >> b;' on its own: write '_ = a >> b;' or 'dag.Chain(a, b);')";
+            }
+
+            return new CompileError(span.StartLinePosition.Line + 1, span.StartLinePosition.Character + 1, d.Id, message);
         })
         .ToList();
 

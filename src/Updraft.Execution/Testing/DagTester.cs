@@ -5,6 +5,7 @@ using Updraft.Core.Dags;
 using Updraft.Core.Runtime;
 using Updraft.Core.Serialization;
 using Updraft.Core.States;
+using Updraft.Core.TriggerRules;
 using Updraft.Execution.Tasks;
 
 namespace Updraft.Execution.Testing;
@@ -36,7 +37,7 @@ public sealed class DagTester(DagTestOptions options)
             var evaluation = DagRunEvaluator.Evaluate(serialized, states);
             foreach (var (taskId, state) in evaluation.States.Where(s => s.Value != states[s.Key]))
             {
-                log.Info($"Marking task {taskId} as {state.ToWireName().ToUpperInvariant()} (trigger rule {serialized.GetTask(taskId).TriggerRule})");
+                log.Info($"Marking task {taskId} as {state.ToWireName().ToUpperInvariant()} (trigger rule {serialized.GetTask(taskId).TriggerRule.ToWireName()})");
                 states[taskId] = state;
             }
 
