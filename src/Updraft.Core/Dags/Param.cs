@@ -104,7 +104,7 @@ public sealed class Param
 
         if (kind == JsonValueKind.Number)
         {
-            var number = value.GetValue<double>();
+            var number = ToDouble(value);
             if (Minimum is { } min && number < min)
             {
                 return $"{value.ToJsonString()} is less than the minimum of {min.ToString(CultureInfo.InvariantCulture)}";
@@ -147,7 +147,10 @@ public sealed class Param
         return null;
     }
 
-    private static bool IsIntegral(JsonNode value) => value.GetValue<double>() is var d && Math.Floor(d) == d;
+    private static bool IsIntegral(JsonNode value) => ToDouble(value) is var d && Math.Floor(d) == d;
+
+    // A JsonValue built from a CLR int will not convert to double; its JSON text always reads.
+    private static double ToDouble(JsonNode value) => double.Parse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
 
     private static ParamType Infer(JsonNode? node) => node?.GetValueKind() switch
     {
