@@ -1,0 +1,107 @@
+using System.Text.Json.Nodes;
+
+namespace Updraft.Cli.Tests;
+
+public sealed class ExampleDagsTests : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    private async Task<Dictionary<string, string>> TestDagAsync(string dagId, int expectedExit, params string[] extra)
+    {
+        var (exit, output, error) = await _cli.RunAsync(["dags", "test", dagId, "2025-03-01", .. extra]);
+        Assert.True(expectedExit == exit, $"exit {exit}: {error}\n{output}");
+        var table = output[output.LastIndexOf("task_id ", StringComparison.Ordinal)..];
+        return table.Split('\n').Skip(2).Where(l => l.Contains('|', StringComparison.Ordinal))
+            .Select(l => l.Split('|').Select(c => c.Trim()).ToArray())
+            .ToDictionary(c => c[0], c => c[1]);
+    }
+
+    [Fact]
+    public async Task DagsList_ShowsEveryExampleWithAirflowFieldNames()
+    {
+        var (exit, output, _) = await _cli.RunAsync("dags", "list", "-o", "json");
+        Assert.Equal(0, exit);
+        var rows = JsonNode.Parse(output)!.AsArray();
+        Assert.Equal(["example_bash_operator", "example_params", "example_trigger_rules", "example_xcom", "tutorial"], rows.Select(r => r!["dag_id"]!.GetValue<string>()));
+        var tutorial = rows.Single(r => r!["dag_id"]!.GetValue<string>() == "tutorial")!;
+        Assert.Equal("True", tutorial["is_paused"]!.GetValue<string>());
+        Assert.Equal("updraft", tutorial["owners"]!.GetValue<string>());
+        Assert.EndsWith("tutorial.cs", tutorial["fileloc"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Tutorial_AllTasksSucceed()
+    {
+        var states = await TestDagAsync("tutorial", 0);
+        Assert.Equal(new Dictionary<string, string> { ["extract"] = "success", ["transform"] = "success", ["load"] = "success" }, states);
+    }
+
+    [Fact]
+    public async Task BashOperator_SkipsByExitCode99()
+    {
+        var states = await TestDagAsync("example_bash_operator", 0);
+        Assert.Equal("skipped", states["this_will_skip"]);
+        Assert.Equal("skipped", states["run_this_last"]);
+        Assert.All(new[] { "runme_0", "runme_1", "runme_2", "also_run_this", "run_after_loop" }, t => Assert.Equal("success", states[t]));
+    }
+
+    [Fact]
+    public async Task TriggerRules_EachRuleReactsAsAirflows()
+    {
+        var states = await TestDagAsync("example_trigger_rules", 0);
+        var expected = new Dictionary<string, string>
+        {
+            ["succeed"] = "success", ["fail"] = "failed", ["skip"] = "skipped", ["flaky"] = "success",
+            ["all_success"] = "upstream_failed", ["one_failed"] = "success", ["one_success"] = "success",
+            ["all_done"] = "success", ["none_failed"] = "success", ["none_skipped"] = "skipped",
+            ["all_skipped"] = "success", ["all_failed"] = "success", ["after_retry"] = "success", ["report"] = "success",
+        };
+        Assert.Equal(expected, states);
+    }
+
+    [Fact]
+    public async Task XCom_PullsWhatWasPushed()
+    {
+        var (exit, output, _) = await _cli.RunAsync("dags", "test", "example_xcom", "2025-03-01");
+        Assert.Equal(0, exit);
+        Assert.Contains("Pulled 1,2,3 from push and 'pushed by bash on 2025-03-01' from bash_push", output);
+    }
+
+    [Fact]
+    public async Task Params_DefaultsAndConf()
+    {
+        var states = await TestDagAsync("example_params", 0, "-c", "{\"rows\": 3, \"greeting\": \"hi\"}");
+        Assert.Equal("success", states["greet"]);
+        var (_, output, _) = await _cli.RunAsync("dags", "test", "example_params", "2025-03-01", "-c", "{\"rows\": 3, \"greeting\": \"hi\"}");
+        Assert.Contains("hi, 3 rows (full)", output);
+    }
+
+    [Fact]
+    public async Task Params_InvalidConf_OneLineErrorNothingRun()
+    {
+        var (exit, output, error) = await _cli.RunAsync("dags", "test", "example_params", "-c", "{\"rows\": 1000}");
+        Assert.Equal(1, exit);
+        Assert.Equal("Error: Invalid input for param rows: 1000 is greater than the maximum of 100", error.Trim());
+        Assert.DoesNotContain("Starting attempt", output);
+    }
+
+    [Fact]
+    public async Task DagsTest_FailingRun_ExitsOne()
+    {
+        _cli.WriteDag("failing.cs", """
+            public sealed class Failing : IDagSource
+            {
+                public IEnumerable<Dag> Build()
+                {
+                    var dag = new Dag("failing");
+                    dag.Bash("boom", "exit 2");
+                    yield return dag;
+                }
+            }
+            """);
+        var states = await TestDagAsync("failing", 1);
+        Assert.Equal("failed", states["boom"]);
+    }
+}
