@@ -167,4 +167,25 @@ public sealed class CommandTests : IDisposable
         Assert.Equal(0, exit);
         Assert.Matches(@"^\d+\.\d+\.\d+", output);
     }
+
+    [Fact]
+    public async Task DagsTest_ConnectionFromInjectedEnvironment_UsedAndMasked()
+    {
+        _cli.Environment["UPDRAFT_CONN_WAREHOUSE"] = "postgres://etl:hunter2hunter2@wh.example.com/db";
+        _cli.WriteDag("conn.cs", """
+            public sealed class UsesConn : IDagSource
+            {
+                public IEnumerable<Dag> Build()
+                {
+                    var dag = new Dag("uses_conn");
+                    dag.Bash("show", "echo host={{ conn.warehouse.host }} password={{ conn.warehouse.password }}");
+                    yield return dag;
+                }
+            }
+            """);
+        var (exit, output, _) = await _cli.RunAsync("dags", "test", "uses_conn");
+        Assert.Equal(0, exit);
+        Assert.Contains("host=wh.example.com password=***", output);
+        Assert.DoesNotContain("hunter2", output);
+    }
 }

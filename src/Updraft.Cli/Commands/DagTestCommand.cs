@@ -30,6 +30,8 @@ internal static class DagTestCommand
                 Defaults = ctx.Defaults,
                 TimeProvider = ctx.Environment.Time,
                 Log = new ConsoleTaskLogSink(ctx.Environment.Out),
+                Variables = ctx.Secrets,
+                Connections = ctx.Secrets,
                 HonorRetryDelay = parse.GetValue(honorRetryDelay),
             });
             var result = await tester.RunAsync(dag.Dag, logicalDate, runConf, cancellationToken);

@@ -66,6 +66,8 @@ internal static class TasksCommands
                 Defaults = ctx.Defaults,
                 TimeProvider = ctx.Environment.Time,
                 Log = new ConsoleTaskLogSink(ctx.Environment.Out),
+                Variables = ctx.Secrets,
+                Connections = ctx.Secrets,
             });
             var result = await tester.RunTaskAsync(dag.Dag, id, logicalDate, runConf, cancellationToken);
             ctx.Environment.Out.WriteLine($"Task {id}: {result.State.ToWireName()}");

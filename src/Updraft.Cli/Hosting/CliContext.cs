@@ -28,6 +28,9 @@ public sealed class CliContext(CliEnvironment environment)
 
     public DagBag Bag => _bag ??= LoadBag();
 
+    /// <summary>Variables and connections from this invocation's <c>UPDRAFT_VAR_*</c> and <c>UPDRAFT_CONN_*</c>.</summary>
+    public EnvironmentSecrets Secrets => new(Environment.Variables);
+
     public LoadedDag GetDag(string dagId) => Bag.GetDag(dagId);
 
     public static DateTimeOffset? ParseDate(string? text, string what)

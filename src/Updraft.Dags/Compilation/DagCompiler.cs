@@ -23,7 +23,8 @@ public sealed class DagCompiler
     [
         "System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Text.Json",
         "System.Text.Json.Nodes", "System.Threading", "System.Threading.Tasks",
-        "Updraft.Core.Connections", "Updraft.Core.Dags", "Updraft.Core.Runtime", "Updraft.Core.Timetables", "Updraft.Core.TriggerRules",
+        "Updraft.Core.Connections", "Updraft.Core.Dags", "Updraft.Core.Runtime", "Updraft.Core.States", "Updraft.Core.Timetables",
+        "Updraft.Core.TriggerRules",
     ];
 
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);

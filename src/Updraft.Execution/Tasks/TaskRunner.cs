@@ -20,7 +20,9 @@ public sealed class TaskRunner(TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(request);
         var settings = request.Settings;
-        var log = new TaskLogger(request.Log, timeProvider, "runner");
+        var masker = new SecretMasker();
+        var secrets = new MaskingSecretStores(request.Variables, request.Connections, masker);
+        var log = new TaskLogger(request.Log, timeProvider, "runner", masker);
         var start = timeProvider.GetUtcNow();
         var maxTries = settings.Retries + 1;
         log.Info($"Starting attempt {request.TryNumber} of {maxTries} for {request.Run.DagId}.{settings.TaskId} run_id={request.Run.RunId}");
@@ -34,8 +36,8 @@ public sealed class TaskRunner(TimeProvider timeProvider)
             MaxTries = maxTries,
             Log = log.ForSource(settings.TaskId),
             XComStore = request.XCom,
-            Variables = request.Variables,
-            Connections = request.Connections,
+            Variables = secrets,
+            Connections = secrets,
             CancellationToken = timeout.Token,
         };
 

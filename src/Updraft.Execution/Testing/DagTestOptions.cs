@@ -13,8 +13,10 @@ public sealed record DagTestOptions
     /// <summary>Where task logs go; the console when null.</summary>
     public ITaskLogSink? Log { get; init; }
 
+    /// <summary>Where variables come from; <c>UPDRAFT_VAR_*</c> of this process when null.</summary>
     public IVariableStore? Variables { get; init; }
 
+    /// <summary>Where connections come from; <c>UPDRAFT_CONN_*</c> of this process when null.</summary>
     public IConnectionStore? Connections { get; init; }
 
     /// <summary>
