@@ -2,7 +2,6 @@ using System.CommandLine;
 using Updraft.Cli.Hosting;
 using Updraft.Cli.Output;
 using Updraft.Core.States;
-using Updraft.Execution.Testing;
 
 namespace Updraft.Cli.Commands;
 
@@ -25,15 +24,7 @@ internal static class DagTestCommand
             var logicalDate = CliContext.ParseDate(parse.GetValue(date), "logical date");
             var runConf = CliContext.ParseConf(parse.GetValue(conf));
             var dag = ctx.GetDag(parse.GetValue(dagId)!);
-            var tester = new DagTester(new DagTestOptions
-            {
-                Defaults = ctx.Defaults,
-                TimeProvider = ctx.Environment.Time,
-                Log = new ConsoleTaskLogSink(ctx.Environment.Out),
-                Variables = ctx.Secrets,
-                Connections = ctx.Secrets,
-                HonorRetryDelay = parse.GetValue(honorRetryDelay),
-            });
+            var tester = ctx.NewDagTester(parse.GetValue(honorRetryDelay));
             var result = await tester.RunAsync(dag.Dag, logicalDate, runConf, cancellationToken);
             ctx.Environment.Out.WriteLine();
             var rows = dag.Serialized.Tasks.Select(t => DagsCommands.Row(

@@ -3,7 +3,6 @@ using Updraft.Cli.Hosting;
 using Updraft.Cli.Output;
 using Updraft.Core.States;
 using Updraft.Core.TriggerRules;
-using Updraft.Execution.Testing;
 
 namespace Updraft.Cli.Commands;
 
@@ -61,14 +60,7 @@ internal static class TasksCommands
                 throw new CliException($"Task '{id}' not found in DAG '{dag.Dag.DagId}'.");
             }
 
-            var tester = new DagTester(new DagTestOptions
-            {
-                Defaults = ctx.Defaults,
-                TimeProvider = ctx.Environment.Time,
-                Log = new ConsoleTaskLogSink(ctx.Environment.Out),
-                Variables = ctx.Secrets,
-                Connections = ctx.Secrets,
-            });
+            var tester = ctx.NewDagTester();
             var result = await tester.RunTaskAsync(dag.Dag, id, logicalDate, runConf, cancellationToken);
             ctx.Environment.Out.WriteLine($"Task {id}: {result.State.ToWireName()}");
             return result.State == TaskInstanceState.Failed ? 1 : 0;

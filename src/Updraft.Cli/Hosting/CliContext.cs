@@ -6,6 +6,7 @@ using Updraft.Core.Dags;
 using Updraft.Core.Runtime;
 using Updraft.Dags.Discovery;
 using Updraft.Dags.Loading;
+using Updraft.Execution.Testing;
 
 namespace Updraft.Cli.Hosting;
 
@@ -32,6 +33,17 @@ public sealed class CliContext(CliEnvironment environment)
     public EnvironmentSecrets Secrets => new(Environment.Variables);
 
     public LoadedDag GetDag(string dagId) => Bag.GetDag(dagId);
+
+    /// <summary>An in-process DAG tester that prints task logs to this invocation's output.</summary>
+    public DagTester NewDagTester(bool honorRetryDelay = false) => new(new DagTestOptions
+    {
+        Defaults = Defaults,
+        TimeProvider = Environment.Time,
+        Log = new ConsoleTaskLogSink(Environment.Out),
+        Variables = Secrets,
+        Connections = Secrets,
+        HonorRetryDelay = honorRetryDelay,
+    });
 
     public static DateTimeOffset? ParseDate(string? text, string what)
     {
