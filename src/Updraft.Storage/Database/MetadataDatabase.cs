@@ -1,0 +1,114 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Updraft.Storage.Database;
+
+/// <summary>
+/// The metadata database named by <c>[database] connection</c>: <c>sqlite:////absolute/path.db</c> (WAL mode) or
+/// <c>postgresql://user:password@host:port/database</c>. Opens connections; every store works through it.
+/// </summary>
+public sealed class MetadataDatabase
+{
+    private readonly string _connectionString;
+
+    private MetadataDatabase(SqlDialect dialect, string connectionString, string description)
+    {
+        Dialect = dialect;
+        _connectionString = connectionString;
+        Description = description;
+    }
+
+    public SqlDialect Dialect { get; }
+
+    /// <summary>Where the database is, without any password, for messages.</summary>
+    public string Description { get; }
+
+    public static MetadataDatabase FromUri(string uri)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        if (uri.StartsWith("sqlite:///", StringComparison.Ordinal))
+        {
+            var path = uri["sqlite:///".Length..];
+            if (path.Length == 0)
+            {
+                throw new DatabaseException("[database] connection 'sqlite:///' names no file; use sqlite:////absolute/path/updraft.db.");
+            }
+
+            path = Path.GetFullPath(path.StartsWith('/') ? path : "/" + path);
+            var builder = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 };
+            return new MetadataDatabase(SqlDialect.Sqlite, builder.ToString(), $"sqlite:///{path}");
+        }
+
+        var schemeEnd = uri.IndexOf("://", StringComparison.Ordinal);
+        var scheme = schemeEnd > 0 ? uri[..schemeEnd] : "";
+        if (scheme is "postgresql" or "postgres" || scheme.StartsWith("postgresql+", StringComparison.Ordinal))
+        {
+            Uri parsed;
+            try
+            {
+                parsed = new Uri("postgresql" + uri[schemeEnd..]);
+            }
+            catch (UriFormatException)
+            {
+                throw new DatabaseException("[database] connection is not a valid PostgreSQL URI (postgresql://user:password@host:port/database).");
+            }
+
+            var user = parsed.UserInfo.Split(':', 2);
+            var builder = new NpgsqlConnectionStringBuilder
+            {
+                Host = parsed.Host,
+                Port = parsed.IsDefaultPort || parsed.Port <= 0 ? 5432 : parsed.Port,
+                Database = Uri.UnescapeDataString(parsed.AbsolutePath.TrimStart('/')),
+                Username = user.Length > 0 && user[0].Length > 0 ? Uri.UnescapeDataString(user[0]) : null,
+                Password = user.Length > 1 ? Uri.UnescapeDataString(user[1]) : null,
+                Timeout = 10,
+                MaxPoolSize = 50,
+            };
+            if (string.IsNullOrEmpty(builder.Database))
+            {
+                throw new DatabaseException("[database] connection names no PostgreSQL database (postgresql://user:password@host:port/database).");
+            }
+
+            return new MetadataDatabase(SqlDialect.Postgres, builder.ToString(), $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}");
+        }
+
+        throw new DatabaseException($"[database] connection must start with sqlite:/// or postgresql://, found '{(schemeEnd > 0 ? scheme + "://…" : "(no scheme)")}'.");
+    }
+
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        DbConnection connection = Dialect == SqlDialect.Sqlite ? new SqliteConnection(_connectionString) : new NpgsqlConnection(_connectionString);
+        try
+        {
+            if (Dialect == SqlDialect.Sqlite)
+            {
+                var folder = Path.GetDirectoryName(new SqliteConnectionStringBuilder(_connectionString).DataSource);
+                if (folder is not null)
+                {
+                    Directory.CreateDirectory(folder);
+                }
+            }
+
+            await connection.OpenAsync(cancellationToken);
+            if (Dialect == SqlDialect.Sqlite)
+            {
+                await using var pragma = connection.CreateCommand();
+                pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+                await pragma.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            return connection;
+        }
+        catch (Exception e) when (e is NpgsqlException or SqliteException or System.Net.Sockets.SocketException or TimeoutException or IOException)
+        {
+            await connection.DisposeAsync();
+            throw new DatabaseException($"Cannot connect to the metadata database at {Description}: {FirstLine(e.Message)}", e);
+        }
+    }
+
+    /// <summary>SQL that locks the selected rows for this transaction and skips rows other schedulers hold (PostgreSQL only).</summary>
+    public string ForUpdateSkipLocked => Dialect == SqlDialect.Postgres ? " FOR UPDATE SKIP LOCKED" : "";
+
+    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
+}

@@ -1,0 +1,102 @@
+using System.Reflection;
+using Dapper;
+
+namespace Updraft.Storage.Database;
+
+/// <summary>
+/// Applies the versioned SQL migrations of the database's dialect (embedded <c>Migrations/&lt;Dialect&gt;/NNNN_name.sql</c>)
+/// and refuses a database whose schema is newer than this build knows.
+/// </summary>
+public sealed class Migrator(MetadataDatabase database, TimeProvider timeProvider)
+{
+    public int LatestVersion => Migrations().Max(m => m.Version);
+
+    /// <summary>The schema version of the database, 0 when it has none yet.</summary>
+    public async Task<int> CurrentVersionAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var exists = database.Dialect == SqlDialect.Sqlite
+            ? await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'updraft_schema'") > 0
+            : await connection.ExecuteScalarAsync<bool>("SELECT to_regclass('updraft_schema') IS NOT NULL");
+        return exists ? await connection.ExecuteScalarAsync<int?>("SELECT max(version) FROM updraft_schema") ?? 0 : 0;
+    }
+
+    /// <summary>Applies every pending migration, each in its own transaction; returns how many ran.</summary>
+    public async Task<int> MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        var current = await CurrentVersionAsync(cancellationToken);
+        EnsureNotNewer(current);
+        var applied = 0;
+        foreach (var migration in Migrations().Where(m => m.Version > current).OrderBy(m => m.Version))
+        {
+            await using var connection = await database.OpenAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await connection.ExecuteAsync(migration.Sql, transaction: transaction);
+            await connection.ExecuteAsync(
+                "INSERT INTO updraft_schema (version, applied_at) VALUES (@Version, @At)",
+                new { migration.Version, At = Micros.From(timeProvider.GetUtcNow()) },
+                transaction);
+            await transaction.CommitAsync(cancellationToken);
+            applied++;
+        }
+
+        return applied;
+    }
+
+    /// <summary>Throws unless the database is at exactly the latest version.</summary>
+    public async Task CheckAsync(CancellationToken cancellationToken = default)
+    {
+        var current = await CurrentVersionAsync(cancellationToken);
+        EnsureNotNewer(current);
+        if (current < LatestVersion)
+        {
+            throw new DatabaseException(
+                $"The metadata database at {database.Description} is at schema version {current}, this Updraft needs {LatestVersion}; run 'updraft db migrate'.");
+        }
+    }
+
+    /// <summary>Drops every Updraft table and migrates from scratch.</summary>
+    public async Task ResetAsync(CancellationToken cancellationToken = default)
+    {
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            var tables = new[]
+            {
+                "updraft_user", "job", "log", "import_error", "slot_pool", "variable", "connection", "xcom", "task_instance_history",
+                "task_instance", "dag_run", "dag", "serialized_dag", "updraft_schema",
+            };
+            foreach (var table in tables)
+            {
+                await connection.ExecuteAsync($"DROP TABLE IF EXISTS {table}");
+            }
+        }
+
+        await MigrateAsync(cancellationToken);
+    }
+
+    private void EnsureNotNewer(int current)
+    {
+        if (current > LatestVersion)
+        {
+            throw new DatabaseException(
+                $"The metadata database at {database.Description} is at schema version {current}, newer than this Updraft knows ({LatestVersion}); upgrade Updraft.");
+        }
+    }
+
+    private List<(int Version, string Sql)> Migrations()
+    {
+        var assembly = typeof(Migrator).Assembly;
+        var prefix = database.Dialect + "/";
+        return assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+            .Select(n => (int.Parse(n[prefix.Length..].Split('_')[0], System.Globalization.CultureInfo.InvariantCulture), Read(assembly, n)))
+            .ToList();
+    }
+
+    private static string Read(Assembly assembly, string name)
+    {
+        using var stream = assembly.GetManifestResourceStream(name)!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

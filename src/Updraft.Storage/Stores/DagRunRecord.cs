@@ -1,0 +1,33 @@
+namespace Updraft.Storage.Stores;
+
+/// <summary>A row of the <c>dag_run</c> table.</summary>
+public sealed class DagRunRecord
+{
+    public long Id { get; init; }
+
+    public string DagId { get; init; } = "";
+
+    public string RunId { get; init; } = "";
+
+    public string RunType { get; init; } = "";
+
+    public int DagVersion { get; init; }
+
+    public long LogicalDate { get; init; }
+
+    public long DataIntervalStart { get; init; }
+
+    public long DataIntervalEnd { get; init; }
+
+    public long RunAfter { get; init; }
+
+    public string State { get; init; } = "";
+
+    public string Conf { get; init; } = "{}";
+
+    public long QueuedAt { get; init; }
+
+    public long? StartDate { get; init; }
+
+    public long? EndDate { get; init; }
+}

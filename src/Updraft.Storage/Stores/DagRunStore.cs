@@ -1,0 +1,149 @@
+using System.Text.Json.Nodes;
+using Dapper;
+using Updraft.Core.Runtime;
+using Updraft.Core.Serialization;
+using Updraft.Core.States;
+using Updraft.Core.Timetables;
+using Updraft.Storage.Database;
+
+namespace Updraft.Storage.Stores;
+
+/// <summary>DAG runs: created with all their task instances in one transaction, listed, and moved between states.</summary>
+public sealed class DagRunStore(MetadataDatabase database)
+{
+    private const string SelectRun =
+        """
+        SELECT id AS Id, dag_id AS DagId, run_id AS RunId, run_type AS RunType, dag_version AS DagVersion, logical_date AS LogicalDate,
+               data_interval_start AS DataIntervalStart, data_interval_end AS DataIntervalEnd, run_after AS RunAfter, state AS State,
+               conf AS Conf, queued_at AS QueuedAt, start_date AS StartDate, end_date AS EndDate
+        FROM dag_run
+        """;
+
+    /// <summary>Creates a run in <paramref name="state"/> and a task instance (state none) for each task.</summary>
+    public async Task<DagRunRecord> CreateAsync(
+        SerializedDag dag,
+        int dagVersion,
+        string runId,
+        DagRunType runType,
+        DagRunInfo info,
+        JsonObject? conf,
+        DagRunState state,
+        DateTimeOffset now,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dag);
+        ArgumentNullException.ThrowIfNull(info);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var exists = await connection.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM dag_run WHERE dag_id = @DagId AND run_id = @runId", new { dag.DagId, runId }, transaction);
+        if (exists > 0)
+        {
+            throw new DagRunExistsException(dag.DagId, runId);
+        }
+
+        var at = Micros.From(now);
+        var id = await connection.ExecuteScalarAsync<long>(
+            """
+            INSERT INTO dag_run (dag_id, run_id, run_type, dag_version, logical_date, data_interval_start, data_interval_end, run_after, state, conf, queued_at, start_date)
+            VALUES (@DagId, @runId, @RunType, @dagVersion, @Logical, @Start, @End, @After, @State, @Conf, @at, @StartDate)
+            RETURNING id
+            """,
+            new
+            {
+                dag.DagId,
+                runId,
+                RunType = RunIds.Prefix(runType),
+                dagVersion,
+                Logical = Micros.From(info.LogicalDate),
+                Start = Micros.From(info.DataInterval.Start),
+                End = Micros.From(info.DataInterval.End),
+                After = Micros.From(info.RunAfter),
+                State = state.ToWireName(),
+                Conf = (conf ?? []).ToJsonString(),
+                at,
+                StartDate = state == DagRunState.Running ? at : (long?)null,
+            },
+            transaction);
+
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO task_instance (dag_id, run_id, task_id, map_index, state, try_number, max_tries, operator, pool, pool_slots, priority_weight, queue, executor)
+            VALUES (@DagId, @RunId, @TaskId, -1, 'none', 0, @MaxTries, @Operator, @Pool, @PoolSlots, @PriorityWeight, @Queue, @Executor)
+            """,
+            dag.Tasks.Select(t => new
+            {
+                dag.DagId,
+                RunId = runId,
+                t.TaskId,
+                MaxTries = t.Retries + 1,
+                t.Operator,
+                t.Pool,
+                t.PoolSlots,
+                PriorityWeight = t.PriorityWeightTotal,
+                t.Queue,
+                t.Executor,
+            }),
+            transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return (await GetAsync(dag.DagId, runId, cancellationToken))!;
+    }
+
+    public async Task<DagRunRecord?> GetAsync(string dagId, string runId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<DagRunRecord>($"{SelectRun} WHERE dag_id = @dagId AND run_id = @runId", new { dagId, runId });
+    }
+
+    /// <summary>Runs, newest logical date first; optionally of one DAG and in some states.</summary>
+    public async Task<IReadOnlyList<DagRunRecord>> ListAsync(string? dagId = null, IReadOnlyCollection<DagRunState>? states = null, int limit = 100, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var where = new List<string>();
+        if (dagId is not null)
+        {
+            where.Add("dag_id = @dagId");
+        }
+
+        if (states is { Count: > 0 })
+        {
+            where.Add("state IN (" + string.Join(", ", states.Select(s => $"'{s.ToWireName()}'")) + ")");
+        }
+
+        var sql = $"{SelectRun}{(where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")} ORDER BY logical_date DESC, id DESC LIMIT @limit";
+        return (await connection.QueryAsync<DagRunRecord>(sql, new { dagId, limit })).ToList();
+    }
+
+    /// <summary>Queued plus running runs per DAG.</summary>
+    public async Task<Dictionary<string, int>> ActiveCountsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<(string DagId, int Count)>(
+                "SELECT dag_id, count(*) FROM dag_run WHERE state IN ('queued', 'running') GROUP BY dag_id"))
+            .ToDictionary(r => r.DagId, r => r.Count, StringComparer.Ordinal);
+    }
+
+    /// <summary>The data interval of the DAG's latest scheduled or backfill run, which the timetable continues from.</summary>
+    public async Task<DataInterval?> LatestAutomatedIntervalAsync(string dagId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QueryFirstOrDefaultAsync<(long Start, long End)?>(
+            "SELECT data_interval_start, data_interval_end FROM dag_run WHERE dag_id = @dagId AND run_type IN ('scheduled', 'backfill') ORDER BY logical_date DESC LIMIT 1",
+            new { dagId });
+        return row is { } r ? new DataInterval(Micros.To(r.Start), Micros.To(r.End)) : null;
+    }
+
+    /// <summary>Moves a run from <paramref name="from"/> to <paramref name="to"/>; false if it was no longer in <paramref name="from"/>.</summary>
+    public async Task<bool> TransitionAsync(long id, DagRunState from, DagRunState to, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var at = Micros.From(now);
+        var sql = to switch
+        {
+            DagRunState.Running => "UPDATE dag_run SET state = @To, start_date = coalesce(start_date, @at) WHERE id = @id AND state = @From",
+            DagRunState.Success or DagRunState.Failed => "UPDATE dag_run SET state = @To, end_date = @at WHERE id = @id AND state = @From",
+            _ => "UPDATE dag_run SET state = @To WHERE id = @id AND state = @From",
+        };
+        return await connection.ExecuteAsync(sql, new { id, From = from.ToWireName(), To = to.ToWireName(), at }) > 0;
+    }
+}

@@ -1,0 +1,209 @@
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Updraft.Core.Serialization;
+using Updraft.Core.Timetables;
+using Updraft.Storage.Database;
+
+namespace Updraft.Storage.Stores;
+
+/// <summary>DAGs in the metadata database: serialized versions, the dag table (paused, next run), import errors.</summary>
+public sealed class DagStore(MetadataDatabase database)
+{
+    /// <summary>
+    /// Records what the DAG processor found: a new serialized version for each DAG whose content changed, the
+    /// dag rows (a new DAG starts paused as its serialized form says), DAGs of
+    /// processed files that are gone marked inactive, and import errors replaced for the processed files.
+    /// </summary>
+    public async Task SyncAsync(
+        IReadOnlyCollection<SerializedDag> dags,
+        IReadOnlyCollection<(string File, int Line, string Message)> importErrors,
+        IReadOnlyCollection<string> processedFiles,
+        DateTimeOffset now,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dags);
+        ArgumentNullException.ThrowIfNull(importErrors);
+        ArgumentNullException.ThrowIfNull(processedFiles);
+        var at = Micros.From(now);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var latest = (await connection.QueryAsync<(string DagId, int Version, string Hash)>(
+                "SELECT s.dag_id, s.version, s.dag_hash FROM serialized_dag s JOIN dag d ON d.dag_id = s.dag_id AND d.latest_version = s.version",
+                transaction: transaction))
+            .ToDictionary(r => r.DagId, r => (r.Version, r.Hash), StringComparer.Ordinal);
+
+        foreach (var dag in dags)
+        {
+            var json = DagSerializer.ToJson(dag);
+            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
+            var version = latest.TryGetValue(dag.DagId, out var known) ? known.Version : 0;
+            if (known.Hash != hash)
+            {
+                version++;
+                await connection.ExecuteAsync(
+                    "INSERT INTO serialized_dag (dag_id, version, dag_hash, fileloc, data, created_at) VALUES (@DagId, @Version, @Hash, @Fileloc, @Json, @At)",
+                    new { dag.DagId, Version = version, Hash = hash, dag.Fileloc, Json = json, At = at },
+                    transaction);
+            }
+
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO dag (dag_id, is_paused, is_active, fileloc, owners, timetable_summary, latest_version, max_active_runs, max_active_tasks, last_parsed_time)
+                VALUES (@DagId, @Paused, 1, @Fileloc, @Owners, @Summary, @Version, @MaxActiveRuns, @MaxActiveTasks, @At)
+                ON CONFLICT (dag_id) DO UPDATE SET is_active = 1, fileloc = excluded.fileloc, owners = excluded.owners,
+                    timetable_summary = excluded.timetable_summary, latest_version = excluded.latest_version,
+                    max_active_runs = excluded.max_active_runs, max_active_tasks = excluded.max_active_tasks, last_parsed_time = excluded.last_parsed_time
+                """,
+                new
+                {
+                    dag.DagId,
+                    Paused = dag.IsPausedUponCreation ? 1 : 0,
+                    dag.Fileloc,
+                    Owners = string.Join(", ", dag.Owners),
+                    Summary = dag.TimetableSummary,
+                    Version = version,
+                    dag.MaxActiveRuns,
+                    dag.MaxActiveTasks,
+                    At = at,
+                },
+                transaction);
+        }
+
+        var found = dags.Select(d => d.DagId).ToHashSet(StringComparer.Ordinal);
+        var files = processedFiles.ToList();
+        var stale = (await connection.QueryAsync<string>(
+                "SELECT dag_id FROM dag WHERE is_active = 1 AND fileloc IN " + InList(files.Count),
+                Parameters(files),
+                transaction))
+            .Where(id => !found.Contains(id))
+            .ToList();
+        foreach (var dagId in stale)
+        {
+            await connection.ExecuteAsync("UPDATE dag SET is_active = 0 WHERE dag_id = @dagId", new { dagId }, transaction);
+        }
+
+        foreach (var file in files)
+        {
+            await connection.ExecuteAsync("DELETE FROM import_error WHERE filename = @file", new { file }, transaction);
+        }
+
+        foreach (var (file, line, message) in importErrors)
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO import_error (filename, line, stack_trace, timestamp) VALUES (@file, @line, @message, @at) ON CONFLICT (filename) DO UPDATE SET line = excluded.line, stack_trace = excluded.stack_trace, timestamp = excluded.timestamp",
+                new { file, line, message, at },
+                transaction);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Marks inactive every DAG whose file is not in <paramref name="existingFiles"/> (the file was deleted).</summary>
+    public async Task DeactivateMissingFilesAsync(IReadOnlySet<string> existingFiles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(existingFiles);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var active = await connection.QueryAsync<(string DagId, string Fileloc)>("SELECT dag_id, fileloc FROM dag WHERE is_active = 1");
+        foreach (var (dagId, _) in active.Where(a => !existingFiles.Contains(a.Fileloc)))
+        {
+            await connection.ExecuteAsync("UPDATE dag SET is_active = 0 WHERE dag_id = @dagId", new { dagId });
+        }
+
+        var errors = await connection.QueryAsync<string>("SELECT filename FROM import_error");
+        foreach (var file in errors.Where(f => !existingFiles.Contains(f)))
+        {
+            await connection.ExecuteAsync("DELETE FROM import_error WHERE filename = @file", new { file });
+        }
+    }
+
+    public async Task<DagRecord?> GetAsync(string dagId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<DagRecord>($"{SelectDag} WHERE dag_id = @dagId", new { dagId });
+    }
+
+    public async Task<IReadOnlyList<DagRecord>> ListAsync(bool activeOnly = true, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<DagRecord>($"{SelectDag}{(activeOnly ? " WHERE is_active = 1" : "")} ORDER BY dag_id")).ToList();
+    }
+
+    /// <summary>The latest (or the given) serialized version of a DAG.</summary>
+    public async Task<(SerializedDag Dag, int Version)?> GetSerializedAsync(string dagId, int? version = null, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<(string Data, int Version)?>(
+            version is null
+                ? "SELECT s.data, s.version FROM serialized_dag s JOIN dag d ON d.dag_id = s.dag_id AND d.latest_version = s.version WHERE s.dag_id = @dagId"
+                : "SELECT data, version FROM serialized_dag WHERE dag_id = @dagId AND version = @version",
+            new { dagId, version });
+        return row is { } r ? (DagSerializer.FromJson(r.Data), r.Version) : null;
+    }
+
+    /// <summary>Pauses or unpauses; returns false when there is no such DAG.</summary>
+    public async Task<bool> SetPausedAsync(string dagId, bool paused, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync("UPDATE dag SET is_paused = @paused WHERE dag_id = @dagId", new { dagId, paused = paused ? 1 : 0 }) > 0;
+    }
+
+    public async Task SetNextRunAsync(string dagId, DagRunInfo? next, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            "UPDATE dag SET next_dagrun = @Logical, next_dagrun_data_interval_start = @Start, next_dagrun_data_interval_end = @End, next_dagrun_create_after = @After WHERE dag_id = @dagId",
+            new
+            {
+                dagId,
+                Logical = Micros.From(next?.LogicalDate),
+                Start = Micros.From(next?.DataInterval.Start),
+                End = Micros.From(next?.DataInterval.End),
+                After = Micros.From(next?.RunAfter),
+            });
+    }
+
+    public async Task<IReadOnlyList<(string Filename, int Line, string Message)>> ImportErrorsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<(string, int, string)>("SELECT filename, line, stack_trace FROM import_error ORDER BY filename")).ToList();
+    }
+
+    /// <summary>Deletes a DAG and everything recorded about it; returns false when there is no such DAG.</summary>
+    public async Task<bool> DeleteAsync(string dagId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var table in new[] { "xcom", "task_instance_history", "task_instance", "dag_run", "serialized_dag" })
+        {
+            await connection.ExecuteAsync($"DELETE FROM {table} WHERE dag_id = @dagId", new { dagId }, transaction);
+        }
+
+        var deleted = await connection.ExecuteAsync("DELETE FROM dag WHERE dag_id = @dagId", new { dagId }, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return deleted > 0;
+    }
+
+    private const string SelectDag =
+        """
+        SELECT dag_id AS DagId, is_paused AS IsPaused, is_active AS IsActive, fileloc AS Fileloc, owners AS Owners,
+               timetable_summary AS TimetableSummary, latest_version AS LatestVersion, max_active_runs AS MaxActiveRuns,
+               max_active_tasks AS MaxActiveTasks, last_parsed_time AS LastParsedTime, next_dagrun AS NextDagrun,
+               next_dagrun_data_interval_start AS NextDagrunDataIntervalStart, next_dagrun_data_interval_end AS NextDagrunDataIntervalEnd,
+               next_dagrun_create_after AS NextDagrunCreateAfter
+        FROM dag
+        """;
+
+    internal static string InList(int count) => count == 0 ? "(NULL)" : "(" + string.Join(", ", Enumerable.Range(0, count).Select(i => $"@p{i}")) + ")";
+
+    internal static DynamicParameters Parameters(IReadOnlyList<string> values)
+    {
+        var parameters = new DynamicParameters();
+        for (var i = 0; i < values.Count; i++)
+        {
+            parameters.Add($"p{i}", values[i]);
+        }
+
+        return parameters;
+    }
+}

@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Updraft.Tests.Shared;
+
+/// <summary>
+/// A real PostgreSQL server for the tests: the one named by <c>UPDRAFT_TEST_POSTGRES</c> (a postgresql:// URI with
+/// rights to create databases), or else a throwaway cluster this fixture creates from the machine's PostgreSQL
+/// binaries (<c>apt-get install postgresql</c>) on a free loopback port and removes afterwards.
+/// </summary>
+public sealed class PostgresServer : IDisposable
+{
+    private readonly string? _dataDirectory;
+    private readonly string? _binDirectory;
+
+    public PostgresServer()
+    {
+        var given = Environment.GetEnvironmentVariable("UPDRAFT_TEST_POSTGRES");
+        if (!string.IsNullOrEmpty(given))
+        {
+            AdminUri = given.TrimEnd('/');
+            return;
+        }
+
+        _binDirectory = FindBinaries();
+        var port = FreePort();
+        _dataDirectory = Path.Combine(Path.GetTempPath(), "updraft-pg-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_dataDirectory);
+        var asRoot = Environment.UserName == "root";
+        if (asRoot)
+        {
+            Run("chown", ["postgres", _dataDirectory]);
+        }
+
+        Run(Path.Combine(_binDirectory, "initdb"), ["-D", _dataDirectory, "-A", "trust", "-U", "postgres", "--no-sync"], asRoot);
+        Run(Path.Combine(_binDirectory, "pg_ctl"), [
+            "-D", _dataDirectory, "-w", "-l", Path.Combine(_dataDirectory, "server.log"), "-o",
+            $"-p {port} -k {_dataDirectory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+            "start"], asRoot);
+        AdminUri = $"postgresql://postgres@127.0.0.1:{port}/postgres";
+    }
+
+    /// <summary>A URI of the server's administrative database.</summary>
+    public string AdminUri { get; }
+
+    /// <summary>Creates a new, empty database and returns its URI: one per test class keeps tests apart.</summary>
+    public string CreateDatabase()
+    {
+        var name = "updraft_test_" + Guid.NewGuid().ToString("N")[..12];
+        using var connection = new Npgsql.NpgsqlConnection(ToConnectionString(AdminUri));
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"CREATE DATABASE {name}";
+        command.ExecuteNonQuery();
+        return AdminUri[..AdminUri.LastIndexOf('/')] + "/" + name;
+    }
+
+    public void Dispose()
+    {
+        if (_dataDirectory is null || _binDirectory is null)
+        {
+            return;
+        }
+
+        try
+        {
+            Run(Path.Combine(_binDirectory, "pg_ctl"), ["-D", _dataDirectory, "-m", "immediate", "-w", "stop"], Environment.UserName == "root");
+        }
+        finally
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+    }
+
+    private static string ToConnectionString(string uri)
+    {
+        var parsed = new Uri(uri);
+        return new Npgsql.NpgsqlConnectionStringBuilder
+        {
+            Host = parsed.Host,
+            Port = parsed.Port,
+            Username = parsed.UserInfo.Split(':')[0],
+            Password = parsed.UserInfo.Contains(':', StringComparison.Ordinal) ? parsed.UserInfo.Split(':', 2)[1] : null,
+            Database = parsed.AbsolutePath.Trim('/'),
+        }.ToString();
+    }
+
+    private static string FindBinaries()
+    {
+        var root = "/usr/lib/postgresql";
+        var bin = Directory.Exists(root)
+            ? Directory.GetDirectories(root).Select(d => Path.Combine(d, "bin")).Where(d => File.Exists(Path.Combine(d, "initdb"))).OrderByDescending(d => d, StringComparer.Ordinal).FirstOrDefault()
+            : null;
+        return bin ?? throw new InvalidOperationException(
+            "PostgreSQL tests need a server: install PostgreSQL (apt-get install -y postgresql) or set UPDRAFT_TEST_POSTGRES to a postgresql:// URI.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void Run(string file, string[] args, bool asPostgres = false)
+    {
+        var start = new ProcessStartInfo(asPostgres ? "runuser" : file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (asPostgres)
+        {
+            foreach (var a in new[] { "-u", "postgres", "--", file })
+            {
+                start.ArgumentList.Add(a);
+            }
+        }
+
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{Path.GetFileName(file)} failed ({process.ExitCode}): {error}{output.Result}");
+        }
+    }
+}
