@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Updraft.Cli;
 using Updraft.Cli.Hosting;
 
@@ -7,4 +8,11 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     cancel.Cancel();
 };
+
+// Service managers and scripts stop processes with SIGTERM: stop cleanly then too.
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+{
+    signal.Cancel = true;
+    cancel.Cancel();
+});
 return await UpdraftCli.RunAsync(args, CliEnvironment.FromProcess(), cancel.Token);

@@ -8,6 +8,7 @@ using Updraft.Core.Connections;
 using Updraft.Core.Dags;
 using Updraft.Core.Templates;
 using Updraft.Core.Timetables;
+using Updraft.Storage.Database;
 
 namespace Updraft.Cli;
 
@@ -23,10 +24,15 @@ public static class UpdraftCli
         var root = new RootCommand("Updraft: workflow orchestration for .NET, with DAGs written in C#.")
         {
             ConfigCommands.Create(Context),
+            DbCommands.Create(Context),
             DagsCommands.Create(Context),
             TasksCommands.Create(Context),
             Version(environment),
         };
+        foreach (var service in ServiceCommands.Create(Context))
+        {
+            root.Add(service);
+        }
 
         var parse = root.Parse(args);
         try
@@ -54,7 +60,8 @@ public static class UpdraftCli
     }
 
     private static bool IsUserError(Exception e) => e is CliException or ConfigException or KeyNotFoundException or ParamValidationException
-        or InvalidScheduleException or TemplateException or InvalidConnectionException or DagDefinitionException or JsonException;
+        or InvalidScheduleException or TemplateException or InvalidConnectionException or DagDefinitionException or JsonException
+        or DatabaseException or ArgumentException;
 
     private static Command Version(CliEnvironment environment)
     {

@@ -19,6 +19,7 @@ internal static class DagsCommands
         dags.Add(NextExecution(context));
         dags.Add(Details(context));
         dags.Add(DagTestCommand.Create(context));
+        DagRunCommands.AddTo(dags, context);
         return dags;
     }
 

@@ -2,7 +2,10 @@ using System.CommandLine;
 using Updraft.Cli.Hosting;
 using Updraft.Cli.Output;
 using Updraft.Core.States;
+using Updraft.Core.Runtime;
 using Updraft.Core.TriggerRules;
+using Updraft.Storage.Database;
+using Updraft.Storage.Stores;
 
 namespace Updraft.Cli.Commands;
 
@@ -14,6 +17,8 @@ internal static class TasksCommands
         var tasks = new Command("tasks", "Inspect and test tasks.");
         tasks.Add(List(context));
         tasks.Add(Test(context));
+        tasks.Add(StatesForDagRun(context));
+        tasks.Add(State(context));
         return tasks;
     }
 
@@ -64,6 +69,49 @@ internal static class TasksCommands
             var result = await tester.RunTaskAsync(dag.Dag, id, logicalDate, runConf, cancellationToken);
             ctx.Environment.Out.WriteLine($"Task {id}: {result.State.ToWireName()}");
             return result.State == TaskInstanceState.Failed ? 1 : 0;
+        });
+        return command;
+    }
+
+    private static Command StatesForDagRun(Func<CliContext> context)
+    {
+        var dagId = CommonOptions.DagId();
+        var run = new Argument<string>("run_id_or_logical_date") { Description = "The run id, or the logical date of a run." };
+        var output = CommonOptions.Output();
+        var command = new Command("states-for-dag-run", "List the task instances of a DAG run with their states.") { dagId, run, output };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var ctx = context();
+            var found = await DagRunCommands.FindRunAsync(ctx, parse.GetValue(dagId)!, parse.GetValue(run)!, cancellationToken);
+            var tis = await new TaskInstanceStore(ctx.Database).ListForRunAsync(found.DagId, found.RunId, cancellationToken);
+            var rows = tis.Select(t => DagsCommands.Row(
+                ("dag_id", t.DagId),
+                ("run_id", t.RunId),
+                ("task_id", t.TaskId),
+                ("state", t.State),
+                ("try_number", CliContext.Int(t.TryNumber)),
+                ("start_date", t.StartDate is { } s ? Iso.Format(Micros.To(s)) : null),
+                ("end_date", t.EndDate is { } e ? Iso.Format(Micros.To(e)) : null))).ToList();
+            Rows.Write(ctx.Environment.Out, parse.GetValue(output), ["dag_id", "run_id", "task_id", "state", "try_number", "start_date", "end_date"], rows);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command State(Func<CliContext> context)
+    {
+        var dagId = CommonOptions.DagId();
+        var taskId = new Argument<string>("task_id") { Description = "The id of the task." };
+        var run = new Argument<string>("run_id_or_logical_date") { Description = "The run id, or the logical date of a run." };
+        var command = new Command("state", "Print the state of a task instance.") { dagId, taskId, run };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var ctx = context();
+            var found = await DagRunCommands.FindRunAsync(ctx, parse.GetValue(dagId)!, parse.GetValue(run)!, cancellationToken);
+            var ti = await new TaskInstanceStore(ctx.Database).GetAsync(new TaskInstanceKey(found.DagId, found.RunId, parse.GetValue(taskId)!), cancellationToken)
+                ?? throw new CliException($"Task '{parse.GetValue(taskId)}' not found in run '{found.RunId}' of DAG '{found.DagId}'.");
+            ctx.Environment.Out.WriteLine(ti.State);
+            return 0;
         });
         return command;
     }

@@ -7,6 +7,8 @@ using Updraft.Core.Runtime;
 using Updraft.Dags.Discovery;
 using Updraft.Dags.Loading;
 using Updraft.Execution.Testing;
+using Updraft.Scheduling.Executors;
+using Updraft.Storage.Database;
 
 namespace Updraft.Cli.Hosting;
 
@@ -15,6 +17,7 @@ public sealed class CliContext(CliEnvironment environment)
 {
     private UpdraftConfig? _config;
     private DagBag? _bag;
+    private MetadataDatabase? _database;
 
     public CliEnvironment Environment { get; } = environment;
 
@@ -39,7 +42,7 @@ public sealed class CliContext(CliEnvironment environment)
     {
         Defaults = Defaults,
         TimeProvider = Environment.Time,
-        Log = new ConsoleTaskLogSink(Environment.Out),
+        Log = new TextTaskLogSink(Environment.Out),
         Variables = Secrets,
         Connections = Secrets,
         HonorRetryDelay = honorRetryDelay,
@@ -74,31 +77,66 @@ public sealed class CliContext(CliEnvironment environment)
         }
     }
 
-    private DagBag LoadBag()
+    /// <summary>The folders DAG files are loaded from: the DAGs folder, and the examples when enabled.</summary>
+    public IReadOnlyList<string> DagFolders
     {
-        var dagsFolder = DagsFolder;
-        Directory.CreateDirectory(dagsFolder);
-        var folders = new List<string> { dagsFolder };
-        if (Config.GetBool("core", "load_examples"))
+        get
         {
-            folders.Add(ExamplesFolder);
+            var dagsFolder = DagsFolder;
+            Directory.CreateDirectory(dagsFolder);
+            return Config.GetBool("core", "load_examples") ? [dagsFolder, ExamplesFolder] : [dagsFolder];
+        }
+    }
+
+    public string LogFolder => Config.Get("logging", "base_log_folder");
+
+    public MetadataDatabase Database => _database ??= MetadataDatabase.FromUri(Config.Get("database", "connection"));
+
+    /// <summary>
+    /// The database, at the current schema. An embedded SQLite database is created on first use; any other must be
+    /// set up with <c>updraft db migrate</c>.
+    /// </summary>
+    public async Task<MetadataDatabase> ReadyDatabaseAsync(CancellationToken cancellationToken = default)
+    {
+        var migrator = new Migrator(Database, Environment.Time);
+        if (Database.Dialect == SqlDialect.Sqlite && await migrator.CurrentVersionAsync(cancellationToken) == 0)
+        {
+            await migrator.MigrateAsync(cancellationToken);
         }
 
-        var syntax = Config.Get("core", "dag_ignore_file_syntax").Trim().ToUpperInvariant() switch
-        {
-            "GLOB" => IgnoreSyntax.Glob,
-            "REGEXP" => IgnoreSyntax.Regexp,
-            var other => throw new ConfigException($"[core] dag_ignore_file_syntax must be regexp or glob, found '{other.ToLowerInvariant()}'."),
-        };
-        var loader = new DagBagLoader(new DagBagOptions
-        {
-            CacheDirectory = Path.Combine(Config.Home, "cache", "dags"),
-            Defaults = Defaults,
-            ImportTimeout = TimeSpan.FromSeconds(Config.GetDouble("core", "dagbag_import_timeout")),
-            IgnoreSyntax = syntax,
-        });
-        return loader.Load(folders);
+        await migrator.CheckAsync(cancellationToken);
+        return Database;
     }
+
+    public DagBagLoader NewLoader() => new(new DagBagOptions
+    {
+        CacheDirectory = Path.Combine(Config.Home, "cache", "dags"),
+        Defaults = Defaults,
+        ImportTimeout = TimeSpan.FromSeconds(Config.GetDouble("core", "dagbag_import_timeout")),
+        IgnoreSyntax = IgnoreSyntax,
+    });
+
+    /// <summary>How the local executor starts worker processes of this same installation, with this invocation's settings.</summary>
+    public WorkerCommand WorkerCommand()
+    {
+        var host = System.Environment.ProcessPath ?? "dotnet";
+        var viaDotnet = Path.GetFileNameWithoutExtension(host) == "dotnet";
+        var arguments = viaDotnet ? new[] { typeof(CliContext).Assembly.Location, "worker-process" } : ["worker-process"];
+        var environment = Environment.Variables
+            .Where(v => v.Key.StartsWith("UPDRAFT", StringComparison.Ordinal))
+            .ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal);
+        environment["UPDRAFT_HOME"] = Config.Home;
+        return new WorkerCommand(host, arguments, environment);
+    }
+
+    private IgnoreSyntax IgnoreSyntax => Config.Get("core", "dag_ignore_file_syntax").Trim().ToUpperInvariant() switch
+    {
+        "GLOB" => IgnoreSyntax.Glob,
+        "REGEXP" => IgnoreSyntax.Regexp,
+        var other => throw new ConfigException($"[core] dag_ignore_file_syntax must be regexp or glob, found '{other.ToLowerInvariant()}'."),
+    };
+
+    private DagBag LoadBag() => NewLoader().Load(DagFolders);
 
     public static string Bool(bool value) => value ? "True" : "False";
 

@@ -24,7 +24,7 @@ public static class ConfigDefaults
         new("core", "fernet_key", "", "Key(s) that encrypt connection passwords and extras in the database; comma-separated for rotation.", Sensitive: true),
         new("core", "test_connection", "Disabled", "Whether connections may be tested from the API and UI."),
         new("database", "connection", "sqlite:///{UPDRAFT_HOME}/updraft.db", "The metadata database: a SQLite path or a PostgreSQL URI.", Sensitive: true),
-        new("scheduler", "dag_dir_list_interval", "10", "Seconds between scans of the DAGs folder for new files."),
+        new("scheduler", "dag_dir_list_interval", "5", "Seconds between scans of the DAGs folder for new files."),
         new("scheduler", "min_file_process_interval", "30", "Seconds before an unchanged DAG file is parsed again."),
         new("scheduler", "scheduler_heartbeat_sec", "5", "Seconds between scheduler heartbeats."),
         new("scheduler", "job_heartbeat_sec", "5", "Seconds between task heartbeats."),

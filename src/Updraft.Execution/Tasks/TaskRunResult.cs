@@ -5,5 +5,11 @@ namespace Updraft.Execution.Tasks;
 /// <summary>How one try ended: success, skipped or failed; a failure says whether retries may follow.</summary>
 public sealed record TaskRunResult(TaskInstanceState State, string? Error, bool RetryAllowed, DateTimeOffset StartDate, DateTimeOffset EndDate)
 {
+    /// <summary>
+    /// The task left this process unfit to run more tasks: it ignored cancellation and still runs, or it ran out
+    /// of memory. A worker process should exit after reporting.
+    /// </summary>
+    public bool ProcessUnsafe { get; init; }
+
     public TimeSpan Duration => EndDate - StartDate;
 }

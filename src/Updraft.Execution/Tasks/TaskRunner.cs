@@ -74,7 +74,12 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         catch (TaskTimeoutException e)
         {
             log.Error(e.Message);
-            return Finish(log, request, start, TaskInstanceState.Failed, e.Message, retryAllowed: true);
+            return Finish(log, request, start, TaskInstanceState.Failed, e.Message, retryAllowed: true) with { ProcessUnsafe = e.Abandoned };
+        }
+        catch (OutOfMemoryException e)
+        {
+            log.Error($"Task ran out of memory: {e.Message}");
+            return Finish(log, request, start, TaskInstanceState.Failed, "Task ran out of memory.", retryAllowed: true) with { ProcessUnsafe = true };
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -108,12 +113,13 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         await cancel.CancelAsync();
         var message = $"Task timed out after {limit.TotalSeconds.ToString(CultureInfo.InvariantCulture)} seconds (execution_timeout).";
         var grace = Task.Delay(CancellationGrace, timeProvider);
-        if (await Task.WhenAny(execution, grace) != execution)
+        var abandoned = await Task.WhenAny(execution, grace) != execution;
+        if (abandoned)
         {
-            context.Log.Warning("The task did not stop after cancellation and was abandoned; run tasks in a separate process to reclaim it.");
+            context.Log.Warning("The task did not stop after cancellation and was abandoned.");
         }
 
-        throw new TaskTimeoutException(message);
+        throw new TaskTimeoutException(message, abandoned);
     }
 
     private static TaskContext CopyWithRendered(TaskContext context, Dictionary<string, string> rendered) => new()
@@ -137,5 +143,8 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         return new TaskRunResult(state, error, retryAllowed, start, end);
     }
 
-    private sealed class TaskTimeoutException(string message) : Exception(message);
+    private sealed class TaskTimeoutException(string message, bool abandoned) : Exception(message)
+    {
+        public bool Abandoned { get; } = abandoned;
+    }
 }

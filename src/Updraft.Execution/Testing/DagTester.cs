@@ -23,7 +23,7 @@ public sealed class DagTester(DagTestOptions options)
         ArgumentNullException.ThrowIfNull(dag);
         var serialized = DagSerializer.Serialize(dag, options.Defaults);
         var run = NewRun(dag, serialized, logicalDate, conf);
-        var sink = options.Log ?? new ConsoleTaskLogSink(Console.Out);
+        var sink = options.Log ?? new TextTaskLogSink(Console.Out);
         var log = new TaskLogger(sink, options.TimeProvider, "dag_test");
         var secrets = EnvironmentSecrets.FromProcess();
         var xcom = new InMemoryXComStore();
@@ -73,7 +73,7 @@ public sealed class DagTester(DagTestOptions options)
         var run = NewRun(dag, serialized, logicalDate, conf);
         var secrets = EnvironmentSecrets.FromProcess();
         return await _runner.RunAsync(
-            new TaskRunRequest(dag.GetTask(taskId), settings, run, 1, new InMemoryXComStore(), options.Variables ?? secrets, options.Connections ?? secrets, options.Log ?? new ConsoleTaskLogSink(Console.Out)),
+            new TaskRunRequest(dag.GetTask(taskId), settings, run, 1, new InMemoryXComStore(), options.Variables ?? secrets, options.Connections ?? secrets, options.Log ?? new TextTaskLogSink(Console.Out)),
             cancellationToken);
     }
 

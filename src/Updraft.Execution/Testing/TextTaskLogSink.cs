@@ -3,8 +3,8 @@ using Updraft.Core.Runtime;
 
 namespace Updraft.Execution.Testing;
 
-/// <summary>Writes task log lines as <c>[2025-01-01T00:00:00.000+0000] {source} INFO - message</c>.</summary>
-public sealed class ConsoleTaskLogSink(TextWriter writer) : ITaskLogSink
+/// <summary>Writes task log lines to a console or file writer as <c>[2025-01-01T00:00:00.000+0000] {source} INFO - message</c>.</summary>
+public sealed class TextTaskLogSink(TextWriter writer) : ITaskLogSink
 {
     private readonly Lock _gate = new();
 

@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Updraft.Scheduling.Logging;
+using Updraft.Scheduling.Workers;
+using Updraft.Storage.Stores;
+
+namespace Updraft.Scheduling.Executors;
+
+/// <summary>
+/// Runs task instances in worker processes on this machine, at most <c>slots</c> at once. Workers start on
+/// demand and stay for the next task, so a task starts without paying for a new process. A task that kills,
+/// crashes or poisons its worker takes only that worker down: the try is reported lost and a new worker starts
+/// for the next task (ADR 0008).
+/// </summary>
+public sealed class LocalExecutor(WorkerCommand command, int slots, string logFolder, TimeProvider timeProvider) : IExecutor, IAsyncDisposable
+{
+    private readonly Channel<ExecutorEvent> _events = Channel.CreateUnbounded<ExecutorEvent>();
+    private readonly ConcurrentBag<WorkerProcess> _idle = [];
+    private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private int _busy;
+
+    public string Name => "LocalExecutor";
+
+    public int OpenSlots => slots - Volatile.Read(ref _busy);
+
+    public ChannelReader<ExecutorEvent> Events => _events.Reader;
+
+    public void Submit(TaskInstanceRecord taskInstance)
+    {
+        ArgumentNullException.ThrowIfNull(taskInstance);
+        Interlocked.Increment(ref _busy);
+        var run = Task.Run(() => RunAsync(taskInstance));
+        _running.TryAdd(run, 0);
+        _ = run.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    /// <summary>Starts a worker ahead of the first task, so the first task does not wait for a process to start.</summary>
+    public void Prewarm(int workers)
+    {
+        for (var i = 0; i < Math.Min(workers, slots); i++)
+        {
+            _idle.Add(WorkerProcess.Start(command));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_running.Keys);
+        while (_idle.TryTake(out var worker))
+        {
+            await worker.DisposeAsync();
+        }
+
+        _events.Writer.TryComplete();
+        _stopping.Dispose();
+    }
+
+    private async Task RunAsync(TaskInstanceRecord ti)
+    {
+        var key = ti.Key;
+        try
+        {
+            var worker = TakeIdleWorker() ?? WorkerProcess.Start(command);
+            var reply = await worker.RunAsync(new WorkerRequest(key.DagId, key.RunId, key.TaskId, key.MapIndex, ti.TryNumber), _stopping.Token);
+            if (reply is null)
+            {
+                var reason = await worker.DescribeExitAsync();
+                await worker.DisposeAsync();
+                TaskLogPaths.AppendLine(logFolder, key, ti.TryNumber, timeProvider.GetUtcNow(), reason);
+                await _events.Writer.WriteAsync(new ExecutorEvent(key, ti.TryNumber, Lost: true, reason));
+                return;
+            }
+
+            if (reply.Exiting)
+            {
+                await worker.DisposeAsync();
+            }
+            else
+            {
+                _idle.Add(worker);
+            }
+
+            await _events.Writer.WriteAsync(new ExecutorEvent(key, ti.TryNumber, Lost: false, reply.Error));
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Shutting down: the task's try is left to the lost-task checks of the next scheduler.
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            var reason = $"the worker process could not be started: {e.Message}";
+            TaskLogPaths.AppendLine(logFolder, key, ti.TryNumber, timeProvider.GetUtcNow(), reason);
+            await _events.Writer.WriteAsync(new ExecutorEvent(key, ti.TryNumber, Lost: true, reason));
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _busy);
+        }
+    }
+
+    private WorkerProcess? TakeIdleWorker()
+    {
+        while (_idle.TryTake(out var worker))
+        {
+            if (!worker.HasExited)
+            {
+                return worker;
+            }
+
+            _ = worker.DisposeAsync().AsTask();
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Updraft.Scheduling.Workers;
+
+namespace Updraft.Scheduling.Executors;
+
+/// <summary>One worker child process and its pipes; knows whether it is still alive and why it died.</summary>
+internal sealed class WorkerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Queue<string> _lastErrors = new();
+    private readonly Task _stderr;
+
+    private WorkerProcess(Process process)
+    {
+        _process = process;
+        _stderr = DrainErrorsAsync();
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public static WorkerProcess Start(WorkerCommand command)
+    {
+        var start = new ProcessStartInfo(command.FileName)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in command.Arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in command.Environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return new WorkerProcess(Process.Start(start) ?? throw new InvalidOperationException($"Could not start the worker {command.FileName}."));
+    }
+
+    /// <summary>Sends a request and waits for the reply; null when the process died first.</summary>
+    public async Task<WorkerReply?> RunAsync(WorkerRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(request, WorkerProcessHost.Json).AsMemory(), cancellationToken);
+            await _process.StandardInput.FlushAsync(cancellationToken);
+            var line = await _process.StandardOutput.ReadLineAsync(cancellationToken);
+            return line is null ? null : JsonSerializer.Deserialize<WorkerReply>(line, WorkerProcessHost.Json);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Why the process ended: its exit code and the last lines it wrote to standard error.</summary>
+    public async Task<string> DescribeExitAsync()
+    {
+        await _process.WaitForExitAsync();
+        await _stderr;
+        var code = _process.ExitCode;
+        var detail = _lastErrors.Count > 0 ? ": " + string.Join(" | ", _lastErrors) : "";
+        return $"the task's process exited with code {code}{Signal(code)} before the task finished{detail}";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.StandardInput.Close();
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await _process.WaitForExitAsync(wait.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+
+        _process.Dispose();
+    }
+
+    private async Task DrainErrorsAsync()
+    {
+        while (await _process.StandardError.ReadLineAsync() is { } line)
+        {
+            lock (_lastErrors)
+            {
+                _lastErrors.Enqueue(line.Length > 300 ? line[..300] : line);
+                if (_lastErrors.Count > 5)
+                {
+                    _lastErrors.Dequeue();
+                }
+            }
+        }
+    }
+
+    private static string Signal(int code) => code switch
+    {
+        134 => " (aborted: SIGABRT, as on a stack overflow)",
+        137 => " (killed: SIGKILL, as by the out-of-memory killer)",
+        139 => " (segmentation fault)",
+        _ => "",
+    };
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Updraft.Scheduling.Executors;
+using Updraft.Scheduling.Scheduling;
+
+namespace Updraft.Scheduling.Hosting;
+
+/// <summary>
+/// Runs scheduling passes: after each, waits until an executor reports an ended try (so downstream tasks are
+/// queued at once) or the poll interval passes (for time-based work: new runs, retries coming due).
+/// </summary>
+public sealed partial class SchedulerService(SchedulerEngine engine, IExecutor executor, TimeProvider timeProvider, ILogger<SchedulerService> logger) : BackgroundService
+{
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var pass = await engine.RunOnceAsync(stoppingToken);
+                if (pass.TasksQueued > 0 || pass.TasksScheduled > 0 || pass.RunsCreated > 0 || pass.RunsStarted > 0)
+                {
+                    // More may be ready at once (a run just created, a task just skipped): go again without waiting.
+                    continue;
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A failed pass (database briefly unreachable) is logged and retried; the scheduler keeps running.
+                PassFailed(logger, e);
+            }
+
+            using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var delay = Task.Delay(PollInterval, timeProvider, wake.Token);
+            var eventReady = executor.Events.WaitToReadAsync(wake.Token).AsTask();
+            await Task.WhenAny(delay, eventReady);
+            await wake.CancelAsync();
+            await Task.WhenAll(delay, eventReady).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Scheduling pass failed; retrying")]
+    private static partial void PassFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,39 @@
+using Updraft.Dags.Loading;
+using Updraft.Storage.Database;
+using Updraft.Storage.Stores;
+
+namespace Updraft.Scheduling.Processing;
+
+/// <summary>
+/// Finds and loads DAG files and records the result in the metadata database: serialized DAG versions,
+/// import errors, DAGs that disappeared, and each DAG's next scheduled run. The scheduler works only from
+/// what this stores.
+/// </summary>
+public sealed class DagProcessor(DagBagLoader loader, IReadOnlyList<string> folders, MetadataDatabase database, TimeProvider timeProvider)
+{
+    private readonly DagStore _dags = new(database);
+    private readonly DagRunStore _runs = new(database);
+
+    public async Task<DagBag> RunOnceAsync(CancellationToken cancellationToken = default)
+    {
+        var bag = loader.Load(folders);
+        var now = timeProvider.GetUtcNow();
+        await _dags.SyncAsync(
+            bag.Dags.Values.Select(d => d.Serialized).ToList(),
+            bag.ImportErrors.Select(e => (e.Filename, e.Line, e.Message)).ToList(),
+            bag.Files,
+            now,
+            cancellationToken);
+        await _dags.DeactivateMissingFilesAsync(bag.Files.ToHashSet(StringComparer.Ordinal), cancellationToken);
+
+        foreach (var loaded in bag.Dags.Values)
+        {
+            var serialized = loaded.Serialized;
+            var last = await _runs.LatestAutomatedIntervalAsync(serialized.DagId, cancellationToken);
+            var next = serialized.Timetable.ToTimetable().NextDagRunInfo(last, serialized.Restriction, now);
+            await _dags.SetNextRunAsync(serialized.DagId, next, cancellationToken);
+        }
+
+        return bag;
+    }
+}

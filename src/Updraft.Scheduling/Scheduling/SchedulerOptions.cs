@@ -1,0 +1,20 @@
+namespace Updraft.Scheduling.Scheduling;
+
+/// <summary>The scheduler's limits and timings, from <c>[core]</c> and <c>[scheduler]</c>.</summary>
+public sealed record SchedulerOptions
+{
+    /// <summary>The most task instances queued or running at once (<c>[core] parallelism</c>).</summary>
+    public int Parallelism { get; init; } = 32;
+
+    /// <summary>Task instances considered per scheduling pass.</summary>
+    public int MaxTisPerQuery { get; init; } = 512;
+
+    /// <summary>A running task without a heartbeat for this long is lost (<c>[scheduler] scheduler_zombie_task_threshold</c>).</summary>
+    public TimeSpan ZombieThreshold { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>A task queued for this long without starting is failed or retried (<c>[scheduler] task_queued_timeout</c>).</summary>
+    public TimeSpan QueuedTimeout { get; init; } = TimeSpan.FromSeconds(600);
+
+    /// <summary>The upper bound on retry delays (<c>[core] max_task_retry_delay</c>).</summary>
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromDays(1);
+}

@@ -1,0 +1,44 @@
+using System.Text.Json;
+
+namespace Updraft.Scheduling.Workers;
+
+/// <summary>
+/// The loop inside a worker process: read a <see cref="WorkerRequest"/> line, run it, write a <see cref="WorkerReply"/>
+/// line; exit when the input ends or a task left the process unfit to continue. Task code that writes to the
+/// console writes to standard error, so the protocol on standard output stays clean.
+/// </summary>
+public static class WorkerProcessHost
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static async Task<int> RunAsync(TextReader input, TextWriter protocol, TaskInstanceRunner runner, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(protocol);
+        ArgumentNullException.ThrowIfNull(runner);
+        while (await input.ReadLineAsync(cancellationToken) is { } line)
+        {
+            var request = JsonSerializer.Deserialize<WorkerRequest>(line, Json) ?? throw new InvalidDataException("Empty worker request.");
+            WorkerReply reply;
+            try
+            {
+                reply = await runner.RunAsync(request, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Failures outside the task (database, file system) end this worker; the executor reports the try lost.
+                await Console.Error.WriteLineAsync($"worker: {e.GetType().Name}: {e.Message}");
+                return 1;
+            }
+
+            await protocol.WriteLineAsync(JsonSerializer.Serialize(reply, Json));
+            await protocol.FlushAsync(cancellationToken);
+            if (reply.Exiting)
+            {
+                return 0;
+            }
+        }
+
+        return 0;
+    }
+}
