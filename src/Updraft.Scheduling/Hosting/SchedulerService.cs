@@ -20,9 +20,9 @@ public sealed partial class SchedulerService(SchedulerEngine engine, IExecutor e
             try
             {
                 var pass = await engine.RunOnceAsync(stoppingToken);
-                if (pass.TasksQueued > 0 || pass.TasksScheduled > 0 || pass.RunsCreated > 0 || pass.RunsStarted > 0)
+                if (pass.MadeProgress)
                 {
-                    // More may be ready at once (a run just created, a task just skipped): go again without waiting.
+                    // More may be ready at once (a run just created, a task just skipped, a run just finished): go again without waiting.
                     continue;
                 }
             }

@@ -1,0 +1,143 @@
+using Updraft.Cli.Hosting;
+using Updraft.Core.States;
+using Updraft.Scheduling.Executors;
+using Updraft.Scheduling.Processing;
+using Updraft.Scheduling.Scheduling;
+using Updraft.Storage.Database;
+using Updraft.Storage.Stores;
+
+namespace Updraft.Scheduling.Tests;
+
+/// <summary>
+/// A real Updraft installation for one test: a home folder, DAG files, a metadata database, and schedulers whose
+/// local executors start the real <c>updraft worker-process</c>.
+/// </summary>
+public sealed class Orchestra : IAsyncDisposable
+{
+    private readonly List<LocalExecutor> _executors = [];
+
+    public Orchestra(string databaseUri, Dictionary<string, string>? settings = null)
+    {
+        Home = Directory.CreateTempSubdirectory("updraft-sched-").FullName;
+        Environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["UPDRAFT_HOME"] = Home,
+            ["UPDRAFT__CORE__LOAD_EXAMPLES"] = "False",
+            ["UPDRAFT__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = "False",
+            ["UPDRAFT__DATABASE__CONNECTION"] = databaseUri,
+            ["UPDRAFT__SCHEDULER__JOB_HEARTBEAT_SEC"] = "1",
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            Environment[key] = value;
+        }
+
+        Context = new CliContext(new CliEnvironment(Environment, TextWriter.Null, TextWriter.Null, TimeProvider.System));
+        Directory.CreateDirectory(Context.DagsFolder);
+    }
+
+    public string Home { get; }
+
+    public Dictionary<string, string> Environment { get; }
+
+    public CliContext Context { get; }
+
+    public MetadataDatabase Database => Context.Database;
+
+    public string LogFolder => Context.LogFolder;
+
+    public async Task MigrateAsync() => await new Migrator(Database, TimeProvider.System).MigrateAsync();
+
+    public void WriteDag(string name, string source) => File.WriteAllText(Path.Combine(Context.DagsFolder, name), source);
+
+    public async Task ProcessAsync()
+    {
+        var bag = await new DagProcessor(Context.NewLoader(), Context.DagFolders, Database, TimeProvider.System).RunOnceAsync();
+        Assert.True(bag.ImportErrors.Count == 0, string.Join("\n", bag.ImportErrors));
+    }
+
+    public (SchedulerEngine Engine, LocalExecutor Executor) NewScheduler(int parallelism = 8, TimeSpan? zombieThreshold = null, Dictionary<string, string>? workerEnvironment = null)
+    {
+        var command = Context.WorkerCommand();
+        var environment = new Dictionary<string, string>(command.Environment, StringComparer.Ordinal);
+        foreach (var (key, value) in workerEnvironment ?? [])
+        {
+            environment[key] = value;
+        }
+
+        var executor = new LocalExecutor(command with { Environment = environment }, parallelism, LogFolder, TimeProvider.System);
+        _executors.Add(executor);
+        var options = new SchedulerOptions { Parallelism = parallelism, ZombieThreshold = zombieThreshold ?? TimeSpan.FromMinutes(5) };
+        var engine = new SchedulerEngine(Database, executor, options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<SchedulerEngine>.Instance);
+        return (engine, executor);
+    }
+
+    public Task<DagRunRecord> TriggerAsync(string dagId, string? runId = null, System.Text.Json.Nodes.JsonObject? conf = null) =>
+        SchedulerEngine.TriggerAsync(Database, dagId, runId, null, conf, TimeProvider.System.GetUtcNow());
+
+    /// <summary>Runs scheduling passes until every run is finished, waiting on executor events between passes (never sleeping blindly).</summary>
+    public async Task RunToCompletionAsync(SchedulerEngine engine, LocalExecutor executor, TimeSpan? timeout = null, Func<Task>? afterPass = null)
+    {
+        using var limit = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(90));
+        var runs = new DagRunStore(Database);
+        while (true)
+        {
+            var pass = await engine.RunOnceAsync(limit.Token);
+            if (afterPass is not null)
+            {
+                await afterPass();
+            }
+
+            if (!pass.MadeProgress && (await runs.ListAsync(null, [DagRunState.Queued, DagRunState.Running], 1, limit.Token)).Count == 0)
+            {
+                return;
+            }
+
+            if (!pass.MadeProgress)
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(limit.Token);
+                wait.CancelAfter(TimeSpan.FromMilliseconds(250));
+                try
+                {
+                    await executor.Events.WaitToReadAsync(wait.Token);
+                }
+                catch (OperationCanceledException) when (!limit.IsCancellationRequested)
+                {
+                    // Nothing ended yet: go round again (a retry may have come due).
+                }
+            }
+        }
+    }
+
+    public async Task<Dictionary<string, TaskInstanceRecord>> TasksAsync(string dagId, string runId) =>
+        (await new TaskInstanceStore(Database).ListForRunAsync(dagId, runId)).ToDictionary(t => t.TaskId);
+
+    public async Task<string> RunStateAsync(string dagId, string runId) => (await new DagRunStore(Database).GetAsync(dagId, runId))!.State;
+
+    public string ReadLog(string dagId, string runId, string taskId, int attempt) =>
+        File.ReadAllText(Logging.TaskLogPaths.For(LogFolder, new TaskInstanceKey(dagId, runId, taskId), attempt));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var executor in _executors)
+        {
+            await executor.DisposeAsync();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(Home, recursive: true);
+    }
+
+    /// <summary>A DAG file around <paramref name="body"/>, which adds tasks to <c>dag</c>.</summary>
+    public static string DagSource(string dagId, string body, string settings = "") => $$"""
+        public sealed class Source_{{dagId}} : IDagSource
+        {
+            public IEnumerable<Dag> Build()
+            {
+                var dag = new Dag("{{dagId}}", startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero)) { {{settings}} };
+                {{body}}
+                yield return dag;
+            }
+        }
+        """;
+}

@@ -1,0 +1,259 @@
+using Dapper;
+using Updraft.Core.States;
+using Updraft.Storage.Database;
+using Updraft.Storage.Stores;
+using Updraft.Tests.Shared;
+
+namespace Updraft.Scheduling.Tests;
+
+/// <summary>Scheduling through real worker processes; run against SQLite and PostgreSQL by the subclasses.</summary>
+public abstract class SchedulerTests
+{
+    protected abstract string? DatabaseUri();
+
+    private async Task<Orchestra> NewAsync(Dictionary<string, string>? settings = null)
+    {
+        var all = new Dictionary<string, string>(settings ?? []);
+        if (DatabaseUri() is { } uri)
+        {
+            all["UPDRAFT__DATABASE__CONNECTION"] = uri;
+        }
+
+        var orchestra = new Orchestra(all.GetValueOrDefault("UPDRAFT__DATABASE__CONNECTION") ?? "", all);
+        if (!all.ContainsKey("UPDRAFT__DATABASE__CONNECTION"))
+        {
+            orchestra.Environment.Remove("UPDRAFT__DATABASE__CONNECTION");
+        }
+
+        await orchestra.MigrateAsync();
+        return orchestra;
+    }
+
+    [Fact]
+    public async Task ManualRun_TaskFlowAcrossWorkerProcesses_SucceedsWithLogPerTry()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("flow.cs", Orchestra.DagSource("flow", """
+            var numbers = dag.Task("numbers", ctx => new[] { 1, 2, 3 });
+            var total = dag.Task("total", numbers, (int[] n) => n.Sum());
+            dag.Task("report", total, (TaskContext ctx, int t) => { Console.WriteLine($"printed {t}"); ctx.Log.Info($"total={t}"); });
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("flow");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        Assert.Equal("success", await o.RunStateAsync("flow", run.RunId));
+        Assert.All((await o.TasksAsync("flow", run.RunId)).Values, t => Assert.Equal(("success", 1), (t.State, t.TryNumber)));
+        var log = o.ReadLog("flow", run.RunId, "report", 1);
+        Assert.Contains("total=6", log);
+        Assert.Contains("printed 6", log);
+    }
+
+    [Fact]
+    public async Task Catchup_CreatesEveryIntervalInOrderWithinOneActiveRun()
+    {
+        await using var o = await NewAsync(new() { ["UPDRAFT__SCHEDULER__CREATE_CRON_DATA_INTERVALS"] = "True" });
+        o.WriteDag("daily.cs", """
+            public sealed class Daily : IDagSource
+            {
+                public IEnumerable<Dag> Build()
+                {
+                    var dag = new Dag("daily", schedule: "@daily", startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero))
+                    {
+                        Catchup = true, MaxActiveRuns = 1, EndDate = new DateTimeOffset(2025, 1, 4, 0, 0, 0, TimeSpan.Zero),
+                    };
+                    dag.Bash("echo", "echo {{ ds }} {{ data_interval_end }}");
+                    yield return dag;
+                }
+            }
+            """);
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var runs = new DagRunStore(o.Database);
+        var mostActive = 0;
+
+        await o.RunToCompletionAsync(engine, executor, afterPass: async () =>
+            mostActive = Math.Max(mostActive, (await runs.ActiveCountsAsync()).GetValueOrDefault("daily")));
+
+        var all = (await runs.ListAsync("daily")).OrderBy(r => r.LogicalDate).ToList();
+        Assert.Equal(
+            ["scheduled__2025-01-01T00:00:00+00:00", "scheduled__2025-01-02T00:00:00+00:00", "scheduled__2025-01-03T00:00:00+00:00", "scheduled__2025-01-04T00:00:00+00:00"],
+            all.Select(r => r.RunId));
+        Assert.All(all, r => Assert.Equal("success", r.State));
+        Assert.Equal(1, mostActive);
+        Assert.Contains("2025-01-02 2025-01-03T00:00:00+00:00", o.ReadLog("daily", all[1].RunId, "echo", 1));
+    }
+
+    [Fact]
+    public async Task PausedDag_GetsNoScheduledRuns()
+    {
+        await using var o = await NewAsync(new() { ["UPDRAFT__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = "True" });
+        o.WriteDag("paused.cs", Orchestra.DagSource("paused", "dag.Empty(\"a\");", "Catchup = true").Replace("new Dag(\"paused\",", "new Dag(\"paused\", schedule: \"@daily\",", StringComparison.Ordinal));
+        await o.ProcessAsync();
+        var (engine, _) = o.NewScheduler();
+        await engine.RunOnceAsync();
+        Assert.Empty(await new DagRunStore(o.Database).ListAsync("paused"));
+        Assert.True((await new DagStore(o.Database).GetAsync("paused"))!.IsPaused);
+    }
+
+    [Theory]
+    [InlineData("parallelism", 2)]
+    [InlineData("max_active_tasks", 1)]
+    [InlineData("pool", 1)]
+    [InlineData("max_active_tis_per_dag", 1)]
+    public async Task Limits_NeverExceeded(string limit, int expected)
+    {
+        await using var o = await NewAsync();
+        var taskSettings = limit switch
+        {
+            "pool" => "t.Pool = \"narrow\";",
+            "max_active_tis_per_dag" => "t.MaxActiveTisPerDag = 1;",
+            _ => "",
+        };
+        var body = limit == "max_active_tis_per_dag"
+            ? $"var t = dag.Bash(\"sleepy\", \"sleep 0.3\"); {taskSettings}"
+            : $"for (var i = 0; i < 5; i++) {{ var t = dag.Bash($\"t{{i}}\", \"sleep 0.3\"); {taskSettings} }}";
+        o.WriteDag("limits.cs", Orchestra.DagSource("limits", body, limit == "max_active_tasks" ? "MaxActiveTasks = 1" : ""));
+        await o.ProcessAsync();
+        await new PoolStore(o.Database).SetAsync("narrow", 1, null);
+        var (engine, executor) = o.NewScheduler(parallelism: limit == "parallelism" ? 2 : 8);
+        for (var i = 0; i < (limit == "max_active_tis_per_dag" ? 3 : 1); i++)
+        {
+            await o.TriggerAsync("limits", $"run{i}");
+        }
+
+        var tasks = new TaskInstanceStore(o.Database);
+        var most = 0;
+        await o.RunToCompletionAsync(engine, executor, afterPass: async () =>
+            most = Math.Max(most, (await tasks.ActiveAsync()).Count(t => t.DagId == "limits")));
+
+        Assert.Equal(expected, most);
+        await using var connection = await o.Database.OpenAsync();
+        Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM task_instance WHERE state <> 'success'"));
+    }
+
+    [Fact]
+    public async Task Retry_FailedTryIsRetriedAfterItsDelay()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("retry.cs", Orchestra.DagSource("retry", """
+            var t = dag.Task("flaky", ctx => ctx.TryNumber < 3 ? throw new InvalidOperationException($"try {ctx.TryNumber} fails") : ctx.TryNumber);
+            t.Retries = 3;
+            t.RetryDelay = TimeSpan.FromMilliseconds(200);
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("retry");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        var ti = (await o.TasksAsync("retry", run.RunId))["flaky"];
+        Assert.Equal(("success", 3), (ti.State, ti.TryNumber));
+        Assert.Contains("try 1 fails", o.ReadLog("retry", run.RunId, "flaky", 1));
+        Assert.Contains("try 2 fails", o.ReadLog("retry", run.RunId, "flaky", 2));
+        await using var connection = await o.Database.OpenAsync();
+        Assert.Equal(["up_for_retry", "up_for_retry", "success"], await connection.QueryAsync<string>("SELECT state FROM task_instance_history WHERE task_id = 'flaky' ORDER BY try_number"));
+    }
+
+    [Fact]
+    public async Task Retry_ExhaustedFailsTheRun()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("doomed.cs", Orchestra.DagSource("doomed", """
+            var t = dag.Bash("always", "exit 1");
+            t.Retries = 1;
+            t.RetryDelay = TimeSpan.Zero;
+            _ = t >> dag.Empty("after");
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("doomed");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        var tis = await o.TasksAsync("doomed", run.RunId);
+        Assert.Equal(("failed", 2), (tis["always"].State, tis["always"].TryNumber));
+        Assert.Equal("upstream_failed", tis["after"].State);
+        Assert.Equal("failed", await o.RunStateAsync("doomed", run.RunId));
+    }
+
+    [Fact]
+    public async Task KilledWorker_DetectedAndRetried()
+    {
+        await using var o = await NewAsync();
+        var marker = Path.Combine(o.Home, "first-try-started");
+        o.WriteDag("victim.cs", Orchestra.DagSource("victim", $$"""
+            var t = dag.Bash("victim", "if [ -e {{marker}} ]; then echo second try; else touch {{marker}}; sleep 60; fi");
+            t.Retries = 1;
+            t.RetryDelay = TimeSpan.Zero;
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("victim");
+        var tasks = new TaskInstanceStore(o.Database);
+        var killed = false;
+
+        await o.RunToCompletionAsync(engine, executor, afterPass: async () =>
+        {
+            var ti = await tasks.GetAsync(new TaskInstanceKey("victim", run.RunId, "victim"));
+            if (!killed && ti is { State: "running", Pid: { } pid } && File.Exists(marker))
+            {
+                System.Diagnostics.Process.GetProcessById(pid).Kill(entireProcessTree: true);
+                killed = true;
+            }
+        });
+
+        Assert.True(killed);
+        var done = (await o.TasksAsync("victim", run.RunId))["victim"];
+        Assert.Equal(("success", 2), (done.State, done.TryNumber));
+        Assert.Contains("exited with code 137", o.ReadLog("victim", run.RunId, "victim", 1));
+    }
+
+    [Fact]
+    public async Task Zombie_RunningTaskWithoutHeartbeat_FailedOrRetried()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("zombie.cs", Orchestra.DagSource("zombie", "var t = dag.Empty(\"z\"); t.Retries = 1;"));
+        await o.ProcessAsync();
+        var run = await o.TriggerAsync("zombie");
+        var (engine, _) = o.NewScheduler(zombieThreshold: TimeSpan.FromSeconds(30));
+        var key = new TaskInstanceKey("zombie", run.RunId, "z");
+        var tasks = new TaskInstanceStore(o.Database);
+        var longAgo = TimeProvider.System.GetUtcNow().AddMinutes(-10);
+
+        // As if a worker took the task ten minutes ago and its machine vanished.
+        await new DagRunStore(o.Database).TransitionAsync(run.Id, DagRunState.Queued, DagRunState.Running, longAgo);
+        await tasks.TransitionAsync([(key, "none", "scheduled")], longAgo);
+        await tasks.QueueAsync([key], "LocalExecutor", longAgo);
+        await tasks.StartAsync(key, 1, "lost-host", 1, longAgo);
+
+        var pass = await engine.RunOnceAsync();
+
+        Assert.Equal(1, pass.TasksLost);
+        Assert.Equal("up_for_retry", (await tasks.GetAsync(key))!.State);
+    }
+
+    [Fact]
+    public async Task Trigger_ConfValidatedAgainstParams()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("params.cs", Orchestra.DagSource("params", "dag.Empty(\"a\");", "Params = { [\"n\"] = new Param(1) { Maximum = 5 } }"));
+        await o.ProcessAsync();
+        var error = await Assert.ThrowsAsync<Core.Dags.ParamValidationException>(() => o.TriggerAsync("params", conf: new() { ["n"] = 50 }));
+        Assert.Contains("50 is greater than the maximum of 5", error.Message);
+        Assert.Empty(await new DagRunStore(o.Database).ListAsync("params"));
+    }
+}
+
+public sealed class SqliteSchedulerTests : SchedulerTests
+{
+    protected override string? DatabaseUri() => null;
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresSchedulerTests(PostgresServer server) : SchedulerTests
+{
+    protected override string? DatabaseUri() => server.CreateDatabase();
+}
