@@ -1,0 +1,58 @@
+using Updraft.Storage.Stores;
+
+namespace Updraft.Scheduling.Tests;
+
+/// <summary>A task that throws, exits, overflows the stack, exhausts memory or hangs fails on its own; the rest keep running.</summary>
+public sealed class IsolationTests
+{
+    private static async Task<(Dictionary<string, TaskInstanceRecord> Tasks, Orchestra Orchestra, string RunId)> RunAsync(string badTask, Dictionary<string, string>? workerEnvironment = null)
+    {
+        var o = new Orchestra("", new());
+        o.Environment.Remove("UPDRAFT__DATABASE__CONNECTION");
+        await o.MigrateAsync();
+        o.WriteDag("isolation.cs", Orchestra.DagSource("isolation", $$"""
+            {{badTask}}
+            bad.Retries = 0;
+            var healthy = dag.Bash("healthy", "sleep 0.5; echo fine");
+            _ = new TaskSet { bad, healthy } >> dag.Empty("after_all");
+            dag.GetTask("after_all").TriggerRule = TriggerRule.AllDone;
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler(parallelism: 4, workerEnvironment: workerEnvironment);
+        var run = await o.TriggerAsync("isolation");
+        await o.RunToCompletionAsync(engine, executor, TimeSpan.FromSeconds(120));
+        return (await o.TasksAsync("isolation", run.RunId), o, run.RunId);
+    }
+
+    [Theory]
+    [InlineData("throws", "var bad = dag.Task(\"bad\", (TaskContext ctx) => throw new InvalidOperationException(\"boom\"));", "InvalidOperationException: boom")]
+    [InlineData("exits", "var bad = dag.Task(\"bad\", (TaskContext ctx) => Environment.Exit(3));", "exited with code 3")]
+    [InlineData("stack overflow", "var bad = dag.Task(\"bad\", (TaskContext ctx) => Recurse(1)); static int Recurse(int n) => Recurse(n + 1) + 1;", "exited with code 134")]
+    [InlineData("hangs past its timeout", "var bad = dag.Task(\"bad\", (TaskContext ctx) => { while (true) { } }); bad.ExecutionTimeout = TimeSpan.FromSeconds(1);", "timed out after 1 seconds")]
+    [InlineData("bash hangs past its timeout", "var bad = dag.Bash(\"bad\", \"sleep 120\"); bad.ExecutionTimeout = TimeSpan.FromSeconds(1);", "timed out after 1 seconds")]
+    public async Task BadTask_FailsAloneAndOthersRun(string what, string badTask, string logged)
+    {
+        var (tasks, o, runId) = await RunAsync(badTask);
+        await using (o)
+        {
+            Assert.True(tasks["bad"].State == "failed", $"{what}: bad task ended {tasks["bad"].State}");
+            Assert.Equal("success", tasks["healthy"].State);
+            Assert.Equal("success", tasks["after_all"].State);
+            Assert.Contains(logged, o.ReadLog("isolation", runId, "bad", 1));
+        }
+    }
+
+    [Fact]
+    public async Task MemoryExhaustion_FailsTheTaskNotTheWorkerPool()
+    {
+        var (tasks, o, runId) = await RunAsync(
+            "var bad = dag.Task(\"bad\", (TaskContext ctx) => { var hoard = new List<byte[]>(); while (true) { hoard.Add(new byte[1 << 20]); } });",
+            new() { ["DOTNET_GCHeapHardLimit"] = "0x10000000" });
+        await using (o)
+        {
+            Assert.Equal("failed", tasks["bad"].State);
+            Assert.Equal("success", tasks["healthy"].State);
+            Assert.Contains("ran out of memory", o.ReadLog("isolation", runId, "bad", 1));
+        }
+    }
+}
