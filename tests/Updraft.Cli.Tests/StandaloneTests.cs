@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Updraft.Cli.Tests;
+
+/// <summary>Updraft as a user runs it: `updraft standalone` as a process, then the CLI against it.</summary>
+public sealed class StandaloneTests : IDisposable
+{
+    private readonly string _home = Directory.CreateTempSubdirectory("updraft-standalone-").FullName;
+    private readonly string _updraft = Path.Combine(AppContext.BaseDirectory, "updraft.dll");
+
+    public void Dispose() => Directory.Delete(_home, recursive: true);
+
+    private ProcessStartInfo Start(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(_updraft);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["UPDRAFT_HOME"] = _home;
+        return start;
+    }
+
+    private async Task<(int Exit, string Out, string Error)> RunAsync(params string[] args)
+    {
+        using var process = Process.Start(Start(args))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output, await error);
+    }
+
+    [Fact]
+    public async Task Standalone_UnpauseAndTrigger_RunSucceedsWithLogsOnDisk()
+    {
+        using var standalone = Process.Start(Start("standalone"))!;
+        var stderr = standalone.StandardError.ReadToEndAsync();
+        try
+        {
+            // Wait for the process to say it is up: it has created the home, database and admin account by then.
+            string? line;
+            var banner = new List<string>();
+            while ((line = await standalone.StandardOutput.ReadLineAsync()) is not null && !line.Contains("is running", StringComparison.Ordinal))
+            {
+                banner.Add(line);
+            }
+
+            Assert.NotNull(line);
+            Assert.Contains(banner, l => l.StartsWith("Created the admin account. Login with username: admin  password: ", StringComparison.Ordinal));
+            Assert.True(File.Exists(Path.Combine(_home, "standalone_admin_password.txt")));
+
+            var second = await RunAsync("standalone");
+            Assert.Equal(1, second.Exit);
+            Assert.Contains("A scheduler is already running on this SQLite database", second.Error);
+
+            Assert.Equal(0, (await RunAsync("dags", "unpause", "tutorial")).Exit);
+            var trigger = await RunAsync("dags", "trigger", "tutorial", "-r", "manual_e2e", "-o", "json");
+            Assert.Equal(0, trigger.Exit);
+            Assert.Equal("queued", JsonNode.Parse(trigger.Out)![0]!["state"]!.GetValue<string>());
+
+            var state = "";
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (state != "success" && state != "failed")
+            {
+                var (_, stateOut, _) = await RunAsync("dags", "state", "tutorial", "manual_e2e");
+                state = stateOut.Trim();
+                limit.Token.ThrowIfCancellationRequested();
+            }
+
+            Assert.Equal("success", state);
+            var runs = JsonNode.Parse((await RunAsync("dags", "list-runs", "tutorial", "-o", "json")).Out)!.AsArray();
+            Assert.Contains(runs, r => r!["run_id"]!.GetValue<string>() == "manual_e2e" && r["state"]!.GetValue<string>() == "success");
+            var tasks = JsonNode.Parse((await RunAsync("tasks", "states-for-dag-run", "tutorial", "manual_e2e", "-o", "json")).Out)!.AsArray();
+            Assert.Equal(["extract", "load", "transform"], tasks.Select(t => t!["task_id"]!.GetValue<string>()));
+            Assert.All(tasks, t => Assert.Equal("success", t!["state"]!.GetValue<string>()));
+            var log = Path.Combine(_home, "logs", "dag_id=tutorial", "run_id=manual_e2e", "task_id=load", "attempt=1.log");
+            Assert.Contains("Total order value is 1236.70 over 3 orders", await File.ReadAllTextAsync(log));
+        }
+        finally
+        {
+            // A service manager stops it with SIGTERM; it must stop cleanly.
+            Process.Start("kill", ["-TERM", standalone.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            await standalone.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        }
+
+        Assert.Equal(0, standalone.ExitCode);
+        Assert.DoesNotContain("Unhandled", await stderr);
+    }
+
+    [Fact]
+    public async Task Trigger_PausedOrMissingDag_OneLineErrorNoRun()
+    {
+        var paused = await RunAsync("dags", "trigger", "tutorial");
+        Assert.Equal(1, paused.Exit);
+        Assert.Equal("Error: DAG 'tutorial' is paused; unpause it first with 'updraft dags unpause tutorial'.\n", paused.Error);
+        var missing = await RunAsync("dags", "trigger", "no_such_dag");
+        Assert.Equal(("Error: DAG 'no_such_dag' not found.\n", 1), (missing.Error, missing.Exit));
+        Assert.Equal("No data found\n", (await RunAsync("dags", "list-runs", "tutorial")).Out);
+    }
+
+    [Fact]
+    public async Task UnreachableDatabase_OneLineErrorWithoutPassword()
+    {
+        var start = Start("dags", "list-runs");
+        start.Environment["UPDRAFT__DATABASE__CONNECTION"] = "postgresql://updraft:Sup3rS3cret@127.0.0.1:1/updraft";
+        using var process = Process.Start(start)!;
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(1, process.ExitCode);
+        Assert.StartsWith("Error: Cannot connect to the metadata database at postgresql://127.0.0.1:1/updraft", error);
+        Assert.DoesNotContain("Sup3rS3cret", error);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+}
