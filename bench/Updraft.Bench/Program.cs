@@ -16,7 +16,12 @@ if (args.Length == 3 && args[0] == "load")
     return 0;
 }
 
-Console.Error.WriteLine("usage: Updraft.Bench generate DIR N | load DIR CACHE");
+if (args.Length >= 2 && args[0] == "scheduler")
+{
+    return await SchedulerBench.RunAsync(args[1..]);
+}
+
+Console.Error.WriteLine("usage: Updraft.Bench generate DIR N | load DIR CACHE | scheduler SCENARIO [sqlite|postgres]");
 return 2;
 
 static void Generate(string directory, int count)

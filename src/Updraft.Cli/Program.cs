@@ -2,7 +2,9 @@ using System.Runtime.InteropServices;
 using Updraft.Cli;
 using Updraft.Cli.Hosting;
 
-using var cancel = new CancellationTokenSource();
+// Deliberately never disposed: a signal can still arrive while the process exits, after Main has returned,
+// and its handler must find a live token source.
+var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;

@@ -4,6 +4,8 @@ using Updraft.Cli.Output;
 using Updraft.Core.Runtime;
 using Updraft.Core.Serialization;
 using Updraft.Core.Timetables;
+using Updraft.Storage.Database;
+using Updraft.Storage.Stores;
 
 namespace Updraft.Cli.Commands;
 
@@ -27,14 +29,15 @@ internal static class DagsCommands
     {
         var output = CommonOptions.Output();
         var command = new Command("list", "List the DAGs found in the DAGs folder (and the examples).") { output };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             var ctx = context();
+            var paused = await PausedStatesAsync(ctx, cancellationToken);
             var rows = ctx.Bag.Dags.Values.OrderBy(d => d.Dag.DagId, StringComparer.Ordinal).Select(d => Row(
                 ("dag_id", d.Serialized.DagId),
                 ("fileloc", d.Serialized.Fileloc),
                 ("owners", string.Join(", ", d.Serialized.Owners)),
-                ("is_paused", CliContext.Bool(d.Serialized.IsPausedUponCreation)),
+                ("is_paused", CliContext.Bool(paused.TryGetValue(d.Serialized.DagId, out var p) ? p : d.Serialized.IsPausedUponCreation)),
                 ("schedule", d.Serialized.ScheduleInterval ?? "None"),
                 ("tags", string.Join(", ", d.Serialized.Tags)))).ToList();
             Rows.Write(ctx.Environment.Out, parse.GetValue(output), ["dag_id", "fileloc", "owners", "is_paused", "schedule", "tags"], rows);
@@ -136,6 +139,21 @@ internal static class DagsCommands
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Pause states recorded in the metadata database; none when it is not reachable or not set up yet.</summary>
+    private static async Task<Dictionary<string, bool>> PausedStatesAsync(CliContext ctx, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var database = await ctx.ReadyDatabaseAsync(cancellationToken);
+            return (await new DagStore(database).ListAsync(activeOnly: false, cancellationToken)).ToDictionary(d => d.DagId, d => d.IsPaused, StringComparer.Ordinal);
+        }
+        catch (DatabaseException)
+        {
+            // Listing DAG files works without a database; pause states then show each DAG's starting value.
+            return [];
+        }
     }
 
     /// <summary>The next automatic runs of a DAG that has none yet, as the scheduler would create them.</summary>

@@ -85,8 +85,11 @@ public sealed class DagRunStore(MetadataDatabase database)
                 t.Executor,
             }),
             transaction);
+
+        // Read inside the transaction: once committed, a scheduler may start the run at once.
+        var created = await connection.QuerySingleAsync<DagRunRecord>($"{SelectRun} WHERE id = @id", new { id }, transaction);
         await transaction.CommitAsync(cancellationToken);
-        return (await GetAsync(dag.DagId, runId, cancellationToken))!;
+        return created;
     }
 
     public async Task<DagRunRecord?> GetAsync(string dagId, string runId, CancellationToken cancellationToken = default)

@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Globalization;
+using Dapper;
+using Updraft.Cli.Hosting;
+using Updraft.Core.States;
+using Updraft.Scheduling.Executors;
+using Updraft.Scheduling.Processing;
+using Updraft.Scheduling.Scheduling;
+using Updraft.Storage.Database;
+using Updraft.Storage.Stores;
+using Updraft.Tests.Shared;
+
+/// <summary>
+/// Scheduler scenarios, run in this process with the real local executor (worker processes) and a real
+/// database: `lag` (100 DAGs × 10 linear tasks), `chain` (one DAG of 40 chained tasks), `throughput`
+/// (1,000 DAGs × 10 parallel tasks, one or two schedulers).
+/// </summary>
+internal static class SchedulerBench
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var scenario = args[0];
+        var dialect = args.Length > 1 ? args[1] : "sqlite";
+        var schedulers = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
+        var slots = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 4;
+        var (dags, tasks, linear) = scenario switch
+        {
+            "lag" => (100, 10, true),
+            "chain" => (1, 40, true),
+            "throughput" => (1000, 10, false),
+            _ => throw new ArgumentException($"unknown scenario {scenario}"),
+        };
+
+        using var postgres = dialect == "postgres" ? new PostgresServer() : null;
+        var home = Directory.CreateTempSubdirectory("updraft-bench-").FullName;
+        try
+        {
+            var env = new Dictionary<string, string>
+            {
+                ["UPDRAFT_HOME"] = home,
+                ["UPDRAFT__CORE__LOAD_EXAMPLES"] = "False",
+                ["UPDRAFT__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = "False",
+            };
+            if (postgres is not null)
+            {
+                env["UPDRAFT__DATABASE__CONNECTION"] = postgres.CreateDatabase();
+            }
+
+            var ctx = new CliContext(new CliEnvironment(env, TextWriter.Null, TextWriter.Null, TimeProvider.System));
+            Directory.CreateDirectory(ctx.DagsFolder);
+            for (var d = 0; d < dags; d++)
+            {
+                var body = linear
+                    ? $"dag.Chain([.. Enumerable.Range(0, {tasks}).Select(i => (TaskSet)dag.Task($\"t{{i}}\", (TaskContext c) => {{ }}))]);"
+                    : $"for (var i = 0; i < {tasks}; i++) {{ dag.Task($\"t{{i}}\", (TaskContext c) => {{ }}); }}";
+                File.WriteAllText(Path.Combine(ctx.DagsFolder, $"d{d}.cs"), $$"""
+                    public sealed class D{{d}} : IDagSource
+                    {
+                        public IEnumerable<Dag> Build()
+                        {
+                            var dag = new Dag("d{{d}}") { MaxActiveTasks = 64 };
+                            {{body}}
+                            yield return dag;
+                        }
+                    }
+                    """);
+            }
+
+            var database = ctx.Database;
+            await new Migrator(database, TimeProvider.System).MigrateAsync();
+            var processing = Stopwatch.StartNew();
+            await new DagProcessor(ctx.NewLoader(), ctx.DagFolders, database, TimeProvider.System).RunOnceAsync();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{scenario} on {dialect}: {dags} DAGs x {tasks} {(linear ? "chained" : "parallel")} tasks, {schedulers} scheduler(s), {slots} worker slots each (DAG files processed in {processing.Elapsed.TotalSeconds:0.0} s, not counted)"));
+
+            var engines = new List<(SchedulerEngine Engine, LocalExecutor Executor)>();
+            for (var i = 0; i < schedulers; i++)
+            {
+                // This process is the benchmark, not updraft: start workers from the updraft.dll beside it.
+                var command = ctx.WorkerCommand() with { FileName = "dotnet", Arguments = [Path.Combine(AppContext.BaseDirectory, "updraft.dll"), "worker-process"] };
+                var executor = new LocalExecutor(command, slots, ctx.LogFolder, TimeProvider.System);
+                executor.Prewarm(slots);
+                var options = new SchedulerOptions { Parallelism = slots };
+                engines.Add((new SchedulerEngine(database, executor, options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<SchedulerEngine>.Instance), executor));
+            }
+
+            // Let the prewarmed workers finish starting, as they would have in a running installation.
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            for (var d = 0; d < dags; d++)
+            {
+                await SchedulerEngine.TriggerAsync(database, $"d{d}", "bench", null, null, TimeProvider.System.GetUtcNow());
+            }
+
+            var wall = Stopwatch.StartNew();
+            await Task.WhenAll(engines.Select(e => LoopAsync(database, e.Engine, e.Executor)));
+            wall.Stop();
+            await ReportAsync(database, wall.Elapsed, linear);
+            foreach (var (_, executor) in engines)
+            {
+                await executor.DisposeAsync();
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(home, recursive: true);
+        }
+
+        return 0;
+    }
+
+    private static async Task LoopAsync(MetadataDatabase database, SchedulerEngine engine, LocalExecutor executor)
+    {
+        var runs = new DagRunStore(database);
+        while (true)
+        {
+            var pass = await engine.RunOnceAsync();
+            if (!pass.MadeProgress)
+            {
+                if ((await runs.ListAsync(null, [DagRunState.Queued, DagRunState.Running], 1)).Count == 0)
+                {
+                    return;
+                }
+
+                using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+                try
+                {
+                    await executor.Events.WaitToReadAsync(wait.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Another scheduler's tasks ended; go round again.
+                }
+            }
+        }
+    }
+
+    private static async Task ReportAsync(MetadataDatabase database, TimeSpan wall, bool linear)
+    {
+        await using var connection = await database.OpenAsync();
+        var tis = (await connection.QueryAsync<(string DagId, string TaskId, string State, long Start, long End)>(
+            "SELECT dag_id, task_id, state, start_date, end_date FROM task_instance")).ToList();
+        var queuedAt = (await connection.QueryAsync<(string DagId, long QueuedAt)>("SELECT dag_id, queued_at FROM dag_run")).ToDictionary(r => r.DagId, r => r.QueuedAt);
+        var byKey = tis.ToDictionary(t => (t.DagId, t.TaskId));
+        var lags = tis.Select(t =>
+        {
+            var index = int.Parse(t.TaskId[1..], CultureInfo.InvariantCulture);
+            var met = linear && index > 0 ? byKey[(t.DagId, $"t{index - 1}")].End : queuedAt[t.DagId];
+            return (t.Start - met) / 1_000_000.0;
+        }).OrderBy(l => l).ToList();
+        var failed = tis.Count(t => t.State != "success");
+        var span = (tis.Max(t => t.End) - tis.Min(t => t.Start)) / 1_000_000.0;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {tis.Count} task instances ({failed} not successful) in {wall.TotalSeconds:0.00} s wall; {tis.Count / span:0} tasks/s from first start to last end"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  lag (dependencies met -> task started): total {lags.Sum():0.00} s, mean {lags.Average() * 1000:0.0} ms, p50 {lags[lags.Count / 2] * 1000:0.0} ms, p95 {lags[(int)(lags.Count * 0.95)] * 1000:0.0} ms, max {lags[^1] * 1000:0.0} ms"));
+    }
+}
