@@ -140,6 +140,7 @@ internal static class ServiceCommands
         var runner = new TaskInstanceRunner(
             ctx.Database,
             ctx.NewLoader(),
+            ctx.DagFolders,
             ctx.LogFolder,
             ctx.Secrets,
             ctx.Secrets,

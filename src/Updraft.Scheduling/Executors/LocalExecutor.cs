@@ -15,7 +15,7 @@ namespace Updraft.Scheduling.Executors;
 public sealed class LocalExecutor(WorkerCommand command, int slots, string logFolder, TimeProvider timeProvider) : IExecutor, IAsyncDisposable
 {
     private readonly Channel<ExecutorEvent> _events = Channel.CreateUnbounded<ExecutorEvent>();
-    private readonly ConcurrentBag<WorkerProcess> _idle = [];
+    private readonly List<WorkerProcess> _idle = [];
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly CancellationTokenSource _stopping = new();
     private int _busy;
@@ -40,7 +40,7 @@ public sealed class LocalExecutor(WorkerCommand command, int slots, string logFo
     {
         for (var i = 0; i < Math.Min(workers, slots); i++)
         {
-            _idle.Add(WorkerProcess.Start(command));
+            Release(WorkerProcess.Start(command));
         }
     }
 
@@ -48,7 +48,14 @@ public sealed class LocalExecutor(WorkerCommand command, int slots, string logFo
     {
         await _stopping.CancelAsync();
         await Task.WhenAll(_running.Keys);
-        while (_idle.TryTake(out var worker))
+        List<WorkerProcess> idle;
+        lock (_idle)
+        {
+            idle = [.. _idle];
+            _idle.Clear();
+        }
+
+        foreach (var worker in idle)
         {
             await worker.DisposeAsync();
         }
@@ -62,7 +69,7 @@ public sealed class LocalExecutor(WorkerCommand command, int slots, string logFo
         var key = ti.Key;
         try
         {
-            var worker = TakeIdleWorker() ?? WorkerProcess.Start(command);
+            var worker = TakeIdleWorker(key.DagId) ?? WorkerProcess.Start(command);
             var reply = await worker.RunAsync(new WorkerRequest(key.DagId, key.RunId, key.TaskId, key.MapIndex, ti.TryNumber), _stopping.Token);
             if (reply is null)
             {
@@ -79,7 +86,7 @@ public sealed class LocalExecutor(WorkerCommand command, int slots, string logFo
             }
             else
             {
-                _idle.Add(worker);
+                Release(worker);
             }
 
             await _events.Writer.WriteAsync(new ExecutorEvent(key, ti.TryNumber, Lost: false, reply.Error));
@@ -100,18 +107,43 @@ public sealed class LocalExecutor(WorkerCommand command, int slots, string logFo
         }
     }
 
-    private WorkerProcess? TakeIdleWorker()
+    /// <summary>An idle live worker, preferably one that has already loaded <paramref name="dagId"/>.</summary>
+    private WorkerProcess? TakeIdleWorker(string dagId)
     {
-        while (_idle.TryTake(out var worker))
+        lock (_idle)
         {
-            if (!worker.HasExited)
+            _idle.RemoveAll(w =>
             {
-                return worker;
+                if (!w.HasExited)
+                {
+                    return false;
+                }
+
+                _ = w.DisposeAsync().AsTask();
+                return true;
+            });
+            var index = _idle.FindIndex(w => w.LoadedDagIds.Contains(dagId));
+            if (index < 0 && _idle.Count > 0)
+            {
+                index = _idle.Count - 1;
             }
 
-            _ = worker.DisposeAsync().AsTask();
-        }
+            if (index < 0)
+            {
+                return null;
+            }
 
-        return null;
+            var worker = _idle[index];
+            _idle.RemoveAt(index);
+            return worker;
+        }
+    }
+
+    private void Release(WorkerProcess worker)
+    {
+        lock (_idle)
+        {
+            _idle.Add(worker);
+        }
     }
 }

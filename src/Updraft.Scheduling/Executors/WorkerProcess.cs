@@ -19,6 +19,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The DAGs this worker said it has loaded.</summary>
+    public IReadOnlyCollection<string> LoadedDagIds { get; private set; } = [];
+
     public static WorkerProcess Start(WorkerCommand command)
     {
         var start = new ProcessStartInfo(command.FileName)
@@ -49,7 +52,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
             await _process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(request, WorkerProcessHost.Json).AsMemory(), cancellationToken);
             await _process.StandardInput.FlushAsync(cancellationToken);
             var line = await _process.StandardOutput.ReadLineAsync(cancellationToken);
-            return line is null ? null : JsonSerializer.Deserialize<WorkerReply>(line, WorkerProcessHost.Json);
+            var reply = line is null ? null : JsonSerializer.Deserialize<WorkerReply>(line, WorkerProcessHost.Json);
+            LoadedDagIds = reply?.LoadedDagIds ?? LoadedDagIds;
+            return reply;
         }
         catch (IOException)
         {

@@ -16,6 +16,10 @@ public static class WorkerProcessHost
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(protocol);
         ArgumentNullException.ThrowIfNull(runner);
+
+        // Load the DAG files (from the compile cache) and warm the database path before the first request, which
+        // waits in the pipe meanwhile: no task then pays for this worker's start-up.
+        await runner.WarmUpAsync(cancellationToken);
         while (await input.ReadLineAsync(cancellationToken) is { } line)
         {
             var request = JsonSerializer.Deserialize<WorkerRequest>(line, Json) ?? throw new InvalidDataException("Empty worker request.");
@@ -31,7 +35,7 @@ public static class WorkerProcessHost
                 return 1;
             }
 
-            await protocol.WriteLineAsync(JsonSerializer.Serialize(reply, Json));
+            await protocol.WriteLineAsync(JsonSerializer.Serialize(reply with { LoadedDagIds = runner.LoadedDagIds }, Json));
             await protocol.FlushAsync(cancellationToken);
             if (reply.Exiting)
             {
