@@ -21,6 +21,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
     private readonly DagRunStore _runs = new(database);
     private readonly TaskInstanceStore _tasks = new(database);
     private readonly SerializedDagCache _serialized = new(new DagStore(database));
+    private DateTimeOffset _lastSweep = DateTimeOffset.MinValue;
 
     public async Task<SchedulingPass> RunOnceAsync(CancellationToken cancellationToken = default)
     {
@@ -28,10 +29,8 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
         var lost = await HandleExecutorEventsAsync(now, cancellationToken) + await FailZombiesAsync(now, cancellationToken);
         var created = await CreateScheduledRunsAsync(now, cancellationToken);
         var started = await StartQueuedRunsAsync(now, cancellationToken);
-        var running = (await _runs.ListAsync(null, [DagRunState.Running], int.MaxValue, cancellationToken))
-            .ToDictionary(r => (r.DagId, r.RunId));
-        var (scheduled, finished) = await EvaluateRunningRunsAsync(running, now, cancellationToken);
-        var queued = await QueueAsync(running, now, cancellationToken);
+        var (scheduled, finished) = await EvaluateRunningRunsAsync(now, cancellationToken);
+        var queued = await QueueAsync(now, cancellationToken);
         return new SchedulingPass(created, started, finished, scheduled, queued, lost);
     }
 
@@ -118,15 +117,13 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
 
     private async Task<int> CreateScheduledRunsAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var due = (await _dags.ListAsync(activeOnly: true, cancellationToken))
-            .Where(d => !d.IsPaused && d.NextDagrunCreateAfter is { } after && after <= Micros.From(now))
-            .ToList();
+        var due = await _dags.DueAsync(now, cancellationToken);
         if (due.Count == 0)
         {
             return 0;
         }
 
-        var active = await _runs.ActiveCountsAsync(cancellationToken);
+        var active = await _runs.ActiveCountsAsync(cancellationToken: cancellationToken);
         var created = 0;
         foreach (var record in due)
         {
@@ -168,13 +165,13 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
             return 0;
         }
 
-        var running = (await _runs.ListAsync(null, [DagRunState.Running], 100_000, cancellationToken)).GroupBy(r => r.DagId).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        var limits = (await _dags.ListAsync(activeOnly: false, cancellationToken)).ToDictionary(d => d.DagId, d => d.MaxActiveRuns, StringComparer.Ordinal);
+        var running = await _runs.ActiveCountsAsync(runningOnly: true, cancellationToken);
+        var limits = await _dags.LimitsAsync([.. queued.Select(r => r.DagId)], cancellationToken);
         var started = 0;
         foreach (var run in queued.OrderBy(r => r.QueuedAt))
         {
             var count = running.GetValueOrDefault(run.DagId);
-            if (count < limits.GetValueOrDefault(run.DagId, 16) && await _runs.TransitionAsync(run.Id, DagRunState.Queued, DagRunState.Running, now, cancellationToken))
+            if (count < (limits.TryGetValue(run.DagId, out var limit) ? limit.MaxActiveRuns : 16) && await _runs.TransitionAsync(run.Id, DagRunState.Queued, DagRunState.Running, now, cancellationToken))
             {
                 running[run.DagId] = count + 1;
                 started++;
@@ -184,12 +181,19 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
         return started;
     }
 
-    private async Task<(int Scheduled, int Finished)> EvaluateRunningRunsAsync(
-        Dictionary<(string DagId, string RunId), DagRunRecord> running,
-        DateTimeOffset now,
-        CancellationToken cancellationToken)
+    private async Task<(int Scheduled, int Finished)> EvaluateRunningRunsAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var byRun = (await _tasks.ListForRunsInStateAsync("running", cancellationToken)).GroupBy(t => (t.DagId, t.RunId));
+        // Only runs that changed since they were last evaluated (a try ended, a retry came due, the run started).
+        // Now and then every running run is looked at again, in case a pass failed after claiming some.
+        await _tasks.FlagDueRetriesAsync(now, cancellationToken);
+        if (now - _lastSweep > options.FullSweepInterval)
+        {
+            await _runs.FlagAllRunningAsync(cancellationToken);
+            _lastSweep = now;
+        }
+
+        var running = (await _runs.ClaimForEvaluationAsync(options.MaxRunsPerPass, cancellationToken)).ToDictionary(r => (r.DagId, r.RunId));
+        var byRun = (await _tasks.ListForRunsAsync(running.Keys, cancellationToken)).GroupBy(t => (t.DagId, t.RunId));
         var changes = new List<(TaskInstanceKey, string, string)>();
         var finished = new List<(DagRunRecord Run, DagRunState State)>();
         foreach (var group in byRun)
@@ -244,7 +248,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
         return (applied, finishedCount);
     }
 
-    private async Task<int> QueueAsync(Dictionary<(string DagId, string RunId), DagRunRecord> running, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<int> QueueAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var active = await _tasks.ActiveAsync(cancellationToken);
         var open = Math.Min(options.Parallelism - active.Count, executor.OpenSlots);
@@ -259,7 +263,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
             return 0;
         }
 
-        var dagLimits = (await _dags.ListAsync(activeOnly: false, cancellationToken)).ToDictionary(d => d.DagId, d => d.MaxActiveTasks, StringComparer.Ordinal);
+        var dagLimits = await _dags.LimitsAsync([.. candidates.Select(c => c.DagId)], cancellationToken);
         var pools = await new PoolStore(database).SlotsAsync(cancellationToken);
         var perDag = active.GroupBy(t => t.DagId).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var perPool = active.GroupBy(t => t.Pool).ToDictionary(g => g.Key, g => g.Sum(t => t.PoolSlots), StringComparer.Ordinal);
@@ -275,10 +279,8 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
             var dagCount = perDag.GetValueOrDefault(ti.DagId);
             var poolUsed = perPool.GetValueOrDefault(ti.Pool);
             var taskCount = perTask.GetValueOrDefault((ti.DagId, ti.TaskId));
-            var taskLimit = running.TryGetValue((ti.DagId, ti.RunId), out var run)
-                ? (await _serialized.GetAsync(ti.DagId, run.DagVersion, cancellationToken))?.Tasks.FirstOrDefault(t => t.TaskId == ti.TaskId)?.MaxActiveTisPerDag
-                : null;
-            if (dagCount >= dagLimits.GetValueOrDefault(ti.DagId, 16)
+            var taskLimit = (await _serialized.GetAsync(ti.DagId, ti.DagVersion, cancellationToken))?.Tasks.FirstOrDefault(t => t.TaskId == ti.TaskId)?.MaxActiveTisPerDag;
+            if (dagCount >= (dagLimits.TryGetValue(ti.DagId, out var limits) ? limits.MaxActiveTasks : 16)
                 || poolUsed + ti.PoolSlots > pools.GetValueOrDefault(ti.Pool, 0)
                 || (taskLimit is { } limit && taskCount >= limit))
             {

@@ -6,6 +6,12 @@ public sealed record SchedulerOptions
     /// <summary>The most task instances queued or running at once (<c>[core] parallelism</c>).</summary>
     public int Parallelism { get; init; } = 32;
 
+    /// <summary>Runs evaluated per scheduling pass (Airflow's <c>max_dagruns_per_loop_to_schedule</c>); the rest wait for the next pass.</summary>
+    public int MaxRunsPerPass { get; init; } = 200;
+
+    /// <summary>How often every running run is evaluated, changed or not: a safety net for lost evaluation flags.</summary>
+    public TimeSpan FullSweepInterval { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Task instances considered per scheduling pass.</summary>
     public int MaxTisPerQuery { get; init; } = 512;
 

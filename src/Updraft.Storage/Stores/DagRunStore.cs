@@ -117,12 +117,36 @@ public sealed class DagRunStore(MetadataDatabase database)
         return (await connection.QueryAsync<DagRunRecord>(sql, new { dagId, limit })).ToList();
     }
 
-    /// <summary>Queued plus running runs per DAG.</summary>
-    public async Task<Dictionary<string, int>> ActiveCountsAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> running runs that need evaluation and clears their flag, so a change
+    /// after this moment flags them again. On PostgreSQL, rows another scheduler is claiming are skipped.
+    /// </summary>
+    public async Task<IReadOnlyList<DagRunRecord>> ClaimForEvaluationAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var runs = (await connection.QueryAsync<DagRunRecord>(
+            $"{SelectRun} WHERE state = 'running' AND needs_evaluation = 1 ORDER BY id LIMIT @limit{database.ForUpdateSkipLocked}",
+            new { limit },
+            transaction)).ToList();
+        await connection.ExecuteAsync("UPDATE dag_run SET needs_evaluation = 0 WHERE id = @Id", runs.Select(r => new { r.Id }), transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return runs;
+    }
+
+    /// <summary>Marks every running run for evaluation.</summary>
+    public async Task FlagAllRunningAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync("UPDATE dag_run SET needs_evaluation = 1 WHERE state = 'running' AND needs_evaluation = 0");
+    }
+
+    /// <summary>Queued plus running runs per DAG (or running only).</summary>
+    public async Task<Dictionary<string, int>> ActiveCountsAsync(bool runningOnly = false, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return (await connection.QueryAsync<(string DagId, int Count)>(
-                "SELECT dag_id, count(*) FROM dag_run WHERE state IN ('queued', 'running') GROUP BY dag_id"))
+                $"SELECT dag_id, count(*) FROM dag_run WHERE state IN ({(runningOnly ? "'running'" : "'queued', 'running'")}) GROUP BY dag_id"))
             .ToDictionary(r => r.DagId, r => r.Count, StringComparer.Ordinal);
     }
 
@@ -143,7 +167,7 @@ public sealed class DagRunStore(MetadataDatabase database)
         var at = Micros.From(now);
         var sql = to switch
         {
-            DagRunState.Running => "UPDATE dag_run SET state = @To, start_date = coalesce(start_date, @at) WHERE id = @id AND state = @From",
+            DagRunState.Running => "UPDATE dag_run SET state = @To, start_date = coalesce(start_date, @at), needs_evaluation = 1 WHERE id = @id AND state = @From",
             DagRunState.Success or DagRunState.Failed => "UPDATE dag_run SET state = @To, end_date = @at WHERE id = @id AND state = @From",
             _ => "UPDATE dag_run SET state = @To WHERE id = @id AND state = @From",
         };

@@ -123,6 +123,26 @@ public sealed class DagStore(MetadataDatabase database)
         return await connection.QuerySingleOrDefaultAsync<DagRecord>($"{SelectDag} WHERE dag_id = @dagId", new { dagId });
     }
 
+    /// <summary>Active, unpaused DAGs whose next run is due by <paramref name="now"/>.</summary>
+    public async Task<IReadOnlyList<DagRecord>> DueAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<DagRecord>(
+            $"{SelectDag} WHERE is_active = 1 AND is_paused = 0 AND next_dagrun_create_after <= @At ORDER BY next_dagrun_create_after",
+            new { At = Micros.From(now) })).ToList();
+    }
+
+    /// <summary>The given DAGs' max active runs and max active tasks settings.</summary>
+    public async Task<Dictionary<string, (int MaxActiveRuns, int MaxActiveTasks)>> LimitsAsync(IReadOnlyCollection<string> dagIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dagIds);
+        var ids = dagIds.Distinct(StringComparer.Ordinal).ToList();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<(string DagId, int Runs, int Tasks)>(
+                "SELECT dag_id, max_active_runs, max_active_tasks FROM dag WHERE dag_id IN " + InList(ids.Count), Parameters(ids)))
+            .ToDictionary(r => r.DagId, r => (r.Runs, r.Tasks), StringComparer.Ordinal);
+    }
+
     public async Task<IReadOnlyList<DagRecord>> ListAsync(bool activeOnly = true, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

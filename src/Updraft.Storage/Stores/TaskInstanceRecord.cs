@@ -45,5 +45,8 @@ public sealed class TaskInstanceRecord
 
     public long? LastHeartbeatAt { get; init; }
 
+    /// <summary>The DAG version of the task's run, where a query includes it (0 otherwise).</summary>
+    public int DagVersion { get; init; }
+
     public TaskInstanceKey Key => new(DagId, RunId, TaskId, MapIndex);
 }

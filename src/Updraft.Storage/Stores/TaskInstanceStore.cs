@@ -37,14 +37,46 @@ public sealed class TaskInstanceStore(MetadataDatabase database)
             $"SELECT {Columns} FROM task_instance WHERE dag_id = @dagId AND run_id = @runId ORDER BY task_id", new { dagId, runId })).ToList();
     }
 
-    /// <summary>All task instances of runs in the given state, in one query.</summary>
-    public async Task<IReadOnlyList<TaskInstanceRecord>> ListForRunsInStateAsync(string runState, CancellationToken cancellationToken = default)
+    /// <summary>All task instances of the given runs, in one query.</summary>
+    public async Task<IReadOnlyList<TaskInstanceRecord>> ListForRunsAsync(IReadOnlyCollection<(string DagId, string RunId)> runs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        if (runs.Count == 0)
+        {
+            return [];
+        }
+
+        var wanted = runs.ToHashSet();
+        var runIds = runs.Select(r => r.RunId).Distinct(StringComparer.Ordinal).ToList();
+        var dagIds = runs.Select(r => r.DagId).Distinct(StringComparer.Ordinal).ToList();
+        var parameters = new DynamicParameters();
+        for (var i = 0; i < runIds.Count; i++)
+        {
+            parameters.Add($"r{i}", runIds[i]);
+        }
+
+        for (var i = 0; i < dagIds.Count; i++)
+        {
+            parameters.Add($"d{i}", dagIds[i]);
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<TaskInstanceRecord>(
+            $"SELECT {Columns} FROM task_instance WHERE run_id IN ({string.Join(", ", runIds.Select((_, i) => $"@r{i}"))}) " +
+            $"AND dag_id IN ({string.Join(", ", dagIds.Select((_, i) => $"@d{i}"))})",
+            parameters);
+        return rows.Where(t => wanted.Contains((t.DagId, t.RunId))).ToList();
+    }
+
+    /// <summary>Marks for evaluation the runs that have a retry coming due by <paramref name="now"/>.</summary>
+    public async Task<int> FlagDueRetriesAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<TaskInstanceRecord>(
-            $"SELECT {Prefixed("ti")} " +
-            "FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id WHERE r.state = @runState",
-            new { runState })).ToList();
+        return await connection.ExecuteAsync(
+            "UPDATE dag_run SET needs_evaluation = 1 WHERE needs_evaluation = 0 AND state = 'running' AND EXISTS (" +
+            "SELECT 1 FROM task_instance ti WHERE ti.dag_id = dag_run.dag_id AND ti.run_id = dag_run.run_id " +
+            "AND ti.state = 'up_for_retry' AND ti.next_retry_at <= @At)",
+            new { At = Micros.From(now) });
     }
 
     /// <summary>Applies state changes, each only if the row is still in its expected state; returns how many applied.</summary>
@@ -76,7 +108,8 @@ public sealed class TaskInstanceStore(MetadataDatabase database)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return (await connection.QueryAsync<TaskInstanceRecord>(
-            $"SELECT {Columns} FROM task_instance WHERE state = 'scheduled' ORDER BY priority_weight DESC, dag_id, run_id, task_id LIMIT @limit",
+            $"SELECT {Prefixed("ti")}, r.dag_version AS DagVersion FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id " +
+            "WHERE ti.state = 'scheduled' ORDER BY ti.priority_weight DESC, ti.dag_id, ti.run_id, ti.task_id LIMIT @limit",
             new { limit })).ToList();
     }
 
@@ -172,6 +205,7 @@ public sealed class TaskInstanceStore(MetadataDatabase database)
         if (updated > 0)
         {
             await RecordHistoryAsync(connection, transaction, key);
+            await connection.ExecuteAsync("UPDATE dag_run SET needs_evaluation = 1 WHERE dag_id = @DagId AND run_id = @RunId", key, transaction);
         }
 
         await transaction.CommitAsync(cancellationToken);
