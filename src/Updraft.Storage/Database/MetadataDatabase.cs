@@ -11,6 +11,7 @@ namespace Updraft.Storage.Database;
 public sealed class MetadataDatabase
 {
     private readonly string _connectionString;
+    private int _walEnabled;
 
     private MetadataDatabase(SqlDialect dialect, string connectionString, string description)
     {
@@ -93,8 +94,13 @@ public sealed class MetadataDatabase
             await connection.OpenAsync(cancellationToken);
             if (Dialect == SqlDialect.Sqlite)
             {
+                // WAL is a property of the database file: set it once. synchronous and busy_timeout belong to the
+                // connection; SQLite's own busy handler waits far more finely than the driver's retry loop, which
+                // matters with the scheduler and several workers writing at once.
                 await using var pragma = connection.CreateCommand();
-                pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+                pragma.CommandText = Interlocked.Exchange(ref _walEnabled, 1) == 0
+                    ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
+                    : "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
                 await pragma.ExecuteNonQueryAsync(cancellationToken);
             }
 
