@@ -29,6 +29,12 @@ public static class UpdraftCli
             TasksCommands.Create(Context),
             Version(environment),
         };
+        root.Add(ConnectionsCommands.Create(Context));
+        foreach (var command in VariablesCommands.Create(Context))
+        {
+            root.Add(command);
+        }
+
         foreach (var service in ServiceCommands.Create(Context))
         {
             root.Add(service);
@@ -61,7 +67,7 @@ public static class UpdraftCli
 
     private static bool IsUserError(Exception e) => e is CliException or ConfigException or KeyNotFoundException or ParamValidationException
         or InvalidScheduleException or TemplateException or InvalidConnectionException or DagDefinitionException or JsonException
-        or DatabaseException or ArgumentException;
+        or DatabaseException or ArgumentException or Core.Secrets.InvalidTokenException;
 
     private static Command Version(CliEnvironment environment)
     {

@@ -216,6 +216,33 @@ public abstract class StoreComplianceTests
     }
 
     [Fact]
+    public async Task Secrets_EncryptedAtRestReadBackAndRotated()
+    {
+        var db = await MigratedAsync();
+        var oldKey = Core.Configuration.UpdraftConfig.GenerateFernetKey();
+        var store = new SecretStore(db, new Core.Secrets.MultiFernet(oldKey), TimeProvider.System);
+        await store.SetConnectionAsync(Core.Connections.Connection.FromUri("wh", "postgres://etl:Sup3rS3cret@db:5432/dw?sslmode=require"));
+        await store.SetVariableAsync("api_key", "key-123456");
+        await using (var connection = await db.OpenAsync())
+        {
+            var raw = await connection.QuerySingleAsync<(string Password, string Extra)>("SELECT password, extra FROM connection WHERE conn_id = 'wh'");
+            Assert.DoesNotContain("Sup3rS3cret", raw.Password);
+            Assert.DoesNotContain("sslmode", raw.Extra);
+            Assert.DoesNotContain("key-123456", await connection.QuerySingleAsync<string>("SELECT val FROM variable"));
+        }
+
+        var conn = await ((Core.Runtime.IConnectionStore)store).GetAsync("wh");
+        Assert.Equal(("Sup3rS3cret", "require"), (conn!.Password, conn.ExtraDejson["sslmode"]!.GetValue<string>()));
+
+        var newKey = Core.Configuration.UpdraftConfig.GenerateFernetKey();
+        Assert.Equal(3, await new SecretStore(db, new Core.Secrets.MultiFernet($"{newKey},{oldKey}"), TimeProvider.System).RotateAsync());
+        var rotatedOnly = new SecretStore(db, new Core.Secrets.MultiFernet(newKey), TimeProvider.System);
+        Assert.Equal("key-123456", await rotatedOnly.GetAsync("api_key"));
+        Assert.Equal("Sup3rS3cret", (await ((Core.Runtime.IConnectionStore)rotatedOnly).GetAsync("wh"))!.Password);
+        await Assert.ThrowsAsync<Core.Secrets.InvalidTokenException>(() => store.GetAsync("api_key"));
+    }
+
+    [Fact]
     public async Task DeleteDag_RemovesRunsAndTasks()
     {
         var db = await MigratedAsync();

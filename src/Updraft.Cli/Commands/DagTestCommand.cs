@@ -24,7 +24,7 @@ internal static class DagTestCommand
             var logicalDate = CliContext.ParseDate(parse.GetValue(date), "logical date");
             var runConf = CliContext.ParseConf(parse.GetValue(conf));
             var dag = ctx.GetDag(parse.GetValue(dagId)!);
-            var tester = ctx.NewDagTester(parse.GetValue(honorRetryDelay));
+            var tester = await ctx.NewDagTesterAsync(parse.GetValue(honorRetryDelay), cancellationToken);
             var result = await tester.RunAsync(dag.Dag, logicalDate, runConf, cancellationToken);
             ctx.Environment.Out.WriteLine();
             var rows = dag.Serialized.Tasks.Select(t => DagsCommands.Row(

@@ -137,13 +137,14 @@ internal static class ServiceCommands
         // Standard output carries the protocol; anything else written to the console goes to standard error.
         var protocol = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false };
         Console.SetOut(Console.Error);
+        var secrets = await ctx.TaskSecretsAsync(cancellationToken);
         var runner = new TaskInstanceRunner(
             ctx.Database,
             ctx.NewLoader(),
             ctx.DagFolders,
             ctx.LogFolder,
-            ctx.Secrets,
-            ctx.Secrets,
+            secrets,
+            secrets,
             ctx.Environment.Time,
             TimeSpan.FromSeconds(ctx.Config.GetDouble("scheduler", "job_heartbeat_sec")),
             TimeSpan.FromSeconds(ctx.Config.GetDouble("core", "max_task_retry_delay")));

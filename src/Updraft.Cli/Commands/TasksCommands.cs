@@ -65,7 +65,7 @@ internal static class TasksCommands
                 throw new CliException($"Task '{id}' not found in DAG '{dag.Dag.DagId}'.");
             }
 
-            var tester = ctx.NewDagTester();
+            var tester = await ctx.NewDagTesterAsync(cancellationToken: cancellationToken);
             var result = await tester.RunTaskAsync(dag.Dag, id, logicalDate, runConf, cancellationToken);
             ctx.Environment.Out.WriteLine($"Task {id}: {result.State.ToWireName()}");
             return result.State == TaskInstanceState.Failed ? 1 : 0;

@@ -4,11 +4,13 @@ using System.Text.Json.Nodes;
 using Updraft.Core.Configuration;
 using Updraft.Core.Dags;
 using Updraft.Core.Runtime;
+using Updraft.Core.Secrets;
 using Updraft.Dags.Discovery;
 using Updraft.Dags.Loading;
 using Updraft.Execution.Testing;
 using Updraft.Scheduling.Executors;
 using Updraft.Storage.Database;
+using Updraft.Storage.Stores;
 
 namespace Updraft.Cli.Hosting;
 
@@ -35,18 +37,42 @@ public sealed class CliContext(CliEnvironment environment)
     /// <summary>Variables and connections from this invocation's <c>UPDRAFT_VAR_*</c> and <c>UPDRAFT_CONN_*</c>.</summary>
     public EnvironmentSecrets Secrets => new(Environment.Variables);
 
+    /// <summary>Connections and variables stored in the metadata database, encrypted with <c>[core] fernet_key</c>.</summary>
+    public async Task<SecretStore> SecretStoreAsync(CancellationToken cancellationToken = default) =>
+        new(await ReadyDatabaseAsync(cancellationToken), new MultiFernet(Config.Get("core", "fernet_key")), Environment.Time);
+
+    /// <summary>What tasks look variables and connections up in: the environment first, then the metadata database when there is one.</summary>
+    public async Task<LayeredSecrets> TaskSecretsAsync(CancellationToken cancellationToken = default)
+    {
+        var environmentSecrets = Secrets;
+        try
+        {
+            var store = await SecretStoreAsync(cancellationToken);
+            return new LayeredSecrets([environmentSecrets, store], [environmentSecrets, store]);
+        }
+        catch (DatabaseException)
+        {
+            // dags test and tasks test work without a database: the environment alone then.
+            return new LayeredSecrets([environmentSecrets], [environmentSecrets]);
+        }
+    }
+
     public LoadedDag GetDag(string dagId) => Bag.GetDag(dagId);
 
     /// <summary>An in-process DAG tester that prints task logs to this invocation's output.</summary>
-    public DagTester NewDagTester(bool honorRetryDelay = false) => new(new DagTestOptions
+    public async Task<DagTester> NewDagTesterAsync(bool honorRetryDelay = false, CancellationToken cancellationToken = default)
     {
-        Defaults = Defaults,
-        TimeProvider = Environment.Time,
-        Log = new TextTaskLogSink(Environment.Out),
-        Variables = Secrets,
-        Connections = Secrets,
-        HonorRetryDelay = honorRetryDelay,
-    });
+        var secrets = await TaskSecretsAsync(cancellationToken);
+        return new(new DagTestOptions
+        {
+            Defaults = Defaults,
+            TimeProvider = Environment.Time,
+            Log = new TextTaskLogSink(Environment.Out),
+            Variables = secrets,
+            Connections = secrets,
+            HonorRetryDelay = honorRetryDelay,
+        });
+    }
 
     public static DateTimeOffset? ParseDate(string? text, string what)
     {

@@ -106,6 +106,26 @@ public sealed class Connection
         return conn;
     }
 
+    /// <summary>The connection as a URI in Airflow's form (it includes the password: never log it).</summary>
+    public string ToUri() => ConnectionUriWriter.Write(this);
+
+    /// <summary>The connection in Airflow's JSON form (it includes the password: never log it).</summary>
+    public JsonObject ToJson()
+    {
+        var json = new JsonObject
+        {
+            ["conn_type"] = ConnType,
+            ["description"] = Description,
+            ["host"] = Host,
+            ["login"] = Login,
+            ["password"] = Password,
+            ["schema"] = Schema,
+            ["port"] = Port,
+        };
+        json["extra"] = string.IsNullOrEmpty(Extra) ? null : ExtraDejson.Count > 0 ? ExtraDejson : JsonValue.Create(Extra);
+        return json;
+    }
+
     /// <summary>The connection id only, as Airflow renders a connection in a template.</summary>
     public override string ToString() => ConnId;
 

@@ -67,4 +67,23 @@ public class ConnectionTests
     [Fact]
     public void ToString_NeverShowsPassword() =>
         Assert.Equal("c", Connection.FromUri("c", "postgres://u:secret@h/db").ToString());
+
+    [Theory]
+    [InlineData("postgres://user:p%40ss@db.example.com:5432/analytics?sslmode=require")]
+    [InlineData("google-cloud-platform://?__extra__=%7B%22nested%22%3A+%7B%22a%22%3A+1%7D%7D")]
+    [InlineData("mysql://@:3306")]
+    [InlineData("aws://")]
+    [InlineData("http://user@host/path%20with%20space")]
+    public void Uri_RoundTrip_ReadsBackTheSameConnection(string uri)
+    {
+        var first = Connection.FromUri("c", uri);
+        var second = Connection.FromUri("c", first.ToUri());
+        Assert.Equal(
+            (first.ConnType, first.Host, first.Login, first.Password, first.Schema, first.Port, first.ExtraDejson.ToJsonString()),
+            (second.ConnType, second.Host, second.Login, second.Password, second.Schema, second.Port, second.ExtraDejson.ToJsonString()));
+    }
+
+    [Fact]
+    public void ToUri_WritesAirflowsForm() =>
+        Assert.Equal("postgres://user:p%40ss@db:5432/my%20db?sslmode=require", Connection.FromUri("c", "postgresql://user:p%40ss@db:5432/my%20db?sslmode=require").ToUri());
 }
