@@ -56,7 +56,11 @@ public sealed class Orchestra : IAsyncDisposable
         Assert.True(bag.ImportErrors.Count == 0, string.Join("\n", bag.ImportErrors));
     }
 
-    public (SchedulerEngine Engine, LocalExecutor Executor) NewScheduler(int parallelism = 8, TimeSpan? zombieThreshold = null, Dictionary<string, string>? workerEnvironment = null)
+    public (SchedulerEngine Engine, LocalExecutor Executor) NewScheduler(
+        int parallelism = 8,
+        TimeSpan? zombieThreshold = null,
+        Dictionary<string, string>? workerEnvironment = null,
+        TimeSpan? queuedTimeout = null)
     {
         var command = Context.WorkerCommand();
         var environment = new Dictionary<string, string>(command.Environment, StringComparer.Ordinal);
@@ -67,7 +71,12 @@ public sealed class Orchestra : IAsyncDisposable
 
         var executor = new LocalExecutor(command with { Environment = environment }, parallelism, LogFolder, TimeProvider.System);
         _executors.Add(executor);
-        var options = new SchedulerOptions { Parallelism = parallelism, ZombieThreshold = zombieThreshold ?? TimeSpan.FromMinutes(5) };
+        var options = new SchedulerOptions
+        {
+            Parallelism = parallelism,
+            ZombieThreshold = zombieThreshold ?? TimeSpan.FromMinutes(5),
+            QueuedTimeout = queuedTimeout ?? TimeSpan.FromMinutes(10),
+        };
         var engine = new SchedulerEngine(Database, executor, options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<SchedulerEngine>.Instance);
         return (engine, executor);
     }

@@ -236,6 +236,31 @@ public abstract class SchedulerTests
     }
 
     [Fact]
+    public async Task QueuedTooLong_LeftByAStoppedScheduler_FailedOrRetried()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("stuck.cs", Orchestra.DagSource("stuck", "var t = dag.Empty(\"q\"); t.Retries = 1; t.RetryDelay = TimeSpan.Zero;"));
+        await o.ProcessAsync();
+        var run = await o.TriggerAsync("stuck");
+        var key = new TaskInstanceKey("stuck", run.RunId, "q");
+        var tasks = new TaskInstanceStore(o.Database);
+        var longAgo = TimeProvider.System.GetUtcNow().AddMinutes(-20);
+
+        // Queued twenty minutes ago by a scheduler that stopped before its worker took the task.
+        await new DagRunStore(o.Database).TransitionAsync(run.Id, DagRunState.Queued, DagRunState.Running, longAgo);
+        await tasks.TransitionAsync([(key, "none", "scheduled")], longAgo);
+        await tasks.QueueAsync([key], "LocalExecutor", longAgo);
+        var (engine, executor) = o.NewScheduler(queuedTimeout: TimeSpan.FromMinutes(10));
+
+        Assert.Equal(1, (await engine.RunOnceAsync()).TasksLost);
+
+        // Its retry has no delay, so the same pass queued try 2 already.
+        Assert.Equal(("queued", 2), ((await tasks.GetAsync(key))!.State, (await tasks.GetAsync(key))!.TryNumber));
+        await o.RunToCompletionAsync(engine, executor);
+        Assert.Equal(("success", 2), ((await tasks.GetAsync(key))!.State, (await tasks.GetAsync(key))!.TryNumber));
+    }
+
+    [Fact]
     public async Task Trigger_ConfValidatedAgainstParams()
     {
         await using var o = await NewAsync();

@@ -26,7 +26,8 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
     public async Task<SchedulingPass> RunOnceAsync(CancellationToken cancellationToken = default)
     {
         var now = timeProvider.GetUtcNow();
-        var lost = await HandleExecutorEventsAsync(now, cancellationToken) + await FailZombiesAsync(now, cancellationToken);
+        var lost = await HandleExecutorEventsAsync(now, cancellationToken) + await FailZombiesAsync(now, cancellationToken)
+            + await FailStuckQueuedAsync(now, cancellationToken);
         var created = await CreateScheduledRunsAsync(now, cancellationToken);
         var started = await StartQueuedRunsAsync(now, cancellationToken);
         var (scheduled, finished) = await EvaluateRunningRunsAsync(now, cancellationToken);
@@ -93,6 +94,25 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
             if (await FailOrRetryAsync(zombie.Key, zombie.TryNumber, ["running"], now, cancellationToken))
             {
                 SchedulerLog.Zombie(logger, zombie.Key, options.ZombieThreshold);
+                lost++;
+            }
+        }
+
+        return lost;
+    }
+
+    /// <summary>
+    /// Tries queued for longer than <c>[scheduler] task_queued_timeout</c> never started (their executor went away
+    /// with a stopped scheduler, or lost them): they fail, or retry when they may, as in Airflow.
+    /// </summary>
+    private async Task<int> FailStuckQueuedAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var lost = 0;
+        foreach (var stuck in await _tasks.StaleQueuedAsync(now - options.QueuedTimeout, cancellationToken))
+        {
+            if (await FailOrRetryAsync(stuck.Key, stuck.TryNumber, ["queued"], now, cancellationToken))
+            {
+                SchedulerLog.StuckQueued(logger, stuck.Key, options.QueuedTimeout);
                 lost++;
             }
         }

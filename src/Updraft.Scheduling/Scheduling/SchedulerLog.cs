@@ -12,6 +12,9 @@ internal static partial class SchedulerLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskInstance} stopped heartbeating for {Threshold}; marked lost")]
     public static partial void Zombie(ILogger logger, TaskInstanceKey taskInstance, TimeSpan threshold);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskInstance} stayed queued longer than {Timeout} without starting; marked lost")]
+    public static partial void StuckQueued(ILogger logger, TaskInstanceKey taskInstance, TimeSpan timeout);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Created run {RunId} of {DagId}")]
     public static partial void RunCreated(ILogger logger, string runId, string dagId);
 

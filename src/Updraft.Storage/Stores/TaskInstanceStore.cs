@@ -212,6 +212,15 @@ public sealed class TaskInstanceStore(MetadataDatabase database)
         return updated > 0;
     }
 
+    /// <summary>Task instances queued before <paramref name="before"/> that no runner has started.</summary>
+    public async Task<IReadOnlyList<TaskInstanceRecord>> StaleQueuedAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<TaskInstanceRecord>(
+            $"SELECT {Columns} FROM task_instance WHERE state = 'queued' AND queued_dttm < @At",
+            new { At = Micros.From(before) })).ToList();
+    }
+
     /// <summary>Running task instances whose last heartbeat is older than <paramref name="before"/>.</summary>
     public async Task<IReadOnlyList<TaskInstanceRecord>> StaleRunningAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
     {
