@@ -30,6 +30,7 @@ public static class UpdraftCli
             Version(environment),
         };
         root.Add(ConnectionsCommands.Create(Context));
+        root.Add(PoolsCommands.Create(Context));
         foreach (var command in VariablesCommands.Create(Context))
         {
             root.Add(command);

@@ -13,9 +13,42 @@ public sealed class PoolStore(MetadataDatabase database)
             .ToDictionary(p => p.Pool, p => p.Slots, StringComparer.Ordinal);
     }
 
+    /// <summary>Pools with their slots and how many slots running and queued task instances use now.</summary>
+    public async Task<IReadOnlyList<(string Pool, int Slots, string? Description, int Running, int Queued)>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<(string, int, string?, int, int)>(
+            """
+            SELECT p.pool, p.slots, p.description,
+                   coalesce(sum(CASE WHEN ti.state = 'running' THEN ti.pool_slots ELSE 0 END), 0),
+                   coalesce(sum(CASE WHEN ti.state = 'queued' THEN ti.pool_slots ELSE 0 END), 0)
+            FROM slot_pool p LEFT JOIN task_instance ti ON ti.pool = p.pool AND ti.state IN ('running', 'queued')
+            GROUP BY p.pool, p.slots, p.description ORDER BY p.pool
+            """)).ToList();
+    }
+
+    /// <summary>Deletes a pool; the default pool cannot be deleted. Returns false when there is no such pool.</summary>
+    public async Task<bool> DeleteAsync(string pool, CancellationToken cancellationToken = default)
+    {
+        if (pool == DefaultPool)
+        {
+            throw new ArgumentException("The default pool (default_pool) cannot be deleted.");
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync("DELETE FROM slot_pool WHERE pool = @pool", new { pool }) > 0;
+    }
+
+    public const string DefaultPool = "default_pool";
+
     /// <summary>Creates or updates a pool.</summary>
     public async Task SetAsync(string pool, int slots, string? description, CancellationToken cancellationToken = default)
     {
+        if (slots < 0)
+        {
+            throw new ArgumentException($"A pool's slots must be 0 or more, got {slots}.");
+        }
+
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(
             "INSERT INTO slot_pool (pool, slots, description) VALUES (@pool, @slots, @description) ON CONFLICT (pool) DO UPDATE SET slots = excluded.slots, description = excluded.description",

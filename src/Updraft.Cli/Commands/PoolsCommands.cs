@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Updraft.Cli.Hosting;
+using Updraft.Cli.Output;
+using Updraft.Storage.Stores;
+
+namespace Updraft.Cli.Commands;
+
+/// <summary><c>updraft pools set | get | list | delete | import | export</c>.</summary>
+internal static class PoolsCommands
+{
+    private static readonly string[] Columns = ["pool", "slots", "description", "running_slots", "queued_slots"];
+
+    public static Command Create(Func<CliContext> context)
+    {
+        var pools = new Command("pools", "Manage pools: named numbers of slots shared by the tasks that use them.");
+
+        var name = new Argument<string>("name") { Description = "The pool." };
+        var slots = new Argument<int>("slots") { Description = "How many slots." };
+        var description = new Argument<string?>("description") { Description = "What the pool is for.", Arity = ArgumentArity.ZeroOrOne };
+        var set = new Command("set", "Create or update a pool.") { name, slots, description };
+        set.SetAction(async (parse, cancellationToken) =>
+        {
+            var ctx = context();
+            await new PoolStore(await ctx.ReadyDatabaseAsync(cancellationToken)).SetAsync(parse.GetValue(name)!, parse.GetValue(slots), parse.GetValue(description), cancellationToken);
+            ctx.Environment.Out.WriteLine($"Pool {parse.GetValue(name)} set to {parse.GetValue(slots)} slots.");
+            return 0;
+        });
+
+        var getName = new Argument<string>("name") { Description = "The pool." };
+        var getOutput = CommonOptions.Output();
+        var get = new Command("get", "Show a pool.") { getName, getOutput };
+        get.SetAction(async (parse, cancellationToken) =>
+        {
+            var ctx = context();
+            var all = await new PoolStore(await ctx.ReadyDatabaseAsync(cancellationToken)).ListAsync(cancellationToken);
+            var found = all.Where(p => p.Pool == parse.GetValue(getName)).ToList();
+            if (found.Count == 0)
+            {
+                throw new CliException($"Pool '{parse.GetValue(getName)}' not found.");
+            }
+
+            Rows.Write(ctx.Environment.Out, parse.GetValue(getOutput), Columns, found.Select(Row).ToList());
+            return 0;
+        });
+
+        var listOutput = CommonOptions.Output();
+        var list = new Command("list", "List pools with their slots and use.") { listOutput };
+        list.SetAction(async (parse, cancellationToken) =>
+        {
+            var ctx = context();
+            var all = await new PoolStore(await ctx.ReadyDatabaseAsync(cancellationToken)).ListAsync(cancellationToken);
+            Rows.Write(ctx.Environment.Out, parse.GetValue(listOutput), Columns, all.Select(Row).ToList());
+            return 0;
+        });
+
+        var deleteName = new Argument<string>("name") { Description = "The pool." };
+        var delete = new Command("delete", "Delete a pool.") { deleteName };
+        delete.SetAction(async (parse, cancellationToken) =>
+        {
+            var ctx = context();
+            if (!await new PoolStore(await ctx.ReadyDatabaseAsync(cancellationToken)).DeleteAsync(parse.GetValue(deleteName)!, cancellationToken))
+            {
+                throw new CliException($"Pool '{parse.GetValue(deleteName)}' not found.");
+            }
+
+            ctx.Environment.Out.WriteLine($"Pool {parse.GetValue(deleteName)} deleted.");
+            return 0;
+        });
+
+        var exportFile = new Argument<string>("file") { Description = "A .json file to write." };
+        var export = new Command("export", "Export pools to a JSON file.") { exportFile };
+        export.SetAction(async (parse, cancellationToken) =>
+        {
+            var ctx = context();
+            var all = await new PoolStore(await ctx.ReadyDatabaseAsync(cancellationToken)).ListAsync(cancellationToken);
+            var json = new JsonObject(all.Select(p => KeyValuePair.Create(p.Pool, (JsonNode?)new JsonObject { ["slots"] = p.Slots, ["description"] = p.Description })));
+            await File.WriteAllTextAsync(parse.GetValue(exportFile)!, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", cancellationToken);
+            ctx.Environment.Out.WriteLine($"Exported {all.Count} pools to {parse.GetValue(exportFile)}.");
+            return 0;
+        });
+
+        var importFile = new Argument<string>("file") { Description = "A JSON object of pool → {\"slots\": N, \"description\": \"…\"}." };
+        var import = new Command("import", "Import pools from a JSON file.") { importFile };
+        import.SetAction(async (parse, cancellationToken) =>
+        {
+            var ctx = context();
+            var path = parse.GetValue(importFile)!;
+            if (!File.Exists(path))
+            {
+                throw new CliException($"Missing pools file: {path}");
+            }
+
+            JsonObject pools;
+            try
+            {
+                pools = JsonNode.Parse(await File.ReadAllTextAsync(path, cancellationToken)) as JsonObject ?? throw new CliException($"{path} must hold a JSON object of pools.");
+            }
+            catch (JsonException e)
+            {
+                throw new CliException($"{path} is not valid JSON: {e.Message.Split('.')[0]}.");
+            }
+
+            var store = new PoolStore(await ctx.ReadyDatabaseAsync(cancellationToken));
+            foreach (var (pool, spec) in pools)
+            {
+                var slotsNode = spec?["slots"];
+                if (slotsNode is not JsonValue value || !value.TryGetValue<int>(out var count))
+                {
+                    throw new CliException($"Pool '{pool}' in {path} needs a whole number of \"slots\".");
+                }
+
+                await store.SetAsync(pool, count, spec?["description"]?.GetValue<string>(), cancellationToken);
+            }
+
+            ctx.Environment.Out.WriteLine($"Imported {pools.Count} pools from {path}.");
+            return 0;
+        });
+
+        pools.Add(set);
+        pools.Add(get);
+        pools.Add(list);
+        pools.Add(delete);
+        pools.Add(export);
+        pools.Add(import);
+        return pools;
+    }
+
+    private static Dictionary<string, object?> Row((string Pool, int Slots, string? Description, int Running, int Queued) p) => DagsCommands.Row(
+        ("pool", p.Pool),
+        ("slots", p.Slots.ToString(CultureInfo.InvariantCulture)),
+        ("description", p.Description),
+        ("running_slots", p.Running.ToString(CultureInfo.InvariantCulture)),
+        ("queued_slots", p.Queued.ToString(CultureInfo.InvariantCulture)));
+}

@@ -1,0 +1,38 @@
+using System.Text.Json.Nodes;
+
+namespace Updraft.Cli.Tests;
+
+public sealed class PoolsCommandTests : IDisposable
+{
+    private readonly CliRunner _cli = new(loadExamples: false);
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task Pools_SetListExportDeleteImport()
+    {
+        Assert.Equal(0, (await _cli.RunAsync("pools", "set", "warehouse", "3", "queries against the warehouse")).Exit);
+        var rows = JsonNode.Parse((await _cli.RunAsync("pools", "list", "-o", "json")).Out)!.AsArray();
+        Assert.Equal(["default_pool", "warehouse"], rows.Select(r => r!["pool"]!.GetValue<string>()));
+        Assert.Equal("128", rows[0]!["slots"]!.GetValue<string>());
+        Assert.Equal("3", JsonNode.Parse((await _cli.RunAsync("pools", "get", "warehouse", "-o", "json")).Out)![0]!["slots"]!.GetValue<string>());
+
+        var file = Path.Combine(_cli.Home, "pools.json");
+        await _cli.RunAsync("pools", "export", file);
+        Assert.Equal(0, (await _cli.RunAsync("pools", "delete", "warehouse")).Exit);
+        Assert.Equal(1, (await _cli.RunAsync("pools", "get", "warehouse")).Exit);
+        await _cli.RunAsync("pools", "import", file);
+        Assert.Equal(0, (await _cli.RunAsync("pools", "get", "warehouse")).Exit);
+    }
+
+    [Theory]
+    [InlineData(new[] { "pools", "delete", "default_pool" }, "Error: The default pool (default_pool) cannot be deleted.")]
+    [InlineData(new[] { "pools", "set", "p", "-1" }, "Error: A pool's slots must be 0 or more, got -1.")]
+    [InlineData(new[] { "pools", "get", "nope" }, "Error: Pool 'nope' not found.")]
+    public async Task BadInput_OneLineError(string[] args, string message)
+    {
+        var (exit, _, error) = await _cli.RunAsync(args);
+        Assert.Equal(1, exit);
+        Assert.StartsWith(message, error);
+    }
+}
