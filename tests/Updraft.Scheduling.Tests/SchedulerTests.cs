@@ -261,6 +261,39 @@ public abstract class SchedulerTests
     }
 
     [Fact]
+    public async Task TasksClear_FailedAndDownstream_RunAgainAndSucceed()
+    {
+        await using var o = await NewAsync();
+        var marker = Path.Combine(o.Home, "fixed");
+        o.WriteDag("fixable.cs", Orchestra.DagSource("fixable", $$$"""
+            var fragile = dag.Bash("fragile", "test -e {{{marker}}}");
+            _ = fragile >> dag.Bash("after", "echo done");
+            dag.Bash("independent", "echo fine");
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("fixable");
+        await o.RunToCompletionAsync(engine, executor);
+        Assert.Equal("failed", await o.RunStateAsync("fixable", run.RunId));
+
+        await File.WriteAllTextAsync(marker, "");
+        using var output = new StringWriter();
+        var exit = await Updraft.Cli.UpdraftCli.RunAsync(
+            ["tasks", "clear", "fixable", "--only-failed", "--downstream", "-y"],
+            new Updraft.Cli.Hosting.CliEnvironment(o.Environment, output, TextWriter.Null, TimeProvider.System));
+        Assert.Equal((0, "Cleared 2 task instance(s).\n"), (exit, output.ToString()));
+        Assert.Equal("queued", await o.RunStateAsync("fixable", run.RunId));
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        var tis = await o.TasksAsync("fixable", run.RunId);
+        Assert.Equal("success", await o.RunStateAsync("fixable", run.RunId));
+        Assert.Equal((2, 1, 1), (tis["fragile"].TryNumber, tis["after"].TryNumber, tis["independent"].TryNumber));
+        var events = await new EventLogStore(o.Database, TimeProvider.System).ListAsync("fixable");
+        Assert.Contains(events, e => e.Event == "cli_clear" && e.Extra == "2 task instance(s)");
+    }
+
+    [Fact]
     public async Task Trigger_ConfValidatedAgainstParams()
     {
         await using var o = await NewAsync();

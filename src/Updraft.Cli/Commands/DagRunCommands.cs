@@ -73,6 +73,7 @@ internal static class DagRunCommands
             try
             {
                 var run = await SchedulerEngine.TriggerAsync(ctx.Database, dag.DagId, parse.GetValue(runId), date, runConf, ctx.Environment.Time.GetUtcNow(), cancellationToken);
+                await EventLog.WriteAsync(ctx, "trigger", dag.DagId, run.RunId, null, null, cancellationToken);
                 Rows.Write(ctx.Environment.Out, parse.GetValue(output), RunColumns, [RunRow(run)]);
                 return 0;
             }
@@ -93,6 +94,7 @@ internal static class DagRunCommands
             var ctx = context();
             var dag = await EnsureDagAsync(ctx, parse.GetValue(dagId)!, cancellationToken);
             await new DagStore(ctx.Database).SetPausedAsync(dag.DagId, paused, cancellationToken);
+            await EventLog.WriteAsync(ctx, name, dag.DagId, null, null, null, cancellationToken);
             ctx.Environment.Out.WriteLine($"Dag: {dag.DagId}, paused: {CliContext.Bool(paused)}");
             return 0;
         });
@@ -167,6 +169,7 @@ internal static class DagRunCommands
                 throw new CliException($"DAG '{id}' not found.");
             }
 
+            await EventLog.WriteAsync(ctx, "delete", id, null, null, null, cancellationToken);
             ctx.Environment.Out.WriteLine($"Deleted DAG '{id}' and its runs.");
             return 0;
         });

@@ -19,6 +19,7 @@ internal static class TasksCommands
         tasks.Add(Test(context));
         tasks.Add(StatesForDagRun(context));
         tasks.Add(State(context));
+        tasks.Add(ClearCommand.Create(context));
         return tasks;
     }
 

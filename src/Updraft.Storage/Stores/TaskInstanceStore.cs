@@ -212,6 +212,45 @@ public sealed class TaskInstanceStore(MetadataDatabase database)
         return updated > 0;
     }
 
+    /// <summary>
+    /// Clears task instances so the scheduler runs them again: state none, a fresh retries budget from their current
+    /// try, their XComs removed, and their runs reopened (queued) when they had finished. Running instances are left
+    /// alone. Returns the cleared keys.
+    /// </summary>
+    public async Task<IReadOnlyList<TaskInstanceKey>> ClearAsync(
+        IReadOnlyCollection<(TaskInstanceKey Key, int Retries)> taskInstances,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(taskInstances);
+        var cleared = new List<TaskInstanceKey>();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var (key, retries) in taskInstances)
+        {
+            var updated = await connection.ExecuteAsync(
+                $"UPDATE task_instance SET state = 'none', max_tries = try_number + @retries + 1, end_date = NULL, duration = NULL, next_retry_at = NULL " +
+                $"WHERE {KeyMatch} AND state NOT IN ('running', 'queued')",
+                new { key.DagId, key.RunId, key.TaskId, key.MapIndex, retries },
+                transaction);
+            if (updated == 0)
+            {
+                continue;
+            }
+
+            cleared.Add(key);
+            await connection.ExecuteAsync(
+                "DELETE FROM xcom WHERE dag_id = @DagId AND run_id = @RunId AND task_id = @TaskId AND map_index = @MapIndex", key, transaction);
+            await connection.ExecuteAsync(
+                "UPDATE dag_run SET state = CASE WHEN state IN ('success', 'failed') THEN 'queued' ELSE state END, end_date = NULL, needs_evaluation = 1 " +
+                "WHERE dag_id = @DagId AND run_id = @RunId",
+                key,
+                transaction);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return cleared;
+    }
+
     /// <summary>Task instances queued before <paramref name="before"/> that no runner has started.</summary>
     public async Task<IReadOnlyList<TaskInstanceRecord>> StaleQueuedAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
     {
