@@ -188,4 +188,28 @@ public sealed class CommandTests : IDisposable
         Assert.Contains("host=wh.example.com password=***", output);
         Assert.DoesNotContain("hunter2", output);
     }
+
+    [Fact]
+    public async Task TasksRender_PrintsRenderedFieldsWithSecretsMasked()
+    {
+        _cli.Environment["UPDRAFT_CONN_DB"] = "postgres://u:RenderSecret1@db.example.com/x";
+        _cli.WriteDag("render.cs", """
+            public sealed class Render : IDagSource
+            {
+                public IEnumerable<Dag> Build()
+                {
+                    var dag = new Dag("render_me");
+                    var t = dag.Bash("show", "psql -h {{ conn.db.host }} -W {{ conn.db.password }} -c 'select {{ ds_nodash }}'");
+                    t.Env = new() { ["DAY"] = "{{ ds }}" };
+                    yield return dag;
+                }
+            }
+            """);
+        var (exit, output, _) = await _cli.RunAsync("tasks", "render", "render_me", "show", "2025-03-01");
+        Assert.Equal(0, exit);
+        Assert.Contains("# property: bash_command", output);
+        Assert.Contains("psql -h db.example.com -W *** -c 'select 20250301'", output);
+        Assert.Contains("# property: env.DAY\n# ----------------------------------------------------------\n2025-03-01", output);
+        Assert.DoesNotContain("RenderSecret1", output);
+    }
 }

@@ -124,4 +124,34 @@ public sealed class StandaloneTests : IDisposable
         Assert.Equal("False", rows.Single(r => r!["dag_id"]!.GetValue<string>() == "tutorial")!["is_paused"]!.GetValue<string>());
         Assert.Equal("True", rows.Single(r => r!["dag_id"]!.GetValue<string>() == "example_xcom")!["is_paused"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task Backfill_CreatesARunPerIntervalAndFollowsThemToTheEnd()
+    {
+        var refused = await RunAsync("dags", "backfill", "example_bash_operator", "-s", "2025-01-01", "-e", "2025-01-03");
+        Assert.Equal(1, refused.Exit);
+        Assert.StartsWith("Error: No scheduler is running on this database to run the backfill", refused.Error);
+
+        using var standalone = Process.Start(Start("standalone"))!;
+        try
+        {
+            while (await standalone.StandardOutput.ReadLineAsync() is { } line && !line.Contains("is running", StringComparison.Ordinal))
+            {
+            }
+
+            var (exit, output, error) = await RunAsync("dags", "backfill", "example_bash_operator", "-s", "2025-01-01", "-e", "2025-01-03");
+            Assert.True(exit == 0, error + output);
+            Assert.StartsWith("Backfill of example_bash_operator: 3 run(s) created, 0 existing run(s) reused.", output);
+            Assert.EndsWith("[####################] 3/3 runs finished (3 success, 0 failed)\n", output);
+            var runs = JsonNode.Parse((await RunAsync("dags", "list-runs", "example_bash_operator", "-o", "json")).Out)!.AsArray();
+            Assert.Equal(
+                ["backfill__2025-01-03T00:00:00+00:00", "backfill__2025-01-02T00:00:00+00:00", "backfill__2025-01-01T00:00:00+00:00"],
+                runs.Select(r => r!["run_id"]!.GetValue<string>()));
+        }
+        finally
+        {
+            Process.Start("kill", ["-TERM", standalone.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            await standalone.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        }
+    }
 }

@@ -24,6 +24,7 @@ internal static class DagRunCommands
         dags.Add(ListRuns(context));
         dags.Add(State(context));
         dags.Add(Delete(context));
+        dags.Add(BackfillCommand.Create(context));
     }
 
     /// <summary>The DAG's database record, loading the DAG files first if the DAG processor has not recorded it yet.</summary>

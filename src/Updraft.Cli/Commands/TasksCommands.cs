@@ -3,6 +3,7 @@ using Updraft.Cli.Hosting;
 using Updraft.Cli.Output;
 using Updraft.Core.States;
 using Updraft.Core.Runtime;
+using Updraft.Execution.Testing;
 using Updraft.Core.TriggerRules;
 using Updraft.Storage.Database;
 using Updraft.Storage.Stores;
@@ -20,6 +21,7 @@ internal static class TasksCommands
         tasks.Add(StatesForDagRun(context));
         tasks.Add(State(context));
         tasks.Add(ClearCommand.Create(context));
+        tasks.Add(Render(context));
         return tasks;
     }
 
@@ -112,6 +114,45 @@ internal static class TasksCommands
             var ti = await new TaskInstanceStore(ctx.Database).GetAsync(new TaskInstanceKey(found.DagId, found.RunId, parse.GetValue(taskId)!), cancellationToken)
                 ?? throw new CliException($"Task '{parse.GetValue(taskId)}' not found in run '{found.RunId}' of DAG '{found.DagId}'.");
             ctx.Environment.Out.WriteLine(ti.State);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Render(Func<CliContext> context)
+    {
+        var dagId = CommonOptions.DagId();
+        var taskId = new Argument<string>("task_id") { Description = "The id of the task." };
+        var date = new Argument<string?>("logical_date") { Description = "The logical date (default: now).", Arity = ArgumentArity.ZeroOrOne };
+        var conf = CommonOptions.Conf();
+        var command = new Command("render", "Print a task's templated fields rendered for a logical date (secrets read are masked).") { dagId, taskId, date, conf };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var ctx = context();
+            var logicalDate = CliContext.ParseDate(parse.GetValue(date), "logical date");
+            var runConf = CliContext.ParseConf(parse.GetValue(conf));
+            var dag = ctx.GetDag(parse.GetValue(dagId)!);
+            var id = parse.GetValue(taskId)!;
+            if (!dag.Dag.TryGetTask(id, out _))
+            {
+                throw new CliException($"Task '{id}' not found in DAG '{dag.Dag.DagId}'.");
+            }
+
+            var masker = new SecretMasker();
+            var layered = await ctx.TaskSecretsAsync(cancellationToken);
+            var secrets = new MaskingSecretStores(layered, layered, masker);
+            var tester = new DagTester(new DagTestOptions { Defaults = ctx.Defaults, TimeProvider = ctx.Environment.Time, Variables = secrets, Connections = secrets });
+            var fields = await tester.RenderAsync(dag.Dag, id, logicalDate, runConf, cancellationToken);
+            if (fields.Count == 0)
+            {
+                ctx.Environment.Out.WriteLine($"Task '{id}' has no templated fields.");
+            }
+
+            foreach (var (name, value) in fields)
+            {
+                ctx.Environment.Out.WriteLine($"# ----------------------------------------------------------\n# property: {name}\n# ----------------------------------------------------------\n{masker.Mask(value)}\n");
+            }
+
             return 0;
         });
         return command;

@@ -29,6 +29,25 @@ public sealed class SchedulerLock : IDisposable
 
     public void Dispose() => _stream.Dispose();
 
+    /// <summary>Whether a scheduler holds the lock now.</summary>
+    public static bool IsHeld(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
     private static string ReadHolder(string path)
     {
         try

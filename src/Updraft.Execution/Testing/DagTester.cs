@@ -77,6 +77,34 @@ public sealed class DagTester(DagTestOptions options)
             cancellationToken);
     }
 
+    /// <summary>The task's templated fields rendered for a run at <paramref name="logicalDate"/> (Airflow's <c>tasks render</c>).</summary>
+    public async Task<IReadOnlyList<KeyValuePair<string, string>>> RenderAsync(Dag dag, string taskId, DateTimeOffset? logicalDate = null, JsonObject? conf = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dag);
+        var serialized = DagSerializer.Serialize(dag, options.Defaults);
+        var task = dag.GetTask(taskId);
+        var secrets = EnvironmentSecrets.FromProcess();
+        var context = new TaskContext
+        {
+            DagRun = NewRun(dag, serialized, logicalDate, conf),
+            Task = task,
+            TryNumber = 1,
+            MaxTries = serialized.GetTask(taskId).Retries + 1,
+            Log = new TaskLogger(options.Log ?? new TextTaskLogSink(TextWriter.Null), options.TimeProvider),
+            XComStore = new InMemoryXComStore(),
+            Variables = options.Variables ?? secrets,
+            Connections = options.Connections ?? secrets,
+            CancellationToken = cancellationToken,
+        };
+        var rendered = new List<KeyValuePair<string, string>>();
+        foreach (var (name, template) in task.GetTemplateFields())
+        {
+            rendered.Add(new(name, await context.RenderAsync(template, name)));
+        }
+
+        return rendered;
+    }
+
     private DagRunContext NewRun(Dag dag, SerializedDag serialized, DateTimeOffset? logicalDate, JsonObject? conf)
     {
         var date = (logicalDate ?? options.TimeProvider.GetUtcNow()).ToUniversalTime();
