@@ -154,4 +154,30 @@ public sealed class StandaloneTests : IDisposable
             await standalone.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
         }
     }
+
+    [Fact]
+    public async Task SchedulerDaemon_RunsInBackgroundWithPidFileAndStopsCleanly()
+    {
+        var (exit, output, error) = await RunAsync("scheduler", "-D");
+        Assert.True(exit == 0, error);
+        Assert.StartsWith("Started updraft scheduler in the background: pid ", output);
+        var pidFile = Path.Combine(_home, "updraft-scheduler.pid");
+        var log = Path.Combine(_home, "updraft-scheduler.log");
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!File.Exists(pidFile) || !File.Exists(log) || !(await File.ReadAllTextAsync(log, limit.Token)).Contains("is running", StringComparison.Ordinal))
+        {
+            await Task.Delay(100, limit.Token);
+        }
+
+        var pid = int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        using var daemon = Process.GetProcessById(pid);
+        var again = await RunAsync("scheduler", "-D");
+        Assert.Equal(1, again.Exit);
+        Assert.Contains($"already running in the background (pid {pid}", again.Error);
+
+        Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        await daemon.WaitForExitAsync(limit.Token);
+        Assert.False(File.Exists(pidFile));
+        Assert.Contains("Scheduler stopped.", await File.ReadAllTextAsync(log));
+    }
 }

@@ -294,6 +294,32 @@ public abstract class SchedulerTests
     }
 
     [Fact]
+    public async Task TasksRun_RunsOneTaskInstanceByHand()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("by_hand.cs", Orchestra.DagSource("by_hand", "dag.Task(\"answer\", ctx => { ctx.Log.Info(\"computing\"); return 42; });"));
+        await o.ProcessAsync();
+        var run = await o.TriggerAsync("by_hand");
+        async Task<(int Exit, string Out, string Error)> CliAsync(params string[] args)
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            var exit = await Updraft.Cli.UpdraftCli.RunAsync(args, new Updraft.Cli.Hosting.CliEnvironment(o.Environment, output, error, TimeProvider.System));
+            return (exit, output.ToString(), error.ToString());
+        }
+
+        var refused = await CliAsync("tasks", "run", "by_hand", "answer", run.RunId);
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("is none, not queued; pass --force", refused.Error);
+
+        var ran = await CliAsync("tasks", "run", "by_hand", "answer", run.RunId, "--force");
+        Assert.Equal(0, ran.Exit);
+        Assert.StartsWith($"Task by_hand.answer run_id={run.RunId} try 1: success", ran.Out);
+        Assert.Contains("computing", o.ReadLog("by_hand", run.RunId, "answer", 1));
+        Assert.Equal("42", await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new Core.Runtime.XComKey("by_hand", run.RunId, "answer", -1, "return_value")));
+    }
+
+    [Fact]
     public async Task Trigger_ConfValidatedAgainstParams()
     {
         await using var o = await NewAsync();

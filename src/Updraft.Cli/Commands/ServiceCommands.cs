@@ -18,18 +18,93 @@ internal static class ServiceCommands
 {
     public static IEnumerable<Command> Create(Func<CliContext> context)
     {
-        var standalone = new Command("standalone", "Run everything in one process tree on this machine: DAG processor, scheduler and executor. Ctrl-C stops it.");
-        standalone.SetAction((_, cancellationToken) => RunAsync(context(), processor: true, scheduler: true, standalone: true, cancellationToken));
-
-        var scheduler = new Command("scheduler", "Run the scheduler and its local executor.");
-        scheduler.SetAction((_, cancellationToken) => RunAsync(context(), processor: false, scheduler: true, standalone: false, cancellationToken));
-
-        var processor = new Command("dag-processor", "Run the DAG processor: keep the database in step with the DAG files.");
-        processor.SetAction((_, cancellationToken) => RunAsync(context(), processor: true, scheduler: false, standalone: false, cancellationToken));
+        var standalone = Service(context, "standalone", "Run everything in one process tree on this machine: DAG processor, scheduler and executor. Ctrl-C stops it.", processor: true, scheduler: true);
+        var scheduler = Service(context, "scheduler", "Run the scheduler and its local executor.", processor: false, scheduler: true);
+        var processor = Service(context, "dag-processor", "Run the DAG processor: keep the database in step with the DAG files.", processor: true, scheduler: false);
 
         var worker = new Command("worker-process", "Run task instances sent on standard input (started by the local executor).") { Hidden = true };
         worker.SetAction((_, cancellationToken) => RunWorkerAsync(context(), cancellationToken));
         return [standalone, scheduler, processor, worker];
+    }
+
+    private static Command Service(Func<CliContext> context, string name, string description, bool processor, bool scheduler)
+    {
+        var daemon = new Option<bool>("--daemon", "-D") { Description = "Run in the background; print its pid and return." };
+        var pidFile = new Option<string?>("--pid") { Description = $"The pid file (default with -D: $UPDRAFT_HOME/updraft-{name}.pid), removed on a clean stop." };
+        var logFile = new Option<string?>("--log-file", "-l") { Description = $"With -D, where its output goes (default $UPDRAFT_HOME/updraft-{name}.log)." };
+        var command = new Command(name, description) { daemon, pidFile, logFile };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var ctx = context();
+            if (parse.GetValue(daemon))
+            {
+                return Daemonize(ctx, name, parse.GetValue(pidFile) ?? Path.Combine(ctx.Config.Home, $"updraft-{name}.pid"), parse.GetValue(logFile) ?? Path.Combine(ctx.Config.Home, $"updraft-{name}.log"));
+            }
+
+            var pid = parse.GetValue(pidFile);
+            if (pid is not null)
+            {
+                await File.WriteAllTextAsync(pid, System.Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n", cancellationToken);
+            }
+
+            try
+            {
+                return await RunAsync(ctx, processor, scheduler, standalone: name == "standalone", cancellationToken);
+            }
+            finally
+            {
+                if (pid is not null)
+                {
+                    File.Delete(pid);
+                }
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Starts this same command in the background with its output in a log file, and reports its pid.</summary>
+    private static int Daemonize(CliContext ctx, string name, string pidFile, string logFile)
+    {
+        if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture, out var old) && IsAlive(old))
+        {
+            throw new CliException($"updraft {name} is already running in the background (pid {old}, pid file {pidFile}).");
+        }
+
+        var worker = ctx.WorkerCommand();
+        var start = new System.Diagnostics.ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("nohup \"$@\" >> \"$UPDRAFT_DAEMON_LOG\" 2>&1 < /dev/null & echo $!");
+        start.ArgumentList.Add("updraft");
+        start.ArgumentList.Add(worker.FileName);
+        foreach (var argument in worker.Arguments.Take(worker.Arguments.Count - 1).Concat([name, "--pid", Path.GetFullPath(pidFile)]))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in worker.Environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        start.Environment["UPDRAFT_DAEMON_LOG"] = Path.GetFullPath(logFile);
+        using var shell = System.Diagnostics.Process.Start(start) ?? throw new CliException("Could not start the background process.");
+        var pid = shell.StandardOutput.ReadToEnd().Trim();
+        shell.WaitForExit();
+        ctx.Environment.Out.WriteLine($"Started updraft {name} in the background: pid {pid}, log {Path.GetFullPath(logFile)}, pid file {Path.GetFullPath(pidFile)}.");
+        return 0;
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static async Task<int> RunAsync(CliContext ctx, bool processor, bool scheduler, bool standalone, CancellationToken cancellationToken)
@@ -56,7 +131,7 @@ internal static class ServiceCommands
             .SetMinimumLevel(ParseLevel(ctx.Config.Get("logging", "logging_level"))));
         var time = ctx.Environment.Time;
         var services = new List<BackgroundService>();
-        await using var executor = scheduler ? new LocalExecutor(ctx.WorkerCommand(), ctx.Config.GetInt("core", "parallelism"), ctx.LogFolder, time) : null;
+        await using var executor = scheduler ? new LocalExecutor(ctx.WorkerCommand(), ExecutorSlots(ctx), ctx.LogFolder, time) : null;
         if (processor)
         {
             var dagProcessor = new DagProcessor(ctx.NewLoader(), ctx.DagFolders, database, time);
@@ -70,7 +145,7 @@ internal static class ServiceCommands
             executor.Prewarm(1);
             var options = new SchedulerOptions
             {
-                Parallelism = ctx.Config.GetInt("core", "parallelism"),
+                Parallelism = ExecutorSlots(ctx),
                 ZombieThreshold = TimeSpan.FromSeconds(ctx.Config.GetDouble("scheduler", "scheduler_zombie_task_threshold")),
                 QueuedTimeout = TimeSpan.FromSeconds(ctx.Config.GetDouble("scheduler", "task_queued_timeout")),
                 MaxRetryDelay = TimeSpan.FromSeconds(ctx.Config.GetDouble("core", "max_task_retry_delay")),
@@ -104,6 +179,15 @@ internal static class ServiceCommands
         output.WriteLine($"{what} stopped.");
         return 0;
     }
+
+    /// <summary>Worker slots from <c>[core] executor</c>: LocalExecutor runs <c>[core] parallelism</c> at once, SequentialExecutor one.</summary>
+    internal static int ExecutorSlots(CliContext ctx) => ctx.Config.Get("core", "executor").Trim() switch
+    {
+        "LocalExecutor" => ctx.Config.GetInt("core", "parallelism"),
+        "SequentialExecutor" => 1,
+        var other => throw new Core.Configuration.ConfigException(
+            $"[core] executor '{other}' is not available; this Updraft has LocalExecutor and SequentialExecutor."),
+    };
 
     private static async Task<MetadataDatabase> MigratedAsync(CliContext ctx, CancellationToken cancellationToken)
     {

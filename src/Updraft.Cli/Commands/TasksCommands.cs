@@ -22,6 +22,7 @@ internal static class TasksCommands
         tasks.Add(State(context));
         tasks.Add(ClearCommand.Create(context));
         tasks.Add(Render(context));
+        tasks.Add(Run(context));
         return tasks;
     }
 
@@ -154,6 +155,39 @@ internal static class TasksCommands
             }
 
             return 0;
+        });
+        return command;
+    }
+
+    private static Command Run(Func<CliContext> context)
+    {
+        var dagId = CommonOptions.DagId();
+        var taskId = new Argument<string>("task_id") { Description = "The id of the task." };
+        var run = new Argument<string>("run_id_or_logical_date") { Description = "The run id, or the logical date of a run." };
+        var force = new Option<bool>("--force") { Description = "Run it even if it is not queued (as a new try), whatever its state and dependencies." };
+        var command = new Command("run", "Run one queued task instance in this process, recording its state and log (what per-task executors run).") { dagId, taskId, run, force };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var ctx = context();
+            var found = await DagRunCommands.FindRunAsync(ctx, parse.GetValue(dagId)!, parse.GetValue(run)!, cancellationToken);
+            var key = new TaskInstanceKey(found.DagId, found.RunId, parse.GetValue(taskId)!);
+            var tasks = new TaskInstanceStore(ctx.Database);
+            var ti = await tasks.GetAsync(key, cancellationToken) ?? throw new CliException($"Task '{key.TaskId}' not found in run '{found.RunId}' of DAG '{found.DagId}'.");
+            if (ti.State != "queued")
+            {
+                ti = parse.GetValue(force)
+                    ? await tasks.ForceQueueAsync(key, ctx.Environment.Time.GetUtcNow(), cancellationToken) ?? throw new CliException($"Task instance {key} is running; it cannot be run again now.")
+                    : throw new CliException($"Task instance {key} is {ti.State}, not queued; pass --force to run it anyway.");
+            }
+
+            var secrets = await ctx.TaskSecretsAsync(cancellationToken);
+            var runner = new Updraft.Scheduling.Workers.TaskInstanceRunner(
+                ctx.Database, ctx.NewLoader(), [], ctx.LogFolder, secrets, secrets, ctx.Environment.Time,
+                TimeSpan.FromSeconds(ctx.Config.GetDouble("scheduler", "job_heartbeat_sec")),
+                TimeSpan.FromSeconds(ctx.Config.GetDouble("core", "max_task_retry_delay")));
+            var reply = await runner.RunAsync(new Updraft.Scheduling.Workers.WorkerRequest(key.DagId, key.RunId, key.TaskId, key.MapIndex, ti.TryNumber), cancellationToken);
+            ctx.Environment.Out.WriteLine($"Task {key} try {ti.TryNumber}: {reply.State} (log: {Updraft.Scheduling.Logging.TaskLogPaths.For(ctx.LogFolder, key, ti.TryNumber)})");
+            return reply.State is "success" or "skipped" ? 0 : 1;
         });
         return command;
     }

@@ -156,6 +156,21 @@ public sealed class TaskInstanceStore(MetadataDatabase database)
         return queued;
     }
 
+    /// <summary>
+    /// Queues a task instance for a new try whatever its state (except running), for running it by hand; returns the
+    /// queued row, or null when there is no such task instance or it is running.
+    /// </summary>
+    public async Task<TaskInstanceRecord?> ForceQueueAsync(TaskInstanceKey key, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var updated = await connection.ExecuteAsync(
+            $"UPDATE task_instance SET state = 'queued', try_number = try_number + 1, max_tries = CASE WHEN max_tries < try_number + 1 THEN try_number + 1 ELSE max_tries END, " +
+            $"queued_dttm = @At, executor = 'cli', next_retry_at = NULL WHERE {KeyMatch} AND state NOT IN ('running', 'queued')",
+            new { key.DagId, key.RunId, key.TaskId, key.MapIndex, At = Micros.From(now) });
+        return updated == 0 ? null : await connection.QuerySingleAsync<TaskInstanceRecord>($"SELECT {Columns} FROM task_instance WHERE {KeyMatch}", key);
+    }
+
     /// <summary>Marks a queued task instance running in this process; false if it was not queued (another runner took it).</summary>
     public async Task<bool> StartAsync(TaskInstanceKey key, int tryNumber, string hostname, int pid, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
