@@ -45,7 +45,16 @@ public static class UpdraftCli
         try
         {
             return await parse.InvokeAsync(
-                new InvocationConfiguration { Output = environment.Out, Error = environment.Error, EnableDefaultExceptionHandler = false },
+                new InvocationConfiguration
+                {
+                    Output = environment.Out,
+                    Error = environment.Error,
+                    EnableDefaultExceptionHandler = false,
+
+                    // Signals are handled in Program.cs; System.CommandLine's own handler would end the process a few
+                    // seconds after SIGTERM, before services have stopped their workers and removed their pid files.
+                    ProcessTerminationTimeout = null,
+                },
                 cancellationToken);
         }
         catch (Exception e) when (IsUserError(e))

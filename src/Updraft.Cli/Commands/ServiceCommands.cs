@@ -176,6 +176,11 @@ internal static class ServiceCommands
             service.Dispose();
         }
 
+        if (executor is not null)
+        {
+            await executor.DisposeAsync();
+        }
+
         output.WriteLine($"{what} stopped.");
         return 0;
     }

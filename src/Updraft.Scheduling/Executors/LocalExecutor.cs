@@ -19,6 +19,7 @@ public sealed class LocalExecutor(WorkerCommand command, int slots, string logFo
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly CancellationTokenSource _stopping = new();
     private int _busy;
+    private int _disposed;
 
     public string Name => "LocalExecutor";
 
@@ -46,6 +47,11 @@ public sealed class LocalExecutor(WorkerCommand command, int slots, string logFo
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         await Task.WhenAll(_running.Keys);
         List<WorkerProcess> idle;
