@@ -8,7 +8,13 @@ public sealed class SchedulerLock : IDisposable
 {
     private readonly FileStream _stream;
 
-    private SchedulerLock(FileStream stream) => _stream = stream;
+    private readonly string _pidFile;
+
+    private SchedulerLock(FileStream stream, string pidFile)
+    {
+        _stream = stream;
+        _pidFile = pidFile;
+    }
 
     public static SchedulerLock Acquire(string path)
     {
@@ -17,7 +23,7 @@ public sealed class SchedulerLock : IDisposable
         {
             var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             File.WriteAllText(path + ".pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            return new SchedulerLock(stream);
+            return new SchedulerLock(stream, path + ".pid");
         }
         catch (IOException)
         {
@@ -27,7 +33,11 @@ public sealed class SchedulerLock : IDisposable
         }
     }
 
-    public void Dispose() => _stream.Dispose();
+    public void Dispose()
+    {
+        File.Delete(_pidFile);
+        _stream.Dispose();
+    }
 
     /// <summary>Whether a scheduler holds the lock now.</summary>
     public static bool IsHeld(string path)
