@@ -49,26 +49,13 @@ internal static class TasksCommands
 
     private static Command Test(Func<CliContext> context)
     {
-        var dagId = CommonOptions.DagId();
-        var taskId = new Argument<string>("task_id") { Description = "The id of the task." };
-        var date = new Argument<string?>("logical_date") { Description = "The logical date (default: now).", Arity = ArgumentArity.ZeroOrOne };
-        var conf = CommonOptions.Conf();
-        var command = new Command("test", "Run one task on its own, ignoring its dependencies, and print its log. Exits 1 if it fails.")
-        {
-            dagId, taskId, date, conf,
-        };
+        var arguments = TaskAtDate.Create();
+        var command = new Command("test", "Run one task on its own, ignoring its dependencies, and print its log. Exits 1 if it fails.");
+        arguments.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var ctx = context();
-            var logicalDate = CliContext.ParseDate(parse.GetValue(date), "logical date");
-            var runConf = CliContext.ParseConf(parse.GetValue(conf));
-            var dag = ctx.GetDag(parse.GetValue(dagId)!);
-            var id = parse.GetValue(taskId)!;
-            if (!dag.Dag.TryGetTask(id, out _))
-            {
-                throw new CliException($"Task '{id}' not found in DAG '{dag.Dag.DagId}'.");
-            }
-
+            var (dag, id, logicalDate, runConf) = arguments.Resolve(ctx, parse);
             var tester = await ctx.NewDagTesterAsync(cancellationToken: cancellationToken);
             var result = await tester.RunTaskAsync(dag.Dag, id, logicalDate, runConf, cancellationToken);
             ctx.Environment.Out.WriteLine($"Task {id}: {result.State.ToWireName()}");
@@ -122,23 +109,13 @@ internal static class TasksCommands
 
     private static Command Render(Func<CliContext> context)
     {
-        var dagId = CommonOptions.DagId();
-        var taskId = new Argument<string>("task_id") { Description = "The id of the task." };
-        var date = new Argument<string?>("logical_date") { Description = "The logical date (default: now).", Arity = ArgumentArity.ZeroOrOne };
-        var conf = CommonOptions.Conf();
-        var command = new Command("render", "Print a task's templated fields rendered for a logical date (secrets read are masked).") { dagId, taskId, date, conf };
+        var arguments = TaskAtDate.Create();
+        var command = new Command("render", "Print a task's templated fields rendered for a logical date (secrets read are masked).");
+        arguments.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var ctx = context();
-            var logicalDate = CliContext.ParseDate(parse.GetValue(date), "logical date");
-            var runConf = CliContext.ParseConf(parse.GetValue(conf));
-            var dag = ctx.GetDag(parse.GetValue(dagId)!);
-            var id = parse.GetValue(taskId)!;
-            if (!dag.Dag.TryGetTask(id, out _))
-            {
-                throw new CliException($"Task '{id}' not found in DAG '{dag.Dag.DagId}'.");
-            }
-
+            var (dag, id, logicalDate, runConf) = arguments.Resolve(ctx, parse);
             var masker = new SecretMasker();
             var layered = await ctx.TaskSecretsAsync(cancellationToken);
             var secrets = new MaskingSecretStores(layered, layered, masker);
@@ -190,5 +167,32 @@ internal static class TasksCommands
             return reply.State is "success" or "skipped" ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>The arguments of commands about one task at a logical date: DAG, task, date and conf.</summary>
+    private sealed record TaskAtDate(Argument<string> DagId, Argument<string> TaskId, Argument<string?> Date, Option<string?> Conf)
+    {
+        public static TaskAtDate Create() => new(
+            CommonOptions.DagId(),
+            new Argument<string>("task_id") { Description = "The id of the task." },
+            new Argument<string?>("logical_date") { Description = "The logical date (default: now).", Arity = ArgumentArity.ZeroOrOne },
+            CommonOptions.Conf());
+
+        public void AddTo(Command command)
+        {
+            command.Add(DagId);
+            command.Add(TaskId);
+            command.Add(Date);
+            command.Add(Conf);
+        }
+
+        public (Updraft.Dags.Loading.LoadedDag Dag, string TaskId, DateTimeOffset? Date, System.Text.Json.Nodes.JsonObject? Conf) Resolve(CliContext ctx, ParseResult parse)
+        {
+            var logicalDate = CliContext.ParseDate(parse.GetValue(Date), "logical date");
+            var conf = CliContext.ParseConf(parse.GetValue(Conf));
+            var dag = ctx.GetDag(parse.GetValue(DagId)!);
+            var id = parse.GetValue(TaskId)!;
+            return dag.Dag.TryGetTask(id, out _) ? (dag, id, logicalDate, conf) : throw new CliException($"Task '{id}' not found in DAG '{dag.Dag.DagId}'.");
+        }
     }
 }

@@ -68,7 +68,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
 
         var interval = dag.Timetable.ToTimetable().InferManualDataInterval(date);
         var info = new Core.Timetables.DagRunInfo(date, interval);
-        return await new DagRunStore(database).CreateAsync(dag, version, id, DagRunType.Manual, info with { }, conf, DagRunState.Queued, now, cancellationToken);
+        return await new DagRunStore(database).CreateAsync(dag, version, id, DagRunType.Manual, info, conf, DagRunState.Queued, now, cancellationToken);
     }
 
     private async Task<int> HandleExecutorEventsAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -86,38 +86,37 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
         return lost;
     }
 
-    private async Task<int> FailZombiesAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var lost = 0;
-        foreach (var zombie in await _tasks.StaleRunningAsync(now - options.ZombieThreshold, cancellationToken))
-        {
-            if (await FailOrRetryAsync(zombie.Key, zombie.TryNumber, ["running"], now, cancellationToken))
-            {
-                SchedulerLog.Zombie(logger, zombie.Key, options.ZombieThreshold);
-                lost++;
-            }
-        }
-
-        return lost;
-    }
+    private async Task<int> FailZombiesAsync(DateTimeOffset now, CancellationToken cancellationToken) => await FailLostAsync(
+        await _tasks.StaleRunningAsync(now - options.ZombieThreshold, cancellationToken),
+        "running",
+        key => SchedulerLog.Zombie(logger, key, options.ZombieThreshold),
+        now,
+        cancellationToken);
 
     /// <summary>
     /// Tries queued for longer than <c>[scheduler] task_queued_timeout</c> never started (their executor went away
     /// with a stopped scheduler, or lost them): they fail, or retry when they may, as in Airflow.
     /// </summary>
-    private async Task<int> FailStuckQueuedAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<int> FailStuckQueuedAsync(DateTimeOffset now, CancellationToken cancellationToken) => await FailLostAsync(
+        await _tasks.StaleQueuedAsync(now - options.QueuedTimeout, cancellationToken),
+        "queued",
+        key => SchedulerLog.StuckQueued(logger, key, options.QueuedTimeout),
+        now,
+        cancellationToken);
+
+    private async Task<int> FailLostAsync(IEnumerable<TaskInstanceRecord> lost, string state, Action<TaskInstanceKey> report, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var lost = 0;
-        foreach (var stuck in await _tasks.StaleQueuedAsync(now - options.QueuedTimeout, cancellationToken))
+        var count = 0;
+        foreach (var ti in lost)
         {
-            if (await FailOrRetryAsync(stuck.Key, stuck.TryNumber, ["queued"], now, cancellationToken))
+            if (await FailOrRetryAsync(ti.Key, ti.TryNumber, [state], now, cancellationToken))
             {
-                SchedulerLog.StuckQueued(logger, stuck.Key, options.QueuedTimeout);
-                lost++;
+                report(ti.Key);
+                count++;
             }
         }
 
-        return lost;
+        return count;
     }
 
     /// <summary>Ends a lost try as up_for_retry (when retries remain) or failed.</summary>
