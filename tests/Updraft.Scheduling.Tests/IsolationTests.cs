@@ -2,13 +2,24 @@ using Updraft.Storage.Stores;
 
 namespace Updraft.Scheduling.Tests;
 
-/// <summary>A task that throws, exits, overflows the stack, exhausts memory or hangs fails on its own; the rest keep running.</summary>
-public sealed class IsolationTests
+/// <summary>
+/// A task that throws, exits, overflows the stack, exhausts memory or hangs fails on its own; the rest keep running.
+/// Run against SQLite and PostgreSQL by the subclasses.
+/// </summary>
+public abstract class IsolationTests
 {
-    private static async Task<(Dictionary<string, TaskInstanceRecord> Tasks, Orchestra Orchestra, string RunId)> RunAsync(string badTask, Dictionary<string, string>? workerEnvironment = null)
+    /// <summary>The database URI, or null for the default embedded SQLite database.</summary>
+    protected abstract string? DatabaseUri();
+
+    private async Task<(Dictionary<string, TaskInstanceRecord> Tasks, Orchestra Orchestra, string RunId)> RunAsync(string badTask, Dictionary<string, string>? workerEnvironment = null)
     {
-        var o = new Orchestra("", new());
-        o.Environment.Remove("UPDRAFT__DATABASE__CONNECTION");
+        var uri = DatabaseUri();
+        var o = new Orchestra(uri ?? "", new());
+        if (uri is null)
+        {
+            o.Environment.Remove("UPDRAFT__DATABASE__CONNECTION");
+        }
+
         await o.MigrateAsync();
         o.WriteDag("isolation.cs", Orchestra.DagSource("isolation", $$"""
             {{badTask}}
@@ -55,4 +66,15 @@ public sealed class IsolationTests
             Assert.Contains("ran out of memory", o.ReadLog("isolation", runId, "bad", 1));
         }
     }
+}
+
+public sealed class SqliteIsolationTests : IsolationTests
+{
+    protected override string? DatabaseUri() => null;
+}
+
+[Collection(Updraft.Tests.Shared.PostgresCollection.Name)]
+public sealed class PostgresIsolationTests(Updraft.Tests.Shared.PostgresServer server) : IsolationTests
+{
+    protected override string? DatabaseUri() => server.CreateDatabase();
 }
