@@ -35,4 +35,12 @@ public sealed class PoolsCommandTests : IDisposable
         Assert.Equal(1, exit);
         Assert.StartsWith(message, error);
     }
+
+    [Fact]
+    public async Task DefaultPool_SizedFromConfigWhenTheDatabaseIsCreated()
+    {
+        _cli.Environment["UPDRAFT__CORE__DEFAULT_POOL_TASK_SLOT_COUNT"] = "7";
+        Assert.Equal(0, (await _cli.RunAsync("db", "migrate")).Exit);
+        Assert.Equal("7", JsonNode.Parse((await _cli.RunAsync("pools", "get", "default_pool", "-o", "json")).Out)![0]!["slots"]!.GetValue<string>());
+    }
 }

@@ -15,9 +15,8 @@ internal static class DbCommands
         migrate.SetAction(async (_, cancellationToken) =>
         {
             var ctx = context();
-            var migrator = new Migrator(ctx.Database, ctx.Environment.Time);
-            var applied = await migrator.MigrateAsync(cancellationToken);
-            ctx.Environment.Out.WriteLine($"Database {ctx.Database.Description}: schema version {migrator.LatestVersion} ({applied} migration(s) applied).");
+            var applied = await ctx.MigrateAsync(cancellationToken);
+            ctx.Environment.Out.WriteLine($"Database {ctx.Database.Description}: schema version {new Migrator(ctx.Database, ctx.Environment.Time).LatestVersion} ({applied} migration(s) applied).");
             return 0;
         });
 

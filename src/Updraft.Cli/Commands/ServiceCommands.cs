@@ -196,7 +196,7 @@ internal static class ServiceCommands
 
     private static async Task<MetadataDatabase> MigratedAsync(CliContext ctx, CancellationToken cancellationToken)
     {
-        await new Migrator(ctx.Database, ctx.Environment.Time).MigrateAsync(cancellationToken);
+        await ctx.MigrateAsync(cancellationToken);
         return ctx.Database;
     }
 

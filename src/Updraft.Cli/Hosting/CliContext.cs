@@ -127,11 +127,25 @@ public sealed class CliContext(CliEnvironment environment)
         var migrator = new Migrator(Database, Environment.Time);
         if (Database.Dialect == SqlDialect.Sqlite && await migrator.CurrentVersionAsync(cancellationToken) == 0)
         {
-            await migrator.MigrateAsync(cancellationToken);
+            await MigrateAsync(cancellationToken);
         }
 
         await migrator.CheckAsync(cancellationToken);
         return Database;
+    }
+
+    /// <summary>Creates or upgrades the database; a new one gets its default pool sized by <c>[core] default_pool_task_slot_count</c>.</summary>
+    public async Task<int> MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        var migrator = new Migrator(Database, Environment.Time);
+        var created = await migrator.CurrentVersionAsync(cancellationToken) == 0;
+        var applied = await migrator.MigrateAsync(cancellationToken);
+        if (created)
+        {
+            await new PoolStore(Database).SetAsync(PoolStore.DefaultPool, Config.GetInt("core", "default_pool_task_slot_count"), "Default pool", cancellationToken);
+        }
+
+        return applied;
     }
 
     public DagBagLoader NewLoader() => new(new DagBagOptions
