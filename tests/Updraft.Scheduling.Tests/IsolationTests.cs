@@ -1,3 +1,5 @@
+using Updraft.Core.States;
+using Updraft.Tests.Shared;
 using Updraft.Storage.Stores;
 
 namespace Updraft.Scheduling.Tests;
@@ -46,9 +48,9 @@ public abstract class IsolationTests
         var (tasks, o, runId) = await RunAsync(badTask);
         await using (o)
         {
-            Assert.True(tasks["bad"].State == "failed", $"{what}: bad task ended {tasks["bad"].State}");
-            Assert.Equal("success", tasks["healthy"].State);
-            Assert.Equal("success", tasks["after_all"].State);
+            Assert.True(tasks["bad"].State.ToWireName() == "failed", $"{what}: bad task ended {tasks["bad"].State}");
+            Assert.Equal("success", tasks["healthy"].State.ToWireName());
+            Assert.Equal("success", tasks["after_all"].State.ToWireName());
             Assert.Contains(logged, o.ReadLog("isolation", runId, "bad", 1));
         }
     }
@@ -61,8 +63,8 @@ public abstract class IsolationTests
             new() { ["DOTNET_GCHeapHardLimit"] = "0x10000000" });
         await using (o)
         {
-            Assert.Equal("failed", tasks["bad"].State);
-            Assert.Equal("success", tasks["healthy"].State);
+            Assert.Equal("failed", tasks["bad"].State.ToWireName());
+            Assert.Equal("success", tasks["healthy"].State.ToWireName());
             Assert.Contains("ran out of memory", o.ReadLog("isolation", runId, "bad", 1));
         }
     }

@@ -3,6 +3,7 @@ using Updraft.Core.States;
 using Updraft.Scheduling.Executors;
 using Updraft.Scheduling.Processing;
 using Updraft.Scheduling.Scheduling;
+using Updraft.Tests.Shared;
 using Updraft.Storage.Database;
 using Updraft.Storage.Stores;
 
@@ -121,7 +122,7 @@ public sealed class Orchestra : IAsyncDisposable
     public async Task<Dictionary<string, TaskInstanceRecord>> TasksAsync(string dagId, string runId) =>
         (await new TaskInstanceStore(Database).ListForRunAsync(dagId, runId)).ToDictionary(t => t.TaskId);
 
-    public async Task<string> RunStateAsync(string dagId, string runId) => (await new DagRunStore(Database).GetAsync(dagId, runId))!.State;
+    public async Task<string> RunStateAsync(string dagId, string runId) => (await new DagRunStore(Database).GetAsync(dagId, runId))!.State.ToWireName();
 
     public string ReadLog(string dagId, string runId, string taskId, int attempt) =>
         File.ReadAllText(Logging.TaskLogPaths.For(LogFolder, new TaskInstanceKey(dagId, runId, taskId), attempt));

@@ -45,7 +45,7 @@ public abstract class SchedulerTests
         await o.RunToCompletionAsync(engine, executor);
 
         Assert.Equal("success", await o.RunStateAsync("flow", run.RunId));
-        Assert.All((await o.TasksAsync("flow", run.RunId)).Values, t => Assert.Equal(("success", 1), (t.State, t.TryNumber)));
+        Assert.All((await o.TasksAsync("flow", run.RunId)).Values, t => Assert.Equal(("success", 1), (t.State.ToWireName(), t.TryNumber)));
         var log = o.ReadLog("flow", run.RunId, "report", 1);
         Assert.Contains("total=6", log);
         Assert.Contains("printed 6", log);
@@ -81,7 +81,7 @@ public abstract class SchedulerTests
         Assert.Equal(
             ["scheduled__2025-01-01T00:00:00+00:00", "scheduled__2025-01-02T00:00:00+00:00", "scheduled__2025-01-03T00:00:00+00:00", "scheduled__2025-01-04T00:00:00+00:00"],
             all.Select(r => r.RunId));
-        Assert.All(all, r => Assert.Equal("success", r.State));
+        Assert.All(all, r => Assert.Equal("success", r.State.ToWireName()));
         Assert.Equal(1, mostActive);
         Assert.Contains("2025-01-02 2025-01-03T00:00:00+00:00", o.ReadLog("daily", all[1].RunId, "echo", 1));
     }
@@ -150,7 +150,7 @@ public abstract class SchedulerTests
         await o.RunToCompletionAsync(engine, executor);
 
         var ti = (await o.TasksAsync("retry", run.RunId))["flaky"];
-        Assert.Equal(("success", 3), (ti.State, ti.TryNumber));
+        Assert.Equal(("success", 3), (ti.State.ToWireName(), ti.TryNumber));
         Assert.Contains("try 1 fails", o.ReadLog("retry", run.RunId, "flaky", 1));
         Assert.Contains("try 2 fails", o.ReadLog("retry", run.RunId, "flaky", 2));
         await using var connection = await o.Database.OpenAsync();
@@ -174,8 +174,8 @@ public abstract class SchedulerTests
         await o.RunToCompletionAsync(engine, executor);
 
         var tis = await o.TasksAsync("doomed", run.RunId);
-        Assert.Equal(("failed", 2), (tis["always"].State, tis["always"].TryNumber));
-        Assert.Equal("upstream_failed", tis["after"].State);
+        Assert.Equal(("failed", 2), (tis["always"].State.ToWireName(), tis["always"].TryNumber));
+        Assert.Equal("upstream_failed", tis["after"].State.ToWireName());
         Assert.Equal("failed", await o.RunStateAsync("doomed", run.RunId));
     }
 
@@ -198,7 +198,7 @@ public abstract class SchedulerTests
         await o.RunToCompletionAsync(engine, executor, afterPass: async () =>
         {
             var ti = await tasks.GetAsync(new TaskInstanceKey("victim", run.RunId, "victim"));
-            if (!killed && ti is { State: "running", Pid: { } pid } && File.Exists(marker))
+            if (!killed && ti is { State: TaskInstanceState.Running, Pid: { } pid } && File.Exists(marker))
             {
                 System.Diagnostics.Process.GetProcessById(pid).Kill(entireProcessTree: true);
                 killed = true;
@@ -207,7 +207,7 @@ public abstract class SchedulerTests
 
         Assert.True(killed);
         var done = (await o.TasksAsync("victim", run.RunId))["victim"];
-        Assert.Equal(("success", 2), (done.State, done.TryNumber));
+        Assert.Equal(("success", 2), (done.State.ToWireName(), done.TryNumber));
         Assert.Contains("exited with code 137", o.ReadLog("victim", run.RunId, "victim", 1));
     }
 
@@ -225,14 +225,14 @@ public abstract class SchedulerTests
 
         // As if a worker took the task ten minutes ago and its machine vanished.
         await new DagRunStore(o.Database).TransitionAsync(run.Id, DagRunState.Queued, DagRunState.Running, longAgo);
-        await tasks.TransitionAsync([(key, "none", "scheduled")], longAgo);
-        await tasks.QueueAsync([key], "LocalExecutor", longAgo);
+        await tasks.TransitionAsync([new TaskInstanceChange(key, TaskInstanceState.None, TaskInstanceState.Scheduled)], longAgo);
+        await o.Database.QueueAsync([key], longAgo);
         await tasks.StartAsync(key, 1, "lost-host", 1, longAgo);
 
         var pass = await engine.RunOnceAsync();
 
         Assert.Equal(1, pass.TasksLost);
-        Assert.Equal("up_for_retry", (await tasks.GetAsync(key))!.State);
+        Assert.Equal("up_for_retry", (await tasks.GetAsync(key))!.State.ToWireName());
     }
 
     [Fact]
@@ -248,16 +248,16 @@ public abstract class SchedulerTests
 
         // Queued twenty minutes ago by a scheduler that stopped before its worker took the task.
         await new DagRunStore(o.Database).TransitionAsync(run.Id, DagRunState.Queued, DagRunState.Running, longAgo);
-        await tasks.TransitionAsync([(key, "none", "scheduled")], longAgo);
-        await tasks.QueueAsync([key], "LocalExecutor", longAgo);
+        await tasks.TransitionAsync([new TaskInstanceChange(key, TaskInstanceState.None, TaskInstanceState.Scheduled)], longAgo);
+        await o.Database.QueueAsync([key], longAgo);
         var (engine, executor) = o.NewScheduler(queuedTimeout: TimeSpan.FromMinutes(10));
 
         Assert.Equal(1, (await engine.RunOnceAsync()).TasksLost);
 
         // Its retry has no delay, so the same pass queued try 2 already.
-        Assert.Equal(("queued", 2), ((await tasks.GetAsync(key))!.State, (await tasks.GetAsync(key))!.TryNumber));
+        Assert.Equal(("queued", 2), ((await tasks.GetAsync(key))!.State.ToWireName(), (await tasks.GetAsync(key))!.TryNumber));
         await o.RunToCompletionAsync(engine, executor);
-        Assert.Equal(("success", 2), ((await tasks.GetAsync(key))!.State, (await tasks.GetAsync(key))!.TryNumber));
+        Assert.Equal(("success", 2), ((await tasks.GetAsync(key))!.State.ToWireName(), (await tasks.GetAsync(key))!.TryNumber));
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using Updraft.Core.Runtime;
 using Updraft.Core.Serialization;
 using Updraft.Core.States;
 using Updraft.Core.Timetables;
+using Updraft.Tests.Shared;
 using Updraft.Storage.Database;
 using Updraft.Storage.Stores;
 
@@ -114,11 +115,11 @@ public abstract class StoreComplianceTests
     {
         var db = await MigratedAsync();
         var run = await new DagRunStore(db).CreateAsync(Serialized(), 1, "manual__1", DagRunType.Manual, Info(1), new JsonObject { ["k"] = 1 }, DagRunState.Queued, Now);
-        Assert.Equal("queued", run.State);
+        Assert.Equal("queued", run.State.ToWireName());
         Assert.Equal("{\"k\":1}", run.Conf);
         var tis = await new TaskInstanceStore(db).ListForRunAsync("d", "manual__1");
         Assert.Equal(["a", "b"], tis.Select(t => t.TaskId));
-        Assert.All(tis, t => Assert.Equal("none", t.State));
+        Assert.All(tis, t => Assert.Equal("none", t.State.ToWireName()));
         Assert.Equal(3, tis[0].MaxTries);
         Assert.Equal(2, tis[0].PriorityWeight);
     }
@@ -142,7 +143,7 @@ public abstract class StoreComplianceTests
         Assert.Equal(Info(1).DataInterval, await runs.LatestAutomatedIntervalAsync("d"));
         Assert.True(await runs.TransitionAsync(scheduled.Id, DagRunState.Running, DagRunState.Success, Now));
         Assert.False(await runs.TransitionAsync(scheduled.Id, DagRunState.Running, DagRunState.Failed, Now));
-        Assert.Equal("success", (await runs.GetAsync("d", "scheduled__1"))!.State);
+        Assert.Equal("success", (await runs.GetAsync("d", "scheduled__1"))!.State.ToWireName());
         Assert.Single(await runs.ListAsync("d", [DagRunState.Queued]));
     }
 
@@ -153,15 +154,15 @@ public abstract class StoreComplianceTests
         await new DagRunStore(db).CreateAsync(Serialized(), 1, "r", DagRunType.Manual, Info(1), null, DagRunState.Running, Now);
         var store = new TaskInstanceStore(db);
         var key = new TaskInstanceKey("d", "r", "a");
-        Assert.Equal(0, await store.TransitionAsync([(key, "queued", "scheduled")], Now));
-        Assert.Equal(1, await store.TransitionAsync([(key, "none", "scheduled")], Now));
-        var queued = Assert.Single(await store.QueueAsync([key], "LocalExecutor", Now));
+        Assert.Equal(0, await store.TransitionAsync([new TaskInstanceChange(key, TaskInstanceState.Queued, TaskInstanceState.Scheduled)], Now));
+        Assert.Equal(1, await store.TransitionAsync([new TaskInstanceChange(key, TaskInstanceState.None, TaskInstanceState.Scheduled)], Now));
+        var queued = Assert.Single(await db.QueueAsync([key], Now));
         Assert.Equal(1, queued.TryNumber);
         Assert.False(await store.StartAsync(key, 2, "host", 1, Now));
         Assert.True(await store.StartAsync(key, 1, "host", 42, Now));
-        Assert.True(await store.FinishAsync(key, 1, "up_for_retry", Now.AddSeconds(2), Now.AddMinutes(5)));
+        Assert.True(await store.FinishAsync(key, 1, TaskInstanceState.UpForRetry, Now.AddSeconds(2), Now.AddMinutes(5)));
         var row = (await store.GetAsync(key))!;
-        Assert.Equal(("up_for_retry", 2.0, 42), (row.State, row.Duration!.Value, row.Pid!.Value));
+        Assert.Equal(("up_for_retry", 2.0, 42), (row.State.ToWireName(), row.Duration!.Value, row.Pid!.Value));
         Assert.Equal(Micros.From(Now.AddMinutes(5)), row.NextRetryAt);
         await using var connection = await db.OpenAsync();
         Assert.Equal("up_for_retry", await connection.ExecuteScalarAsync<string>("SELECT state FROM task_instance_history WHERE task_id = 'a' AND try_number = 1"));
@@ -181,11 +182,200 @@ public abstract class StoreComplianceTests
             keys.Add(new TaskInstanceKey("d", $"r{i}", "a"));
         }
 
-        await store.TransitionAsync(keys.Select(k => (k, "none", "scheduled")).ToList(), Now);
-        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => store.QueueAsync(keys, "LocalExecutor", Now))));
+        await store.TransitionAsync(keys.Select(k => new TaskInstanceChange(k, TaskInstanceState.None, TaskInstanceState.Scheduled)).ToList(), Now);
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => db.QueueAsync(keys, Now))));
         var queued = results.SelectMany(r => r).Select(r => r.Key).ToList();
         Assert.Equal(20, queued.Count);
         Assert.Equal(20, queued.Distinct().Count());
+    }
+
+    private async Task<(MetadataDatabase Db, TaskInstanceStore Store, TaskInstanceKey Key)> RunningTryAsync()
+    {
+        var db = await MigratedAsync();
+        await new DagRunStore(db).CreateAsync(Serialized(), 1, "r", DagRunType.Manual, Info(1), null, DagRunState.Running, Now);
+        var store = new TaskInstanceStore(db);
+        var key = new TaskInstanceKey("d", "r", "a");
+        await store.TransitionAsync([new TaskInstanceChange(key, TaskInstanceState.None, TaskInstanceState.Scheduled)], Now);
+        await db.QueueAsync([key], Now);
+        Assert.True(await store.StartAsync(key, 1, "host", 42, Now));
+        return (db, store, key);
+    }
+
+    [Fact]
+    public async Task StaleTry_AfterItsRetryStarted_StateXComAndHeartbeatRefused()
+    {
+        var (db, store, key) = await RunningTryAsync();
+
+        // Try 1 is declared lost (as by the zombie check), retried, and try 2 starts elsewhere.
+        Assert.True(await store.FinishAsync(key, 1, TaskInstanceState.UpForRetry, Now.AddMinutes(6), Now.AddMinutes(6)));
+        await store.TransitionAsync([new TaskInstanceChange(key, TaskInstanceState.UpForRetry, TaskInstanceState.Scheduled)], Now.AddMinutes(6));
+        Assert.Equal(2, Assert.Single(await db.QueueAsync([key], Now.AddMinutes(6))).TryNumber);
+        Assert.True(await store.StartAsync(key, 2, "other-host", 7, Now.AddMinutes(6)));
+
+        // Try 1 wakes up and tries to write.
+        Assert.False(await store.HeartbeatAsync(key, 1, Now.AddMinutes(7)));
+        var xcom = new DatabaseXComStore(db, TimeProvider.System, writerTry: 1);
+        var refused = await Assert.ThrowsAsync<TryNotOwnedException>(() => xcom.SetAsync(new XComKey("d", "r", "a", -1, "return_value"), "1"));
+        Assert.Contains("try 1 no longer owns the task instance", refused.Message);
+        Assert.False(await store.FinishAsync(key, 1, TaskInstanceState.Success, Now.AddMinutes(7)));
+
+        var row = (await store.GetAsync(key))!;
+        Assert.Equal((TaskInstanceState.Running, 2, 7, "other-host"), (row.State, row.TryNumber, row.Pid!.Value, row.Hostname));
+        Assert.Null(await xcom.GetAsync(new XComKey("d", "r", "a", -1, "return_value")));
+        Assert.True(await store.HeartbeatAsync(key, 2, Now.AddMinutes(7)));
+        await new DatabaseXComStore(db, TimeProvider.System, writerTry: 2).SetAsync(new XComKey("d", "r", "a", -1, "return_value"), "2");
+        Assert.Equal("2", await xcom.GetAsync(new XComKey("d", "r", "a", -1, "return_value")));
+    }
+
+    [Fact]
+    public async Task Queue_NewTry_CarriesNothingOfThePreviousTrysProcess()
+    {
+        var (db, store, key) = await RunningTryAsync();
+        Assert.True(await store.FinishAsync(key, 1, TaskInstanceState.UpForRetry, Now.AddSeconds(5), Now));
+        await store.TransitionAsync([new TaskInstanceChange(key, TaskInstanceState.UpForRetry, TaskInstanceState.Scheduled)], Now);
+
+        var queued = Assert.Single(await db.QueueAsync([key], Now.AddSeconds(6)));
+
+        Assert.Equal((2, null, null, null, null), (queued.TryNumber, queued.Pid, queued.Hostname, queued.StartDate, queued.EndDate));
+    }
+
+    [Fact]
+    public async Task Clear_RunningTry_RestartingUntilItsTryEndsThenNone()
+    {
+        var (db, store, key) = await RunningTryAsync();
+
+        Assert.Equal([key], await store.ClearAsync([(key, 0)]));
+        Assert.Equal(TaskInstanceState.Restarting, (await store.GetAsync(key))!.State);
+        Assert.False(await store.HeartbeatAsync(key, 1, Now.AddSeconds(1)));
+
+        // The try ends (its worker reports success): the row goes back to none, to run again with a fresh budget.
+        Assert.True(await store.FinishAsync(key, 1, TaskInstanceState.Success, Now.AddSeconds(2)));
+        var row = (await store.GetAsync(key))!;
+        Assert.Equal((TaskInstanceState.None, 1, 2), (row.State, row.TryNumber, row.MaxTries));
+        await using var connection = await db.OpenAsync();
+        Assert.Equal("success", await connection.ExecuteScalarAsync<string>("SELECT state FROM task_instance_history WHERE task_id = 'a' AND try_number = 1"));
+    }
+
+    [Fact]
+    public async Task Transition_MoveTheLifecycleRefuses_ThrowsAndWritesNothing()
+    {
+        var (_, store, key) = await RunningTryAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            store.TransitionAsync([new TaskInstanceChange(key, TaskInstanceState.Running, TaskInstanceState.Scheduled)], Now));
+
+        Assert.Equal("A task instance may not move from running to scheduled.", error.Message);
+        Assert.Equal(TaskInstanceState.Running, (await store.GetAsync(key))!.State);
+    }
+
+    [Fact]
+    public async Task Admit_ConcurrentSchedulers_NeverMoreThanThePoolsSlots()
+    {
+        var db = await MigratedAsync();
+        var runs = new DagRunStore(db);
+        var store = new TaskInstanceStore(db);
+        await new PoolStore(db).SetAsync("narrow", 2, null);
+        var serialized = Serialized() with { Tasks = [.. Serialized().Tasks.Select(t => t with { Pool = "narrow" })] };
+        var keys = new List<TaskInstanceKey>();
+        for (var i = 0; i < 12; i++)
+        {
+            await runs.CreateAsync(serialized, 1, $"r{i}", DagRunType.Manual, Info(1), null, DagRunState.Running, Now);
+            keys.Add(new TaskInstanceKey("d", $"r{i}", "a"));
+        }
+
+        await store.TransitionAsync([.. keys.Select(k => new TaskInstanceChange(k, TaskInstanceState.None, TaskInstanceState.Scheduled))], Now);
+        var admission = new AdmissionStore(db);
+
+        // Four schedulers admit at once, each choosing by the pool usage it read, as the scheduler does, and each
+        // from different candidates, so that only the admission lock (not a race for the same rows) keeps the limit.
+        // Each waits (up to a second) for the others to have read too, which they can only do if nothing serialises them.
+        var arrived = 0;
+        var allRead = new TaskCompletionSource();
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(() => admission.AdmitAsync(100, async snapshot =>
+        {
+            if (Interlocked.Increment(ref arrived) == 4)
+            {
+                allRead.SetResult();
+            }
+
+            await Task.WhenAny(allRead.Task, Task.Delay(TimeSpan.FromSeconds(1)));
+            var free = snapshot.PoolSlots["narrow"] - snapshot.PoolSlotsUsed.GetValueOrDefault("narrow");
+            return (IReadOnlyList<TaskInstanceKey>)[.. snapshot.Candidates.Skip(i * 3).Take(Math.Max(free, 0)).Select(c => c.Key)];
+        }, "LocalExecutor", Now))));
+
+        Assert.Equal(2, results.Sum(r => r.Count));
+        Assert.Equal(2, (await store.ActiveAsync()).Count);
+    }
+
+    [Fact]
+    public async Task Admit_FullPool_CandidatesOfOtherPoolsStillOffered()
+    {
+        var db = await MigratedAsync();
+        var runs = new DagRunStore(db);
+        var store = new TaskInstanceStore(db);
+        await new PoolStore(db).SetAsync("full", 0, null);
+        var full = Serialized("busy") with { Tasks = [.. Serialized("busy").Tasks.Select(t => t with { Pool = "full", PriorityWeightTotal = 100 })] };
+        for (var i = 0; i < 5; i++)
+        {
+            await runs.CreateAsync(full, 1, $"r{i}", DagRunType.Manual, Info(1), null, DagRunState.Running, Now);
+            await store.TransitionAsync([new TaskInstanceChange(new TaskInstanceKey("busy", $"r{i}", "a"), TaskInstanceState.None, TaskInstanceState.Scheduled)], Now);
+        }
+
+        await runs.CreateAsync(Serialized("other"), 1, "r", DagRunType.Manual, Info(1), null, DagRunState.Running, Now);
+        await store.TransitionAsync([new TaskInstanceChange(new TaskInstanceKey("other", "r", "a"), TaskInstanceState.None, TaskInstanceState.Scheduled)], Now);
+        IReadOnlyList<AdmissionCandidate> offered = [];
+
+        // Only 2 candidates per pass: the 5 higher-priority ones of the full pool must not take both places.
+        await new AdmissionStore(db).AdmitAsync(2, snapshot =>
+        {
+            offered = snapshot.Candidates;
+            return ValueTask.FromResult<IReadOnlyList<TaskInstanceKey>>([]);
+        }, "LocalExecutor", Now);
+
+        Assert.Contains(offered, c => c.DagId == "other");
+    }
+
+    [Fact]
+    public async Task CreateRun_ConcurrentCreatorsOfOneRunId_OneCreatedTheRestToldItExists()
+    {
+        var runs = new DagRunStore(await MigratedAsync());
+
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            try
+            {
+                await runs.CreateAsync(Serialized(), 1, "scheduled__1", DagRunType.Scheduled, Info(1), null, DagRunState.Running, Now);
+                return "created";
+            }
+            catch (DagRunExistsException)
+            {
+                return "exists";
+            }
+        })));
+
+        Assert.Equal(["created", "exists", "exists", "exists"], attempts.Order());
+        Assert.Single(await runs.ListAsync("d"));
+    }
+
+    [Fact]
+    public async Task FinishRun_FlaggedSinceItWasClaimed_LeftRunningForTheNextPass()
+    {
+        var db = await MigratedAsync();
+        var runs = new DagRunStore(db);
+        var run = await runs.CreateAsync(Serialized(), 1, "r", DagRunType.Manual, Info(1), null, DagRunState.Queued, Now);
+        await runs.TransitionAsync(run.Id, DagRunState.Queued, DagRunState.Running, Now);
+        Assert.Single(await runs.ClaimForEvaluationAsync(10));
+
+        // Between the evaluation and the finish, someone clears a finished task of the run.
+        var tasks = new TaskInstanceStore(db);
+        var key = new TaskInstanceKey("d", "r", "a");
+        await tasks.TransitionAsync([new TaskInstanceChange(key, TaskInstanceState.None, TaskInstanceState.Success)], Now);
+        Assert.Equal([key], await tasks.ClearAsync([(key, 0)]));
+
+        Assert.False(await runs.TransitionAsync(run.Id, DagRunState.Running, DagRunState.Success, Now, unlessFlagged: true));
+        Assert.Equal(DagRunState.Running, (await runs.GetAsync("d", "r"))!.State);
+        Assert.Single(await runs.ClaimForEvaluationAsync(10));
+        Assert.True(await runs.TransitionAsync(run.Id, DagRunState.Running, DagRunState.Success, Now, unlessFlagged: true));
     }
 
     [Fact]
@@ -195,12 +385,12 @@ public abstract class StoreComplianceTests
         await new DagRunStore(db).CreateAsync(Serialized(), 1, "r", DagRunType.Manual, Info(1), null, DagRunState.Running, Now);
         var store = new TaskInstanceStore(db);
         var key = new TaskInstanceKey("d", "r", "a");
-        await store.TransitionAsync([(key, "none", "scheduled")], Now);
-        await store.QueueAsync([key], "LocalExecutor", Now);
+        await store.TransitionAsync([new TaskInstanceChange(key, TaskInstanceState.None, TaskInstanceState.Scheduled)], Now);
+        await db.QueueAsync([key], Now);
         await store.StartAsync(key, 1, "host", 1, Now);
         Assert.Empty(await store.StaleRunningAsync(Now.AddSeconds(-1)));
         Assert.Single(await store.StaleRunningAsync(Now.AddSeconds(1)));
-        await store.HeartbeatAsync(key, Now.AddSeconds(10));
+        await store.HeartbeatAsync(key, 1, Now.AddSeconds(10));
         Assert.Empty(await store.StaleRunningAsync(Now.AddSeconds(5)));
     }
 

@@ -63,7 +63,7 @@ internal static class BackfillCommand
                     followed.Add(run.RunId);
                     if (parse.GetValue(rerunFailed))
                     {
-                        var failed = (await tasks.ListForRunAsync(run.DagId, run.RunId, cancellationToken)).Where(t => t.State is "failed" or "upstream_failed");
+                        var failed = (await tasks.ListForRunAsync(run.DagId, run.RunId, cancellationToken)).Where(t => t.State is TaskInstanceState.Failed or TaskInstanceState.UpstreamFailed);
                         await tasks.ClearAsync([.. failed.Select(t => (t.Key, dag.GetTask(t.TaskId).Retries))], cancellationToken);
                     }
 
@@ -108,7 +108,7 @@ internal static class BackfillCommand
         while (true)
         {
             var states = (await runs.ListAsync(dagId, null, int.MaxValue, cancellationToken)).Where(r => wanted.Contains(r.RunId)).Select(r => r.State).ToList();
-            var (success, failed) = (states.Count(s => s == "success"), states.Count(s => s == "failed"));
+            var (success, failed) = (states.Count(s => s == DagRunState.Success), states.Count(s => s == DagRunState.Failed));
             var done = success + failed;
             var bar = new string('#', 20 * done / Math.Max(1, wanted.Count)).PadRight(20, '-');
             var line = $"[{bar}] {done}/{wanted.Count} runs finished ({success} success, {failed} failed)";

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
+using Updraft.Core.States;
 using Updraft.Cli.Hosting;
 using Updraft.Core.Serialization;
 using Updraft.Storage.Database;
@@ -56,7 +57,7 @@ internal static class ClearCommand
                 var wanted = Expand(serialized, serialized.Tasks.Where(t => pattern is null || pattern.IsMatch(t.TaskId)).Select(t => t.TaskId), parse.GetValue(downstream), parse.GetValue(upstream));
                 foreach (var ti in await tasks.ListForRunAsync(run.DagId, run.RunId, cancellationToken))
                 {
-                    if (wanted.Contains(ti.TaskId) && (!parse.GetValue(onlyFailed) || ti.State is "failed" or "upstream_failed"))
+                    if (wanted.Contains(ti.TaskId) && (!parse.GetValue(onlyFailed) || ti.State is TaskInstanceState.Failed or TaskInstanceState.UpstreamFailed))
                     {
                         selected.Add((ti.Key, serialized.GetTask(ti.TaskId).Retries));
                     }

@@ -46,7 +46,7 @@ internal static class DagRunCommands
     internal static Dictionary<string, object?> RunRow(DagRunRecord run) => DagsCommands.Row(
         ("dag_id", run.DagId),
         ("run_id", run.RunId),
-        ("state", run.State),
+        ("state", run.State.ToWireName()),
         ("run_type", run.RunType),
         ("logical_date", Iso.Format(Micros.To(run.LogicalDate))),
         ("start_date", run.StartDate is { } s ? Iso.Format(Micros.To(s)) : null),
@@ -144,7 +144,7 @@ internal static class DagRunCommands
         {
             var ctx = context();
             var found = await FindRunAsync(ctx, parse.GetValue(dagId)!, parse.GetValue(run)!, cancellationToken);
-            ctx.Environment.Out.WriteLine(found.State);
+            ctx.Environment.Out.WriteLine(found.State.ToWireName());
             return 0;
         });
         return command;

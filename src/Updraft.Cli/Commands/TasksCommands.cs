@@ -79,7 +79,7 @@ internal static class TasksCommands
                 ("dag_id", t.DagId),
                 ("run_id", t.RunId),
                 ("task_id", t.TaskId),
-                ("state", t.State),
+                ("state", t.State.ToWireName()),
                 ("try_number", CliContext.Int(t.TryNumber)),
                 ("start_date", t.StartDate is { } s ? Iso.Format(Micros.To(s)) : null),
                 ("end_date", t.EndDate is { } e ? Iso.Format(Micros.To(e)) : null))).ToList();
@@ -101,7 +101,7 @@ internal static class TasksCommands
             var found = await DagRunCommands.FindRunAsync(ctx, parse.GetValue(dagId)!, parse.GetValue(run)!, cancellationToken);
             var ti = await new TaskInstanceStore(ctx.Database).GetAsync(new TaskInstanceKey(found.DagId, found.RunId, parse.GetValue(taskId)!), cancellationToken)
                 ?? throw new CliException($"Task '{parse.GetValue(taskId)}' not found in run '{found.RunId}' of DAG '{found.DagId}'.");
-            ctx.Environment.Out.WriteLine(ti.State);
+            ctx.Environment.Out.WriteLine(ti.State.ToWireName());
             return 0;
         });
         return command;
@@ -150,11 +150,11 @@ internal static class TasksCommands
             var key = new TaskInstanceKey(found.DagId, found.RunId, parse.GetValue(taskId)!);
             var tasks = new TaskInstanceStore(ctx.Database);
             var ti = await tasks.GetAsync(key, cancellationToken) ?? throw new CliException($"Task '{key.TaskId}' not found in run '{found.RunId}' of DAG '{found.DagId}'.");
-            if (ti.State != "queued")
+            if (ti.State != TaskInstanceState.Queued)
             {
                 ti = parse.GetValue(force)
                     ? await tasks.ForceQueueAsync(key, ctx.Environment.Time.GetUtcNow(), cancellationToken) ?? throw new CliException($"Task instance {key} is running; it cannot be run again now.")
-                    : throw new CliException($"Task instance {key} is {ti.State}, not queued; pass --force to run it anyway.");
+                    : throw new CliException($"Task instance {key} is {ti.State.ToWireName()}, not queued; pass --force to run it anyway.");
             }
 
             var secrets = await ctx.TaskSecretsAsync(cancellationToken);
@@ -163,8 +163,9 @@ internal static class TasksCommands
                 TimeSpan.FromSeconds(ctx.Config.GetDouble("scheduler", "job_heartbeat_sec")),
                 TimeSpan.FromSeconds(ctx.Config.GetDouble("core", "max_task_retry_delay")));
             var reply = await runner.RunAsync(new Updraft.Scheduling.Workers.WorkerRequest(key.DagId, key.RunId, key.TaskId, key.MapIndex, ti.TryNumber), cancellationToken);
-            ctx.Environment.Out.WriteLine($"Task {key} try {ti.TryNumber}: {reply.State} (log: {Updraft.Scheduling.Logging.TaskLogPaths.For(ctx.LogFolder, key, ti.TryNumber)})");
-            return reply.State is "success" or "skipped" ? 0 : 1;
+            var outcome = reply.State is { } state ? state.ToWireName() : $"not recorded ({reply.Error})";
+            ctx.Environment.Out.WriteLine($"Task {key} try {ti.TryNumber}: {outcome} (log: {Updraft.Scheduling.Logging.TaskLogPaths.For(ctx.LogFolder, key, ti.TryNumber)})");
+            return reply.State is TaskInstanceState.Success or TaskInstanceState.Skipped ? 0 : 1;
         });
         return command;
     }

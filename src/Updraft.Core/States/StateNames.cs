@@ -29,6 +29,16 @@ public static class StateNames
 
     public static bool TryParseTaskState(string name, out TaskInstanceState state) => TaskByName.TryGetValue(name, out state);
 
+    /// <summary>The state a stored or wire name stands for; throws for a name that is not a task-instance state.</summary>
+    public static TaskInstanceState ParseTaskState(string name) =>
+        TaskByName.TryGetValue(name, out var state) ? state : throw new FormatException($"'{name}' is not a task instance state.");
+
+    /// <summary>The run state a stored or wire name stands for; throws for a name that is not a DAG-run state.</summary>
+    public static DagRunState ParseRunState(string name) =>
+        Enum.TryParse<DagRunState>(name, ignoreCase: true, out var state) && !int.TryParse(name, out _)
+            ? state
+            : throw new FormatException($"'{name}' is not a DAG run state.");
+
     /// <summary>success, failed, skipped, upstream_failed, removed.</summary>
     public static bool IsFinished(this TaskInstanceState state) => state is TaskInstanceState.Success
         or TaskInstanceState.Failed or TaskInstanceState.Skipped or TaskInstanceState.UpstreamFailed or TaskInstanceState.Removed;

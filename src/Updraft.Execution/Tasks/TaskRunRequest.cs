@@ -13,4 +13,8 @@ public sealed record TaskRunRequest(
     IXComStore XCom,
     IVariableStore Variables,
     IConnectionStore Connections,
-    ITaskLogSink Log);
+    ITaskLogSink Log)
+{
+    /// <summary>The masker the try's log lines go through; share it to mask other output of the same try (its console).</summary>
+    public SecretMasker Masker { get; init; } = new();
+}

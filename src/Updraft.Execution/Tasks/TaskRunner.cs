@@ -20,7 +20,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(request);
         var settings = request.Settings;
-        var masker = new SecretMasker();
+        var masker = request.Masker;
         var secrets = new MaskingSecretStores(request.Variables, request.Connections, masker);
         var log = new TaskLogger(request.Log, timeProvider, "runner", masker);
         var start = timeProvider.GetUtcNow();

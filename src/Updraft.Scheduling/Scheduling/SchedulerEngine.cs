@@ -20,6 +20,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
     private readonly DagStore _dags = new(database);
     private readonly DagRunStore _runs = new(database);
     private readonly TaskInstanceStore _tasks = new(database);
+    private readonly AdmissionStore _admission = new(database);
     private readonly SerializedDagCache _serialized = new(new DagStore(database));
     private DateTimeOffset _lastSweep = DateTimeOffset.MinValue;
 
@@ -76,42 +77,34 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
         var lost = 0;
         while (executor.Events.TryRead(out var ended))
         {
-            if (ended.Lost && await FailOrRetryAsync(ended.Key, ended.TryNumber, ["running", "queued"], now, cancellationToken))
+            if (ended.Lost && await FailOrRetryAsync(ended.Key, ended.TryNumber, [TaskInstanceState.Running, TaskInstanceState.Queued], now, cancellationToken))
             {
                 SchedulerLog.TaskLost(logger, ended.Key, ended.TryNumber, ended.Reason);
                 lost++;
+            }
+            else if (!ended.Lost)
+            {
+                // A try that never started because its task instance was cleared meanwhile: run it again.
+                await _tasks.ResetRestartingAsync(ended.Key, ended.TryNumber, now, cancellationToken);
             }
         }
 
         return lost;
     }
 
-    private async Task<int> FailZombiesAsync(DateTimeOffset now, CancellationToken cancellationToken) => await FailLostAsync(
-        await _tasks.StaleRunningAsync(now - options.ZombieThreshold, cancellationToken),
-        "running",
-        key => SchedulerLog.Zombie(logger, key, options.ZombieThreshold),
-        now,
-        cancellationToken);
-
-    /// <summary>
-    /// Tries queued for longer than <c>[scheduler] task_queued_timeout</c> never started (their executor went away
-    /// with a stopped scheduler, or lost them): they fail, or retry when they may, as in Airflow.
-    /// </summary>
-    private async Task<int> FailStuckQueuedAsync(DateTimeOffset now, CancellationToken cancellationToken) => await FailLostAsync(
-        await _tasks.StaleQueuedAsync(now - options.QueuedTimeout, cancellationToken),
-        "queued",
-        key => SchedulerLog.StuckQueued(logger, key, options.QueuedTimeout),
-        now,
-        cancellationToken);
-
-    private async Task<int> FailLostAsync(IEnumerable<TaskInstanceRecord> lost, string state, Action<TaskInstanceKey> report, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<int> FailZombiesAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var count = 0;
-        foreach (var ti in lost)
+        foreach (var ti in await _tasks.StaleRunningAsync(now - options.ZombieThreshold, cancellationToken))
         {
-            if (await FailOrRetryAsync(ti.Key, ti.TryNumber, [state], now, cancellationToken))
+            if (ti.State == TaskInstanceState.Restarting)
             {
-                report(ti.Key);
+                // Cleared while it ran and its try has gone quiet: it runs again.
+                await _tasks.ResetRestartingAsync(ti.Key, ti.TryNumber, now, cancellationToken);
+            }
+            else if (await FailOrRetryAsync(ti.Key, ti.TryNumber, [TaskInstanceState.Running], now, cancellationToken))
+            {
+                SchedulerLog.Zombie(logger, ti.Key, options.ZombieThreshold);
                 count++;
             }
         }
@@ -119,19 +112,38 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
         return count;
     }
 
-    /// <summary>Ends a lost try as up_for_retry (when retries remain) or failed.</summary>
-    private async Task<bool> FailOrRetryAsync(TaskInstanceKey key, int tryNumber, string[] from, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Tries queued for longer than <c>[scheduler] task_queued_timeout</c> never started (their executor went away
+    /// with a stopped scheduler, or lost them): they fail, or retry when they may, as in Airflow.
+    /// </summary>
+    private async Task<int> FailStuckQueuedAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        foreach (var ti in await _tasks.StaleQueuedAsync(now - options.QueuedTimeout, cancellationToken))
+        {
+            if (await FailOrRetryAsync(ti.Key, ti.TryNumber, [TaskInstanceState.Queued], now, cancellationToken))
+            {
+                SchedulerLog.StuckQueued(logger, ti.Key, options.QueuedTimeout);
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Ends a lost try as up_for_retry (when retries remain) or failed; false when the row is no longer that try.</summary>
+    private async Task<bool> FailOrRetryAsync(TaskInstanceKey key, int tryNumber, TaskInstanceState[] from, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var run = await _runs.GetAsync(key.DagId, key.RunId, cancellationToken);
         var dag = run is null ? null : await _serialized.GetAsync(key.DagId, run.DagVersion, cancellationToken);
         var task = dag?.Tasks.FirstOrDefault(t => t.TaskId == key.TaskId);
         if (run is null || dag is null || task is null || !RetryPolicy.CanRetry(task, tryNumber))
         {
-            return await _tasks.FinishAsync(key, tryNumber, "failed", now, null, from, cancellationToken);
+            return await _tasks.FinishAsync(key, tryNumber, TaskInstanceState.Failed, now, null, from, cancellationToken);
         }
 
         var delay = RetryPolicy.NextRetryDelay(task, key.DagId, Micros.To(run.LogicalDate), tryNumber, options.MaxRetryDelay);
-        return await _tasks.FinishAsync(key, tryNumber, "up_for_retry", now, now + delay, from, cancellationToken);
+        return await _tasks.FinishAsync(key, tryNumber, TaskInstanceState.UpForRetry, now, now + delay, from, cancellationToken);
     }
 
     private async Task<int> CreateScheduledRunsAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -190,7 +202,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
         foreach (var run in queued.OrderBy(r => r.QueuedAt))
         {
             var count = running.GetValueOrDefault(run.DagId);
-            if (count < (limits.TryGetValue(run.DagId, out var limit) ? limit.MaxActiveRuns : 16) && await _runs.TransitionAsync(run.Id, DagRunState.Queued, DagRunState.Running, now, cancellationToken))
+            if (count < (limits.TryGetValue(run.DagId, out var limit) ? limit.MaxActiveRuns : 16) && await _runs.TransitionAsync(run.Id, DagRunState.Queued, DagRunState.Running, now, cancellationToken: cancellationToken))
             {
                 running[run.DagId] = count + 1;
                 started++;
@@ -213,7 +225,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
 
         var running = (await _runs.ClaimForEvaluationAsync(options.MaxRunsPerPass, cancellationToken)).ToDictionary(r => (r.DagId, r.RunId));
         var byRun = (await _tasks.ListForRunsAsync(running.Keys, cancellationToken)).GroupBy(t => (t.DagId, t.RunId));
-        var changes = new List<(TaskInstanceKey, string, string)>();
+        var changes = new List<TaskInstanceChange>();
         var finished = new List<(DagRunRecord Run, DagRunState State)>();
         foreach (var group in byRun)
         {
@@ -222,29 +234,24 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
                 continue;
             }
 
+            var stored = group.ToDictionary(t => t.TaskId, t => t.State, StringComparer.Ordinal);
             var states = new Dictionary<string, TaskInstanceState>(StringComparer.Ordinal);
-            var retryDue = new HashSet<string>(StringComparer.Ordinal);
             foreach (var ti in group)
             {
-                var state = StateNames.TryParseTaskState(ti.State, out var parsed) ? parsed : TaskInstanceState.None;
-                if (state == TaskInstanceState.UpForRetry && ti.NextRetryAt is { } retryAt && retryAt <= Micros.From(now))
-                {
-                    retryDue.Add(ti.TaskId);
-                    state = TaskInstanceState.None;
-                }
-
-                states[ti.TaskId] = state;
+                // A retry that has come due is, for the trigger rules, a task that has not run yet.
+                var retryDue = ti.State == TaskInstanceState.UpForRetry && ti.NextRetryAt is { } retryAt && retryAt <= Micros.From(now);
+                states[ti.TaskId] = retryDue ? TaskInstanceState.None : ti.State;
             }
 
             var evaluation = DagRunEvaluator.Evaluate(dag, states);
             foreach (var (taskId, state) in evaluation.States.Where(s => s.Value != states[s.Key]))
             {
-                changes.Add((new TaskInstanceKey(run.DagId, run.RunId, taskId), "none", state.ToWireName()));
+                AddChange(changes, new TaskInstanceChange(new TaskInstanceKey(run.DagId, run.RunId, taskId), stored[taskId], state));
             }
 
             foreach (var taskId in evaluation.Ready)
             {
-                changes.Add((new TaskInstanceKey(run.DagId, run.RunId, taskId), retryDue.Contains(taskId) ? "up_for_retry" : "none", "scheduled"));
+                AddChange(changes, new TaskInstanceChange(new TaskInstanceKey(run.DagId, run.RunId, taskId), stored[taskId], TaskInstanceState.Scheduled));
             }
 
             if (evaluation.RunState is { } final)
@@ -257,7 +264,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
         var finishedCount = 0;
         foreach (var (run, state) in finished)
         {
-            if (await _runs.TransitionAsync(run.Id, DagRunState.Running, state, now, cancellationToken))
+            if (await _runs.TransitionAsync(run.Id, DagRunState.Running, state, now, unlessFlagged: true, cancellationToken))
             {
                 finishedCount++;
                 SchedulerLog.RunFinished(logger, run.RunId, run.DagId, state);
@@ -267,28 +274,48 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
         return (applied, finishedCount);
     }
 
+    /// <summary>A change the evaluation asks for, if the lifecycle allows it from the row's stored state.</summary>
+    private static void AddChange(List<TaskInstanceChange> changes, TaskInstanceChange change)
+    {
+        if (TaskInstanceTransitions.IsAllowed(change.From, change.To))
+        {
+            changes.Add(change);
+        }
+    }
+
     private async Task<int> QueueAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var active = await _tasks.ActiveAsync(cancellationToken);
-        var open = Math.Min(options.Parallelism - active.Count, executor.OpenSlots);
+        var open = executor.OpenSlots;
         if (open <= 0)
         {
             return 0;
         }
 
-        var candidates = await _tasks.ScheduledAsync(options.MaxTisPerQuery, cancellationToken);
-        if (candidates.Count == 0)
+        var queued = await _admission.AdmitAsync(
+            options.MaxTisPerQuery,
+            snapshot => SelectAsync(snapshot, Math.Min(open, options.Parallelism - snapshot.ActiveTotal), cancellationToken),
+            executor.Name,
+            now,
+            cancellationToken);
+        foreach (var ti in queued)
         {
-            return 0;
+            executor.Submit(ti);
         }
 
-        var dagLimits = await _dags.LimitsAsync([.. candidates.Select(c => c.DagId)], cancellationToken);
-        var pools = await new PoolStore(database).SlotsAsync(cancellationToken);
-        var perDag = active.GroupBy(t => t.DagId).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        var perPool = active.GroupBy(t => t.Pool).ToDictionary(g => g.Key, g => g.Sum(t => t.PoolSlots), StringComparer.Ordinal);
-        var perTask = active.GroupBy(t => (t.DagId, t.TaskId)).ToDictionary(g => g.Key, g => g.Count());
+        return queued.Count;
+    }
+
+    /// <summary>
+    /// Picks candidates in priority order within <paramref name="open"/> slots, each DAG's max active tasks, each task's
+    /// max active instances and pool slots. Runs under the admission lock, on counts read under it.
+    /// </summary>
+    private async ValueTask<IReadOnlyList<TaskInstanceKey>> SelectAsync(AdmissionSnapshot snapshot, int open, CancellationToken cancellationToken)
+    {
+        var perDag = new Dictionary<string, int>(snapshot.ActivePerDag, StringComparer.Ordinal);
+        var perPool = new Dictionary<string, int>(snapshot.PoolSlotsUsed, StringComparer.Ordinal);
+        var perTask = new Dictionary<(string, string), int>(snapshot.ActivePerTask);
         var selected = new List<TaskInstanceKey>();
-        foreach (var ti in candidates)
+        foreach (var ti in snapshot.Candidates)
         {
             if (selected.Count >= open)
             {
@@ -299,8 +326,8 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
             var poolUsed = perPool.GetValueOrDefault(ti.Pool);
             var taskCount = perTask.GetValueOrDefault((ti.DagId, ti.TaskId));
             var taskLimit = (await _serialized.GetAsync(ti.DagId, ti.DagVersion, cancellationToken))?.Tasks.FirstOrDefault(t => t.TaskId == ti.TaskId)?.MaxActiveTisPerDag;
-            if (dagCount >= (dagLimits.TryGetValue(ti.DagId, out var limits) ? limits.MaxActiveTasks : 16)
-                || poolUsed + ti.PoolSlots > pools.GetValueOrDefault(ti.Pool, 0)
+            if (dagCount >= ti.DagMaxActiveTasks
+                || poolUsed + ti.PoolSlots > snapshot.PoolSlots.GetValueOrDefault(ti.Pool, 0)
                 || (taskLimit is { } limit && taskCount >= limit))
             {
                 continue;
@@ -312,12 +339,6 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
             selected.Add(ti.Key);
         }
 
-        var queued = await _tasks.QueueAsync(selected, executor.Name, now, cancellationToken);
-        foreach (var ti in queued)
-        {
-            executor.Submit(ti);
-        }
-
-        return queued.Count;
+        return selected;
     }
 }

@@ -16,6 +16,9 @@ namespace Updraft.Scheduling.Workers;
 /// Runs one queued task instance try from the metadata database: marks it running, loads its DAG file, runs it
 /// through <see cref="TaskRunner"/> with database XCom and a per-try log file, heartbeats while it runs, and
 /// records success, skipped, up_for_retry or failed. What <c>updraft tasks run</c> and worker processes do.
+/// Every write names the try: when a heartbeat finds the try no longer owns its task instance (it was declared
+/// lost and retried, cleared or marked), the try is stopped through <see cref="StopLostTry"/>, and any later write
+/// of its state or XCom is refused. Database errors that pass (a restart, a dropped connection) are retried.
 /// </summary>
 public sealed class TaskInstanceRunner(
     MetadataDatabase database,
@@ -36,6 +39,15 @@ public sealed class TaskInstanceRunner(
     /// <summary>The DAGs this runner has loaded so far.</summary>
     public IReadOnlyCollection<string> LoadedDagIds => _loadedDagIds;
 
+    /// <summary>How long a finished try's state write is retried while the database is away.</summary>
+    public TimeSpan WriteRetryBudget { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Stops a try that lost its task instance. By default it kills this process and everything it started, since
+    /// task code runs in this process and cannot be trusted to stop when asked.
+    /// </summary>
+    public Action StopLostTry { get; init; } = () => System.Diagnostics.Process.GetCurrentProcess().Kill(entireProcessTree: true);
+
     /// <summary>Loads the DAG folders and opens a database connection, so the first task starts as fast as the rest.</summary>
     public async Task WarmUpAsync(CancellationToken cancellationToken = default)
     {
@@ -51,18 +63,21 @@ public sealed class TaskInstanceRunner(
     {
         ArgumentNullException.ThrowIfNull(request);
         var key = new TaskInstanceKey(request.DagId, request.RunId, request.TaskId, request.MapIndex);
-        var run = await _runs.GetAsync(key.DagId, key.RunId, cancellationToken);
-        var serialized = run is null ? null : await _dags.GetSerializedAsync(key.DagId, run.DagVersion, cancellationToken);
-        if (run is null || serialized is null || !await _tasks.StartAsync(key, request.TryNumber, Dns.GetHostName(), Environment.ProcessId, timeProvider.GetUtcNow(), cancellationToken))
+        var retry = new TransientRetry(timeProvider, WriteRetryBudget);
+        var run = await retry.RunAsync(ct => _runs.GetAsync(key.DagId, key.RunId, ct), cancellationToken: cancellationToken);
+        var serialized = run is null ? null : await retry.RunAsync(ct => _dags.GetSerializedAsync(key.DagId, run.DagVersion, ct), cancellationToken: cancellationToken);
+        if (run is null || serialized is null
+            || !await retry.RunAsync(ct => _tasks.StartAsync(key, request.TryNumber, Dns.GetHostName(), Environment.ProcessId, timeProvider.GetUtcNow(), ct), cancellationToken: cancellationToken))
         {
-            return new WorkerReply("not_queued", Exiting: false, "The task instance was not queued for this try; another runner has it or it was cleared.");
+            return new WorkerReply(null, Exiting: false, "The task instance was not queued for this try; another runner has it or it was cleared.");
         }
 
         var logPath = TaskLogPaths.For(logFolder, key, request.TryNumber);
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         await using var logFile = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
         var sink = new TextTaskLogSink(logFile);
-        var log = new TaskLogger(sink, timeProvider, "worker");
+        var masker = new SecretMasker();
+        var log = new TaskLogger(sink, timeProvider, "worker", masker);
         var (dag, version) = serialized.Value;
         var settings = dag.GetTask(key.TaskId);
 
@@ -72,7 +87,7 @@ public sealed class TaskInstanceRunner(
         {
             var why = bag.ImportErrors.Count > 0 ? bag.ImportErrors[0].ToString() : $"{dag.Fileloc} no longer defines {key.DagId}.{key.TaskId}";
             log.Error($"Cannot load the task: {why}");
-            return await FinishAsync(key, request.TryNumber, settings, run, TaskInstanceState.Failed, retryAllowed: true, cancellationToken) with { Error = why };
+            return await FinishAsync(key, request.TryNumber, settings, run, TaskInstanceState.Failed, retryAllowed: true, log, cancellationToken) with { Error = why };
         }
 
         if (loaded.Serialized.SourceHash != dag.SourceHash)
@@ -93,9 +108,9 @@ public sealed class TaskInstanceRunner(
         };
 
         using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var heartbeat = HeartbeatAsync(key, heartbeatStop.Token);
+        var heartbeat = HeartbeatAsync(key, request.TryNumber, log, heartbeatStop.Token);
         var (stdout, stderr) = (Console.Out, Console.Error);
-        using var console = new TaskLogTextWriter(new TaskLogger(sink, timeProvider, key.TaskId));
+        using var console = new TaskLogTextWriter(new TaskLogger(sink, timeProvider, key.TaskId, masker));
         TaskRunResult result;
         try
         {
@@ -103,7 +118,10 @@ public sealed class TaskInstanceRunner(
             Console.SetOut(console);
             Console.SetError(console);
             result = await new TaskRunner(timeProvider).RunAsync(
-                new TaskRunRequest(task, settings, context, request.TryNumber, new DatabaseXComStore(database, timeProvider), variables, connections, sink),
+                new TaskRunRequest(task, settings, context, request.TryNumber, new DatabaseXComStore(database, timeProvider, request.TryNumber), variables, connections, sink)
+                {
+                    Masker = masker,
+                },
                 cancellationToken);
         }
         finally
@@ -115,8 +133,8 @@ public sealed class TaskInstanceRunner(
             await heartbeat;
         }
 
-        var reply = await FinishAsync(key, request.TryNumber, settings, run, result.State, result.RetryAllowed, cancellationToken);
-        return reply with { Exiting = result.ProcessUnsafe, Error = result.Error };
+        var reply = await FinishAsync(key, request.TryNumber, settings, run, result.State, result.RetryAllowed, log, cancellationToken);
+        return reply with { Exiting = result.ProcessUnsafe, Error = reply.Error ?? result.Error };
     }
 
     private async Task<WorkerReply> FinishAsync(
@@ -126,28 +144,57 @@ public sealed class TaskInstanceRunner(
         DagRunRecord run,
         TaskInstanceState state,
         bool retryAllowed,
+        TaskLogger log,
         CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
+        DateTimeOffset? retryAt = null;
         if (state == TaskInstanceState.Failed && retryAllowed && RetryPolicy.CanRetry(settings, tryNumber))
         {
-            var delay = RetryPolicy.NextRetryDelay(settings, key.DagId, Micros.To(run.LogicalDate), tryNumber, maxRetryDelay);
-            await _tasks.FinishAsync(key, tryNumber, "up_for_retry", now, now + delay, null, cancellationToken);
-            return new WorkerReply("up_for_retry", Exiting: false);
+            state = TaskInstanceState.UpForRetry;
+            retryAt = now + RetryPolicy.NextRetryDelay(settings, key.DagId, Micros.To(run.LogicalDate), tryNumber, maxRetryDelay);
         }
 
-        await _tasks.FinishAsync(key, tryNumber, state.ToWireName(), now, null, null, cancellationToken);
-        return new WorkerReply(state.ToWireName(), Exiting: false);
+        // A finished try is never discarded because the database was away for a moment.
+        var recorded = await new TransientRetry(timeProvider, WriteRetryBudget).RunAsync(
+            ct => _tasks.FinishAsync(key, tryNumber, state, now, retryAt, null, ct),
+            (e, pause) => log.Warning($"Recording the try's state failed ({e.Message.Split('\n')[0]}); trying again in {pause.TotalSeconds:0.#} s."),
+            cancellationToken);
+        if (!recorded)
+        {
+            var refused = $"The try's result ({state.ToWireName()}) was refused: try {tryNumber} no longer owns the task instance.";
+            log.Warning(refused);
+            return new WorkerReply(null, Exiting: false, refused);
+        }
+
+        return new WorkerReply(state, Exiting: false);
     }
 
-    private async Task HeartbeatAsync(TaskInstanceKey key, CancellationToken cancellationToken)
+    private async Task HeartbeatAsync(TaskInstanceKey key, int tryNumber, TaskLogger log, CancellationToken cancellationToken)
     {
         try
         {
             while (true)
             {
                 await Task.Delay(heartbeatInterval, timeProvider, cancellationToken);
-                await _tasks.HeartbeatAsync(key, timeProvider.GetUtcNow(), cancellationToken);
+                bool owned;
+                try
+                {
+                    owned = await _tasks.HeartbeatAsync(key, tryNumber, timeProvider.GetUtcNow(), cancellationToken);
+                }
+                catch (Exception e) when (MetadataDatabase.IsTransient(e))
+                {
+                    // The database is away: keep running and beat again; the zombie threshold is far longer than a blip.
+                    log.Warning($"Heartbeat failed ({e.Message.Split('\n')[0]}); the task keeps running.");
+                    continue;
+                }
+
+                if (!owned)
+                {
+                    log.Error($"Try {tryNumber} no longer owns the task instance (it was declared lost, cleared or marked elsewhere); stopping it.");
+                    StopLostTry();
+                    return;
+                }
             }
         }
         catch (OperationCanceledException)
@@ -155,7 +202,6 @@ public sealed class TaskInstanceRunner(
             // The try ended.
         }
     }
-
     private static DagRunType ParseRunType(string text) => text switch
     {
         "scheduled" => DagRunType.Scheduled,

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Updraft.Scheduling.Workers;
 
@@ -9,7 +10,11 @@ namespace Updraft.Scheduling.Workers;
 /// </summary>
 public static class WorkerProcessHost
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        // States travel by their Airflow names (up_for_retry), as they are stored.
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
 
     public static async Task<int> RunAsync(TextReader input, TextWriter protocol, TaskInstanceRunner runner, CancellationToken cancellationToken = default)
     {

@@ -113,6 +113,25 @@ public sealed class MetadataDatabase
         }
     }
 
+    /// <summary>
+    /// Whether an error is the database being briefly unavailable (a restart, a dropped connection, a busy file), so
+    /// the same write may succeed when tried again, rather than a mistake in the write itself.
+    /// </summary>
+    public static bool IsTransient(Exception error) => error switch
+    {
+        DatabaseException => true,
+        NpgsqlException npgsql => npgsql.IsTransient || npgsql is PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "40001" or "40P01" },
+        SqliteException sqlite => sqlite.SqliteErrorCode is 5 or 6,
+        System.Net.Sockets.SocketException or TimeoutException or IOException => true,
+        _ => false,
+    };
+
+    /// <summary>
+    /// SQL that makes this transaction the only one admitting task instances until it ends: a transaction-scoped
+    /// advisory lock on PostgreSQL. SQLite transactions here begin immediate, which already serialises writers.
+    /// </summary>
+    public string? AdmissionLock => Dialect == SqlDialect.Postgres ? "SELECT pg_advisory_xact_lock(7235001)" : null;
+
     /// <summary>SQL that locks the selected rows for this transaction and skips rows other schedulers hold (PostgreSQL only).</summary>
     public string ForUpdateSkipLocked => Dialect == SqlDialect.Postgres ? " FOR UPDATE SKIP LOCKED" : "";
 

@@ -1,3 +1,5 @@
+using Updraft.Core.States;
+
 namespace Updraft.Storage.Stores;
 
 /// <summary>A row of the <c>dag_run</c> table.</summary>
@@ -21,7 +23,14 @@ public sealed class DagRunRecord
 
     public long RunAfter { get; init; }
 
-    public string State { get; init; } = "";
+    public DagRunState State { get; init; }
+
+    /// <summary>The stored state name; the storage mapping reads it into <see cref="State"/>.</summary>
+    internal string StateName
+    {
+        get => State.ToWireName();
+        init => State = StateNames.ParseRunState(value);
+    }
 
     public string Conf { get; init; } = "{}";
 

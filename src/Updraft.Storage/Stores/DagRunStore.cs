@@ -14,7 +14,7 @@ public sealed class DagRunStore(MetadataDatabase database)
     private const string SelectRun =
         """
         SELECT id AS Id, dag_id AS DagId, run_id AS RunId, run_type AS RunType, dag_version AS DagVersion, logical_date AS LogicalDate,
-               data_interval_start AS DataIntervalStart, data_interval_end AS DataIntervalEnd, run_after AS RunAfter, state AS State,
+               data_interval_start AS DataIntervalStart, data_interval_end AS DataIntervalEnd, run_after AS RunAfter, state AS StateName,
                conf AS Conf, queued_at AS QueuedAt, start_date AS StartDate, end_date AS EndDate
         FROM dag_run
         """;
@@ -35,18 +35,15 @@ public sealed class DagRunStore(MetadataDatabase database)
         ArgumentNullException.ThrowIfNull(info);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var exists = await connection.ExecuteScalarAsync<long>(
-            "SELECT count(*) FROM dag_run WHERE dag_id = @DagId AND run_id = @runId", new { dag.DagId, runId }, transaction);
-        if (exists > 0)
-        {
-            throw new DagRunExistsException(dag.DagId, runId);
-        }
-
         var at = Micros.From(now);
-        var id = await connection.ExecuteScalarAsync<long>(
+
+        // A run another scheduler (or a person) created first is skipped in the same statement, never a unique
+        // violation that would abort the caller's transaction or its whole scheduling pass.
+        var inserted = await connection.ExecuteScalarAsync<long?>(
             """
             INSERT INTO dag_run (dag_id, run_id, run_type, dag_version, logical_date, data_interval_start, data_interval_end, run_after, state, conf, queued_at, start_date)
             VALUES (@DagId, @runId, @RunType, @dagVersion, @Logical, @Start, @End, @After, @State, @Conf, @at, @StartDate)
+            ON CONFLICT (dag_id, run_id) DO NOTHING
             RETURNING id
             """,
             new
@@ -65,6 +62,10 @@ public sealed class DagRunStore(MetadataDatabase database)
                 StartDate = state == DagRunState.Running ? at : (long?)null,
             },
             transaction);
+        if (inserted is not { } id)
+        {
+            throw new DagRunExistsException(dag.DagId, runId);
+        }
 
         await connection.ExecuteAsync(
             """
@@ -160,9 +161,15 @@ public sealed class DagRunStore(MetadataDatabase database)
         return row is { } r ? new DataInterval(Micros.To(r.Start), Micros.To(r.End)) : null;
     }
 
-    /// <summary>Moves a run from <paramref name="from"/> to <paramref name="to"/>; false if it was no longer in <paramref name="from"/>.</summary>
-    public async Task<bool> TransitionAsync(long id, DagRunState from, DagRunState to, DateTimeOffset now, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Moves a run from <paramref name="from"/> to <paramref name="to"/>; false if it was no longer in <paramref name="from"/>.
+    /// With <paramref name="unlessFlagged"/> (the scheduler finishing a run it evaluated), also false when something
+    /// flagged the run for evaluation since it was claimed (a try ended, tasks were cleared): the next pass decides
+    /// again from the new states, so cleared task instances are never left in a finished run.
+    /// </summary>
+    public async Task<bool> TransitionAsync(long id, DagRunState from, DagRunState to, DateTimeOffset now, bool unlessFlagged = false, CancellationToken cancellationToken = default)
     {
+        DagRunTransitions.Require(from, to);
         await using var connection = await database.OpenAsync(cancellationToken);
         var at = Micros.From(now);
         var sql = to switch
@@ -171,6 +178,6 @@ public sealed class DagRunStore(MetadataDatabase database)
             DagRunState.Success or DagRunState.Failed => "UPDATE dag_run SET state = @To, end_date = @at WHERE id = @id AND state = @From",
             _ => "UPDATE dag_run SET state = @To WHERE id = @id AND state = @From",
         };
-        return await connection.ExecuteAsync(sql, new { id, From = from.ToWireName(), To = to.ToWireName(), at }) > 0;
+        return await connection.ExecuteAsync(sql + (unlessFlagged ? " AND needs_evaluation = 0" : ""), new { id, From = from.ToWireName(), To = to.ToWireName(), at }) > 0;
     }
 }

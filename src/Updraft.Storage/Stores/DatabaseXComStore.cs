@@ -1,22 +1,46 @@
 using Dapper;
 using Updraft.Core.Runtime;
+using Updraft.Core.States;
 using Updraft.Storage.Database;
 
 namespace Updraft.Storage.Stores;
 
-/// <summary>XCom values in the metadata database.</summary>
-public sealed class DatabaseXComStore(MetadataDatabase database, TimeProvider timeProvider) : IXComStore
+/// <summary>
+/// XCom values in the metadata database. Given the try that writes (<paramref name="writerTry"/>), a write lands only
+/// while that try still owns its running task instance, in the same statement; otherwise it is refused with
+/// <see cref="TryNotOwnedException"/>.
+/// </summary>
+public sealed class DatabaseXComStore(MetadataDatabase database, TimeProvider timeProvider, int? writerTry = null) : IXComStore
 {
     public async Task SetAsync(XComKey key, string json, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(
-            """
-            INSERT INTO xcom (dag_id, run_id, task_id, map_index, key, value, timestamp) VALUES (@DagId, @RunId, @TaskId, @MapIndex, @Key, @json, @At)
+        var parameters = new { key.DagId, key.RunId, key.TaskId, key.MapIndex, key.Key, json, At = Micros.From(timeProvider.GetUtcNow()), writerTry };
+        if (writerTry is null)
+        {
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO xcom (dag_id, run_id, task_id, map_index, key, value, timestamp) VALUES (@DagId, @RunId, @TaskId, @MapIndex, @Key, @json, @At)
+                ON CONFLICT (dag_id, run_id, task_id, map_index, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp
+                """,
+                parameters);
+            return;
+        }
+
+        var written = await connection.ExecuteAsync(
+            $"""
+            INSERT INTO xcom (dag_id, run_id, task_id, map_index, key, value, timestamp)
+            SELECT dag_id, run_id, task_id, map_index, @Key, @json, @At FROM task_instance
+            WHERE {TaskInstanceStore.KeyMatch} AND try_number = @writerTry AND state = {StateSql.Of(TaskInstanceState.Running)}
             ON CONFLICT (dag_id, run_id, task_id, map_index, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp
             """,
-            new { key.DagId, key.RunId, key.TaskId, key.MapIndex, key.Key, json, At = Micros.From(timeProvider.GetUtcNow()) });
+            parameters);
+        if (written == 0)
+        {
+            throw new TryNotOwnedException(
+                $"XCom '{key.Key}' of {key.DagId}.{key.TaskId} run_id={key.RunId} was refused: try {writerTry} no longer owns the task instance.");
+        }
     }
 
     public async Task<string?> GetAsync(XComKey key, CancellationToken cancellationToken = default)

@@ -1,6 +1,8 @@
+using Updraft.Core.States;
+
 namespace Updraft.Storage.Stores;
 
-/// <summary>A row of the <c>task_instance</c> table. <see cref="State"/> holds Airflow's state names, <c>none</c> included.</summary>
+/// <summary>A row of the <c>task_instance</c> table.</summary>
 public sealed class TaskInstanceRecord
 {
     public string DagId { get; init; } = "";
@@ -11,7 +13,14 @@ public sealed class TaskInstanceRecord
 
     public int MapIndex { get; init; } = -1;
 
-    public string State { get; init; } = "none";
+    public TaskInstanceState State { get; init; }
+
+    /// <summary>The stored state name; the storage mapping reads it into <see cref="State"/>.</summary>
+    internal string StateName
+    {
+        get => State.ToWireName();
+        init => State = StateNames.ParseTaskState(value);
+    }
 
     public int TryNumber { get; init; }
 

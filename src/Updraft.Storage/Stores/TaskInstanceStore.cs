@@ -1,28 +1,26 @@
 using System.Data.Common;
 using Dapper;
+using Updraft.Core.States;
 using Updraft.Storage.Database;
 
 namespace Updraft.Storage.Stores;
 
 /// <summary>
-/// Task instances. Every state change names the state it expects to find (<c>WHERE state = …</c>), so when two
-/// schedulers or a scheduler and a worker race for the same row, exactly one of them wins.
+/// Task instances. Every state change goes through <see cref="TaskInstanceTransitions"/> and names the state (and,
+/// for a try's own writes, the try number) it expects to find, checking how many rows it changed: when two
+/// schedulers, a scheduler and a worker, or a stale try and its retry race for a row, exactly one wins (ADR 0011).
 /// </summary>
 public sealed class TaskInstanceStore(MetadataDatabase database)
 {
     internal const string Columns =
         """
-        dag_id AS DagId, run_id AS RunId, task_id AS TaskId, map_index AS MapIndex, state AS State, try_number AS TryNumber,
+        dag_id AS DagId, run_id AS RunId, task_id AS TaskId, map_index AS MapIndex, state AS StateName, try_number AS TryNumber,
         max_tries AS MaxTries, operator AS Operator, pool AS Pool, pool_slots AS PoolSlots, priority_weight AS PriorityWeight,
         queue AS Queue, executor AS Executor, hostname AS Hostname, pid AS Pid, queued_dttm AS QueuedDttm, start_date AS StartDate,
         end_date AS EndDate, duration AS Duration, next_retry_at AS NextRetryAt, last_heartbeat_at AS LastHeartbeatAt
         """;
 
-    private static string Prefixed(string alias) => string.Join(
-        ", ",
-        Columns.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c => $"{alias}.{c}"));
-
-    private const string KeyMatch = "dag_id = @DagId AND run_id = @RunId AND task_id = @TaskId AND map_index = @MapIndex";
+    internal const string KeyMatch = "dag_id = @DagId AND run_id = @RunId AND task_id = @TaskId AND map_index = @MapIndex";
 
     public async Task<TaskInstanceRecord?> GetAsync(TaskInstanceKey key, CancellationToken cancellationToken = default)
     {
@@ -75,17 +73,22 @@ public sealed class TaskInstanceStore(MetadataDatabase database)
         return await connection.ExecuteAsync(
             "UPDATE dag_run SET needs_evaluation = 1 WHERE needs_evaluation = 0 AND state = 'running' AND EXISTS (" +
             "SELECT 1 FROM task_instance ti WHERE ti.dag_id = dag_run.dag_id AND ti.run_id = dag_run.run_id " +
-            "AND ti.state = 'up_for_retry' AND ti.next_retry_at <= @At)",
+            $"AND ti.state = {StateSql.Of(TaskInstanceState.UpForRetry)} AND ti.next_retry_at <= @At)",
             new { At = Micros.From(now) });
     }
 
     /// <summary>Applies state changes, each only if the row is still in its expected state; returns how many applied.</summary>
-    public async Task<int> TransitionAsync(IReadOnlyCollection<(TaskInstanceKey Key, string From, string To)> changes, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<int> TransitionAsync(IReadOnlyCollection<TaskInstanceChange> changes, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(changes);
         if (changes.Count == 0)
         {
             return 0;
+        }
+
+        foreach (var change in changes)
+        {
+            TaskInstanceTransitions.Require([change.From], change.To);
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -94,132 +97,108 @@ public sealed class TaskInstanceStore(MetadataDatabase database)
         var applied = await connection.ExecuteAsync(
             $"""
             UPDATE task_instance SET state = @To,
-                end_date = CASE WHEN @To IN ('skipped', 'upstream_failed', 'failed', 'success', 'removed') THEN coalesce(end_date, @At) ELSE end_date END
+                end_date = CASE WHEN @To IN ({StateSql.Finished}) THEN coalesce(end_date, @At) ELSE end_date END
             WHERE {KeyMatch} AND state = @From
             """,
-            changes.Select(c => new { c.Key.DagId, c.Key.RunId, c.Key.TaskId, c.Key.MapIndex, c.From, c.To, At = at }),
+            changes.Select(c => new { c.Key.DagId, c.Key.RunId, c.Key.TaskId, c.Key.MapIndex, From = c.From.ToWireName(), To = c.To.ToWireName(), At = at }),
             transaction);
         await transaction.CommitAsync(cancellationToken);
         return applied;
-    }
-
-    /// <summary>Scheduled task instances in priority order (highest first), the candidates for queueing.</summary>
-    public async Task<IReadOnlyList<TaskInstanceRecord>> ScheduledAsync(int limit, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<TaskInstanceRecord>(
-            $"SELECT {Prefixed("ti")}, r.dag_version AS DagVersion FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id " +
-            "WHERE ti.state = 'scheduled' ORDER BY ti.priority_weight DESC, ti.dag_id, ti.run_id, ti.task_id LIMIT @limit",
-            new { limit })).ToList();
     }
 
     /// <summary>What currently holds capacity: queued and running task instances.</summary>
     public async Task<IReadOnlyList<TaskInstanceRecord>> ActiveAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<TaskInstanceRecord>($"SELECT {Columns} FROM task_instance WHERE state IN ('queued', 'running')")).ToList();
+        return (await connection.QueryAsync<TaskInstanceRecord>($"SELECT {Columns} FROM task_instance WHERE state IN ({StateSql.Active})")).ToList();
     }
 
     /// <summary>
-    /// Queues scheduled task instances, each only if still scheduled (on PostgreSQL under <c>FOR UPDATE SKIP
-    /// LOCKED</c>, so concurrent schedulers never queue the same row); the try number goes up by one.
-    /// Returns the rows this call queued.
-    /// </summary>
-    public async Task<IReadOnlyList<TaskInstanceRecord>> QueueAsync(IReadOnlyCollection<TaskInstanceKey> keys, string executor, DateTimeOffset now, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(keys);
-        var queued = new List<TaskInstanceRecord>();
-        if (keys.Count == 0)
-        {
-            return queued;
-        }
-
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var key in keys)
-        {
-            var row = await connection.QuerySingleOrDefaultAsync<TaskInstanceRecord>(
-                $"SELECT {Columns} FROM task_instance WHERE {KeyMatch} AND state = 'scheduled'{database.ForUpdateSkipLocked}", key, transaction);
-            if (row is null)
-            {
-                continue;
-            }
-
-            await connection.ExecuteAsync(
-                $"UPDATE task_instance SET state = 'queued', try_number = try_number + 1, queued_dttm = @At, executor = @executor, next_retry_at = NULL WHERE {KeyMatch}",
-                new { key.DagId, key.RunId, key.TaskId, key.MapIndex, At = Micros.From(now), executor },
-                transaction);
-            queued.Add(await connection.QuerySingleAsync<TaskInstanceRecord>($"SELECT {Columns} FROM task_instance WHERE {KeyMatch}", key, transaction));
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return queued;
-    }
-
-    /// <summary>
-    /// Queues a task instance for a new try whatever its state (except running), for running it by hand; returns the
-    /// queued row, or null when there is no such task instance or it is running.
+    /// Queues a task instance for a new try whatever its state (except queued, running or being restarted), for running
+    /// it by hand (a finished one is cleared first); returns the queued row, or null when there is no such task
+    /// instance or it is active.
     /// </summary>
     public async Task<TaskInstanceRecord?> ForceQueueAsync(TaskInstanceKey key, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
+        TaskInstanceTransitions.Require(ClearedToNone, TaskInstanceState.None);
+        TaskInstanceTransitions.Require([TaskInstanceState.None], TaskInstanceState.Queued);
         await using var connection = await database.OpenAsync(cancellationToken);
         var updated = await connection.ExecuteAsync(
-            $"UPDATE task_instance SET state = 'queued', try_number = try_number + 1, max_tries = CASE WHEN max_tries < try_number + 1 THEN try_number + 1 ELSE max_tries END, " +
-            $"queued_dttm = @At, executor = 'cli', next_retry_at = NULL WHERE {KeyMatch} AND state NOT IN ('running', 'queued')",
+            $"UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Queued)}, try_number = try_number + 1, " +
+            "max_tries = CASE WHEN max_tries < try_number + 1 THEN try_number + 1 ELSE max_tries END, " +
+            $"queued_dttm = @At, executor = 'cli', next_retry_at = NULL, {NewTryColumns} WHERE {KeyMatch} AND state IN ({StateSql.List([TaskInstanceState.None, .. ClearedToNone])})",
             new { key.DagId, key.RunId, key.TaskId, key.MapIndex, At = Micros.From(now) });
         return updated == 0 ? null : await connection.QuerySingleAsync<TaskInstanceRecord>($"SELECT {Columns} FROM task_instance WHERE {KeyMatch}", key);
     }
 
-    /// <summary>Marks a queued task instance running in this process; false if it was not queued (another runner took it).</summary>
+    /// <summary>Marks a queued try running in this process; false if the row is no longer that queued try (another runner took it, or it was cleared).</summary>
     public async Task<bool> StartAsync(TaskInstanceKey key, int tryNumber, string hostname, int pid, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
+        TaskInstanceTransitions.Require([TaskInstanceState.Queued], TaskInstanceState.Running);
         await using var connection = await database.OpenAsync(cancellationToken);
         var at = Micros.From(now);
         return await connection.ExecuteAsync(
-            $"UPDATE task_instance SET state = 'running', start_date = @at, end_date = NULL, duration = NULL, hostname = @hostname, pid = @pid, last_heartbeat_at = @at WHERE {KeyMatch} AND state = 'queued' AND try_number = @tryNumber",
+            $"UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Running)}, start_date = @at, end_date = NULL, duration = NULL, hostname = @hostname, pid = @pid, last_heartbeat_at = @at " +
+            $"WHERE {KeyMatch} AND state = {StateSql.Of(TaskInstanceState.Queued)} AND try_number = @tryNumber",
             new { key.DagId, key.RunId, key.TaskId, key.MapIndex, at, hostname, pid, tryNumber }) > 0;
     }
 
-    public async Task HeartbeatAsync(TaskInstanceKey key, DateTimeOffset now, CancellationToken cancellationToken = default)
+    /// <summary>Records that try <paramref name="tryNumber"/> is alive; false when the row is no longer that running try, so the try must stop.</summary>
+    public async Task<bool> HeartbeatAsync(TaskInstanceKey key, int tryNumber, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(
-            $"UPDATE task_instance SET last_heartbeat_at = @At WHERE {KeyMatch} AND state = 'running'",
-            new { key.DagId, key.RunId, key.TaskId, key.MapIndex, At = Micros.From(now) });
+        return await connection.ExecuteAsync(
+            $"UPDATE task_instance SET last_heartbeat_at = @At WHERE {KeyMatch} AND try_number = @tryNumber AND state = {StateSql.Of(TaskInstanceState.Running)}",
+            new { key.DagId, key.RunId, key.TaskId, key.MapIndex, tryNumber, At = Micros.From(now) }) > 0;
     }
 
     /// <summary>
-    /// Ends try <paramref name="tryNumber"/> in <paramref name="state"/> (success, failed, skipped or up_for_retry with
-    /// <paramref name="nextRetryAt"/>), if the row is still that try in one of <paramref name="from"/>; records the try in the history.
+    /// Ends try <paramref name="tryNumber"/> in <paramref name="state"/> (success, failed, skipped, or up_for_retry with
+    /// <paramref name="nextRetryAt"/>) if the row is still that try in one of <paramref name="from"/> (running unless
+    /// given), and records the try in the history. A try whose task instance was cleared while it ran (restarting)
+    /// goes back to none, to run again. False when the row no longer belongs to this try: nothing is written.
     /// </summary>
     public async Task<bool> FinishAsync(
         TaskInstanceKey key,
         int tryNumber,
-        string state,
+        TaskInstanceState state,
         DateTimeOffset now,
         DateTimeOffset? nextRetryAt = null,
-        IReadOnlyCollection<string>? from = null,
+        IReadOnlyCollection<TaskInstanceState>? from = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
+        var fromStates = TaskInstanceTransitions.Require(from ?? [TaskInstanceState.Running], state);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var fromStates = string.Join(", ", (from ?? ["running"]).Select(s => $"'{s}'"));
         var at = Micros.From(now);
+        var parameters = new { key.DagId, key.RunId, key.TaskId, key.MapIndex, State = state.ToWireName(), at, retry = Micros.From(nextRetryAt), tryNumber };
         var updated = await connection.ExecuteAsync(
             $"""
-            UPDATE task_instance SET state = @state, end_date = @at, next_retry_at = @retry,
+            UPDATE task_instance SET state = @State, end_date = @at, next_retry_at = @retry,
                 duration = CASE WHEN start_date IS NULL THEN NULL ELSE (@at - start_date) / 1000000.0 END
-            WHERE {KeyMatch} AND try_number = @tryNumber AND state IN ({fromStates})
+            WHERE {KeyMatch} AND try_number = @tryNumber AND state IN ({StateSql.List(fromStates)})
             """,
-            new { key.DagId, key.RunId, key.TaskId, key.MapIndex, state, at, retry = Micros.From(nextRetryAt), tryNumber },
+            parameters,
             transaction);
+        if (updated == 0)
+        {
+            updated = await connection.ExecuteAsync(
+                $"""
+                UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.None)}, end_date = @at, next_retry_at = NULL,
+                    duration = CASE WHEN start_date IS NULL THEN NULL ELSE (@at - start_date) / 1000000.0 END
+                WHERE {KeyMatch} AND try_number = @tryNumber AND state = {StateSql.Of(TaskInstanceState.Restarting)}
+                """,
+                parameters,
+                transaction);
+        }
+
         if (updated > 0)
         {
-            await RecordHistoryAsync(connection, transaction, key);
+            await RecordHistoryAsync(connection, transaction, key, state);
             await connection.ExecuteAsync("UPDATE dag_run SET needs_evaluation = 1 WHERE dag_id = @DagId AND run_id = @RunId", key, transaction);
         }
 
@@ -228,23 +207,26 @@ public sealed class TaskInstanceStore(MetadataDatabase database)
     }
 
     /// <summary>
-    /// Clears task instances so the scheduler runs them again: state none, a fresh retries budget from their current
-    /// try, their XComs removed, and their runs reopened (queued) when they had finished. Running instances are left
-    /// alone. Returns the cleared keys.
+    /// Clears task instances so the scheduler runs them again: a fresh retries budget from their current try, their
+    /// XComs removed, and their runs reopened (queued) when they had finished. A queued or running one becomes
+    /// restarting: its try is stopped (its heartbeat no longer owns the row) and it then runs again. Returns the cleared keys.
     /// </summary>
     public async Task<IReadOnlyList<TaskInstanceKey>> ClearAsync(
         IReadOnlyCollection<(TaskInstanceKey Key, int Retries)> taskInstances,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(taskInstances);
+        TaskInstanceTransitions.Require(ClearedToNone, TaskInstanceState.None);
+        TaskInstanceTransitions.Require(ClearedToRestarting, TaskInstanceState.Restarting);
         var cleared = new List<TaskInstanceKey>();
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         foreach (var (key, retries) in taskInstances)
         {
             var updated = await connection.ExecuteAsync(
-                $"UPDATE task_instance SET state = 'none', max_tries = try_number + @retries + 1, end_date = NULL, duration = NULL, next_retry_at = NULL " +
-                $"WHERE {KeyMatch} AND state NOT IN ('running', 'queued')",
+                $"UPDATE task_instance SET state = CASE WHEN state IN ({StateSql.List(ClearedToRestarting)}) THEN {StateSql.Of(TaskInstanceState.Restarting)} ELSE {StateSql.Of(TaskInstanceState.None)} END, " +
+                "max_tries = try_number + @retries + 1, end_date = NULL, duration = NULL, next_retry_at = NULL " +
+                $"WHERE {KeyMatch} AND state IN ({StateSql.List([.. ClearedToNone, .. ClearedToRestarting])})",
                 new { key.DagId, key.RunId, key.TaskId, key.MapIndex, retries },
                 transaction);
             if (updated == 0)
@@ -253,8 +235,7 @@ public sealed class TaskInstanceStore(MetadataDatabase database)
             }
 
             cleared.Add(key);
-            await connection.ExecuteAsync(
-                "DELETE FROM xcom WHERE dag_id = @DagId AND run_id = @RunId AND task_id = @TaskId AND map_index = @MapIndex", key, transaction);
+            await connection.ExecuteAsync($"DELETE FROM xcom WHERE {KeyMatch}", key, transaction);
             await connection.ExecuteAsync(
                 "UPDATE dag_run SET state = CASE WHEN state IN ('success', 'failed') THEN 'queued' ELSE state END, end_date = NULL, needs_evaluation = 1 " +
                 "WHERE dag_id = @DagId AND run_id = @RunId",
@@ -266,31 +247,63 @@ public sealed class TaskInstanceStore(MetadataDatabase database)
         return cleared;
     }
 
+    /// <summary>
+    /// A restarting task instance whose try has ended (its worker reported it, or it stopped heartbeating) goes back to
+    /// none, so the scheduler runs it again; false when the row is not that restarting try.
+    /// </summary>
+    public async Task<bool> ResetRestartingAsync(TaskInstanceKey key, int tryNumber, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        TaskInstanceTransitions.Require([TaskInstanceState.Restarting], TaskInstanceState.None);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var updated = await connection.ExecuteAsync(
+            $"UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.None)}, end_date = @At WHERE {KeyMatch} AND try_number = @tryNumber AND state = {StateSql.Of(TaskInstanceState.Restarting)}",
+            new { key.DagId, key.RunId, key.TaskId, key.MapIndex, tryNumber, At = Micros.From(now) },
+            transaction);
+        if (updated > 0)
+        {
+            await connection.ExecuteAsync("UPDATE dag_run SET needs_evaluation = 1 WHERE dag_id = @DagId AND run_id = @RunId", key, transaction);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return updated > 0;
+    }
+
     /// <summary>Task instances queued before <paramref name="before"/> that no runner has started.</summary>
     public async Task<IReadOnlyList<TaskInstanceRecord>> StaleQueuedAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return (await connection.QueryAsync<TaskInstanceRecord>(
-            $"SELECT {Columns} FROM task_instance WHERE state = 'queued' AND queued_dttm < @At",
+            $"SELECT {Columns} FROM task_instance WHERE state = {StateSql.Of(TaskInstanceState.Queued)} AND queued_dttm < @At",
             new { At = Micros.From(before) })).ToList();
     }
 
-    /// <summary>Running task instances whose last heartbeat is older than <paramref name="before"/>.</summary>
+    /// <summary>Running (or restarting) task instances whose last heartbeat is older than <paramref name="before"/>.</summary>
     public async Task<IReadOnlyList<TaskInstanceRecord>> StaleRunningAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return (await connection.QueryAsync<TaskInstanceRecord>(
-            $"SELECT {Columns} FROM task_instance WHERE state = 'running' AND (last_heartbeat_at IS NULL OR last_heartbeat_at < @At)",
+            $"SELECT {Columns} FROM task_instance WHERE state IN ({StateSql.List([TaskInstanceState.Running, TaskInstanceState.Restarting])}) " +
+            "AND coalesce(last_heartbeat_at, queued_dttm, 0) < @At",
             new { At = Micros.From(before) })).ToList();
     }
 
-    private static Task<int> RecordHistoryAsync(DbConnection connection, DbTransaction transaction, TaskInstanceKey key) => connection.ExecuteAsync(
+    /// <summary>The columns a new try starts without: nothing of the previous try's process or times carries over.</summary>
+    internal const string NewTryColumns = "hostname = NULL, pid = NULL, start_date = NULL, end_date = NULL, duration = NULL, last_heartbeat_at = NULL";
+
+    private static readonly TaskInstanceState[] ClearedToRestarting = [TaskInstanceState.Queued, TaskInstanceState.Running, TaskInstanceState.Deferred];
+
+    private static readonly TaskInstanceState[] ClearedToNone =
+        [.. Enum.GetValues<TaskInstanceState>().Where(s => s.IsFinished()), TaskInstanceState.Scheduled, TaskInstanceState.UpForRetry, TaskInstanceState.UpForReschedule];
+
+    private static Task<int> RecordHistoryAsync(DbConnection connection, DbTransaction transaction, TaskInstanceKey key, TaskInstanceState outcome) => connection.ExecuteAsync(
         $"""
         INSERT INTO task_instance_history (dag_id, run_id, task_id, map_index, try_number, state, hostname, pid, start_date, end_date, duration, executor)
-        SELECT dag_id, run_id, task_id, map_index, try_number, state, hostname, pid, start_date, end_date, duration, executor
+        SELECT dag_id, run_id, task_id, map_index, try_number, @Outcome, hostname, pid, start_date, end_date, duration, executor
         FROM task_instance WHERE {KeyMatch}
         ON CONFLICT (dag_id, run_id, task_id, map_index, try_number) DO UPDATE SET state = excluded.state, end_date = excluded.end_date, duration = excluded.duration
         """,
-        key,
+        new { key.DagId, key.RunId, key.TaskId, key.MapIndex, Outcome = outcome.ToWireName() },
         transaction);
 }

@@ -1,0 +1,139 @@
+using Dapper;
+using Updraft.Core.States;
+using Updraft.Storage.Database;
+
+namespace Updraft.Storage.Stores;
+
+/// <summary>
+/// Admission: turning scheduled task instances into queued tries within pool slots, parallelism and per-DAG and
+/// per-task limits. The whole read-decide-queue step runs in one transaction that holds the admission lock (an
+/// advisory lock on PostgreSQL, the write lock on SQLite), so any number of schedulers together never exceed a
+/// limit; the queueing itself is one statement per batch (ADR 0011).
+/// </summary>
+public sealed class AdmissionStore(MetadataDatabase database)
+{
+    private const int Batch = 500;
+
+    /// <summary>
+    /// Reads what is active and up to <paramref name="candidateLimit"/> candidates in priority order (leaving out those
+    /// of full pools and of DAGs at their limit, so they do not crowd out others), lets <paramref name="select"/> choose,
+    /// and queues the chosen ones for <paramref name="executor"/>, each with its try number up by one. Returns the rows queued.
+    /// </summary>
+    public async Task<IReadOnlyList<TaskInstanceRecord>> AdmitAsync(
+        int candidateLimit,
+        Func<AdmissionSnapshot, ValueTask<IReadOnlyList<TaskInstanceKey>>> select,
+        string executor,
+        DateTimeOffset now,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(select);
+        TaskInstanceTransitions.Require([TaskInstanceState.Scheduled], TaskInstanceState.Queued);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (database.AdmissionLock is { } lockSql)
+        {
+            await connection.ExecuteAsync(lockSql, transaction: transaction);
+        }
+
+        var active = (await connection.QueryAsync<(string DagId, string TaskId, string Pool, int Count, long Slots, int DagLimit)>(
+            $"""
+            SELECT ti.dag_id, ti.task_id, ti.pool, count(*), sum(ti.pool_slots), coalesce(max(d.max_active_tasks), 16)
+            FROM task_instance ti LEFT JOIN dag d ON d.dag_id = ti.dag_id
+            WHERE ti.state IN ({StateSql.Active}) GROUP BY ti.dag_id, ti.task_id, ti.pool
+            """,
+            transaction: transaction)).ToList();
+        var pools = (await connection.QueryAsync<(string Pool, int Slots)>("SELECT pool, slots FROM slot_pool", transaction: transaction))
+            .ToDictionary(p => p.Pool, p => p.Slots, StringComparer.Ordinal);
+        var perDag = Sum(active.Select(a => (a.DagId, a.Count)));
+        var poolUsed = Sum(active.Select(a => (a.Pool, (int)a.Slots)));
+        var perTask = active.GroupBy(a => (a.DagId, a.TaskId)).ToDictionary(g => g.Key, g => g.Sum(a => a.Count));
+        var dagLimits = active.GroupBy(a => a.DagId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().DagLimit, StringComparer.Ordinal);
+        var fullPools = pools.Where(p => poolUsed.GetValueOrDefault(p.Key) >= p.Value).Select(p => p.Key).ToList();
+        var fullDags = perDag.Where(d => d.Value >= dagLimits[d.Key]).Select(d => d.Key).ToList();
+
+        var parameters = new DynamicParameters(new { limit = candidateLimit });
+        var exclusions = Exclude("ti.pool", "p", fullPools, parameters) + Exclude("ti.dag_id", "d", fullDags, parameters);
+        var candidates = (await connection.QueryAsync<AdmissionCandidate>(
+            $"""
+            SELECT ti.dag_id AS DagId, ti.run_id AS RunId, ti.task_id AS TaskId, ti.map_index AS MapIndex, ti.pool AS Pool, ti.pool_slots AS PoolSlots,
+                   ti.priority_weight AS PriorityWeight, r.dag_version AS DagVersion, coalesce(d.max_active_tasks, 16) AS DagMaxActiveTasks
+            FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id LEFT JOIN dag d ON d.dag_id = ti.dag_id
+            WHERE ti.state = {StateSql.Of(TaskInstanceState.Scheduled)}{exclusions}
+            ORDER BY ti.priority_weight DESC, ti.dag_id, ti.run_id, ti.task_id, ti.map_index LIMIT @limit
+            """,
+            parameters,
+            transaction)).ToList();
+        if (candidates.Count == 0)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return [];
+        }
+
+        var snapshot = new AdmissionSnapshot(candidates, active.Sum(a => a.Count), perDag, perTask, poolUsed, pools);
+        var chosen = await select(snapshot);
+        var queued = new List<TaskInstanceRecord>(chosen.Count);
+        foreach (var chunk in chosen.Chunk(Batch))
+        {
+            queued.AddRange(await QueueAsync(connection, transaction, chunk, executor, now));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return queued;
+    }
+
+    /// <summary>One statement for a batch: each row is queued only if still scheduled, and returned.</summary>
+    private static async Task<IEnumerable<TaskInstanceRecord>> QueueAsync(
+        System.Data.Common.DbConnection connection,
+        System.Data.Common.DbTransaction transaction,
+        TaskInstanceKey[] keys,
+        string executor,
+        DateTimeOffset now)
+    {
+        var parameters = new DynamicParameters(new { executor, At = Micros.From(now) });
+        var rows = new List<string>(keys.Length);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            parameters.Add($"d{i}", keys[i].DagId);
+            parameters.Add($"r{i}", keys[i].RunId);
+            parameters.Add($"t{i}", keys[i].TaskId);
+            parameters.Add($"m{i}", keys[i].MapIndex);
+            rows.Add($"(@d{i}, @r{i}, @t{i}, @m{i})");
+        }
+
+        return await connection.QueryAsync<TaskInstanceRecord>(
+            $"""
+            UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Queued)}, try_number = try_number + 1, queued_dttm = @At, executor = @executor,
+                next_retry_at = NULL, {TaskInstanceStore.NewTryColumns}
+            WHERE state = {StateSql.Of(TaskInstanceState.Scheduled)} AND (dag_id, run_id, task_id, map_index) IN (VALUES {string.Join(", ", rows)})
+            RETURNING {TaskInstanceStore.Columns}
+            """,
+            parameters,
+            transaction);
+    }
+
+    private static Dictionary<string, int> Sum(IEnumerable<(string Name, int Count)> items)
+    {
+        var sums = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (name, count) in items)
+        {
+            sums[name] = sums.GetValueOrDefault(name) + count;
+        }
+
+        return sums;
+    }
+
+    private static string Exclude(string column, string prefix, List<string> values, DynamicParameters parameters)
+    {
+        if (values.Count == 0)
+        {
+            return "";
+        }
+
+        for (var i = 0; i < values.Count; i++)
+        {
+            parameters.Add($"{prefix}{i}", values[i]);
+        }
+
+        return $" AND {column} NOT IN ({string.Join(", ", values.Select((_, i) => $"@{prefix}{i}"))})";
+    }
+}
