@@ -37,6 +37,19 @@ public sealed class Orchestra : IAsyncDisposable
         Directory.CreateDirectory(Context.DagsFolder);
     }
 
+    /// <summary>A migrated installation on <paramref name="databaseUri"/>, or on the default embedded SQLite database when null.</summary>
+    public static async Task<Orchestra> CreateAsync(string? databaseUri, Dictionary<string, string>? settings = null)
+    {
+        var orchestra = new Orchestra(databaseUri ?? "", settings);
+        if (databaseUri is null)
+        {
+            orchestra.Environment.Remove("UPDRAFT__DATABASE__CONNECTION");
+        }
+
+        await orchestra.MigrateAsync();
+        return orchestra;
+    }
+
     public string Home { get; }
 
     public Dictionary<string, string> Environment { get; }

@@ -11,23 +11,7 @@ public abstract class SchedulerTests
 {
     protected abstract string? DatabaseUri();
 
-    private async Task<Orchestra> NewAsync(Dictionary<string, string>? settings = null)
-    {
-        var all = new Dictionary<string, string>(settings ?? []);
-        if (DatabaseUri() is { } uri)
-        {
-            all["UPDRAFT__DATABASE__CONNECTION"] = uri;
-        }
-
-        var orchestra = new Orchestra(all.GetValueOrDefault("UPDRAFT__DATABASE__CONNECTION") ?? "", all);
-        if (!all.ContainsKey("UPDRAFT__DATABASE__CONNECTION"))
-        {
-            orchestra.Environment.Remove("UPDRAFT__DATABASE__CONNECTION");
-        }
-
-        await orchestra.MigrateAsync();
-        return orchestra;
-    }
+    private Task<Orchestra> NewAsync(Dictionary<string, string>? settings = null) => Orchestra.CreateAsync(DatabaseUri(), settings);
 
     [Fact]
     public async Task ManualRun_TaskFlowAcrossWorkerProcesses_SucceedsWithLogPerTry()

@@ -108,6 +108,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     private static string Signal(int code) => code switch
     {
+        Workers.ProcessTree.LostTryExitCode => " (stopped: the try no longer owned its task instance)",
         134 => " (aborted: SIGABRT, as on a stack overflow)",
         137 => " (killed: SIGKILL, as by the out-of-memory killer)",
         139 => " (segmentation fault)",

@@ -42,11 +42,18 @@ public sealed class TaskInstanceRunner(
     /// <summary>How long a finished try's state write is retried while the database is away.</summary>
     public TimeSpan WriteRetryBudget { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How long a try that lost its task instance has to stop once cancelled, before <see cref="StopLostTry"/>.</summary>
+    public TimeSpan LostTryGrace { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>
-    /// Stops a try that lost its task instance. By default it kills this process and everything it started, since
-    /// task code runs in this process and cannot be trusted to stop when asked.
+    /// Stops a try that lost its task instance and did not stop when cancelled. By default it kills every process
+    /// this one started and exits, since task code runs in this process and cannot be made to stop otherwise.
     /// </summary>
-    public Action StopLostTry { get; init; } = () => System.Diagnostics.Process.GetCurrentProcess().Kill(entireProcessTree: true);
+    public Action StopLostTry { get; init; } = () =>
+    {
+        ProcessTree.KillDescendants(Environment.ProcessId);
+        Environment.Exit(ProcessTree.LostTryExitCode);
+    };
 
     /// <summary>Loads the DAG folders and opens a database connection, so the first task starts as fast as the rest.</summary>
     public async Task WarmUpAsync(CancellationToken cancellationToken = default)
@@ -108,7 +115,8 @@ public sealed class TaskInstanceRunner(
         };
 
         using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var heartbeat = HeartbeatAsync(key, request.TryNumber, log, heartbeatStop.Token);
+        using var tryStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var heartbeat = HeartbeatAsync(key, request.TryNumber, log, tryStop, heartbeatStop.Token);
         var (stdout, stderr) = (Console.Out, Console.Error);
         using var console = new TaskLogTextWriter(new TaskLogger(sink, timeProvider, key.TaskId, masker));
         TaskRunResult result;
@@ -122,7 +130,7 @@ public sealed class TaskInstanceRunner(
                 {
                     Masker = masker,
                 },
-                cancellationToken);
+                tryStop.Token);
         }
         finally
         {
@@ -170,7 +178,7 @@ public sealed class TaskInstanceRunner(
         return new WorkerReply(state, Exiting: false);
     }
 
-    private async Task HeartbeatAsync(TaskInstanceKey key, int tryNumber, TaskLogger log, CancellationToken cancellationToken)
+    private async Task HeartbeatAsync(TaskInstanceKey key, int tryNumber, TaskLogger log, CancellationTokenSource tryStop, CancellationToken cancellationToken)
     {
         try
         {
@@ -191,7 +199,12 @@ public sealed class TaskInstanceRunner(
 
                 if (!owned)
                 {
+                    // Ask the task to stop (a Bash task's process tree is killed); if it has not ended within the grace
+                    // period (this token is cancelled when it ends), stop it the hard way.
                     log.Error($"Try {tryNumber} no longer owns the task instance (it was declared lost, cleared or marked elsewhere); stopping it.");
+                    await tryStop.CancelAsync();
+                    await Task.Delay(LostTryGrace, timeProvider, cancellationToken);
+                    log.Error($"Try {tryNumber} did not stop within {LostTryGrace.TotalSeconds:0.#} s; killing its processes.");
                     StopLostTry();
                     return;
                 }
