@@ -41,4 +41,90 @@ public sealed class HighAvailabilityTests(PostgresServer server)
         Assert.Equal(1000, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM task_instance_history"));
         Assert.All(await new DagRunStore(o.Database).ListAsync("wide", limit: 1000), r => Assert.Equal(DagRunState.Success, r.State));
     }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Schedulers_PoolOfTwoAndDagCappedAtThree_NeverAboveTheLimitWhileRunning(int schedulers)
+    {
+        await using var o = new Orchestra(server.CreateDatabase());
+        await o.MigrateAsync();
+        await new PoolStore(o.Database).SetAsync("two", 2, null);
+        o.WriteDag("pooled.cs", Orchestra.DagSource("pooled", """
+            for (var i = 0; i < 8; i++)
+            {
+                dag.Bash($"t{i}", "sleep 0.3").Pool = "two";
+            }
+            """, "MaxActiveTasks = 100, MaxActiveRuns = 10"));
+        o.WriteDag("capped.cs", Orchestra.DagSource("capped", """
+            for (var i = 0; i < 8; i++)
+            {
+                dag.Bash($"t{i}", "sleep 0.3");
+            }
+            """, "MaxActiveTasks = 3, MaxActiveRuns = 10"));
+        await o.ProcessAsync();
+        for (var i = 0; i < 2; i++)
+        {
+            await o.TriggerAsync("pooled", $"run_{i}");
+            await o.TriggerAsync("capped", $"run_{i}");
+        }
+
+        var engines = Enumerable.Range(0, schedulers).Select(_ => o.NewScheduler(parallelism: 4)).ToList();
+        using var stop = new CancellationTokenSource();
+        var (mostInPool, mostInDag) = (0, 0);
+        var sampler = Task.Run(async () =>
+        {
+            await using var connection = await o.Database.OpenAsync();
+            while (!stop.IsCancellationRequested)
+            {
+                var inPool = await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM task_instance WHERE pool = 'two' AND state IN ('queued', 'running')");
+                var inDag = await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM task_instance WHERE dag_id = 'capped' AND state IN ('queued', 'running')");
+                (mostInPool, mostInDag) = (Math.Max(mostInPool, (int)inPool), Math.Max(mostInDag, (int)inDag));
+                await Task.Delay(10);
+            }
+        });
+
+        await Task.WhenAll(engines.Select(e => o.RunToCompletionAsync(e.Engine, e.Executor, TimeSpan.FromMinutes(3))));
+        await stop.CancelAsync();
+        await sampler;
+
+        Assert.Equal((2, 3), (mostInPool, mostInDag));
+        await using var check = await o.Database.OpenAsync();
+        Assert.Equal(32, await check.ExecuteScalarAsync<long>("SELECT count(*) FROM task_instance WHERE state = 'success' AND try_number = 1"));
+    }
+
+    [Fact]
+    public async Task TwoSchedulers_CatchUpRunsOfOneDag_EachRunCreatedOnceAndNoPassAborted()
+    {
+        await using var o = new Orchestra(server.CreateDatabase());
+        await o.MigrateAsync();
+        o.WriteDag("daily.cs", """
+            public sealed class Daily : IDagSource
+            {
+                public IEnumerable<Dag> Build()
+                {
+                    var dag = new Dag("daily", schedule: "@daily", startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero))
+                    {
+                        Catchup = true, MaxActiveRuns = 30, EndDate = new DateTimeOffset(2025, 1, 20, 0, 0, 0, TimeSpan.Zero),
+                    };
+                    dag.Empty("noop");
+                    yield return dag;
+                }
+            }
+            """);
+        await o.ProcessAsync();
+        var first = o.NewScheduler(parallelism: 4);
+        var second = o.NewScheduler(parallelism: 4);
+
+        // A pass that threw (a unique violation from a duplicate run) fails this test through the awaited task.
+        await Task.WhenAll(
+            o.RunToCompletionAsync(first.Engine, first.Executor, TimeSpan.FromMinutes(2)),
+            o.RunToCompletionAsync(second.Engine, second.Executor, TimeSpan.FromMinutes(2)));
+
+        var runs = await new DagRunStore(o.Database).ListAsync("daily", limit: 100);
+        // One run per day from 1 to 20 January, the end date included, as one scheduler creates them.
+        Assert.Equal(20, runs.Count);
+        Assert.Equal(20, runs.Select(r => r.LogicalDate).Distinct().Count());
+        Assert.All(runs, r => Assert.Equal(DagRunState.Success, r.State));
+    }
 }
