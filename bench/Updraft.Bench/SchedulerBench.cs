@@ -77,7 +77,7 @@ internal static class SchedulerBench
             {
                 // This process is the benchmark, not updraft: start workers from the updraft.dll beside it.
                 var command = ctx.WorkerCommand() with { FileName = "dotnet", Arguments = [Path.Combine(AppContext.BaseDirectory, "updraft.dll"), "worker-process"] };
-                var executor = new LocalExecutor(command, slots, ctx.LogFolder, TimeProvider.System);
+                var executor = ctx.NewLocalExecutor(slots, await ctx.ExecutionServiceAsync(), command);
                 executor.Prewarm(slots);
                 var options = new SchedulerOptions { Parallelism = slots };
                 engines.Add((new SchedulerEngine(database, executor, options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<SchedulerEngine>.Instance), executor));

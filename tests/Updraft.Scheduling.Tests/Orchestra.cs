@@ -60,7 +60,14 @@ public sealed class Orchestra : IAsyncDisposable
 
     public string LogFolder => Context.LogFolder;
 
-    public async Task MigrateAsync() => await new Migrator(Database, TimeProvider.System).MigrateAsync();
+    /// <summary>The execution API the schedulers' workers are served by (set up by <see cref="MigrateAsync"/>).</summary>
+    public Execution.TaskExecutionService Service { get; private set; } = null!;
+
+    public async Task MigrateAsync()
+    {
+        await new Migrator(Database, TimeProvider.System).MigrateAsync();
+        Service = await Context.ExecutionServiceAsync();
+    }
 
     public void WriteDag(string name, string source) => File.WriteAllText(Path.Combine(Context.DagsFolder, name), source);
 
@@ -83,7 +90,7 @@ public sealed class Orchestra : IAsyncDisposable
             environment[key] = value;
         }
 
-        var executor = new LocalExecutor(command with { Environment = environment }, parallelism, LogFolder, TimeProvider.System);
+        var executor = Context.NewLocalExecutor(parallelism, Service, command with { Environment = environment });
         _executors.Add(executor);
         var options = new SchedulerOptions
         {

@@ -70,13 +70,13 @@ internal static class ServiceCommands
             throw new CliException($"updraft {name} is already running in the background (pid {old}, pid file {pidFile}).");
         }
 
-        var worker = ctx.WorkerCommand();
+        var worker = ctx.SelfCommand(name);
         var start = new System.Diagnostics.ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add("nohup \"$@\" >> \"$UPDRAFT_DAEMON_LOG\" 2>&1 < /dev/null & echo $!");
         start.ArgumentList.Add("updraft");
         start.ArgumentList.Add(worker.FileName);
-        foreach (var argument in worker.Arguments.Take(worker.Arguments.Count - 1).Concat([name, "--pid", Path.GetFullPath(pidFile)]))
+        foreach (var argument in worker.Arguments.Concat(["--pid", Path.GetFullPath(pidFile)]))
         {
             start.ArgumentList.Add(argument);
         }
@@ -131,7 +131,7 @@ internal static class ServiceCommands
             .SetMinimumLevel(ParseLevel(ctx.Config.Get("logging", "logging_level"))));
         var time = ctx.Environment.Time;
         var services = new List<BackgroundService>();
-        await using var executor = scheduler ? new LocalExecutor(ctx.WorkerCommand(), ExecutorSlots(ctx), ctx.LogFolder, time) : null;
+        await using var executor = scheduler ? ctx.NewLocalExecutor(ExecutorSlots(ctx), await ctx.ExecutionServiceAsync(cancellationToken)) : null;
         if (processor)
         {
             var dagProcessor = new DagProcessor(ctx.NewLoader(), ctx.DagFolders, database, time);
@@ -223,21 +223,16 @@ internal static class ServiceCommands
 
     private static async Task<int> RunWorkerAsync(CliContext ctx, CancellationToken cancellationToken)
     {
-        // Standard output carries the protocol; anything else written to the console goes to standard error.
+        // Standard output carries the protocol; anything else written to the console goes to standard error. The
+        // worker opens no database: everything about its tries goes through the executor's execution API.
         var protocol = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false };
         Console.SetOut(Console.Error);
-        var secrets = await ctx.TaskSecretsAsync(cancellationToken);
-        var runner = new TaskInstanceRunner(
-            ctx.Database,
-            ctx.NewLoader(),
-            ctx.DagFolders,
-            ctx.LogFolder,
-            secrets,
-            secrets,
-            ctx.Environment.Time,
-            TimeSpan.FromSeconds(ctx.Config.GetDouble("scheduler", "job_heartbeat_sec")),
-            TimeSpan.FromSeconds(ctx.Config.GetDouble("core", "max_task_retry_delay")));
-        return await WorkerProcessHost.RunAsync(Console.In, protocol, runner, cancellationToken);
+        var heartbeat = TimeSpan.FromSeconds(ctx.Config.GetDouble("scheduler", "job_heartbeat_sec"));
+        return await WorkerProcessHost.RunAsync(
+            Console.In,
+            protocol,
+            api => new TaskInstanceRunner(api, ctx.NewLoader(), ctx.DagFolders, ctx.LogFolder, ctx.Environment.Time, heartbeat),
+            cancellationToken);
     }
 
     private static LogLevel ParseLevel(string text) => Enum.TryParse<LogLevel>(text, ignoreCase: true, out var level) ? level

@@ -157,12 +157,12 @@ internal static class TasksCommands
                     : throw new CliException($"Task instance {key} is {ti.State.ToWireName()}, not queued; pass --force to run it anyway.");
             }
 
-            var secrets = await ctx.TaskSecretsAsync(cancellationToken);
+            // The try runs in this process, through the same execution API as a worker's, served in-process.
+            var service = await ctx.ExecutionServiceAsync(cancellationToken);
             var runner = new Updraft.Scheduling.Workers.TaskInstanceRunner(
-                ctx.Database, ctx.NewLoader(), [], ctx.LogFolder, secrets, secrets, ctx.Environment.Time,
-                TimeSpan.FromSeconds(ctx.Config.GetDouble("scheduler", "job_heartbeat_sec")),
-                TimeSpan.FromSeconds(ctx.Config.GetDouble("core", "max_task_retry_delay")));
-            var reply = await runner.RunAsync(new Updraft.Scheduling.Workers.WorkerRequest(key.DagId, key.RunId, key.TaskId, key.MapIndex, ti.TryNumber), cancellationToken);
+                service, ctx.NewLoader(), [], ctx.LogFolder, ctx.Environment.Time, TimeSpan.FromSeconds(ctx.Config.GetDouble("scheduler", "job_heartbeat_sec")));
+            var token = service.Tokens.Issue(new Updraft.Execution.Api.TryIdentity(key.DagId, key.RunId, key.TaskId, key.MapIndex, ti.TryNumber));
+            var reply = await runner.RunAsync(new Updraft.Scheduling.Workers.WorkerRequest(key.DagId, key.RunId, key.TaskId, key.MapIndex, ti.TryNumber, token), cancellationToken);
             var outcome = reply.State is { } state ? state.ToWireName() : $"not recorded ({reply.Error})";
             ctx.Environment.Out.WriteLine($"Task {key} try {ti.TryNumber}: {outcome} (log: {Updraft.Scheduling.Logging.TaskLogPaths.For(ctx.LogFolder, key, ti.TryNumber)})");
             return reply.State is TaskInstanceState.Success or TaskInstanceState.Skipped ? 0 : 1;

@@ -8,6 +8,7 @@ using Updraft.Core.Secrets;
 using Updraft.Dags.Discovery;
 using Updraft.Dags.Loading;
 using Updraft.Execution.Testing;
+using Updraft.Scheduling.Execution;
 using Updraft.Scheduling.Executors;
 using Updraft.Storage.Database;
 using Updraft.Storage.Stores;
@@ -20,6 +21,7 @@ public sealed class CliContext(CliEnvironment environment)
     private UpdraftConfig? _config;
     private DagBag? _bag;
     private MetadataDatabase? _database;
+    private TryTokens? _tokens;
 
     public CliEnvironment Environment { get; } = environment;
 
@@ -156,17 +158,56 @@ public sealed class CliContext(CliEnvironment environment)
         IgnoreSyntax = IgnoreSyntax,
     });
 
-    /// <summary>How the local executor starts worker processes of this same installation, with this invocation's settings.</summary>
+    /// <summary>
+    /// How the local executor starts worker processes of this same installation, with this invocation's settings but
+    /// none of its secrets: no database connection, no Fernet key, no signing secrets, in any of their forms
+    /// (<c>UPDRAFT__SECTION__KEY</c>, <c>_CMD</c>, <c>_SECRET</c>). Workers reach the orchestrator through the execution API only.
+    /// </summary>
     public WorkerCommand WorkerCommand()
+    {
+        var command = SelfCommand("worker-process");
+        var hidden = ConfigDefaults.All.Where(o => o.Sensitive).Select(o => $"{UpdraftConfig.EnvPrefix}{o.Section.ToUpperInvariant()}__{o.Key.ToUpperInvariant()}").ToList();
+        var environment = command.Environment
+            .Where(v => !hidden.Any(h => v.Key == h || v.Key == h + "_CMD" || v.Key == h + "_SECRET"))
+            .ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal);
+        return command with { Environment = environment };
+    }
+
+    /// <summary>How to start this same installation with <paramref name="verb"/> and all of this invocation's settings.</summary>
+    public WorkerCommand SelfCommand(string verb)
     {
         var host = System.Environment.ProcessPath ?? "dotnet";
         var viaDotnet = Path.GetFileNameWithoutExtension(host) == "dotnet";
-        var arguments = viaDotnet ? new[] { typeof(CliContext).Assembly.Location, "worker-process" } : ["worker-process"];
+        var arguments = viaDotnet ? new[] { typeof(CliContext).Assembly.Location, verb } : [verb];
         var environment = Environment.Variables
             .Where(v => v.Key.StartsWith("UPDRAFT", StringComparison.Ordinal))
             .ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal);
         environment["UPDRAFT_HOME"] = Config.Home;
         return new WorkerCommand(host, arguments, environment);
+    }
+
+    /// <summary>
+    /// The execution API's tokens, signed with <c>[api_auth] jwt_secret</c>. Without one (a configuration file from
+    /// before it existed) this process makes up its own, which serves its own workers but no other process.
+    /// </summary>
+    public TryTokens Tokens => _tokens ??= new TryTokens(
+        Config.Get("api_auth", "jwt_secret") is { Length: > 0 } secret ? secret : Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        TimeSpan.FromSeconds(Config.GetDouble("execution_api", "jwt_expiration_time")),
+        Environment.Time);
+
+    /// <summary>The execution API on this installation's database and secrets, as local workers and <c>tasks run</c> use it.</summary>
+    public async Task<TaskExecutionService> ExecutionServiceAsync(CancellationToken cancellationToken = default)
+    {
+        var database = await ReadyDatabaseAsync(cancellationToken);
+        var secrets = await TaskSecretsAsync(cancellationToken);
+        return new TaskExecutionService(database, Tokens, secrets, secrets, Environment.Time, TimeSpan.FromSeconds(Config.GetDouble("core", "max_task_retry_delay")));
+    }
+
+    /// <summary>A local executor whose workers are served by <paramref name="service"/>.</summary>
+    public LocalExecutor NewLocalExecutor(int slots, TaskExecutionService service, WorkerCommand? command = null)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return new LocalExecutor(command ?? WorkerCommand(), slots, LogFolder, Environment.Time, service, service.Tokens.Issue);
     }
 
     private IgnoreSyntax IgnoreSyntax => Config.Get("core", "dag_ignore_file_syntax").Trim().ToUpperInvariant() switch

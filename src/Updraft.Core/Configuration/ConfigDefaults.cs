@@ -39,6 +39,8 @@ public static class ConfigDefaults
         new("logging", "remote_logging", "False", "Whether task logs are also shipped to a remote store."),
         new("logging", "remote_base_log_folder", "", "The remote log location, such as s3://bucket/path."),
         new("logging", "remote_log_conn_id", "", "The connection used for remote logs."),
+        new("api_auth", "jwt_secret", "", "Signs the execution API's per-try tokens; every process of one installation must share it.", Sensitive: true),
+        new("execution_api", "jwt_expiration_time", "600", "Seconds a try's execution API token is valid; heartbeats renew it."),
         new("api", "maximum_page_limit", "100", "The largest page size the REST API returns."),
         new("webserver", "web_server_port", "8080", "The port the API server and UI listen on."),
         new("webserver", "expose_config", "False", "Whether the configuration may be read through the API and UI."),

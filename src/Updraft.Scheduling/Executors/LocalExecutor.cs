@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Updraft.Execution.Api;
 using Updraft.Scheduling.Logging;
 using Updraft.Scheduling.Workers;
 using Updraft.Storage.Stores;
@@ -12,7 +13,13 @@ namespace Updraft.Scheduling.Executors;
 /// crashes or poisons its worker takes only that worker down: the try is reported lost and a new worker starts
 /// for the next task (ADR 0008).
 /// </summary>
-public sealed class LocalExecutor(WorkerCommand command, int slots, string logFolder, TimeProvider timeProvider) : IExecutor, IAsyncDisposable
+public sealed class LocalExecutor(
+    WorkerCommand command,
+    int slots,
+    string logFolder,
+    TimeProvider timeProvider,
+    IExecutionApi api,
+    Func<TryIdentity, string> issueToken) : IExecutor, IAsyncDisposable
 {
     private readonly Channel<ExecutorEvent> _events = Channel.CreateUnbounded<ExecutorEvent>();
     private readonly List<WorkerProcess> _idle = [];
@@ -76,7 +83,8 @@ public sealed class LocalExecutor(WorkerCommand command, int slots, string logFo
         try
         {
             var worker = TakeIdleWorker(key.DagId) ?? WorkerProcess.Start(command);
-            var reply = await worker.RunAsync(new WorkerRequest(key.DagId, key.RunId, key.TaskId, key.MapIndex, ti.TryNumber), _stopping.Token);
+            var token = issueToken(new TryIdentity(key.DagId, key.RunId, key.TaskId, key.MapIndex, ti.TryNumber));
+            var reply = await worker.RunAsync(new WorkerRequest(key.DagId, key.RunId, key.TaskId, key.MapIndex, ti.TryNumber, token), api, _stopping.Token);
             if (reply is null)
             {
                 var reason = await worker.DescribeExitAsync();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Updraft.Execution.Api;
 using Updraft.Scheduling.Workers;
 
 namespace Updraft.Scheduling.Executors;
@@ -10,6 +11,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Queue<string> _lastErrors = new();
     private readonly Task _stderr;
+    private readonly SemaphoreSlim _write = new(1, 1);
 
     private WorkerProcess(Process process)
     {
@@ -44,21 +46,68 @@ internal sealed class WorkerProcess : IAsyncDisposable
         return new WorkerProcess(Process.Start(start) ?? throw new InvalidOperationException($"Could not start the worker {command.FileName}."));
     }
 
-    /// <summary>Sends a request and waits for the reply; null when the process died first.</summary>
-    public async Task<WorkerReply?> RunAsync(WorkerRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends a try to run and answers its execution API calls from <paramref name="api"/> until it replies; null when
+    /// the process died first.
+    /// </summary>
+    public async Task<WorkerReply?> RunAsync(WorkerRequest request, IExecutionApi api, CancellationToken cancellationToken)
     {
+        var answering = new List<Task>();
         try
         {
-            await _process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(request, WorkerProcessHost.Json).AsMemory(), cancellationToken);
-            await _process.StandardInput.FlushAsync(cancellationToken);
-            var line = await _process.StandardOutput.ReadLineAsync(cancellationToken);
-            var reply = line is null ? null : JsonSerializer.Deserialize<WorkerReply>(line, WorkerProcessHost.Json);
-            LoadedDagIds = reply?.LoadedDagIds ?? LoadedDagIds;
-            return reply;
+            await SendAsync(new PipeMessage("run") { Request = request }, cancellationToken);
+            while (await _process.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
+            {
+                var message = JsonSerializer.Deserialize<PipeMessage>(line, WorkerProcessHost.Json);
+                if (message?.Type == "call")
+                {
+                    // Calls are answered concurrently: a heartbeat must not wait behind a slow XCom read.
+                    answering.RemoveAll(t => t.IsCompleted);
+                    answering.Add(AnswerAsync(api, message, cancellationToken));
+                }
+                else if (message?.Type == "done")
+                {
+                    LoadedDagIds = message.Reply?.LoadedDagIds ?? LoadedDagIds;
+                    return message.Reply;
+                }
+            }
+
+            return null;
         }
         catch (IOException)
         {
             return null;
+        }
+        finally
+        {
+            await Task.WhenAll(answering);
+        }
+    }
+
+    private async Task AnswerAsync(IExecutionApi api, PipeMessage call, CancellationToken cancellationToken)
+    {
+        var answer = await ExecutionApiDispatcher.AnswerAsync(api, call, cancellationToken);
+        try
+        {
+            await SendAsync(answer, cancellationToken);
+        }
+        catch (IOException)
+        {
+            // The worker died meanwhile; RunAsync reports it.
+        }
+    }
+
+    private async Task SendAsync(PipeMessage message, CancellationToken cancellationToken)
+    {
+        await _write.WaitAsync(cancellationToken);
+        try
+        {
+            await _process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(message, WorkerProcessHost.Json).AsMemory(), cancellationToken);
+            await _process.StandardInput.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            _write.Release();
         }
     }
 
@@ -89,6 +138,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        _write.Dispose();
     }
 
     private async Task DrainErrorsAsync()

@@ -1,45 +1,38 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Updraft.Core.DagRuns;
 using Updraft.Core.Runtime;
 using Updraft.Core.States;
 using Updraft.Dags.Loading;
+using Updraft.Execution.Api;
 using Updraft.Execution.Tasks;
 using Updraft.Execution.Testing;
 using Updraft.Scheduling.Logging;
-using Updraft.Storage.Database;
-using Updraft.Storage.Stores;
 
 namespace Updraft.Scheduling.Workers;
 
 /// <summary>
-/// Runs one queued task instance try from the metadata database: marks it running, loads its DAG file, runs it
-/// through <see cref="TaskRunner"/> with database XCom and a per-try log file, heartbeats while it runs, and
-/// records success, skipped, up_for_retry or failed. What <c>updraft tasks run</c> and worker processes do.
-/// Every write names the try: when a heartbeat finds the try no longer owns its task instance (it was declared
-/// lost and retried, cleared or marked), the try is stopped through <see cref="StopLostTry"/>, and any later write
-/// of its state or XCom is refused. Database errors that pass (a restart, a dropped connection) are retried.
+/// Runs one queued try through the execution API: starts it (getting its run's context), loads its DAG file, runs it
+/// through <see cref="TaskRunner"/> with XCom, variables and connections served by the API and a per-try log file,
+/// heartbeats while it runs, and finishes it. What worker processes and <c>updraft tasks run</c> do; it never opens
+/// the metadata database. When a heartbeat finds the try no longer owns its task instance (it was declared lost and
+/// retried, cleared or marked), the try is cancelled and, if it does not stop, killed through
+/// <see cref="StopLostTry"/>; any later write of its state or XCom is refused. Calls that fail because the
+/// orchestrator or its database is briefly away are retried.
 /// </summary>
 public sealed class TaskInstanceRunner(
-    MetadataDatabase database,
+    IExecutionApi api,
     DagBagLoader loader,
     IReadOnlyList<string> dagFolders,
     string logFolder,
-    IVariableStore variables,
-    IConnectionStore connections,
     TimeProvider timeProvider,
-    TimeSpan heartbeatInterval,
-    TimeSpan maxRetryDelay)
+    TimeSpan heartbeatInterval)
 {
-    private readonly DagStore _dags = new(database);
-    private readonly DagRunStore _runs = new(database);
-    private readonly TaskInstanceStore _tasks = new(database);
     private readonly HashSet<string> _loadedDagIds = new(StringComparer.Ordinal);
 
     /// <summary>The DAGs this runner has loaded so far.</summary>
     public IReadOnlyCollection<string> LoadedDagIds => _loadedDagIds;
 
-    /// <summary>How long a finished try's state write is retried while the database is away.</summary>
+    /// <summary>How long a call (start, finish) is retried while the orchestrator or its database is away.</summary>
     public TimeSpan WriteRetryBudget { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How long a try that lost its task instance has to stop once cancelled, before <see cref="StopLostTry"/>.</summary>
@@ -55,60 +48,56 @@ public sealed class TaskInstanceRunner(
         Environment.Exit(ProcessTree.LostTryExitCode);
     };
 
-    /// <summary>Loads the DAG folders and opens a database connection, so the first task starts as fast as the rest.</summary>
-    public async Task WarmUpAsync(CancellationToken cancellationToken = default)
+    /// <summary>Loads the DAG folders, so the first task starts as fast as the rest.</summary>
+    public void WarmUp()
     {
         foreach (var dagId in loader.Load(dagFolders).Dags.Keys)
         {
             _loadedDagIds.Add(dagId);
         }
-
-        await using var connection = await database.OpenAsync(cancellationToken);
     }
 
     public async Task<WorkerReply> RunAsync(WorkerRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var key = new TaskInstanceKey(request.DagId, request.RunId, request.TaskId, request.MapIndex);
-        var retry = new TransientRetry(timeProvider, WriteRetryBudget);
-        var run = await retry.RunAsync(ct => _runs.GetAsync(key.DagId, key.RunId, ct), cancellationToken: cancellationToken);
-        var serialized = run is null ? null : await retry.RunAsync(ct => _dags.GetSerializedAsync(key.DagId, run.DagVersion, ct), cancellationToken: cancellationToken);
-        if (run is null || serialized is null
-            || !await retry.RunAsync(ct => _tasks.StartAsync(key, request.TryNumber, Dns.GetHostName(), Environment.ProcessId, timeProvider.GetUtcNow(), ct), cancellationToken: cancellationToken))
+        var id = new TryIdentity(request.DagId, request.RunId, request.TaskId, request.MapIndex, request.TryNumber);
+        var token = request.Token;
+        var retry = TransientRetry.ForExecutionApi(timeProvider, WriteRetryBudget);
+        var start = await retry.RunAsync(ct => api.StartAsync(token, id, Dns.GetHostName(), Environment.ProcessId, ct), cancellationToken: cancellationToken);
+        if (start is null)
         {
             return new WorkerReply(null, Exiting: false, "The task instance was not queued for this try; another runner has it or it was cleared.");
         }
 
-        var logPath = TaskLogPaths.For(logFolder, key, request.TryNumber);
+        var logPath = TaskLogPaths.For(logFolder, new(id.DagId, id.RunId, id.TaskId, id.MapIndex), id.TryNumber);
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         await using var logFile = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
         var sink = new TextTaskLogSink(logFile);
         var masker = new SecretMasker();
         var log = new TaskLogger(sink, timeProvider, "worker", masker);
-        var (dag, version) = serialized.Value;
-        var settings = dag.GetTask(key.TaskId);
+        var settings = start.Task;
 
-        var bag = loader.Load([dag.Fileloc]);
+        var bag = loader.Load([start.Fileloc]);
         _loadedDagIds.UnionWith(bag.Dags.Keys);
-        if (!bag.Dags.TryGetValue(key.DagId, out var loaded) || !loaded.Dag.TryGetTask(key.TaskId, out var task))
+        if (!bag.Dags.TryGetValue(id.DagId, out var loaded) || !loaded.Dag.TryGetTask(id.TaskId, out var task))
         {
-            var why = bag.ImportErrors.Count > 0 ? bag.ImportErrors[0].ToString() : $"{dag.Fileloc} no longer defines {key.DagId}.{key.TaskId}";
+            var why = bag.ImportErrors.Count > 0 ? bag.ImportErrors[0].ToString() : $"{start.Fileloc} no longer defines {id.DagId}.{id.TaskId}";
             log.Error($"Cannot load the task: {why}");
-            return await FinishAsync(key, request.TryNumber, settings, run, TaskInstanceState.Failed, retryAllowed: true, log, cancellationToken) with { Error = why };
+            return await FinishAsync(id, () => token, TaskInstanceState.Failed, retryAllowed: true, log, cancellationToken) with { Error = why };
         }
 
-        if (loaded.Serialized.SourceHash != dag.SourceHash)
+        if (loaded.Serialized.SourceHash != start.SourceHash)
         {
-            log.Warning($"The DAG file changed since this run was created (version {version}); running the task as the file defines it now.");
+            log.Warning($"The DAG file changed since this run was created (version {start.DagVersion}); running the task as the file defines it now.");
         }
 
-        var conf = JsonNode.Parse(run.Conf) as JsonObject ?? [];
+        var conf = JsonNode.Parse(start.Conf) as JsonObject ?? [];
         var context = new DagRunContext(
-            key.DagId,
-            key.RunId,
-            ParseRunType(run.RunType),
-            Micros.To(run.LogicalDate),
-            new Core.Timetables.DataInterval(Micros.To(run.DataIntervalStart), Micros.To(run.DataIntervalEnd)))
+            id.DagId,
+            id.RunId,
+            ParseRunType(start.RunType),
+            start.LogicalDate,
+            new Core.Timetables.DataInterval(start.DataIntervalStart, start.DataIntervalEnd))
         {
             Conf = conf,
             Params = loaded.Dag.Params.Resolve(conf),
@@ -116,9 +105,10 @@ public sealed class TaskInstanceRunner(
 
         using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var tryStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var heartbeat = HeartbeatAsync(key, request.TryNumber, log, tryStop, heartbeatStop.Token);
+        var heartbeat = HeartbeatAsync(id, () => token, fresh => token = fresh, log, tryStop, heartbeatStop.Token);
+        var stores = new ExecutionApiStores(api, id, () => token);
         var (stdout, stderr) = (Console.Out, Console.Error);
-        using var console = new TaskLogTextWriter(new TaskLogger(sink, timeProvider, key.TaskId, masker));
+        using var console = new TaskLogTextWriter(new TaskLogger(sink, timeProvider, id.TaskId, masker));
         TaskRunResult result;
         try
         {
@@ -126,10 +116,7 @@ public sealed class TaskInstanceRunner(
             Console.SetOut(console);
             Console.SetError(console);
             result = await new TaskRunner(timeProvider).RunAsync(
-                new TaskRunRequest(task, settings, context, request.TryNumber, new DatabaseXComStore(database, timeProvider, request.TryNumber), variables, connections, sink)
-                {
-                    Masker = masker,
-                },
+                new TaskRunRequest(task, settings, context, id.TryNumber, stores, stores, stores, sink) { Masker = masker },
                 tryStop.Token);
         }
         finally
@@ -141,70 +128,59 @@ public sealed class TaskInstanceRunner(
             await heartbeat;
         }
 
-        var reply = await FinishAsync(key, request.TryNumber, settings, run, result.State, result.RetryAllowed, log, cancellationToken);
+        var reply = await FinishAsync(id, () => token, result.State, result.RetryAllowed, log, cancellationToken);
         return reply with { Exiting = result.ProcessUnsafe, Error = reply.Error ?? result.Error };
     }
 
-    private async Task<WorkerReply> FinishAsync(
-        TaskInstanceKey key,
-        int tryNumber,
-        Core.Serialization.SerializedTask settings,
-        DagRunRecord run,
-        TaskInstanceState state,
-        bool retryAllowed,
-        TaskLogger log,
-        CancellationToken cancellationToken)
+    private async Task<WorkerReply> FinishAsync(TryIdentity id, Func<string> token, TaskInstanceState state, bool retryAllowed, TaskLogger log, CancellationToken cancellationToken)
     {
-        var now = timeProvider.GetUtcNow();
-        DateTimeOffset? retryAt = null;
-        if (state == TaskInstanceState.Failed && retryAllowed && RetryPolicy.CanRetry(settings, tryNumber))
-        {
-            state = TaskInstanceState.UpForRetry;
-            retryAt = now + RetryPolicy.NextRetryDelay(settings, key.DagId, Micros.To(run.LogicalDate), tryNumber, maxRetryDelay);
-        }
-
-        // A finished try is never discarded because the database was away for a moment.
-        var recorded = await new TransientRetry(timeProvider, WriteRetryBudget).RunAsync(
-            ct => _tasks.FinishAsync(key, tryNumber, state, now, retryAt, null, ct),
+        // A finished try is never discarded because the orchestrator or its database was away for a moment.
+        var recorded = await TransientRetry.ForExecutionApi(timeProvider, WriteRetryBudget).RunAsync(
+            ct => api.FinishAsync(token(), id, state, retryAllowed, ct),
             (e, pause) => log.Warning($"Recording the try's state failed ({e.Message.Split('\n')[0]}); trying again in {pause.TotalSeconds:0.#} s."),
             cancellationToken);
-        if (!recorded)
+        if (recorded is not { } final)
         {
-            var refused = $"The try's result ({state.ToWireName()}) was refused: try {tryNumber} no longer owns the task instance.";
+            var refused = $"The try's result ({state.ToWireName()}) was refused: try {id.TryNumber} no longer owns the task instance.";
             log.Warning(refused);
             return new WorkerReply(null, Exiting: false, refused);
         }
 
-        return new WorkerReply(state, Exiting: false);
+        return new WorkerReply(final, Exiting: false);
     }
 
-    private async Task HeartbeatAsync(TaskInstanceKey key, int tryNumber, TaskLogger log, CancellationTokenSource tryStop, CancellationToken cancellationToken)
+    private async Task HeartbeatAsync(TryIdentity id, Func<string> token, Action<string> refreshed, TaskLogger log, CancellationTokenSource tryStop, CancellationToken cancellationToken)
     {
         try
         {
             while (true)
             {
                 await Task.Delay(heartbeatInterval, timeProvider, cancellationToken);
-                bool owned;
+                HeartbeatResult beat;
                 try
                 {
-                    owned = await _tasks.HeartbeatAsync(key, tryNumber, timeProvider.GetUtcNow(), cancellationToken);
+                    beat = await api.HeartbeatAsync(token(), id, cancellationToken);
                 }
-                catch (Exception e) when (MetadataDatabase.IsTransient(e))
+                catch (Exception e) when (e is ExecutionApiUnavailableException or IOException or HttpRequestException)
                 {
-                    // The database is away: keep running and beat again; the zombie threshold is far longer than a blip.
+                    // The orchestrator or its database is away: keep running and beat again; the zombie threshold is far longer than a blip.
                     log.Warning($"Heartbeat failed ({e.Message.Split('\n')[0]}); the task keeps running.");
                     continue;
                 }
 
-                if (!owned)
+                if (beat.RefreshedToken is { } fresh)
+                {
+                    refreshed(fresh);
+                }
+
+                if (!beat.Owned)
                 {
                     // Ask the task to stop (a Bash task's process tree is killed); if it has not ended within the grace
                     // period (this token is cancelled when it ends), stop it the hard way.
-                    log.Error($"Try {tryNumber} no longer owns the task instance (it was declared lost, cleared or marked elsewhere); stopping it.");
+                    log.Error($"Try {id.TryNumber} no longer owns the task instance (it was declared lost, cleared or marked elsewhere); stopping it.");
                     await tryStop.CancelAsync();
                     await Task.Delay(LostTryGrace, timeProvider, cancellationToken);
-                    log.Error($"Try {tryNumber} did not stop within {LostTryGrace.TotalSeconds:0.#} s; killing its processes.");
+                    log.Error($"Try {id.TryNumber} did not stop within {LostTryGrace.TotalSeconds:0.#} s; killing its processes.");
                     StopLostTry();
                     return;
                 }
@@ -215,6 +191,7 @@ public sealed class TaskInstanceRunner(
             // The try ended.
         }
     }
+
     private static DagRunType ParseRunType(string text) => text switch
     {
         "scheduled" => DagRunType.Scheduled,

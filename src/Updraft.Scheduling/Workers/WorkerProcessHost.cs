@@ -4,9 +4,10 @@ using System.Text.Json.Serialization;
 namespace Updraft.Scheduling.Workers;
 
 /// <summary>
-/// The loop inside a worker process: read a <see cref="WorkerRequest"/> line, run it, write a <see cref="WorkerReply"/>
-/// line; exit when the input ends or a task left the process unfit to continue. Task code that writes to the
-/// console writes to standard error, so the protocol on standard output stays clean.
+/// The loop inside a worker process: read <see cref="PipeMessage"/> lines from the executor (a <c>run</c> request, or
+/// the answer to one of the try's execution API calls), run one try at a time, and write its calls and its final
+/// <c>done</c> reply; exit when the input ends or a task left the process unfit to continue. Task code that writes to
+/// the console writes to standard error (or the try's log), so the protocol on standard output stays clean.
 /// </summary>
 public static class WorkerProcessHost
 {
@@ -16,36 +17,69 @@ public static class WorkerProcessHost
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    public static async Task<int> RunAsync(TextReader input, TextWriter protocol, TaskInstanceRunner runner, CancellationToken cancellationToken = default)
+    /// <summary>Runs the loop; <paramref name="runnerFor"/> builds the runner once, around the pipe's execution API.</summary>
+    public static async Task<int> RunAsync(TextReader input, TextWriter protocol, Func<Updraft.Execution.Api.IExecutionApi, TaskInstanceRunner> runnerFor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(protocol);
-        ArgumentNullException.ThrowIfNull(runner);
+        ArgumentNullException.ThrowIfNull(runnerFor);
+        using var api = new PipeExecutionApi(protocol);
+        var runner = runnerFor(api);
 
-        // Load the DAG files (from the compile cache) and warm the database path before the first request, which
-        // waits in the pipe meanwhile: no task then pays for this worker's start-up.
-        await runner.WarmUpAsync(cancellationToken);
-        while (await input.ReadLineAsync(cancellationToken) is { } line)
+        // Load the DAG files (from the compile cache) before the first request, which waits in the pipe meanwhile: no
+        // task then pays for this worker's start-up.
+        runner.WarmUp();
+        using var exit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task<int>? running = null;
+        var code = 0;
+        try
         {
-            var request = JsonSerializer.Deserialize<WorkerRequest>(line, Json) ?? throw new InvalidDataException("Empty worker request.");
-            WorkerReply reply;
-            try
+            while (await input.ReadLineAsync(exit.Token) is { } line)
             {
-                reply = await runner.RunAsync(request, cancellationToken);
+                var message = JsonSerializer.Deserialize<PipeMessage>(line, Json) ?? throw new InvalidDataException("Empty worker message.");
+                if (message.Type == "result")
+                {
+                    api.Complete(message);
+                }
+                else if (message.Type == "run" && message.Request is { } request)
+                {
+                    running = RunOneAsync(api, runner, request, exit, cancellationToken);
+                }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Failures outside the task (database, file system) end this worker; the executor reports the try lost.
-                await Console.Error.WriteLineAsync($"worker: {e.GetType().Name}: {e.Message}");
-                return 1;
-            }
+        }
+        catch (OperationCanceledException) when (exit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // A try left this process unfit to go on, or failed outside the task: stop reading.
+        }
 
-            await protocol.WriteLineAsync(JsonSerializer.Serialize(reply with { LoadedDagIds = runner.LoadedDagIds }, Json));
-            await protocol.FlushAsync(cancellationToken);
-            if (reply.Exiting)
-            {
-                return 0;
-            }
+        api.Abandon();
+        if (running is not null)
+        {
+            code = await running;
+        }
+
+        return code;
+    }
+
+    private static async Task<int> RunOneAsync(PipeExecutionApi api, TaskInstanceRunner runner, WorkerRequest request, CancellationTokenSource exit, CancellationToken cancellationToken)
+    {
+        WorkerReply reply;
+        try
+        {
+            reply = await runner.RunAsync(request, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Failures outside the task (the executor's answers, the file system) end this worker; the executor reports the try lost.
+            await Console.Error.WriteLineAsync($"worker: {e.GetType().Name}: {e.Message}");
+            await exit.CancelAsync();
+            return 1;
+        }
+
+        await api.SendAsync(new PipeMessage("done") { Reply = reply with { LoadedDagIds = runner.LoadedDagIds } }, cancellationToken);
+        if (reply.Exiting)
+        {
+            await exit.CancelAsync();
         }
 
         return 0;

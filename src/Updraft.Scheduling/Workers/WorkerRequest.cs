@@ -1,4 +1,4 @@
 namespace Updraft.Scheduling.Workers;
 
-/// <summary>One line a worker process reads on standard input: the task instance try to run.</summary>
-public sealed record WorkerRequest(string DagId, string RunId, string TaskId, int MapIndex, int TryNumber);
+/// <summary>The try a worker is to run, with the execution API token issued for it.</summary>
+public sealed record WorkerRequest(string DagId, string RunId, string TaskId, int MapIndex, int TryNumber, string Token);

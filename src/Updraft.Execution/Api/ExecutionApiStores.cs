@@ -1,0 +1,16 @@
+using Updraft.Core.Connections;
+using Updraft.Core.Runtime;
+
+namespace Updraft.Execution.Api;
+
+/// <summary>The XCom, variable and connection stores of one try, served by the execution API with that try's token.</summary>
+public sealed class ExecutionApiStores(IExecutionApi api, TryIdentity id, Func<string> token) : IXComStore, IVariableStore, IConnectionStore
+{
+    public Task SetAsync(XComKey key, string json, CancellationToken cancellationToken = default) => api.SetXComAsync(token(), id, key, json, cancellationToken);
+
+    Task<string?> IXComStore.GetAsync(XComKey key, CancellationToken cancellationToken) => api.GetXComAsync(token(), id, key, cancellationToken);
+
+    Task<string?> IVariableStore.GetAsync(string key, CancellationToken cancellationToken) => api.GetVariableAsync(token(), id, key, cancellationToken);
+
+    Task<Connection?> IConnectionStore.GetAsync(string connId, CancellationToken cancellationToken) => api.GetConnectionAsync(token(), id, connId, cancellationToken);
+}

@@ -1,0 +1,37 @@
+using Updraft.Core.Connections;
+using Updraft.Core.Runtime;
+using Updraft.Core.States;
+
+namespace Updraft.Execution.Api;
+
+/// <summary>
+/// The one contract between the orchestrator and whatever runs a try (a local worker process, a queue worker, a pod,
+/// a container): start, heartbeat, finish, and the reads and writes a task needs. Every call carries the token issued
+/// for that one try; a call about another task instance is refused. Workers hold no database credentials: this is
+/// their only way in (ADR 0012).
+/// </summary>
+public interface IExecutionApi
+{
+    /// <summary>Marks the queued try running on <paramref name="hostname"/> / <paramref name="pid"/>; null when it is no longer that queued try.</summary>
+    Task<TryStart?> StartAsync(string token, TryIdentity id, string hostname, int pid, CancellationToken cancellationToken = default);
+
+    Task<HeartbeatResult> HeartbeatAsync(string token, TryIdentity id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Ends the try in <paramref name="state"/> (success, skipped or failed); a failure that may retry is recorded as
+    /// up_for_retry when the task has retries left. Returns the state recorded, or null when the try no longer owns its task instance.
+    /// </summary>
+    Task<TaskInstanceState?> FinishAsync(string token, TryIdentity id, TaskInstanceState state, bool retryAllowed, CancellationToken cancellationToken = default);
+
+    /// <summary>An XCom of any task instance of the try's run (an upstream result), or null.</summary>
+    Task<string?> GetXComAsync(string token, TryIdentity id, XComKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes an XCom of the try's own task instance; <see cref="TryNotOwnedException"/> when the try no longer owns it.</summary>
+    Task SetXComAsync(string token, TryIdentity id, XComKey key, string json, CancellationToken cancellationToken = default);
+
+    /// <summary>A variable through the secrets chain (environment, then database), or null.</summary>
+    Task<string?> GetVariableAsync(string token, TryIdentity id, string key, CancellationToken cancellationToken = default);
+
+    /// <summary>A connection through the secrets chain (environment, then database), or null.</summary>
+    Task<Connection?> GetConnectionAsync(string token, TryIdentity id, string connId, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,31 @@
+using Updraft.Core.Serialization;
+
+namespace Updraft.Execution.Api;
+
+/// <summary>
+/// What a started try needs to run: its run's context (type, logical date, data interval, conf), the DAG version
+/// the run uses and the file it was built from, and the task's settings in that version.
+/// </summary>
+public sealed record TryStart
+{
+    public required string RunType { get; init; }
+
+    public required DateTimeOffset LogicalDate { get; init; }
+
+    public required DateTimeOffset DataIntervalStart { get; init; }
+
+    public required DateTimeOffset DataIntervalEnd { get; init; }
+
+    /// <summary>The run's conf, a JSON object.</summary>
+    public string Conf { get; init; } = "{}";
+
+    public required int DagVersion { get; init; }
+
+    /// <summary>The DAG file of that version.</summary>
+    public required string Fileloc { get; init; }
+
+    /// <summary>The hash of that version's DAG file content.</summary>
+    public required string SourceHash { get; init; }
+
+    public required SerializedTask Task { get; init; }
+}

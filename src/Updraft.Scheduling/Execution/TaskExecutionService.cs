@@ -1,0 +1,135 @@
+using Updraft.Core.Connections;
+using Updraft.Core.DagRuns;
+using Updraft.Core.Runtime;
+using Updraft.Core.States;
+using Updraft.Execution.Api;
+using Updraft.Scheduling.Scheduling;
+using Updraft.Storage.Database;
+using Updraft.Storage.Stores;
+
+namespace Updraft.Scheduling.Execution;
+
+/// <summary>
+/// The execution API's one implementation, on the metadata database: every call is checked against its try's token,
+/// every write is guarded by the try number, and secrets resolve through the orchestrator's chain. Served to local
+/// worker processes over their pipes, to <c>tasks run</c> in-process, and over HTTP by the API server (ADR 0012).
+/// </summary>
+public sealed class TaskExecutionService(
+    MetadataDatabase database,
+    TryTokens tokens,
+    IVariableStore variables,
+    IConnectionStore connections,
+    TimeProvider timeProvider,
+    TimeSpan maxRetryDelay) : IExecutionApi
+{
+    private readonly DagRunStore _runs = new(database);
+    private readonly TaskInstanceStore _tasks = new(database);
+    private readonly SerializedDagCache _serialized = new(new DagStore(database));
+
+    public TryTokens Tokens => tokens;
+
+    public Task<TryStart?> StartAsync(string token, TryIdentity id, string hostname, int pid, CancellationToken cancellationToken = default) =>
+        ServeAsync(token, id, async () =>
+        {
+            if (!await _tasks.StartAsync(Key(id), id.TryNumber, hostname, pid, timeProvider.GetUtcNow(), cancellationToken))
+            {
+                return null;
+            }
+
+            var run = await _runs.GetAsync(id.DagId, id.RunId, cancellationToken);
+            var dag = run is null ? null : await _serialized.GetAsync(id.DagId, run.DagVersion, cancellationToken);
+            if (run is null || dag?.Tasks.FirstOrDefault(t => t.TaskId == id.TaskId) is not { } task)
+            {
+                // The run or the task's version is gone (the run was deleted): the try cannot run.
+                await _tasks.FinishAsync(Key(id), id.TryNumber, TaskInstanceState.Failed, timeProvider.GetUtcNow(), cancellationToken: cancellationToken);
+                return null;
+            }
+
+            return new TryStart
+            {
+                RunType = run.RunType,
+                LogicalDate = Micros.To(run.LogicalDate),
+                DataIntervalStart = Micros.To(run.DataIntervalStart),
+                DataIntervalEnd = Micros.To(run.DataIntervalEnd),
+                Conf = run.Conf,
+                DagVersion = run.DagVersion,
+                Fileloc = dag.Fileloc,
+                SourceHash = dag.SourceHash,
+                Task = task,
+            };
+        });
+
+    public Task<HeartbeatResult> HeartbeatAsync(string token, TryIdentity id, CancellationToken cancellationToken = default) =>
+        ServeAsync(token, id, async () => await _tasks.HeartbeatAsync(Key(id), id.TryNumber, timeProvider.GetUtcNow(), cancellationToken)
+            ? new HeartbeatResult(true, tokens.Issue(id))
+            : new HeartbeatResult(false));
+
+    public Task<TaskInstanceState?> FinishAsync(string token, TryIdentity id, TaskInstanceState state, bool retryAllowed, CancellationToken cancellationToken = default) =>
+        ServeAsync<TaskInstanceState?>(token, id, async () =>
+        {
+            if (state is not (TaskInstanceState.Success or TaskInstanceState.Failed or TaskInstanceState.Skipped))
+            {
+                throw new ExecutionApiRefusedException($"A try ends as success, failed or skipped, not {state.ToWireName()}.", 422);
+            }
+
+            var now = timeProvider.GetUtcNow();
+            DateTimeOffset? retryAt = null;
+            if (state == TaskInstanceState.Failed && retryAllowed
+                && await _runs.GetAsync(id.DagId, id.RunId, cancellationToken) is { } run
+                && (await _serialized.GetAsync(id.DagId, run.DagVersion, cancellationToken))?.Tasks.FirstOrDefault(t => t.TaskId == id.TaskId) is { } task
+                && RetryPolicy.CanRetry(task, id.TryNumber))
+            {
+                state = TaskInstanceState.UpForRetry;
+                retryAt = now + RetryPolicy.NextRetryDelay(task, id.DagId, Micros.To(run.LogicalDate), id.TryNumber, maxRetryDelay);
+            }
+
+            return await _tasks.FinishAsync(Key(id), id.TryNumber, state, now, retryAt, cancellationToken: cancellationToken) ? state : null;
+        });
+
+    public Task<string?> GetXComAsync(string token, TryIdentity id, XComKey key, CancellationToken cancellationToken = default) =>
+        ServeAsync(token, id, () =>
+        {
+            ArgumentNullException.ThrowIfNull(key);
+            if (key.DagId != id.DagId || key.RunId != id.RunId)
+            {
+                throw new ExecutionApiRefusedException($"A try of {id.DagId} run {id.RunId} may read only its own run's XComs.", 403);
+            }
+
+            return new DatabaseXComStore(database, timeProvider).GetAsync(key, cancellationToken);
+        });
+
+    public Task SetXComAsync(string token, TryIdentity id, XComKey key, string json, CancellationToken cancellationToken = default) =>
+        ServeAsync(token, id, async () =>
+        {
+            ArgumentNullException.ThrowIfNull(key);
+            if (key.DagId != id.DagId || key.RunId != id.RunId || key.TaskId != id.TaskId || key.MapIndex != id.MapIndex)
+            {
+                throw new ExecutionApiRefusedException($"A try may write only its own task instance's XComs, not those of {key.DagId}.{key.TaskId}.", 403);
+            }
+
+            await new DatabaseXComStore(database, timeProvider, id.TryNumber).SetAsync(key, json, cancellationToken);
+            return true;
+        });
+
+    public Task<string?> GetVariableAsync(string token, TryIdentity id, string key, CancellationToken cancellationToken = default) =>
+        ServeAsync(token, id, () => variables.GetAsync(key, cancellationToken));
+
+    public Task<Connection?> GetConnectionAsync(string token, TryIdentity id, string connId, CancellationToken cancellationToken = default) =>
+        ServeAsync(token, id, () => connections.GetAsync(connId, cancellationToken));
+
+    private async Task<T> ServeAsync<T>(string token, TryIdentity id, Func<Task<T>> call)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        await tokens.AuthorizeAsync(token, id);
+        try
+        {
+            return await call();
+        }
+        catch (Exception e) when (MetadataDatabase.IsTransient(e))
+        {
+            throw new ExecutionApiUnavailableException($"The metadata database is not reachable right now: {e.Message.Split('\n')[0]}", e);
+        }
+    }
+
+    private static TaskInstanceKey Key(TryIdentity id) => new(id.DagId, id.RunId, id.TaskId, id.MapIndex);
+}
