@@ -22,6 +22,19 @@ public sealed class CommandTests : IDisposable
         Assert.Contains("task_id", output);
     }
 
+    [Theory]
+    [InlineData("UPDRAFT__CORE__PARALLELISM", "0", "Error: [core] parallelism must be 1 or more, found 0: with 0 no task could ever run.")]
+    [InlineData("UPDRAFT__SCHEDULER__JOB_HEARTBEAT_SEC", "900", "Error: [scheduler] job_heartbeat_sec must be more than 0 and less than scheduler_zombie_task_threshold, found 900.")]
+    [InlineData("UPDRAFT__API__PORT", "70000", "Error: [api] port must be between 0 and 65535, found 70000.")]
+    public async Task Services_InvalidSetting_OneLineErrorBeforeStarting(string variable, string value, string expected)
+    {
+        _cli.Environment[variable] = value;
+
+        var (exit, output, error) = await _cli.RunAsync(variable.Contains("API", StringComparison.Ordinal) ? "api-server" : "scheduler");
+
+        Assert.Equal((1, expected + "\n", ""), (exit, error, output));
+    }
+
     [Fact]
     public async Task TasksList_Json_HasDependencyOrderAndRules()
     {

@@ -21,6 +21,9 @@ public sealed class StandaloneTests : IDisposable
         }
 
         start.Environment["UPDRAFT_HOME"] = _home;
+
+        // Tests run side by side: each API server takes a free port.
+        start.Environment["UPDRAFT__API__PORT"] = "0";
         return start;
     }
 
@@ -51,6 +54,12 @@ public sealed class StandaloneTests : IDisposable
             Assert.NotNull(line);
             Assert.Contains(banner, l => l.StartsWith("Created the admin account. Login with username: admin  password: ", StringComparison.Ordinal));
             Assert.True(File.Exists(Path.Combine(_home, "standalone_admin_password.txt")));
+            var listening = Assert.Single(banner, l => l.StartsWith("API server listening on http://127.0.0.1:", StringComparison.Ordinal));
+            using (var http = new HttpClient())
+            {
+                var health = await http.GetStringAsync(new Uri(new Uri(listening.Split(' ')[4]), "execution/health"));
+                Assert.Equal("{\"status\":\"healthy\"}", health);
+            }
 
             var second = await RunAsync("standalone");
             Assert.Equal(1, second.Exit);

@@ -3,31 +3,43 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Updraft.Cli.Hosting;
+using Updraft.Scheduling.Execution;
 using Updraft.Scheduling.Executors;
 using Updraft.Scheduling.Hosting;
 using Updraft.Scheduling.Processing;
 using Updraft.Scheduling.Scheduling;
 using Updraft.Scheduling.Workers;
+using Updraft.Server.Hosting;
 using Updraft.Storage.Database;
 using Updraft.Storage.Stores;
 
 namespace Updraft.Cli.Commands;
 
-/// <summary><c>updraft standalone | scheduler | dag-processor</c>, and the hidden <c>worker-process</c> the local executor starts.</summary>
+/// <summary><c>updraft standalone | scheduler | dag-processor | api-server</c>, and the hidden <c>worker-process</c> the local executor starts.</summary>
 internal static class ServiceCommands
 {
+    /// <summary>The parts a service command runs in its process.</summary>
+    [Flags]
+    private enum Parts
+    {
+        DagProcessor = 1,
+        Scheduler = 2,
+        ApiServer = 4,
+    }
+
     public static IEnumerable<Command> Create(Func<CliContext> context)
     {
-        var standalone = Service(context, "standalone", "Run everything in one process tree on this machine: DAG processor, scheduler and executor. Ctrl-C stops it.", processor: true, scheduler: true);
-        var scheduler = Service(context, "scheduler", "Run the scheduler and its local executor.", processor: false, scheduler: true);
-        var processor = Service(context, "dag-processor", "Run the DAG processor: keep the database in step with the DAG files.", processor: true, scheduler: false);
+        var standalone = Service(context, "standalone", "Run everything in one process tree on this machine: DAG processor, scheduler with its executor, and API server. Ctrl-C stops it.", Parts.DagProcessor | Parts.Scheduler | Parts.ApiServer);
+        var scheduler = Service(context, "scheduler", "Run the scheduler and its local executor.", Parts.Scheduler);
+        var processor = Service(context, "dag-processor", "Run the DAG processor: keep the database in step with the DAG files.", Parts.DagProcessor);
+        var api = Service(context, "api-server", "Run the API server: the execution API workers report to, on [api] host and port.", Parts.ApiServer);
 
         var worker = new Command("worker-process", "Run task instances sent on standard input (started by the local executor).") { Hidden = true };
         worker.SetAction((_, cancellationToken) => RunWorkerAsync(context(), cancellationToken));
-        return [standalone, scheduler, processor, worker];
+        return [standalone, scheduler, processor, api, worker];
     }
 
-    private static Command Service(Func<CliContext> context, string name, string description, bool processor, bool scheduler)
+    private static Command Service(Func<CliContext> context, string name, string description, Parts parts)
     {
         var daemon = new Option<bool>("--daemon", "-D") { Description = "Run in the background; print its pid and return." };
         var pidFile = new Option<string?>("--pid") { Description = $"The pid file (default with -D: $UPDRAFT_HOME/updraft-{name}.pid), removed on a clean stop." };
@@ -49,7 +61,7 @@ internal static class ServiceCommands
 
             try
             {
-                return await RunAsync(ctx, processor, scheduler, standalone: name == "standalone", cancellationToken);
+                return await RunAsync(ctx, parts, standalone: name == "standalone", cancellationToken);
             }
             finally
             {
@@ -107,9 +119,13 @@ internal static class ServiceCommands
         }
     }
 
-    private static async Task<int> RunAsync(CliContext ctx, bool processor, bool scheduler, bool standalone, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext ctx, Parts parts, bool standalone, CancellationToken cancellationToken)
     {
         var output = ctx.Environment.Out;
+        var (processor, scheduler, api) = (parts.HasFlag(Parts.DagProcessor), parts.HasFlag(Parts.Scheduler), parts.HasFlag(Parts.ApiServer));
+
+        // Settings are checked before anything starts: a wrong value is a one-line error, never a silent stall.
+        var options = scheduler ? SchedulerOptionsFrom(ctx) : null;
         var database = standalone
             ? await MigratedAsync(ctx, cancellationToken)
             : await ctx.ReadyDatabaseAsync(cancellationToken);
@@ -131,7 +147,9 @@ internal static class ServiceCommands
             .SetMinimumLevel(ParseLevel(ctx.Config.Get("logging", "logging_level"))));
         var time = ctx.Environment.Time;
         var services = new List<BackgroundService>();
-        await using var executor = scheduler ? ctx.NewLocalExecutor(ExecutorSlots(ctx), await ctx.ExecutionServiceAsync(cancellationToken)) : null;
+        var execution = scheduler || api ? await ctx.ExecutionServiceAsync(cancellationToken) : null;
+        await using var executor = options is not null ? ctx.NewLocalExecutor(options.Parallelism, execution!) : null;
+        await using var apiServer = api ? await StartApiServerAsync(ctx, execution!, loggers, cancellationToken) : null;
         if (processor)
         {
             var dagProcessor = new DagProcessor(ctx.NewLoader(), ctx.DagFolders, database, time);
@@ -143,14 +161,7 @@ internal static class ServiceCommands
         if (executor is not null)
         {
             executor.Prewarm(1);
-            var options = new SchedulerOptions
-            {
-                Parallelism = ExecutorSlots(ctx),
-                ZombieThreshold = TimeSpan.FromSeconds(ctx.Config.GetDouble("scheduler", "scheduler_zombie_task_threshold")),
-                QueuedTimeout = TimeSpan.FromSeconds(ctx.Config.GetDouble("scheduler", "task_queued_timeout")),
-                MaxRetryDelay = TimeSpan.FromSeconds(ctx.Config.GetDouble("core", "max_task_retry_delay")),
-            };
-            var engine = new SchedulerEngine(database, executor, options, time, loggers.CreateLogger<SchedulerEngine>());
+            var engine = new SchedulerEngine(database, executor, options!, time, loggers.CreateLogger<SchedulerEngine>());
             services.Add(new SchedulerService(engine, executor, time, loggers.CreateLogger<SchedulerService>()));
         }
 
@@ -159,7 +170,12 @@ internal static class ServiceCommands
             await service.StartAsync(cancellationToken);
         }
 
-        var what = standalone ? "Updraft standalone" : scheduler ? "Scheduler" : "DAG processor";
+        if (apiServer is not null)
+        {
+            output.WriteLine($"API server listening on {apiServer.Address} (execution API at {apiServer.Address}execution/v1/).");
+        }
+
+        var what = standalone ? "Updraft standalone" : scheduler ? "Scheduler" : processor ? "DAG processor" : "API server";
         output.WriteLine($"{what} is running (database {database.Description}, DAGs {ctx.DagsFolder}, logs {ctx.LogFolder}). Press Ctrl-C to stop.");
         try
         {
@@ -183,6 +199,55 @@ internal static class ServiceCommands
 
         output.WriteLine($"{what} stopped.");
         return 0;
+    }
+
+    private static async Task<ApiServer> StartApiServerAsync(CliContext ctx, TaskExecutionService service, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var host = ctx.Config.Get("api", "host");
+        var port = ctx.Config.GetInt("api", "port");
+        if (port is < 0 or > 65535)
+        {
+            throw new Core.Configuration.ConfigException($"[api] port must be between 0 and 65535, found {port}.");
+        }
+
+        try
+        {
+            return await ApiServer.StartAsync(host, port, service, loggers, cancellationToken);
+        }
+        catch (IOException e)
+        {
+            throw new CliException($"The API server cannot listen on {host}:{port}: {e.Message.Split('\n')[0]} Set [api] port (UPDRAFT__API__PORT) to a free port.");
+        }
+    }
+
+    /// <summary>The scheduler's settings from <c>[core]</c> and <c>[scheduler]</c>, each checked.</summary>
+    internal static SchedulerOptions SchedulerOptionsFrom(CliContext ctx)
+    {
+        var config = ctx.Config;
+        var options = new SchedulerOptions
+        {
+            Parallelism = ExecutorSlots(ctx),
+            MaxTisPerQuery = config.GetInt("scheduler", "max_tis_per_query"),
+            ZombieThreshold = TimeSpan.FromSeconds(config.GetDouble("scheduler", "scheduler_zombie_task_threshold")),
+            QueuedTimeout = TimeSpan.FromSeconds(config.GetDouble("scheduler", "task_queued_timeout")),
+            MaxRetryDelay = TimeSpan.FromSeconds(config.GetDouble("core", "max_task_retry_delay")),
+        };
+        Require(options.Parallelism >= 1, $"[core] parallelism must be 1 or more, found {config.Get("core", "parallelism")}: with 0 no task could ever run.");
+        Require(options.MaxTisPerQuery >= 1, $"[scheduler] max_tis_per_query must be 1 or more, found {options.MaxTisPerQuery}.");
+        Require(options.ZombieThreshold > TimeSpan.Zero, "[scheduler] scheduler_zombie_task_threshold must be more than 0 seconds.");
+        Require(options.QueuedTimeout > TimeSpan.Zero, "[scheduler] task_queued_timeout must be more than 0 seconds.");
+        var heartbeat = config.GetDouble("scheduler", "job_heartbeat_sec");
+        Require(heartbeat > 0 && TimeSpan.FromSeconds(heartbeat) < options.ZombieThreshold, $"[scheduler] job_heartbeat_sec must be more than 0 and less than scheduler_zombie_task_threshold, found {heartbeat}.");
+        Require(config.GetDouble("execution_api", "jwt_expiration_time") > heartbeat, "[execution_api] jwt_expiration_time must be longer than [scheduler] job_heartbeat_sec, or tokens expire between heartbeats.");
+        return options;
+
+        static void Require(bool holds, string message)
+        {
+            if (!holds)
+            {
+                throw new Core.Configuration.ConfigException(message);
+            }
+        }
     }
 
     /// <summary>Worker slots from <c>[core] executor</c>: LocalExecutor runs <c>[core] parallelism</c> at once, SequentialExecutor one.</summary>

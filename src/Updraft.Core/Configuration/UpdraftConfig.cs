@@ -200,7 +200,7 @@ public sealed class UpdraftConfig
                 var value = (option.Section, option.Key) switch
                 {
                     ("core", "fernet_key") => GenerateFernetKey(),
-                    ("webserver", "secret_key") or ("api_auth", "jwt_secret") => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+                    ("api_auth", "jwt_secret") => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
                     _ => option.Default,
                 };
                 text.Append("# ").Append(option.Description).Append('\n');
@@ -212,7 +212,7 @@ public sealed class UpdraftConfig
         File.WriteAllText(temp, text.ToString());
         if (!OperatingSystem.IsWindows())
         {
-            // The file holds the Fernet key, the session secret and the token signing secret.
+            // The file holds the Fernet key and the token signing secret.
             File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 

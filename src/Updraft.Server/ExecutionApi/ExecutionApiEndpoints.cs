@@ -1,0 +1,118 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Updraft.Core.Runtime;
+using Updraft.Core.States;
+using Updraft.Execution.Api;
+using Updraft.Scheduling.Execution;
+
+namespace Updraft.Server.ExecutionApi;
+
+/// <summary>
+/// The execution API over HTTP, under <c>/execution/v1/</c>: the routes map onto <see cref="TaskExecutionService"/>,
+/// which checks each call's bearer token against the try it is about. Errors are <c>{"detail": ...}</c> with 401
+/// (no or bad token), 403 (another try's token), 404, 409 (the try no longer owns its task instance), 422 and 503.
+/// </summary>
+public static class ExecutionApiEndpoints
+{
+    public static IEndpointRouteBuilder MapExecutionApi(this IEndpointRouteBuilder routes, TaskExecutionService service)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        ArgumentNullException.ThrowIfNull(service);
+        routes.MapGet("/execution/health", () => Results.Json(new { status = "healthy" }, ExecutionApiJson.Options));
+        var api = routes.MapGroup("/execution/v1");
+        const string Try = "/task-instances/{dagId}/{runId}/{taskId}/{mapIndex:int}/tries/{tryNumber:int}";
+
+        api.MapMethods(Try + "/run", ["PATCH"], (HttpContext http, string dagId, string runId, string taskId, int mapIndex, int tryNumber, StartBody body) =>
+            ServeAsync(http, async token =>
+            {
+                var started = await service.StartAsync(token, new TryIdentity(dagId, runId, taskId, mapIndex, tryNumber), body.Hostname, body.Pid, http.RequestAborted);
+                return started is null ? Detail(409, "The task instance is not queued for this try.") : Results.Json(started, ExecutionApiJson.Options);
+            }));
+
+        api.MapPut(Try + "/heartbeat", (HttpContext http, string dagId, string runId, string taskId, int mapIndex, int tryNumber) =>
+            ServeAsync(http, async token =>
+            {
+                var beat = await service.HeartbeatAsync(token, new TryIdentity(dagId, runId, taskId, mapIndex, tryNumber), http.RequestAborted);
+                if (!beat.Owned)
+                {
+                    return Detail(409, $"Try {tryNumber} no longer owns the task instance; stop it.");
+                }
+
+                http.Response.Headers["Refreshed-API-Token"] = beat.RefreshedToken;
+                return Results.NoContent();
+            }));
+
+        api.MapMethods(Try + "/state", ["PATCH"], (HttpContext http, string dagId, string runId, string taskId, int mapIndex, int tryNumber, StateBody body) =>
+            ServeAsync(http, async token =>
+            {
+                var recorded = await service.FinishAsync(token, new TryIdentity(dagId, runId, taskId, mapIndex, tryNumber), body.State, body.RetryAllowed, http.RequestAborted);
+                return recorded is { } state
+                    ? Results.Json(new { state }, ExecutionApiJson.Options)
+                    : Detail(409, $"The result was refused: try {tryNumber} no longer owns the task instance.");
+            }));
+
+        const string XCom = "/xcoms/{dagId}/{runId}/{taskId}/{mapIndex:int}/{key}";
+        api.MapGet(XCom, (HttpContext http, string dagId, string runId, string taskId, int mapIndex, string key) =>
+            ServeByTokenAsync(http, async (token, id) =>
+                await service.GetXComAsync(token, id, new XComKey(dagId, runId, taskId, mapIndex, key), http.RequestAborted) is { } value
+                    ? Results.Json(new { key, value }, ExecutionApiJson.Options)
+                    : Detail(404, $"XCom '{key}' of {dagId}.{taskId} run_id={runId} not found.")));
+
+        api.MapPut(XCom, (HttpContext http, string dagId, string runId, string taskId, int mapIndex, string key, XComBody body) =>
+            ServeByTokenAsync(http, async (token, id) =>
+            {
+                await service.SetXComAsync(token, id, new XComKey(dagId, runId, taskId, mapIndex, key), body.Value, http.RequestAborted);
+                return Results.NoContent();
+            }));
+
+        api.MapGet("/variables/{key}", (HttpContext http, string key) =>
+            ServeByTokenAsync(http, async (token, id) =>
+                await service.GetVariableAsync(token, id, key, http.RequestAborted) is { } value
+                    ? Results.Json(new { key, value }, ExecutionApiJson.Options)
+                    : Detail(404, $"Variable '{key}' not found.")));
+
+        api.MapGet("/connections/{connId}", (HttpContext http, string connId) =>
+            ServeByTokenAsync(http, async (token, id) =>
+                await service.GetConnectionAsync(token, id, connId, http.RequestAborted) is { } connection
+                    ? Results.Json(connection.ToJson(), ExecutionApiJson.Options)
+                    : Detail(404, $"Connection '{connId}' not found.")));
+
+        return routes;
+
+        // Calls that are not about a try in their path act for the try their token names.
+        async Task<IResult> ServeByTokenAsync(HttpContext http, Func<string, TryIdentity, Task<IResult>> call) =>
+            await ServeAsync(http, async token => await call(token, await service.Tokens.ValidateAsync(token)));
+    }
+
+    private static async Task<IResult> ServeAsync(HttpContext http, Func<string, Task<IResult>> call)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : "";
+        try
+        {
+            return await call(token);
+        }
+        catch (ExecutionApiRefusedException e)
+        {
+            return Detail(e.StatusCode, e.Message);
+        }
+        catch (TryNotOwnedException e)
+        {
+            return Detail(409, e.Message);
+        }
+        catch (ExecutionApiUnavailableException e)
+        {
+            return Detail(503, e.Message);
+        }
+    }
+
+    private static IResult Detail(int status, string detail) => Results.Json(new JsonObject { ["detail"] = detail }, ExecutionApiJson.Options, statusCode: status);
+
+    internal sealed record StartBody(string Hostname, int Pid);
+
+    internal sealed record StateBody(TaskInstanceState State, bool RetryAllowed);
+
+    internal sealed record XComBody(string Value);
+}

@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Updraft.Execution.Api;
+using Updraft.Scheduling.Execution;
+using Updraft.Server.ExecutionApi;
+
+namespace Updraft.Server.Hosting;
+
+/// <summary>
+/// <c>updraft api-server</c>: Kestrel on <c>[api] host</c> / <c>[api] port</c> serving the execution API (the REST
+/// API and UI attach here next). Started on its own or inside <c>standalone</c>.
+/// </summary>
+public sealed class ApiServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ApiServer(WebApplication app) => _app = app;
+
+    /// <summary>Where it listens, once started (the real port when <c>[api] port</c> is 0).</summary>
+    public Uri Address { get; private set; } = new("http://127.0.0.1/");
+
+    public static async Task<ApiServer> StartAsync(string host, int port, TaskExecutionService service, ILoggerFactory loggers, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggers);
+        builder.Services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = ExecutionApiJson.Options.PropertyNamingPolicy;
+            foreach (var converter in ExecutionApiJson.Options.Converters)
+            {
+                o.SerializerOptions.Converters.Add(converter);
+            }
+        });
+        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Parse(host == "localhost" ? "127.0.0.1" : host), port));
+        var app = builder.Build();
+        app.MapExecutionApi(service);
+        await app.StartAsync(cancellationToken);
+        var server = new ApiServer(app);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        server.Address = new Uri((address ?? $"http://{host}:{port}").Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
