@@ -303,6 +303,51 @@ public abstract class SchedulerTests
         Assert.Equal("42", await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new Core.Runtime.XComKey("by_hand", run.RunId, "answer", -1, "return_value")));
     }
 
+    private static string LedgerDag(string ledger, string version) => Orchestra.DagSource("versioned", $$"""
+        dag.Task("which", (TaskContext ctx) => { File.AppendAllText("{{ledger}}", $"{ctx.DagRun.RunId} {{version}}\n"); return "{{version}}"; });
+        """);
+
+    [Fact]
+    public async Task RunOfVersionOne_AfterTheFileChanged_RunsVersionOnesCode()
+    {
+        await using var o = await NewAsync();
+        var ledger = Path.Combine(o.Home, "ledger.txt");
+        o.WriteDag("versioned.cs", LedgerDag(ledger, "v1"));
+        await o.ProcessAsync();
+        await o.TriggerAsync("versioned", "first");
+        o.WriteDag("versioned.cs", LedgerDag(ledger, "v2"));
+        await o.ProcessAsync();
+        await o.TriggerAsync("versioned", "second");
+        var (engine, executor) = o.NewScheduler();
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        Assert.Equal(["first v1", "second v2"], (await File.ReadAllLinesAsync(ledger)).Order());
+        Assert.Equal(("\"v1\"", "\"v2\""), (
+            await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new Core.Runtime.XComKey("versioned", "first", "which", -1, "return_value")),
+            await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new Core.Runtime.XComKey("versioned", "second", "which", -1, "return_value"))));
+    }
+
+    [Fact]
+    public async Task Worker_WithoutTheDagsFolderOrCompileCache_RunsTheCodeFetchedThroughTheExecutionApi()
+    {
+        await using var o = await NewAsync();
+        var ledger = Path.Combine(o.Home, "ledger.txt");
+        o.WriteDag("versioned.cs", LedgerDag(ledger, "v1"));
+        await o.ProcessAsync();
+        var run = await o.TriggerAsync("versioned", "remote");
+
+        // As on another machine: no DAG files, nothing compiled.
+        Directory.Delete(o.Context.DagsFolder, recursive: true);
+        Directory.Delete(Path.Combine(o.Home, "cache"), recursive: true);
+        var (engine, executor) = o.NewScheduler();
+        await o.RunToCompletionAsync(engine, executor);
+
+        Assert.Equal("success", await o.RunStateAsync("versioned", run.RunId));
+        Assert.Equal(["remote v1"], await File.ReadAllLinesAsync(ledger));
+        Assert.Single(Directory.GetFiles(o.Context.DagCodeCacheFolder));
+    }
+
     [Fact]
     public async Task Trigger_ConfValidatedAgainstParams()
     {

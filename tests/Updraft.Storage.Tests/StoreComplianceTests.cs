@@ -379,6 +379,22 @@ public abstract class StoreComplianceTests
     }
 
     [Fact]
+    public async Task DagCode_StoredOncePerHash_ReadBackByteForByte()
+    {
+        var store = new DagCodeStore(await MigratedAsync());
+        var content = System.Text.Encoding.UTF8.GetBytes("public sealed class D : IDagSource { /* é */ }");
+        var code = new DagCode("abc123", "/dags/d.cs", content);
+
+        Assert.Equal(1, await store.SaveAsync([code, code], Now));
+        Assert.Equal(0, await store.SaveAsync([code with { Fileloc = "/dags/moved.cs" }], Now));
+
+        var read = (await store.GetAsync("abc123"))!;
+        Assert.Equal("/dags/d.cs", read.Fileloc);
+        Assert.Equal(content, read.Content);
+        Assert.Null(await store.GetAsync("missing"));
+    }
+
+    [Fact]
     public async Task StaleRunning_FindsTasksWithoutRecentHeartbeat()
     {
         var db = await MigratedAsync();

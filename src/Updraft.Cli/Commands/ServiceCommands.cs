@@ -296,7 +296,7 @@ internal static class ServiceCommands
         return await WorkerProcessHost.RunAsync(
             Console.In,
             protocol,
-            api => new TaskInstanceRunner(api, ctx.NewLoader(), ctx.DagFolders, ctx.LogFolder, ctx.Environment.Time, heartbeat),
+            api => new TaskInstanceRunner(api, ctx.NewLoader(), ctx.DagFolders, ctx.LogFolder, ctx.Environment.Time, heartbeat, ctx.DagCodeCacheFolder),
             cancellationToken);
     }
 

@@ -150,6 +150,9 @@ public sealed class CliContext(CliEnvironment environment)
         return applied;
     }
 
+    /// <summary>Where workers keep the DAG code they fetched, by hash.</summary>
+    public string DagCodeCacheFolder => Path.Combine(Config.Home, "cache", "dag-code");
+
     public DagBagLoader NewLoader() => new(new DagBagOptions
     {
         CacheDirectory = Path.Combine(Config.Home, "cache", "dags"),

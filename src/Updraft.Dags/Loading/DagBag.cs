@@ -1,7 +1,11 @@
 namespace Updraft.Dags.Loading;
 
 /// <summary>Everything loaded from the DAG folders: the DAGs by id and the files that failed.</summary>
-public sealed class DagBag(IReadOnlyDictionary<string, LoadedDag> dags, IReadOnlyList<ImportError> importErrors, IReadOnlyList<string> files)
+public sealed class DagBag(
+    IReadOnlyDictionary<string, LoadedDag> dags,
+    IReadOnlyList<ImportError> importErrors,
+    IReadOnlyList<string> files,
+    IReadOnlyList<Core.Serialization.DagCode>? codes = null)
 {
     public IReadOnlyDictionary<string, LoadedDag> Dags { get; } = dags;
 
@@ -9,6 +13,9 @@ public sealed class DagBag(IReadOnlyDictionary<string, LoadedDag> dags, IReadOnl
 
     /// <summary>Every DAG file that was looked at.</summary>
     public IReadOnlyList<string> Files { get; } = files;
+
+    /// <summary>The content of every file that defined DAGs, by its hash: what the DAGs' versions were built from.</summary>
+    public IReadOnlyList<Core.Serialization.DagCode> Codes { get; } = codes ?? [];
 
     public LoadedDag GetDag(string dagId) => Dags.TryGetValue(dagId, out var dag)
         ? dag

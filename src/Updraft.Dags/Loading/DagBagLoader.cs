@@ -20,7 +20,9 @@ namespace Updraft.Dags.Loading;
 /// </summary>
 public sealed class DagBagLoader(DagBagOptions options)
 {
+    private const int MaxCodeVersionsKept = 256;
     private readonly ConcurrentDictionary<string, (string Key, FileOutcome Outcome)> _byPath = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, FileOutcome> _byCode = new(StringComparer.Ordinal);
 
     public DagCompiler Compiler { get; } = new(options.CacheDirectory);
 
@@ -33,9 +35,15 @@ public sealed class DagBagLoader(DagBagOptions options)
 
         var dags = new Dictionary<string, LoadedDag>(StringComparer.Ordinal);
         var errors = new List<ImportError>();
+        var codes = new List<DagCode>();
         for (var i = 0; i < files.Count; i++)
         {
             errors.AddRange(outcomes[i].Errors);
+            if (outcomes[i].Code is { } code && outcomes[i].Dags.Count > 0)
+            {
+                codes.Add(code);
+            }
+
             foreach (var loaded in outcomes[i].Dags)
             {
                 if (dags.TryGetValue(loaded.Dag.DagId, out var first))
@@ -51,7 +59,40 @@ public sealed class DagBagLoader(DagBagOptions options)
             }
         }
 
-        return new DagBag(dags, errors, files);
+        return new DagBag(dags, errors, files, codes);
+    }
+
+    /// <summary>
+    /// Loads one DAG file version from its stored content, as a try does that must run the code its run was created
+    /// from: compiled (or taken from the cache) as if it were the file at <see cref="DagCode.Fileloc"/>. Versions
+    /// loaded this way are kept by content, so a worker switching between versions loads each once.
+    /// </summary>
+    public DagBag LoadCode(DagCode code)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        var outcome = _byCode.TryGetValue(code.SourceHash, out var known) ? known : LoadCodeUncached(code);
+        var dags = new Dictionary<string, LoadedDag>(StringComparer.Ordinal);
+        foreach (var loaded in outcome.Dags)
+        {
+            dags.TryAdd(loaded.Dag.DagId, loaded);
+        }
+
+        return new DagBag(dags, outcome.Errors, [code.Fileloc], [code]);
+    }
+
+    private FileOutcome LoadCodeUncached(DagCode code)
+    {
+        var outcome = code.IsSource
+            ? LoadSourceFile(code.Fileloc, Encoding.UTF8.GetString(code.Content))
+            : LoadAssemblyBytes(code.Fileloc, code.Content);
+        if (_byCode.Count >= MaxCodeVersionsKept)
+        {
+            // A bound on what a long-lived worker keeps: old versions' load contexts can then be collected.
+            _byCode.Clear();
+        }
+
+        _byCode[code.SourceHash] = outcome;
+        return outcome;
     }
 
     private FileOutcome LoadFileCached(string path)
@@ -100,7 +141,9 @@ public sealed class DagBagLoader(DagBagOptions options)
         using var pe = new MemoryStream(compiled.Assembly!);
         using var pdb = compiled.Symbols is null ? null : new MemoryStream(compiled.Symbols);
         var assembly = context.LoadFromStream(pe, pdb);
-        return BuildDags(path, assembly, HashHex(Encoding.UTF8.GetBytes(source)));
+        var content = Encoding.UTF8.GetBytes(source);
+        var hash = HashHex(content);
+        return BuildDags(path, assembly, hash) with { Code = new DagCode(hash, path, content) };
     }
 
     private FileOutcome LoadAssemblyFile(string path)
@@ -112,9 +155,27 @@ public sealed class DagBagLoader(DagBagOptions options)
                 return FileOutcome.Empty;
             }
 
+            var content = File.ReadAllBytes(path);
             var context = new DagAssemblyLoadContext(Path.GetFileName(path), Path.GetDirectoryName(path));
             var assembly = context.LoadFromAssemblyPath(path);
-            return BuildDags(path, assembly, HashHex(File.ReadAllBytes(path)));
+            var hash = HashHex(content);
+            return BuildDags(path, assembly, hash) with { Code = new DagCode(hash, path, content) };
+        }
+        catch (Exception e) when (e is BadImageFormatException or FileLoadException or IOException)
+        {
+            return FileOutcome.Failed(new ImportError(path, 0, $"Cannot load the assembly: {e.Message}"));
+        }
+    }
+
+    /// <summary>A prebuilt DAG assembly from its stored bytes; its dependencies are looked for beside its original path.</summary>
+    private FileOutcome LoadAssemblyBytes(string path, byte[] content)
+    {
+        try
+        {
+            var context = new DagAssemblyLoadContext(Path.GetFileName(path), Path.GetDirectoryName(path));
+            using var stream = new MemoryStream(content);
+            var assembly = context.LoadFromStream(stream);
+            return BuildDags(path, assembly, HashHex(content)) with { Code = new DagCode(HashHex(content), path, content) };
         }
         catch (Exception e) when (e is BadImageFormatException or FileLoadException or IOException)
         {
@@ -234,6 +295,9 @@ public sealed class DagBagLoader(DagBagOptions options)
 
     private sealed record FileOutcome(IReadOnlyList<LoadedDag> Dags, IReadOnlyList<ImportError> Errors)
     {
+        /// <summary>The file's content, when it could be read and built.</summary>
+        public DagCode? Code { get; init; }
+
         public static FileOutcome Empty { get; } = new([], []);
 
         public static FileOutcome Failed(ImportError error) => new([], [error]);

@@ -40,6 +40,11 @@ public sealed class HttpExecutionApi(HttpClient http) : IExecutionApi
         return response.StatusCode == HttpStatusCode.Conflict ? null : (await ReadAsync<JsonObject>(response, cancellationToken))!["state"].Deserialize<TaskInstanceState>(ExecutionApiJson.Options);
     }
 
+    public async Task<Core.Serialization.DagCode?> GetDagCodeAsync(string token, TryIdentity id, string sourceHash, CancellationToken cancellationToken = default) =>
+        await GetOrNullAsync($"{ExecutionApiJson.TryPath(id)}/dag-code/{Uri.EscapeDataString(sourceHash)}", token, cancellationToken) is { } json
+            ? json.Deserialize<Core.Serialization.DagCode>(ExecutionApiJson.Options)
+            : null;
+
     public async Task<string?> GetXComAsync(string token, TryIdentity id, XComKey key, CancellationToken cancellationToken = default) =>
         (string?)(await GetOrNullAsync($"{ExecutionApiJson.XComPath(key)}", token, cancellationToken))?["value"];
 

@@ -23,6 +23,12 @@ public interface IExecutionApi
     /// </summary>
     Task<TaskInstanceState?> FinishAsync(string token, TryIdentity id, TaskInstanceState state, bool retryAllowed, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The content of the DAG file the try's run version was built from (<see cref="TryStart.SourceHash"/>), so the try
+    /// runs that code and no other, and a worker needs no DAGs folder; null when it is not stored.
+    /// </summary>
+    Task<Core.Serialization.DagCode?> GetDagCodeAsync(string token, TryIdentity id, string sourceHash, CancellationToken cancellationToken = default);
+
     /// <summary>An XCom of any task instance of the try's run (an upstream result), or null.</summary>
     Task<string?> GetXComAsync(string token, TryIdentity id, XComKey key, CancellationToken cancellationToken = default);
 

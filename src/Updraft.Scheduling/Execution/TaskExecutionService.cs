@@ -24,6 +24,7 @@ public sealed class TaskExecutionService(
 {
     private readonly DagRunStore _runs = new(database);
     private readonly TaskInstanceStore _tasks = new(database);
+    private readonly DagCodeStore _code = new(database);
     private readonly SerializedDagCache _serialized = new(new DagStore(database));
 
     public TryTokens Tokens => tokens;
@@ -84,6 +85,20 @@ public sealed class TaskExecutionService(
             }
 
             return await _tasks.FinishAsync(Key(id), id.TryNumber, state, now, retryAt, cancellationToken: cancellationToken) ? state : null;
+        });
+
+    public Task<Core.Serialization.DagCode?> GetDagCodeAsync(string token, TryIdentity id, string sourceHash, CancellationToken cancellationToken = default) =>
+        ServeAsync(token, id, async () =>
+        {
+            // A try may fetch only the code of its own run's DAG version.
+            var run = await _runs.GetAsync(id.DagId, id.RunId, cancellationToken);
+            var dag = run is null ? null : await _serialized.GetAsync(id.DagId, run.DagVersion, cancellationToken);
+            if (dag?.SourceHash != sourceHash)
+            {
+                throw new ExecutionApiRefusedException($"Code {sourceHash} is not the code of {id.DagId} run {id.RunId}'s DAG version.", 403);
+            }
+
+            return await _code.GetAsync(sourceHash, cancellationToken);
         });
 
     public Task<string?> GetXComAsync(string token, TryIdentity id, XComKey key, CancellationToken cancellationToken = default) =>

@@ -13,6 +13,7 @@ public sealed class DagProcessor(DagBagLoader loader, IReadOnlyList<string> fold
 {
     private readonly DagStore _dags = new(database);
     private readonly DagRunStore _runs = new(database);
+    private readonly DagCodeStore _code = new(database);
 
     public async Task<DagBag> RunOnceAsync(CancellationToken cancellationToken = default)
     {
@@ -25,6 +26,9 @@ public sealed class DagProcessor(DagBagLoader loader, IReadOnlyList<string> fold
             now,
             cancellationToken);
         await _dags.DeactivateMissingFilesAsync(bag.Files.ToHashSet(StringComparer.Ordinal), cancellationToken);
+
+        // The code each version was built from, so tries run their own version's code wherever they run.
+        await _code.SaveAsync(bag.Codes, now, cancellationToken);
 
         foreach (var loaded in bag.Dags.Values)
         {

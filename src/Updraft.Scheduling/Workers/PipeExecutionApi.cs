@@ -33,6 +33,9 @@ internal sealed class PipeExecutionApi(TextWriter output) : IExecutionApi, IDisp
             new JsonObject { ["state"] = JsonSerializer.SerializeToNode(state, WorkerProcessHost.Json), ["retryAllowed"] = retryAllowed },
             cancellationToken)).Deserialize<TaskInstanceState?>(WorkerProcessHost.Json);
 
+    public async Task<Core.Serialization.DagCode?> GetDagCodeAsync(string token, TryIdentity id, string sourceHash, CancellationToken cancellationToken = default) =>
+        (await CallAsync("dag_code", token, id, new JsonObject { ["sourceHash"] = sourceHash }, cancellationToken)).Deserialize<Core.Serialization.DagCode>(WorkerProcessHost.Json);
+
     public async Task<string?> GetXComAsync(string token, TryIdentity id, XComKey key, CancellationToken cancellationToken = default) =>
         (string?)await CallAsync("xcom_get", token, id, new JsonObject { ["key"] = JsonSerializer.SerializeToNode(key, WorkerProcessHost.Json) }, cancellationToken);
 

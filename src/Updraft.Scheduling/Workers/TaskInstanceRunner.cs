@@ -25,9 +25,11 @@ public sealed class TaskInstanceRunner(
     IReadOnlyList<string> dagFolders,
     string logFolder,
     TimeProvider timeProvider,
-    TimeSpan heartbeatInterval)
+    TimeSpan heartbeatInterval,
+    string codeCacheFolder)
 {
     private readonly HashSet<string> _loadedDagIds = new(StringComparer.Ordinal);
+    private readonly DagCodeCache _code = new(codeCacheFolder);
 
     /// <summary>The DAGs this runner has loaded so far.</summary>
     public IReadOnlyCollection<string> LoadedDagIds => _loadedDagIds;
@@ -77,18 +79,27 @@ public sealed class TaskInstanceRunner(
         var log = new TaskLogger(sink, timeProvider, "worker", masker);
         var settings = start.Task;
 
-        var bag = loader.Load([start.Fileloc]);
+        // The code this run's DAG version was built from, whatever the file says now (or whether it exists here).
+        var code = await retry.RunAsync(
+            _ => _code.GetAsync(start.SourceHash, start.Fileloc, () => api.GetDagCodeAsync(token, id, start.SourceHash, cancellationToken)),
+            cancellationToken: cancellationToken);
+        DagBag bag;
+        if (code is not null)
+        {
+            bag = loader.LoadCode(code);
+        }
+        else
+        {
+            log.Warning($"The code of DAG version {start.DagVersion} was not kept (it was parsed before Updraft kept DAG code); running {start.Fileloc} as it is now.");
+            bag = loader.Load([start.Fileloc]);
+        }
+
         _loadedDagIds.UnionWith(bag.Dags.Keys);
         if (!bag.Dags.TryGetValue(id.DagId, out var loaded) || !loaded.Dag.TryGetTask(id.TaskId, out var task))
         {
-            var why = bag.ImportErrors.Count > 0 ? bag.ImportErrors[0].ToString() : $"{start.Fileloc} no longer defines {id.DagId}.{id.TaskId}";
+            var why = bag.ImportErrors.Count > 0 ? bag.ImportErrors[0].ToString() : $"{start.Fileloc} does not define {id.DagId}.{id.TaskId}";
             log.Error($"Cannot load the task: {why}");
             return await FinishAsync(id, () => token, TaskInstanceState.Failed, retryAllowed: true, log, cancellationToken) with { Error = why };
-        }
-
-        if (loaded.Serialized.SourceHash != start.SourceHash)
-        {
-            log.Warning($"The DAG file changed since this run was created (version {start.DagVersion}); running the task as the file defines it now.");
         }
 
         var conf = JsonNode.Parse(start.Conf) as JsonObject ?? [];

@@ -53,6 +53,12 @@ public static class ExecutionApiEndpoints
                     : Detail(409, $"The result was refused: try {tryNumber} no longer owns the task instance.");
             }));
 
+        api.MapGet(Try + "/dag-code/{sourceHash}", (HttpContext http, string dagId, string runId, string taskId, int mapIndex, int tryNumber, string sourceHash) =>
+            ServeAsync(http, async token =>
+                await service.GetDagCodeAsync(token, new TryIdentity(dagId, runId, taskId, mapIndex, tryNumber), sourceHash, http.RequestAborted) is { } code
+                    ? Results.Json(code, ExecutionApiJson.Options)
+                    : Detail(404, $"The code {sourceHash} is not stored.")));
+
         const string XCom = "/xcoms/{dagId}/{runId}/{taskId}/{mapIndex:int}/{key}";
         api.MapGet(XCom, (HttpContext http, string dagId, string runId, string taskId, int mapIndex, string key) =>
             ServeByTokenAsync(http, async (token, id) =>

@@ -62,7 +62,7 @@ public sealed class Migrator(MetadataDatabase database, TimeProvider timeProvide
         {
             var tables = new[]
             {
-                "updraft_user", "job", "log", "import_error", "slot_pool", "variable", "connection", "xcom", "task_instance_history",
+                "dag_code", "updraft_user", "job", "log", "import_error", "slot_pool", "variable", "connection", "xcom", "task_instance_history",
                 "task_instance", "dag_run", "dag", "serialized_dag", "updraft_schema",
             };
             foreach (var table in tables)
