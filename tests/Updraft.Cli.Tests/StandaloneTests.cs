@@ -164,6 +164,75 @@ public sealed class StandaloneTests : IDisposable
         }
     }
 
+    private static string DagFile(string dagId, string build) => $$"""
+        public sealed class Source_{{dagId}} : IDagSource
+        {
+            public IEnumerable<Dag> Build()
+            {
+                {{build}}
+                var dag = new Dag("{{dagId}}", startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
+                dag.Bash("hello", "echo hello from {{dagId}}");
+                yield return dag;
+            }
+        }
+        """;
+
+    [Fact]
+    public async Task HostileDagFiles_BecomeImportErrors_StandaloneKeepsRunningTheOthersAndSeesNewFiles()
+    {
+        var dags = Path.Combine(_home, "dags");
+        Directory.CreateDirectory(dags);
+        await File.WriteAllTextAsync(Path.Combine(dags, "overflows.cs"), DagFile("overflows", "Recurse(1); static int Recurse(int n) => Recurse(n + 1) + 1;"));
+        await File.WriteAllTextAsync(Path.Combine(dags, "exits.cs"), DagFile("exits", "Environment.Exit(3);"));
+        await File.WriteAllTextAsync(Path.Combine(dags, "hangs.cs"), DagFile("hangs", "while (true) { }"));
+        await File.WriteAllTextAsync(Path.Combine(dags, "good.cs"), DagFile("good", ""));
+        var start = Start("standalone");
+        start.Environment["UPDRAFT__CORE__LOAD_EXAMPLES"] = "False";
+        start.Environment["UPDRAFT__CORE__DAGBAG_IMPORT_TIMEOUT"] = "2";
+        using var standalone = Process.Start(start)!;
+        var stderr = standalone.StandardError.ReadToEndAsync();
+        try
+        {
+            while (await standalone.StandardOutput.ReadLineAsync() is { } line && !line.Contains("is running", StringComparison.Ordinal))
+            {
+            }
+
+            Assert.False(standalone.HasExited, standalone.HasExited ? await stderr : "");
+            var database = Storage.Database.MetadataDatabase.FromUri($"sqlite:///{_home}/updraft.db");
+            var errors = (await new Storage.Stores.DagStore(database).ImportErrorsAsync()).ToDictionary(e => Path.GetFileName(e.Filename), e => e.Message);
+            Assert.Equal(["exits.cs", "hangs.cs", "overflows.cs"], errors.Keys.Order());
+            Assert.Contains("exited with code 3", errors["exits.cs"]);
+            Assert.Contains("exited with code 134 (aborted: SIGABRT, as on a stack overflow)", errors["overflows.cs"]);
+            Assert.Contains("took longer than 2 s ([core] dagbag_import_timeout)", errors["hangs.cs"]);
+
+            Assert.Equal(0, (await RunAsync("dags", "unpause", "good")).Exit);
+            Assert.Equal(0, (await RunAsync("dags", "trigger", "good", "-r", "after_hostile")).Exit);
+            await WaitForAsync(async () => (await RunAsync("dags", "state", "good", "after_hostile")).Out.Trim() == "success");
+
+            // A file saved while it runs is listed without a restart.
+            await File.WriteAllTextAsync(Path.Combine(dags, "later.cs"), DagFile("later", ""));
+            await WaitForAsync(async () => (await new Storage.Stores.DagStore(database).GetAsync("later")) is { IsActive: true });
+            Assert.False(standalone.HasExited);
+        }
+        finally
+        {
+            Process.Start("kill", ["-TERM", standalone.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            await standalone.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        }
+
+        Assert.Equal(0, standalone.ExitCode);
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!await condition())
+        {
+            await Task.Delay(200, limit.Token);
+        }
+    }
+
     [Fact]
     public async Task SchedulerDaemon_RunsInBackgroundWithPidFileAndStopsCleanly()
     {

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging.Abstractions;
 using Updraft.Core.Runtime;
 using Updraft.Core.States;
 using Updraft.Execution.Api;
@@ -32,7 +31,7 @@ public sealed class ExecutionApiHttpTests : IAsyncLifetime
         await new TaskInstanceStore(_orchestra.Database).TransitionAsync(
             [.. keys.Select(k => new TaskInstanceChange(k, TaskInstanceState.None, TaskInstanceState.Scheduled))], TimeProvider.System.GetUtcNow());
         await _orchestra.Database.QueueAsync(keys, TimeProvider.System.GetUtcNow());
-        _server = await ApiServer.StartAsync("127.0.0.1", 0, _orchestra.Service, NullLoggerFactory.Instance);
+        _server = await ApiServer.StartAsync("127.0.0.1", 0, _orchestra.Service);
         _http = new HttpClient { BaseAddress = new Uri(_server.Address, "execution/v1/") };
     }
 

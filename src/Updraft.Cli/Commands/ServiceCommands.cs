@@ -36,7 +36,9 @@ internal static class ServiceCommands
 
         var worker = new Command("worker-process", "Run task instances sent on standard input (started by the local executor).") { Hidden = true };
         worker.SetAction((_, cancellationToken) => RunWorkerAsync(context(), cancellationToken));
-        return [standalone, scheduler, processor, api, worker];
+        var parser = new Command("dag-file-processor", "Parse DAG files sent on standard input (started by the DAG processor).") { Hidden = true };
+        parser.SetAction((_, cancellationToken) => RunDagFileChildAsync(context(), cancellationToken));
+        return [standalone, scheduler, processor, api, worker, parser];
     }
 
     private static Command Service(Func<CliContext> context, string name, string description, Parts parts)
@@ -149,13 +151,19 @@ internal static class ServiceCommands
         var services = new List<BackgroundService>();
         var execution = scheduler || api ? await ctx.ExecutionServiceAsync(cancellationToken) : null;
         await using var executor = options is not null ? ctx.NewLocalExecutor(options.Parallelism, execution!) : null;
-        await using var apiServer = api ? await StartApiServerAsync(ctx, execution!, loggers, cancellationToken) : null;
-        if (processor)
+        await using var apiServer = api ? await StartApiServerAsync(ctx, execution!, cancellationToken) : null;
+        await using var parser = processor ? ctx.NewChildProcessParser() : null;
+        if (parser is not null)
         {
-            var dagProcessor = new DagProcessor(ctx.NewLoader(), ctx.DagFolders, database, time);
+            var dagProcessor = new DagProcessor(parser, ctx.DagFolders, database, time);
             await dagProcessor.RunOnceAsync(cancellationToken);
-            services.Add(new DagProcessorService(
-                dagProcessor, TimeSpan.FromSeconds(ctx.Config.GetDouble("scheduler", "dag_dir_list_interval")), time, loggers.CreateLogger<DagProcessorService>()));
+            var interval = ctx.Config.GetDouble("scheduler", "dag_dir_list_interval");
+            if (interval <= 0)
+            {
+                throw new Core.Configuration.ConfigException($"[scheduler] dag_dir_list_interval must be more than 0 seconds, found {interval}.");
+            }
+
+            services.Add(new DagProcessorService(dagProcessor, ctx.DagFolders, TimeSpan.FromSeconds(interval), time, loggers.CreateLogger<DagProcessorService>()));
         }
 
         if (executor is not null)
@@ -201,7 +209,7 @@ internal static class ServiceCommands
         return 0;
     }
 
-    private static async Task<ApiServer> StartApiServerAsync(CliContext ctx, TaskExecutionService service, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<ApiServer> StartApiServerAsync(CliContext ctx, TaskExecutionService service, CancellationToken cancellationToken)
     {
         var host = ctx.Config.Get("api", "host");
         var port = ctx.Config.GetInt("api", "port");
@@ -212,7 +220,11 @@ internal static class ServiceCommands
 
         try
         {
-            return await ApiServer.StartAsync(host, port, service, loggers, cancellationToken);
+            return await ApiServer.StartAsync(host, port, service, cancellationToken);
+        }
+        catch (ArgumentException e)
+        {
+            throw new Core.Configuration.ConfigException(e.Message);
         }
         catch (IOException e)
         {
@@ -296,8 +308,16 @@ internal static class ServiceCommands
         return await WorkerProcessHost.RunAsync(
             Console.In,
             protocol,
-            api => new TaskInstanceRunner(api, ctx.NewLoader(), ctx.DagFolders, ctx.LogFolder, ctx.Environment.Time, heartbeat, ctx.DagCodeCacheFolder),
+            api => new TaskInstanceRunner(api, ctx.NewLoader(), ctx.LogFolder, ctx.Environment.Time, heartbeat, ctx.DagCodeCacheFolder),
             cancellationToken);
+    }
+
+    private static async Task<int> RunDagFileChildAsync(CliContext ctx, CancellationToken cancellationToken)
+    {
+        // Standard output carries the replies; whatever a DAG file prints while it builds goes to standard error.
+        var replies = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false };
+        Console.SetOut(Console.Error);
+        return await DagFileChild.RunAsync(Console.In, replies, ctx.NewLoader(), cancellationToken);
     }
 
     private static LogLevel ParseLevel(string text) => Enum.TryParse<LogLevel>(text, ignoreCase: true, out var level) ? level

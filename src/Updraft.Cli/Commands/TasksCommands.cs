@@ -160,7 +160,7 @@ internal static class TasksCommands
             // The try runs in this process, through the same execution API as a worker's, served in-process.
             var service = await ctx.ExecutionServiceAsync(cancellationToken);
             var runner = new Updraft.Scheduling.Workers.TaskInstanceRunner(
-                service, ctx.NewLoader(), [], ctx.LogFolder, ctx.Environment.Time, TimeSpan.FromSeconds(ctx.Config.GetDouble("scheduler", "job_heartbeat_sec")), ctx.DagCodeCacheFolder);
+                service, ctx.NewLoader(), ctx.LogFolder, ctx.Environment.Time, TimeSpan.FromSeconds(ctx.Config.GetDouble("scheduler", "job_heartbeat_sec")), ctx.DagCodeCacheFolder);
             var token = service.Tokens.Issue(new Updraft.Execution.Api.TryIdentity(key.DagId, key.RunId, key.TaskId, key.MapIndex, ti.TryNumber));
             var reply = await runner.RunAsync(new Updraft.Scheduling.Workers.WorkerRequest(key.DagId, key.RunId, key.TaskId, key.MapIndex, ti.TryNumber, token), cancellationToken);
             var outcome = reply.State is { } state ? state.ToWireName() : $"not recorded ({reply.Error})";

@@ -10,6 +10,7 @@ using Updraft.Dags.Loading;
 using Updraft.Execution.Testing;
 using Updraft.Scheduling.Execution;
 using Updraft.Scheduling.Executors;
+using Updraft.Scheduling.Processing;
 using Updraft.Storage.Database;
 using Updraft.Storage.Stores;
 
@@ -150,6 +151,27 @@ public sealed class CliContext(CliEnvironment environment)
         return applied;
     }
 
+    /// <summary>
+    /// What the long-running services parse DAG files with: child processes (user code never runs in the service's
+    /// own process), each file parsed again when it changes or after <c>[scheduler] min_file_process_interval</c>.
+    /// </summary>
+    public ChildProcessDagFileParser NewChildProcessParser()
+    {
+        var minInterval = Config.GetDouble("scheduler", "min_file_process_interval");
+        if (minInterval < 0)
+        {
+            throw new ConfigException($"[scheduler] min_file_process_interval must be 0 or more seconds, found {minInterval}.");
+        }
+
+        return new ChildProcessDagFileParser(
+            WorkerCommand("dag-file-processor"),
+            IgnoreSyntax,
+            TimeSpan.FromSeconds(Config.GetDouble("core", "dagbag_import_timeout")),
+            TimeSpan.FromSeconds(minInterval),
+            Math.Max(1, System.Environment.ProcessorCount),
+            Environment.Time);
+    }
+
     /// <summary>Where workers keep the DAG code they fetched, by hash.</summary>
     public string DagCodeCacheFolder => Path.Combine(Config.Home, "cache", "dag-code");
 
@@ -162,13 +184,14 @@ public sealed class CliContext(CliEnvironment environment)
     });
 
     /// <summary>
-    /// How the local executor starts worker processes of this same installation, with this invocation's settings but
+    /// How the local executor starts worker processes (and the dag-processor its parsing processes) of this same
+    /// installation, with this invocation's settings but
     /// none of its secrets: no database connection, no Fernet key, no signing secrets, in any of their forms
     /// (<c>UPDRAFT__SECTION__KEY</c>, <c>_CMD</c>, <c>_SECRET</c>). Workers reach the orchestrator through the execution API only.
     /// </summary>
-    public WorkerCommand WorkerCommand()
+    public WorkerCommand WorkerCommand(string verb = "worker-process")
     {
-        var command = SelfCommand("worker-process");
+        var command = SelfCommand(verb);
         var hidden = ConfigDefaults.All.Where(o => o.Sensitive).Select(o => $"{UpdraftConfig.EnvPrefix}{o.Section.ToUpperInvariant()}__{o.Key.ToUpperInvariant()}").ToList();
         var environment = command.Environment
             .Where(v => !hidden.Any(h => v.Key == h || v.Key == h + "_CMD" || v.Key == h + "_SECRET"))

@@ -24,7 +24,15 @@ public sealed class DagBagLoader(DagBagOptions options)
     private readonly ConcurrentDictionary<string, (string Key, FileOutcome Outcome)> _byPath = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, FileOutcome> _byCode = new(StringComparer.Ordinal);
 
+    private int _abandonedBuilds;
+
     public DagCompiler Compiler { get; } = new(options.CacheDirectory);
+
+    /// <summary>
+    /// How many builds ran past the import timeout and were abandoned, their threads still running: a process that
+    /// has any should be recycled, since .NET cannot stop those threads.
+    /// </summary>
+    public int AbandonedBuilds => Volatile.Read(ref _abandonedBuilds);
 
     public DagBag Load(IEnumerable<string> folders)
     {
@@ -67,10 +75,10 @@ public sealed class DagBagLoader(DagBagOptions options)
     /// from: compiled (or taken from the cache) as if it were the file at <see cref="DagCode.Fileloc"/>. Versions
     /// loaded this way are kept by content, so a worker switching between versions loads each once.
     /// </summary>
-    public DagBag LoadCode(DagCode code)
+    public DagBag LoadCode(DagCode code, bool reuse = true)
     {
         ArgumentNullException.ThrowIfNull(code);
-        var outcome = _byCode.TryGetValue(code.SourceHash, out var known) ? known : LoadCodeUncached(code);
+        var outcome = reuse && _byCode.TryGetValue(code.SourceHash, out var known) ? known : LoadCodeUncached(code);
         var dags = new Dictionary<string, LoadedDag>(StringComparer.Ordinal);
         foreach (var loaded in outcome.Dags)
         {
@@ -192,6 +200,7 @@ public sealed class DagBagLoader(DagBagOptions options)
             {
                 // .NET cannot stop a thread; the build is abandoned and its file reported. The dag-processor runs
                 // parsing in a child process it can recycle, so a hung file cannot pile up threads there.
+                Interlocked.Increment(ref _abandonedBuilds);
                 return FileOutcome.Failed(new ImportError(
                     path,
                     0,

@@ -4,11 +4,25 @@ using Updraft.Scheduling.Processing;
 
 namespace Updraft.Scheduling.Hosting;
 
-/// <summary>Scans the DAG folders every interval; unchanged files cost a hash each, changed files are recompiled.</summary>
-public sealed partial class DagProcessorService(DagProcessor processor, TimeSpan interval, TimeProvider timeProvider, ILogger<DagProcessorService> logger) : BackgroundService
+/// <summary>
+/// Scans the DAG folders every interval, and at once when a file in them changes (a saved file is live in about a
+/// second); unchanged files cost a hash each, changed ones are parsed again.
+/// </summary>
+public sealed partial class DagProcessorService(
+    DagProcessor processor,
+    IReadOnlyList<string> folders,
+    TimeSpan interval,
+    TimeProvider timeProvider,
+    ILogger<DagProcessorService> logger) : BackgroundService
 {
+    /// <summary>How long to wait after a change for the rest of a save (editors write in several steps).</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(200);
+
+    private readonly SemaphoreSlim _changed = new(0, 1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        using var watchers = new WatcherSet(folders, Wake);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -21,7 +35,38 @@ public sealed partial class DagProcessorService(DagProcessor processor, TimeSpan
                 ProcessingFailed(logger, e);
             }
 
-            await Task.Delay(interval, timeProvider, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            try
+            {
+                if (await _changed.WaitAsync(interval, stoppingToken))
+                {
+                    await Task.Delay(Settle, timeProvider, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        _changed.Dispose();
+        base.Dispose();
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            if (_changed.CurrentCount == 0)
+            {
+                _changed.Release();
+            }
+        }
+        catch (Exception e) when (e is SemaphoreFullException or ObjectDisposedException)
+        {
+            // Already woken, or stopping.
         }
     }
 
@@ -30,4 +75,43 @@ public sealed partial class DagProcessorService(DagProcessor processor, TimeSpan
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Processing DAG files failed; retrying")]
     private static partial void ProcessingFailed(ILogger logger, Exception exception);
+
+    /// <summary>File-system watchers on the DAG folders; a folder that cannot be watched is left to the interval.</summary>
+    private sealed class WatcherSet : IDisposable
+    {
+        private readonly List<FileSystemWatcher> _watchers = [];
+
+        public WatcherSet(IReadOnlyList<string> folders, Action changed)
+        {
+            foreach (var folder in folders.Where(Directory.Exists))
+            {
+                try
+                {
+                    var watcher = new FileSystemWatcher(folder)
+                    {
+                        IncludeSubdirectories = true,
+                        NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
+                    };
+                    watcher.Changed += (_, _) => changed();
+                    watcher.Created += (_, _) => changed();
+                    watcher.Deleted += (_, _) => changed();
+                    watcher.Renamed += (_, _) => changed();
+                    watcher.EnableRaisingEvents = true;
+                    _watchers.Add(watcher);
+                }
+                catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException)
+                {
+                    // Out of inotify watches, say: the periodic scan still finds changes.
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var watcher in _watchers)
+            {
+                watcher.Dispose();
+            }
+        }
+    }
 }

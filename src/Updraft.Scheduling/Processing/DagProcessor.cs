@@ -9,18 +9,24 @@ namespace Updraft.Scheduling.Processing;
 /// import errors, DAGs that disappeared, and each DAG's next scheduled run. The scheduler works only from
 /// what this stores.
 /// </summary>
-public sealed class DagProcessor(DagBagLoader loader, IReadOnlyList<string> folders, MetadataDatabase database, TimeProvider timeProvider)
+public sealed class DagProcessor(IDagFileParser parser, IReadOnlyList<string> folders, MetadataDatabase database, TimeProvider timeProvider)
 {
     private readonly DagStore _dags = new(database);
     private readonly DagRunStore _runs = new(database);
     private readonly DagCodeStore _code = new(database);
 
-    public async Task<DagBag> RunOnceAsync(CancellationToken cancellationToken = default)
+    /// <summary>A processor that parses in this process (one-shot commands, tests).</summary>
+    public DagProcessor(DagBagLoader loader, IReadOnlyList<string> folders, MetadataDatabase database, TimeProvider timeProvider)
+        : this(new InProcessDagFileParser(loader), folders, database, timeProvider)
     {
-        var bag = loader.Load(folders);
+    }
+
+    public async Task<ParsedDagFiles> RunOnceAsync(CancellationToken cancellationToken = default)
+    {
+        var bag = await parser.ParseAsync(folders, cancellationToken);
         var now = timeProvider.GetUtcNow();
         await _dags.SyncAsync(
-            bag.Dags.Values.Select(d => d.Serialized).ToList(),
+            bag.Dags,
             bag.ImportErrors.Select(e => (e.Filename, e.Line, e.Message)).ToList(),
             bag.Files,
             now,
@@ -30,9 +36,8 @@ public sealed class DagProcessor(DagBagLoader loader, IReadOnlyList<string> fold
         // The code each version was built from, so tries run their own version's code wherever they run.
         await _code.SaveAsync(bag.Codes, now, cancellationToken);
 
-        foreach (var loaded in bag.Dags.Values)
+        foreach (var serialized in bag.Dags)
         {
-            var serialized = loaded.Serialized;
             var last = await _runs.LatestAutomatedIntervalAsync(serialized.DagId, cancellationToken);
             var next = serialized.Timetable.ToTimetable().NextDagRunInfo(last, serialized.Restriction, now);
             await _dags.SetNextRunAsync(serialized.DagId, next, cancellationToken);

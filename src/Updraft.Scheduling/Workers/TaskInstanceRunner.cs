@@ -22,7 +22,6 @@ namespace Updraft.Scheduling.Workers;
 public sealed class TaskInstanceRunner(
     IExecutionApi api,
     DagBagLoader loader,
-    IReadOnlyList<string> dagFolders,
     string logFolder,
     TimeProvider timeProvider,
     TimeSpan heartbeatInterval,
@@ -31,7 +30,10 @@ public sealed class TaskInstanceRunner(
     private readonly HashSet<string> _loadedDagIds = new(StringComparer.Ordinal);
     private readonly DagCodeCache _code = new(codeCacheFolder);
 
-    /// <summary>The DAGs this runner has loaded so far.</summary>
+    /// <summary>
+    /// The DAGs this runner has loaded so far (it loads only the code of the tries it runs, never a whole DAGs folder,
+    /// whose other files could crash or hang it).
+    /// </summary>
     public IReadOnlyCollection<string> LoadedDagIds => _loadedDagIds;
 
     /// <summary>How long a call (start, finish) is retried while the orchestrator or its database is away.</summary>
@@ -49,15 +51,6 @@ public sealed class TaskInstanceRunner(
         ProcessTree.KillDescendants(Environment.ProcessId);
         Environment.Exit(ProcessTree.LostTryExitCode);
     };
-
-    /// <summary>Loads the DAG folders, so the first task starts as fast as the rest.</summary>
-    public void WarmUp()
-    {
-        foreach (var dagId in loader.Load(dagFolders).Dags.Keys)
-        {
-            _loadedDagIds.Add(dagId);
-        }
-    }
 
     public async Task<WorkerReply> RunAsync(WorkerRequest request, CancellationToken cancellationToken = default)
     {
@@ -91,7 +84,7 @@ public sealed class TaskInstanceRunner(
         else
         {
             log.Warning($"The code of DAG version {start.DagVersion} was not kept (it was parsed before Updraft kept DAG code); running {start.Fileloc} as it is now.");
-            bag = loader.Load([start.Fileloc]);
+            bag = loader.LoadCode(new Core.Serialization.DagCode(start.SourceHash, start.Fileloc, await File.ReadAllBytesAsync(start.Fileloc, cancellationToken)));
         }
 
         _loadedDagIds.UnionWith(bag.Dags.Keys);

@@ -25,10 +25,6 @@ public static class WorkerProcessHost
         ArgumentNullException.ThrowIfNull(runnerFor);
         using var api = new PipeExecutionApi(protocol);
         var runner = runnerFor(api);
-
-        // Load the DAG files (from the compile cache) before the first request, which waits in the pipe meanwhile: no
-        // task then pays for this worker's start-up.
-        runner.WarmUp();
         using var exit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task<int>? running = null;
         var code = 0;

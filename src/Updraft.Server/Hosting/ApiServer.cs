@@ -24,12 +24,25 @@ public sealed class ApiServer : IAsyncDisposable
     /// <summary>Where it listens, once started (the real port when <c>[api] port</c> is 0).</summary>
     public Uri Address { get; private set; } = new("http://127.0.0.1/");
 
-    public static async Task<ApiServer> StartAsync(string host, int port, TaskExecutionService service, ILoggerFactory loggers, CancellationToken cancellationToken = default)
+    public static async Task<ApiServer> StartAsync(string host, int port, TaskExecutionService service, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
+        if (!System.Net.IPAddress.TryParse(host == "localhost" ? "127.0.0.1" : host, out var address))
+        {
+            throw new ArgumentException($"[api] host must be an IP address (such as 127.0.0.1 or 0.0.0.0), found '{host}'.");
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
+
+        // The process prints its own start-up lines; the server itself reports only problems.
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggers);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.Configure<JsonOptions>(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = ExecutionApiJson.Options.PropertyNamingPolicy;
@@ -38,13 +51,13 @@ public sealed class ApiServer : IAsyncDisposable
                 o.SerializerOptions.Converters.Add(converter);
             }
         });
-        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Parse(host == "localhost" ? "127.0.0.1" : host), port));
+        builder.WebHost.UseKestrel(k => k.Listen(address, port));
         var app = builder.Build();
         app.MapExecutionApi(service);
         await app.StartAsync(cancellationToken);
         var server = new ApiServer(app);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-        server.Address = new Uri((address ?? $"http://{host}:{port}").Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        server.Address = new Uri((bound ?? $"http://{host}:{port}").Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
         return server;
     }
 
