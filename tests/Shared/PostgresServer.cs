@@ -13,6 +13,7 @@ public sealed class PostgresServer : IDisposable
 {
     private readonly string? _dataDirectory;
     private readonly string? _binDirectory;
+    private readonly int _port;
 
     public PostgresServer()
     {
@@ -34,12 +35,19 @@ public sealed class PostgresServer : IDisposable
         }
 
         Run(Path.Combine(_binDirectory, "initdb"), ["-D", _dataDirectory, "-A", "trust", "-U", "postgres", "--no-sync"], asRoot);
-        Run(Path.Combine(_binDirectory, "pg_ctl"), [
-            "-D", _dataDirectory, "-w", "-l", Path.Combine(_dataDirectory, "server.log"), "-o",
-            $"-p {port} -k {_dataDirectory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
-            "start"], asRoot);
+        _port = port;
+        Start();
         AdminUri = $"postgresql://postgres@127.0.0.1:{port}/postgres";
     }
+
+    /// <summary>Starts the server (again, after <see cref="Stop"/>) on the same port and data.</summary>
+    public void Start() => Run(Path.Combine(_binDirectory!, "pg_ctl"), [
+        "-D", _dataDirectory!, "-w", "-l", Path.Combine(_dataDirectory!, "server.log"), "-o",
+        $"-p {_port} -k {_dataDirectory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+        "start"], Environment.UserName == "root");
+
+    /// <summary>Stops the server at once, as a crash or a restart would: every connection is dropped.</summary>
+    public void Stop() => Run(Path.Combine(_binDirectory!, "pg_ctl"), ["-D", _dataDirectory!, "-m", "fast", "-w", "stop"], Environment.UserName == "root");
 
     /// <summary>A URI of the server's administrative database.</summary>
     public string AdminUri { get; }

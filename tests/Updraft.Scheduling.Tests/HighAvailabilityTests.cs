@@ -127,4 +127,42 @@ public sealed class HighAvailabilityTests(PostgresServer server)
         Assert.Equal(20, runs.Select(r => r.LogicalDate).Distinct().Count());
         Assert.All(runs, r => Assert.Equal(DagRunState.Success, r.State));
     }
+
+    [Fact]
+    public async Task PostgresRestart_DuringARun_SchedulerAndWorkersRideItOut_NothingLostOrDoubled()
+    {
+        await using var o = new Orchestra(server.CreateDatabase());
+        await o.MigrateAsync();
+        var ledger = Path.Combine(o.Home, "ledger.txt");
+        o.WriteDag("steady.cs", Orchestra.DagSource("steady", $$$"""
+            for (var i = 0; i < 24; i++)
+            {
+                dag.Bash($"t{i}", "echo '{{ task.task_id }} {{ ti.try_number }}' >> {{{ledger}}}; sleep 0.4");
+            }
+            """, "MaxActiveTasks = 4"));
+        await o.ProcessAsync();
+        var run = await o.TriggerAsync("steady");
+        var (engine, executor) = o.NewScheduler(parallelism: 4);
+        var restarted = false;
+
+        await o.RunToCompletionAsync(engine, executor, TimeSpan.FromMinutes(3), rideOutOutages: true, afterPass: async () =>
+        {
+            if (!restarted && File.Exists(ledger) && (await File.ReadAllLinesAsync(ledger)).Length >= 4)
+            {
+                // Down for a few seconds with tries running: their heartbeats, starts and finishes meet a dead server.
+                restarted = true;
+                server.Stop();
+                await Task.Delay(TimeSpan.FromSeconds(4));
+                server.Start();
+            }
+        });
+
+        Assert.True(restarted);
+        var lines = await File.ReadAllLinesAsync(ledger);
+        Assert.Equal(24, lines.Length);
+        Assert.Equal(24, lines.Distinct().Count());
+        Assert.All(lines, l => Assert.EndsWith(" 1", l));
+        Assert.Equal(DagRunState.Success, (await new DagRunStore(o.Database).GetAsync("steady", run.RunId))!.State);
+        Assert.All((await o.TasksAsync("steady", run.RunId)).Values, t => Assert.Equal((TaskInstanceState.Success, 1), (t.State, t.TryNumber)));
+    }
 }

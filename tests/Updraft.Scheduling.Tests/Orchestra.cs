@@ -106,21 +106,34 @@ public sealed class Orchestra : IAsyncDisposable
         SchedulerEngine.TriggerAsync(Database, dagId, runId, null, conf, TimeProvider.System.GetUtcNow());
 
     /// <summary>Runs scheduling passes until every run is finished, waiting on executor events between passes (never sleeping blindly).</summary>
-    public async Task RunToCompletionAsync(SchedulerEngine engine, LocalExecutor executor, TimeSpan? timeout = null, Func<Task>? afterPass = null)
+    /// <remarks>
+    /// With <paramref name="rideOutOutages"/>, a pass that fails because the database is away is retried, as the
+    /// scheduler service does.
+    /// </remarks>
+    public async Task RunToCompletionAsync(SchedulerEngine engine, LocalExecutor executor, TimeSpan? timeout = null, Func<Task>? afterPass = null, bool rideOutOutages = false)
     {
         using var limit = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(90));
         var runs = new DagRunStore(Database);
         while (true)
         {
-            var pass = await engine.RunOnceAsync(limit.Token);
-            if (afterPass is not null)
+            SchedulingPass pass;
+            try
             {
-                await afterPass();
-            }
+                pass = await engine.RunOnceAsync(limit.Token);
+                if (afterPass is not null)
+                {
+                    await afterPass();
+                }
 
-            if (!pass.MadeProgress && (await runs.ListAsync(null, [DagRunState.Queued, DagRunState.Running], 1, limit.Token)).Count == 0)
+                if (!pass.MadeProgress && (await runs.ListAsync(null, [DagRunState.Queued, DagRunState.Running], 1, limit.Token)).Count == 0)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (rideOutOutages && !limit.IsCancellationRequested && (MetadataDatabase.IsTransient(e) || e is DatabaseException))
             {
-                return;
+                await Task.Delay(TimeSpan.FromMilliseconds(250), limit.Token);
+                continue;
             }
 
             if (!pass.MadeProgress)

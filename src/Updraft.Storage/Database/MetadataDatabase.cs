@@ -119,7 +119,8 @@ public sealed class MetadataDatabase
     /// </summary>
     public static bool IsTransient(Exception error) => error switch
     {
-        DatabaseException => true,
+        // Only when connecting failed for a reason that passes: wrong credentials or a missing database do not.
+        DatabaseException { InnerException: { } inner } => IsTransient(inner),
         NpgsqlException npgsql => npgsql.IsTransient || npgsql is PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "40001" or "40P01" },
         SqliteException sqlite => sqlite.SqliteErrorCode is 5 or 6,
         System.Net.Sockets.SocketException or TimeoutException or IOException => true,
