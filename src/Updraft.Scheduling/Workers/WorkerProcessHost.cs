@@ -48,6 +48,15 @@ public static class WorkerProcessHost
             // A try left this process unfit to go on, or failed outside the task: stop reading.
         }
 
+        if (running is { IsCompleted: false } && !exit.IsCancellationRequested)
+        {
+            // The executor is gone (its process died) while a try runs here: nothing can record that try any more,
+            // so it is stopped at once rather than left running unseen; the scheduler that takes over retries it.
+            await Console.Error.WriteLineAsync("worker: the executor closed the pipe while a try was running; stopping it.");
+            ProcessTree.KillDescendants(Environment.ProcessId);
+            return ProcessTree.LostTryExitCode;
+        }
+
         api.Abandon();
         if (running is not null)
         {
