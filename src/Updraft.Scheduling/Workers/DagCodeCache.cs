@@ -9,7 +9,26 @@ namespace Updraft.Scheduling.Workers;
 /// </summary>
 internal sealed class DagCodeCache(string folder)
 {
+    // The versions this process has already read or fetched: the next try of the same version costs nothing.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DagCode> _loaded = new(StringComparer.Ordinal);
+
     public async Task<DagCode?> GetAsync(string sourceHash, string fileloc, Func<Task<DagCode?>> fetch)
+    {
+        if (_loaded.TryGetValue(sourceHash, out var known))
+        {
+            return known;
+        }
+
+        var code = await ReadOrFetchAsync(sourceHash, fileloc, fetch);
+        if (code is not null && _loaded.Count < 256)
+        {
+            _loaded[sourceHash] = code;
+        }
+
+        return code;
+    }
+
+    private async Task<DagCode?> ReadOrFetchAsync(string sourceHash, string fileloc, Func<Task<DagCode?>> fetch)
     {
         var path = Path.Combine(folder, sourceHash + Path.GetExtension(fileloc));
         if (File.Exists(path))

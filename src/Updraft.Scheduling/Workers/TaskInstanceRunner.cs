@@ -165,9 +165,11 @@ public sealed class TaskInstanceRunner(
                 {
                     beat = await api.HeartbeatAsync(token(), id, cancellationToken);
                 }
-                catch (Exception e) when (e is ExecutionApiUnavailableException or IOException or HttpRequestException)
+                catch (Exception e) when (e is not (OperationCanceledException or ExecutionApiRefusedException))
                 {
-                    // The orchestrator or its database is away: keep running and beat again; the zombie threshold is far longer than a blip.
+                    // The orchestrator or its database is away, or a beat failed some other way: keep running and beat
+                    // again. Only the orchestrator saying the try lost its row stops it; the zombie threshold is far
+                    // longer than a blip.
                     log.Warning($"Heartbeat failed ({e.Message.Split('\n')[0]}); the task keeps running.");
                     continue;
                 }
