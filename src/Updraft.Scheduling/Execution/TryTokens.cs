@@ -21,6 +21,10 @@ public sealed class TryTokens
     private readonly TimeSpan _lifetime;
     private readonly TimeProvider _timeProvider;
 
+    // Tokens already checked, with their expiry: a try makes several calls with one token, and checking a signature
+    // each time is the costliest part of a call. Bounded; an entry is only trusted until its token expires.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (TryIdentity Id, DateTime Expires)> _checked = new(StringComparer.Ordinal);
+
     public TryTokens(string secret, TimeSpan lifetime, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(secret);
@@ -69,6 +73,16 @@ public sealed class TryTokens
             throw new ExecutionApiRefusedException("The execution API needs the try's token.", 401);
         }
 
+        if (_checked.TryGetValue(token, out var known))
+        {
+            if (_timeProvider.GetUtcNow().UtcDateTime < known.Expires)
+            {
+                return known.Id;
+            }
+
+            _checked.TryRemove(token, out _);
+        }
+
         var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
         {
             ValidIssuer = Issuer,
@@ -85,12 +99,19 @@ public sealed class TryTokens
         }
 
         var claims = result.Claims;
-        return new TryIdentity(
+        var id = new TryIdentity(
             (string)claims["dag_id"],
             (string)claims["run_id"],
             (string)claims["task_id"],
             Convert.ToInt32(claims["map_index"], CultureInfo.InvariantCulture),
             Convert.ToInt32(claims["try_number"], CultureInfo.InvariantCulture));
+        if (_checked.Count > 10_000)
+        {
+            _checked.Clear();
+        }
+
+        _checked[token] = (id, result.SecurityToken.ValidTo);
+        return id;
     }
 
     /// <summary>Checks that <paramref name="token"/> is valid and was issued for <paramref name="id"/>: 401 when it is not valid, 403 when it is another try's.</summary>
