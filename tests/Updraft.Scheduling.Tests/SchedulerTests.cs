@@ -223,7 +223,7 @@ public abstract class SchedulerTests
     public async Task QueuedTooLong_LeftByAStoppedScheduler_FailedOrRetried()
     {
         await using var o = await NewAsync();
-        o.WriteDag("stuck.cs", Orchestra.DagSource("stuck", "var t = dag.Empty(\"q\"); t.Retries = 1; t.RetryDelay = TimeSpan.Zero;"));
+        o.WriteDag("stuck.cs", Orchestra.DagSource("stuck", "var t = dag.Bash(\"q\", \"true\"); t.Retries = 1; t.RetryDelay = TimeSpan.Zero;"));
         await o.ProcessAsync();
         var run = await o.TriggerAsync("stuck");
         var key = new TaskInstanceKey("stuck", run.RunId, "q");
@@ -346,6 +346,28 @@ public abstract class SchedulerTests
         Assert.Equal("success", await o.RunStateAsync("versioned", run.RunId));
         Assert.Equal(["remote v1"], await File.ReadAllLinesAsync(ledger));
         Assert.Single(Directory.GetFiles(o.Context.DagCodeCacheFolder));
+    }
+
+    [Fact]
+    public async Task EmptyTasks_SucceedInTheSchedulerWithoutAWorker_DownstreamRuns()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("hollow.cs", Orchestra.DagSource("hollow", """
+            _ = dag.Empty("start") >> dag.Empty("middle") >> dag.Task("work", (TaskContext ctx) => 42);
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("hollow");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        Assert.Equal("success", await o.RunStateAsync("hollow", run.RunId));
+        var tasks = await o.TasksAsync("hollow", run.RunId);
+        Assert.Equal((TaskInstanceState.Success, 0, null), (tasks["start"].State, tasks["start"].TryNumber, tasks["start"].Hostname));
+        Assert.Equal((TaskInstanceState.Success, 0), (tasks["middle"].State, tasks["middle"].TryNumber));
+        Assert.NotNull(tasks["middle"].EndDate);
+        Assert.Equal((TaskInstanceState.Success, 1), (tasks["work"].State, tasks["work"].TryNumber));
+        Assert.False(Directory.Exists(Path.Combine(o.LogFolder, "dag_id=hollow", $"run_id={run.RunId}", "task_id=start")));
     }
 
     [Fact]

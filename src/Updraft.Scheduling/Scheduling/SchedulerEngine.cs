@@ -21,6 +21,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
     private readonly DagRunStore _runs = new(database);
     private readonly TaskInstanceStore _tasks = new(database);
     private readonly AdmissionStore _admission = new(database);
+    private const string EmptyOperatorName = nameof(Core.Dags.EmptyOperator);
     private readonly SerializedDagCache _serialized = new(new DagStore(database));
     private DateTimeOffset _lastSweep = DateTimeOffset.MinValue;
 
@@ -251,7 +252,9 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
 
             foreach (var taskId in evaluation.Ready)
             {
-                AddChange(changes, new TaskInstanceChange(new TaskInstanceKey(run.DagId, run.RunId, taskId), stored[taskId], TaskInstanceState.Scheduled));
+                // An empty task has nothing to run: it succeeds here, without a worker, as in Airflow.
+                var ready = dag.GetTask(taskId).Operator == EmptyOperatorName ? TaskInstanceState.Success : TaskInstanceState.Scheduled;
+                AddChange(changes, new TaskInstanceChange(new TaskInstanceKey(run.DagId, run.RunId, taskId), stored[taskId], ready));
             }
 
             if (evaluation.RunState is { } final)

@@ -97,10 +97,17 @@ public sealed class TaskInstanceStore(MetadataDatabase database)
         var applied = await connection.ExecuteAsync(
             $"""
             UPDATE task_instance SET state = @To,
+                start_date = CASE WHEN @To = {StateSql.Of(TaskInstanceState.Success)} THEN coalesce(start_date, @At) ELSE start_date END,
                 end_date = CASE WHEN @To IN ({StateSql.Finished}) THEN coalesce(end_date, @At) ELSE end_date END
             WHERE {KeyMatch} AND state = @From
             """,
             changes.Select(c => new { c.Key.DagId, c.Key.RunId, c.Key.TaskId, c.Key.MapIndex, From = c.From.ToWireName(), To = c.To.ToWireName(), At = at }),
+            transaction);
+
+        // A task that succeeded without running (an empty one) lets its downstream tasks go: its run is evaluated again.
+        await connection.ExecuteAsync(
+            "UPDATE dag_run SET needs_evaluation = 1 WHERE dag_id = @DagId AND run_id = @RunId AND needs_evaluation = 0",
+            changes.Where(c => c.To == TaskInstanceState.Success).Select(c => new { c.Key.DagId, c.Key.RunId }).Distinct(),
             transaction);
         await transaction.CommitAsync(cancellationToken);
         return applied;
