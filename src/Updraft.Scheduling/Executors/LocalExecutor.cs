@@ -103,7 +103,7 @@ public sealed class LocalExecutor(
                 Release(worker);
             }
 
-            await _events.Writer.WriteAsync(new ExecutorEvent(key, ti.TryNumber, Lost: false, reply.Error));
+            await _events.Writer.WriteAsync(new ExecutorEvent(key, ti.TryNumber, Lost: false, reply.Error, Recorded: reply.State is not null));
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {

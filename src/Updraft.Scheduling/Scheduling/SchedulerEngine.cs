@@ -83,7 +83,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
                 SchedulerLog.TaskLost(logger, ended.Key, ended.TryNumber, ended.Reason);
                 lost++;
             }
-            else if (!ended.Lost)
+            else if (!ended.Lost && !ended.Recorded)
             {
                 // A try that never started because its task instance was cleared meanwhile: run it again.
                 await _tasks.ResetRestartingAsync(ended.Key, ended.TryNumber, now, cancellationToken);
