@@ -1,5 +1,4 @@
 using Updraft.Core.Connections;
-using Updraft.Core.DagRuns;
 using Updraft.Core.Runtime;
 using Updraft.Core.States;
 using Updraft.Execution.Api;
@@ -26,6 +25,7 @@ public sealed class TaskExecutionService(
     private readonly TaskInstanceStore _tasks = new(database);
     private readonly DagCodeStore _code = new(database);
     private readonly SerializedDagCache _serialized = new(new DagStore(database));
+    private FailedTryOutcome? _failedOutcome;
 
     public TryTokens Tokens => tokens;
 
@@ -75,13 +75,10 @@ public sealed class TaskExecutionService(
 
             var now = timeProvider.GetUtcNow();
             DateTimeOffset? retryAt = null;
-            if (state == TaskInstanceState.Failed && retryAllowed
-                && await _runs.GetAsync(id.DagId, id.RunId, cancellationToken) is { } run
-                && (await _serialized.GetAsync(id.DagId, run.DagVersion, cancellationToken))?.Tasks.FirstOrDefault(t => t.TaskId == id.TaskId) is { } task
-                && RetryPolicy.CanRetry(task, id.TryNumber))
+            if (state == TaskInstanceState.Failed && retryAllowed)
             {
-                state = TaskInstanceState.UpForRetry;
-                retryAt = now + RetryPolicy.NextRetryDelay(task, id.DagId, Micros.To(run.LogicalDate), id.TryNumber, maxRetryDelay);
+                _failedOutcome ??= new FailedTryOutcome(_runs, _serialized, maxRetryDelay);
+                (state, retryAt) = await _failedOutcome.DecideAsync(Key(id), id.TryNumber, now, cancellationToken);
             }
 
             return await _tasks.FinishAsync(Key(id), id.TryNumber, state, now, retryAt, cancellationToken: cancellationToken) ? state : null;

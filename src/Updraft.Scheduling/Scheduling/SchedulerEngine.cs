@@ -21,6 +21,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
     private readonly DagRunStore _runs = new(database);
     private readonly TaskInstanceStore _tasks = new(database);
     private readonly AdmissionStore _admission = new(database);
+    private FailedTryOutcome? _failedOutcome;
     private const string EmptyOperatorName = nameof(Core.Dags.EmptyOperator);
     private readonly SerializedDagCache _serialized = new(new DagStore(database));
     private DateTimeOffset _lastSweep = DateTimeOffset.MinValue;
@@ -135,16 +136,9 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
     /// <summary>Ends a lost try as up_for_retry (when retries remain) or failed; false when the row is no longer that try.</summary>
     private async Task<bool> FailOrRetryAsync(TaskInstanceKey key, int tryNumber, TaskInstanceState[] from, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var run = await _runs.GetAsync(key.DagId, key.RunId, cancellationToken);
-        var dag = run is null ? null : await _serialized.GetAsync(key.DagId, run.DagVersion, cancellationToken);
-        var task = dag?.Tasks.FirstOrDefault(t => t.TaskId == key.TaskId);
-        if (run is null || dag is null || task is null || !RetryPolicy.CanRetry(task, tryNumber))
-        {
-            return await _tasks.FinishAsync(key, tryNumber, TaskInstanceState.Failed, now, null, from, cancellationToken);
-        }
-
-        var delay = RetryPolicy.NextRetryDelay(task, key.DagId, Micros.To(run.LogicalDate), tryNumber, options.MaxRetryDelay);
-        return await _tasks.FinishAsync(key, tryNumber, TaskInstanceState.UpForRetry, now, now + delay, from, cancellationToken);
+        _failedOutcome ??= new FailedTryOutcome(_runs, _serialized, options.MaxRetryDelay);
+        var (state, retryAt) = await _failedOutcome.DecideAsync(key, tryNumber, now, cancellationToken);
+        return await _tasks.FinishAsync(key, tryNumber, state, now, retryAt, from, cancellationToken);
     }
 
     private async Task<int> CreateScheduledRunsAsync(DateTimeOffset now, CancellationToken cancellationToken)
