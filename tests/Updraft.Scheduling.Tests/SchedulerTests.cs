@@ -303,9 +303,13 @@ public abstract class SchedulerTests
         Assert.Equal("42", await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new Core.Runtime.XComKey("by_hand", run.RunId, "answer", -1, "return_value")));
     }
 
+    /// <summary>A DAG whose task writes "run version" to a file of its own per run (workers of two runs write at once).</summary>
     private static string LedgerDag(string ledger, string version) => Orchestra.DagSource("versioned", $$"""
-        dag.Task("which", (TaskContext ctx) => { File.AppendAllText("{{ledger}}", $"{ctx.DagRun.RunId} {{version}}\n"); return "{{version}}"; });
+        dag.Task("which", (TaskContext ctx) => { File.WriteAllText("{{ledger}}." + ctx.DagRun.RunId, $"{ctx.DagRun.RunId} {{version}}"); return "{{version}}"; });
         """);
+
+    private static IEnumerable<string> LedgerLines(string ledger) =>
+        Directory.GetFiles(Path.GetDirectoryName(ledger)!, Path.GetFileName(ledger) + ".*").Select(File.ReadAllText).Order();
 
     [Fact]
     public async Task RunOfVersionOne_AfterTheFileChanged_RunsVersionOnesCode()
@@ -322,7 +326,7 @@ public abstract class SchedulerTests
 
         await o.RunToCompletionAsync(engine, executor);
 
-        Assert.Equal(["first v1", "second v2"], (await File.ReadAllLinesAsync(ledger)).Order());
+        Assert.Equal(["first v1", "second v2"], LedgerLines(ledger));
         Assert.Equal(("\"v1\"", "\"v2\""), (
             await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new Core.Runtime.XComKey("versioned", "first", "which", -1, "return_value")),
             await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new Core.Runtime.XComKey("versioned", "second", "which", -1, "return_value"))));
@@ -344,7 +348,7 @@ public abstract class SchedulerTests
         await o.RunToCompletionAsync(engine, executor);
 
         Assert.Equal("success", await o.RunStateAsync("versioned", run.RunId));
-        Assert.Equal(["remote v1"], await File.ReadAllLinesAsync(ledger));
+        Assert.Equal(["remote v1"], LedgerLines(ledger));
         Assert.Single(Directory.GetFiles(o.Context.DagCodeCacheFolder));
     }
 
