@@ -47,6 +47,50 @@ public class SecretMaskingTests
         Assert.DoesNotContain(log, l => l.Contains("Sup3rS3cret", StringComparison.Ordinal) || l.Contains("key-123456", StringComparison.Ordinal));
     }
 
+    private static readonly System.Text.Json.JsonSerializerOptions RelaxedJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    [Fact]
+    public void SecretPrintedEncoded_MaskedInEveryEncoding()
+    {
+        const string password = "p@ss w/rd+ü\"<1>";
+        var secrets = new EnvironmentSecrets(new Dictionary<string, string>
+        {
+            ["UPDRAFT_CONN_API"] = new Core.Connections.Connection("api", "http") { Host = "api.internal", Login = "etl", Password = password }.ToUri(),
+        });
+        var dag = new Dag("mask_encoded");
+        dag.Task("print", async ctx =>
+        {
+            var conn = (await ctx.Connections.GetAsync("api"))!;
+            ctx.Log.Info($"uri={conn.ToUri()}");
+            ctx.Log.Info($"json={conn.ToJson().ToJsonString()}");
+            ctx.Log.Info($"relaxed={System.Text.Json.JsonSerializer.Serialize(conn.Password, RelaxedJson)}");
+            ctx.Log.Info($"form={System.Net.WebUtility.UrlEncode(conn.Password)}");
+            ctx.Log.Info($"base64={Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(conn.Password!))}");
+            ctx.Log.Info($"plain={conn.Password}");
+        });
+        var sink = new Sink();
+        dag.Test(options: new DagTestOptions { Log = sink, Variables = secrets, Connections = secrets });
+
+        var printed = sink.Lines.Where(l => l.Contains('=', StringComparison.Ordinal) && !l.Contains("Marking", StringComparison.Ordinal)).ToList();
+        foreach (var prefix in new[] { "uri=", "json=", "relaxed=", "form=", "base64=", "plain=" })
+        {
+            Assert.Contains(printed, l => l.Contains(prefix, StringComparison.Ordinal) && l.Contains("***", StringComparison.Ordinal));
+        }
+
+        var encodings = new[]
+        {
+            password, Uri.EscapeDataString(password), System.Net.WebUtility.UrlEncode(password),
+            System.Text.Json.JsonSerializer.Serialize(password)[1..^1], Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(password)),
+            "p@ss w/rd+ü\\\"<1>",
+        };
+        foreach (var encoded in encodings)
+        {
+            Assert.DoesNotContain(sink.Lines, l => l.Contains(encoded, StringComparison.Ordinal));
+        }
+
+        Assert.Contains(sink.Lines, l => l.Contains("api.internal", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("db_password", true)]
     [InlineData("API_KEY", true)]

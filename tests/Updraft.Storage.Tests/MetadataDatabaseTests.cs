@@ -20,6 +20,13 @@ public class MetadataDatabaseTests
     public void FromUri_Bad_SaysWhy(string uri, string reason) =>
         Assert.Contains(reason, Assert.Throws<DatabaseException>(() => MetadataDatabase.FromUri(uri)).Message);
 
+    [Theory]
+    [InlineData("sqlite:///relative.db", "/home/u/relative.db")]
+    [InlineData("sqlite:///sub/dir/m.db", "/home/u/sub/dir/m.db")]
+    [InlineData("sqlite:////abs/m.db", "/abs/m.db")]
+    public void FromUri_SqlitePath_RelativeToTheGivenFolder(string uri, string path) =>
+        Assert.Equal("sqlite:///" + path, MetadataDatabase.FromUri(uri, "/home/u").Description);
+
     [Fact]
     public void FromUri_Postgres_DescriptionHidesPassword()
     {

@@ -449,6 +449,47 @@ public abstract class StoreComplianceTests
     }
 
     [Fact]
+    public async Task Imports_BadEntry_NothingWritten()
+    {
+        var db = await MigratedAsync();
+        var pools = new PoolStore(db);
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => pools.ImportAsync([new PoolSpec("etl", 3, null), new PoolSpec("", 2, null)]));
+        Assert.Equal("A pool name must not be empty.", error.Message);
+        await Assert.ThrowsAsync<ArgumentException>(() => pools.ImportAsync([new PoolSpec("etl", 3, null), new PoolSpec("b", -1, null)]));
+        Assert.Equal([PoolStore.DefaultPool], (await pools.ListAsync()).Select(p => p.Pool));
+        await pools.ImportAsync([new PoolSpec("etl", 3, null), new PoolSpec("b", 1, "two")]);
+        Assert.Equal([("b", 1), ("default_pool", 128), ("etl", 3)], (await pools.ListAsync()).Select(p => (p.Pool, p.Slots)));
+
+        var store = new SecretStore(db, new Core.Secrets.MultiFernet(Core.Configuration.UpdraftConfig.GenerateFernetKey()), TimeProvider.System);
+        await Assert.ThrowsAsync<ArgumentException>(() => store.ImportVariablesAsync([("a", "1", null), (" ", "2", null)]));
+        await Assert.ThrowsAsync<ArgumentException>(() => store.SetVariableAsync("", "x"));
+        Assert.Empty(await store.ListVariablesAsync());
+
+        var good = new Core.Connections.Connection("wh", "postgres") { Host = "db", Password = "pw" };
+        await Assert.ThrowsAsync<ArgumentException>(() => store.ImportConnectionsAsync([good, new Core.Connections.Connection("bad id", "http")], overwrite: false));
+        await Assert.ThrowsAsync<ArgumentException>(() => store.ImportConnectionsAsync([good, new Core.Connections.Connection("p", "http") { Port = 70000 }], overwrite: false));
+        Assert.Empty(await store.ListConnectionsAsync());
+
+        Assert.Equal((1, 0), await store.ImportConnectionsAsync([good], overwrite: false));
+        Assert.Equal((1, 1), await store.ImportConnectionsAsync([Moved(good), new Core.Connections.Connection("api", "http")], overwrite: false));
+        Assert.Equal("db", (await store.ListConnectionsAsync("wh")).Single().Host);
+        Assert.Equal((1, 0), await store.ImportConnectionsAsync([Moved(good)], overwrite: true));
+        Assert.Equal("other", (await store.ListConnectionsAsync("wh")).Single().Host);
+    }
+
+    private static Core.Connections.Connection Moved(Core.Connections.Connection c) => new(c.ConnId, c.ConnType) { Host = "other", Password = c.Password };
+
+    [Fact]
+    public async Task CreateRun_BadRunId_Refused()
+    {
+        var db = await MigratedAsync();
+        await new DagStore(db).SyncAsync([Serialized()], [], ["/dags/d.cs"], Now);
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => new DagRunStore(db).CreateAsync(Serialized(), 1, "my run", DagRunType.Manual, Info(1), null, DagRunState.Running, Now));
+        Assert.Contains("Run id 'my run' is not allowed", error.Message);
+        Assert.Empty(await new DagRunStore(db).ListAsync("d", null, 10));
+    }
+
+    [Fact]
     public async Task DeleteDag_RemovesRunsAndTasks()
     {
         var db = await MigratedAsync();

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Updraft.Cli.Hosting;
 using Updraft.Cli.Output;
 using Updraft.Core.Connections;
+using Updraft.Core.Runtime;
 
 namespace Updraft.Cli.Commands;
 
@@ -135,7 +136,7 @@ internal static class ConnectionsCommands
             var text = path.EndsWith(".env", StringComparison.OrdinalIgnoreCase)
                 ? string.Concat(all.Select(c => $"{c.ConnId}={c.ToUri()}\n"))
                 : new JsonObject(all.Select(c => KeyValuePair.Create(c.ConnId, (JsonNode?)c.ToJson()))).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
-            await SecretFiles.WriteAsync(path, text, cancellationToken);
+            await CliFiles.WriteAsync(path, text, secret: true, cancellationToken);
             ctx.Environment.Out.WriteLine($"Connections successfully exported to {path} ({all.Count}).");
             return 0;
         });
@@ -151,38 +152,64 @@ internal static class ConnectionsCommands
         {
             var ctx = context();
             var path = parse.GetValue(file)!;
-            if (!File.Exists(path))
-            {
-                throw new CliException($"Missing connections file: {path}");
-            }
-
-            var text = await File.ReadAllTextAsync(path, cancellationToken);
-            var parsed = path.EndsWith(".env", StringComparison.OrdinalIgnoreCase)
-                ? text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l =>
-                {
-                    var eq = l.IndexOf('=', StringComparison.Ordinal);
-                    return eq > 0 ? Connection.FromString(l[..eq].Trim(), l[(eq + 1)..].Trim()) : throw new CliException($"Invalid line in {path}: '{l}' (expected conn_id=URI).");
-                }).ToList()
-                : (JsonNode.Parse(text) as JsonObject ?? throw new CliException($"{path} must hold a JSON object of connections by id."))
-                    .Select(p => Connection.FromJson(p.Key, p.Value?.ToJsonString() ?? "{}")).ToList();
-            var store = await ctx.SecretStoreAsync(cancellationToken);
-            var (added, skipped) = (0, 0);
-            foreach (var connection in parsed)
-            {
-                if (!parse.GetValue(overwrite) && await store.HasConnectionAsync(connection.ConnId, cancellationToken))
-                {
-                    skipped++;
-                    continue;
-                }
-
-                await store.SetConnectionAsync(connection, cancellationToken);
-                added++;
-            }
-
+            var parsed = await ParseImportAsync(path, cancellationToken);
+            var (added, skipped) = await (await ctx.SecretStoreAsync(cancellationToken)).ImportConnectionsAsync(parsed, parse.GetValue(overwrite), cancellationToken);
             ctx.Environment.Out.WriteLine($"Imported {added} connection(s) from {path}; skipped {skipped} that already exist.");
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Every entry parsed and checked before any is written; the first bad one is named.</summary>
+    private static async Task<List<Connection>> ParseImportAsync(string path, CancellationToken cancellationToken)
+    {
+        var entries = new List<(string Id, Func<Connection> Parse)>();
+        if (path.EndsWith(".env", StringComparison.OrdinalIgnoreCase))
+        {
+            var lineNumber = 0;
+            foreach (var raw in (await CliFiles.ReadAsync(path, "connections", cancellationToken)).Split('\n'))
+            {
+                lineNumber++;
+                var line = raw.Trim();
+                if (line.Length == 0 || line.StartsWith('#'))
+                {
+                    continue;
+                }
+
+                var eq = line.IndexOf('=', StringComparison.Ordinal);
+                if (eq <= 0)
+                {
+                    throw new CliException($"Line {lineNumber} of {path} is not conn_id=URI.");
+                }
+
+                var (id, value) = (line[..eq].Trim(), line[(eq + 1)..].Trim());
+                entries.Add((id, () => Connection.FromString(id, value)));
+            }
+        }
+        else
+        {
+            foreach (var (id, node) in await CliFiles.ReadObjectAsync(path, "connections", cancellationToken))
+            {
+                entries.Add((id, () => node is JsonObject fields ? Connection.FromJson(id, fields.ToJsonString())
+                    : throw new InvalidConnectionException("it must be a JSON object of conn_type, host, login, password, schema, port, extra.")));
+            }
+        }
+
+        var connections = new List<Connection>(entries.Count);
+        foreach (var (id, parse) in entries)
+        {
+            try
+            {
+                Names.ConnectionId(id);
+                connections.Add(parse());
+            }
+            catch (Exception e) when (e is ArgumentException or JsonException or FormatException or InvalidOperationException)
+            {
+                throw new CliException(e.Message.Contains($"'{id}'", StringComparison.Ordinal) ? $"{path}: {e.Message}" : $"Connection '{id}' in {path}: {e.Message}");
+            }
+        }
+
+        return connections;
     }
 
     private static Dictionary<string, object?> Row(Connection c) => DagsCommands.Row(

@@ -107,7 +107,7 @@ internal static class DagRunCommands
         var dagArg = new Argument<string?>("dag_id") { Description = "Only this DAG's runs.", Arity = ArgumentArity.ZeroOrOne };
         var dagOption = new Option<string?>("--dag-id", "-d") { Description = "Only this DAG's runs (Airflow 2 spelling)." };
         var state = new Option<string?>("--state") { Description = "Only runs in this state: queued, running, success or failed." };
-        var limit = new Option<int>("--limit") { Description = "At most this many runs.", DefaultValueFactory = _ => 100 };
+        var limit = CommonOptions.Positive("--limit", "At most this many runs.", 100);
         var output = CommonOptions.Output();
         var command = new Command("list-runs", "List DAG runs, newest first.") { dagArg, dagOption, state, limit, output };
         command.SetAction(async (parse, cancellationToken) =>
@@ -128,7 +128,7 @@ internal static class DagRunCommands
                 throw new CliException($"DAG '{dagId}' not found.");
             }
 
-            var runs = await new DagRunStore(database).ListAsync(dagId, states, parse.GetValue(limit), cancellationToken);
+            var runs = await new DagRunStore(database).ListAsync(dagId, states, CommonOptions.Positive(parse, limit), cancellationToken);
             Rows.Write(ctx.Environment.Out, parse.GetValue(output), RunColumns, runs.Select(RunRow).ToList());
             return 0;
         });

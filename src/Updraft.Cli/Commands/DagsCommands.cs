@@ -91,17 +91,13 @@ internal static class DagsCommands
     private static Command NextExecution(Func<CliContext> context)
     {
         var dagId = CommonOptions.DagId();
-        var count = new Option<int>("--num-executions", "-n") { Description = "How many to show.", DefaultValueFactory = _ => 1 };
+        var count = CommonOptions.Positive("--num-executions", "How many to show.", 1, "-n");
         var output = CommonOptions.Output();
         var command = new Command("next-execution", "Print the next logical dates and data intervals of a DAG's scheduled runs.") { dagId, count, output };
         command.SetAction(parse =>
         {
             var ctx = context();
-            var n = parse.GetValue(count);
-            if (n < 1)
-            {
-                throw new CliException($"--num-executions must be at least 1, got {n}.");
-            }
+            var n = CommonOptions.Positive(parse, count);
 
             var dag = ctx.GetDag(parse.GetValue(dagId)!).Serialized;
             var timetable = dag.Timetable.ToTimetable();

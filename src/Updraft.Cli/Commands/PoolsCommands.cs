@@ -77,7 +77,7 @@ internal static class PoolsCommands
             var ctx = context();
             var all = await new PoolStore(await ctx.ReadyDatabaseAsync(cancellationToken)).ListAsync(cancellationToken);
             var json = new JsonObject(all.Select(p => KeyValuePair.Create(p.Pool, (JsonNode?)new JsonObject { ["slots"] = p.Slots, ["description"] = p.Description })));
-            await File.WriteAllTextAsync(parse.GetValue(exportFile)!, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", cancellationToken);
+            await CliFiles.WriteAsync(parse.GetValue(exportFile)!, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", secret: false, cancellationToken);
             ctx.Environment.Out.WriteLine($"Exported {all.Count} pools to {parse.GetValue(exportFile)}.");
             return 0;
         });
@@ -88,33 +88,8 @@ internal static class PoolsCommands
         {
             var ctx = context();
             var path = parse.GetValue(importFile)!;
-            if (!File.Exists(path))
-            {
-                throw new CliException($"Missing pools file: {path}");
-            }
-
-            JsonObject pools;
-            try
-            {
-                pools = JsonNode.Parse(await File.ReadAllTextAsync(path, cancellationToken)) as JsonObject ?? throw new CliException($"{path} must hold a JSON object of pools.");
-            }
-            catch (JsonException e)
-            {
-                throw new CliException($"{path} is not valid JSON: {e.Message.Split('.')[0]}.");
-            }
-
-            var store = new PoolStore(await ctx.ReadyDatabaseAsync(cancellationToken));
-            foreach (var (pool, spec) in pools)
-            {
-                var slotsNode = spec?["slots"];
-                if (slotsNode is not JsonValue value || !value.TryGetValue<int>(out var count))
-                {
-                    throw new CliException($"Pool '{pool}' in {path} needs a whole number of \"slots\".");
-                }
-
-                await store.SetAsync(pool, count, spec?["description"]?.GetValue<string>(), cancellationToken);
-            }
-
+            var pools = ParseImport(path, await CliFiles.ReadObjectAsync(path, "pools", cancellationToken));
+            await new PoolStore(await ctx.ReadyDatabaseAsync(cancellationToken)).ImportAsync(pools, cancellationToken);
             ctx.Environment.Out.WriteLine($"Imported {pools.Count} pools from {path}.");
             return 0;
         });
@@ -126,6 +101,44 @@ internal static class PoolsCommands
         pools.Add(export);
         pools.Add(import);
         return pools;
+    }
+
+    /// <summary>Every entry checked before any is written; the first bad one is named.</summary>
+    private static List<PoolSpec> ParseImport(string path, JsonObject pools)
+    {
+        var specs = new List<PoolSpec>(pools.Count);
+        foreach (var (pool, spec) in pools)
+        {
+            if (spec is not JsonObject fields)
+            {
+                throw new CliException($"Pool '{pool}' in {path} must be an object like {{\"slots\": 4, \"description\": \"…\"}}.");
+            }
+
+            if (fields["slots"] is not JsonValue slots || slots.GetValueKind() != JsonValueKind.Number || !slots.TryGetValue<int>(out var count))
+            {
+                throw new CliException($"Pool '{pool}' in {path} needs a whole number of \"slots\".");
+            }
+
+            var description = fields["description"];
+            if (description is not null && description.GetValueKind() != JsonValueKind.String)
+            {
+                throw new CliException($"Pool '{pool}' in {path}: \"description\" must be text, got {description.GetValueKind().ToString().ToLowerInvariant()}.");
+            }
+
+            var entry = new PoolSpec(pool, count, description?.GetValue<string>());
+            try
+            {
+                PoolStore.Check(entry);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliException($"Pool '{pool}' in {path}: {e.Message}");
+            }
+
+            specs.Add(entry);
+        }
+
+        return specs;
     }
 
     private static Dictionary<string, object?> Row((string Pool, int Slots, string? Description, int Running, int Queued) p) => DagsCommands.Row(

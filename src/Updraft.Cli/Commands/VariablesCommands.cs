@@ -67,7 +67,7 @@ internal static class VariablesCommands
             var path = Path.GetFullPath(parse.GetValue(exportFile)!);
             var all = await (await ctx.SecretStoreAsync(cancellationToken)).ListVariablesAsync(cancellationToken);
             var json = new JsonObject(all.Select(v => KeyValuePair.Create(v.Key, ValueNode(v.Value))));
-            await SecretFiles.WriteAsync(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", cancellationToken);
+            await CliFiles.WriteAsync(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", secret: true, cancellationToken);
             ctx.Environment.Out.WriteLine($"{all.Count} variables successfully exported to {path}");
             return 0;
         });
@@ -78,28 +78,23 @@ internal static class VariablesCommands
         {
             var ctx = context();
             var path = parse.GetValue(importFile)!;
-            if (!File.Exists(path))
-            {
-                throw new CliException($"Missing variables file: {path}");
-            }
-
-            JsonObject values;
-            try
-            {
-                values = JsonNode.Parse(await File.ReadAllTextAsync(path, cancellationToken)) as JsonObject ?? throw new CliException($"{path} must hold a JSON object of variables.");
-            }
-            catch (JsonException e)
-            {
-                throw new CliException($"{path} is not valid JSON: {e.Message.Split('.')[0]}.");
-            }
-
-            var store = await ctx.SecretStoreAsync(cancellationToken);
+            var values = await CliFiles.ReadObjectAsync(path, "variables", cancellationToken);
+            var entries = new List<(string Key, string Value, string? Description)>(values.Count);
             foreach (var (name, node) in values)
             {
-                var text = node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : node?.ToJsonString() ?? "null";
-                await store.SetVariableAsync(name, text, null, cancellationToken);
+                try
+                {
+                    Core.Runtime.Names.VariableKey(name);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new CliException($"Variable '{name}' in {path}: {e.Message}");
+                }
+
+                entries.Add((name, node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : node?.ToJsonString() ?? "null", null));
             }
 
+            await (await ctx.SecretStoreAsync(cancellationToken)).ImportVariablesAsync(entries, cancellationToken);
             ctx.Environment.Out.WriteLine($"{values.Count} of {values.Count} variables successfully updated.");
             return 0;
         });

@@ -119,7 +119,7 @@ public sealed class CliContext(CliEnvironment environment)
 
     public string LogFolder => Config.Get("logging", "base_log_folder");
 
-    public MetadataDatabase Database => _database ??= MetadataDatabase.FromUri(Config.Get("database", "connection"));
+    public MetadataDatabase Database => _database ??= MetadataDatabase.FromUri(Config.Get("database", "connection"), Config.Home);
 
     /// <summary>
     /// The database, at the current schema. An embedded SQLite database is created on first use; any other must be

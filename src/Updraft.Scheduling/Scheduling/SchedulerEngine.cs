@@ -63,11 +63,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
         }
 
         var date = (logicalDate ?? now).ToUniversalTime();
-        var id = runId ?? RunIds.Generate(DagRunType.Manual, date);
-        if (!RunIds.IsValid(id))
-        {
-            throw new ArgumentException($"Run id '{id}' is not allowed: use letters, digits and _ . ~ : + - only.");
-        }
+        var id = Names.RunId(runId ?? RunIds.Generate(DagRunType.Manual, date));
 
         var interval = dag.Timetable.ToTimetable().InferManualDataInterval(date);
         var info = new Core.Timetables.DagRunInfo(date, interval);
@@ -79,7 +75,13 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
         var lost = 0;
         while (executor.Events.TryRead(out var ended))
         {
-            if (ended.Lost && await FailOrRetryAsync(ended.Key, ended.TryNumber, [TaskInstanceState.Running, TaskInstanceState.Queued], now, cancellationToken))
+            if (ended.Lost && await _tasks.RequeueAsync(ended.Key, ended.TryNumber, cancellationToken))
+            {
+                // Lost before it started: it never ran, so it does not use up one of the task's tries.
+                SchedulerLog.TaskRequeued(logger, ended.Key, ended.TryNumber, ended.Reason);
+                lost++;
+            }
+            else if (ended.Lost && await FailOrRetryAsync(ended.Key, ended.TryNumber, [TaskInstanceState.Running], now, cancellationToken))
             {
                 SchedulerLog.TaskLost(logger, ended.Key, ended.TryNumber, ended.Reason);
                 lost++;

@@ -9,6 +9,9 @@ internal static partial class SchedulerLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskInstance} try {TryNumber} was lost: {Reason}")]
     public static partial void TaskLost(ILogger logger, TaskInstanceKey taskInstance, int tryNumber, string? reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskInstance} try {TryNumber} was lost before it started ({Reason}); queued again, the try not counted")]
+    public static partial void TaskRequeued(ILogger logger, TaskInstanceKey taskInstance, int tryNumber, string? reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskInstance} stopped heartbeating for {Threshold}; marked lost")]
     public static partial void Zombie(ILogger logger, TaskInstanceKey taskInstance, TimeSpan threshold);
 

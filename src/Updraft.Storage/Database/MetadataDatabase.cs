@@ -5,8 +5,10 @@ using Npgsql;
 namespace Updraft.Storage.Database;
 
 /// <summary>
-/// The metadata database named by <c>[database] connection</c>: <c>sqlite:////absolute/path.db</c> (WAL mode) or
-/// <c>postgresql://user:password@host:port/database</c>. Opens connections; every store works through it.
+/// The metadata database named by <c>[database] connection</c>: <c>sqlite:////absolute/path.db</c> or
+/// <c>sqlite:///relative/path.db</c> (WAL mode; a relative path is resolved against the folder given, which the CLI
+/// sets to <c>UPDRAFT_HOME</c>) or <c>postgresql://user:password@host:port/database</c>. Opens connections; every
+/// store works through it.
 /// </summary>
 public sealed class MetadataDatabase
 {
@@ -25,7 +27,9 @@ public sealed class MetadataDatabase
     /// <summary>Where the database is, without any password, for messages.</summary>
     public string Description { get; }
 
-    public static MetadataDatabase FromUri(string uri)
+    /// <param name="uri">The <c>[database] connection</c> URI.</param>
+    /// <param name="relativeTo">The folder a relative SQLite path is resolved against (default: the current folder).</param>
+    public static MetadataDatabase FromUri(string uri, string? relativeTo = null)
     {
         ArgumentNullException.ThrowIfNull(uri);
         if (uri.StartsWith("sqlite:///", StringComparison.Ordinal))
@@ -36,7 +40,8 @@ public sealed class MetadataDatabase
                 throw new DatabaseException("[database] connection 'sqlite:///' names no file; use sqlite:////absolute/path/updraft.db.");
             }
 
-            path = Path.GetFullPath(path.StartsWith('/') ? path : "/" + path);
+            // As in SQLAlchemy: sqlite:////abs/path.db is absolute, sqlite:///rel/path.db relative.
+            path = Path.GetFullPath(path, relativeTo ?? Directory.GetCurrentDirectory());
             var builder = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 };
             return new MetadataDatabase(SqlDialect.Sqlite, builder.ToString(), $"sqlite:///{path}");
         }

@@ -33,6 +33,7 @@ public sealed class DagRunStore(MetadataDatabase database)
     {
         ArgumentNullException.ThrowIfNull(dag);
         ArgumentNullException.ThrowIfNull(info);
+        Names.RunId(runId);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var at = Micros.From(now);

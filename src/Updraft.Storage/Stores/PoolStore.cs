@@ -1,4 +1,5 @@
 using Dapper;
+using Updraft.Core.Runtime;
 using Updraft.Storage.Database;
 
 namespace Updraft.Storage.Stores;
@@ -42,16 +43,38 @@ public sealed class PoolStore(MetadataDatabase database)
     public const string DefaultPool = "default_pool";
 
     /// <summary>Creates or updates a pool.</summary>
-    public async Task SetAsync(string pool, int slots, string? description, CancellationToken cancellationToken = default)
+    public Task SetAsync(string pool, int slots, string? description, CancellationToken cancellationToken = default) =>
+        ImportAsync([new PoolSpec(pool, slots, description)], cancellationToken);
+
+    /// <summary>
+    /// Creates or updates several pools in one transaction: every entry is checked first, and either all are
+    /// written or none (an <see cref="ArgumentException"/> names the first bad entry).
+    /// </summary>
+    public async Task ImportAsync(IReadOnlyList<PoolSpec> pools, CancellationToken cancellationToken = default)
     {
-        if (slots < 0)
+        ArgumentNullException.ThrowIfNull(pools);
+        foreach (var pool in pools)
         {
-            throw new ArgumentException($"A pool's slots must be 0 or more, got {slots}.");
+            Check(pool);
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(
-            "INSERT INTO slot_pool (pool, slots, description) VALUES (@pool, @slots, @description) ON CONFLICT (pool) DO UPDATE SET slots = excluded.slots, description = excluded.description",
-            new { pool, slots, description });
+            "INSERT INTO slot_pool (pool, slots, description) VALUES (@Pool, @Slots, @Description) ON CONFLICT (pool) DO UPDATE SET slots = excluded.slots, description = excluded.description",
+            pools,
+            transaction);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> when a pool's name or slots are not allowed.</summary>
+    public static void Check(PoolSpec pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        Names.Pool(pool.Pool);
+        if (pool.Slots < 0)
+        {
+            throw new ArgumentException($"A pool's slots must be 0 or more, got {pool.Slots}.");
+        }
     }
 }

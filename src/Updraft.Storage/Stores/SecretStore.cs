@@ -12,33 +12,61 @@ namespace Updraft.Storage.Stores;
 /// </summary>
 public sealed class SecretStore(MetadataDatabase database, MultiFernet fernet, TimeProvider timeProvider) : IVariableStore, IConnectionStore
 {
-    public async Task SetConnectionAsync(Connection connection, CancellationToken cancellationToken = default)
+    public Task SetConnectionAsync(Connection connection, CancellationToken cancellationToken = default) =>
+        ImportConnectionsAsync([connection], overwrite: true, cancellationToken);
+
+    /// <summary>
+    /// Writes several connections in one transaction, all or none; ids are checked first. Without
+    /// <paramref name="overwrite"/>, connections that exist are kept. Returns how many were written and skipped.
+    /// </summary>
+    public async Task<(int Written, int Skipped)> ImportConnectionsAsync(IReadOnlyList<Connection> connections, bool overwrite, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(connections);
+        foreach (var connection in connections)
+        {
+            ArgumentNullException.ThrowIfNull(connection);
+            Names.ConnectionId(connection.ConnId);
+            if (connection.Port is < 1 or > 65535)
+            {
+                throw new ArgumentException($"Connection '{connection.ConnId}' has port {connection.Port}; a port is 1 to 65535.");
+            }
+        }
+
         var now = timeProvider.GetUtcNow();
         await using var db = await database.OpenAsync(cancellationToken);
-        await db.ExecuteAsync(
-            """
-            INSERT INTO connection (conn_id, conn_type, description, host, schema, login, password, port, extra, is_encrypted, is_extra_encrypted)
-            VALUES (@ConnId, @ConnType, @Description, @Host, @Schema, @Login, @Password, @Port, @Extra, @IsEncrypted, @IsExtraEncrypted)
-            ON CONFLICT (conn_id) DO UPDATE SET conn_type = excluded.conn_type, description = excluded.description, host = excluded.host,
-                schema = excluded.schema, login = excluded.login, password = excluded.password, port = excluded.port, extra = excluded.extra,
-                is_encrypted = excluded.is_encrypted, is_extra_encrypted = excluded.is_extra_encrypted
-            """,
-            new
-            {
-                connection.ConnId,
-                ConnType = connection.ConnType ?? "",
-                connection.Description,
-                connection.Host,
-                connection.Schema,
-                connection.Login,
-                Password = connection.Password is null ? null : fernet.Encrypt(connection.Password, now),
-                connection.Port,
-                Extra = connection.Extra is null ? null : fernet.Encrypt(connection.Extra, now),
-                IsEncrypted = connection.Password is null ? 0 : 1,
-                IsExtraEncrypted = connection.Extra is null ? 0 : 1,
-            });
+        await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        var written = 0;
+        foreach (var connection in connections)
+        {
+            written += await db.ExecuteAsync(
+                $"""
+                INSERT INTO connection (conn_id, conn_type, description, host, schema, login, password, port, extra, is_encrypted, is_extra_encrypted)
+                VALUES (@ConnId, @ConnType, @Description, @Host, @Schema, @Login, @Password, @Port, @Extra, @IsEncrypted, @IsExtraEncrypted)
+                ON CONFLICT (conn_id) DO {(overwrite ? """
+                    UPDATE SET conn_type = excluded.conn_type, description = excluded.description, host = excluded.host,
+                    schema = excluded.schema, login = excluded.login, password = excluded.password, port = excluded.port, extra = excluded.extra,
+                    is_encrypted = excluded.is_encrypted, is_extra_encrypted = excluded.is_extra_encrypted
+                    """ : "NOTHING")}
+                """,
+                new
+                {
+                    connection.ConnId,
+                    ConnType = connection.ConnType ?? "",
+                    connection.Description,
+                    connection.Host,
+                    connection.Schema,
+                    connection.Login,
+                    Password = connection.Password is null ? null : fernet.Encrypt(connection.Password, now),
+                    connection.Port,
+                    Extra = connection.Extra is null ? null : fernet.Encrypt(connection.Extra, now),
+                    IsEncrypted = connection.Password is null ? 0 : 1,
+                    IsExtraEncrypted = connection.Extra is null ? 0 : 1,
+                },
+                transaction);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return (written, connections.Count - written);
     }
 
     /// <summary>Whether a connection with this id exists.</summary>
@@ -79,13 +107,28 @@ public sealed class SecretStore(MetadataDatabase database, MultiFernet fernet, T
         return await db.ExecuteAsync("DELETE FROM connection WHERE conn_id = @connId", new { connId }) > 0;
     }
 
-    public async Task SetVariableAsync(string key, string value, string? description = null, CancellationToken cancellationToken = default)
+    public Task SetVariableAsync(string key, string value, string? description = null, CancellationToken cancellationToken = default) =>
+        ImportVariablesAsync([(key, value, description)], cancellationToken);
+
+    /// <summary>Creates or updates several variables in one transaction, all or none; keys are checked first.</summary>
+    public async Task ImportVariablesAsync(IReadOnlyList<(string Key, string Value, string? Description)> variables, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(variables);
+        foreach (var (key, value, _) in variables)
+        {
+            Names.VariableKey(key);
+            ArgumentNullException.ThrowIfNull(value);
+        }
+
+        var now = timeProvider.GetUtcNow();
         await using var db = await database.OpenAsync(cancellationToken);
+        await using var transaction = await db.BeginTransactionAsync(cancellationToken);
         await db.ExecuteAsync(
-            "INSERT INTO variable (key, val, description, is_encrypted) VALUES (@key, @val, @description, 1) " +
+            "INSERT INTO variable (key, val, description, is_encrypted) VALUES (@Key, @Val, @Description, 1) " +
             "ON CONFLICT (key) DO UPDATE SET val = excluded.val, description = excluded.description, is_encrypted = 1",
-            new { key, val = fernet.Encrypt(value, timeProvider.GetUtcNow()), description });
+            variables.Select(v => new { v.Key, Val = fernet.Encrypt(v.Value, now), v.Description }).ToList(),
+            transaction);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public async Task<string?> GetAsync(string key, CancellationToken cancellationToken = default)

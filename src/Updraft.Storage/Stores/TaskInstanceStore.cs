@@ -277,6 +277,22 @@ public sealed class TaskInstanceStore(MetadataDatabase database)
         return updated > 0;
     }
 
+    /// <summary>
+    /// A try that was lost before it ever started (its executor never ran it: its worker died during the hand-over)
+    /// does not count as a try: the task instance goes back to scheduled with its previous try number, to be queued
+    /// again. False when the row is not that queued try (it started meanwhile, or was cleared).
+    /// </summary>
+    public async Task<bool> RequeueAsync(TaskInstanceKey key, int tryNumber, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        TaskInstanceTransitions.Require([TaskInstanceState.Queued], TaskInstanceState.Scheduled);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(
+            $"UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Scheduled)}, try_number = try_number - 1, queued_dttm = NULL, {NewTryColumns} " +
+            $"WHERE {KeyMatch} AND try_number = @tryNumber AND state = {StateSql.Of(TaskInstanceState.Queued)}",
+            new { key.DagId, key.RunId, key.TaskId, key.MapIndex, tryNumber }) > 0;
+    }
+
     /// <summary>Task instances queued before <paramref name="before"/> that no runner has started.</summary>
     public async Task<IReadOnlyList<TaskInstanceRecord>> StaleQueuedAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
     {
