@@ -118,7 +118,8 @@ public sealed class ChaosTests(PostgresServer server)
         }
     }
 
-    private static Process StartScheduler(Orchestra o)
+    /// <summary>Starts a real <c>updraft scheduler</c> process on the installation.</summary>
+    internal static Process StartScheduler(Orchestra o)
     {
         var command = o.Context.SelfCommand("scheduler");
         var start = new ProcessStartInfo(command.FileName) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -173,7 +174,7 @@ public sealed class ChaosTests(PostgresServer server)
         return workers;
     }
 
-    private static void Kill(int pid)
+    internal static void Kill(int pid)
     {
         using var kill = Process.Start("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)])!;
         kill.WaitForExit();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Dapper;
 using Updraft.Core.Runtime;
 using Updraft.Core.States;
+using Updraft.Scheduling.Scheduling;
 using Updraft.Storage.Stores;
 using Updraft.Tests.Shared;
 
@@ -116,7 +117,63 @@ public abstract class LostTryTests
         Assert.Equal((TaskInstanceState.Success, 2), (done.State, done.TryNumber));
         Assert.Equal(DagRunState.Success, (await new DagRunStore(o.Database).GetAsync("cleared", run.RunId))!.State);
         Assert.Equal(["start 1", "start 2", "end 2"], await File.ReadAllLinesAsync(ledger));
-        Assert.Contains("Try 1 no longer owns the task instance", o.ReadLog("cleared", run.RunId, "work", 1));
+        // Stopped by whichever comes first: the scheduler terminating it, or its own heartbeat finding it lost its row.
+        Assert.Matches("Try 1 no longer owns the task instance|terminated by the scheduler", o.ReadLog("cleared", run.RunId, "work", 1));
+    }
+
+    [Fact]
+    public async Task SchedulerKilled_TheNextOneResetsItsTriesAtOnce_NotAfterTheZombieThreshold()
+    {
+        await using var o = await Orchestra.CreateAsync(DatabaseUri(), new()
+        {
+            ["UPDRAFT__SCHEDULER__SCHEDULER_ZOMBIE_TASK_THRESHOLD"] = "600",
+            ["UPDRAFT__SCHEDULER__TASK_QUEUED_TIMEOUT"] = "600",
+        });
+        var ledger = Path.Combine(o.Home, "ledger.txt");
+        o.WriteDag("orphan.cs", LedgerTask("orphan", ledger, firstTryWait: "600", retries: 1));
+        await o.ProcessAsync();
+        var run = await o.TriggerAsync("orphan");
+        var key = new TaskInstanceKey("orphan", run.RunId, "work");
+        var tasks = new TaskInstanceStore(o.Database);
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+
+        var first = ChaosTests.StartScheduler(o);
+        while (await tasks.GetAsync(key) is not { State: TaskInstanceState.Running, TryNumber: 1 } || !File.Exists(ledger))
+        {
+            await Task.Delay(100, limit.Token);
+        }
+
+        ChaosTests.Kill(first.Id);
+        await first.WaitForExitAsync(limit.Token);
+        first.Dispose();
+
+        // Nothing would notice try 1 for ten minutes (zombie threshold): the next scheduler finds its dead
+        // predecessor in the job table at start and fails try 1 as lost; try 2 runs and the run succeeds.
+        var second = ChaosTests.StartScheduler(o);
+        try
+        {
+            while ((await new DagRunStore(o.Database).GetAsync("orphan", run.RunId))!.State != DagRunState.Success)
+            {
+                await Task.Delay(100, limit.Token);
+            }
+        }
+        finally
+        {
+            Process.Start("kill", ["-TERM", second.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            await second.WaitForExitAsync(CancellationToken.None);
+            second.Dispose();
+        }
+
+        var done = (await tasks.GetAsync(key))!;
+        Assert.Equal((TaskInstanceState.Success, 2), (done.State, done.TryNumber));
+        Assert.Equal(["start 1", "start 2", "end 2"], await File.ReadAllLinesAsync(ledger));
+        await using var connection = await o.Database.OpenAsync();
+        Assert.Equal(
+            ["failed", "success"],
+            await connection.QueryAsync<string>($"SELECT state FROM job WHERE job_type = '{SchedulerEngine.JobType}' ORDER BY id"));
+        Assert.Equal(
+            ["1 up_for_retry", "2 success"],
+            await connection.QueryAsync<string>("SELECT try_number || ' ' || state FROM task_instance_history WHERE dag_id = 'orphan' ORDER BY try_number"));
     }
 }
 

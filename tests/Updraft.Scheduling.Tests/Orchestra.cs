@@ -15,7 +15,7 @@ namespace Updraft.Scheduling.Tests;
 /// </summary>
 public sealed class Orchestra : IAsyncDisposable
 {
-    private readonly List<LocalExecutor> _executors = [];
+    private readonly List<IExecutor> _executors = [];
 
     public Orchestra(string databaseUri, Dictionary<string, string>? settings = null)
     {
@@ -102,6 +102,26 @@ public sealed class Orchestra : IAsyncDisposable
         return (engine, executor);
     }
 
+    /// <summary>A local executor named <paramref name="name"/> with <paramref name="slots"/>, disposed with the orchestra.</summary>
+    public LocalExecutor NewExecutor(string name, int slots)
+    {
+        var executor = Context.NewLocalExecutor(slots, Service, name: name);
+        _executors.Add(executor);
+        return executor;
+    }
+
+    /// <summary>A scheduler over several executors (the first the default), or over a test's own executor.</summary>
+    public SchedulerEngine NewEngine(IReadOnlyList<IExecutor> executors, int parallelism = 8, TimeSpan? queuedTimeout = null)
+    {
+        foreach (var executor in executors.Where(e => !_executors.Contains(e)))
+        {
+            _executors.Add(executor);
+        }
+
+        var options = new SchedulerOptions { Parallelism = parallelism, QueuedTimeout = queuedTimeout ?? TimeSpan.FromMinutes(10) };
+        return new SchedulerEngine(Database, executors, options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<SchedulerEngine>.Instance);
+    }
+
     public Task<DagRunRecord> TriggerAsync(string dagId, string? runId = null, System.Text.Json.Nodes.JsonObject? conf = null) =>
         SchedulerEngine.TriggerAsync(Database, dagId, runId, null, conf, TimeProvider.System.GetUtcNow());
 
@@ -110,7 +130,10 @@ public sealed class Orchestra : IAsyncDisposable
     /// With <paramref name="rideOutOutages"/>, a pass that fails because the database is away is retried, as the
     /// scheduler service does.
     /// </remarks>
-    public async Task RunToCompletionAsync(SchedulerEngine engine, LocalExecutor executor, TimeSpan? timeout = null, Func<Task>? afterPass = null, bool rideOutOutages = false)
+    public Task RunToCompletionAsync(SchedulerEngine engine, IExecutor executor, TimeSpan? timeout = null, Func<Task>? afterPass = null, bool rideOutOutages = false) =>
+        RunToCompletionAsync(engine, [executor], timeout, afterPass, rideOutOutages);
+
+    public async Task RunToCompletionAsync(SchedulerEngine engine, IReadOnlyList<IExecutor> executors, TimeSpan? timeout = null, Func<Task>? afterPass = null, bool rideOutOutages = false)
     {
         using var limit = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(90));
         var runs = new DagRunStore(Database);
@@ -142,7 +165,13 @@ public sealed class Orchestra : IAsyncDisposable
                 wait.CancelAfter(TimeSpan.FromMilliseconds(250));
                 try
                 {
-                    await executor.Events.WaitToReadAsync(wait.Token);
+                    await Task.WhenAny(executors.Select(e => e.Events.WaitToReadAsync(wait.Token).AsTask()));
+                    var timedOut = wait.IsCancellationRequested;
+                    await wait.CancelAsync();
+                    if (timedOut)
+                    {
+                        throw new OperationCanceledException(wait.Token);
+                    }
                 }
                 catch (OperationCanceledException) when (!limit.IsCancellationRequested)
                 {

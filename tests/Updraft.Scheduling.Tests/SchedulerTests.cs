@@ -375,6 +375,157 @@ public abstract class SchedulerTests
     }
 
     [Fact]
+    public async Task SeveralExecutors_EachTaskRunsOnTheOneItNames()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("mixed.cs", Orchestra.DagSource("mixed", """
+            dag.Bash("local_1", "sleep 0.2");
+            dag.Bash("local_2", "sleep 0.2");
+            for (var i = 1; i <= 3; i++)
+            {
+                dag.Bash($"one_at_a_time_{i}", "sleep 0.3").Executor = "SequentialExecutor";
+            }
+            """));
+        await o.ProcessAsync();
+        IReadOnlyList<Executors.IExecutor> executors = [o.NewExecutor(Executors.LocalExecutor.DefaultName, 4), o.NewExecutor("SequentialExecutor", 1)];
+        var engine = o.NewEngine(executors);
+        var run = await o.TriggerAsync("mixed");
+
+        await o.RunToCompletionAsync(engine, executors);
+
+        var tasks = await o.TasksAsync("mixed", run.RunId);
+        Assert.All(tasks.Values, t => Assert.Equal(TaskInstanceState.Success, t.State));
+        Assert.Equal(
+            ["LocalExecutor", "LocalExecutor", "SequentialExecutor", "SequentialExecutor", "SequentialExecutor"],
+            tasks.Values.OrderBy(t => t.TaskId, StringComparer.Ordinal).Select(t => t.Executor));
+
+        // The one-slot executor ran its three tasks one after another.
+        var sequential = tasks.Values.Where(t => t.Executor == "SequentialExecutor").OrderBy(t => t.StartDate).ToList();
+        for (var i = 1; i < sequential.Count; i++)
+        {
+            Assert.True(sequential[i].StartDate >= sequential[i - 1].EndDate, $"{sequential[i].TaskId} started before {sequential[i - 1].TaskId} ended");
+        }
+    }
+
+    [Fact]
+    public async Task TaskNamingAnExecutorNotConfigured_IsAnImportError()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("elsewhere.cs", Orchestra.DagSource("elsewhere", "dag.Bash(\"a\", \"echo\").Executor = \"KubernetesExecutor\";"));
+        var processor = new Processing.DagProcessor(o.Context.NewLoader(), o.Context.DagFolders, o.Database, TimeProvider.System) { Executors = ["LocalExecutor"] };
+        var parsed = await processor.RunOnceAsync();
+        var error = Assert.Single(parsed.ImportErrors);
+        Assert.Equal(
+            "Task 'a' of DAG 'elsewhere' names executor 'KubernetesExecutor', which is not configured ([core] executor = LocalExecutor).",
+            error.Message);
+        Assert.Null(await new DagStore(o.Database).GetAsync("elsewhere"));
+    }
+
+    [Fact]
+    public async Task TryLostBeforeItStarted_DoesNotUseUpATry()
+    {
+        await using var o = await NewAsync();
+        var ledger = Path.Combine(o.Home, "ran.txt");
+        o.WriteDag("handover.cs", Orchestra.DagSource("handover", $$"""
+            var t = dag.Bash("fails", "echo ran $$ >> {{ledger}}; exit 1");
+            t.Retries = 1;
+            t.RetryDelay = TimeSpan.Zero;
+            """));
+        await o.ProcessAsync();
+        await using var executor = new LosesFirstHandOver(o.NewExecutor(Executors.LocalExecutor.DefaultName, 2));
+        var engine = o.NewEngine([executor]);
+        var run = await o.TriggerAsync("handover");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        // The lost hand-over was queued again as try 1; then two real tries ran (retries = 1) and failed.
+        Assert.Equal(1, executor.Lost);
+        var ti = (await o.TasksAsync("handover", run.RunId))["fails"];
+        Assert.Equal((TaskInstanceState.Failed, 2), (ti.State, ti.TryNumber));
+        Assert.Equal(2, (await File.ReadAllLinesAsync(ledger)).Length);
+        await using var connection = await o.Database.OpenAsync();
+        var history = (await connection.QueryAsync<(int Try, string State, int? Pid, long? Start, long? End)>(
+            "SELECT try_number, state, pid, start_date, end_date FROM task_instance_history WHERE dag_id = 'handover' ORDER BY try_number")).ToList();
+        Assert.Equal([(1, "up_for_retry"), (2, "failed")], history.Select(h => (h.Try, h.State)));
+        Assert.All(history, h => Assert.True(h.Pid is not null && h.Start is not null && h.End >= h.Start));
+        Assert.True(history[1].Start >= history[0].End);
+    }
+
+    /// <summary>An executor whose first hand-over is lost before the try starts (as when a worker dies while it is sent a try).</summary>
+    private sealed class LosesFirstHandOver(Executors.IExecutor inner) : Executors.IExecutor
+    {
+        private readonly System.Threading.Channels.Channel<Executors.ExecutorEvent> _lost = System.Threading.Channels.Channel.CreateUnbounded<Executors.ExecutorEvent>();
+
+        public int Lost { get; private set; }
+
+        public string Name => inner.Name;
+
+        public int OpenSlots => inner.OpenSlots;
+
+        public System.Threading.Channels.ChannelReader<Executors.ExecutorEvent> Events => Lost == 1 && _lost.Reader.Count == 0 ? inner.Events : _lost.Reader;
+
+        public Task StartAsync(CancellationToken cancellationToken = default) => inner.StartAsync(cancellationToken);
+
+        public async ValueTask SubmitAsync(IReadOnlyList<TaskInstanceRecord> batch, CancellationToken cancellationToken = default)
+        {
+            if (Lost == 0)
+            {
+                Lost = 1;
+                await _lost.Writer.WriteAsync(new Executors.ExecutorEvent(batch[0].Key, batch[0].TryNumber, Lost: true, "the worker died during the hand-over"), cancellationToken);
+                batch = [.. batch.Skip(1)];
+            }
+
+            await inner.SubmitAsync(batch, cancellationToken);
+        }
+
+        public ValueTask<bool> TerminateAsync(TaskInstanceKey key, int tryNumber, CancellationToken cancellationToken = default) => inner.TerminateAsync(key, tryNumber, cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken = default) => inner.StopAsync(cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ClearOnLatestVersion_TasksGoneFromTheVersionBecomeRemoved_NewOnesRun()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("evolving.cs", Orchestra.DagSource("evolving", """
+            var a = dag.Bash("a", "echo v1 a");
+            _ = a >> dag.Bash("b", "echo v1 b");
+            dag.Bash("c", "echo v1 c");
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("evolving");
+        await o.RunToCompletionAsync(engine, executor);
+        Assert.Equal("success", await o.RunStateAsync("evolving", run.RunId));
+
+        // Version 2 drops b and c and adds d after a.
+        o.WriteDag("evolving.cs", Orchestra.DagSource("evolving", """
+            var a = dag.Bash("a", "echo v2 a");
+            _ = a >> dag.Bash("d", "echo v2 d");
+            """));
+        await o.ProcessAsync();
+        using var output = new StringWriter();
+        var exit = await Updraft.Cli.UpdraftCli.RunAsync(
+            ["tasks", "clear", "evolving", "-t", "^a$", "--run-on-latest-version", "-y"],
+            new Updraft.Cli.Hosting.CliEnvironment(o.Environment, output, TextWriter.Null, TimeProvider.System));
+        Assert.Equal(0, exit);
+        Assert.Contains($"Run {run.RunId} moved from version 1 to 2; removed: b, c.", output.ToString());
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        Assert.Equal("success", await o.RunStateAsync("evolving", run.RunId));
+        Assert.Equal(2, (await new DagRunStore(o.Database).GetAsync("evolving", run.RunId))!.DagVersion);
+        var tasks = await o.TasksAsync("evolving", run.RunId);
+        Assert.Equal(
+            [("a", TaskInstanceState.Success, 2), ("b", TaskInstanceState.Removed, 1), ("c", TaskInstanceState.Removed, 1), ("d", TaskInstanceState.Success, 1)],
+            tasks.Values.OrderBy(t => t.TaskId, StringComparer.Ordinal).Select(t => (t.TaskId, t.State, t.TryNumber)));
+        Assert.Contains("v2 a", o.ReadLog("evolving", run.RunId, "a", 2));
+        Assert.Contains("v2 d", o.ReadLog("evolving", run.RunId, "d", 1));
+    }
+
+    [Fact]
     public async Task Trigger_ConfValidatedAgainstParams()
     {
         await using var o = await NewAsync();

@@ -300,8 +300,8 @@ public abstract class StoreComplianceTests
 
             await Task.WhenAny(allRead.Task, Task.Delay(TimeSpan.FromSeconds(1)));
             var free = snapshot.PoolSlots["narrow"] - snapshot.PoolSlotsUsed.GetValueOrDefault("narrow");
-            return (IReadOnlyList<TaskInstanceKey>)[.. snapshot.Candidates.Skip(i * 3).Take(Math.Max(free, 0)).Select(c => c.Key)];
-        }, "LocalExecutor", Now))));
+            return (IReadOnlyList<(TaskInstanceKey, string)>)[.. snapshot.Candidates.Skip(i * 3).Take(Math.Max(free, 0)).Select(c => (c.Key, "LocalExecutor"))];
+        }, Now))));
 
         Assert.Equal(2, results.Sum(r => r.Count));
         Assert.Equal(2, (await store.ActiveAsync()).Count);
@@ -329,8 +329,8 @@ public abstract class StoreComplianceTests
         await new AdmissionStore(db).AdmitAsync(2, snapshot =>
         {
             offered = snapshot.Candidates;
-            return ValueTask.FromResult<IReadOnlyList<TaskInstanceKey>>([]);
-        }, "LocalExecutor", Now);
+            return ValueTask.FromResult<IReadOnlyList<(TaskInstanceKey, string)>>([]);
+        }, Now);
 
         Assert.Contains(offered, c => c.DagId == "other");
     }
@@ -487,6 +487,42 @@ public abstract class StoreComplianceTests
         var error = await Assert.ThrowsAsync<ArgumentException>(() => new DagRunStore(db).CreateAsync(Serialized(), 1, "my run", DagRunType.Manual, Info(1), null, DagRunState.Running, Now));
         Assert.Contains("Run id 'my run' is not allowed", error.Message);
         Assert.Empty(await new DagRunStore(db).ListAsync("d", null, 10));
+    }
+
+    [Fact]
+    public async Task Jobs_TriesOfAnEndedJobAreOrphans_OfARunningOneAreNot()
+    {
+        var db = await MigratedAsync();
+        var jobs = new JobStore(db);
+        var dead = await jobs.StartAsync("SchedulerJob", "h1", 11, Now);
+        var alive = await jobs.StartAsync("SchedulerJob", "h2", 22, Now);
+        Assert.NotEqual(dead, alive);
+        Assert.Equal([alive], (await jobs.RunningAsync("SchedulerJob", dead)).Select(j => j.Id));
+
+        await new DagStore(db).SyncAsync([Serialized("d", paused: false)], [], ["/dags/d.cs"], Now);
+        var run = await new DagRunStore(db).CreateAsync(Serialized(), 1, "r", DagRunType.Manual, Info(1), null, DagRunState.Running, Now);
+        var (a, b) = (new TaskInstanceKey("d", "r", "a"), new TaskInstanceKey("d", "r", "b"));
+        var tasks = new TaskInstanceStore(db);
+        await tasks.TransitionAsync([new TaskInstanceChange(a, TaskInstanceState.None, TaskInstanceState.Scheduled), new TaskInstanceChange(b, TaskInstanceState.None, TaskInstanceState.Scheduled)], Now);
+        var admission = new AdmissionStore(db);
+        await admission.AdmitAsync(10, _ => ValueTask.FromResult<IReadOnlyList<(TaskInstanceKey, string)>>([(a, "LocalExecutor")]), Now, dead);
+        await admission.AdmitAsync(10, _ => ValueTask.FromResult<IReadOnlyList<(TaskInstanceKey, string)>>([(b, "LocalExecutor")]), Now, alive);
+        Assert.True(await tasks.StartAsync(a, 1, "h1", 100, Now));
+        Assert.Empty(await jobs.OrphanedTaskInstancesAsync());
+
+        await jobs.EndAsync(dead, "failed", Now);
+        Assert.False(await jobs.HeartbeatAsync(dead, Now));
+        Assert.True(await jobs.HeartbeatAsync(alive, Now));
+        var orphan = Assert.Single(await jobs.OrphanedTaskInstancesAsync());
+        Assert.Equal((a, TaskInstanceState.Running), (orphan.Key, orphan.State));
+
+        // A queued orphan goes back to scheduled with its try not counted.
+        await jobs.EndAsync(alive, "success", Now);
+        var queued = Assert.Single(await jobs.OrphanedTaskInstancesAsync(), t => t.State == TaskInstanceState.Queued);
+        Assert.True(await tasks.RequeueAsync(queued.Key, queued.TryNumber));
+        Assert.Equal((TaskInstanceState.Scheduled, 0), ((await tasks.GetAsync(b))!.State, (await tasks.GetAsync(b))!.TryNumber));
+        Assert.False(await tasks.RequeueAsync(a, 1));
+        _ = run;
     }
 
     [Fact]

@@ -22,9 +22,13 @@ internal static class ClearCommand
         var upstream = new Option<bool>("--upstream", "-u") { Description = "Also clear the tasks upstream of the matched ones." };
         var onlyFailed = new Option<bool>("--only-failed", "-f") { Description = "Only failed and upstream_failed task instances." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation." };
+        var latest = new Option<bool>("--run-on-latest-version")
+        {
+            Description = "Move the runs to the DAG's latest version first: its code runs, tasks it no longer has become removed, new tasks are added.",
+        };
         var command = new Command("clear", "Clear task instances so the scheduler runs them again (their runs reopen).")
         {
-            dagId, taskRegex, start, end, runId, downstream, upstream, onlyFailed, yes,
+            dagId, taskRegex, start, end, runId, downstream, upstream, onlyFailed, yes, latest,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -51,20 +55,27 @@ internal static class ClearCommand
             var tasks = new TaskInstanceStore(database);
             var dags = new DagStore(database);
             var selected = new List<(TaskInstanceKey Key, int Retries)>();
+            var newest = parse.GetValue(latest) ? await dags.GetSerializedAsync(dag.DagId, null, cancellationToken) : null;
+            var moving = new List<DagRunRecord>();
             foreach (var run in runs)
             {
-                var (serialized, _) = await dags.GetSerializedAsync(dag.DagId, run.DagVersion, cancellationToken) ?? throw new CliException($"DAG '{dag.DagId}' has no version {run.DagVersion}.");
+                if (newest is { } n && n.Version != run.DagVersion)
+                {
+                    moving.Add(run);
+                }
+
+                var (serialized, _) = newest ?? await dags.GetSerializedAsync(dag.DagId, run.DagVersion, cancellationToken) ?? throw new CliException($"DAG '{dag.DagId}' has no version {run.DagVersion}.");
                 var wanted = Expand(serialized, serialized.Tasks.Where(t => pattern is null || pattern.IsMatch(t.TaskId)).Select(t => t.TaskId), parse.GetValue(downstream), parse.GetValue(upstream));
                 foreach (var ti in await tasks.ListForRunAsync(run.DagId, run.RunId, cancellationToken))
                 {
-                    if (wanted.Contains(ti.TaskId) && (!parse.GetValue(onlyFailed) || ti.State is TaskInstanceState.Failed or TaskInstanceState.UpstreamFailed))
+                    if (wanted.Contains(ti.TaskId) && ti.State != TaskInstanceState.Removed && (!parse.GetValue(onlyFailed) || ti.State is TaskInstanceState.Failed or TaskInstanceState.UpstreamFailed))
                     {
                         selected.Add((ti.Key, serialized.GetTask(ti.TaskId).Retries));
                     }
                 }
             }
 
-            if (selected.Count == 0)
+            if (selected.Count == 0 && moving.Count == 0)
             {
                 ctx.Environment.Out.WriteLine("No task instances to clear.");
                 return 0;
@@ -72,7 +83,13 @@ internal static class ClearCommand
 
             if (!parse.GetValue(yes))
             {
-                throw new CliException($"This clears {selected.Count} task instance(s) of DAG '{dag.DagId}' in {selected.Select(s => s.Key.RunId).Distinct().Count()} run(s); pass -y to confirm.");
+                throw new CliException($"This clears {selected.Count} task instance(s) of DAG '{dag.DagId}' in {selected.Select(s => s.Key.RunId).Distinct().Count()} run(s){(moving.Count > 0 ? $" and moves {moving.Count} run(s) to version {newest!.Value.Version}" : "")}; pass -y to confirm.");
+            }
+
+            foreach (var run in moving)
+            {
+                var removed = await new DagRunStore(database).MoveToVersionAsync(run, newest!.Value.Dag, newest.Value.Version, cancellationToken);
+                ctx.Environment.Out.WriteLine($"Run {run.RunId} moved from version {run.DagVersion} to {newest.Value.Version}{(removed.Count > 0 ? $"; removed: {string.Join(", ", removed)}" : "")}.");
             }
 
             var cleared = await tasks.ClearAsync(selected, cancellationToken);

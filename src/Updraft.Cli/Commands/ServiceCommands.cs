@@ -150,12 +150,12 @@ internal static class ServiceCommands
         var time = ctx.Environment.Time;
         var services = new List<BackgroundService>();
         var execution = scheduler || api ? await ctx.ExecutionServiceAsync(cancellationToken) : null;
-        await using var executor = options is not null ? ctx.NewLocalExecutor(options.Parallelism, execution!) : null;
+        var executors = options is not null ? ExecutorsFrom(ctx).Select(e => ctx.NewLocalExecutor(e.Slots, execution!, name: e.Name)).ToList() : [];
         await using var apiServer = api ? await StartApiServerAsync(ctx, execution!, cancellationToken) : null;
         await using var parser = processor ? ctx.NewChildProcessParser() : null;
         if (parser is not null)
         {
-            var dagProcessor = new DagProcessor(parser, ctx.DagFolders, database, time);
+            var dagProcessor = new DagProcessor(parser, ctx.DagFolders, database, time) { Executors = [.. ExecutorsFrom(ctx).Select(e => e.Name)] };
             await dagProcessor.RunOnceAsync(cancellationToken);
             var interval = ctx.Config.GetDouble("scheduler", "dag_dir_list_interval");
             if (interval <= 0)
@@ -166,11 +166,16 @@ internal static class ServiceCommands
             services.Add(new DagProcessorService(dagProcessor, ctx.DagFolders, TimeSpan.FromSeconds(interval), time, loggers.CreateLogger<DagProcessorService>()));
         }
 
-        if (executor is not null)
+        if (executors.Count > 0)
         {
-            executor.Prewarm(1);
-            var engine = new SchedulerEngine(database, executor, options!, time, loggers.CreateLogger<SchedulerEngine>());
-            services.Add(new SchedulerService(engine, executor, time, loggers.CreateLogger<SchedulerService>()));
+            foreach (var executor in executors)
+            {
+                await executor.StartAsync(cancellationToken);
+            }
+
+            executors[0].Prewarm(1);
+            var engine = new SchedulerEngine(database, executors, options!, time, loggers.CreateLogger<SchedulerEngine>());
+            services.Add(new SchedulerService(engine, executors, time, loggers.CreateLogger<SchedulerService>()));
         }
 
         foreach (var service in services)
@@ -200,9 +205,9 @@ internal static class ServiceCommands
             service.Dispose();
         }
 
-        if (executor is not null)
+        foreach (var executor in executors)
         {
-            await executor.DisposeAsync();
+            await executor.StopAsync(CancellationToken.None);
         }
 
         output.WriteLine($"{what} stopped.");
@@ -238,12 +243,18 @@ internal static class ServiceCommands
         var config = ctx.Config;
         var options = new SchedulerOptions
         {
-            Parallelism = ExecutorSlots(ctx),
+            Parallelism = Math.Min(config.GetInt("core", "parallelism"), ExecutorsFrom(ctx).Sum(e => e.Slots)),
             MaxTisPerQuery = config.GetInt("scheduler", "max_tis_per_query"),
             ZombieThreshold = TimeSpan.FromSeconds(config.GetDouble("scheduler", "scheduler_zombie_task_threshold")),
             QueuedTimeout = TimeSpan.FromSeconds(config.GetDouble("scheduler", "task_queued_timeout")),
             MaxRetryDelay = TimeSpan.FromSeconds(config.GetDouble("core", "max_task_retry_delay")),
+            JobHeartbeat = TimeSpan.FromSeconds(config.GetDouble("scheduler", "scheduler_heartbeat_sec")),
+            HealthCheckThreshold = TimeSpan.FromSeconds(config.GetDouble("scheduler", "scheduler_health_check_threshold")),
+            OrphanCheckInterval = TimeSpan.FromSeconds(config.GetDouble("scheduler", "orphaned_tasks_check_interval")),
         };
+        Require(options.JobHeartbeat > TimeSpan.Zero && options.JobHeartbeat < options.HealthCheckThreshold,
+            "[scheduler] scheduler_heartbeat_sec must be more than 0 and less than scheduler_health_check_threshold.");
+        Require(options.OrphanCheckInterval > TimeSpan.Zero, "[scheduler] orphaned_tasks_check_interval must be more than 0 seconds.");
         Require(options.Parallelism >= 1, $"[core] parallelism must be 1 or more, found {config.Get("core", "parallelism")}: with 0 no task could ever run.");
         Require(options.MaxTisPerQuery >= 1, $"[scheduler] max_tis_per_query must be 1 or more, found {options.MaxTisPerQuery}.");
         Require(options.ZombieThreshold > TimeSpan.Zero, "[scheduler] scheduler_zombie_task_threshold must be more than 0 seconds.");
@@ -262,14 +273,37 @@ internal static class ServiceCommands
         }
     }
 
-    /// <summary>Worker slots from <c>[core] executor</c>: LocalExecutor runs <c>[core] parallelism</c> at once, SequentialExecutor one.</summary>
-    internal static int ExecutorSlots(CliContext ctx) => ctx.Config.Get("core", "executor").Trim() switch
+    /// <summary>
+    /// The executors of <c>[core] executor</c>, comma-separated, the first the default: LocalExecutor runs
+    /// <c>[core] parallelism</c> tries at once, SequentialExecutor one. Each name once.
+    /// </summary>
+    internal static IReadOnlyList<(string Name, int Slots)> ExecutorsFrom(CliContext ctx)
     {
-        "LocalExecutor" => ctx.Config.GetInt("core", "parallelism"),
-        "SequentialExecutor" => 1,
-        var other => throw new Core.Configuration.ConfigException(
-            $"[core] executor '{other}' is not available; this Updraft has LocalExecutor and SequentialExecutor."),
-    };
+        var names = ctx.Config.Get("core", "executor").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (names.Length == 0)
+        {
+            throw new Core.Configuration.ConfigException("[core] executor names no executor; use LocalExecutor, SequentialExecutor or both (LocalExecutor,SequentialExecutor).");
+        }
+
+        var executors = new List<(string, int)>();
+        foreach (var name in names)
+        {
+            if (executors.Any(e => e.Item1 == name))
+            {
+                throw new Core.Configuration.ConfigException($"[core] executor names {name} twice.");
+            }
+
+            executors.Add((name, name switch
+            {
+                LocalExecutor.DefaultName => ctx.Config.GetInt("core", "parallelism"),
+                "SequentialExecutor" => 1,
+                var other => throw new Core.Configuration.ConfigException(
+                    $"[core] executor '{other}' is not available; this Updraft has LocalExecutor and SequentialExecutor."),
+            }));
+        }
+
+        return executors;
+    }
 
     private static async Task<MetadataDatabase> MigratedAsync(CliContext ctx, CancellationToken cancellationToken)
     {

@@ -230,10 +230,10 @@ public sealed class CliContext(CliEnvironment environment)
     }
 
     /// <summary>A local executor whose workers are served by <paramref name="service"/>.</summary>
-    public LocalExecutor NewLocalExecutor(int slots, TaskExecutionService service, WorkerCommand? command = null)
+    public LocalExecutor NewLocalExecutor(int slots, TaskExecutionService service, WorkerCommand? command = null, string name = LocalExecutor.DefaultName)
     {
         ArgumentNullException.ThrowIfNull(service);
-        return new LocalExecutor(command ?? WorkerCommand(), slots, LogFolder, Environment.Time, service, service.Tokens.Issue);
+        return new LocalExecutor(command ?? WorkerCommand(), slots, LogFolder, Environment.Time, service, service.Tokens.Issue, name);
     }
 
     private IgnoreSyntax IgnoreSyntax => Config.Get("core", "dag_ignore_file_syntax").Trim().ToUpperInvariant() switch

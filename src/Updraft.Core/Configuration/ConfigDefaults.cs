@@ -7,7 +7,7 @@ public static class ConfigDefaults
     [
         new("core", "dags_folder", "{UPDRAFT_HOME}/dags", "The folder scanned recursively for DAG files (.cs and prebuilt .dll)."),
         new("core", "load_examples", "True", "Whether to load the example DAGs that ship with Updraft."),
-        new("core", "executor", "LocalExecutor", "The executor tasks run on."),
+        new("core", "executor", "LocalExecutor", "The executors tasks run on, comma-separated: the first is the default, a task's executor field chooses another (LocalExecutor: [core] parallelism worker processes; SequentialExecutor: one)."),
         new("core", "parallelism", "32", "The most task instances that may run at once across all DAGs."),
         new("core", "max_active_tasks_per_dag", "16", "The most task instances of one DAG that may run at once, unless the DAG says otherwise."),
         new("core", "max_active_runs_per_dag", "16", "The most active runs of one DAG, unless the DAG says otherwise."),
@@ -26,6 +26,9 @@ public static class ConfigDefaults
         new("scheduler", "job_heartbeat_sec", "5", "Seconds between task heartbeats."),
         new("scheduler", "scheduler_zombie_task_threshold", "300", "Seconds without a heartbeat before a running task counts as lost."),
         new("scheduler", "task_queued_timeout", "600", "Seconds a task may stay queued before it is failed or re-queued."),
+        new("scheduler", "scheduler_heartbeat_sec", "5", "Seconds between heartbeats of a scheduler's row in the job table."),
+        new("scheduler", "scheduler_health_check_threshold", "30", "Seconds without a heartbeat before another scheduler takes a scheduler for dead and resets its task instances (at once when it ran on the same host and its process is gone)."),
+        new("scheduler", "orphaned_tasks_check_interval", "300", "Seconds between looks for task instances left by dead schedulers (one is made at start)."),
         new("scheduler", "max_tis_per_query", "512", "The most scheduled task instances one scheduling pass considers for queueing."),
         new("scheduler", "catchup_by_default", "True", "Whether DAGs that do not say run their missed intervals."),
         new("scheduler", "create_cron_data_intervals", "False", "Whether a plain cron string means data intervals (Airflow 2) instead of trigger times (Airflow 3)."),

@@ -19,8 +19,13 @@ public sealed class LocalExecutor(
     string logFolder,
     TimeProvider timeProvider,
     IExecutionApi api,
-    Func<TryIdentity, string> issueToken) : IExecutor, IAsyncDisposable
+    Func<TryIdentity, string> issueToken,
+    string name = LocalExecutor.DefaultName) : IExecutor
 {
+    public const string DefaultName = "LocalExecutor";
+
+    private readonly ConcurrentDictionary<(TaskInstanceKey Key, int TryNumber), WorkerProcess> _byTry = new();
+    private readonly ConcurrentDictionary<(TaskInstanceKey Key, int TryNumber), byte> _terminated = new();
     private readonly Channel<ExecutorEvent> _events = Channel.CreateUnbounded<ExecutorEvent>();
     private readonly List<WorkerProcess> _idle = [];
     private readonly ConcurrentDictionary<Task, byte> _running = new();
@@ -28,20 +33,48 @@ public sealed class LocalExecutor(
     private int _busy;
     private int _disposed;
 
-    public string Name => "LocalExecutor";
+    public string Name => name;
 
     public int OpenSlots => slots - Volatile.Read(ref _busy);
 
     public ChannelReader<ExecutorEvent> Events => _events.Reader;
 
-    public void Submit(TaskInstanceRecord taskInstance)
+    public Task StartAsync(CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(taskInstance);
-        Interlocked.Increment(ref _busy);
-        var run = Task.Run(() => RunAsync(taskInstance));
-        _running.TryAdd(run, 0);
-        _ = run.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
+        // Workers start on demand (see Prewarm); nothing to connect to.
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        return Task.CompletedTask;
     }
+
+    public ValueTask SubmitAsync(IReadOnlyList<TaskInstanceRecord> batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        foreach (var taskInstance in batch)
+        {
+            Interlocked.Increment(ref _busy);
+            var run = Task.Run(() => RunAsync(taskInstance), CancellationToken.None);
+            _running.TryAdd(run, 0);
+            _ = run.ContinueWith(t => _running.TryRemove(t, out _), TaskScheduler.Default);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<bool> TerminateAsync(TaskInstanceKey key, int tryNumber, CancellationToken cancellationToken = default)
+    {
+        if (!_byTry.TryGetValue((key, tryNumber), out var worker))
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        // Killing the worker ends its try (and the task's processes with it); RunAsync reports it lost.
+        _terminated.TryAdd((key, tryNumber), 0);
+        worker.Kill();
+        return ValueTask.FromResult(true);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken = default) => DisposeAsync().AsTask();
 
     /// <summary>Starts a worker ahead of the first task, so the first task does not wait for a process to start.</summary>
     public void Prewarm(int workers)
@@ -79,19 +112,47 @@ public sealed class LocalExecutor(
 
     private async Task RunAsync(TaskInstanceRecord ti)
     {
+        ExecutorEvent? ended;
+        try
+        {
+            ended = await RunTryAsync(ti);
+        }
+        finally
+        {
+            // The slot is free before the end is reported, so a scheduler woken by the event can fill it at once.
+            Interlocked.Decrement(ref _busy);
+        }
+
+        if (ended is not null)
+        {
+            await _events.Writer.WriteAsync(ended);
+        }
+    }
+
+    private async Task<ExecutorEvent?> RunTryAsync(TaskInstanceRecord ti)
+    {
         var key = ti.Key;
         try
         {
             var worker = TakeIdleWorker(key.DagId) ?? WorkerProcess.Start(command);
             var token = issueToken(new TryIdentity(key.DagId, key.RunId, key.TaskId, key.MapIndex, ti.TryNumber));
-            var reply = await worker.RunAsync(new WorkerRequest(key.DagId, key.RunId, key.TaskId, key.MapIndex, ti.TryNumber, token), api, _stopping.Token);
+            _byTry[(key, ti.TryNumber)] = worker;
+            WorkerReply? reply;
+            try
+            {
+                reply = await worker.RunAsync(new WorkerRequest(key.DagId, key.RunId, key.TaskId, key.MapIndex, ti.TryNumber, token), api, _stopping.Token);
+            }
+            finally
+            {
+                _byTry.TryRemove((key, ti.TryNumber), out _);
+            }
+
             if (reply is null)
             {
-                var reason = await worker.DescribeExitAsync();
+                var reason = _terminated.TryRemove((key, ti.TryNumber), out _) ? "terminated by the scheduler" : await worker.DescribeExitAsync();
                 await worker.DisposeAsync();
                 TaskLogPaths.AppendLine(logFolder, key, ti.TryNumber, timeProvider.GetUtcNow(), reason);
-                await _events.Writer.WriteAsync(new ExecutorEvent(key, ti.TryNumber, Lost: true, reason));
-                return;
+                return new ExecutorEvent(key, ti.TryNumber, Lost: true, reason);
             }
 
             if (reply.Exiting)
@@ -103,21 +164,18 @@ public sealed class LocalExecutor(
                 Release(worker);
             }
 
-            await _events.Writer.WriteAsync(new ExecutorEvent(key, ti.TryNumber, Lost: false, reply.Error, Recorded: reply.State is not null));
+            return new ExecutorEvent(key, ti.TryNumber, Lost: false, reply.Error, Recorded: reply.State is not null);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
             // Shutting down: the task's try is left to the lost-task checks of the next scheduler.
+            return null;
         }
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
             var reason = $"the worker process could not be started: {e.Message}";
             TaskLogPaths.AppendLine(logFolder, key, ti.TryNumber, timeProvider.GetUtcNow(), reason);
-            await _events.Writer.WriteAsync(new ExecutorEvent(key, ti.TryNumber, Lost: true, reason));
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _busy);
+            return new ExecutorEvent(key, ti.TryNumber, Lost: true, reason);
         }
     }
 

@@ -60,6 +60,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <summary>Why the worker died: its exit code and the last lines it wrote to standard error.</summary>
     public async Task<string> DescribeExitAsync() => await _process.DescribeExitAsync("task's", " before the task finished");
 
+    /// <summary>Kills the worker and every process below it (the task's own children too).</summary>
+    public void Kill() => _process.Kill();
+
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 
     private async Task AnswerAsync(IExecutionApi api, PipeMessage call, CancellationToken cancellationToken)

@@ -9,12 +9,39 @@ namespace Updraft.Scheduling.Hosting;
 /// Runs scheduling passes: after each, waits until an executor reports an ended try (so downstream tasks are
 /// queued at once) or the poll interval passes (for time-based work: new runs, retries coming due).
 /// </summary>
-public sealed partial class SchedulerService(SchedulerEngine engine, IExecutor executor, TimeProvider timeProvider, ILogger<SchedulerService> logger) : BackgroundService
+public sealed partial class SchedulerService(SchedulerEngine engine, IReadOnlyList<IExecutor> executors, TimeProvider timeProvider, ILogger<SchedulerService> logger) : BackgroundService
 {
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await engine.EndJobAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The database is away: the job row stays running and other schedulers find it dead by its heartbeat.
+            PassFailed(logger, e);
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        while (engine.JobId is null && !stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await engine.StartJobAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                PassFailed(logger, e);
+                await Task.Delay(PollInterval, timeProvider, stoppingToken);
+            }
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -34,10 +61,10 @@ public sealed partial class SchedulerService(SchedulerEngine engine, IExecutor e
 
             using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var delay = Task.Delay(PollInterval, timeProvider, wake.Token);
-            var eventReady = executor.Events.WaitToReadAsync(wake.Token).AsTask();
-            await Task.WhenAny(delay, eventReady);
+            Task[] waits = [delay, .. executors.Select(e => e.Events.WaitToReadAsync(wake.Token).AsTask())];
+            await Task.WhenAny(waits);
             await wake.CancelAsync();
-            await Task.WhenAll(delay, eventReady).ContinueWith(_ => { }, TaskScheduler.Default);
+            await Task.WhenAll(waits).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 

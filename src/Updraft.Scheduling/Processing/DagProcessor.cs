@@ -21,9 +21,15 @@ public sealed class DagProcessor(IDagFileParser parser, IReadOnlyList<string> fo
     {
     }
 
+    /// <summary>
+    /// The executors configured (<c>[core] executor</c>); when set, a DAG file with a task naming another executor is
+    /// an import error, as in Airflow, rather than a task that waits forever.
+    /// </summary>
+    public IReadOnlyCollection<string>? Executors { get; init; }
+
     public async Task<ParsedDagFiles> RunOnceAsync(CancellationToken cancellationToken = default)
     {
-        var bag = await parser.ParseAsync(folders, cancellationToken);
+        var bag = CheckExecutors(await parser.ParseAsync(folders, cancellationToken));
         var now = timeProvider.GetUtcNow();
         await _dags.SyncAsync(
             bag.Dags,
@@ -44,5 +50,35 @@ public sealed class DagProcessor(IDagFileParser parser, IReadOnlyList<string> fo
         }
 
         return bag;
+    }
+
+    private ParsedDagFiles CheckExecutors(ParsedDagFiles bag)
+    {
+        if (Executors is null)
+        {
+            return bag;
+        }
+
+        var errors = new List<Dags.Loading.ImportError>();
+        foreach (var dag in bag.Dags)
+        {
+            if (dag.Tasks.FirstOrDefault(t => t.Executor is { } name && !Executors.Contains(name)) is { } task)
+            {
+                errors.Add(new Dags.Loading.ImportError(dag.Fileloc, 0,
+                    $"Task '{task.TaskId}' of DAG '{dag.DagId}' names executor '{task.Executor}', which is not configured ([core] executor = {string.Join(",", Executors)})."));
+            }
+        }
+
+        if (errors.Count == 0)
+        {
+            return bag;
+        }
+
+        var failed = errors.Select(e => e.Filename).ToHashSet(StringComparer.Ordinal);
+        return bag with
+        {
+            Dags = [.. bag.Dags.Where(d => !failed.Contains(d.Fileloc))],
+            ImportErrors = [.. bag.ImportErrors, .. errors.DistinctBy(e => e.Filename)],
+        };
     }
 }

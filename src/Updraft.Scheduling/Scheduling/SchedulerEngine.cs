@@ -15,8 +15,21 @@ namespace Updraft.Scheduling.Scheduling;
 /// queued runs, moves task instances by their trigger rules, finishes runs, and queues ready task instances on
 /// the executor within the limits. Works only from serialized DAGs; never runs user code.
 /// </summary>
-public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executor, SchedulerOptions options, TimeProvider timeProvider, ILogger<SchedulerEngine> logger)
+/// <remarks>
+/// Several executors can run side by side (<c>[core] executor = LocalExecutor,SequentialExecutor</c>): the first is
+/// the default, and a task whose <c>executor</c> field names another is queued on that one.
+/// </remarks>
+public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IExecutor> executors, SchedulerOptions options, TimeProvider timeProvider, ILogger<SchedulerEngine> logger)
 {
+    public SchedulerEngine(MetadataDatabase database, IExecutor executor, SchedulerOptions options, TimeProvider timeProvider, ILogger<SchedulerEngine> logger)
+        : this(database, [executor], options, timeProvider, logger)
+    {
+    }
+
+    private readonly IExecutor _default = executors.Count > 0 ? executors[0] : throw new ArgumentException("A scheduler needs at least one executor.", nameof(executors));
+    private readonly Dictionary<string, IExecutor> _byName = executors.ToDictionary(e => e.Name, StringComparer.Ordinal);
+    private readonly HashSet<(string DagId, string TaskId)> _warnedUnknownExecutor = [];
+
     private readonly DagStore _dags = new(database);
     private readonly DagRunStore _runs = new(database);
     private readonly TaskInstanceStore _tasks = new(database);
@@ -25,12 +38,127 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
     private const string EmptyOperatorName = nameof(Core.Dags.EmptyOperator);
     private readonly SerializedDagCache _serialized = new(new DagStore(database));
     private DateTimeOffset _lastSweep = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastTerminateCheck = DateTimeOffset.MinValue;
+    private readonly JobStore _jobs = new(database);
+    private DateTimeOffset _lastJobHeartbeat;
+    private DateTimeOffset _lastOrphanCheck;
+
+    /// <summary>The job-table id of this scheduler once <see cref="StartJobAsync"/> has run; the tries it queues carry it.</summary>
+    public long? JobId { get; private set; }
+
+    public const string JobType = "SchedulerJob";
+
+    /// <summary>
+    /// Records this scheduler in the <c>job</c> table and, at once, resets what dead schedulers left behind
+    /// (<see cref="ResetOrphansAsync"/>). A service calls it before its first pass, and <see cref="EndJobAsync"/> when it stops.
+    /// </summary>
+    public async Task StartJobAsync(CancellationToken cancellationToken = default)
+    {
+        var now = timeProvider.GetUtcNow();
+        JobId = await _jobs.StartAsync(JobType, System.Net.Dns.GetHostName(), Environment.ProcessId, now, cancellationToken);
+        _lastJobHeartbeat = now;
+        await ResetOrphansAsync(now, cancellationToken);
+    }
+
+    /// <summary>Ends this scheduler's job row: the tries it leaves are anyone's to reset at once.</summary>
+    public async Task EndJobAsync(CancellationToken cancellationToken = default)
+    {
+        if (JobId is { } id)
+        {
+            await _jobs.EndAsync(id, "success", timeProvider.GetUtcNow(), cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Finds schedulers that are dead — on this host with no such process, or silent for
+    /// <c>scheduler_health_check_threshold</c> — and ends their jobs; then the queued, running and restarting task
+    /// instances of every ended job are reset: a queued one is queued again (it never started, the try does not
+    /// count), a running one fails or retries as a lost try (its worker went with its scheduler), a restarting one
+    /// runs again. Returns how many were reset.
+    /// </summary>
+    public async Task<int> ResetOrphansAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        _lastOrphanCheck = now;
+        var host = System.Net.Dns.GetHostName();
+        foreach (var (id, hostname, pid, heartbeat) in await _jobs.RunningAsync(JobType, JobId ?? 0, cancellationToken))
+        {
+            var gone = hostname == host && !ProcessExists(pid);
+            if (gone || heartbeat < now - options.HealthCheckThreshold)
+            {
+                await _jobs.EndAsync(id, "failed", now, cancellationToken);
+                SchedulerLog.DeadScheduler(logger, id, hostname, pid, gone ? "its process is gone" : $"no heartbeat since {heartbeat:O}");
+            }
+        }
+
+        var reset = 0;
+        foreach (var ti in await _jobs.OrphanedTaskInstancesAsync(cancellationToken))
+        {
+            var done = ti.State switch
+            {
+                TaskInstanceState.Queued => await _tasks.RequeueAsync(ti.Key, ti.TryNumber, cancellationToken),
+                TaskInstanceState.Running => await FailOrRetryAsync(ti.Key, ti.TryNumber, [TaskInstanceState.Running], now, cancellationToken),
+                _ => await _tasks.ResetRestartingAsync(ti.Key, ti.TryNumber, now, cancellationToken),
+            };
+            if (done)
+            {
+                SchedulerLog.OrphanReset(logger, ti.Key, ti.TryNumber, ti.State.ToWireName());
+                reset++;
+            }
+        }
+
+        return reset;
+    }
+
+    private static bool ProcessExists(int pid)
+    {
+        if (Directory.Exists("/proc/self"))
+        {
+            return Directory.Exists($"/proc/{pid}");
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<int> JobDutiesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (JobId is not { } id)
+        {
+            return 0;
+        }
+
+        if (now - _lastJobHeartbeat >= options.JobHeartbeat)
+        {
+            _lastJobHeartbeat = now;
+            if (!await _jobs.HeartbeatAsync(id, now, cancellationToken))
+            {
+                // Another scheduler took this one for dead (a long pause) and reset its tries; carry on as a new job.
+                SchedulerLog.JobDeclaredDead(logger, id);
+                JobId = await _jobs.StartAsync(JobType, System.Net.Dns.GetHostName(), Environment.ProcessId, now, cancellationToken);
+            }
+        }
+
+        return now - _lastOrphanCheck >= options.OrphanCheckInterval ? await ResetOrphansAsync(now, cancellationToken) : 0;
+    }
 
     public async Task<SchedulingPass> RunOnceAsync(CancellationToken cancellationToken = default)
     {
         var now = timeProvider.GetUtcNow();
         var lost = await HandleExecutorEventsAsync(now, cancellationToken) + await FailZombiesAsync(now, cancellationToken)
-            + await FailStuckQueuedAsync(now, cancellationToken);
+            + await FailStuckQueuedAsync(now, cancellationToken) + await JobDutiesAsync(now, cancellationToken);
+        if (now - _lastTerminateCheck >= TimeSpan.FromSeconds(1))
+        {
+            _lastTerminateCheck = now;
+            await TerminateRestartingAsync(cancellationToken);
+        }
+
         var created = await CreateScheduledRunsAsync(now, cancellationToken);
         var started = await StartQueuedRunsAsync(now, cancellationToken);
         var (scheduled, finished) = await EvaluateRunningRunsAsync(now, cancellationToken);
@@ -73,6 +201,17 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
     private async Task<int> HandleExecutorEventsAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var lost = 0;
+        foreach (var executor in executors)
+        {
+            lost += await HandleEventsAsync(executor, now, cancellationToken);
+        }
+
+        return lost;
+    }
+
+    private async Task<int> HandleEventsAsync(IExecutor executor, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var lost = 0;
         while (executor.Events.TryRead(out var ended))
         {
             if (ended.Lost && await _tasks.RequeueAsync(ended.Key, ended.TryNumber, cancellationToken))
@@ -86,9 +225,10 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
                 SchedulerLog.TaskLost(logger, ended.Key, ended.TryNumber, ended.Reason);
                 lost++;
             }
-            else if (!ended.Lost && !ended.Recorded)
+            else if (!ended.Recorded)
             {
-                // A try that never started because its task instance was cleared meanwhile: run it again.
+                // A try that ended without a state because its task instance was cleared meanwhile (it never started,
+                // stopped on losing its row, or was terminated): run it again.
                 await _tasks.ResetRestartingAsync(ended.Key, ended.TryNumber, now, cancellationToken);
             }
         }
@@ -284,41 +424,88 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
 
     private async Task<int> QueueAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var open = executor.OpenSlots;
-        if (open <= 0)
+        var open = executors.ToDictionary(e => e.Name, e => e.OpenSlots, StringComparer.Ordinal);
+        var total = open.Values.Sum(o => Math.Max(o, 0));
+        if (total <= 0)
         {
             return 0;
         }
 
         var queued = await _admission.AdmitAsync(
             options.MaxTisPerQuery,
-            snapshot => SelectAsync(snapshot, Math.Min(open, options.Parallelism - snapshot.ActiveTotal), cancellationToken),
-            executor.Name,
+            snapshot => SelectAsync(snapshot, Math.Min(total, options.Parallelism - snapshot.ActiveTotal), open, cancellationToken),
             now,
+            JobId,
             cancellationToken);
-        foreach (var ti in queued)
+        foreach (var batch in queued.GroupBy(ti => ti.Executor ?? _default.Name, StringComparer.Ordinal))
         {
-            executor.Submit(ti);
+            await _byName[batch.Key].SubmitAsync([.. batch], cancellationToken);
         }
 
         return queued.Count;
     }
 
     /// <summary>
+    /// Tries of task instances cleared while they ran (restarting) are stopped by their executor at once, rather
+    /// than when their next heartbeat finds they lost their row.
+    /// </summary>
+    private async Task TerminateRestartingAsync(CancellationToken cancellationToken)
+    {
+        foreach (var ti in await _tasks.ListInStateAsync(TaskInstanceState.Restarting, cancellationToken))
+        {
+            if (_byName.TryGetValue(ti.Executor ?? _default.Name, out var executor))
+            {
+                await executor.TerminateAsync(ti.Key, ti.TryNumber, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>The executor a candidate runs on: the one its task names, else the default; null (and a warning) when its task names one that is not configured.</summary>
+    private IExecutor? ExecutorFor(AdmissionCandidate candidate)
+    {
+        if (candidate.Executor is null || _byName.TryGetValue(candidate.Executor, out var named) && named == _default)
+        {
+            return _default;
+        }
+
+        if (_byName.TryGetValue(candidate.Executor, out var executor))
+        {
+            return executor;
+        }
+
+        if (_warnedUnknownExecutor.Add((candidate.DagId, candidate.TaskId)))
+        {
+            SchedulerLog.UnknownExecutor(logger, candidate.DagId, candidate.TaskId, candidate.Executor, string.Join(",", _byName.Keys));
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// Picks candidates in priority order within <paramref name="open"/> slots, each DAG's max active tasks, each task's
     /// max active instances and pool slots. Runs under the admission lock, on counts read under it.
     /// </summary>
-    private async ValueTask<IReadOnlyList<TaskInstanceKey>> SelectAsync(AdmissionSnapshot snapshot, int open, CancellationToken cancellationToken)
+    private async ValueTask<IReadOnlyList<(TaskInstanceKey Key, string Executor)>> SelectAsync(
+        AdmissionSnapshot snapshot,
+        int open,
+        Dictionary<string, int> openPerExecutor,
+        CancellationToken cancellationToken)
     {
+        var executorOpen = new Dictionary<string, int>(openPerExecutor, StringComparer.Ordinal);
         var perDag = new Dictionary<string, int>(snapshot.ActivePerDag, StringComparer.Ordinal);
         var perPool = new Dictionary<string, int>(snapshot.PoolSlotsUsed, StringComparer.Ordinal);
         var perTask = new Dictionary<(string, string), int>(snapshot.ActivePerTask);
-        var selected = new List<TaskInstanceKey>();
+        var selected = new List<(TaskInstanceKey Key, string Executor)>();
         foreach (var ti in snapshot.Candidates)
         {
             if (selected.Count >= open)
             {
                 break;
+            }
+
+            if (ExecutorFor(ti) is not { } executor || executorOpen[executor.Name] <= 0)
+            {
+                continue;
             }
 
             var dagCount = perDag.GetValueOrDefault(ti.DagId);
@@ -335,7 +522,8 @@ public sealed class SchedulerEngine(MetadataDatabase database, IExecutor executo
             perDag[ti.DagId] = dagCount + 1;
             perPool[ti.Pool] = poolUsed + ti.PoolSlots;
             perTask[(ti.DagId, ti.TaskId)] = taskCount + 1;
-            selected.Add(ti.Key);
+            executorOpen[executor.Name]--;
+            selected.Add((ti.Key, executor.Name));
         }
 
         return selected;

@@ -9,6 +9,18 @@ internal static partial class SchedulerLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskInstance} try {TryNumber} was lost: {Reason}")]
     public static partial void TaskLost(ILogger logger, TaskInstanceKey taskInstance, int tryNumber, string? reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduler job {JobId} on {Hostname} (pid {Pid}) is dead: {Why}; its task instances are reset")]
+    public static partial void DeadScheduler(ILogger logger, long jobId, string hostname, int pid, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskInstance} try {TryNumber} ({State}) was left by a dead scheduler; reset")]
+    public static partial void OrphanReset(ILogger logger, TaskInstanceKey taskInstance, int tryNumber, string state);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Scheduler job {JobId} was declared dead by another scheduler (its tries were reset); continuing as a new job")]
+    public static partial void JobDeclaredDead(ILogger logger, long jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} of DAG {DagId} names executor '{Executor}', which is not configured ([core] executor = {Configured}); it waits, scheduled")]
+    public static partial void UnknownExecutor(ILogger logger, string dagId, string taskId, string executor, string configured);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskInstance} try {TryNumber} was lost before it started ({Reason}); queued again, the try not counted")]
     public static partial void TaskRequeued(ILogger logger, TaskInstanceKey taskInstance, int tryNumber, string? reason);
 

@@ -21,6 +21,15 @@ public sealed record SchedulerOptions
     /// <summary>A task queued for this long without starting is failed or retried (<c>[scheduler] task_queued_timeout</c>).</summary>
     public TimeSpan QueuedTimeout { get; init; } = TimeSpan.FromSeconds(600);
 
+    /// <summary>How often the scheduler's job row is heartbeated (<c>[scheduler] scheduler_heartbeat_sec</c>).</summary>
+    public TimeSpan JobHeartbeat { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A scheduler whose job has not heartbeated for this long is dead (<c>[scheduler] scheduler_health_check_threshold</c>).</summary>
+    public TimeSpan HealthCheckThreshold { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often to look for dead schedulers' task instances after start (<c>[scheduler] orphaned_tasks_check_interval</c>).</summary>
+    public TimeSpan OrphanCheckInterval { get; init; } = TimeSpan.FromSeconds(300);
+
     /// <summary>The upper bound on retry delays (<c>[core] max_task_retry_delay</c>).</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromDays(1);
 }

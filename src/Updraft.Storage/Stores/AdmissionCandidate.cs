@@ -17,6 +17,9 @@ public sealed class AdmissionCandidate
 
     public int PriorityWeight { get; init; }
 
+    /// <summary>The executor the task names (its <c>executor</c> field; after a try, the one it ran on), or null for the default.</summary>
+    public string? Executor { get; init; }
+
     /// <summary>The DAG version of the task's run.</summary>
     public int DagVersion { get; init; }
 

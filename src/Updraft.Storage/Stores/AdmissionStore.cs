@@ -17,13 +17,15 @@ public sealed class AdmissionStore(MetadataDatabase database)
     /// <summary>
     /// Reads what is active and up to <paramref name="candidateLimit"/> candidates in priority order (leaving out those
     /// of full pools and of DAGs at their limit, so they do not crowd out others), lets <paramref name="select"/> choose,
-    /// and queues the chosen ones for <paramref name="executor"/>, each with its try number up by one. Returns the rows queued.
+    /// and queues the chosen ones, each for the executor chosen with it and with its try number up by one. Returns the
+    /// rows queued. Each row records <paramref name="jobId"/>, the scheduler's job, so that another scheduler can
+    /// reset it at once if this one dies.
     /// </summary>
     public async Task<IReadOnlyList<TaskInstanceRecord>> AdmitAsync(
         int candidateLimit,
-        Func<AdmissionSnapshot, ValueTask<IReadOnlyList<TaskInstanceKey>>> select,
-        string executor,
+        Func<AdmissionSnapshot, ValueTask<IReadOnlyList<(TaskInstanceKey Key, string Executor)>>> select,
         DateTimeOffset now,
+        long? jobId = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(select);
@@ -56,7 +58,7 @@ public sealed class AdmissionStore(MetadataDatabase database)
         var candidates = (await connection.QueryAsync<AdmissionCandidate>(
             $"""
             SELECT ti.dag_id AS DagId, ti.run_id AS RunId, ti.task_id AS TaskId, ti.map_index AS MapIndex, ti.pool AS Pool, ti.pool_slots AS PoolSlots,
-                   ti.priority_weight AS PriorityWeight, r.dag_version AS DagVersion, coalesce(d.max_active_tasks, 16) AS DagMaxActiveTasks
+                   ti.priority_weight AS PriorityWeight, ti.executor AS Executor, r.dag_version AS DagVersion, coalesce(d.max_active_tasks, 16) AS DagMaxActiveTasks
             FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id LEFT JOIN dag d ON d.dag_id = ti.dag_id
             WHERE ti.state = {StateSql.Of(TaskInstanceState.Scheduled)}{exclusions}
             ORDER BY ti.priority_weight DESC, ti.dag_id, ti.run_id, ti.task_id, ti.map_index LIMIT @limit
@@ -72,9 +74,12 @@ public sealed class AdmissionStore(MetadataDatabase database)
         var snapshot = new AdmissionSnapshot(candidates, active.Sum(a => a.Count), perDag, perTask, poolUsed, pools);
         var chosen = await select(snapshot);
         var queued = new List<TaskInstanceRecord>(chosen.Count);
-        foreach (var chunk in chosen.Chunk(Batch))
+        foreach (var forExecutor in chosen.GroupBy(c => c.Executor, StringComparer.Ordinal))
         {
-            queued.AddRange(await QueueAsync(connection, transaction, chunk, executor, now));
+            foreach (var chunk in forExecutor.Select(c => c.Key).Chunk(Batch))
+            {
+                queued.AddRange(await QueueAsync(connection, transaction, chunk, forExecutor.Key, jobId, now));
+            }
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -87,9 +92,10 @@ public sealed class AdmissionStore(MetadataDatabase database)
         System.Data.Common.DbTransaction transaction,
         TaskInstanceKey[] keys,
         string executor,
+        long? jobId,
         DateTimeOffset now)
     {
-        var parameters = new DynamicParameters(new { executor, At = Micros.From(now) });
+        var parameters = new DynamicParameters(new { executor, jobId, At = Micros.From(now) });
         var rows = new List<string>(keys.Length);
         for (var i = 0; i < keys.Length; i++)
         {
@@ -102,7 +108,7 @@ public sealed class AdmissionStore(MetadataDatabase database)
 
         return await connection.QueryAsync<TaskInstanceRecord>(
             $"""
-            UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Queued)}, try_number = try_number + 1, queued_dttm = @At, executor = @executor,
+            UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Queued)}, try_number = try_number + 1, queued_dttm = @At, executor = @executor, queued_by_job_id = @jobId,
                 next_retry_at = NULL, {TaskInstanceStore.NewTryColumns}
             WHERE state = {StateSql.Of(TaskInstanceState.Scheduled)} AND (dag_id, run_id, task_id, map_index) IN (VALUES {string.Join(", ", rows)})
             RETURNING {TaskInstanceStore.Columns}

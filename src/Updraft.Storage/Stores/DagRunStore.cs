@@ -94,6 +94,76 @@ public sealed class DagRunStore(MetadataDatabase database)
         return created;
     }
 
+    /// <summary>
+    /// Moves a run to another version of its DAG (<c>tasks clear --run-on-latest-version</c>): task instances of tasks
+    /// missing from that version become <c>removed</c> (unless a try of theirs is still queued, running or deferred),
+    /// tasks new in it get task instances, and tasks back in it after being removed start again from none. Returns
+    /// the ids of the tasks removed.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> MoveToVersionAsync(DagRunRecord run, SerializedDag dag, int dagVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(dag);
+        var removable = TaskInstanceTransitions.Require(
+            [.. Enum.GetValues<TaskInstanceState>().Where(s => s is not (TaskInstanceState.Queued or TaskInstanceState.Running or TaskInstanceState.Restarting or TaskInstanceState.Deferred or TaskInstanceState.Removed))],
+            TaskInstanceState.Removed);
+        TaskInstanceTransitions.Require([TaskInstanceState.Removed], TaskInstanceState.None);
+        var taskIds = dag.Tasks.Select(t => t.TaskId).ToHashSet(StringComparer.Ordinal);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var existing = (await connection.QueryAsync<(string TaskId, string State)>(
+            "SELECT task_id, state FROM task_instance WHERE dag_id = @DagId AND run_id = @RunId", new { run.DagId, run.RunId }, transaction)).ToList();
+        var removed = new List<string>();
+        foreach (var (taskId, state) in existing)
+        {
+            var gone = !taskIds.Contains(taskId);
+            if (gone || state == TaskInstanceState.Removed.ToWireName())
+            {
+                var (to, from) = gone ? (TaskInstanceState.Removed, removable) : (TaskInstanceState.None, [TaskInstanceState.Removed]);
+                var moved = await connection.ExecuteAsync(
+                    $"UPDATE task_instance SET state = {StateSql.Of(to)} WHERE dag_id = @DagId AND run_id = @RunId AND task_id = @taskId AND state IN ({StateSql.List(from)})",
+                    new { run.DagId, run.RunId, taskId },
+                    transaction);
+                if (gone && moved > 0)
+                {
+                    removed.Add(taskId);
+                }
+            }
+        }
+
+        var known = existing.Select(e => e.TaskId).ToHashSet(StringComparer.Ordinal);
+        var revived = existing.Any(e => taskIds.Contains(e.TaskId) && e.State == TaskInstanceState.Removed.ToWireName());
+        var added = await connection.ExecuteAsync(
+            """
+            INSERT INTO task_instance (dag_id, run_id, task_id, map_index, state, try_number, max_tries, operator, pool, pool_slots, priority_weight, queue, executor)
+            VALUES (@DagId, @RunId, @TaskId, -1, 'none', 0, @MaxTries, @Operator, @Pool, @PoolSlots, @PriorityWeight, @Queue, @Executor)
+            """,
+            dag.Tasks.Where(t => !known.Contains(t.TaskId)).Select(t => new
+            {
+                run.DagId,
+                run.RunId,
+                t.TaskId,
+                MaxTries = t.Retries + 1,
+                t.Operator,
+                t.Pool,
+                t.PoolSlots,
+                PriorityWeight = t.PriorityWeightTotal,
+                t.Queue,
+                t.Executor,
+            }),
+            transaction);
+
+        // Tasks to run (new ones, or ones back in this version) reopen a finished run, as clearing does.
+        await connection.ExecuteAsync(
+            "UPDATE dag_run SET dag_version = @dagVersion, needs_evaluation = 1" +
+            (added > 0 || revived ? ", state = CASE WHEN state IN ('success', 'failed') THEN 'queued' ELSE state END, end_date = CASE WHEN state IN ('success', 'failed') THEN NULL ELSE end_date END" : "") +
+            " WHERE id = @Id",
+            new { dagVersion, run.Id },
+            transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return removed;
+    }
+
     public async Task<DagRunRecord?> GetAsync(string dagId, string runId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

@@ -293,6 +293,13 @@ public sealed class TaskInstanceStore(MetadataDatabase database)
             new { key.DagId, key.RunId, key.TaskId, key.MapIndex, tryNumber }) > 0;
     }
 
+    /// <summary>Every task instance in <paramref name="state"/>.</summary>
+    public async Task<IReadOnlyList<TaskInstanceRecord>> ListInStateAsync(TaskInstanceState state, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<TaskInstanceRecord>($"SELECT {Columns} FROM task_instance WHERE state = {StateSql.Of(state)}")).ToList();
+    }
+
     /// <summary>Task instances queued before <paramref name="before"/> that no runner has started.</summary>
     public async Task<IReadOnlyList<TaskInstanceRecord>> StaleQueuedAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
     {
