@@ -56,6 +56,20 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Theory]
+    [InlineData("scheduler", "--pid", "/proc/nope/x.pid", "Error: Cannot write the pid file /proc/nope/x.pid: the folder /proc/nope does not exist.")]
+    [InlineData("dag-processor", "--log-file", "/proc/nope/x.log", "Error: Cannot write the log file /proc/nope/x.log: the folder /proc/nope does not exist.")]
+    [InlineData("standalone", "--pid", "/etc/hostname/x.pid", "Error: Cannot write the pid file /etc/hostname/x.pid: the folder /etc/hostname does not exist.")]
+    public async Task Daemon_UnwritablePidOrLogFile_RefusedBeforeStarting(string service, string option, string path, string message)
+    {
+        Assert.StartsWith(message, await FailsAsync(service, "-D", option, path));
+        Assert.False(File.Exists(Path.Combine(_cli.Home, $"updraft-{service}.pid")) && File.ReadAllText(Path.Combine(_cli.Home, $"updraft-{service}.pid")).Length > 0);
+    }
+
+    [Fact]
+    public async Task Foreground_UnwritablePidFile_RefusedBeforeStarting() =>
+        Assert.Equal($"Error: Cannot write {_cli.Home}: it is a folder.", await FailsAsync("dag-processor", "--pid", _cli.Home));
+
+    [Theory]
     [InlineData("""{"etl": {"slots": 3}, "bad": {"slots": "x"}}""", "Pool 'bad' in {0} needs a whole number of \"slots\".")]
     [InlineData("""{"etl": {"slots": 3}, "bad": {"slots": 2, "description": 5}}""", "Pool 'bad' in {0}: \"description\" must be text, got number.")]
     [InlineData("""{"etl": {"slots": 3}, "": {"slots": 2}}""", "Pool '' in {0}: A pool name must not be empty.")]

@@ -58,7 +58,7 @@ internal static class ServiceCommands
             var pid = parse.GetValue(pidFile);
             if (pid is not null)
             {
-                await File.WriteAllTextAsync(pid, System.Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n", cancellationToken);
+                await CliFiles.WriteAsync(pid, System.Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n", secret: false, cancellationToken);
             }
 
             try
@@ -84,6 +84,8 @@ internal static class ServiceCommands
             throw new CliException($"updraft {name} is already running in the background (pid {old}, pid file {pidFile}).");
         }
 
+        CliFiles.EnsureWritable(logFile, "the log file");
+        CliFiles.EnsureWritable(pidFile, "the pid file");
         var worker = ctx.SelfCommand(name);
         var start = new System.Diagnostics.ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true };
         start.ArgumentList.Add("-c");

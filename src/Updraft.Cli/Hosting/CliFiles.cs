@@ -87,6 +87,30 @@ internal static class CliFiles
         }
     }
 
+    /// <summary>Checks that <paramref name="path"/> can be written (it is created, empty, if missing; an existing one is kept).</summary>
+    public static void EnsureWritable(string path, string what)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new CliException($"Cannot write {what} {path}: it is a folder.");
+        }
+
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null && !Directory.Exists(folder))
+        {
+            throw new CliException($"Cannot write {what} {path}: the folder {folder} does not exist.");
+        }
+
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Append, FileAccess.Write);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"Cannot write {what} {path}: {Reason(e)}.");
+        }
+    }
+
     private static string Reason(Exception e) => e switch
     {
         UnauthorizedAccessException => "permission denied",
