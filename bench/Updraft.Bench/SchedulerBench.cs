@@ -90,10 +90,21 @@ internal static class SchedulerBench
                 await SchedulerEngine.TriggerAsync(database, $"d{d}", "bench", null, null, TimeProvider.System.GetUtcNow());
             }
 
+            if (Environment.GetEnvironmentVariable("UPDRAFT_BENCH_SQL_TOP") == "1" && database.Dialect == SqlDialect.Postgres)
+            {
+                // Needs UPDRAFT_PG_OPTIONS="-c shared_preload_libraries=pg_stat_statements".
+                await using var connection = await database.OpenAsync();
+                await connection.ExecuteAsync("CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset();");
+            }
+
             var wall = Stopwatch.StartNew();
             await Task.WhenAll(engines.Select(e => LoopAsync(database, e.Engine, e.Executor)));
             wall.Stop();
             await ReportAsync(database, wall.Elapsed, linear);
+            if (Environment.GetEnvironmentVariable("UPDRAFT_BENCH_SQL_TOP") == "1" && database.Dialect == SqlDialect.Postgres)
+            {
+                await ReportStatementsAsync(database);
+            }
             foreach (var (_, executor) in engines)
             {
                 await executor.DisposeAsync();
@@ -134,6 +145,20 @@ internal static class SchedulerBench
         }
     }
 
+    /// <summary>The statements that took the most server time during the scene (pg_stat_statements), and their calls.</summary>
+    private static async Task ReportStatementsAsync(MetadataDatabase database)
+    {
+        await using var connection = await database.OpenAsync();
+        var rows = await connection.QueryAsync<(long Calls, double Total, double Mean, string Query)>(
+            "SELECT calls, total_exec_time, mean_exec_time, regexp_replace(left(query, 110), '\\s+', ' ', 'g') FROM pg_stat_statements " +
+            "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY total_exec_time DESC LIMIT 25");
+        Console.WriteLine("  statements by server time (calls, total ms, mean ms, query):");
+        foreach (var (calls, total, mean, query) in rows)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {calls,8} {total,10:0} {mean,8:0.000}  {query}"));
+        }
+    }
+
     private static async Task ReportAsync(MetadataDatabase database, TimeSpan wall, bool linear)
     {
         await using var connection = await database.OpenAsync();
@@ -148,6 +173,9 @@ internal static class SchedulerBench
             return (t.Start - met) / 1_000_000.0;
         }).OrderBy(l => l).ToList();
         var failed = tis.Count(t => t.State != "success");
+        var phases = (await connection.QueryAsync<(long Queued, long Start, long End)>("SELECT queued_dttm, start_date, end_date FROM task_instance")).ToList();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  per try: queued -> started {phases.Average(p => p.Start - p.Queued) / 1000:0.0} ms, started -> ended {phases.Average(p => p.End - p.Start) / 1000:0.0} ms (means)"));
         var span = (tis.Max(t => t.End) - tis.Min(t => t.Start)) / 1_000_000.0;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {tis.Count} task instances ({failed} not successful) in {wall.TotalSeconds:0.00} s wall; {tis.Count / span:0} tasks/s from first start to last end"));

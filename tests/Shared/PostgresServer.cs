@@ -9,6 +9,12 @@ namespace Updraft.Tests.Shared;
 /// rights to create databases), or else a throwaway cluster this fixture creates from the machine's PostgreSQL
 /// binaries (<c>apt-get install postgresql</c>) on a free loopback port and removes afterwards.
 /// </summary>
+/// <remarks>
+/// The throwaway cluster runs with <c>fsync</c>, <c>synchronous_commit</c> and <c>full_page_writes</c> off (fast,
+/// not durable), unless <c>UPDRAFT_PG_DURABLE=1</c> keeps PostgreSQL's durable defaults (the benchmarks' second set
+/// of figures). <c>UPDRAFT_PG_OPTIONS</c> adds server options, e.g.
+/// <c>-c shared_preload_libraries=pg_stat_statements</c> to see where a benchmark's SQL time goes.
+/// </remarks>
 public sealed class PostgresServer : IDisposable
 {
     private readonly string? _dataDirectory;
@@ -43,7 +49,9 @@ public sealed class PostgresServer : IDisposable
     /// <summary>Starts the server (again, after <see cref="Stop"/>) on the same port and data.</summary>
     public void Start() => Run(Path.Combine(_binDirectory!, "pg_ctl"), [
         "-D", _dataDirectory!, "-w", "-l", Path.Combine(_dataDirectory!, "server.log"), "-o",
-        $"-p {_port} -k {_dataDirectory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+        $"-p {_port} -k {_dataDirectory} -c listen_addresses=127.0.0.1 -c max_connections=300"
+            + (Environment.GetEnvironmentVariable("UPDRAFT_PG_DURABLE") == "1" ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+            + " " + Environment.GetEnvironmentVariable("UPDRAFT_PG_OPTIONS"),
         "start"], Environment.UserName == "root");
 
     /// <summary>

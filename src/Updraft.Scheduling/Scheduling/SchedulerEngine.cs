@@ -38,7 +38,8 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
     private const string EmptyOperatorName = nameof(Core.Dags.EmptyOperator);
     private readonly SerializedDagCache _serialized = new(new DagStore(database));
     private DateTimeOffset _lastSweep = DateTimeOffset.MinValue;
-    private DateTimeOffset _lastTerminateCheck = DateTimeOffset.MinValue;
+    private static readonly TimeSpan TimedCheckInterval = TimeSpan.FromSeconds(1);
+    private DateTimeOffset _lastTimedChecks = DateTimeOffset.MinValue;
     private readonly JobStore _jobs = new(database);
     private DateTimeOffset _lastJobHeartbeat;
     private DateTimeOffset _lastOrphanCheck;
@@ -151,18 +152,22 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
     public async Task<SchedulingPass> RunOnceAsync(CancellationToken cancellationToken = default)
     {
         var now = timeProvider.GetUtcNow();
-        var lost = await HandleExecutorEventsAsync(now, cancellationToken) + await FailZombiesAsync(now, cancellationToken)
-            + await FailStuckQueuedAsync(now, cancellationToken) + await JobDutiesAsync(now, cancellationToken);
-        if (now - _lastTerminateCheck >= TimeSpan.FromSeconds(1))
+        var lost = await HandleExecutorEventsAsync(now, cancellationToken);
+        if (now - _lastTimedChecks >= TimedCheckInterval)
         {
-            _lastTerminateCheck = now;
+            // Checks that depend on time passing, not on what just happened: once a second is soon enough, and keeps
+            // their queries out of the passes that a busy executor's events start many times a second.
+            _lastTimedChecks = now;
+            lost += await FailZombiesAsync(now, cancellationToken) + await FailStuckQueuedAsync(now, cancellationToken);
             await TerminateRestartingAsync(cancellationToken);
         }
+
+        lost += await JobDutiesAsync(now, cancellationToken);
 
         var created = await CreateScheduledRunsAsync(now, cancellationToken);
         var started = await StartQueuedRunsAsync(now, cancellationToken);
         var (scheduled, finished) = await EvaluateRunningRunsAsync(now, cancellationToken);
-        var queued = await QueueAsync(now, cancellationToken);
+        var queued = await QueueAsync(timeProvider.GetUtcNow(), cancellationToken);
         return new SchedulingPass(created, started, finished, scheduled, queued, lost);
     }
 
