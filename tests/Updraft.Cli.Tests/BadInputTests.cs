@@ -58,7 +58,7 @@ public sealed class BadInputTests : IDisposable
     [Theory]
     [InlineData("scheduler", "--pid", "/proc/nope/x.pid", "Error: Cannot write the pid file /proc/nope/x.pid: the folder /proc/nope does not exist.")]
     [InlineData("dag-processor", "--log-file", "/proc/nope/x.log", "Error: Cannot write the log file /proc/nope/x.log: the folder /proc/nope does not exist.")]
-    [InlineData("standalone", "--pid", "/etc/hostname/x.pid", "Error: Cannot write the pid file /etc/hostname/x.pid: the folder /etc/hostname does not exist.")]
+    [InlineData("standalone", "--pid", "/etc/hostname/x.pid", "Error: Cannot write the pid file /etc/hostname/x.pid: /etc/hostname is a file, not a folder.")]
     public async Task Daemon_UnwritablePidOrLogFile_RefusedBeforeStarting(string service, string option, string path, string message)
     {
         Assert.StartsWith(message, await FailsAsync(service, "-D", option, path));

@@ -50,16 +50,7 @@ internal static class CliFiles
     /// </summary>
     public static async Task WriteAsync(string path, string text, bool secret, CancellationToken cancellationToken)
     {
-        if (Directory.Exists(path))
-        {
-            throw new CliException($"Cannot write {path}: it is a folder.");
-        }
-
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is not null && !Directory.Exists(folder))
-        {
-            throw new CliException($"Cannot write {path}: the folder {folder} does not exist.");
-        }
+        CheckPlace(path, "");
 
         try
         {
@@ -90,16 +81,7 @@ internal static class CliFiles
     /// <summary>Checks that <paramref name="path"/> can be written (it is created, empty, if missing; an existing one is kept).</summary>
     public static void EnsureWritable(string path, string what)
     {
-        if (Directory.Exists(path))
-        {
-            throw new CliException($"Cannot write {what} {path}: it is a folder.");
-        }
-
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is not null && !Directory.Exists(folder))
-        {
-            throw new CliException($"Cannot write {what} {path}: the folder {folder} does not exist.");
-        }
+        CheckPlace(path, what + " ");
 
         try
         {
@@ -108,6 +90,23 @@ internal static class CliFiles
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CliException($"Cannot write {what} {path}: {Reason(e)}.");
+        }
+    }
+
+    /// <summary>A file can only be written where its folder exists and it is not itself a folder.</summary>
+    private static void CheckPlace(string path, string what)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new CliException($"Cannot write {what}{path}: it is a folder.");
+        }
+
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null && !Directory.Exists(folder))
+        {
+            throw new CliException(File.Exists(folder)
+                ? $"Cannot write {what}{path}: {folder} is a file, not a folder."
+                : $"Cannot write {what}{path}: the folder {folder} does not exist.");
         }
     }
 

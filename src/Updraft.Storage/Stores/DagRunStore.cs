@@ -68,25 +68,7 @@ public sealed class DagRunStore(MetadataDatabase database)
             throw new DagRunExistsException(dag.DagId, runId);
         }
 
-        await connection.ExecuteAsync(
-            """
-            INSERT INTO task_instance (dag_id, run_id, task_id, map_index, state, try_number, max_tries, operator, pool, pool_slots, priority_weight, queue, executor)
-            VALUES (@DagId, @RunId, @TaskId, -1, 'none', 0, @MaxTries, @Operator, @Pool, @PoolSlots, @PriorityWeight, @Queue, @Executor)
-            """,
-            dag.Tasks.Select(t => new
-            {
-                dag.DagId,
-                RunId = runId,
-                t.TaskId,
-                MaxTries = t.Retries + 1,
-                t.Operator,
-                t.Pool,
-                t.PoolSlots,
-                PriorityWeight = t.PriorityWeightTotal,
-                t.Queue,
-                t.Executor,
-            }),
-            transaction);
+        await InsertTaskInstancesAsync(connection, transaction, dag.DagId, runId, dag.Tasks);
 
         // Read inside the transaction: once committed, a scheduler may start the run at once.
         var created = await connection.QuerySingleAsync<DagRunRecord>($"{SelectRun} WHERE id = @id", new { id }, transaction);
@@ -133,25 +115,7 @@ public sealed class DagRunStore(MetadataDatabase database)
 
         var known = existing.Select(e => e.TaskId).ToHashSet(StringComparer.Ordinal);
         var revived = existing.Any(e => taskIds.Contains(e.TaskId) && e.State == TaskInstanceState.Removed.ToWireName());
-        var added = await connection.ExecuteAsync(
-            """
-            INSERT INTO task_instance (dag_id, run_id, task_id, map_index, state, try_number, max_tries, operator, pool, pool_slots, priority_weight, queue, executor)
-            VALUES (@DagId, @RunId, @TaskId, -1, 'none', 0, @MaxTries, @Operator, @Pool, @PoolSlots, @PriorityWeight, @Queue, @Executor)
-            """,
-            dag.Tasks.Where(t => !known.Contains(t.TaskId)).Select(t => new
-            {
-                run.DagId,
-                run.RunId,
-                t.TaskId,
-                MaxTries = t.Retries + 1,
-                t.Operator,
-                t.Pool,
-                t.PoolSlots,
-                PriorityWeight = t.PriorityWeightTotal,
-                t.Queue,
-                t.Executor,
-            }),
-            transaction);
+        var added = await InsertTaskInstancesAsync(connection, transaction, run.DagId, run.RunId, [.. dag.Tasks.Where(t => !known.Contains(t.TaskId))]);
 
         // Tasks to run (new ones, or ones back in this version) reopen a finished run, as clearing does.
         await connection.ExecuteAsync(
@@ -163,6 +127,28 @@ public sealed class DagRunStore(MetadataDatabase database)
         await transaction.CommitAsync(cancellationToken);
         return removed;
     }
+
+    /// <summary>A task instance in state none, try 0, for each task of a run.</summary>
+    private static Task<int> InsertTaskInstancesAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string dagId, string runId, IEnumerable<SerializedTask> tasks) =>
+        connection.ExecuteAsync(
+            """
+            INSERT INTO task_instance (dag_id, run_id, task_id, map_index, state, try_number, max_tries, operator, pool, pool_slots, priority_weight, queue, executor)
+            VALUES (@DagId, @RunId, @TaskId, -1, 'none', 0, @MaxTries, @Operator, @Pool, @PoolSlots, @PriorityWeight, @Queue, @Executor)
+            """,
+            tasks.Select(t => new
+            {
+                DagId = dagId,
+                RunId = runId,
+                t.TaskId,
+                MaxTries = t.Retries + 1,
+                t.Operator,
+                t.Pool,
+                t.PoolSlots,
+                PriorityWeight = t.PriorityWeightTotal,
+                t.Queue,
+                t.Executor,
+            }),
+            transaction);
 
     public async Task<DagRunRecord?> GetAsync(string dagId, string runId, CancellationToken cancellationToken = default)
     {
