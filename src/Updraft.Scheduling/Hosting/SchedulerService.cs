@@ -7,7 +7,8 @@ namespace Updraft.Scheduling.Hosting;
 
 /// <summary>
 /// Runs scheduling passes: after each, waits until an executor reports an ended try (so downstream tasks are
-/// queued at once) or the poll interval passes (for time-based work: new runs, retries coming due).
+/// queued at once) or the poll interval passes (for time-based work: new runs, retries coming due). It records
+/// the scheduler in the <c>job</c> table first; when stopped, it stops its executors and then ends its job row.
 /// </summary>
 public sealed partial class SchedulerService(SchedulerEngine engine, IReadOnlyList<IExecutor> executors, TimeProvider timeProvider, ILogger<SchedulerService> logger) : BackgroundService
 {
@@ -16,6 +17,13 @@ public sealed partial class SchedulerService(SchedulerEngine engine, IReadOnlyLi
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
+
+        // Its tries end with its executors; only then may another scheduler reset what is left at once.
+        foreach (var executor in executors)
+        {
+            await executor.StopAsync(cancellationToken);
+        }
+
         try
         {
             await engine.EndJobAsync(cancellationToken);
