@@ -138,18 +138,21 @@ public sealed class LocalExecutor(
             var token = issueToken(new TryIdentity(key.DagId, key.RunId, key.TaskId, key.MapIndex, ti.TryNumber));
             _byTry[(key, ti.TryNumber)] = worker;
             WorkerReply? reply;
+            bool terminated;
             try
             {
                 reply = await worker.RunAsync(new WorkerRequest(key.DagId, key.RunId, key.TaskId, key.MapIndex, ti.TryNumber, token), api, _stopping.Token);
             }
             finally
             {
+                // Removed however the try ended, so a terminate that raced its normal end leaves nothing behind.
                 _byTry.TryRemove((key, ti.TryNumber), out _);
+                terminated = _terminated.TryRemove((key, ti.TryNumber), out _);
             }
 
             if (reply is null)
             {
-                var reason = _terminated.TryRemove((key, ti.TryNumber), out _) ? "terminated by the scheduler" : await worker.DescribeExitAsync();
+                var reason = terminated ? "terminated by the scheduler" : await worker.DescribeExitAsync();
                 await worker.DisposeAsync();
                 TaskLogPaths.AppendLine(logFolder, key, ti.TryNumber, timeProvider.GetUtcNow(), reason);
                 return new ExecutorEvent(key, ti.TryNumber, Lost: true, reason);

@@ -468,7 +468,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
     /// <summary>The executor a candidate runs on: the one its task names, else the default; null (and a warning) when its task names one that is not configured.</summary>
     private IExecutor? ExecutorFor(AdmissionCandidate candidate)
     {
-        if (candidate.Executor is null || _byName.TryGetValue(candidate.Executor, out var named) && named == _default)
+        if (candidate.Executor is null)
         {
             return _default;
         }
