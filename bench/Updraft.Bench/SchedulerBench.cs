@@ -87,7 +87,7 @@ internal static class SchedulerBench
             await Task.Delay(TimeSpan.FromSeconds(3));
             for (var d = 0; d < dags; d++)
             {
-                await SchedulerEngine.TriggerAsync(database, $"d{d}", "bench", null, null, TimeProvider.System.GetUtcNow());
+                await Updraft.Scheduling.Operations.DagRunService.CreateManualRunAsync(new DagStore(database), new DagRunStore(database), new($"d{d}") { RunId = "bench" }, TimeProvider.System.GetUtcNow());
             }
 
             if (Environment.GetEnvironmentVariable("UPDRAFT_BENCH_SQL_TOP") == "1" && database.Dialect == SqlDialect.Postgres)

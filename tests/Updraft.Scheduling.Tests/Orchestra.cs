@@ -123,7 +123,7 @@ public sealed class Orchestra : IAsyncDisposable
     }
 
     public Task<DagRunRecord> TriggerAsync(string dagId, string? runId = null, System.Text.Json.Nodes.JsonObject? conf = null) =>
-        SchedulerEngine.TriggerAsync(Database, dagId, runId, null, conf, TimeProvider.System.GetUtcNow());
+        Updraft.Scheduling.Operations.DagRunService.CreateManualRunAsync(new DagStore(Database), new DagRunStore(Database), new(dagId) { RunId = runId, Conf = conf }, TimeProvider.System.GetUtcNow());
 
     /// <summary>Runs scheduling passes until every run is finished, waiting on executor events between passes (never sleeping blindly).</summary>
     /// <remarks>

@@ -1,10 +1,7 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
-using Updraft.Core.States;
 using Updraft.Cli.Hosting;
-using Updraft.Core.Serialization;
-using Updraft.Storage.Database;
-using Updraft.Storage.Stores;
+using Updraft.Scheduling.Operations;
 
 namespace Updraft.Cli.Commands;
 
@@ -43,39 +40,21 @@ internal static class ClearCommand
                 throw new CliException($"Invalid --task-regex '{parse.GetValue(taskRegex)}'.");
             }
 
-            var from = CliContext.ParseDate(parse.GetValue(start), "start date");
-            var to = CliContext.ParseDate(parse.GetValue(end), "end date");
             var dag = await DagRunCommands.EnsureDagAsync(ctx, parse.GetValue(dagId)!, cancellationToken);
-            var database = ctx.Database;
-            var runs = (await new DagRunStore(database).ListAsync(dag.DagId, null, int.MaxValue, cancellationToken))
-                .Where(run => (parse.GetValue(runId) is not { } id || run.RunId == id)
-                    && (from is not { } f || run.LogicalDate >= Micros.From(f))
-                    && (to is not { } t || run.LogicalDate <= Micros.From(t)))
-                .ToList();
-            var tasks = new TaskInstanceStore(database);
-            var dags = new DagStore(database);
-            var selected = new List<(TaskInstanceKey Key, int Retries)>();
-            var newest = parse.GetValue(latest) ? await dags.GetSerializedAsync(dag.DagId, null, cancellationToken) : null;
-            var moving = new List<DagRunRecord>();
-            foreach (var run in runs)
+            var request = new ClearRequest(dag.DagId)
             {
-                if (newest is { } n && n.Version != run.DagVersion)
-                {
-                    moving.Add(run);
-                }
-
-                var (serialized, _) = newest ?? await dags.GetSerializedAsync(dag.DagId, run.DagVersion, cancellationToken) ?? throw new CliException($"DAG '{dag.DagId}' has no version {run.DagVersion}.");
-                var wanted = Expand(serialized, serialized.Tasks.Where(t => pattern is null || pattern.IsMatch(t.TaskId)).Select(t => t.TaskId), parse.GetValue(downstream), parse.GetValue(upstream));
-                foreach (var ti in await tasks.ListForRunAsync(run.DagId, run.RunId, cancellationToken))
-                {
-                    if (wanted.Contains(ti.TaskId) && ti.State != TaskInstanceState.Removed && (!parse.GetValue(onlyFailed) || ti.State is TaskInstanceState.Failed or TaskInstanceState.UpstreamFailed))
-                    {
-                        selected.Add((ti.Key, serialized.GetTask(ti.TaskId).Retries));
-                    }
-                }
-            }
-
-            if (selected.Count == 0 && moving.Count == 0)
+                TaskIdPattern = pattern,
+                RunId = parse.GetValue(runId),
+                StartDate = CliContext.ParseDate(parse.GetValue(start), "start date"),
+                EndDate = CliContext.ParseDate(parse.GetValue(end), "end date"),
+                IncludeDownstream = parse.GetValue(downstream),
+                IncludeUpstream = parse.GetValue(upstream),
+                OnlyFailed = parse.GetValue(onlyFailed),
+                RunOnLatestVersion = parse.GetValue(latest),
+            };
+            var service = await ctx.ServiceAsync<TaskInstanceService>(cancellationToken);
+            var plan = await service.ClearAsync(request with { DryRun = true }, Actor.Cli, cancellationToken);
+            if (plan.Selected.Count == 0 && plan.Moved.Count == 0)
             {
                 ctx.Environment.Out.WriteLine("No task instances to clear.");
                 return 0;
@@ -83,38 +62,19 @@ internal static class ClearCommand
 
             if (!parse.GetValue(yes))
             {
-                throw new CliException($"This clears {selected.Count} task instance(s) of DAG '{dag.DagId}' in {selected.Select(s => s.Key.RunId).Distinct().Count()} run(s){(moving.Count > 0 ? $" and moves {moving.Count} run(s) to version {newest!.Value.Version}" : "")}; pass -y to confirm.");
+                throw new CliException($"This clears {plan.Selected.Count} task instance(s) of DAG '{dag.DagId}' in {plan.Selected.Select(s => s.RunId).Distinct().Count()} run(s){(plan.Moved.Count > 0 ? $" and moves {plan.Moved.Count} run(s) to version {plan.ToVersion}" : "")}; pass -y to confirm.");
             }
 
-            foreach (var run in moving)
+            var result = await service.ClearAsync(request, Actor.Cli, cancellationToken);
+            foreach (var move in result.Moved)
             {
-                var removed = await new DagRunStore(database).MoveToVersionAsync(run, newest!.Value.Dag, newest.Value.Version, cancellationToken);
-                ctx.Environment.Out.WriteLine($"Run {run.RunId} moved from version {run.DagVersion} to {newest.Value.Version}{(removed.Count > 0 ? $"; removed: {string.Join(", ", removed)}" : "")}.");
+                ctx.Environment.Out.WriteLine($"Run {move.RunId} moved from version {move.FromVersion} to {move.ToVersion}{(move.Removed.Count > 0 ? $"; removed: {string.Join(", ", move.Removed)}" : "")}.");
             }
 
-            var cleared = await tasks.ClearAsync(selected, cancellationToken);
-            await EventLog.WriteAsync(ctx, "clear", dag.DagId, null, null, $"{cleared.Count} task instance(s)", cancellationToken);
-            ctx.Environment.Out.WriteLine($"Cleared {cleared.Count} task instance(s){(cleared.Count < selected.Count ? $"; {selected.Count - cleared.Count} queued or running left as they are" : "")}.");
+            var left = result.Selected.Count - result.Cleared.Count;
+            ctx.Environment.Out.WriteLine($"Cleared {result.Cleared.Count} task instance(s){(left > 0 ? $"; {left} queued or running left as they are" : "")}.");
             return 0;
         });
         return command;
-    }
-
-    /// <summary>The tasks plus, on request, everything downstream and/or upstream of them.</summary>
-    private static HashSet<string> Expand(SerializedDag dag, IEnumerable<string> roots, bool downstream, bool upstream)
-    {
-        var result = new HashSet<string>(roots, StringComparer.Ordinal);
-        var pending = new Stack<string>(result);
-        while (pending.TryPop(out var id))
-        {
-            var task = dag.GetTask(id);
-            var next = (downstream ? task.DownstreamTaskIds : []).Concat(upstream ? task.UpstreamTaskIds : []);
-            foreach (var n in next.Where(result.Add))
-            {
-                pending.Push(n);
-            }
-        }
-
-        return result;
     }
 }

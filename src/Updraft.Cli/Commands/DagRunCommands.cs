@@ -3,9 +3,10 @@ using Updraft.Cli.Hosting;
 using Updraft.Cli.Output;
 using Updraft.Core.Runtime;
 using Updraft.Core.States;
+using Updraft.Scheduling.Operations;
 using Updraft.Scheduling.Processing;
-using Updraft.Scheduling.Scheduling;
 using Updraft.Storage.Database;
+using Updraft.Storage.Queries;
 using Updraft.Storage.Stores;
 
 namespace Updraft.Cli.Commands;
@@ -66,22 +67,10 @@ internal static class DagRunCommands
             var date = CliContext.ParseDate(parse.GetValue(logicalDate), "logical date");
             var runConf = CliContext.ParseConf(parse.GetValue(conf));
             var dag = await EnsureDagAsync(ctx, parse.GetValue(dagId)!, cancellationToken);
-            if (dag.IsPaused)
-            {
-                throw new CliException($"DAG '{dag.DagId}' is paused; unpause it first with 'updraft dags unpause {dag.DagId}'.");
-            }
-
-            try
-            {
-                var run = await SchedulerEngine.TriggerAsync(ctx.Database, dag.DagId, parse.GetValue(runId), date, runConf, ctx.Environment.Time.GetUtcNow(), cancellationToken);
-                await EventLog.WriteAsync(ctx, "trigger", dag.DagId, run.RunId, null, null, cancellationToken);
-                Rows.Write(ctx.Environment.Out, parse.GetValue(output), RunColumns, [RunRow(run)]);
-                return 0;
-            }
-            catch (DagRunExistsException e)
-            {
-                throw new CliException(e.Message);
-            }
+            var service = await ctx.ServiceAsync<DagRunService>(cancellationToken);
+            var run = await service.TriggerAsync(new TriggerRequest(dag.DagId) { RunId = parse.GetValue(runId), LogicalDate = date, Conf = runConf }, Actor.Cli, cancellationToken);
+            Rows.Write(ctx.Environment.Out, parse.GetValue(output), RunColumns, [RunRow(run)]);
+            return 0;
         });
         return command;
     }
@@ -94,8 +83,7 @@ internal static class DagRunCommands
         {
             var ctx = context();
             var dag = await EnsureDagAsync(ctx, parse.GetValue(dagId)!, cancellationToken);
-            await new DagStore(ctx.Database).SetPausedAsync(dag.DagId, paused, cancellationToken);
-            await EventLog.WriteAsync(ctx, name, dag.DagId, null, null, null, cancellationToken);
+            await (await ctx.ServiceAsync<DagService>(cancellationToken)).SetPausedAsync(dag.DagId, paused, Actor.Cli, cancellationToken);
             ctx.Environment.Out.WriteLine($"Dag: {dag.DagId}, paused: {CliContext.Bool(paused)}");
             return 0;
         });
@@ -122,14 +110,15 @@ internal static class DagRunCommands
                     : throw new CliException($"Invalid state '{text}': expected queued, running, success or failed.");
             }
 
-            var database = await ctx.ReadyDatabaseAsync(cancellationToken);
-            if (dagId is not null && await new DagStore(database).GetAsync(dagId, cancellationToken) is null)
+            if (dagId is not null && await (await ctx.ServiceAsync<IDagStore>(cancellationToken)).GetAsync(dagId, cancellationToken) is null)
             {
                 throw new CliException($"DAG '{dagId}' not found.");
             }
 
-            var runs = await new DagRunStore(database).ListAsync(dagId, states, CommonOptions.Positive(parse, limit), cancellationToken);
-            Rows.Write(ctx.Environment.Out, parse.GetValue(output), RunColumns, runs.Select(RunRow).ToList());
+            var runs = await (await ctx.ServiceAsync<DagRunService>(cancellationToken)).ListAsync(
+                new DagRunQuery { DagIds = dagId is null ? null : [dagId], States = states, Page = new() { Limit = CommonOptions.Positive(parse, limit) } },
+                cancellationToken);
+            Rows.Write(ctx.Environment.Out, parse.GetValue(output), RunColumns, runs.Items.Select(RunRow).ToList());
             return 0;
         });
         return command;
@@ -164,13 +153,7 @@ internal static class DagRunCommands
                 throw new CliException($"'dags delete' removes every run and task instance of '{id}'; pass -y to confirm.");
             }
 
-            var database = await ctx.ReadyDatabaseAsync(cancellationToken);
-            if (!await new DagStore(database).DeleteAsync(id, cancellationToken))
-            {
-                throw new CliException($"DAG '{id}' not found.");
-            }
-
-            await EventLog.WriteAsync(ctx, "delete", id, null, null, null, cancellationToken);
+            await (await ctx.ServiceAsync<DagService>(cancellationToken)).DeleteAsync(id, Actor.Cli, cancellationToken);
             ctx.Environment.Out.WriteLine($"Deleted DAG '{id}' and its runs.");
             return 0;
         });
@@ -178,26 +161,6 @@ internal static class DagRunCommands
     }
 
     /// <summary>A run by id, or by logical date when the text is a date.</summary>
-    internal static async Task<DagRunRecord> FindRunAsync(CliContext ctx, string dagId, string runIdOrDate, CancellationToken cancellationToken)
-    {
-        var database = await ctx.ReadyDatabaseAsync(cancellationToken);
-        var runs = new DagRunStore(database);
-        if (await runs.GetAsync(dagId, runIdOrDate, cancellationToken) is { } byId)
-        {
-            return byId;
-        }
-
-        if (Iso.TryParse(runIdOrDate, out var date))
-        {
-            var micros = Micros.From(date);
-            if ((await runs.ListAsync(dagId, null, 10_000, cancellationToken)).FirstOrDefault(r => r.LogicalDate == micros) is { } byDate)
-            {
-                return byDate;
-            }
-        }
-
-        throw new CliException(await new DagStore(database).GetAsync(dagId, cancellationToken) is null
-            ? $"DAG '{dagId}' not found."
-            : $"DAG '{dagId}' has no run '{runIdOrDate}'.");
-    }
+    internal static async Task<DagRunRecord> FindRunAsync(CliContext ctx, string dagId, string runIdOrDate, CancellationToken cancellationToken) =>
+        await (await ctx.ServiceAsync<DagRunService>(cancellationToken)).FindAsync(dagId, runIdOrDate, cancellationToken);
 }

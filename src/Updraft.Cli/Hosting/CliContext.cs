@@ -7,10 +7,13 @@ using Updraft.Core.Runtime;
 using Updraft.Core.Secrets;
 using Updraft.Dags.Discovery;
 using Updraft.Dags.Loading;
+using Microsoft.Extensions.DependencyInjection;
 using Updraft.Execution.Testing;
+using Updraft.Scheduling;
 using Updraft.Scheduling.Execution;
 using Updraft.Scheduling.Executors;
 using Updraft.Scheduling.Processing;
+using Updraft.Storage;
 using Updraft.Storage.Database;
 using Updraft.Storage.Stores;
 
@@ -23,6 +26,7 @@ public sealed class CliContext(CliEnvironment environment)
     private DagBag? _bag;
     private MetadataDatabase? _database;
     private TryTokens? _tokens;
+    private ServiceProvider? _services;
 
     public CliEnvironment Environment { get; } = environment;
 
@@ -135,6 +139,26 @@ public sealed class CliContext(CliEnvironment environment)
 
         await migrator.CheckAsync(cancellationToken);
         return Database;
+    }
+
+    /// <summary>
+    /// The stores and application services on the ready database, as the long-running services and the REST API
+    /// compose them (<c>AddUpdraftStorage</c>, <c>AddUpdraftOperations</c>), so a command applies the same rules.
+    /// </summary>
+    public async Task<T> ServiceAsync<T>(CancellationToken cancellationToken = default)
+        where T : notnull
+    {
+        if (_services is null)
+        {
+            var database = await ReadyDatabaseAsync(cancellationToken);
+            _services = new ServiceCollection()
+                .AddSingleton(Environment.Time)
+                .AddUpdraftStorage(database)
+                .AddUpdraftOperations()
+                .BuildServiceProvider();
+        }
+
+        return _services.GetRequiredService<T>();
     }
 
     /// <summary>Creates or upgrades the database; a new one gets its default pool sized by <c>[core] default_pool_task_slot_count</c>.</summary>

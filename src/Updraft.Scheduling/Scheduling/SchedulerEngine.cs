@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Updraft.Core.DagRuns;
 using Updraft.Core.Runtime;
@@ -169,38 +168,6 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
         var (scheduled, finished) = await EvaluateRunningRunsAsync(now, cancellationToken);
         var queued = await QueueAsync(timeProvider.GetUtcNow(), cancellationToken);
         return new SchedulingPass(created, started, finished, scheduled, queued, lost);
-    }
-
-    /// <summary>Creates a manual run, queued for the next pass; validates the conf against the DAG's params.</summary>
-    public static async Task<DagRunRecord> TriggerAsync(
-        MetadataDatabase database,
-        string dagId,
-        string? runId,
-        DateTimeOffset? logicalDate,
-        JsonObject? conf,
-        DateTimeOffset now,
-        CancellationToken cancellationToken = default)
-    {
-        var dags = new DagStore(database);
-        var (dag, version) = await dags.GetSerializedAsync(dagId, null, cancellationToken) ?? throw new KeyNotFoundException($"DAG '{dagId}' not found.");
-        foreach (var (name, param) in dag.Params)
-        {
-            if (conf is null || !conf.ContainsKey(name))
-            {
-                param.ToParam().Validate(name, param.HasDefault ? param.Default : null);
-            }
-            else
-            {
-                param.ToParam().Validate(name, conf[name]);
-            }
-        }
-
-        var date = (logicalDate ?? now).ToUniversalTime();
-        var id = Names.RunId(runId ?? RunIds.Generate(DagRunType.Manual, date));
-
-        var interval = dag.Timetable.ToTimetable().InferManualDataInterval(date);
-        var info = new Core.Timetables.DagRunInfo(date, interval);
-        return await new DagRunStore(database).CreateAsync(dag, version, id, DagRunType.Manual, info, conf, DagRunState.Queued, now, cancellationToken);
     }
 
     private async Task<int> HandleExecutorEventsAsync(DateTimeOffset now, CancellationToken cancellationToken)

@@ -5,19 +5,63 @@ using Updraft.Core.Serialization;
 using Updraft.Core.States;
 using Updraft.Core.Timetables;
 using Updraft.Storage.Database;
+using Updraft.Storage.Queries;
 
 namespace Updraft.Storage.Stores;
 
 /// <summary>DAG runs: created with all their task instances in one transaction, listed, and moved between states.</summary>
-public sealed class DagRunStore(MetadataDatabase database)
+public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
 {
-    private const string SelectRun =
+    private const string SelectRun = SelectRunColumns + " FROM dag_run";
+
+    private const string SelectRunColumns =
         """
         SELECT id AS Id, dag_id AS DagId, run_id AS RunId, run_type AS RunType, dag_version AS DagVersion, logical_date AS LogicalDate,
                data_interval_start AS DataIntervalStart, data_interval_end AS DataIntervalEnd, run_after AS RunAfter, state AS StateName,
                conf AS Conf, queued_at AS QueuedAt, start_date AS StartDate, end_date AS EndDate
-        FROM dag_run
         """;
+
+    private static readonly Dictionary<string, string> RunSortable = new(StringComparer.Ordinal)
+    {
+        ["id"] = "id",
+        ["dag_id"] = "dag_id",
+        ["run_id"] = "run_id",
+        ["logical_date"] = "logical_date",
+        ["run_after"] = "run_after",
+        ["start_date"] = "start_date",
+        ["end_date"] = "end_date",
+        ["state"] = "state",
+        ["run_type"] = "run_type",
+        ["queued_at"] = "queued_at",
+        ["data_interval_start"] = "data_interval_start",
+        ["data_interval_end"] = "data_interval_end",
+    };
+
+    public async Task<Page<DagRunRecord>> QueryAsync(DagRunQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var sql = new ListSql("dag_run", RunSortable, "logical_date DESC", "id DESC")
+            .In("dag_id", query.DagIds)
+            .In("state", query.States, s => s.ToWireName())
+            .In("run_type", query.RunTypes);
+        Range(sql, "logical_date", query.LogicalDateGte, query.LogicalDateLte);
+        Range(sql, "start_date", query.StartDateGte, query.StartDateLte);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await sql.RunAsync<DagRunRecord>(connection, SelectRunColumns, query.Page);
+
+        static void Range(ListSql sql, string column, DateTimeOffset? from, DateTimeOffset? to)
+        {
+            if (from is { } f)
+            {
+                sql.Where($"{column} >= @value", Micros.From(f));
+            }
+
+            if (to is { } t)
+            {
+                sql.Where($"{column} <= @value", Micros.From(t));
+            }
+        }
+    }
 
     /// <summary>Creates a run in <paramref name="state"/> and a task instance (state none) for each task.</summary>
     public async Task<DagRunRecord> CreateAsync(

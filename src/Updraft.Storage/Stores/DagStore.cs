@@ -4,12 +4,45 @@ using Dapper;
 using Updraft.Core.Serialization;
 using Updraft.Core.Timetables;
 using Updraft.Storage.Database;
+using Updraft.Storage.Queries;
 
 namespace Updraft.Storage.Stores;
 
 /// <summary>DAGs in the metadata database: serialized versions, the dag table (paused, next run), import errors.</summary>
-public sealed class DagStore(MetadataDatabase database)
+public sealed class DagStore(MetadataDatabase database) : IDagStore
 {
+    private static readonly Dictionary<string, string> DagSortable = new(StringComparer.Ordinal)
+    {
+        ["dag_id"] = "dag_id",
+        ["fileloc"] = "fileloc",
+        ["last_parsed_time"] = "last_parsed_time",
+        ["next_dagrun"] = "next_dagrun",
+        ["is_paused"] = "is_paused",
+    };
+
+    public async Task<Page<DagRecord>> QueryAsync(DagQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var sql = new ListSql("dag", DagSortable, "dag_id", "dag_id").In("dag_id", query.DagIds);
+        if (query.DagIdPattern is { } pattern)
+        {
+            sql.Where(@"lower(dag_id) LIKE @value ESCAPE '\'", "%" + ListSql.EscapeLike(pattern.ToLowerInvariant()) + "%");
+        }
+
+        if (query.Paused is { } paused)
+        {
+            sql.Where("is_paused = @value", paused ? 1 : 0);
+        }
+
+        if (query.Active is { } active)
+        {
+            sql.Where("is_active = @value", active ? 1 : 0);
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await sql.RunAsync<DagRecord>(connection, SelectDagColumns, query.Page);
+    }
+
     /// <summary>
     /// Records what the DAG processor found: a new serialized version for each DAG whose content changed, the
     /// dag rows (a new DAG starts paused as its serialized form says), DAGs of
@@ -204,14 +237,15 @@ public sealed class DagStore(MetadataDatabase database)
         return deleted > 0;
     }
 
-    private const string SelectDag =
+    private const string SelectDag = SelectDagColumns + " FROM dag";
+
+    private const string SelectDagColumns =
         """
         SELECT dag_id AS DagId, is_paused AS IsPaused, is_active AS IsActive, fileloc AS Fileloc, owners AS Owners,
                timetable_summary AS TimetableSummary, latest_version AS LatestVersion, max_active_runs AS MaxActiveRuns,
                max_active_tasks AS MaxActiveTasks, last_parsed_time AS LastParsedTime, next_dagrun AS NextDagrun,
                next_dagrun_data_interval_start AS NextDagrunDataIntervalStart, next_dagrun_data_interval_end AS NextDagrunDataIntervalEnd,
                next_dagrun_create_after AS NextDagrunCreateAfter
-        FROM dag
         """;
 
     internal static string InList(int count) => count == 0 ? "(NULL)" : "(" + string.Join(", ", Enumerable.Range(0, count).Select(i => $"@p{i}")) + ")";

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using Updraft.Core.States;
 using Updraft.Storage.Database;
+using Updraft.Storage.Queries;
 
 namespace Updraft.Storage.Stores;
 
@@ -10,7 +11,7 @@ namespace Updraft.Storage.Stores;
 /// for a try's own writes, the try number) it expects to find, checking how many rows it changed: when two
 /// schedulers, a scheduler and a worker, or a stale try and its retry race for a row, exactly one wins (ADR 0011).
 /// </summary>
-public sealed class TaskInstanceStore(MetadataDatabase database)
+public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstanceStore
 {
     internal const string Columns =
         """
@@ -21,6 +22,42 @@ public sealed class TaskInstanceStore(MetadataDatabase database)
         """;
 
     internal const string KeyMatch = "dag_id = @DagId AND run_id = @RunId AND task_id = @TaskId AND map_index = @MapIndex";
+
+    private static readonly Dictionary<string, string> TaskInstanceSortable = new(StringComparer.Ordinal)
+    {
+        ["dag_id"] = "dag_id",
+        ["run_id"] = "run_id",
+        ["task_id"] = "task_id",
+        ["map_index"] = "map_index",
+        ["state"] = "state",
+        ["start_date"] = "start_date",
+        ["end_date"] = "end_date",
+        ["duration"] = "duration",
+        ["try_number"] = "try_number",
+        ["pool"] = "pool",
+        ["queue"] = "queue",
+        ["priority_weight"] = "priority_weight",
+        ["queued_dttm"] = "queued_dttm",
+    };
+
+    public async Task<Page<TaskInstanceRecord>> QueryAsync(TaskInstanceQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var sql = new ListSql("task_instance", TaskInstanceSortable, "dag_id, run_id, task_id", "dag_id, run_id, task_id, map_index")
+            .In("run_id", query.RunIds)
+            .In("task_id", query.TaskIds)
+            .In("state", query.States, s => s.ToWireName())
+            .In("pool", query.Pools)
+            .In("queue", query.Queues)
+            .In("executor", query.Executors);
+        if (query.DagId is { } dagId)
+        {
+            sql.Where("dag_id = @value", dagId);
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await sql.RunAsync<TaskInstanceRecord>(connection, $"SELECT {Columns}", query.Page);
+    }
 
     public async Task<TaskInstanceRecord?> GetAsync(TaskInstanceKey key, CancellationToken cancellationToken = default)
     {
@@ -104,10 +141,12 @@ public sealed class TaskInstanceStore(MetadataDatabase database)
             changes.Select(c => new { c.Key.DagId, c.Key.RunId, c.Key.TaskId, c.Key.MapIndex, From = c.From.ToWireName(), To = c.To.ToWireName(), At = at }),
             transaction);
 
-        // A task that succeeded without running (an empty one) lets its downstream tasks go: its run is evaluated again.
+        // A task that ended without running (an empty one succeeding, one marked by hand) lets its downstream tasks go:
+        // its run is evaluated again.
         await connection.ExecuteAsync(
             "UPDATE dag_run SET needs_evaluation = 1 WHERE dag_id = @DagId AND run_id = @RunId AND needs_evaluation = 0",
-            changes.Where(c => c.To == TaskInstanceState.Success).Select(c => new { c.Key.DagId, c.Key.RunId }).Distinct(),
+            changes.Where(c => c.To is TaskInstanceState.Success || (c.To is TaskInstanceState.Failed or TaskInstanceState.Skipped && c.From is not (TaskInstanceState.None or TaskInstanceState.Scheduled)))
+                .Select(c => new { c.Key.DagId, c.Key.RunId }).Distinct(),
             transaction);
         await transaction.CommitAsync(cancellationToken);
         return applied;

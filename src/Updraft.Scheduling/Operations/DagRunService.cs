@@ -1,0 +1,96 @@
+using Updraft.Core.DagRuns;
+using Updraft.Core.Runtime;
+using Updraft.Core.States;
+using Updraft.Storage.Queries;
+using Updraft.Storage.Stores;
+
+namespace Updraft.Scheduling.Operations;
+
+/// <summary>Triggering and finding DAG runs, with the rules the CLI and the REST API share.</summary>
+public sealed class DagRunService(IDagStore dags, IDagRunStore runs, EventLogStore events, TimeProvider timeProvider)
+{
+    public Task<Page<DagRunRecord>> ListAsync(DagRunQuery query, CancellationToken cancellationToken = default) => runs.QueryAsync(query, cancellationToken);
+
+    /// <summary>
+    /// Creates a manual run, queued for the scheduler. Refused when the DAG is unknown or paused, when the conf breaks
+    /// the DAG's params (<see cref="Core.Dags.ParamValidationException"/>), or when the run id is taken.
+    /// </summary>
+    public async Task<DagRunRecord> TriggerAsync(TriggerRequest request, Actor actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(actor);
+        var record = await dags.GetAsync(request.DagId, cancellationToken);
+        if (record is not { IsActive: true })
+        {
+            throw OperationException.DagNotFound(request.DagId);
+        }
+
+        if (record.IsPaused)
+        {
+            throw new OperationException(OperationError.Conflict, $"DAG '{request.DagId}' is paused; unpause it first with 'updraft dags unpause {request.DagId}'.");
+        }
+
+        var run = await CreateManualRunAsync(dags, runs, request, timeProvider.GetUtcNow(), cancellationToken);
+        await events.AddAsync($"{actor.Via}_trigger", actor.User, request.DagId, runId: run.RunId, cancellationToken: cancellationToken);
+        return run;
+    }
+
+    /// <summary>
+    /// Creates a manual run from the DAG's latest version, queued, after checking the conf against its params: the
+    /// part of <see cref="TriggerAsync"/> without its rules about who may trigger what (tests and benchmarks use it).
+    /// </summary>
+    public static async Task<DagRunRecord> CreateManualRunAsync(IDagStore dags, IDagRunStore runs, TriggerRequest request, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dags);
+        ArgumentNullException.ThrowIfNull(runs);
+        ArgumentNullException.ThrowIfNull(request);
+        var (dag, version) = await dags.GetSerializedAsync(request.DagId, null, cancellationToken) ?? throw OperationException.DagNotFound(request.DagId);
+        var conf = request.Conf;
+        foreach (var (name, param) in dag.Params)
+        {
+            if (conf is null || !conf.ContainsKey(name))
+            {
+                param.ToParam().Validate(name, param.HasDefault ? param.Default : null);
+            }
+            else
+            {
+                param.ToParam().Validate(name, conf[name]);
+            }
+        }
+
+        var date = (request.LogicalDate ?? now).ToUniversalTime();
+        var id = Names.RunId(request.RunId ?? RunIds.Generate(DagRunType.Manual, date));
+        var info = new Core.Timetables.DagRunInfo(date, dag.Timetable.ToTimetable().InferManualDataInterval(date));
+        try
+        {
+            return await runs.CreateAsync(dag, version, id, DagRunType.Manual, info, conf, DagRunState.Queued, now, cancellationToken);
+        }
+        catch (DagRunExistsException e)
+        {
+            throw new OperationException(OperationError.Conflict, e.Message);
+        }
+    }
+
+    /// <summary>A run by id, or by logical date when the text is an ISO date; <see cref="OperationError.NotFound"/> otherwise.</summary>
+    public async Task<DagRunRecord> FindAsync(string dagId, string runIdOrDate, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runIdOrDate);
+        if (await runs.GetAsync(dagId, runIdOrDate, cancellationToken) is { } byId)
+        {
+            return byId;
+        }
+
+        if (Iso.TryParse(runIdOrDate, out var date))
+        {
+            var page = await runs.QueryAsync(new DagRunQuery { DagIds = [dagId], LogicalDateGte = date, LogicalDateLte = date, Page = new() { Limit = 1 } }, cancellationToken);
+            if (page.Items.Count > 0)
+            {
+                return page.Items[0];
+            }
+        }
+
+        throw await dags.GetAsync(dagId, cancellationToken) is null
+            ? OperationException.DagNotFound(dagId)
+            : new OperationException(OperationError.NotFound, $"DAG '{dagId}' has no run '{runIdOrDate}'.");
+    }
+}

@@ -1,0 +1,140 @@
+using Updraft.Core.Serialization;
+using Updraft.Core.States;
+using Updraft.Storage.Queries;
+using Updraft.Storage.Stores;
+
+namespace Updraft.Scheduling.Operations;
+
+/// <summary>Clearing and marking task instances, with the rules the CLI and the REST API share.</summary>
+public sealed class TaskInstanceService(IDagStore dags, IDagRunStore runs, ITaskInstanceStore taskInstances, EventLogStore events, TimeProvider timeProvider)
+{
+    public Task<Page<TaskInstanceRecord>> ListAsync(TaskInstanceQuery query, CancellationToken cancellationToken = default) => taskInstances.QueryAsync(query, cancellationToken);
+
+    /// <summary>
+    /// Clears the task instances <paramref name="request"/> selects so the scheduler runs them again (their runs
+    /// reopen); a queued or running one becomes restarting and its try is stopped. Removed task instances are never
+    /// selected. With <see cref="ClearRequest.RunOnLatestVersion"/> the selected runs move to the latest version first.
+    /// </summary>
+    public async Task<ClearResult> ClearAsync(ClearRequest request, Actor actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(actor);
+        if (await dags.GetAsync(request.DagId, cancellationToken) is null)
+        {
+            throw OperationException.DagNotFound(request.DagId);
+        }
+
+        var matching = new List<DagRunRecord>();
+        var query = new DagRunQuery
+        {
+            DagIds = [request.DagId],
+            LogicalDateGte = request.StartDate,
+            LogicalDateLte = request.EndDate,
+            Page = new() { Limit = 1000 },
+        };
+        for (var offset = 0; ; offset += query.Page.Limit)
+        {
+            var page = await runs.QueryAsync(query with { Page = query.Page with { Offset = offset } }, cancellationToken);
+            matching.AddRange(page.Items.Where(r => request.RunId is null || r.RunId == request.RunId));
+            if (offset + page.Items.Count >= page.TotalEntries || page.Items.Count == 0)
+            {
+                break;
+            }
+        }
+
+        var newest = request.RunOnLatestVersion ? await dags.GetSerializedAsync(request.DagId, null, cancellationToken) : null;
+        var selected = new List<(TaskInstanceKey Key, int Retries)>();
+        var moving = new List<DagRunRecord>();
+        foreach (var run in matching)
+        {
+            if (newest is { } n && n.Version != run.DagVersion)
+            {
+                moving.Add(run);
+            }
+
+            var (dag, _) = newest ?? await dags.GetSerializedAsync(request.DagId, run.DagVersion, cancellationToken)
+                ?? throw new OperationException(OperationError.NotFound, $"DAG '{request.DagId}' has no version {run.DagVersion}.");
+            var wanted = Expand(dag, dag.Tasks.Select(t => t.TaskId).Where(id => Matches(request, id)), request.IncludeDownstream, request.IncludeUpstream);
+            foreach (var ti in await taskInstances.ListForRunAsync(run.DagId, run.RunId, cancellationToken))
+            {
+                if (wanted.Contains(ti.TaskId) && ti.State != TaskInstanceState.Removed
+                    && (!request.OnlyFailed || ti.State is TaskInstanceState.Failed or TaskInstanceState.UpstreamFailed))
+                {
+                    selected.Add((ti.Key, dag.GetTask(ti.TaskId).Retries));
+                }
+            }
+        }
+
+        var keys = selected.Select(s => s.Key).ToList();
+        if (request.DryRun)
+        {
+            return new ClearResult(keys, [.. moving.Select(r => new RunMove(r.RunId, r.DagVersion, newest!.Value.Version, []))], []) { ToVersion = newest?.Version };
+        }
+
+        var moved = new List<RunMove>();
+        foreach (var run in moving)
+        {
+            var removed = await runs.MoveToVersionAsync(run, newest!.Value.Dag, newest.Value.Version, cancellationToken);
+            moved.Add(new RunMove(run.RunId, run.DagVersion, newest.Value.Version, removed));
+        }
+
+        var cleared = await taskInstances.ClearAsync(selected, cancellationToken);
+        if (cleared.Count > 0 || moved.Count > 0)
+        {
+            await events.AddAsync($"{actor.Via}_clear", actor.User, request.DagId, extra: $"{cleared.Count} task instance(s)", cancellationToken: cancellationToken);
+        }
+
+        return new ClearResult(keys, moved, cleared) { ToVersion = newest?.Version };
+    }
+
+    /// <summary>
+    /// Marks a task instance success, failed or skipped by hand. A queued or running try loses its row (its next
+    /// heartbeat stops it; its own end is refused), and the run is evaluated again so downstream tasks follow.
+    /// </summary>
+    public async Task<TaskInstanceRecord> SetStateAsync(TaskInstanceKey key, TaskInstanceState state, Actor actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(actor);
+        if (state is not (TaskInstanceState.Success or TaskInstanceState.Failed or TaskInstanceState.Skipped))
+        {
+            throw new ArgumentException($"A task instance is marked success, failed or skipped, not {state.ToWireName()}.", nameof(state));
+        }
+
+        var current = await taskInstances.GetAsync(key, cancellationToken)
+            ?? throw new OperationException(OperationError.NotFound, $"Task instance {key.DagId}.{key.TaskId} of run {key.RunId} not found.");
+        if (current.State == state)
+        {
+            return current;
+        }
+
+        if (!TaskInstanceTransitions.IsAllowed(current.State, state)
+            || await taskInstances.TransitionAsync([new TaskInstanceChange(key, current.State, state)], timeProvider.GetUtcNow(), cancellationToken) == 0)
+        {
+            throw new OperationException(OperationError.Conflict, $"Task instance {key.DagId}.{key.TaskId} of run {key.RunId} cannot go from {current.State.ToWireName()} to {state.ToWireName()} now.");
+        }
+
+        await events.AddAsync($"{actor.Via}_set_task_instance_state", actor.User, key.DagId, key.TaskId, key.RunId, state.ToWireName(), cancellationToken);
+        return await taskInstances.GetAsync(key, cancellationToken) ?? current;
+    }
+
+    private static bool Matches(ClearRequest request, string taskId) =>
+        (request.TaskIdPattern is null || request.TaskIdPattern.IsMatch(taskId)) && (request.TaskIds is null || request.TaskIds.Contains(taskId));
+
+    /// <summary>The tasks plus, on request, everything downstream and/or upstream of them.</summary>
+    private static HashSet<string> Expand(SerializedDag dag, IEnumerable<string> roots, bool downstream, bool upstream)
+    {
+        var result = new HashSet<string>(roots, StringComparer.Ordinal);
+        var pending = new Stack<string>(result);
+        while (pending.TryPop(out var id))
+        {
+            var task = dag.GetTask(id);
+            var next = (downstream ? task.DownstreamTaskIds : []).Concat(upstream ? task.UpstreamTaskIds : []);
+            foreach (var n in next.Where(result.Add))
+            {
+                pending.Push(n);
+            }
+        }
+
+        return result;
+    }
+}

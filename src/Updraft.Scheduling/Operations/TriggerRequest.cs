@@ -1,0 +1,13 @@
+using System.Text.Json.Nodes;
+
+namespace Updraft.Scheduling.Operations;
+
+/// <summary>A manual run to create: its id (default <c>manual__&lt;logical date&gt;</c>), logical date (default now) and conf.</summary>
+public sealed record TriggerRequest(string DagId)
+{
+    public string? RunId { get; init; }
+
+    public DateTimeOffset? LogicalDate { get; init; }
+
+    public JsonObject? Conf { get; init; }
+}
