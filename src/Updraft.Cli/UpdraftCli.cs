@@ -77,7 +77,7 @@ public static class UpdraftCli
 
     private static bool IsUserError(Exception e) => e is CliException or ConfigException or KeyNotFoundException or ParamValidationException
         or InvalidScheduleException or TemplateException or InvalidConnectionException or DagDefinitionException or JsonException
-        or DatabaseException or ArgumentException or Core.Secrets.InvalidTokenException or IOException or UnauthorizedAccessException or Scheduling.Operations.OperationException;
+        or DatabaseException or ArgumentException or Core.Secrets.InvalidTokenException or IOException or UnauthorizedAccessException or Scheduling.Operations.OperationException or Microsoft.Extensions.Options.OptionsValidationException;
 
     private static Command Version(CliEnvironment environment)
     {

@@ -23,14 +23,18 @@ public sealed class CommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("UPDRAFT__CORE__PARALLELISM", "0", "Error: [core] parallelism must be 1 or more, found 0: with 0 no task could ever run.")]
-    [InlineData("UPDRAFT__SCHEDULER__JOB_HEARTBEAT_SEC", "900", "Error: [scheduler] job_heartbeat_sec must be more than 0 and less than scheduler_zombie_task_threshold, found 900.")]
-    [InlineData("UPDRAFT__API__PORT", "70000", "Error: [api] port must be between 0 and 65535, found 70000.")]
-    public async Task Services_InvalidSetting_OneLineErrorBeforeStarting(string variable, string value, string expected)
+    [InlineData("scheduler", "UPDRAFT__CORE__PARALLELISM", "0", "Error: [core] parallelism must be 1 or more, found 0: with 0 no task could ever run.")]
+    [InlineData("standalone", "UPDRAFT__CORE__PARALLELISM", "0", "Error: [core] parallelism must be 1 or more, found 0: with 0 no task could ever run.")]
+    [InlineData("scheduler", "UPDRAFT__SCHEDULER__JOB_HEARTBEAT_SEC", "900", "Error: [scheduler] job_heartbeat_sec must be more than 0 and less than scheduler_zombie_task_threshold, found 900.")]
+    [InlineData("scheduler", "UPDRAFT__CORE__EXECUTOR", "KubernetesExecutor", "Error: [core] executor 'KubernetesExecutor' is not available; this Updraft has LocalExecutor and SequentialExecutor.")]
+    [InlineData("api-server", "UPDRAFT__API__PORT", "70000", "Error: [api] port must be between 0 and 65535, found 70000.")]
+    [InlineData("api-server", "UPDRAFT__API__HOST", "example.com", "Error: [api] host must be an IP address (such as 127.0.0.1 or 0.0.0.0), found 'example.com'.")]
+    [InlineData("dag-processor", "UPDRAFT__SCHEDULER__DAG_DIR_LIST_INTERVAL", "0", "Error: [scheduler] dag_dir_list_interval must be more than 0 seconds.")]
+    public async Task Services_InvalidSetting_OneLineErrorBeforeStarting(string command, string variable, string value, string expected)
     {
         _cli.Environment[variable] = value;
 
-        var (exit, output, error) = await _cli.RunAsync(variable.Contains("API", StringComparison.Ordinal) ? "api-server" : "scheduler");
+        var (exit, output, error) = await _cli.RunAsync(command);
 
         Assert.Equal((1, expected + "\n", ""), (exit, error, output));
     }

@@ -1,15 +1,20 @@
 using System.CommandLine;
 using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Updraft.Cli.Hosting;
+using Updraft.Scheduling;
 using Updraft.Scheduling.Execution;
 using Updraft.Scheduling.Executors;
 using Updraft.Scheduling.Hosting;
 using Updraft.Scheduling.Processing;
 using Updraft.Scheduling.Scheduling;
 using Updraft.Scheduling.Workers;
+using Updraft.Server;
 using Updraft.Server.Hosting;
+using Updraft.Storage;
 using Updraft.Storage.Database;
 using Updraft.Storage.Stores;
 
@@ -127,194 +132,92 @@ internal static class ServiceCommands
     {
         var output = ctx.Environment.Out;
         var (processor, scheduler, api) = (parts.HasFlag(Parts.DagProcessor), parts.HasFlag(Parts.Scheduler), parts.HasFlag(Parts.ApiServer));
-
-        // Settings are checked before anything starts: a wrong value is a one-line error, never a silent stall.
-        var options = scheduler ? SchedulerOptionsFrom(ctx) : null;
-        var database = standalone
-            ? await MigratedAsync(ctx, cancellationToken)
-            : await ctx.ReadyDatabaseAsync(cancellationToken);
-        using var schedulerLock = scheduler && database.Dialect == SqlDialect.Sqlite
-            ? SchedulerLock.Acquire(Path.Combine(ctx.Config.Home, "scheduler.lock"))
-            : null;
-        if (standalone)
-        {
-            await EnsureAdminAsync(ctx, database, cancellationToken);
-        }
-
-        using var loggers = LoggerFactory.Create(b => b
-            .AddSimpleConsole(o =>
+        var config = ctx.Config;
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "updraft" });
+        builder.Logging.AddSimpleConsole(o =>
             {
                 o.SingleLine = true;
                 o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff ";
                 o.UseUtcTimestamp = true;
             })
-            .SetMinimumLevel(ParseLevel(ctx.Config.Get("logging", "logging_level"))));
-        var time = ctx.Environment.Time;
-        var services = new List<BackgroundService>();
-        var execution = scheduler || api ? await ctx.ExecutionServiceAsync(cancellationToken) : null;
-        var executors = options is not null ? ExecutorsFrom(ctx).Select(e => ctx.NewLocalExecutor(e.Slots, execution!, name: e.Name)).ToList() : [];
-        await using var apiServer = api ? await StartApiServerAsync(ctx, execution!, cancellationToken) : null;
-        await using var parser = processor ? ctx.NewChildProcessParser() : null;
-        if (parser is not null)
+            .SetMinimumLevel(ParseLevel(config.Get("logging", "logging_level")));
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+
+        // The database is made ready (and, for standalone, the admin account) before any other part starts.
+        builder.Services
+            .AddSingleton(ctx.Environment.Time)
+            .AddSingleton(config)
+            .AddUpdraftStorage(ctx.Database)
+            .AddUpdraftOperations()
+            .AddHostedService(_ => new DatabaseStartup(ctx, standalone, scheduler, EnsureAdminAsync));
+        var executors = scheduler || processor ? ExecutorSettings.From(config) : [];
+        if (scheduler || api)
         {
-            var dagProcessor = new DagProcessor(parser, ctx.DagFolders, database, time) { Executors = [.. ExecutorsFrom(ctx).Select(e => e.Name)] };
-            await dagProcessor.RunOnceAsync(cancellationToken);
-            var interval = ctx.Config.GetDouble("scheduler", "dag_dir_list_interval");
-            if (interval <= 0)
+            builder.Services.AddSingleton(s => ctx.ExecutionService(s.GetRequiredService<MetadataDatabase>()));
+        }
+
+        if (api)
+        {
+            builder.Services.AddUpdraftApiServer(o =>
             {
-                throw new Core.Configuration.ConfigException($"[scheduler] dag_dir_list_interval must be more than 0 seconds, found {interval}.");
-            }
-
-            services.Add(new DagProcessorService(dagProcessor, ctx.DagFolders, TimeSpan.FromSeconds(interval), time, loggers.CreateLogger<DagProcessorService>()));
+                o.Host = config.Get("api", "host");
+                o.Port = config.GetInt("api", "port");
+            });
         }
 
-        if (executors.Count > 0)
+        if (processor)
         {
-            foreach (var executor in executors)
+            builder.Services.AddUpdraftDagProcessor(_ => ctx.NewChildProcessParser(), o =>
             {
-                await executor.StartAsync(cancellationToken);
-            }
-
-            executors[0].Prewarm(1);
-            var engine = new SchedulerEngine(database, executors, options!, time, loggers.CreateLogger<SchedulerEngine>());
-            services.Add(new SchedulerService(engine, executors, time, loggers.CreateLogger<SchedulerService>()));
+                o.Folders = ctx.DagFolders;
+                o.ListInterval = TimeSpan.FromSeconds(config.GetDouble("scheduler", "dag_dir_list_interval"));
+                o.Executors = [.. executors.Select(e => e.Name)];
+            });
         }
 
-        foreach (var service in services)
+        if (scheduler)
         {
-            await service.StartAsync(cancellationToken);
+            builder.Services.AddUpdraftScheduler(s =>
+            {
+                var execution = s.GetRequiredService<TaskExecutionService>();
+                var local = executors.Select(e => ctx.NewLocalExecutor(e.Slots, execution, name: e.Name)).ToList();
+                local[0].Prewarm(1);
+                return local;
+            });
         }
 
-        if (apiServer is not null)
+        var host = builder.Build();
+
+        // The host's services include parts that only dispose asynchronously (the DAG file parser's processes).
+        await using var disposal = (IAsyncDisposable)host;
+
+        // Settings are checked before anything starts: a wrong value is a one-line error, never a silent stall.
+        _ = host.Services.GetRequiredService<IOptions<SchedulerOptions>>().Value;
+        _ = host.Services.GetRequiredService<IOptions<DagProcessorOptions>>().Value;
+        _ = host.Services.GetRequiredService<IOptions<ApiServerOptions>>().Value;
+        if (processor)
         {
-            output.WriteLine($"API server listening on {apiServer.Address} (execution API at {apiServer.Address}execution/v1/).");
+            await using var check = ctx.NewChildProcessParser();
+        }
+
+        await host.StartAsync(cancellationToken);
+        if (host.Services.GetService<ApiServerService>()?.Address is { } address)
+        {
+            output.WriteLine($"API server listening on {address} (execution API at {address}execution/v1/).");
         }
 
         var what = standalone ? "Updraft standalone" : scheduler ? "Scheduler" : processor ? "DAG processor" : "API server";
-        output.WriteLine($"{what} is running (database {database.Description}, DAGs {ctx.DagsFolder}, logs {ctx.LogFolder}). Press Ctrl-C to stop.");
-        try
-        {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            // Ctrl-C: stop cleanly below.
-        }
+        output.WriteLine($"{what} is running (database {ctx.Database.Description}, DAGs {ctx.DagsFolder}, logs {ctx.LogFolder}). Press Ctrl-C to stop.");
 
-        foreach (var service in services)
-        {
-            await service.StopAsync(CancellationToken.None);
-            service.Dispose();
-        }
-
-        foreach (var executor in executors)
-        {
-            await executor.StopAsync(CancellationToken.None);
-        }
-
+        // Ctrl-C or SIGTERM: the host stops its parts in reverse order (the scheduler with its executors, the DAG
+        // processor, the API server, then the database part, which releases the scheduler lock).
+        await host.WaitForShutdownAsync(cancellationToken);
         output.WriteLine($"{what} stopped.");
         return 0;
     }
 
-    private static async Task<ApiServer> StartApiServerAsync(CliContext ctx, TaskExecutionService service, CancellationToken cancellationToken)
-    {
-        var host = ctx.Config.Get("api", "host");
-        var port = ctx.Config.GetInt("api", "port");
-        if (port is < 0 or > 65535)
-        {
-            throw new Core.Configuration.ConfigException($"[api] port must be between 0 and 65535, found {port}.");
-        }
-
-        try
-        {
-            return await ApiServer.StartAsync(host, port, service, cancellationToken);
-        }
-        catch (ArgumentException e)
-        {
-            throw new Core.Configuration.ConfigException(e.Message);
-        }
-        catch (IOException e)
-        {
-            throw new CliException($"The API server cannot listen on {host}:{port}: {e.Message.Split('\n')[0]} Set [api] port (UPDRAFT__API__PORT) to a free port.");
-        }
-    }
-
-    /// <summary>The scheduler's settings from <c>[core]</c> and <c>[scheduler]</c>, each checked.</summary>
-    internal static SchedulerOptions SchedulerOptionsFrom(CliContext ctx)
-    {
-        var config = ctx.Config;
-        var options = new SchedulerOptions
-        {
-            Parallelism = Math.Min(config.GetInt("core", "parallelism"), ExecutorsFrom(ctx).Sum(e => e.Slots)),
-            MaxTisPerQuery = config.GetInt("scheduler", "max_tis_per_query"),
-            ZombieThreshold = TimeSpan.FromSeconds(config.GetDouble("scheduler", "scheduler_zombie_task_threshold")),
-            QueuedTimeout = TimeSpan.FromSeconds(config.GetDouble("scheduler", "task_queued_timeout")),
-            MaxRetryDelay = TimeSpan.FromSeconds(config.GetDouble("core", "max_task_retry_delay")),
-            JobHeartbeat = TimeSpan.FromSeconds(config.GetDouble("scheduler", "scheduler_heartbeat_sec")),
-            HealthCheckThreshold = TimeSpan.FromSeconds(config.GetDouble("scheduler", "scheduler_health_check_threshold")),
-            OrphanCheckInterval = TimeSpan.FromSeconds(config.GetDouble("scheduler", "orphaned_tasks_check_interval")),
-        };
-        Require(options.JobHeartbeat > TimeSpan.Zero && options.JobHeartbeat < options.HealthCheckThreshold,
-            "[scheduler] scheduler_heartbeat_sec must be more than 0 and less than scheduler_health_check_threshold.");
-        Require(options.OrphanCheckInterval > TimeSpan.Zero, "[scheduler] orphaned_tasks_check_interval must be more than 0 seconds.");
-        Require(options.Parallelism >= 1, $"[core] parallelism must be 1 or more, found {config.Get("core", "parallelism")}: with 0 no task could ever run.");
-        Require(options.MaxTisPerQuery >= 1, $"[scheduler] max_tis_per_query must be 1 or more, found {options.MaxTisPerQuery}.");
-        Require(options.ZombieThreshold > TimeSpan.Zero, "[scheduler] scheduler_zombie_task_threshold must be more than 0 seconds.");
-        Require(options.QueuedTimeout > TimeSpan.Zero, "[scheduler] task_queued_timeout must be more than 0 seconds.");
-        var heartbeat = config.GetDouble("scheduler", "job_heartbeat_sec");
-        Require(heartbeat > 0 && TimeSpan.FromSeconds(heartbeat) < options.ZombieThreshold, $"[scheduler] job_heartbeat_sec must be more than 0 and less than scheduler_zombie_task_threshold, found {heartbeat}.");
-        Require(config.GetDouble("execution_api", "jwt_expiration_time") > heartbeat, "[execution_api] jwt_expiration_time must be longer than [scheduler] job_heartbeat_sec, or tokens expire between heartbeats.");
-        return options;
-
-        static void Require(bool holds, string message)
-        {
-            if (!holds)
-            {
-                throw new Core.Configuration.ConfigException(message);
-            }
-        }
-    }
-
-    /// <summary>
-    /// The executors of <c>[core] executor</c>, comma-separated, the first the default: LocalExecutor runs
-    /// <c>[core] parallelism</c> tries at once, SequentialExecutor one. Each name once.
-    /// </summary>
-    internal static IReadOnlyList<(string Name, int Slots)> ExecutorsFrom(CliContext ctx)
-    {
-        var names = ctx.Config.Get("core", "executor").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (names.Length == 0)
-        {
-            throw new Core.Configuration.ConfigException("[core] executor names no executor; use LocalExecutor, SequentialExecutor or both (LocalExecutor,SequentialExecutor).");
-        }
-
-        var executors = new List<(string, int)>();
-        foreach (var name in names)
-        {
-            if (executors.Any(e => e.Item1 == name))
-            {
-                throw new Core.Configuration.ConfigException($"[core] executor names {name} twice.");
-            }
-
-            executors.Add((name, name switch
-            {
-                LocalExecutor.DefaultName => ctx.Config.GetInt("core", "parallelism"),
-                "SequentialExecutor" => 1,
-                var other => throw new Core.Configuration.ConfigException(
-                    $"[core] executor '{other}' is not available; this Updraft has LocalExecutor and SequentialExecutor."),
-            }));
-        }
-
-        return executors;
-    }
-
-    private static async Task<MetadataDatabase> MigratedAsync(CliContext ctx, CancellationToken cancellationToken)
-    {
-        await ctx.MigrateAsync(cancellationToken);
-        return ctx.Database;
-    }
-
     /// <summary>Creates the admin account on first start; its password is printed once and kept in a file only its owner can read.</summary>
-    private static async Task EnsureAdminAsync(CliContext ctx, MetadataDatabase database, CancellationToken cancellationToken)
+    internal static async Task EnsureAdminAsync(CliContext ctx, MetadataDatabase database, CancellationToken cancellationToken)
     {
         var file = Path.Combine(ctx.Config.Home, "standalone_admin_password.txt");
         var password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('/', 'x').Replace('+', 'y');

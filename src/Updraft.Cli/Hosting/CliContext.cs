@@ -246,10 +246,15 @@ public sealed class CliContext(CliEnvironment environment)
         Environment.Time);
 
     /// <summary>The execution API on this installation's database and secrets, as local workers and <c>tasks run</c> use it.</summary>
-    public async Task<TaskExecutionService> ExecutionServiceAsync(CancellationToken cancellationToken = default)
+    public async Task<TaskExecutionService> ExecutionServiceAsync(CancellationToken cancellationToken = default) =>
+        ExecutionService(await ReadyDatabaseAsync(cancellationToken));
+
+    /// <summary>The execution API on <paramref name="database"/> (already made ready), with the environment and that database as the secrets chain.</summary>
+    public TaskExecutionService ExecutionService(MetadataDatabase database)
     {
-        var database = await ReadyDatabaseAsync(cancellationToken);
-        var secrets = await TaskSecretsAsync(cancellationToken);
+        var environmentSecrets = Secrets;
+        var store = new SecretStore(database, new MultiFernet(Config.Get("core", "fernet_key")), Environment.Time);
+        var secrets = new LayeredSecrets([environmentSecrets, store], [environmentSecrets, store]);
         return new TaskExecutionService(database, Tokens, secrets, secrets, Environment.Time, TimeSpan.FromSeconds(Config.GetDouble("core", "max_task_retry_delay")));
     }
 

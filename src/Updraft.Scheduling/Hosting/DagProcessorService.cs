@@ -19,12 +19,29 @@ public sealed partial class DagProcessorService(
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(200);
 
     private readonly SemaphoreSlim _changed = new(0, 1);
+    private bool _processedAtStart;
+
+    /// <summary>Processes the DAG folders once before the services started after it (the scheduler) begin, then keeps watching.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var bag = await processor.RunOnceAsync(cancellationToken);
+        Processed(logger, bag.Dags.Count, bag.ImportErrors.Count);
+        _processedAtStart = true;
+        await base.StartAsync(cancellationToken);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var watchers = new WatcherSet(folders, Wake);
+        var wait = _processedAtStart;
         while (!stoppingToken.IsCancellationRequested)
         {
+            if (wait && !await WaitForChangeAsync(stoppingToken))
+            {
+                return;
+            }
+
+            wait = true;
             try
             {
                 var bag = await processor.RunOnceAsync(stoppingToken);
@@ -34,18 +51,24 @@ public sealed partial class DagProcessorService(
             {
                 ProcessingFailed(logger, e);
             }
+        }
+    }
 
-            try
+    /// <summary>Waits for a change in the folders (and lets the save settle) or the interval; false when stopping.</summary>
+    private async Task<bool> WaitForChangeAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (await _changed.WaitAsync(interval, stoppingToken))
             {
-                if (await _changed.WaitAsync(interval, stoppingToken))
-                {
-                    await Task.Delay(Settle, timeProvider, stoppingToken);
-                }
+                await Task.Delay(Settle, timeProvider, stoppingToken);
             }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 

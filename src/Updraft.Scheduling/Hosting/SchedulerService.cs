@@ -6,13 +6,24 @@ using Updraft.Scheduling.Scheduling;
 namespace Updraft.Scheduling.Hosting;
 
 /// <summary>
-/// Runs scheduling passes: after each, waits until an executor reports an ended try (so downstream tasks are
+/// Starts its executors and runs scheduling passes: after each, waits until an executor reports an ended try (so downstream tasks are
 /// queued at once) or the poll interval passes (for time-based work: new runs, retries coming due). It records
 /// the scheduler in the <c>job</c> table first; when stopped, it stops its executors and then ends its job row.
 /// </summary>
 public sealed partial class SchedulerService(SchedulerEngine engine, IReadOnlyList<IExecutor> executors, TimeProvider timeProvider, ILogger<SchedulerService> logger) : BackgroundService
 {
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Starts its executors, then the scheduling loop.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var executor in executors)
+        {
+            await executor.StartAsync(cancellationToken);
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
