@@ -179,7 +179,7 @@ public sealed class CliContext(CliEnvironment environment)
     /// What the long-running services parse DAG files with: child processes (user code never runs in the service's
     /// own process), each file parsed again when it changes or after <c>[scheduler] min_file_process_interval</c>.
     /// </summary>
-    public ChildProcessDagFileParser NewChildProcessParser()
+    public ChildProcessDagFileParser NewChildProcessParser(WorkerCommand? command = null)
     {
         var minInterval = Config.GetDouble("scheduler", "min_file_process_interval");
         if (minInterval < 0)
@@ -188,7 +188,7 @@ public sealed class CliContext(CliEnvironment environment)
         }
 
         return new ChildProcessDagFileParser(
-            WorkerCommand("dag-file-processor"),
+            command ?? WorkerCommand("dag-file-processor"),
             IgnoreSyntax,
             TimeSpan.FromSeconds(Config.GetDouble("core", "dagbag_import_timeout")),
             TimeSpan.FromSeconds(minInterval),
@@ -220,6 +220,14 @@ public sealed class CliContext(CliEnvironment environment)
         var environment = command.Environment
             .Where(v => !hidden.Any(h => v.Key == h || v.Key == h + "_CMD" || v.Key == h + "_SECRET"))
             .ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal);
+        if (verb == "worker-process" && !System.Environment.GetEnvironmentVariables().Contains("DOTNET_TieredCompilation"))
+        {
+            // A worker lives for many tries and loads each DAG's code once: compiling that code optimised at once costs
+            // less CPU than tiered compilation's quick code plus its recompilation, which on a small machine is CPU the
+            // scheduler and the other workers lack (bench/RESULTS.md). Set DOTNET_TieredCompilation to choose otherwise.
+            environment["DOTNET_TieredCompilation"] = "0";
+        }
+
         return command with { Environment = environment };
     }
 

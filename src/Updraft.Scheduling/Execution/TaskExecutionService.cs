@@ -27,19 +27,31 @@ public sealed class TaskExecutionService(
     private readonly SerializedDagCache _serialized = new(new DagStore(database));
     private FailedTryOutcome? _failedOutcome;
 
+    // Starts and ends of concurrent tries are written together: one statement (one round trip) per batch.
+    private readonly GroupCommit<TryStartRequest, DagRunRecord?> _starts = new(async batch =>
+    {
+        var started = await new TaskInstanceStore(database).StartManyAsync(batch, timeProvider.GetUtcNow());
+        return [.. batch.Select(t => started.GetValueOrDefault(new TryKey(t.Key, t.TryNumber)))];
+    });
+
+    private readonly GroupCommit<TryEnd, bool> _finishes = new(async batch =>
+    {
+        var ended = await new TaskInstanceStore(database).FinishManyAsync(batch, timeProvider.GetUtcNow());
+        return [.. batch.Select(e => ended.Contains(new TryKey(e.Key, e.TryNumber)))];
+    });
+
     public TryTokens Tokens => tokens;
 
     public Task<TryStart?> StartAsync(string token, TryIdentity id, string hostname, int pid, CancellationToken cancellationToken = default) =>
         ServeAsync(token, id, async () =>
         {
-            if (!await _tasks.StartAsync(Key(id), id.TryNumber, hostname, pid, timeProvider.GetUtcNow(), cancellationToken))
+            if (await _starts.RunAsync(new TryStartRequest(Key(id), id.TryNumber, hostname, pid)) is not { } run)
             {
                 return null;
             }
 
-            var run = await _runs.GetAsync(id.DagId, id.RunId, cancellationToken);
-            var dag = run is null ? null : await _serialized.GetAsync(id.DagId, run.DagVersion, cancellationToken);
-            if (run is null || dag?.Tasks.FirstOrDefault(t => t.TaskId == id.TaskId) is not { } task)
+            var dag = await _serialized.GetAsync(id.DagId, run.DagVersion, cancellationToken);
+            if (dag?.Tasks.FirstOrDefault(t => t.TaskId == id.TaskId) is not { } task)
             {
                 // The run or the task's version is gone (the run was deleted): the try cannot run.
                 await _tasks.FinishAsync(Key(id), id.TryNumber, TaskInstanceState.Failed, timeProvider.GetUtcNow(), cancellationToken: cancellationToken);
@@ -81,7 +93,7 @@ public sealed class TaskExecutionService(
                 (state, retryAt) = await _failedOutcome.DecideAsync(Key(id), id.TryNumber, now, cancellationToken);
             }
 
-            return await _tasks.FinishAsync(Key(id), id.TryNumber, state, now, retryAt, cancellationToken: cancellationToken) ? state : null;
+            return await _finishes.RunAsync(new TryEnd(Key(id), id.TryNumber, state, retryAt)) ? state : null;
         });
 
     public Task<Core.Serialization.DagCode?> GetDagCodeAsync(string token, TryIdentity id, string sourceHash, CancellationToken cancellationToken = default) =>

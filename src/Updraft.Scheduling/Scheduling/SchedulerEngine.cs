@@ -39,6 +39,8 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
     private DateTimeOffset _lastSweep = DateTimeOffset.MinValue;
     private static readonly TimeSpan TimedCheckInterval = TimeSpan.FromSeconds(1);
     private DateTimeOffset _lastTimedChecks = DateTimeOffset.MinValue;
+    private bool _runsMoved;
+    private DateTimeOffset _nextRetryDue = DateTimeOffset.MaxValue;
     private readonly JobStore _jobs = new(database);
     private DateTimeOffset _lastJobHeartbeat;
     private DateTimeOffset _lastOrphanCheck;
@@ -152,7 +154,8 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
     {
         var now = timeProvider.GetUtcNow();
         var lost = await HandleExecutorEventsAsync(now, cancellationToken);
-        if (now - _lastTimedChecks >= TimedCheckInterval)
+        var timed = now - _lastTimedChecks >= TimedCheckInterval;
+        if (timed)
         {
             // Checks that depend on time passing, not on what just happened: once a second is soon enough, and keeps
             // their queries out of the passes that a busy executor's events start many times a second.
@@ -163,9 +166,19 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
 
         lost += await JobDutiesAsync(now, cancellationToken);
 
-        var created = await CreateScheduledRunsAsync(now, cancellationToken);
+        // Scheduled runs are created on the timed checks (a due time is met within a second), and at once again after
+        // a pass that created or finished runs (catch-up goes on; a finished run may let the next one be created):
+        // the passes a busy executor's events start skip the query. Triggered runs start on the next pass.
+        var created = timed || _runsMoved ? await CreateScheduledRunsAsync(now, cancellationToken) : 0;
         var started = await StartQueuedRunsAsync(now, cancellationToken);
+        if (timed || _nextRetryDue <= now)
+        {
+            _nextRetryDue = DateTimeOffset.MaxValue;
+            await _tasks.FlagDueRetriesAsync(now, cancellationToken);
+        }
+
         var (scheduled, finished) = await EvaluateRunningRunsAsync(now, cancellationToken);
+        _runsMoved = created + finished > 0;
         var queued = await QueueAsync(timeProvider.GetUtcNow(), cancellationToken);
         return new SchedulingPass(created, started, finished, scheduled, queued, lost);
     }
@@ -325,7 +338,6 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
     {
         // Only runs that changed since they were last evaluated (a try ended, a retry came due, the run started).
         // Now and then every running run is looked at again, in case a pass failed after claiming some.
-        await _tasks.FlagDueRetriesAsync(now, cancellationToken);
         if (now - _lastSweep > options.FullSweepInterval)
         {
             await _runs.FlagAllRunningAsync(cancellationToken);
@@ -349,6 +361,12 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
             {
                 // A retry that has come due is, for the trigger rules, a task that has not run yet.
                 var retryDue = ti.State == TaskInstanceState.UpForRetry && ti.NextRetryAt is { } retryAt && retryAt <= Micros.From(now);
+                if (ti.State == TaskInstanceState.UpForRetry && !retryDue && ti.NextRetryAt is { } later && Micros.To(later) < _nextRetryDue)
+                {
+                    // Its run is flagged again when the retry comes due, without waiting for the timed checks.
+                    _nextRetryDue = Micros.To(later);
+                }
+
                 states[ti.TaskId] = retryDue ? TaskInstanceState.None : ti.State;
             }
 

@@ -74,6 +74,11 @@ public sealed class MetadataDatabase
                 // Stores open a pooled connection per call and keep no session state (locks are transaction-scoped), so
                 // the DISCARD ALL Npgsql sends when a connection goes back to the pool is a wasted round trip per call.
                 NoResetOnClose = true,
+
+                // The stores run the same statements over and over: prepared on each pooled connection once used twice,
+                // the server parses and plans them once, not on every call.
+                MaxAutoPrepare = 64,
+                AutoPrepareMinUsages = 2,
             };
             if (string.IsNullOrEmpty(builder.Database))
             {

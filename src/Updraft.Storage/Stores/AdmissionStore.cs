@@ -32,20 +32,28 @@ public sealed class AdmissionStore(MetadataDatabase database)
         TaskInstanceTransitions.Require([TaskInstanceState.Scheduled], TaskInstanceState.Queued);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (database.AdmissionLock is { } lockSql)
-        {
-            await connection.ExecuteAsync(lockSql, transaction: transaction);
-        }
-
-        var active = (await connection.QueryAsync<(string DagId, string TaskId, string Pool, int Count, long Slots, int DagLimit)>(
+        // The lock, what is active and the pools: one round trip.
+        List<(string DagId, string TaskId, string Pool, int Count, long Slots, int DagLimit)> active;
+        Dictionary<string, int> pools;
+        await using (var grid = await connection.QueryMultipleAsync(
             $"""
+            {(database.AdmissionLock is { } lockSql ? lockSql + ";" : "")}
             SELECT ti.dag_id, ti.task_id, ti.pool, count(*), sum(ti.pool_slots), coalesce(max(d.max_active_tasks), 16)
             FROM task_instance ti LEFT JOIN dag d ON d.dag_id = ti.dag_id
-            WHERE ti.state IN ({StateSql.Active}) GROUP BY ti.dag_id, ti.task_id, ti.pool
+            WHERE ti.state IN ({StateSql.Active}) GROUP BY ti.dag_id, ti.task_id, ti.pool;
+            SELECT pool, slots FROM slot_pool
             """,
-            transaction: transaction)).ToList();
-        var pools = (await connection.QueryAsync<(string Pool, int Slots)>("SELECT pool, slots FROM slot_pool", transaction: transaction))
-            .ToDictionary(p => p.Pool, p => p.Slots, StringComparer.Ordinal);
+            transaction: transaction))
+        {
+            if (database.AdmissionLock is not null)
+            {
+                await grid.ReadAsync();
+            }
+
+            active = (await grid.ReadAsync<(string DagId, string TaskId, string Pool, int Count, long Slots, int DagLimit)>()).ToList();
+            pools = (await grid.ReadAsync<(string Pool, int Slots)>()).ToDictionary(p => p.Pool, p => p.Slots, StringComparer.Ordinal);
+        }
+
         var perDag = Sum(active.Select(a => (a.DagId, a.Count)));
         var poolUsed = Sum(active.Select(a => (a.Pool, (int)a.Slots)));
         var perTask = active.GroupBy(a => (a.DagId, a.TaskId)).ToDictionary(g => g.Key, g => g.Sum(a => a.Count));

@@ -14,12 +14,15 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
 {
     private const string SelectRun = SelectRunColumns + " FROM dag_run";
 
-    private const string SelectRunColumns =
+    /// <summary>The run columns, named as <see cref="DagRunRecord"/>'s properties, for statements of other stores.</summary>
+    internal const string RunColumns =
         """
-        SELECT id AS Id, dag_id AS DagId, run_id AS RunId, run_type AS RunType, dag_version AS DagVersion, logical_date AS LogicalDate,
-               data_interval_start AS DataIntervalStart, data_interval_end AS DataIntervalEnd, run_after AS RunAfter, state AS StateName,
-               conf AS Conf, queued_at AS QueuedAt, start_date AS StartDate, end_date AS EndDate
+        id AS Id, dag_id AS DagId, run_id AS RunId, run_type AS RunType, dag_version AS DagVersion, logical_date AS LogicalDate,
+        data_interval_start AS DataIntervalStart, data_interval_end AS DataIntervalEnd, run_after AS RunAfter, state AS StateName,
+        conf AS Conf, queued_at AS QueuedAt, start_date AS StartDate, end_date AS EndDate
         """;
+
+    private const string SelectRunColumns = "SELECT " + RunColumns;
 
     private static readonly Dictionary<string, string> RunSortable = new(StringComparer.Ordinal)
     {
@@ -225,15 +228,16 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
     /// </summary>
     public async Task<IReadOnlyList<DagRunRecord>> ClaimForEvaluationAsync(int limit, CancellationToken cancellationToken = default)
     {
+        // One statement: pick, clear the flag and return (a round trip, not a transaction of four).
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var runs = (await connection.QueryAsync<DagRunRecord>(
-            $"{SelectRun} WHERE state = 'running' AND needs_evaluation = 1 ORDER BY id LIMIT @limit{database.ForUpdateSkipLocked}",
-            new { limit },
-            transaction)).ToList();
-        await connection.ExecuteAsync("UPDATE dag_run SET needs_evaluation = 0 WHERE id = @Id", runs.Select(r => new { r.Id }), transaction);
-        await transaction.CommitAsync(cancellationToken);
-        return runs;
+        var runs = await connection.QueryAsync<DagRunRecord>(
+            $"""
+            UPDATE dag_run SET needs_evaluation = 0
+            WHERE id IN (SELECT id FROM dag_run WHERE state = 'running' AND needs_evaluation = 1 ORDER BY id LIMIT @limit{database.ForUpdateSkipLocked})
+            RETURNING {RunColumns}
+            """,
+            new { limit });
+        return [.. runs.OrderBy(r => r.Id)];
     }
 
     /// <summary>Marks every running run for evaluation.</summary>

@@ -128,28 +128,72 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
             TaskInstanceTransitions.Require([change.From], change.To);
         }
 
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var at = Micros.From(now);
-        var applied = await connection.ExecuteAsync(
-            $"""
-            UPDATE task_instance SET state = @To,
-                start_date = CASE WHEN @To = {StateSql.Of(TaskInstanceState.Success)} THEN coalesce(start_date, @At) ELSE start_date END,
-                end_date = CASE WHEN @To IN ({StateSql.Finished}) THEN coalesce(end_date, @At) ELSE end_date END
-            WHERE {KeyMatch} AND state = @From
-            """,
-            changes.Select(c => new { c.Key.DagId, c.Key.RunId, c.Key.TaskId, c.Key.MapIndex, From = c.From.ToWireName(), To = c.To.ToWireName(), At = at }),
-            transaction);
-
         // A task that ended without running (an empty one succeeding, one marked by hand) lets its downstream tasks go:
         // its run is evaluated again.
-        await connection.ExecuteAsync(
-            "UPDATE dag_run SET needs_evaluation = 1 WHERE dag_id = @DagId AND run_id = @RunId AND needs_evaluation = 0",
-            changes.Where(c => c.To is TaskInstanceState.Success || (c.To is TaskInstanceState.Failed or TaskInstanceState.Skipped && c.From is not (TaskInstanceState.None or TaskInstanceState.Scheduled)))
-                .Select(c => new { c.Key.DagId, c.Key.RunId }).Distinct(),
-            transaction);
-        await transaction.CommitAsync(cancellationToken);
+        var flagged = changes
+            .Where(c => c.To is TaskInstanceState.Success || (c.To is TaskInstanceState.Failed or TaskInstanceState.Skipped && c.From is not (TaskInstanceState.None or TaskInstanceState.Scheduled)))
+            .Select(c => (c.Key.DagId, c.Key.RunId)).Distinct().ToList();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = flagged.Count > 0 ? await connection.BeginTransactionAsync(cancellationToken) : null;
+        var applied = 0;
+        foreach (var chunk in changes.Chunk(500))
+        {
+            // One statement per batch, each row changed only if still in the state it was read in.
+            var parameters = new DynamicParameters(new { At = Micros.From(now) });
+            var rows = new List<string>(chunk.Length);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var (key, from, to) = (chunk[i].Key, chunk[i].From, chunk[i].To);
+                parameters.AddDynamicParams(new Dictionary<string, object>
+                {
+                    [$"d{i}"] = key.DagId, [$"r{i}"] = key.RunId, [$"t{i}"] = key.TaskId, [$"m{i}"] = key.MapIndex,
+                    [$"f{i}"] = from.ToWireName(), [$"s{i}"] = to.ToWireName(),
+                });
+                rows.Add($"(@d{i}, @r{i}, @t{i}, @m{i}, @f{i}, @s{i})");
+            }
+
+            applied += await connection.ExecuteAsync(
+                $"""
+                WITH v (dag_id, run_id, task_id, map_index, from_state, to_state) AS (VALUES {string.Join(", ", rows)})
+                UPDATE task_instance SET state = v.to_state,
+                    start_date = CASE WHEN v.to_state = {StateSql.Of(TaskInstanceState.Success)} THEN coalesce(task_instance.start_date, @At) ELSE task_instance.start_date END,
+                    end_date = CASE WHEN v.to_state IN ({StateSql.Finished}) THEN coalesce(task_instance.end_date, @At) ELSE task_instance.end_date END
+                FROM v
+                WHERE task_instance.dag_id = v.dag_id AND task_instance.run_id = v.run_id AND task_instance.task_id = v.task_id
+                    AND task_instance.map_index = v.map_index AND task_instance.state = v.from_state
+                """,
+                parameters,
+                transaction);
+        }
+
+        if (transaction is not null)
+        {
+            await FlagRunsAsync(connection, transaction, flagged);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
         return applied;
+    }
+
+    /// <summary>Flags runs for evaluation, in one statement per batch.</summary>
+    internal static async Task FlagRunsAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<(string DagId, string RunId)> runs, bool onlyUnflagged = true)
+    {
+        foreach (var chunk in runs.Chunk(500))
+        {
+            var parameters = new DynamicParameters();
+            var rows = new List<string>(chunk.Length);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                parameters.Add($"d{i}", chunk[i].DagId);
+                parameters.Add($"r{i}", chunk[i].RunId);
+                rows.Add($"(@d{i}, @r{i})");
+            }
+
+            await connection.ExecuteAsync(
+                $"UPDATE dag_run SET needs_evaluation = 1 WHERE {(onlyUnflagged ? "needs_evaluation = 0 AND " : "")}(dag_id, run_id) IN (VALUES {string.Join(", ", rows)})",
+                parameters,
+                transaction);
+        }
     }
 
     /// <summary>What currently holds capacity: queued and running task instances.</summary>
@@ -179,17 +223,8 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
     }
 
     /// <summary>Marks a queued try running in this process; false if the row is no longer that queued try (another runner took it, or it was cleared).</summary>
-    public async Task<bool> StartAsync(TaskInstanceKey key, int tryNumber, string hostname, int pid, DateTimeOffset now, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        TaskInstanceTransitions.Require([TaskInstanceState.Queued], TaskInstanceState.Running);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var at = Micros.From(now);
-        return await connection.ExecuteAsync(
-            $"UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Running)}, start_date = @at, end_date = NULL, duration = NULL, hostname = @hostname, pid = @pid, last_heartbeat_at = @at " +
-            $"WHERE {KeyMatch} AND state = {StateSql.Of(TaskInstanceState.Queued)} AND try_number = @tryNumber",
-            new { key.DagId, key.RunId, key.TaskId, key.MapIndex, at, hostname, pid, tryNumber }) > 0;
-    }
+    public async Task<bool> StartAsync(TaskInstanceKey key, int tryNumber, string hostname, int pid, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        (await StartManyAsync([new TryStartRequest(key, tryNumber, hostname, pid)], now, cancellationToken)).Count > 0;
 
     /// <summary>Records that try <paramref name="tryNumber"/> is alive; false when the row is no longer that running try, so the try must stop.</summary>
     public async Task<bool> HeartbeatAsync(TaskInstanceKey key, int tryNumber, DateTimeOffset now, CancellationToken cancellationToken = default)
@@ -199,6 +234,196 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
         return await connection.ExecuteAsync(
             $"UPDATE task_instance SET last_heartbeat_at = @At WHERE {KeyMatch} AND try_number = @tryNumber AND state = {StateSql.Of(TaskInstanceState.Running)}",
             new { key.DagId, key.RunId, key.TaskId, key.MapIndex, tryNumber, At = Micros.From(now) }) > 0;
+    }
+
+    /// <summary>
+    /// Marks queued tries running, in one statement for the batch, and returns each started try's run (the context
+    /// its worker needs); a try missing from the result was not that queued try any more (another runner took it, or
+    /// it was cleared), and nothing was written for it.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<TryKey, DagRunRecord>> StartManyAsync(IReadOnlyList<TryStartRequest> tries, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tries);
+        TaskInstanceTransitions.Require([TaskInstanceState.Queued], TaskInstanceState.Running);
+        var result = new Dictionary<TryKey, DagRunRecord>();
+        if (tries.Count == 0)
+        {
+            return result;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        foreach (var chunk in tries.Chunk(500))
+        {
+            var parameters = new DynamicParameters(new { At = Micros.From(now) });
+            var rows = new List<string>(chunk.Length);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var t = chunk[i];
+                parameters.AddDynamicParams(new Dictionary<string, object>
+                {
+                    [$"d{i}"] = t.Key.DagId, [$"r{i}"] = t.Key.RunId, [$"t{i}"] = t.Key.TaskId, [$"m{i}"] = t.Key.MapIndex,
+                    [$"n{i}"] = t.TryNumber, [$"h{i}"] = t.Hostname, [$"p{i}"] = t.Pid,
+                });
+                rows.Add($"(@d{i}, @r{i}, @t{i}, @m{i}, @n{i}, @h{i}, @p{i})");
+            }
+
+            var values = $"WITH v (dag_id, run_id, task_id, map_index, try_number, hostname, pid) AS (VALUES {string.Join(", ", rows)})";
+            var update =
+                $"""
+                UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Running)}, start_date = @At, end_date = NULL, duration = NULL,
+                    hostname = v.hostname, pid = v.pid, last_heartbeat_at = @At
+                FROM v
+                WHERE task_instance.dag_id = v.dag_id AND task_instance.run_id = v.run_id AND task_instance.task_id = v.task_id
+                    AND task_instance.map_index = v.map_index AND task_instance.try_number = v.try_number AND task_instance.state = {StateSql.Of(TaskInstanceState.Queued)}
+                """;
+            IEnumerable<(StartedTry Try, DagRunRecord Run)> started;
+            if (database.Dialect == SqlDialect.Postgres)
+            {
+                // One round trip: the update and the runs of the rows it changed.
+                started = await connection.QueryAsync<StartedTry, DagRunRecord, (StartedTry, DagRunRecord)>(
+                    $"""
+                    {values}, started AS ({update}
+                        RETURNING task_instance.dag_id AS s_dag, task_instance.run_id AS s_run, task_instance.task_id AS s_task,
+                            task_instance.map_index AS s_map, task_instance.try_number AS s_try)
+                    SELECT s_task AS TaskId, s_map AS MapIndex, s_try AS TryNumber, {DagRunStore.RunColumns}
+                    FROM started JOIN dag_run ON dag_run.dag_id = s_dag AND dag_run.run_id = s_run
+                    """,
+                    (t, r) => (t, r),
+                    parameters,
+                    splitOn: "Id");
+            }
+            else
+            {
+                var keys = (await connection.QueryAsync<(string DagId, string RunId, string TaskId, int MapIndex, int TryNumber)>(
+                    $"{values} {update} RETURNING dag_id, run_id, task_id, map_index, try_number", parameters)).ToList();
+                var runs = keys.Count == 0 ? [] : (await connection.QueryAsync<DagRunRecord>(
+                        $"SELECT {DagRunStore.RunColumns} FROM dag_run WHERE (dag_id, run_id) IN (VALUES {string.Join(", ", keys.Select((_, i) => $"(@d{i}, @r{i})"))})",
+                        Pairs(keys.Select(k => (k.DagId, k.RunId)))))
+                    .ToDictionary(r => (r.DagId, r.RunId));
+                started = keys.Where(k => runs.ContainsKey((k.DagId, k.RunId)))
+                    .Select(k => (new StartedTry { TaskId = k.TaskId, MapIndex = k.MapIndex, TryNumber = k.TryNumber }, runs[(k.DagId, k.RunId)]));
+            }
+
+            foreach (var (t, run) in started)
+            {
+                result[new TryKey(new TaskInstanceKey(run.DagId, run.RunId, t.TaskId, t.MapIndex), t.TryNumber)] = run;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Ends tries, in one round trip for the batch on PostgreSQL: each try only if its row is still that try in one of
+    /// <paramref name="from"/> (running unless given), recorded in the history, its run flagged for evaluation. A try
+    /// whose task instance was cleared while it ran (restarting) goes back to none, to run again. Returns the tries
+    /// that ended; nothing is written for the others.
+    /// </summary>
+    public async Task<IReadOnlySet<TryKey>> FinishManyAsync(IReadOnlyList<TryEnd> ends, DateTimeOffset now, IReadOnlyCollection<TaskInstanceState>? from = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ends);
+        var fromStates = from ?? [TaskInstanceState.Running];
+        foreach (var end in ends)
+        {
+            TaskInstanceTransitions.Require(fromStates, end.State);
+        }
+
+        var result = new HashSet<TryKey>();
+        if (ends.Count == 0)
+        {
+            return result;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        foreach (var chunk in ends.Chunk(500))
+        {
+            var parameters = new DynamicParameters(new { At = Micros.From(now) });
+            var rows = new List<string>(chunk.Length);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var e = chunk[i];
+                parameters.AddDynamicParams(new Dictionary<string, object?>
+                {
+                    [$"d{i}"] = e.Key.DagId, [$"r{i}"] = e.Key.RunId, [$"t{i}"] = e.Key.TaskId, [$"m{i}"] = e.Key.MapIndex,
+                    [$"n{i}"] = e.TryNumber, [$"s{i}"] = e.State.ToWireName(),
+                });
+                parameters.Add($"x{i}", Micros.From(e.NextRetryAt), System.Data.DbType.Int64);
+                rows.Add($"(@d{i}, @r{i}, @t{i}, @m{i}, @n{i}, @s{i}, @x{i})");
+            }
+
+            var restarting = StateSql.Of(TaskInstanceState.Restarting);
+            var values = $"WITH v (dag_id, run_id, task_id, map_index, try_number, state, retry) AS (VALUES {string.Join(", ", rows)})";
+            var update =
+                $"""
+                UPDATE task_instance SET
+                    state = CASE WHEN task_instance.state = {restarting} THEN {StateSql.Of(TaskInstanceState.None)} ELSE v.state END,
+                    next_retry_at = CASE WHEN task_instance.state = {restarting} THEN NULL ELSE v.retry END,
+                    end_date = @At,
+                    duration = CASE WHEN task_instance.start_date IS NULL THEN NULL ELSE (@At - task_instance.start_date) / 1000000.0 END
+                FROM v
+                WHERE task_instance.dag_id = v.dag_id AND task_instance.run_id = v.run_id AND task_instance.task_id = v.task_id
+                    AND task_instance.map_index = v.map_index AND task_instance.try_number = v.try_number
+                    AND task_instance.state IN ({StateSql.List([.. fromStates, TaskInstanceState.Restarting])})
+                """;
+            List<(string DagId, string RunId, string TaskId, int MapIndex, int TryNumber)> ended;
+            if (database.Dialect == SqlDialect.Postgres)
+            {
+                ended = (await connection.QueryAsync<(string, string, string, int, int)>(
+                    $"""
+                    {values},
+                    ended AS ({update}
+                        RETURNING task_instance.dag_id, task_instance.run_id, task_instance.task_id, task_instance.map_index, task_instance.try_number,
+                            v.state AS outcome, task_instance.hostname, task_instance.pid, task_instance.start_date, task_instance.end_date,
+                            task_instance.duration, task_instance.executor),
+                    history AS ({HistoryInsert} SELECT dag_id, run_id, task_id, map_index, try_number, outcome, hostname, pid, start_date, end_date, duration, executor FROM ended {HistoryConflict}),
+                    flagged AS (UPDATE dag_run SET needs_evaluation = 1 FROM (SELECT DISTINCT dag_id, run_id FROM ended) e WHERE dag_run.dag_id = e.dag_id AND dag_run.run_id = e.run_id)
+                    SELECT dag_id, run_id, task_id, map_index, try_number FROM ended
+                    """,
+                    parameters)).ToList();
+            }
+            else
+            {
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                ended = (await connection.QueryAsync<(string, string, string, int, int)>(
+                    $"{values} {update} RETURNING dag_id, run_id, task_id, map_index, try_number", parameters, transaction)).ToList();
+                var outcomes = chunk.ToDictionary(e => (e.Key, e.TryNumber), e => e.State);
+                foreach (var (dagId, runId, taskId, mapIndex, tryNumber) in ended)
+                {
+                    var key = new TaskInstanceKey(dagId, runId, taskId, mapIndex);
+                    await RecordHistoryAsync(connection, transaction, key, outcomes[(key, tryNumber)]);
+                }
+
+                await FlagRunsAsync(connection, transaction, [.. ended.Select(e => (e.DagId, e.RunId)).Distinct()], onlyUnflagged: false);
+                await transaction.CommitAsync(cancellationToken);
+            }
+
+            result.UnionWith(ended.Select(e => new TryKey(new TaskInstanceKey(e.DagId, e.RunId, e.TaskId, e.MapIndex), e.TryNumber)));
+        }
+
+        return result;
+    }
+
+    private static DynamicParameters Pairs(IEnumerable<(string DagId, string RunId)> pairs)
+    {
+        var parameters = new DynamicParameters();
+        var i = 0;
+        foreach (var (dagId, runId) in pairs)
+        {
+            parameters.Add($"d{i}", dagId);
+            parameters.Add($"r{i}", runId);
+            i++;
+        }
+
+        return parameters;
+    }
+
+    private sealed class StartedTry
+    {
+        public string TaskId { get; init; } = "";
+
+        public int MapIndex { get; init; }
+
+        public int TryNumber { get; init; }
     }
 
     /// <summary>
@@ -214,43 +439,8 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
         DateTimeOffset now,
         DateTimeOffset? nextRetryAt = null,
         IReadOnlyCollection<TaskInstanceState>? from = null,
-        CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        var fromStates = TaskInstanceTransitions.Require(from ?? [TaskInstanceState.Running], state);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var at = Micros.From(now);
-        var parameters = new { key.DagId, key.RunId, key.TaskId, key.MapIndex, State = state.ToWireName(), at, retry = Micros.From(nextRetryAt), tryNumber };
-        var updated = await connection.ExecuteAsync(
-            $"""
-            UPDATE task_instance SET state = @State, end_date = @at, next_retry_at = @retry,
-                duration = CASE WHEN start_date IS NULL THEN NULL ELSE (@at - start_date) / 1000000.0 END
-            WHERE {KeyMatch} AND try_number = @tryNumber AND state IN ({StateSql.List(fromStates)})
-            """,
-            parameters,
-            transaction);
-        if (updated == 0)
-        {
-            updated = await connection.ExecuteAsync(
-                $"""
-                UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.None)}, end_date = @at, next_retry_at = NULL,
-                    duration = CASE WHEN start_date IS NULL THEN NULL ELSE (@at - start_date) / 1000000.0 END
-                WHERE {KeyMatch} AND try_number = @tryNumber AND state = {StateSql.Of(TaskInstanceState.Restarting)}
-                """,
-                parameters,
-                transaction);
-        }
-
-        if (updated > 0)
-        {
-            await RecordHistoryAsync(connection, transaction, key, state);
-            await connection.ExecuteAsync("UPDATE dag_run SET needs_evaluation = 1 WHERE dag_id = @DagId AND run_id = @RunId", key, transaction);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return updated > 0;
-    }
+        CancellationToken cancellationToken = default) =>
+        (await FinishManyAsync([new TryEnd(key, tryNumber, state, nextRetryAt)], now, from, cancellationToken)).Count > 0;
 
     /// <summary>
     /// Clears task instances so the scheduler runs them again: a fresh retries budget from their current try, their
@@ -366,12 +556,18 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
     private static readonly TaskInstanceState[] ClearedToNone =
         [.. Enum.GetValues<TaskInstanceState>().Where(s => s.IsFinished()), TaskInstanceState.Scheduled, TaskInstanceState.UpForRetry, TaskInstanceState.UpForReschedule];
 
+    private const string HistoryInsert =
+        "INSERT INTO task_instance_history (dag_id, run_id, task_id, map_index, try_number, state, hostname, pid, start_date, end_date, duration, executor)";
+
+    private const string HistoryConflict =
+        "ON CONFLICT (dag_id, run_id, task_id, map_index, try_number) DO UPDATE SET state = excluded.state, end_date = excluded.end_date, duration = excluded.duration";
+
     private static Task<int> RecordHistoryAsync(DbConnection connection, DbTransaction transaction, TaskInstanceKey key, TaskInstanceState outcome) => connection.ExecuteAsync(
         $"""
-        INSERT INTO task_instance_history (dag_id, run_id, task_id, map_index, try_number, state, hostname, pid, start_date, end_date, duration, executor)
+        {HistoryInsert}
         SELECT dag_id, run_id, task_id, map_index, try_number, @Outcome, hostname, pid, start_date, end_date, duration, executor
         FROM task_instance WHERE {KeyMatch}
-        ON CONFLICT (dag_id, run_id, task_id, map_index, try_number) DO UPDATE SET state = excluded.state, end_date = excluded.end_date, duration = excluded.duration
+        {HistoryConflict}
         """,
         new { key.DagId, key.RunId, key.TaskId, key.MapIndex, Outcome = outcome.ToWireName() },
         transaction);
