@@ -81,10 +81,23 @@ internal static class SchedulerBench
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{scenario} on {dialect}: {dags} DAGs x {tasks} {(linear ? "chained" : "parallel")} tasks, {schedulers} scheduler(s), {slots} worker slots each (DAG files processed in {processing.Elapsed.TotalSeconds:0.0} s, not counted)"));
 
             var engines = new List<(SchedulerEngine Engine, LocalExecutor Executor)>();
+            var execution = await ctx.ExecutionServiceAsync();
+
+            // UPDRAFT_BENCH_HTTP=1: workers call the execution API over HTTP (an API server in this process) instead
+            // of their pipe, to compare the two transports.
+            await using var apiServer = Environment.GetEnvironmentVariable("UPDRAFT_BENCH_HTTP") == "1"
+                ? await Updraft.Server.Hosting.ApiServer.StartAsync("127.0.0.1", 0, execution)
+                : null;
+            Console.WriteLine(apiServer is null ? "  execution API over the workers' pipes" : $"  execution API over HTTP ({apiServer.Address})");
             for (var i = 0; i < schedulers; i++)
             {
                 var command = ChildCommand(ctx, "worker-process");
-                var executor = ctx.NewLocalExecutor(slots, await ctx.ExecutionServiceAsync(), command);
+                if (apiServer is not null)
+                {
+                    command = command with { Environment = new Dictionary<string, string>(command.Environment) { ["UPDRAFT__CORE__EXECUTION_API_SERVER_URL"] = new Uri(apiServer.Address, "execution/").ToString() } };
+                }
+
+                var executor = ctx.NewLocalExecutor(slots, execution, command);
                 executor.Prewarm(slots);
                 var options = new SchedulerOptions { Parallelism = slots };
                 engines.Add((new SchedulerEngine(database, executor, options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<SchedulerEngine>.Instance), executor));

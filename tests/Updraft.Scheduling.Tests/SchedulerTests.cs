@@ -36,6 +36,28 @@ public abstract class SchedulerTests
     }
 
     [Fact]
+    public async Task WorkersNamedAnApiServer_CallTheExecutionApiOverHttp_NotTheirPipe()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("flow.cs", Orchestra.DagSource("flow", """
+            var numbers = dag.Task("numbers", ctx => new[] { 1, 2, 3 });
+            dag.Task("total", numbers, (TaskContext ctx, int[] n) => ctx.Log.Info($"total={n.Sum()}"));
+            """));
+        await o.ProcessAsync();
+        await using var server = await Server.Hosting.ApiServer.StartAsync("127.0.0.1", 0, o.Service);
+        var (engine, executor) = o.NewScheduler(workerEnvironment: new() { ["UPDRAFT__CORE__EXECUTION_API_SERVER_URL"] = new Uri(server.Address, "execution/").ToString() });
+        var run = await o.TriggerAsync("flow");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        Assert.Equal("success", await o.RunStateAsync("flow", run.RunId));
+        Assert.Contains("total=6", o.ReadLog("flow", run.RunId, "total", 1));
+
+        // Each try's start, code, XCom and finish calls: over HTTP.
+        Assert.True(server.Requests >= 6, $"{server.Requests} requests");
+    }
+
+    [Fact]
     public async Task Catchup_CreatesEveryIntervalInOrderWithinOneActiveRun()
     {
         await using var o = await NewAsync(new() { ["UPDRAFT__SCHEDULER__CREATE_CRON_DATA_INTERVALS"] = "True" });

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Updraft.Cli.Hosting;
+using Updraft.Execution.Api;
 using Updraft.Scheduling;
 using Updraft.Scheduling.Execution;
 using Updraft.Scheduling.Executors;
@@ -200,6 +201,12 @@ internal static class ServiceCommands
             await using var check = ctx.NewChildProcessParser();
         }
 
+        if (scheduler)
+        {
+            // Read by the workers; checked here so that a wrong value is not a stream of lost tries.
+            ExecutionApiClient(config.Get("core", "execution_api_server_url"))?.Dispose();
+        }
+
         await host.StartAsync(cancellationToken);
         if (host.Services.GetService<ApiServerService>()?.Address is { } address)
         {
@@ -244,11 +251,31 @@ internal static class ServiceCommands
         var protocol = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false };
         Console.SetOut(Console.Error);
         var heartbeat = TimeSpan.FromSeconds(ctx.Config.GetDouble("scheduler", "job_heartbeat_sec"));
+
+        // Tries come over the pipe either way; their calls go back over it, or to the API server when one is named.
+        using var http = ExecutionApiClient(ctx.Config.Get("core", "execution_api_server_url"));
         return await WorkerProcessHost.RunAsync(
             Console.In,
             protocol,
-            api => new TaskInstanceRunner(api, ctx.NewLoader(), ctx.LogFolder, ctx.Environment.Time, heartbeat, ctx.DagCodeCacheFolder),
+            pipe => new TaskInstanceRunner(http is null ? pipe : new HttpExecutionApi(http), ctx.NewLoader(), ctx.LogFolder, ctx.Environment.Time, heartbeat, ctx.DagCodeCacheFolder),
             cancellationToken);
+    }
+
+    /// <summary>An HTTP client for the execution API at <paramref name="url"/> (its <c>/execution/</c> root or its versioned path); null when empty.</summary>
+    internal static HttpClient? ExecutionApiClient(string url)
+    {
+        if (string.IsNullOrWhiteSpace(url))
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(url.Trim().TrimEnd('/') + "/", UriKind.Absolute, out var root) || root.Scheme is not ("http" or "https"))
+        {
+            throw new Core.Configuration.ConfigException($"[core] execution_api_server_url must be an http:// or https:// URL such as http://127.0.0.1:8080/execution/, found '{url}'.");
+        }
+
+        var versioned = root.AbsolutePath.EndsWith("/v1/", StringComparison.Ordinal) ? root : new Uri(root, "v1/");
+        return new HttpClient { BaseAddress = versioned, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     private static async Task<int> RunDagFileChildAsync(CliContext ctx, CancellationToken cancellationToken)

@@ -37,6 +37,7 @@ public static class ConfigDefaults
         new("api", "host", "127.0.0.1", "The address the API server (the execution API workers report to) listens on."),
         new("api", "port", "8080", "The port the API server listens on; 0 picks a free one."),
         new("api_auth", "jwt_secret", "", "Signs the execution API's per-try tokens; every process of one installation must share it.", Sensitive: true),
+        new("core", "execution_api_server_url", "", "Where local workers call the execution API: empty for their pipe to the executor (the default, measured faster), or the API server's URL, such as http://127.0.0.1:8080/execution/."),
         new("execution_api", "jwt_expiration_time", "600", "Seconds a try's execution API token is valid; heartbeats renew it."),
     ];
 

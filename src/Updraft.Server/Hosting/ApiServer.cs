@@ -19,7 +19,12 @@ public sealed class ApiServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
+    private long _requests;
+
     private ApiServer(WebApplication app) => _app = app;
+
+    /// <summary>How many requests it has received since it started.</summary>
+    public long Requests => Interlocked.Read(ref _requests);
 
     /// <summary>Where it listens, once started (the real port when <c>[api] port</c> is 0).</summary>
     public Uri Address { get; private set; } = new("http://127.0.0.1/");
@@ -53,9 +58,14 @@ public sealed class ApiServer : IAsyncDisposable
         });
         builder.WebHost.UseKestrel(k => k.Listen(address, port));
         var app = builder.Build();
+        var server = new ApiServer(app);
+        app.Use((context, next) =>
+        {
+            Interlocked.Increment(ref server._requests);
+            return next(context);
+        });
         app.MapExecutionApi(service);
         await app.StartAsync(cancellationToken);
-        var server = new ApiServer(app);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         server.Address = new Uri((bound ?? $"http://{host}:{port}").Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
         return server;
