@@ -91,6 +91,38 @@ public abstract class TryBatchComplianceTests
     }
 
     [Fact]
+    public async Task Admit_FewCandidatesReadFirst_AllOfThemWhenThoseCannotFillTheSlots()
+    {
+        await new Migrator(Database, TimeProvider.System).MigrateAsync();
+        var dag = new Dag("d", startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero)) { MaxActiveTasks = 100 };
+        for (var i = 0; i < 40; i++)
+        {
+            dag.Bash($"t{i:00}", "true");
+        }
+
+        var serialized = DagSerializer.Serialize(dag, new DagDefaults(), "h") with { Fileloc = "/dags/d.cs" };
+        await new DagStore(Database).SyncAsync([serialized], [], ["/dags/d.cs"], Now);
+        await new DagRunStore(Database).CreateAsync(serialized, 1, "r", DagRunType.Manual, DagRunInfo.Exact(Now), null, DagRunState.Running, Now);
+        await new TaskInstanceStore(Database).TransitionAsync([.. serialized.Tasks.Select(t => new TaskInstanceChange(Key(t.TaskId), TaskInstanceState.None, TaskInstanceState.Scheduled))], Now);
+        var seen = new List<int>();
+
+        // A select that, as a per-task limit would, refuses the first 35 tasks in priority order.
+        var queued = await new AdmissionStore(Database).AdmitAsync(
+            100,
+            snapshot =>
+            {
+                seen.Add(snapshot.Candidates.Count);
+                return ValueTask.FromResult<IReadOnlyList<(TaskInstanceKey, string)>>(
+                    [.. snapshot.Candidates.Where(c => string.CompareOrdinal(c.TaskId, "t35") >= 0).Take(1).Select(c => (c.Key, "LocalExecutor"))]);
+            },
+            Now,
+            wanted: 1);
+
+        Assert.Equal([32, 40], seen);
+        Assert.Equal(["t35"], queued.Select(q => q.TaskId));
+    }
+
+    [Fact]
     public async Task FinishMany_FromOtherStates_AndARefusedMove_WritesNothing()
     {
         var (tasks, _) = await QueuedAsync("a");

@@ -426,6 +426,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
             snapshot => SelectAsync(snapshot, Math.Min(total, options.Parallelism - snapshot.ActiveTotal), open, cancellationToken),
             now,
             JobId,
+            total,
             cancellationToken);
         foreach (var batch in queued.GroupBy(ti => ti.Executor ?? _default.Name, StringComparer.Ordinal))
         {

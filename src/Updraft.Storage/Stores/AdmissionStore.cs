@@ -19,13 +19,15 @@ public sealed class AdmissionStore(MetadataDatabase database)
     /// of full pools and of DAGs at their limit, so they do not crowd out others), lets <paramref name="select"/> choose,
     /// and queues the chosen ones, each for the executor chosen with it and with its try number up by one. Returns the
     /// rows queued. Each row records <paramref name="jobId"/>, the scheduler's job, so that another scheduler can
-    /// reset it at once if this one dies.
+    /// reset it at once if this one dies. With <paramref name="wanted"/> (the open slots), fewer candidates are read
+    /// first, and all of them only when those did not fill the slots.
     /// </summary>
     public async Task<IReadOnlyList<TaskInstanceRecord>> AdmitAsync(
         int candidateLimit,
         Func<AdmissionSnapshot, ValueTask<IReadOnlyList<(TaskInstanceKey Key, string Executor)>>> select,
         DateTimeOffset now,
         long? jobId = null,
+        int? wanted = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(select);
@@ -61,26 +63,45 @@ public sealed class AdmissionStore(MetadataDatabase database)
         var fullPools = pools.Where(p => poolUsed.GetValueOrDefault(p.Key) >= p.Value).Select(p => p.Key).ToList();
         var fullDags = perDag.Where(d => d.Value >= dagLimits[d.Key]).Select(d => d.Key).ToList();
 
-        var parameters = new DynamicParameters(new { limit = candidateLimit });
+        var parameters = new DynamicParameters();
         var exclusions = Exclude("ti.pool", "p", fullPools, parameters) + Exclude("ti.dag_id", "d", fullDags, parameters);
-        var candidates = (await connection.QueryAsync<AdmissionCandidate>(
-            $"""
-            SELECT ti.dag_id AS DagId, ti.run_id AS RunId, ti.task_id AS TaskId, ti.map_index AS MapIndex, ti.pool AS Pool, ti.pool_slots AS PoolSlots,
-                   ti.priority_weight AS PriorityWeight, ti.executor AS Executor, r.dag_version AS DagVersion, coalesce(d.max_active_tasks, 16) AS DagMaxActiveTasks
-            FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id LEFT JOIN dag d ON d.dag_id = ti.dag_id
-            WHERE ti.state = {StateSql.Of(TaskInstanceState.Scheduled)}{exclusions}
-            ORDER BY ti.priority_weight DESC, ti.dag_id, ti.run_id, ti.task_id, ti.map_index LIMIT @limit
-            """,
-            parameters,
-            transaction)).ToList();
+        async Task<List<AdmissionCandidate>> CandidatesAsync(int limit)
+        {
+            parameters.Add("limit", limit);
+            return (await connection.QueryAsync<AdmissionCandidate>(
+                $"""
+                SELECT ti.dag_id AS DagId, ti.run_id AS RunId, ti.task_id AS TaskId, ti.map_index AS MapIndex, ti.pool AS Pool, ti.pool_slots AS PoolSlots,
+                       ti.priority_weight AS PriorityWeight, ti.executor AS Executor, r.dag_version AS DagVersion, coalesce(d.max_active_tasks, 16) AS DagMaxActiveTasks
+                FROM (
+                    SELECT dag_id, run_id, task_id, map_index, pool, pool_slots, priority_weight, executor FROM task_instance ti
+                    WHERE ti.state = {StateSql.Of(TaskInstanceState.Scheduled)}{exclusions}
+                    ORDER BY ti.priority_weight DESC, ti.dag_id, ti.run_id, ti.task_id, ti.map_index LIMIT @limit) ti
+                JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id LEFT JOIN dag d ON d.dag_id = ti.dag_id
+                ORDER BY ti.priority_weight DESC, ti.dag_id, ti.run_id, ti.task_id, ti.map_index
+                """,
+                parameters,
+                transaction)).ToList();
+        }
+
+        // The candidates are picked from task_instance alone, in the admission index's order, before any join: a plan
+        // that cannot sort every scheduled row however stale the table's statistics are (a table that just filled).
+        // Reading a few times as many candidates as there are open slots is enough when nothing else holds them back;
+        // when per-task limits or executors left slots unfilled and there are more, the full list is read instead.
+        var firstLimit = wanted is { } w ? Math.Min(candidateLimit, Math.Max(4 * w, 32)) : candidateLimit;
+        var candidates = await CandidatesAsync(firstLimit);
         if (candidates.Count == 0)
         {
             await transaction.CommitAsync(cancellationToken);
             return [];
         }
 
-        var snapshot = new AdmissionSnapshot(candidates, active.Sum(a => a.Count), perDag, perTask, poolUsed, pools);
-        var chosen = await select(snapshot);
+        var activeTotal = active.Sum(a => a.Count);
+        var chosen = await select(new AdmissionSnapshot(candidates, activeTotal, perDag, perTask, poolUsed, pools));
+        if (chosen.Count < wanted && candidates.Count == firstLimit && firstLimit < candidateLimit)
+        {
+            chosen = await select(new AdmissionSnapshot(await CandidatesAsync(candidateLimit), activeTotal, perDag, perTask, poolUsed, pools));
+        }
+
         var queued = new List<TaskInstanceRecord>(chosen.Count);
         foreach (var forExecutor in chosen.GroupBy(c => c.Executor, StringComparer.Ordinal))
         {
@@ -94,7 +115,11 @@ public sealed class AdmissionStore(MetadataDatabase database)
         return queued;
     }
 
-    /// <summary>One statement for a batch: each row is queued only if still scheduled, and returned.</summary>
+    /// <summary>
+    /// One statement for a batch: each row is queued only if still scheduled, and returned. The keys are one condition
+    /// each, so that even the generic plan of the prepared statement looks rows up by key; joined to a list of
+    /// values, PostgreSQL's generic plan scanned every scheduled row.
+    /// </summary>
     private static async Task<IEnumerable<TaskInstanceRecord>> QueueAsync(
         System.Data.Common.DbConnection connection,
         System.Data.Common.DbTransaction transaction,
@@ -111,14 +136,14 @@ public sealed class AdmissionStore(MetadataDatabase database)
             parameters.Add($"r{i}", keys[i].RunId);
             parameters.Add($"t{i}", keys[i].TaskId);
             parameters.Add($"m{i}", keys[i].MapIndex);
-            rows.Add($"(@d{i}, @r{i}, @t{i}, @m{i})");
+            rows.Add($"(dag_id = @d{i} AND run_id = @r{i} AND task_id = @t{i} AND map_index = @m{i})");
         }
 
         return await connection.QueryAsync<TaskInstanceRecord>(
             $"""
             UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Queued)}, try_number = try_number + 1, queued_dttm = @At, executor = @executor, queued_by_job_id = @jobId,
                 next_retry_at = NULL, {TaskInstanceStore.NewTryColumns}
-            WHERE state = {StateSql.Of(TaskInstanceState.Scheduled)} AND (dag_id, run_id, task_id, map_index) IN (VALUES {string.Join(", ", rows)})
+            WHERE state = {StateSql.Of(TaskInstanceState.Scheduled)} AND ({string.Join(" OR ", rows)})
             RETURNING {TaskInstanceStore.Columns}
             """,
             parameters,
