@@ -6,7 +6,7 @@ using Updraft.Tests.Shared;
 
 // Updraft.Bench.Peers <quartz|hangfire> <chain|lag|throughput>
 // The scheduler scenes of bench/Updraft.Bench/SchedulerBench.cs on a peer scheduler, each through its public API,
-// against a throwaway PostgreSQL server (tests/Shared/PostgresServer.cs: fsync off) or the one UPDRAFT_TEST_POSTGRES names.
+// against a throwaway PostgreSQL server (tests/Shared/PostgresServer.cs: fsync off unless UPDRAFT_PG_DURABLE=1) or the one UPDRAFT_TEST_POSTGRES names.
 if (args.Length != 2 || args[0] is not ("quartz" or "hangfire") || args[1] is not ("chain" or "lag" or "throughput"))
 {
     Console.Error.WriteLine("usage: Updraft.Bench.Peers <quartz|hangfire> <chain|lag|throughput>");
@@ -24,7 +24,7 @@ await using (IPeer peer = args[0] == "quartz" ? new QuartzPeer() : new HangfireP
     using var cancel = new CancellationTokenSource();
     await peer.StartAsync(connectionString, cancel.Token);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{scene.Name} on {args[0]} (PostgreSQL, {(given ? "server from UPDRAFT_TEST_POSTGRES" : "throwaway server, fsync off")}): {scene.Describe()}; {peer.Settings}"));
+        $"{scene.Name} on {args[0]} (PostgreSQL, {(given ? "server from UPDRAFT_TEST_POSTGRES" : Environment.GetEnvironmentVariable("UPDRAFT_PG_DURABLE") == "1" ? "throwaway server, durable defaults" : "throwaway server, fsync off")}): {scene.Describe()}; {peer.Settings}"));
 
     Recorder.Reset(scene.Chains, scene.Jobs);
     var preparing = Stopwatch.StartNew();

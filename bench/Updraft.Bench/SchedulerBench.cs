@@ -79,7 +79,7 @@ internal static class SchedulerBench
                 await new DagProcessor(parser, ctx.DagFolders, database, TimeProvider.System).RunOnceAsync();
             }
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{scenario} on {dialect}: {dags} DAGs x {tasks} {(linear ? "chained" : "parallel")} tasks, {schedulers} scheduler(s), {slots} worker slots each (DAG files processed in {processing.Elapsed.TotalSeconds:0.0} s, not counted)"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{scenario} on {dialect}{(postgres is not null && Environment.GetEnvironmentVariable("UPDRAFT_PG_DURABLE") == "1" ? " (durable defaults)" : postgres is not null ? " (fsync off)" : "")}: {dags} DAGs x {tasks} {(linear ? "chained" : "parallel")} tasks, {schedulers} scheduler(s), {slots} worker slots each (DAG files processed in {processing.Elapsed.TotalSeconds:0.0} s, not counted)"));
 
             var engines = new List<(SchedulerEngine Engine, LocalExecutor Executor)>();
             var execution = await ctx.ExecutionServiceAsync();
