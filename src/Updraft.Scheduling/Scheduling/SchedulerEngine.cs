@@ -39,7 +39,6 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
     private DateTimeOffset _lastSweep = DateTimeOffset.MinValue;
     private static readonly TimeSpan TimedCheckInterval = TimeSpan.FromSeconds(1);
     private DateTimeOffset _lastTimedChecks = DateTimeOffset.MinValue;
-    private bool _runsMoved;
     private DateTimeOffset _nextRetryDue = DateTimeOffset.MaxValue;
     private readonly JobStore _jobs = new(database);
     private DateTimeOffset _lastJobHeartbeat;
@@ -166,10 +165,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
 
         lost += await JobDutiesAsync(now, cancellationToken);
 
-        // Scheduled runs are created on the timed checks (a due time is met within a second), and at once again after
-        // a pass that created or finished runs (catch-up goes on; a finished run may let the next one be created):
-        // the passes a busy executor's events start skip the query. Triggered runs start on the next pass.
-        var created = timed || _runsMoved ? await CreateScheduledRunsAsync(now, cancellationToken) : 0;
+        var created = await CreateScheduledRunsAsync(now, cancellationToken);
         var started = await StartQueuedRunsAsync(now, cancellationToken);
         if (timed || _nextRetryDue <= now)
         {
@@ -178,7 +174,6 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
         }
 
         var (scheduled, finished) = await EvaluateRunningRunsAsync(now, cancellationToken);
-        _runsMoved = created + finished > 0;
         var queued = await QueueAsync(timeProvider.GetUtcNow(), cancellationToken);
         return new SchedulingPass(created, started, finished, scheduled, queued, lost);
     }
