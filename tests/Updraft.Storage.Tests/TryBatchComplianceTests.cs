@@ -123,6 +123,19 @@ public abstract class TryBatchComplianceTests
     }
 
     [Fact]
+    public async Task FinishMany_TheSameTryTwiceInABatch_EndsItOnce()
+    {
+        var (tasks, _) = await QueuedAsync("a");
+        await tasks.StartManyAsync([new(Key("a"), 1, "h", 1)], Now);
+
+        var ended = await tasks.FinishManyAsync([new(Key("a"), 1, TaskInstanceState.Success), new(Key("a"), 1, TaskInstanceState.Success)], Now);
+
+        Assert.Equal([new TryKey(Key("a"), 1)], ended);
+        await using var check = await Database.OpenAsync();
+        Assert.Equal(1, await check.ExecuteScalarAsync<int>("SELECT count(*) FROM task_instance_history"));
+    }
+
+    [Fact]
     public async Task FinishMany_FromOtherStates_AndARefusedMove_WritesNothing()
     {
         var (tasks, _) = await QueuedAsync("a");

@@ -182,7 +182,7 @@ internal static class ServiceCommands
             {
                 var execution = s.GetRequiredService<TaskExecutionService>();
                 var local = executors.Select(e => ctx.NewLocalExecutor(e.Slots, execution, name: e.Name)).ToList();
-                local[0].Prewarm(1);
+                local[0].PrewarmOnStart = 1;
                 return local;
             });
         }

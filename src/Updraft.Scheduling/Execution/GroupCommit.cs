@@ -25,9 +25,9 @@ internal sealed class GroupCommit<TIn, TOut>(Func<IReadOnlyList<TIn>, Task<IRead
 
         if (start)
         {
-            // This caller writes the first batch itself (no hop to another thread); the loop carries on for those
-            // that arrive meanwhile, and ends when none are left.
-            _ = DrainAsync();
+            // On the thread pool, not in this caller: a store whose calls complete synchronously (SQLite) would
+            // otherwise keep this caller writing batch after batch for as long as others keep arriving.
+            _ = Task.Run(DrainAsync);
         }
 
         return done.Task;

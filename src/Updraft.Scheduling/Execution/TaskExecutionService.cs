@@ -28,16 +28,22 @@ public sealed class TaskExecutionService(
     private FailedTryOutcome? _failedOutcome;
 
     // Starts and ends of concurrent tries are written together: one statement (one round trip) per batch.
+    // A try named twice in one batch (a call retried while the first was still waiting) is written once, and only its
+    // first call wins, as when the calls were separate writes.
     private readonly GroupCommit<TryStartRequest, DagRunRecord?> _starts = new(async batch =>
     {
-        var started = await new TaskInstanceStore(database).StartManyAsync(batch, timeProvider.GetUtcNow());
-        return [.. batch.Select(t => started.GetValueOrDefault(new TryKey(t.Key, t.TryNumber)))];
+        var unique = batch.DistinctBy(t => new TryKey(t.Key, t.TryNumber)).ToList();
+        var started = await new TaskInstanceStore(database).StartManyAsync(unique, timeProvider.GetUtcNow());
+        var answered = new HashSet<TryKey>();
+        return [.. batch.Select(t => new TryKey(t.Key, t.TryNumber)).Select(k => answered.Add(k) ? started.GetValueOrDefault(k) : null)];
     });
 
     private readonly GroupCommit<TryEnd, bool> _finishes = new(async batch =>
     {
-        var ended = await new TaskInstanceStore(database).FinishManyAsync(batch, timeProvider.GetUtcNow());
-        return [.. batch.Select(e => ended.Contains(new TryKey(e.Key, e.TryNumber)))];
+        var unique = batch.DistinctBy(e => new TryKey(e.Key, e.TryNumber)).ToList();
+        var ended = await new TaskInstanceStore(database).FinishManyAsync(unique, timeProvider.GetUtcNow());
+        var answered = new HashSet<TryKey>();
+        return [.. batch.Select(e => new TryKey(e.Key, e.TryNumber)).Select(k => answered.Add(k) && ended.Contains(k))];
     });
 
     public TryTokens Tokens => tokens;

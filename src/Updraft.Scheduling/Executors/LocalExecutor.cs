@@ -39,10 +39,15 @@ public sealed class LocalExecutor(
 
     public ChannelReader<ExecutorEvent> Events => _events.Reader;
 
+    /// <summary>Workers started by <see cref="StartAsync"/> ahead of the first task (the rest start on demand).</summary>
+    public int PrewarmOnStart { get; set; }
+
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
-        // Workers start on demand (see Prewarm); nothing to connect to.
+        // Nothing to connect to; workers start on demand, a few ahead when asked (and only now, when the service
+        // starts: not while the host is still being built or the database made ready).
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        Prewarm(PrewarmOnStart);
         return Task.CompletedTask;
     }
 

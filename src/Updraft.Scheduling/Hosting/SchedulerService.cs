@@ -37,7 +37,9 @@ public sealed partial class SchedulerService(SchedulerEngine engine, IReadOnlyLi
 
         try
         {
-            await engine.EndJobAsync(cancellationToken);
+            // Not cut short by the host's shutdown timeout: a job row left running would keep this scheduler's
+            // tries from being reset at once.
+            await engine.EndJobAsync(CancellationToken.None);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

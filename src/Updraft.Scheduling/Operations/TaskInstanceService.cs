@@ -24,23 +24,15 @@ public sealed class TaskInstanceService(IDagStore dags, IDagRunStore runs, ITask
             throw OperationException.DagNotFound(request.DagId);
         }
 
-        var matching = new List<DagRunRecord>();
+        // All matching runs in one read, so that a run created or deleted meanwhile cannot shift a page.
         var query = new DagRunQuery
         {
             DagIds = [request.DagId],
             LogicalDateGte = request.StartDate,
             LogicalDateLte = request.EndDate,
-            Page = new() { Limit = 1000 },
+            Page = new() { Limit = int.MaxValue },
         };
-        for (var offset = 0; ; offset += query.Page.Limit)
-        {
-            var page = await runs.QueryAsync(query with { Page = query.Page with { Offset = offset } }, cancellationToken);
-            matching.AddRange(page.Items.Where(r => request.RunId is null || r.RunId == request.RunId));
-            if (offset + page.Items.Count >= page.TotalEntries || page.Items.Count == 0)
-            {
-                break;
-            }
-        }
+        var matching = (await runs.QueryAsync(query, cancellationToken)).Items.Where(r => request.RunId is null || r.RunId == request.RunId).ToList();
 
         var newest = request.RunOnLatestVersion ? await dags.GetSerializedAsync(request.DagId, null, cancellationToken) : null;
         var selected = new List<(TaskInstanceKey Key, int Retries)>();

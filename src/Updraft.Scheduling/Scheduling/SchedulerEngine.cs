@@ -422,6 +422,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
             now,
             JobId,
             total,
+            options.Parallelism,
             cancellationToken);
         foreach (var batch in queued.GroupBy(ti => ti.Executor ?? _default.Name, StringComparer.Ordinal))
         {

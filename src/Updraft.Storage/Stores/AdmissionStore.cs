@@ -19,8 +19,9 @@ public sealed class AdmissionStore(MetadataDatabase database)
     /// of full pools and of DAGs at their limit, so they do not crowd out others), lets <paramref name="select"/> choose,
     /// and queues the chosen ones, each for the executor chosen with it and with its try number up by one. Returns the
     /// rows queued. Each row records <paramref name="jobId"/>, the scheduler's job, so that another scheduler can
-    /// reset it at once if this one dies. With <paramref name="wanted"/> (the open slots), fewer candidates are read
-    /// first, and all of them only when those did not fill the slots.
+    /// reset it at once if this one dies. With <paramref name="wanted"/> (the open slots, and within
+    /// <paramref name="parallelism"/> less what is active), fewer candidates are read first, and all of them only when
+    /// those did not fill the slots.
     /// </summary>
     public async Task<IReadOnlyList<TaskInstanceRecord>> AdmitAsync(
         int candidateLimit,
@@ -28,6 +29,7 @@ public sealed class AdmissionStore(MetadataDatabase database)
         DateTimeOffset now,
         long? jobId = null,
         int? wanted = null,
+        int? parallelism = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(select);
@@ -87,6 +89,19 @@ public sealed class AdmissionStore(MetadataDatabase database)
         // that cannot sort every scheduled row however stale the table's statistics are (a table that just filled).
         // Reading a few times as many candidates as there are open slots is enough when nothing else holds them back;
         // when per-task limits or executors left slots unfilled and there are more, the full list is read instead.
+        var activeTotal = active.Sum(a => a.Count);
+        if (parallelism is { } cap && wanted is { } open)
+        {
+            wanted = Math.Min(open, cap - activeTotal);
+        }
+
+        if (wanted <= 0)
+        {
+            // At the parallelism limit: nothing can be queued, so no candidate is read.
+            await transaction.CommitAsync(cancellationToken);
+            return [];
+        }
+
         var firstLimit = wanted is { } w ? Math.Min(candidateLimit, Math.Max(4 * w, 32)) : candidateLimit;
         var candidates = await CandidatesAsync(firstLimit);
         if (candidates.Count == 0)
@@ -95,7 +110,6 @@ public sealed class AdmissionStore(MetadataDatabase database)
             return [];
         }
 
-        var activeTotal = active.Sum(a => a.Count);
         var chosen = await select(new AdmissionSnapshot(candidates, activeTotal, perDag, perTask, poolUsed, pools));
         if (chosen.Count < wanted && candidates.Count == firstLimit && firstLimit < candidateLimit)
         {

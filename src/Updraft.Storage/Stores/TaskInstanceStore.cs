@@ -386,7 +386,12 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
                 ended = (await connection.QueryAsync<(string, string, string, int, int)>(
                     $"{values} {update} RETURNING dag_id, run_id, task_id, map_index, try_number", parameters, transaction)).ToList();
-                var outcomes = chunk.ToDictionary(e => (e.Key, e.TryNumber), e => e.State);
+                var outcomes = new Dictionary<(TaskInstanceKey, int), TaskInstanceState>();
+                foreach (var e in chunk)
+                {
+                    outcomes.TryAdd((e.Key, e.TryNumber), e.State);
+                }
+
                 foreach (var (dagId, runId, taskId, mapIndex, tryNumber) in ended)
                 {
                     var key = new TaskInstanceKey(dagId, runId, taskId, mapIndex);
