@@ -126,18 +126,11 @@ public abstract class QueryComplianceTests
 
 public sealed class SqliteQueryTests : QueryComplianceTests, IDisposable
 {
-    private readonly string _file = Path.Combine(Path.GetTempPath(), $"updraft-query-{Guid.NewGuid():N}.db");
+    private readonly Updraft.Tests.Shared.SqliteTestFile _file = new("updraft-query");
 
-    protected override MetadataDatabase Database => MetadataDatabase.FromUri("sqlite:///" + _file);
+    protected override MetadataDatabase Database => MetadataDatabase.FromUri(_file.Uri);
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
-        {
-            File.Delete(_file + suffix);
-        }
-    }
+    public void Dispose() => _file.Dispose();
 }
 
 [Collection(Updraft.Tests.Shared.PostgresCollection.Name)]

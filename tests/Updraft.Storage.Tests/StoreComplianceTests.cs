@@ -540,18 +540,11 @@ public abstract class StoreComplianceTests
 
 public sealed class SqliteStoreTests : StoreComplianceTests, IDisposable
 {
-    private readonly string _file = Path.Combine(Path.GetTempPath(), $"updraft-store-{Guid.NewGuid():N}.db");
+    private readonly Updraft.Tests.Shared.SqliteTestFile _file = new("updraft-store");
 
-    protected override MetadataDatabase Database => MetadataDatabase.FromUri("sqlite:///" + _file);
+    protected override MetadataDatabase Database => MetadataDatabase.FromUri(_file.Uri);
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
-        {
-            File.Delete(_file + suffix);
-        }
-    }
+    public void Dispose() => _file.Dispose();
 }
 
 [Collection(Updraft.Tests.Shared.PostgresCollection.Name)]

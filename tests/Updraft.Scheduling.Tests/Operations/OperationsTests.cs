@@ -14,7 +14,7 @@ namespace Updraft.Scheduling.Tests.Operations;
 public sealed class OperationsTests : IAsyncLifetime
 {
     private static readonly Actor Api = new("alice", "api");
-    private readonly string _file = Path.Combine(Path.GetTempPath(), $"updraft-ops-{Guid.NewGuid():N}.db");
+    private readonly Updraft.Tests.Shared.SqliteTestFile _file = new("updraft-ops");
     private ServiceProvider _services = null!;
 
     private T Get<T>()
@@ -22,7 +22,7 @@ public sealed class OperationsTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var database = MetadataDatabase.FromUri("sqlite:///" + _file);
+        var database = MetadataDatabase.FromUri(_file.Uri);
         await new Migrator(database, TimeProvider.System).MigrateAsync();
         _services = new ServiceCollection().AddUpdraftStorage(database).AddUpdraftOperations().BuildServiceProvider();
         var dag = new Dag("etl", schedule: "@daily", startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
@@ -35,11 +35,7 @@ public sealed class OperationsTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _services.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
-        {
-            File.Delete(_file + suffix);
-        }
+        _file.Dispose();
     }
 
     [Fact]
