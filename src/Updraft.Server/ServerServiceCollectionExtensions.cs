@@ -30,6 +30,21 @@ public static class ServerServiceCollectionExtensions
                 return ValidateOptionsResult.Fail($"[api] port must be between 0 and 65535, found {options.Port}.");
             }
 
+            if (options.MaximumPageLimit < 1)
+            {
+                return ValidateOptionsResult.Fail($"[api] maximum_page_limit must be 1 or more, found {options.MaximumPageLimit}.");
+            }
+
+            if (options.JwtExpiration <= TimeSpan.Zero)
+            {
+                return ValidateOptionsResult.Fail($"[api_auth] jwt_expiration_time must be more than 0 seconds, found {options.JwtExpiration.TotalSeconds}.");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.JwtSecret))
+            {
+                return ValidateOptionsResult.Fail("[api_auth] jwt_secret is empty; set it (every process of one installation must share it).");
+            }
+
             return System.Net.IPAddress.TryParse(options.Host == "localhost" ? "127.0.0.1" : options.Host, out _)
                 ? ValidateOptionsResult.Success
                 : ValidateOptionsResult.Fail($"[api] host must be an IP address (such as 127.0.0.1 or 0.0.0.0), found '{options.Host}'.");

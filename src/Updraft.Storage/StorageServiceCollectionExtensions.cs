@@ -31,6 +31,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<JobStore>();
         services.AddSingleton<PoolStore>();
         services.AddSingleton<UserStore>();
+        services.AddSingleton<RoleStore>();
         return services;
     }
 }

@@ -150,6 +150,7 @@ internal static class ServiceCommands
             .AddSingleton(config)
             .AddUpdraftStorage(ctx.Database)
             .AddUpdraftOperations()
+            .AddSingleton(s => new SecretStore(s.GetRequiredService<MetadataDatabase>(), new Core.Secrets.MultiFernet(config.Get("core", "fernet_key")), ctx.Environment.Time))
             .AddHostedService(_ => new DatabaseStartup(ctx, standalone, scheduler, EnsureAdminAsync));
         var executors = scheduler || processor ? ExecutorSettings.From(config) : [];
         if (scheduler || api)
@@ -163,6 +164,12 @@ internal static class ServiceCommands
             {
                 o.Host = config.Get("api", "host");
                 o.Port = config.GetInt("api", "port");
+                o.JwtSecret = config.Get("api_auth", "jwt_secret");
+                o.JwtExpiration = TimeSpan.FromSeconds(config.GetDouble("api_auth", "jwt_expiration_time"));
+                o.MaximumPageLimit = config.GetInt("api", "maximum_page_limit");
+                o.ExposeConfig = config.GetBool("api", "expose_config");
+                o.TestConnection = config.Get("core", "test_connection").Equals("Enabled", StringComparison.OrdinalIgnoreCase);
+                o.LogFolder = ctx.LogFolder;
             });
         }
 

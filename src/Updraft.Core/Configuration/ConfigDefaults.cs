@@ -36,7 +36,11 @@ public static class ConfigDefaults
         new("logging", "logging_level", "INFO", "The level of Updraft's own logs."),
         new("api", "host", "127.0.0.1", "The address the API server (the execution API workers report to) listens on."),
         new("api", "port", "8080", "The port the API server listens on; 0 picks a free one."),
-        new("api_auth", "jwt_secret", "", "Signs the execution API's per-try tokens; every process of one installation must share it.", Sensitive: true),
+        new("api", "maximum_page_limit", "100", "The most items one page of a REST API list returns, whatever its limit asks."),
+        new("api", "expose_config", "False", "Whether GET /api/v2/config shows the configuration (sensitive values are always hidden)."),
+        new("api_auth", "jwt_secret", "", "Signs the REST API's bearer tokens and the execution API's per-try tokens; every process of one installation must share it. Several comma-separated secrets rotate it: the first signs, all are accepted.", Sensitive: true),
+        new("api_auth", "jwt_expiration_time", "86400", "Seconds a REST API token from POST /auth/token is valid."),
+        new("core", "test_connection", "Disabled", "Whether connections may be tested through the REST API (Enabled or Disabled)."),
         new("core", "execution_api_server_url", "", "Where local workers call the execution API: empty for their pipe to the executor (the default, measured faster), or the API server's URL, such as http://127.0.0.1:8080/execution/."),
         new("execution_api", "jwt_expiration_time", "600", "Seconds a try's execution API token is valid; heartbeats renew it."),
     ];

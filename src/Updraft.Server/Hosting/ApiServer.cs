@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Routing;
+using Updraft.Server.RestApi;
 using Updraft.Execution.Api;
 using Updraft.Scheduling.Execution;
 using Updraft.Server.ExecutionApi;
@@ -12,8 +14,7 @@ using Updraft.Server.ExecutionApi;
 namespace Updraft.Server.Hosting;
 
 /// <summary>
-/// <c>updraft api-server</c>: Kestrel on <c>[api] host</c> / <c>[api] port</c> serving the execution API (the REST
-/// API and UI attach here next). Started on its own or inside <c>standalone</c>.
+/// <c>updraft api-server</c>: Kestrel on <c>[api] host</c> / <c>[api] port</c> serving the execution API and the REST API. Started on its own or inside <c>standalone</c>.
 /// </summary>
 public sealed class ApiServer : IAsyncDisposable
 {
@@ -29,9 +30,19 @@ public sealed class ApiServer : IAsyncDisposable
     /// <summary>Where it listens, once started (the real port when <c>[api] port</c> is 0).</summary>
     public Uri Address { get; private set; } = new("http://127.0.0.1/");
 
-    public static async Task<ApiServer> StartAsync(string host, int port, TaskExecutionService service, CancellationToken cancellationToken = default)
+    /// <summary>Starts a server with the execution API only (tests and benchmarks of the workers' path).</summary>
+    public static Task<ApiServer> StartAsync(string host, int port, TaskExecutionService service, CancellationToken cancellationToken = default) =>
+        StartAsync(new ApiServerOptions { Host = host, Port = port }, service, null, cancellationToken);
+
+    /// <summary>
+    /// Starts the server: the execution API on <paramref name="service"/> and, when <paramref name="services"/> (the
+    /// host's container, with storage and the application services) is given, the REST API on them.
+    /// </summary>
+    public static async Task<ApiServer> StartAsync(ApiServerOptions options, TaskExecutionService service, IServiceProvider? services, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(service);
+        var (host, port) = (options.Host, options.Port);
         if (!System.Net.IPAddress.TryParse(host == "localhost" ? "127.0.0.1" : host, out var address))
         {
             throw new ArgumentException($"[api] host must be an IP address (such as 127.0.0.1 or 0.0.0.0), found '{host}'.");
@@ -56,7 +67,16 @@ public sealed class ApiServer : IAsyncDisposable
                 o.SerializerOptions.Converters.Add(converter);
             }
         });
-        builder.WebHost.UseKestrel(k => k.Listen(address, port));
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(address, port);
+            k.Limits.MaxRequestBodySize = options.MaxRequestBodySize;
+        });
+        if (services is not null)
+        {
+            builder.Services.AddRestApi(options, services);
+        }
+
         var app = builder.Build();
         var server = new ApiServer(app);
         app.Use((context, next) =>
@@ -64,12 +84,23 @@ public sealed class ApiServer : IAsyncDisposable
             Interlocked.Increment(ref server._requests);
             return next(context);
         });
+        if (services is not null)
+        {
+            var gate = app.Services.GetRequiredService<ApiGate>();
+            app.Use((context, next) => gate.InvokeAsync(context, next));
+            app.MapRestApi();
+        }
+
         app.MapExecutionApi(service);
         await app.StartAsync(cancellationToken);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         server.Address = new Uri((bound ?? $"http://{host}:{port}").Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
         return server;
     }
+
+    /// <summary>The routes it serves (the permission matrix test walks them).</summary>
+    public IEnumerable<RouteEndpoint> Endpoints =>
+        _app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();
 
     public async ValueTask DisposeAsync()
     {

@@ -5,7 +5,7 @@ using Updraft.Scheduling.Execution;
 namespace Updraft.Server.Hosting;
 
 /// <summary>The API server as a hosted service: listening once it has started, stopped with the host.</summary>
-public sealed class ApiServerService(IOptions<ApiServerOptions> options, TaskExecutionService execution) : IHostedService, IAsyncDisposable
+public sealed class ApiServerService(IOptions<ApiServerOptions> options, TaskExecutionService execution, IServiceProvider services) : IHostedService, IAsyncDisposable
 {
     private ApiServer? _server;
 
@@ -17,7 +17,7 @@ public sealed class ApiServerService(IOptions<ApiServerOptions> options, TaskExe
         var (host, port) = (options.Value.Host, options.Value.Port);
         try
         {
-            _server = await ApiServer.StartAsync(host, port, execution, cancellationToken);
+            _server = await ApiServer.StartAsync(options.Value, execution, services, cancellationToken);
         }
         catch (IOException e)
         {

@@ -8,6 +8,9 @@ public sealed record TaskInstanceQuery
     /// <summary>Only this DAG's task instances.</summary>
     public string? DagId { get; init; }
 
+    /// <summary>Only these DAGs' task instances.</summary>
+    public IReadOnlyCollection<string>? DagIds { get; init; }
+
     /// <summary>Only these runs' task instances.</summary>
     public IReadOnlyCollection<string>? RunIds { get; init; }
 

@@ -222,6 +222,22 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
         return (await connection.QueryAsync<(string, int, string)>("SELECT filename, line, stack_trace FROM import_error ORDER BY filename")).ToList();
     }
 
+    public async Task<IReadOnlyList<(string Filename, int Line, string Message, DateTimeOffset Timestamp)>> ImportErrorsWithTimesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<(string, int, string, long)>("SELECT filename, line, stack_trace, timestamp FROM import_error ORDER BY filename"))
+            .Select(e => (e.Item1, e.Item2, e.Item3, Micros.To(e.Item4)))
+            .ToList();
+    }
+
+    public async Task<IReadOnlyList<(int Version, DateTimeOffset CreatedAt)>> VersionsAsync(string dagId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<(int, long)>("SELECT version, created_at FROM serialized_dag WHERE dag_id = @dagId ORDER BY version", new { dagId }))
+            .Select(v => (v.Item1, Micros.To(v.Item2)))
+            .ToList();
+    }
+
     /// <summary>Deletes a DAG and everything recorded about it; returns false when there is no such DAG.</summary>
     public async Task<bool> DeleteAsync(string dagId, CancellationToken cancellationToken = default)
     {

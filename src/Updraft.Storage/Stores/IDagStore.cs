@@ -46,6 +46,12 @@ public interface IDagStore
 
     Task<IReadOnlyList<(string Filename, int Line, string Message)>> ImportErrorsAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Import errors with when they were recorded, by file name.</summary>
+    Task<IReadOnlyList<(string Filename, int Line, string Message, DateTimeOffset Timestamp)>> ImportErrorsWithTimesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>A DAG's serialized versions, oldest first, with when each was recorded.</summary>
+    Task<IReadOnlyList<(int Version, DateTimeOffset CreatedAt)>> VersionsAsync(string dagId, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes a DAG and everything recorded about it; returns false when there is no such DAG.</summary>
     Task<bool> DeleteAsync(string dagId, CancellationToken cancellationToken = default);
 }

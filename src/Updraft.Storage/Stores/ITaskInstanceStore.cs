@@ -12,6 +12,9 @@ public interface ITaskInstanceStore
 
     Task<TaskInstanceRecord?> GetAsync(TaskInstanceKey key, CancellationToken cancellationToken = default);
 
+    /// <summary>The tries of a task instance, first to last: those recorded in the history, then the current one if it is not there yet.</summary>
+    Task<IReadOnlyList<TaskInstanceTry>> TriesAsync(TaskInstanceKey key, CancellationToken cancellationToken = default);
+
     Task<IReadOnlyList<TaskInstanceRecord>> ListForRunAsync(string dagId, string runId, CancellationToken cancellationToken = default);
 
     /// <summary>All task instances of the given runs, in one query.</summary>

@@ -44,6 +44,7 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
     {
         ArgumentNullException.ThrowIfNull(query);
         var sql = new ListSql("task_instance", TaskInstanceSortable, "dag_id, run_id, task_id", "dag_id, run_id, task_id, map_index")
+            .In("dag_id", query.DagIds)
             .In("run_id", query.RunIds)
             .In("task_id", query.TaskIds)
             .In("state", query.States, s => s.ToWireName())
@@ -57,6 +58,32 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
 
         await using var connection = await database.OpenAsync(cancellationToken);
         return await sql.RunAsync<TaskInstanceRecord>(connection, $"SELECT {Columns}", query.Page);
+    }
+
+    public async Task<IReadOnlyList<TaskInstanceTry>> TriesAsync(TaskInstanceKey key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var tries = (await connection.QueryAsync<TaskInstanceTry>(
+            "SELECT try_number AS TryNumber, state AS StateName, hostname AS Hostname, pid AS Pid, start_date AS StartDate, end_date AS EndDate, duration AS Duration, executor AS Executor " +
+            "FROM task_instance_history WHERE dag_id = @DagId AND run_id = @RunId AND task_id = @TaskId AND map_index = @MapIndex ORDER BY try_number",
+            key)).ToList();
+        if (await GetAsync(key, cancellationToken) is { TryNumber: > 0 } current && tries.TrueForAll(t => t.TryNumber != current.TryNumber))
+        {
+            tries.Add(new TaskInstanceTry
+            {
+                TryNumber = current.TryNumber,
+                State = current.State,
+                Hostname = current.Hostname,
+                Pid = current.Pid,
+                StartDate = current.StartDate,
+                EndDate = current.EndDate,
+                Duration = current.Duration,
+                Executor = current.Executor,
+            });
+        }
+
+        return tries;
     }
 
     public async Task<TaskInstanceRecord?> GetAsync(TaskInstanceKey key, CancellationToken cancellationToken = default)

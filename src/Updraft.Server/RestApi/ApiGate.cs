@@ -1,0 +1,147 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Updraft.Core.Dags;
+using Updraft.Scheduling.Operations;
+using Updraft.Server.Security;
+using Updraft.Storage.Queries;
+using Updraft.Storage.Security;
+using Updraft.Storage.Stores;
+
+namespace Updraft.Server.RestApi;
+
+/// <summary>
+/// Stands in front of every REST route (<c>/api/</c>, <c>/auth/</c>): authenticates the caller (a bearer token from
+/// <c>/auth/token</c>), checks the route's <see cref="RequiredPermission"/> against the caller's roles, and answers
+/// refusals and errors in Airflow's shape — <c>{"detail": …}</c> with 401, 403, 404, 405, 409, 413 or 422.
+/// </summary>
+public sealed partial class ApiGate(UserTokens tokens, UserStore users, ILogger<ApiGate> logger)
+{
+    public static bool IsRestPath(PathString path) => path.StartsWithSegments("/api", StringComparison.Ordinal) || path.StartsWithSegments("/auth", StringComparison.Ordinal);
+
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        if (!IsRestPath(context.Request.Path))
+        {
+            await next(context);
+            return;
+        }
+
+        try
+        {
+            if (await AdmitAsync(context))
+            {
+                await next(context);
+            }
+        }
+        catch (Exception e) when (Status(e) is { } status && !context.Response.HasStarted)
+        {
+            await WriteAsync(context, status.Code, status.Detail);
+        }
+        catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
+        {
+            // The message can hold anything (a connection string, a value): the caller gets a generic answer.
+            LogUnexpected(logger, e, context.Request.Method, context.Request.Path);
+            await WriteAsync(context, 500, "Internal Server Error");
+        }
+    }
+
+    public static Task WriteAsync(HttpContext context, int status, object detail)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new { detail }, ApiJson.Options), Encoding.UTF8);
+    }
+
+    private async Task<bool> AdmitAsync(HttpContext context)
+    {
+        var endpoint = context.GetEndpoint();
+        if (endpoint is null)
+        {
+            await WriteAsync(context, 404, "Not Found");
+            return false;
+        }
+
+        if (endpoint.DisplayName?.StartsWith("405 ", StringComparison.Ordinal) == true)
+        {
+            await WriteAsync(context, 405, "Method Not Allowed");
+            return false;
+        }
+
+        if (endpoint.Metadata.GetMetadata<AnonymousRoute>() is not null)
+        {
+            return true;
+        }
+
+        var required = endpoint.Metadata.GetMetadata<RequiredPermission>();
+        if (required is null)
+        {
+            // A route without a declared permission is closed rather than open.
+            await WriteAsync(context, 403, "Forbidden");
+            return false;
+        }
+
+        var (username, why) = await AuthenticateAsync(context);
+        if (username is null)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            await WriteAsync(context, 401, why);
+            return false;
+        }
+
+        var caller = new ApiCaller(username, await users.PermissionsAsync(username, context.RequestAborted));
+        context.Features.Set(caller);
+        if (!Allows(caller.Permissions, required, context.Request.RouteValues.TryGetValue("dag_id", out var dag) ? dag as string : null))
+        {
+            await WriteAsync(context, 403, "Forbidden");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Airflow's rule: a DAG's own routes need the action on that DAG; its runs, tasks, logs … need the action on their resource and reading the DAG.</summary>
+    public static bool Allows(PermissionSet permissions, RequiredPermission required, string? dagId)
+    {
+        ArgumentNullException.ThrowIfNull(permissions);
+        ArgumentNullException.ThrowIfNull(required);
+        var oneDag = dagId is { Length: > 0 } and not "~";
+        return required.Scope switch
+        {
+            DagScope.Dag => oneDag ? permissions.HasOnDag(required.Action, dagId!) : permissions.HasOnAnyDag(required.Action),
+            DagScope.DagEntity => permissions.Has(required.Action, required.Resource)
+                && (oneDag ? permissions.HasOnDag(Permissions.Read, dagId!) : permissions.HasOnAnyDag(Permissions.Read)),
+            _ => permissions.Has(required.Action, required.Resource),
+        };
+    }
+
+    private async Task<(string? Username, string Why)> AuthenticateAsync(HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return await tokens.ValidateAsync(header["Bearer ".Length..].Trim());
+        }
+
+        return (null, "Not authenticated");
+    }
+
+    private static (int Code, object Detail)? Status(Exception e) => e switch
+    {
+        ApiException api => (api.Status, api.Detail),
+        OperationException { Kind: OperationError.NotFound } op => (404, op.Message),
+        OperationException { Kind: OperationError.Conflict } op => (409, op.Message),
+        InvalidQueryException q => (400, q.Message),
+        ParamValidationException p => (400, p.Message),
+        BadHttpRequestException { StatusCode: 413 } => (413, "Request body too large"),
+        BadHttpRequestException b => (b.StatusCode, "Bad request"),
+        _ => null,
+    };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "REST request {Method} {Path} failed")]
+    private static partial void LogUnexpected(ILogger logger, Exception error, string method, string path);
+}

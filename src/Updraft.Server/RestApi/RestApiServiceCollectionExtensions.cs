@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Updraft.Core.Configuration;
+using Updraft.Scheduling.Operations;
+using Updraft.Server.Hosting;
+using Updraft.Server.RestApi.V2;
+using Updraft.Server.Security;
+using Updraft.Storage.Database;
+using Updraft.Storage.Stores;
+
+namespace Updraft.Server.RestApi;
+
+/// <summary>Registers and maps the REST API (<c>/auth/token</c>, <c>/api/v2</c>) in the API server's web application.</summary>
+public static class RestApiServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds what the REST routes use: the host's storage, application services and configuration (from
+    /// <paramref name="host"/>, the process's own container), the token issuer, the login throttle and the gate.
+    /// </summary>
+    public static IServiceCollection AddRestApi(this IServiceCollection services, ApiServerOptions options, IServiceProvider host)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(host);
+        Forward<TimeProvider>(services, host);
+        Forward<MetadataDatabase>(services, host);
+        Forward<IDagStore>(services, host);
+        Forward<IDagRunStore>(services, host);
+        Forward<ITaskInstanceStore>(services, host);
+        Forward<DagCodeStore>(services, host);
+        Forward<EventLogStore>(services, host);
+        Forward<JobStore>(services, host);
+        Forward<PoolStore>(services, host);
+        Forward<UserStore>(services, host);
+        Forward<RoleStore>(services, host);
+        Forward<SecretStore>(services, host);
+        Forward<DagService>(services, host);
+        Forward<DagRunService>(services, host);
+        Forward<TaskInstanceService>(services, host);
+        if (host.GetService<UpdraftConfig>() is { } config)
+        {
+            services.AddSingleton(config);
+        }
+
+        services.AddSingleton(new RestApiSettings(options.MaximumPageLimit, options.ExposeConfig, options.TestConnection, options.LogFolder));
+        services.AddSingleton(s => new UserTokens(options.JwtSecret, options.JwtExpiration, s.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton(s => new ApiGate(s.GetRequiredService<UserTokens>(), s.GetRequiredService<UserStore>(), s.GetRequiredService<ILogger<ApiGate>>()));
+        return services;
+    }
+
+    /// <summary>Maps <c>/auth/token</c> and every <c>/api/v2</c> route.</summary>
+    public static void MapRestApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var settings = app.Services.GetRequiredService<RestApiSettings>();
+        app.MapAuth();
+        var v2 = app.MapGroup(V2.V2.Prefix);
+        v2.MapDags(settings);
+        v2.MapDagRuns(settings);
+        v2.MapTaskInstances(settings);
+        v2.MapAdmin(settings);
+        v2.MapMonitor(settings);
+    }
+
+    private static void Forward<T>(IServiceCollection services, IServiceProvider host)
+        where T : class
+    {
+        if (host.GetService<T>() is { } service)
+        {
+            services.AddSingleton(service);
+        }
+    }
+}

@@ -1,0 +1,4 @@
+namespace Updraft.Server.RestApi;
+
+/// <summary>What the REST routes read of the server's settings.</summary>
+public sealed record RestApiSettings(int MaximumPageLimit, bool ExposeConfig, bool TestConnection, string? LogFolder);

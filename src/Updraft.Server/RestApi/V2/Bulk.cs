@@ -1,0 +1,95 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace Updraft.Server.RestApi.V2;
+
+/// <summary>
+/// Airflow 3's bulk routes (<c>PATCH /pools</c>, <c>/variables</c>, <c>/connections</c>): a list of create, update and
+/// delete actions, each applied to its entities one by one; the answer lists per action what succeeded and what
+/// failed with why (a failed entity does not stop the others, as in Airflow).
+/// </summary>
+internal static class Bulk
+{
+    public sealed record Handlers<T>(
+        Func<T, string> Key,
+        Func<string, CancellationToken, Task<bool>> ExistsAsync,
+        Func<T, CancellationToken, Task> WriteAsync,
+        Func<string, CancellationToken, Task> DeleteAsync)
+        where T : class;
+
+    public static async Task<IResult> RunAsync<T>(HttpContext context, Handlers<T> handlers)
+        where T : class
+    {
+        var body = await ApiBody.ReadAsync<BulkBody>(context.Request, context.RequestAborted);
+        var result = new JsonObject();
+        for (var i = 0; i < body.Actions.Count; i++)
+        {
+            var action = body.Actions[i];
+            var kind = action["action"]?.GetValue<string>();
+            var entities = action["entities"] as JsonArray ?? throw ApiException.Invalid(["body", "actions", i, "entities"], "Field required", "missing");
+            var success = new JsonArray();
+            var errors = new JsonArray();
+            foreach (var (entity, index) in entities.Select((e, n) => (e, n)))
+            {
+                try
+                {
+                    switch (kind)
+                    {
+                        case "create":
+                        case "update":
+                            var item = ApiBody.Bind<T>(entity, ["body", "actions", i, "entities", index]);
+                            var key = handlers.Key(item);
+                            var exists = await handlers.ExistsAsync(key, context.RequestAborted);
+                            var onExistence = action["action_on_existence"]?.GetValue<string>() ?? "fail";
+                            var onMissing = action["action_on_non_existence"]?.GetValue<string>() ?? "fail";
+                            if (kind == "create" && exists && onExistence == "skip" || kind == "update" && !exists && onMissing == "skip")
+                            {
+                                continue;
+                            }
+
+                            if (kind == "create" && exists && onExistence != "overwrite")
+                            {
+                                throw new ApiException(409, $"The {typeof(T).Name.Replace("Body", "", StringComparison.Ordinal).ToLowerInvariant()} with these keys: {{'{key}'}} already exist.");
+                            }
+
+                            if (kind == "update" && !exists)
+                            {
+                                throw new ApiException(404, $"The {typeof(T).Name.Replace("Body", "", StringComparison.Ordinal).ToLowerInvariant()} with these keys: {{'{key}'}} were not found.");
+                            }
+
+                            await handlers.WriteAsync(item, context.RequestAborted);
+                            success.Add(key);
+                            break;
+                        case "delete":
+                            var name = entity is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw ApiException.Invalid(["body", "actions", i, "entities", index], "Input should be a valid string", "string_type");
+                            if (!await handlers.ExistsAsync(name, context.RequestAborted))
+                            {
+                                if ((action["action_on_non_existence"]?.GetValue<string>() ?? "fail") == "skip")
+                                {
+                                    continue;
+                                }
+
+                                throw new ApiException(404, $"The entity with these keys: {{'{name}'}} were not found.");
+                            }
+
+                            await handlers.DeleteAsync(name, context.RequestAborted);
+                            success.Add(name);
+                            break;
+                        default:
+                            throw ApiException.Invalid(["body", "actions", i, "action"], "Input should be 'create', 'update' or 'delete'", "literal_error", kind);
+                    }
+                }
+                catch (ApiException e) when (e.Status is 404 or 409 or 400)
+                {
+                    errors.Add(new JsonObject { ["error"] = e.Detail as string, ["status_code"] = e.Status });
+                }
+            }
+
+            result[kind!] = new JsonObject { ["success"] = success, ["errors"] = errors };
+        }
+
+        return V2.Json(result);
+    }
+
+    public sealed record BulkBody(IReadOnlyList<JsonObject> Actions);
+}

@@ -1,0 +1,216 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Updraft.Scheduling.Operations;
+using Updraft.Storage.Queries;
+using Updraft.Storage.Stores;
+using static Updraft.Storage.Security.Permissions;
+
+namespace Updraft.Server.RestApi.V2;
+
+/// <summary><c>/api/v2/dags</c> and what hangs off a DAG: details, tasks, source, versions; import errors.</summary>
+internal static class DagEndpoints
+{
+    public static void MapDags(this IEndpointRouteBuilder api, RestApiSettings settings)
+    {
+        api.MapGet("/dags", async (HttpContext context, DagService service, IDagStore dags) =>
+        {
+            var q = new ApiQuery(context.Request);
+            var query = new DagQuery
+            {
+                DagIds = V2.DagFilter(context, null),
+                DagIdPattern = q.String("dag_id_pattern")?.Replace("%", "", StringComparison.Ordinal),
+                Paused = q.Bool("paused"),
+                Active = q.Bool("exclude_stale") == false ? null : true,
+                Page = q.Page(settings.MaximumPageLimit, "dag_id"),
+            };
+            var page = await service.ListAsync(query, context.RequestAborted);
+            var errors = await FilesWithErrorsAsync(dags, context.RequestAborted);
+            var items = new List<object>();
+            foreach (var record in page.Items)
+            {
+                var serialized = await dags.GetSerializedAsync(record.DagId, null, context.RequestAborted);
+                items.Add(DagShapes.Dag(record, serialized?.Dag, errors));
+            }
+
+            return V2.Json(new { dags = items, total_entries = page.TotalEntries });
+        }).Requires(Read, Storage.Security.Permissions.Dags, DagScope.Dag);
+
+        api.MapGet("/dags/{dag_id}", async (string dag_id, HttpContext context, DagService service, IDagStore dags) =>
+        {
+            var record = await service.GetAsync(dag_id, context.RequestAborted);
+            var serialized = await dags.GetSerializedAsync(dag_id, null, context.RequestAborted);
+            return V2.Json(DagShapes.Dag(record, serialized?.Dag, await FilesWithErrorsAsync(dags, context.RequestAborted)));
+        }).Requires(Read, Storage.Security.Permissions.Dags, DagScope.Dag);
+
+        api.MapGet("/dags/{dag_id}/details", async (string dag_id, HttpContext context, DagService service, IDagStore dags) =>
+        {
+            var record = await service.GetAsync(dag_id, context.RequestAborted);
+            var (dag, version) = await dags.GetSerializedAsync(dag_id, null, context.RequestAborted) ?? throw OperationException.DagNotFound(dag_id);
+            var created = (await dags.VersionsAsync(dag_id, context.RequestAborted)).FirstOrDefault(v => v.Version == version).CreatedAt;
+            return V2.Json(DagShapes.Details(record, dag, version, created, await FilesWithErrorsAsync(dags, context.RequestAborted)));
+        }).Requires(Read, Storage.Security.Permissions.Dags, DagScope.Dag);
+
+        api.MapPatch("/dags/{dag_id}", async (string dag_id, HttpContext context, DagService service, IDagStore dags) =>
+        {
+            var body = await ApiBody.ReadAsync<DagPatchBody>(context.Request, context.RequestAborted);
+            CheckMask(new ApiQuery(context.Request));
+            var record = await service.SetPausedAsync(dag_id, body.IsPaused, Actor(context), context.RequestAborted);
+            var serialized = await dags.GetSerializedAsync(dag_id, null, context.RequestAborted);
+            return V2.Json(DagShapes.Dag(record, serialized?.Dag, await FilesWithErrorsAsync(dags, context.RequestAborted)));
+        }).Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag);
+
+        api.MapPatch("/dags", async (HttpContext context, DagService service, IDagStore dags) =>
+        {
+            var body = await ApiBody.ReadAsync<DagPatchBody>(context.Request, context.RequestAborted);
+            CheckMask(new ApiQuery(context.Request));
+            var q = new ApiQuery(context.Request);
+            var editable = context.Caller().Permissions.DagsWith(Edit);
+            var query = new DagQuery
+            {
+                DagIds = V2.Intersect(V2.DagFilter(context, null), editable),
+                DagIdPattern = q.String("dag_id_pattern")?.Replace("%", "", StringComparison.Ordinal) ?? throw ApiException.Invalid(["query", "dag_id_pattern"], "Field required", "missing"),
+                Paused = q.Bool("paused"),
+                Page = q.Page(settings.MaximumPageLimit, "dag_id"),
+            };
+            var page = await service.ListAsync(query, context.RequestAborted);
+            var errors = await FilesWithErrorsAsync(dags, context.RequestAborted);
+            var items = new List<object>();
+            foreach (var record in page.Items)
+            {
+                var changed = await service.SetPausedAsync(record.DagId, body.IsPaused, Actor(context), context.RequestAborted);
+                items.Add(DagShapes.Dag(changed, (await dags.GetSerializedAsync(record.DagId, null, context.RequestAborted))?.Dag, errors));
+            }
+
+            return V2.Json(new { dags = items, total_entries = page.TotalEntries });
+        }).Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag);
+
+        api.MapDelete("/dags/{dag_id}", async (string dag_id, HttpContext context, DagService service) =>
+        {
+            await service.DeleteAsync(dag_id, Actor(context), context.RequestAborted);
+            return V2.Json(new JsonObject());
+        }).Requires(Delete, Storage.Security.Permissions.Dags, DagScope.Dag);
+
+        api.MapGet("/dags/{dag_id}/tasks", async (string dag_id, HttpContext context, IDagStore dags) =>
+        {
+            var (dag, _) = await dags.GetSerializedAsync(dag_id, null, context.RequestAborted) ?? throw OperationException.DagNotFound(dag_id);
+            var orderBy = new ApiQuery(context.Request).String("order_by") ?? "task_id";
+            var descending = orderBy.StartsWith('-');
+            var tasks = orderBy.TrimStart('-') switch
+            {
+                "task_id" => dag.Tasks.OrderBy(t => t.TaskId, StringComparer.Ordinal).ToList(),
+                "operator_name" or "operator" => [.. dag.Tasks.OrderBy(t => t.Operator, StringComparer.Ordinal).ThenBy(t => t.TaskId, StringComparer.Ordinal)],
+                var other => throw ApiException.BadRequest($"Ordering with '{other}' is disallowed or the attribute does not exist on the model"),
+            };
+            if (descending)
+            {
+                tasks.Reverse();
+            }
+
+            return V2.Json(new { tasks = tasks.Select(t => DagShapes.Task(dag, t)).ToList(), total_entries = tasks.Count });
+        }).Requires(Read, TaskInstances, DagScope.DagEntity);
+
+        api.MapGet("/dags/{dag_id}/tasks/{task_id}", async (string dag_id, string task_id, HttpContext context, IDagStore dags) =>
+        {
+            var (dag, _) = await dags.GetSerializedAsync(dag_id, null, context.RequestAborted) ?? throw OperationException.DagNotFound(dag_id);
+            var task = dag.Tasks.FirstOrDefault(t => t.TaskId == task_id) ?? throw ApiException.NotFound($"Task with id {task_id} was not found");
+            return V2.Json(DagShapes.Task(dag, task));
+        }).Requires(Read, TaskInstances, DagScope.DagEntity);
+
+        api.MapGet("/dagSources/{dag_id}", async (string dag_id, HttpContext context, IDagStore dags, DagCodeStore code) =>
+        {
+            var version = new ApiQuery(context.Request).Int("version_number");
+            var (dag, number) = await dags.GetSerializedAsync(dag_id, version, context.RequestAborted)
+                ?? throw (version is null ? OperationException.DagNotFound(dag_id) : ApiException.NotFound($"The source code of DAG {dag_id}, version_number {version} was not found"));
+            var source = string.IsNullOrEmpty(dag.SourceHash) ? null : await code.GetAsync(dag.SourceHash, context.RequestAborted);
+            var content = source is null ? null : System.Text.Encoding.UTF8.GetString(source.Content);
+            var accept = context.Request.Headers.Accept.ToString();
+            if (accept.Contains("text/plain", StringComparison.OrdinalIgnoreCase) && !accept.Contains("application/json", StringComparison.OrdinalIgnoreCase))
+            {
+                return Results.Text(content ?? "", "text/plain");
+            }
+
+            return V2.Json(new { content, dag_id, version_number = (int?)number, dag_display_name = dag_id });
+        }).Requires(Read, DagCode, DagScope.DagEntity);
+
+        api.MapGet("/dags/{dag_id}/dagVersions", async (string dag_id, HttpContext context, DagService service, IDagStore dags) =>
+        {
+            await service.GetAsync(dag_id, context.RequestAborted);
+            var q = new ApiQuery(context.Request);
+            var page = q.Page(settings.MaximumPageLimit);
+            var versions = (await dags.VersionsAsync(dag_id, context.RequestAborted)).ToList();
+            if (page.OrderBy is [var order])
+            {
+                versions = order switch
+                {
+                    "version_number" or "id" => versions,
+                    "-version_number" or "-id" => [.. versions.AsEnumerable().Reverse()],
+                    "created_at" => [.. versions.OrderBy(v => v.CreatedAt)],
+                    "-created_at" => [.. versions.OrderByDescending(v => v.CreatedAt)],
+                    _ => throw ApiException.BadRequest($"Ordering with '{order.TrimStart('-')}' is disallowed or the attribute does not exist on the model"),
+                };
+            }
+
+            var items = versions.Skip(page.Offset).Take(page.Limit).Select(v => DagShapes.Version(dag_id, v.Version, v.CreatedAt)).ToList();
+            return V2.Json(new { dag_versions = items, total_entries = versions.Count });
+        }).Requires(Read, DagVersions, DagScope.DagEntity);
+
+        api.MapGet("/dags/{dag_id}/dagVersions/{version_number:int}", async (string dag_id, int version_number, HttpContext context, IDagStore dags) =>
+        {
+            var version = (await dags.VersionsAsync(dag_id, context.RequestAborted)).Where(v => v.Version == version_number).ToList();
+            return version is [var v]
+                ? V2.Json(DagShapes.Version(dag_id, v.Version, v.CreatedAt))
+                : throw ApiException.NotFound($"The DagVersion with dag_id: `{dag_id}` and version_number: `{version_number}` was not found");
+        }).Requires(Read, DagVersions, DagScope.DagEntity);
+
+        api.MapGet("/importErrors", async (HttpContext context, IDagStore dags) =>
+        {
+            var page = new ApiQuery(context.Request).Page(settings.MaximumPageLimit);
+            var errors = (await dags.ImportErrorsWithTimesAsync(context.RequestAborted)).Select(ImportError).ToList();
+            if (page.OrderBy is [var order])
+            {
+                var descending = order.StartsWith('-');
+                Func<ImportErrorShape, object> key = order.TrimStart('-') switch
+                {
+                    "id" or "import_error_id" => e => e.ImportErrorId,
+                    "filename" => e => e.Filename,
+                    "timestamp" => e => e.Timestamp,
+                    var other => throw ApiException.BadRequest($"Ordering with '{other}' is disallowed or the attribute does not exist on the model"),
+                };
+                errors = descending ? [.. errors.OrderByDescending(key)] : [.. errors.OrderBy(key)];
+            }
+
+            return V2.Json(new { import_errors = errors.Skip(page.Offset).Take(page.Limit).ToList(), total_entries = errors.Count });
+        }).Requires(Read, ImportErrors);
+
+        api.MapGet("/importErrors/{import_error_id:int}", async (int import_error_id, HttpContext context, IDagStore dags) =>
+        {
+            var error = (await dags.ImportErrorsWithTimesAsync(context.RequestAborted)).Select(ImportError).FirstOrDefault(e => e.ImportErrorId == import_error_id);
+            return error is null ? throw ApiException.NotFound($"The ImportError with import_error_id: `{import_error_id}` was not found") : V2.Json(error);
+        }).Requires(Read, ImportErrors);
+    }
+
+    public sealed record DagPatchBody(bool IsPaused);
+
+    public sealed record ImportErrorShape(int ImportErrorId, DateTimeOffset Timestamp, string Filename, string? BundleName, string StackTrace);
+
+    private static ImportErrorShape ImportError((string Filename, int Line, string Message, DateTimeOffset Timestamp) e) =>
+        new(V2.StableId(e.Filename), e.Timestamp, e.Filename, null, e.Line > 0 ? $"{e.Filename}:{e.Line}: {e.Message}" : e.Message);
+
+    public static Actor Actor(HttpContext context) => new(context.Caller().Username, "api");
+
+    private static void CheckMask(ApiQuery query)
+    {
+        foreach (var field in query.Strings("update_mask"))
+        {
+            if (field != "is_paused")
+            {
+                throw ApiException.BadRequest("Only `is_paused` field can be updated through the REST API");
+            }
+        }
+    }
+
+    private static async Task<IReadOnlySet<string>> FilesWithErrorsAsync(IDagStore dags, CancellationToken cancellationToken) =>
+        (await dags.ImportErrorsAsync(cancellationToken)).Select(e => e.Filename).ToHashSet(StringComparer.Ordinal);
+}

@@ -1,0 +1,191 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Updraft.Core.States;
+using Updraft.Scheduling.Operations;
+using Updraft.Storage.Queries;
+using Updraft.Storage.Stores;
+using static Updraft.Storage.Security.Permissions;
+
+namespace Updraft.Server.RestApi.V2;
+
+/// <summary><c>/api/v2/dags/{dag_id}/dagRuns</c>: list (also across DAGs with <c>~</c> and the batch route), get, trigger, clear.</summary>
+internal static class DagRunEndpoints
+{
+    public static void MapDagRuns(this IEndpointRouteBuilder api, RestApiSettings settings)
+    {
+        api.MapGet("/dags/{dag_id}/dagRuns", async (string dag_id, HttpContext context, DagRunService service, IDagStore dags) =>
+        {
+            if (dag_id != "~")
+            {
+                await RequireDagAsync(dags, dag_id, context.RequestAborted);
+            }
+
+            var q = new ApiQuery(context.Request);
+            var query = new DagRunQuery
+            {
+                DagIds = V2.DagFilter(context, dag_id),
+                States = q.StringsOrNull("state")?.Select(ParseRunState).ToList(),
+                RunTypes = q.StringsOrNull("run_type")?.Select(RunShapes.StoredRunType).ToList(),
+                LogicalDateGte = q.Date("logical_date_gte"),
+                LogicalDateLte = q.Date("logical_date_lte"),
+                StartDateGte = q.Date("start_date_gte"),
+                StartDateLte = q.Date("start_date_lte"),
+                Page = q.Page(settings.MaximumPageLimit, "id"),
+            };
+            return V2.Json(await ListAsync(service, dags, query, context.RequestAborted));
+        }).Requires(Read, DagRuns, DagScope.DagEntity);
+
+        api.MapPost("/dags/{dag_id}/dagRuns/list", async (string dag_id, HttpContext context, DagRunService service, IDagStore dags) =>
+        {
+            if (dag_id != "~")
+            {
+                throw ApiException.BadRequest("The batch route lists runs across DAGs: use ~ as the DAG id and dag_ids in the body.");
+            }
+
+            var body = await ApiBody.ReadAsync<RunsBatchBody>(context.Request, context.RequestAborted);
+            if (body.PageLimit < 0 || body.PageOffset < 0)
+            {
+                throw ApiException.Invalid(["body", body.PageLimit < 0 ? "page_limit" : "page_offset"], "Input should be greater than or equal to 0", "greater_than_equal");
+            }
+
+            var query = new DagRunQuery
+            {
+                DagIds = V2.Intersect(V2.DagFilter(context, null), body.DagIds),
+                States = body.States?.Select(s => s is null ? throw ApiException.Invalid(["body", "states"], "Input should be a run state", "enum") : ParseRunState(s)).ToList(),
+                LogicalDateGte = body.LogicalDateGte,
+                LogicalDateLte = body.LogicalDateLte,
+                StartDateGte = body.StartDateGte,
+                StartDateLte = body.StartDateLte,
+                Page = new PageRequest
+                {
+                    Limit = Math.Min(body.PageLimit, settings.MaximumPageLimit),
+                    Offset = body.PageOffset,
+                    OrderBy = body.OrderBy is { } order ? [.. order.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)] : ["id"],
+                },
+            };
+            return V2.Json(await ListAsync(service, dags, query, context.RequestAborted));
+        }).Requires(Read, DagRuns, DagScope.DagEntity);
+
+        api.MapGet("/dags/{dag_id}/dagRuns/{dag_run_id}", async (string dag_id, string dag_run_id, HttpContext context, IDagRunStore runs, IDagStore dags) =>
+        {
+            var run = await GetRunAsync(runs, dags, dag_id, dag_run_id, context.RequestAborted);
+            return V2.Json(RunShapes.Run(run, await VersionAsync(dags, run.DagId, run.DagVersion, context.RequestAborted)));
+        }).Requires(Read, DagRuns, DagScope.DagEntity);
+
+        api.MapPost("/dags/{dag_id}/dagRuns", async (string dag_id, HttpContext context, DagRunService service, IDagStore dags) =>
+        {
+            var body = await ApiBody.ReadAsync<TriggerBody>(context.Request, context.RequestAborted);
+            if (body.DagRunId is { } id && !System.Text.RegularExpressions.Regex.IsMatch(id, "^[A-Za-z0-9_.~:+-]+$"))
+            {
+                throw ApiException.BadRequest($"The run_id provided '{id}' does not match regex pattern '^[A-Za-z0-9_.~:+-]+$'");
+            }
+
+            var run = await service.TriggerAsync(
+                new TriggerRequest(dag_id) { RunId = body.DagRunId, LogicalDate = body.LogicalDate, Conf = body.Conf },
+                DagEndpoints.Actor(context),
+                context.RequestAborted);
+            return V2.Json(RunShapes.Run(run, await VersionAsync(dags, run.DagId, run.DagVersion, context.RequestAborted)));
+        }).Requires(Create, DagRuns, DagScope.DagEntity);
+
+        api.MapPost("/dags/{dag_id}/dagRuns/{dag_run_id}/clear", async (string dag_id, string dag_run_id, HttpContext context, IDagRunStore runs, IDagStore dags, TaskInstanceService tasks, ITaskInstanceStore taskInstances) =>
+        {
+            var body = await ApiBody.ReadAsync<RunClearBody>(context.Request, context.RequestAborted);
+            var run = await GetRunAsync(runs, dags, dag_id, dag_run_id, context.RequestAborted);
+            var result = await tasks.ClearAsync(
+                new ClearRequest(dag_id) { RunId = run.RunId, OnlyFailed = body.OnlyFailed, RunOnLatestVersion = body.RunOnLatestVersion, DryRun = body.DryRun },
+                DagEndpoints.Actor(context),
+                context.RequestAborted);
+            if (body.DryRun)
+            {
+                var version = await VersionAsync(dags, dag_id, run.DagVersion, context.RequestAborted);
+                var rows = new List<object>();
+                foreach (var key in result.Selected)
+                {
+                    if (await taskInstances.GetAsync(key, context.RequestAborted) is { } ti)
+                    {
+                        rows.Add(RunShapes.TaskInstance(ti, run, version));
+                    }
+                }
+
+                return V2.Json(new { task_instances = rows, total_entries = rows.Count });
+            }
+
+            var after = await GetRunAsync(runs, dags, dag_id, dag_run_id, context.RequestAborted);
+            return V2.Json(RunShapes.Run(after, await VersionAsync(dags, dag_id, after.DagVersion, context.RequestAborted)));
+        }).Requires(Edit, DagRuns, DagScope.DagEntity);
+    }
+
+    public sealed record TriggerBody(
+        string? DagRunId = null,
+        DateTimeOffset? DataIntervalStart = null,
+        DateTimeOffset? DataIntervalEnd = null,
+        DateTimeOffset? LogicalDate = null,
+        DateTimeOffset? RunAfter = null,
+        JsonObject? Conf = null,
+        string? Note = null);
+
+    public sealed record RunClearBody(bool DryRun = true, bool OnlyFailed = false, bool RunOnLatestVersion = false);
+
+    public sealed record RunsBatchBody(
+        string? OrderBy = null,
+        int PageOffset = 0,
+        int PageLimit = 100,
+        IReadOnlyList<string>? DagIds = null,
+        IReadOnlyList<string?>? States = null,
+        DateTimeOffset? LogicalDateGte = null,
+        DateTimeOffset? LogicalDateLte = null,
+        DateTimeOffset? StartDateGte = null,
+        DateTimeOffset? StartDateLte = null);
+
+    public static DagRunState ParseRunState(string name) => name switch
+    {
+        "queued" => DagRunState.Queued,
+        "running" => DagRunState.Running,
+        "success" => DagRunState.Success,
+        "failed" => DagRunState.Failed,
+        _ => throw ApiException.Invalid(["query", "state"], $"Invalid value for state. Valid values are queued, running, success, failed", "enum", name),
+    };
+
+    public static async Task<DagRunRecord> GetRunAsync(IDagRunStore runs, IDagStore dags, string dagId, string runId, CancellationToken cancellationToken)
+    {
+        if (await runs.GetAsync(dagId, runId, cancellationToken) is { } run)
+        {
+            return run;
+        }
+
+        await RequireDagAsync(dags, dagId, cancellationToken);
+        throw ApiException.NotFound($"The DagRun with dag_id: `{dagId}` and run_id: `{runId}` was not found");
+    }
+
+    public static async Task RequireDagAsync(IDagStore dags, string dagId, CancellationToken cancellationToken)
+    {
+        if (await dags.GetAsync(dagId, cancellationToken) is null)
+        {
+            throw ApiException.NotFound($"The Dag with ID: `{dagId}` was not found");
+        }
+    }
+
+    public static async Task<DagShapes.DagVersion?> VersionAsync(IDagStore dags, string dagId, int version, CancellationToken cancellationToken) =>
+        (await dags.VersionsAsync(dagId, cancellationToken)).Where(v => v.Version == version).Select(v => DagShapes.Version(dagId, v.Version, v.CreatedAt)).FirstOrDefault();
+
+    private static async Task<object> ListAsync(DagRunService service, IDagStore dags, DagRunQuery query, CancellationToken cancellationToken)
+    {
+        var page = await service.ListAsync(query, cancellationToken);
+        var versions = new Dictionary<string, IReadOnlyList<(int Version, DateTimeOffset CreatedAt)>>(StringComparer.Ordinal);
+        var items = new List<object>();
+        foreach (var run in page.Items)
+        {
+            if (!versions.TryGetValue(run.DagId, out var list))
+            {
+                versions[run.DagId] = list = await dags.VersionsAsync(run.DagId, cancellationToken);
+            }
+
+            var version = list.Where(v => v.Version == run.DagVersion).Select(v => DagShapes.Version(run.DagId, v.Version, v.CreatedAt)).FirstOrDefault();
+            items.Add(RunShapes.Run(run, version));
+        }
+
+        return new { dag_runs = items, total_entries = page.TotalEntries };
+    }
+}

@@ -1,0 +1,105 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Updraft.Core.Configuration;
+using Updraft.Scheduling.Scheduling;
+using Updraft.Storage.Database;
+using Updraft.Storage.Stores;
+using static Updraft.Storage.Security.Permissions;
+
+namespace Updraft.Server.RestApi.V2;
+
+/// <summary>Health, version, configuration and the event log.</summary>
+internal static class MonitorEndpoints
+{
+    public static void MapMonitor(this IEndpointRouteBuilder api, RestApiSettings settings)
+    {
+        api.MapGet("/monitor/health", async (HttpContext context, MetadataDatabase database, JobStore jobs, TimeProvider time) =>
+        {
+            string database_status;
+            IReadOnlyList<(long Id, string Hostname, int Pid, DateTimeOffset LatestHeartbeat)> schedulers = [];
+            try
+            {
+                await using (await database.OpenAsync(context.RequestAborted))
+                {
+                }
+
+                database_status = "healthy";
+                schedulers = await jobs.RunningAsync(SchedulerEngine.JobType, -1, context.RequestAborted);
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or DatabaseException or TimeoutException or IOException)
+            {
+                database_status = "unhealthy";
+            }
+
+            // A scheduler is healthy while its heartbeat is recent ([scheduler] scheduler_health_check_threshold, 30 s).
+            var latest = schedulers.Count > 0 ? schedulers.Max(s => s.LatestHeartbeat) : (DateTimeOffset?)null;
+            var schedulerStatus = latest is { } beat && time.GetUtcNow() - beat < TimeSpan.FromSeconds(30) ? "healthy" : "unhealthy";
+            return V2.Json(new
+            {
+                metadatabase = new { status = database_status },
+                scheduler = new { status = schedulerStatus, latest_scheduler_heartbeat = latest?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) },
+                triggerer = new { status = (string?)null, latest_triggerer_heartbeat = (string?)null },
+                dag_processor = (object?)null,
+            });
+        }).Anonymous();
+
+        api.MapGet("/version", () => V2.Json(new
+        {
+            version = typeof(MonitorEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0",
+            git_version = typeof(MonitorEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+') is [_, var commit] ? commit : null,
+        })).Anonymous();
+
+        api.MapGet("/config", (HttpContext context, IServiceProvider services) =>
+        {
+            if (!settings.ExposeConfig || services.GetService(typeof(UpdraftConfig)) is not UpdraftConfig config)
+            {
+                throw new ApiException(403, "Your Updraft administrator chose not to expose the configuration, most likely for security reasons.");
+            }
+
+            var section = new ApiQuery(context.Request).String("section");
+            var sections = config.List()
+                .Where(e => section is null || e.Section == section)
+                .GroupBy(e => e.Section, StringComparer.Ordinal)
+                .Select(g => new { name = g.Key, options = g.Select(e => new { key = e.Key, value = e.Sensitive ? "< hidden >" : e.Value }).ToList() })
+                .ToList();
+            return sections.Count == 0 && section is not null
+                ? throw ApiException.NotFound($"Section {section} not found.")
+                : V2.Json(new { sections });
+        }).Requires(Read, Configurations);
+
+        api.MapGet("/eventLogs", async (HttpContext context, EventLogStore events) =>
+        {
+            var q = new ApiQuery(context.Request);
+            var dagId = q.String("dag_id");
+            var readable = context.Caller().ReadableDags;
+            var dagIds = dagId is null ? readable : V2.Intersect(readable, [dagId]);
+            var page = await events.QueryAsync(dagIds, q.String("event"), q.String("owner"), q.Page(settings.MaximumPageLimit), cancellationToken: context.RequestAborted);
+            return V2.Json(new { event_logs = page.Items.Select(EventLog).ToList(), total_entries = page.TotalEntries });
+        }).Requires(Read, AuditLogs);
+
+        api.MapGet("/eventLogs/{event_log_id:long}", async (long event_log_id, HttpContext context, EventLogStore events) =>
+        {
+            var page = await events.QueryAsync(context.Caller().ReadableDags, null, null, new Storage.Queries.PageRequest { Limit = 1 }, event_log_id, context.RequestAborted);
+            var entry = page.Items.Count > 0 ? page.Items[0] : throw ApiException.NotFound($"The Event Log with id: `{event_log_id}` not found");
+            return V2.Json(EventLog(entry));
+        }).Requires(Read, AuditLogs);
+    }
+
+    private static object EventLog(EventLogEntry e) => new
+    {
+        event_log_id = e.Id,
+        when = V2.Time(e.Dttm),
+        dag_id = e.DagId,
+        task_id = e.TaskId,
+        run_id = e.RunId,
+        map_index = (int?)null,
+        try_number = (int?)null,
+        @event = e.Event,
+        logical_date = (DateTimeOffset?)null,
+        owner = e.Owner,
+        extra = e.Extra,
+        dag_display_name = e.DagId,
+    };
+}

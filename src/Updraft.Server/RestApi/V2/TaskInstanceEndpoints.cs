@@ -1,0 +1,261 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Updraft.Core.States;
+using Updraft.Scheduling.Logging;
+using Updraft.Scheduling.Operations;
+using Updraft.Storage.Queries;
+using Updraft.Storage.Stores;
+using static Updraft.Storage.Security.Permissions;
+
+namespace Updraft.Server.RestApi.V2;
+
+/// <summary>Task instances: list (per run, across runs and DAGs with <c>~</c>, batch), get, tries, mark state, clear, logs.</summary>
+internal static class TaskInstanceEndpoints
+{
+    private const string Base = "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances";
+
+    public static void MapTaskInstances(this IEndpointRouteBuilder api, RestApiSettings settings)
+    {
+        api.MapGet(Base, async (string dag_id, string dag_run_id, HttpContext context, TaskInstanceService service, IDagRunStore runs, IDagStore dags) =>
+        {
+            if (dag_id != "~" && dag_run_id != "~")
+            {
+                await DagRunEndpoints.GetRunAsync(runs, dags, dag_id, dag_run_id, context.RequestAborted);
+            }
+
+            var q = new ApiQuery(context.Request);
+            var query = new TaskInstanceQuery
+            {
+                DagIds = V2.DagFilter(context, dag_id),
+                RunIds = dag_run_id == "~" ? null : [dag_run_id],
+                TaskIds = q.StringsOrNull("task_id"),
+                States = q.StringsOrNull("state")?.Select(s => ParseState(s, ["query", "state"])).ToList(),
+                Pools = q.StringsOrNull("pool"),
+                Queues = q.StringsOrNull("queue"),
+                Executors = q.StringsOrNull("executor"),
+                Page = q.Page(settings.MaximumPageLimit, "map_index"),
+            };
+            return V2.Json(await ListAsync(service, runs, dags, query, context.RequestAborted));
+        }).Requires(Read, TaskInstances, DagScope.DagEntity);
+
+        api.MapPost("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/list", async (string dag_id, string dag_run_id, HttpContext context, TaskInstanceService service, IDagRunStore runs, IDagStore dags) =>
+        {
+            var body = await ApiBody.ReadAsync<BatchBody>(context.Request, context.RequestAborted);
+            if (body.PageLimit < 0 || body.PageOffset < 0)
+            {
+                throw ApiException.Invalid(["body", body.PageLimit < 0 ? "page_limit" : "page_offset"], "Input should be greater than or equal to 0", "greater_than_equal");
+            }
+
+            var query = new TaskInstanceQuery
+            {
+                DagIds = V2.Intersect(V2.DagFilter(context, dag_id), body.DagIds),
+                RunIds = dag_run_id == "~" ? body.DagRunIds : [dag_run_id],
+                TaskIds = body.TaskIds,
+                States = body.State?.Select(s => s is null ? TaskInstanceState.None : ParseState(s, ["body", "state"])).ToList(),
+                Pools = body.Pool,
+                Queues = body.Queue,
+                Executors = body.Executor,
+                Page = new PageRequest
+                {
+                    Limit = Math.Min(body.PageLimit, settings.MaximumPageLimit),
+                    Offset = body.PageOffset,
+                    OrderBy = body.OrderBy is { } order ? [.. order.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)] : [],
+                },
+            };
+            return V2.Json(await ListAsync(service, runs, dags, query, context.RequestAborted));
+        }).Requires(Read, TaskInstances, DagScope.DagEntity);
+
+        api.MapGet(Base + "/{task_id}", (string dag_id, string dag_run_id, string task_id, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
+            GetAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id), tis, runs, dags, context.RequestAborted))
+            .Requires(Read, TaskInstances, DagScope.DagEntity);
+
+        api.MapGet(Base + "/{task_id}/{map_index:int}", (string dag_id, string dag_run_id, string task_id, int map_index, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
+            GetAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id, map_index), tis, runs, dags, context.RequestAborted))
+            .Requires(Read, TaskInstances, DagScope.DagEntity);
+
+        api.MapGet(Base + "/{task_id}/tries", async (string dag_id, string dag_run_id, string task_id, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
+        {
+            var key = new TaskInstanceKey(dag_id, dag_run_id, task_id, new ApiQuery(context.Request).Int("map_index") ?? -1);
+            var (ti, run) = await FindAsync(key, tis, runs, dags, context.RequestAborted);
+            var version = await DagRunEndpoints.VersionAsync(dags, dag_id, run.DagVersion, context.RequestAborted);
+            var tries = (await tis.TriesAsync(key, context.RequestAborted)).Select(t => RunShapes.Try(ti, t, version)).ToList();
+            return V2.Json(new { task_instances = tries, total_entries = tries.Count });
+        }).Requires(Read, TaskInstances, DagScope.DagEntity);
+
+        api.MapGet(Base + "/{task_id}/tries/{task_try_number:int}", async (string dag_id, string dag_run_id, string task_id, int task_try_number, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
+        {
+            var key = new TaskInstanceKey(dag_id, dag_run_id, task_id, new ApiQuery(context.Request).Int("map_index") ?? -1);
+            var (ti, run) = await FindAsync(key, tis, runs, dags, context.RequestAborted);
+            var attempt = (await tis.TriesAsync(key, context.RequestAborted)).FirstOrDefault(t => t.TryNumber == task_try_number)
+                ?? throw ApiException.NotFound($"The Task Instance with dag_id: `{dag_id}`, run_id: `{dag_run_id}`, task_id: `{task_id}`, try_number: `{task_try_number}` and map_index: `{key.MapIndex}` was not found");
+            return V2.Json(RunShapes.Try(ti, attempt, await DagRunEndpoints.VersionAsync(dags, dag_id, run.DagVersion, context.RequestAborted)));
+        }).Requires(Read, TaskInstances, DagScope.DagEntity);
+
+        api.MapPatch(Base + "/{task_id}", (string dag_id, string dag_run_id, string task_id, HttpContext context, TaskInstanceService service, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
+            PatchAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id, new ApiQuery(context.Request).Int("map_index") ?? -1), dryRun: false, context, service, tis, runs, dags))
+            .Requires(Edit, TaskInstances, DagScope.DagEntity);
+
+        api.MapPatch(Base + "/{task_id}/dry_run", (string dag_id, string dag_run_id, string task_id, HttpContext context, TaskInstanceService service, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
+            PatchAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id, new ApiQuery(context.Request).Int("map_index") ?? -1), dryRun: true, context, service, tis, runs, dags))
+            .Requires(Edit, TaskInstances, DagScope.DagEntity);
+
+        api.MapPost("/dags/{dag_id}/clearTaskInstances", async (string dag_id, HttpContext context, TaskInstanceService service, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
+        {
+            var body = await ApiBody.ReadAsync<ClearBody>(context.Request, context.RequestAborted);
+            if (body.OnlyRunning || body.IncludeFuture || body.IncludePast)
+            {
+                throw ApiException.BadRequest("only_running, include_future and include_past are not supported by this server yet; clear without them.");
+            }
+
+            var result = await service.ClearAsync(
+                new ClearRequest(dag_id)
+                {
+                    TaskIds = body.TaskIds,
+                    RunId = body.DagRunId,
+                    StartDate = body.StartDate,
+                    EndDate = body.EndDate,
+                    IncludeDownstream = body.IncludeDownstream,
+                    IncludeUpstream = body.IncludeUpstream,
+                    OnlyFailed = body.OnlyFailed,
+                    RunOnLatestVersion = body.RunOnLatestVersion,
+                    DryRun = body.DryRun,
+                },
+                DagEndpoints.Actor(context),
+                context.RequestAborted);
+            var rows = new List<object>();
+            foreach (var key in result.Selected)
+            {
+                rows.Add(await ShapeAsync(key, tis, runs, dags, context.RequestAborted));
+            }
+
+            return V2.Json(new { task_instances = rows, total_entries = rows.Count });
+        }).Requires(Edit, TaskInstances, DagScope.DagEntity);
+
+        api.MapGet(Base + "/{task_id}/logs/{try_number:int}", async (string dag_id, string dag_run_id, string task_id, int try_number, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
+        {
+            var q = new ApiQuery(context.Request);
+            var key = new TaskInstanceKey(dag_id, dag_run_id, task_id, q.Int("map_index") ?? -1);
+            var (ti, _) = await FindAsync(key, tis, runs, dags, context.RequestAborted);
+            if (try_number < 1 || try_number > Math.Max(ti.TryNumber, 1))
+            {
+                throw ApiException.NotFound($"The task instance {task_id} of run {dag_run_id} has no try {try_number}.");
+            }
+
+            return await TaskLogReader.ReadAsync(context, settings.LogFolder is { } folder ? TaskLogPaths.For(folder, key, try_number) : null, q.String("token"));
+        }).Requires(Read, TaskLogs, DagScope.DagEntity);
+    }
+
+    public sealed record BatchBody(
+        IReadOnlyList<string>? DagIds = null,
+        IReadOnlyList<string>? DagRunIds = null,
+        IReadOnlyList<string>? TaskIds = null,
+        IReadOnlyList<string?>? State = null,
+        IReadOnlyList<string>? Pool = null,
+        IReadOnlyList<string>? Queue = null,
+        IReadOnlyList<string>? Executor = null,
+        int PageOffset = 0,
+        int PageLimit = 100,
+        string? OrderBy = null);
+
+    public sealed record ClearBody(
+        bool DryRun = true,
+        DateTimeOffset? StartDate = null,
+        DateTimeOffset? EndDate = null,
+        bool OnlyFailed = true,
+        bool OnlyRunning = false,
+        bool ResetDagRuns = true,
+        IReadOnlyList<string>? TaskIds = null,
+        string? DagRunId = null,
+        bool IncludeUpstream = false,
+        bool IncludeDownstream = false,
+        bool IncludeFuture = false,
+        bool IncludePast = false,
+        bool RunOnLatestVersion = false);
+
+    public sealed record PatchBody(
+        string? NewState = null,
+        string? Note = null,
+        bool IncludeUpstream = false,
+        bool IncludeDownstream = false,
+        bool IncludeFuture = false,
+        bool IncludePast = false);
+
+    public static TaskInstanceState ParseState(string name, IReadOnlyList<object> loc) =>
+        StateNames.TryParseTaskState(name, out var state)
+            ? state
+            : throw ApiException.Invalid(loc, $"Invalid value for state. Valid values are {string.Join(", ", Enum.GetValues<TaskInstanceState>().Select(s => s.ToWireName()))}", "enum", name);
+
+    private static async Task<IResult> PatchAsync(TaskInstanceKey key, bool dryRun, HttpContext context, TaskInstanceService service, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags)
+    {
+        var body = await ApiBody.ReadAsync<PatchBody>(context.Request, context.RequestAborted);
+        await FindAsync(key, tis, runs, dags, context.RequestAborted);
+        if (body.IncludeUpstream || body.IncludeDownstream || body.IncludeFuture || body.IncludePast)
+        {
+            throw ApiException.BadRequest("include_upstream, include_downstream, include_future and include_past are not supported by this server yet; mark one task instance at a time.");
+        }
+
+        if (body.Note is not null)
+        {
+            throw ApiException.BadRequest("Notes are not supported by this server yet.");
+        }
+
+        var state = body.NewState switch
+        {
+            null => throw ApiException.Invalid(["body", "new_state"], "Field required", "missing"),
+            "success" => TaskInstanceState.Success,
+            "failed" => TaskInstanceState.Failed,
+            "skipped" => TaskInstanceState.Skipped,
+            var other => throw ApiException.Invalid(["body", "new_state"], "Input should be 'success', 'failed' or 'skipped'", "enum", other),
+        };
+        if (!dryRun)
+        {
+            await service.SetStateAsync(key, state, DagEndpoints.Actor(context), context.RequestAborted);
+        }
+
+        var row = await ShapeAsync(key, tis, runs, dags, context.RequestAborted);
+        return dryRun ? V2.Json(new { task_instances = new[] { row }, total_entries = 1 }) : V2.Json(row);
+    }
+
+    private static async Task<IResult> GetAsync(TaskInstanceKey key, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags, CancellationToken cancellationToken) =>
+        V2.Json(await ShapeAsync(key, tis, runs, dags, cancellationToken));
+
+    private static async Task<object> ShapeAsync(TaskInstanceKey key, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags, CancellationToken cancellationToken)
+    {
+        var (ti, run) = await FindAsync(key, tis, runs, dags, cancellationToken);
+        return RunShapes.TaskInstance(ti, run, await DagRunEndpoints.VersionAsync(dags, key.DagId, run.DagVersion, cancellationToken));
+    }
+
+    private static async Task<(TaskInstanceRecord Ti, DagRunRecord Run)> FindAsync(TaskInstanceKey key, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags, CancellationToken cancellationToken)
+    {
+        var run = await DagRunEndpoints.GetRunAsync(runs, dags, key.DagId, key.RunId, cancellationToken);
+        var ti = await tis.GetAsync(key, cancellationToken)
+            ?? throw ApiException.NotFound($"The Task Instance with dag_id: `{key.DagId}`, run_id: `{key.RunId}`, task_id: `{key.TaskId}` and map_index: `{key.MapIndex}` was not found");
+        return (ti, run);
+    }
+
+    private static async Task<object> ListAsync(TaskInstanceService service, IDagRunStore runs, IDagStore dags, TaskInstanceQuery query, CancellationToken cancellationToken)
+    {
+        var page = await service.ListAsync(query, cancellationToken);
+        var runCache = new Dictionary<(string, string), DagRunRecord?>();
+        var versionCache = new Dictionary<(string, int), DagShapes.DagVersion?>();
+        var items = new List<object>();
+        foreach (var ti in page.Items)
+        {
+            if (!runCache.TryGetValue((ti.DagId, ti.RunId), out var run))
+            {
+                runCache[(ti.DagId, ti.RunId)] = run = await runs.GetAsync(ti.DagId, ti.RunId, cancellationToken);
+            }
+
+            var versionNumber = run?.DagVersion ?? 0;
+            if (!versionCache.TryGetValue((ti.DagId, versionNumber), out var version))
+            {
+                versionCache[(ti.DagId, versionNumber)] = version = await DagRunEndpoints.VersionAsync(dags, ti.DagId, versionNumber, cancellationToken);
+            }
+
+            items.Add(RunShapes.TaskInstance(ti, run, version));
+        }
+
+        return new { task_instances = items, total_entries = page.TotalEntries };
+    }
+}

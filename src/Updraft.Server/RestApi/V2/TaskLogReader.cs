@@ -1,0 +1,68 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Updraft.Server.RestApi.V2;
+
+/// <summary>
+/// A try's log over the REST API: the whole file, or the part after a continuation token (for tailing a running try),
+/// as JSON (<c>TaskInstancesLogResponse</c>, one structured message per line) or as <c>text/plain</c> when asked.
+/// The token carries the byte offset read so far.
+/// </summary>
+internal static class TaskLogReader
+{
+    public static async Task<IResult> ReadAsync(HttpContext context, string? path, string? token)
+    {
+        var from = token is null ? 0L : Offset(token);
+        var text = "";
+        var end = from;
+        if (path is not null && File.Exists(path))
+        {
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (from > stream.Length)
+            {
+                from = 0;
+            }
+
+            stream.Seek(from, SeekOrigin.Begin);
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, context.RequestAborted);
+            var bytes = buffer.ToArray();
+
+            // Only whole lines: a line still being written is sent with the next call.
+            var last = Array.LastIndexOf(bytes, (byte)'\n');
+            var length = last >= 0 ? last + 1 : 0;
+            text = Encoding.UTF8.GetString(bytes, 0, length);
+            end = from + length;
+        }
+
+        var next = Token(end);
+        var accept = context.Request.Headers.Accept.ToString();
+        if (accept.Contains("text/plain", StringComparison.OrdinalIgnoreCase) && !accept.Contains("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.Headers["X-Continuation-Token"] = next;
+            return Results.Text(text, "text/plain", Encoding.UTF8);
+        }
+
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => new { @event = line }).ToList();
+        return V2.Json(new { content = lines, continuation_token = next });
+    }
+
+    private static string Token(long offset) =>
+        Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(new { log_pos = offset })).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static long Offset(string token)
+    {
+        try
+        {
+            var padded = token.Replace('-', '+').Replace('_', '/');
+            padded += new string('=', (4 - padded.Length % 4) % 4);
+            using var document = JsonDocument.Parse(Convert.FromBase64String(padded));
+            return document.RootElement.GetProperty("log_pos").GetInt64() is var pos and >= 0 ? pos : throw new FormatException();
+        }
+        catch (Exception e) when (e is FormatException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw ApiException.BadRequest("The continuation token is not valid.");
+        }
+    }
+}

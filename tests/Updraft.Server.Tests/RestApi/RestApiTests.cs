@@ -1,0 +1,349 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Updraft.Core.States;
+using Updraft.Server.Security;
+using Updraft.Storage.Stores;
+using Updraft.Tests.Shared;
+
+namespace Updraft.Server.Tests.RestApi;
+
+/// <summary>
+/// The REST API (<c>/api/v2</c>) over real HTTP, on each database: every response is checked against the schema of
+/// Airflow's published OpenAPI document; paging, ordering, filters, dry runs, log tailing and bad input.
+/// </summary>
+public abstract class RestApiTests : IAsyncLifetime
+{
+    private RestApiServer _api = null!;
+
+    protected abstract string? DatabaseUri { get; }
+
+    public async Task InitializeAsync() => _api = await RestApiServer.StartAsync(DatabaseUri);
+
+    public async Task DisposeAsync() => await _api.DisposeAsync();
+
+    [Fact]
+    public async Task Token_RightPassword_201_WrongOne_401_ThenThrottled()
+    {
+        using var ok = await _api.Anonymous.PostAsJsonAsync("auth/token", new { username = "admin", password = RestApiServer.Password });
+        Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
+        AirflowSchemas.AssertMatches("LoginResponse", await Json(ok));
+
+        for (var i = 0; i < LoginThrottle.MaxFailures; i++)
+        {
+            using var wrong = await _api.Anonymous.PostAsJsonAsync("auth/token", new { username = "viewer", password = "nope" });
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+            Assert.Equal("Invalid credentials", (await Json(wrong))["detail"]!.GetValue<string>());
+        }
+
+        // Even the right password is refused while the account is throttled.
+        using var throttled = await _api.Anonymous.PostAsJsonAsync("auth/token", new { username = "viewer", password = RestApiServer.Password });
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        Assert.NotNull(throttled.Headers.RetryAfter);
+        Assert.True((await new UserStore(_api.Orchestra.Database).GetAsync("viewer"))!.FailLoginCount >= LoginThrottle.MaxFailures);
+    }
+
+    [Fact]
+    public async Task NoToken_401_BadToken_401_ExpiredToken_401()
+    {
+        using var none = await _api.Anonymous.GetAsync("api/v2/dags");
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        Assert.Equal("Not authenticated", (await Json(none))["detail"]!.GetValue<string>());
+
+        var foreign = new UserTokens("another-secret", TimeSpan.FromHours(1), TimeProvider.System).Issue("admin");
+        Assert.Equal("Invalid token", await DetailWithTokenAsync(foreign, HttpStatusCode.Unauthorized));
+
+        var expired = new UserTokens(_api.JwtSecret, TimeSpan.FromHours(1), new ShiftedTime(TimeSpan.FromHours(-2))).Issue("admin");
+        Assert.Equal("Token expired", await DetailWithTokenAsync(expired, HttpStatusCode.Unauthorized));
+
+        // A rotated secret: tokens of the old one are still accepted while it is listed.
+        var rotated = new UserTokens($"new-secret,{_api.JwtSecret}", TimeSpan.FromHours(1), TimeProvider.System);
+        Assert.Equal(("admin", ""), await rotated.ValidateAsync(new UserTokens(_api.JwtSecret, TimeSpan.FromHours(1), TimeProvider.System).Issue("admin")));
+    }
+
+    [Fact]
+    public async Task Dags_ListGetDetailsTasksSourcePatch_MatchAirflow()
+    {
+        var admin = await _api.AsAsync("admin");
+        var list = await GetJsonAsync(admin, "api/v2/dags");
+        AirflowSchemas.AssertMatches("DAGCollectionResponse", list);
+        Assert.Equal(["alpha", "beta"], Ids(list, "dags", "dag_id"));
+        Assert.Equal(2, list["total_entries"]!.GetValue<int>());
+
+        var page = await GetJsonAsync(admin, "api/v2/dags?limit=1&offset=1&order_by=-dag_id");
+        Assert.Equal(["alpha"], Ids(page, "dags", "dag_id"));
+        Assert.Equal(2, page["total_entries"]!.GetValue<int>());
+        Assert.Equal(["beta"], Ids(await GetJsonAsync(admin, "api/v2/dags?dag_id_pattern=et"), "dags", "dag_id"));
+
+        var alpha = await GetJsonAsync(admin, "api/v2/dags/alpha");
+        AirflowSchemas.AssertMatches("DAGResponse", alpha);
+        Assert.Equal("sales", alpha["tags"]![0]!["name"]!.GetValue<string>());
+        AirflowSchemas.AssertMatches("DAGDetailsResponse", await GetJsonAsync(admin, "api/v2/dags/alpha/details"));
+        var tasks = await GetJsonAsync(admin, "api/v2/dags/alpha/tasks");
+        AirflowSchemas.AssertMatches("TaskCollectionResponse", tasks);
+        Assert.Equal(["a", "b"], Ids(tasks, "tasks", "task_id"));
+        AirflowSchemas.AssertMatches("TaskResponse", await GetJsonAsync(admin, "api/v2/dags/alpha/tasks/b"));
+        var source = await GetJsonAsync(admin, "api/v2/dagSources/alpha");
+        AirflowSchemas.AssertMatches("DAGSourceResponse", source);
+        Assert.Contains("dag.Bash(\"a\"", source["content"]!.GetValue<string>(), StringComparison.Ordinal);
+        AirflowSchemas.AssertMatches("DAGVersionCollectionResponse", await GetJsonAsync(admin, "api/v2/dags/alpha/dagVersions"));
+        AirflowSchemas.AssertMatches("DagVersionResponse", await GetJsonAsync(admin, "api/v2/dags/alpha/dagVersions/1"));
+        AirflowSchemas.AssertMatches("ImportErrorCollectionResponse", await GetJsonAsync(admin, "api/v2/importErrors"));
+
+        using var paused = await admin.PatchAsJsonAsync("api/v2/dags/alpha", new { is_paused = true });
+        Assert.Equal(HttpStatusCode.OK, paused.StatusCode);
+        AirflowSchemas.AssertMatches("DAGResponse", await Json(paused));
+        Assert.True((await new DagStore(_api.Orchestra.Database).GetAsync("alpha"))!.IsPaused);
+        Assert.Equal(["alpha"], Ids(await GetJsonAsync(admin, "api/v2/dags?paused=true"), "dags", "dag_id"));
+
+        using var bulk = await admin.PatchAsJsonAsync("api/v2/dags?dag_id_pattern=a", new { is_paused = false });
+        Assert.Equal(["alpha", "beta"], Ids(await Json(bulk), "dags", "dag_id"));
+        Assert.False((await new DagStore(_api.Orchestra.Database).GetAsync("alpha"))!.IsPaused);
+
+        var events = await GetJsonAsync(admin, "api/v2/eventLogs?dag_id=alpha&event=api_pause");
+        AirflowSchemas.AssertMatches("EventLogCollectionResponse", events);
+        Assert.Equal("admin", events["event_logs"]![0]!["owner"]!.GetValue<string>());
+        AirflowSchemas.AssertMatches("EventLogResponse", await GetJsonAsync(admin, $"api/v2/eventLogs/{events["event_logs"]![0]!["event_log_id"]}"));
+
+        await ExpectAsync(admin.GetAsync("api/v2/dags/missing"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task DagRuns_TriggerListGetClear_WithRulesAndDryRun()
+    {
+        var user = await _api.AsAsync("user");
+        using var triggered = await user.PostAsJsonAsync("api/v2/dags/alpha/dagRuns", new { dag_run_id = "api_run", logical_date = "2025-03-01T00:00:00Z", conf = new { rows = 5 } });
+        Assert.Equal(HttpStatusCode.OK, triggered.StatusCode);
+        var run = await Json(triggered);
+        AirflowSchemas.AssertMatches("DAGRunResponse", run);
+        Assert.Equal(("api_run", "queued", "manual", 5), (run["dag_run_id"]!.GetValue<string>(), run["state"]!.GetValue<string>(), run["run_type"]!.GetValue<string>(), run["conf"]!["rows"]!.GetValue<int>()));
+
+        // Taken run id, bad conf, unknown field: refused, nothing created.
+        Assert.Contains("api_run", await ExpectAsync(user.PostAsJsonAsync("api/v2/dags/alpha/dagRuns", new { dag_run_id = "api_run", logical_date = (string?)null }), HttpStatusCode.Conflict), StringComparison.Ordinal);
+        Assert.Contains("rows", await ExpectAsync(user.PostAsJsonAsync("api/v2/dags/alpha/dagRuns", new { dag_run_id = "bad_conf", logical_date = (string?)null, conf = new { rows = 500 } }), HttpStatusCode.BadRequest), StringComparison.Ordinal);
+        var unknown = await ExpectAsync(user.PostAsJsonAsync("api/v2/dags/alpha/dagRuns", new { dag_run_id = "extra", logical_date = (string?)null, colour = "red" }), HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("extra_forbidden", unknown, StringComparison.Ordinal);
+        Assert.Null(await new DagRunStore(_api.Orchestra.Database).GetAsync("alpha", "bad_conf"));
+        Assert.Null(await new DagRunStore(_api.Orchestra.Database).GetAsync("alpha", "extra"));
+
+        var runs = await GetJsonAsync(user, "api/v2/dags/alpha/dagRuns?order_by=-logical_date&limit=1");
+        AirflowSchemas.AssertMatches("DAGRunCollectionResponse", runs);
+        Assert.Equal(2, runs["total_entries"]!.GetValue<int>());
+        Assert.Single(runs["dag_runs"]!.AsArray());
+        Assert.Equal(["r1"], Ids(await GetJsonAsync(user, "api/v2/dags/~/dagRuns?state=running"), "dag_runs", "dag_run_id"));
+        using var batch = await user.PostAsJsonAsync("api/v2/dags/~/dagRuns/list", new { dag_ids = new[] { "alpha" }, states = new[] { "queued" } });
+        Assert.Equal(["api_run"], Ids(await Json(batch), "dag_runs", "dag_run_id"));
+        AirflowSchemas.AssertMatches("DAGRunResponse", await GetJsonAsync(user, "api/v2/dags/alpha/dagRuns/r1"));
+        await ExpectAsync(user.GetAsync("api/v2/dags/alpha/dagRuns/nope"), HttpStatusCode.NotFound);
+
+        using var dry = await user.PostAsJsonAsync("api/v2/dags/alpha/dagRuns/r1/clear", new { dry_run = true });
+        var preview = await Json(dry);
+        AirflowSchemas.AssertMatches("TaskInstanceCollectionResponse", preview);
+        Assert.Equal(["a", "b"], Ids(preview, "task_instances", "task_id"));
+        Assert.Equal("success", (await _api.Orchestra.TasksAsync("alpha", "r1"))["a"].State.ToWireName());
+
+        using var cleared = await user.PostAsJsonAsync("api/v2/dags/alpha/dagRuns/r1/clear", new { dry_run = false });
+        AirflowSchemas.AssertMatches("DAGRunResponse", await Json(cleared));
+        Assert.Equal("none", (await _api.Orchestra.TasksAsync("alpha", "r1"))["a"].State.ToWireName());
+
+        // A paused DAG is not triggered: the answer says so.
+        await (await _api.AsAsync("admin")).PatchAsJsonAsync("api/v2/dags/beta", new { is_paused = true });
+        Assert.Contains("paused", await ExpectAsync(user.PostAsJsonAsync("api/v2/dags/beta/dagRuns", new { logical_date = (string?)null }), HttpStatusCode.Conflict), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TaskInstances_ListGetTriesLogsMark()
+    {
+        var user = await _api.AsAsync("user");
+        var list = await GetJsonAsync(user, "api/v2/dags/alpha/dagRuns/r1/taskInstances?order_by=-task_id");
+        AirflowSchemas.AssertMatches("TaskInstanceCollectionResponse", list);
+        Assert.Equal(["b", "a"], Ids(list, "task_instances", "task_id"));
+        Assert.Equal(["a"], Ids(await GetJsonAsync(user, "api/v2/dags/~/dagRuns/~/taskInstances?state=success"), "task_instances", "task_id"));
+        using var batch = await user.PostAsJsonAsync("api/v2/dags/~/dagRuns/~/taskInstances/list", new { dag_ids = new[] { "alpha" }, task_ids = new[] { "b" } });
+        Assert.Equal(["b"], Ids(await Json(batch), "task_instances", "task_id"));
+
+        var a = await GetJsonAsync(user, "api/v2/dags/alpha/dagRuns/r1/taskInstances/a");
+        AirflowSchemas.AssertMatches("TaskInstanceResponse", a);
+        Assert.Equal(("success", 1, "worker-1"), (a["state"]!.GetValue<string>(), a["try_number"]!.GetValue<int>(), a["hostname"]!.GetValue<string>()));
+        var tries = await GetJsonAsync(user, "api/v2/dags/alpha/dagRuns/r1/taskInstances/a/tries");
+        AirflowSchemas.AssertMatches("TaskInstanceHistoryCollectionResponse", tries);
+        Assert.Single(tries["task_instances"]!.AsArray());
+        AirflowSchemas.AssertMatches("TaskInstanceHistoryResponse", await GetJsonAsync(user, "api/v2/dags/alpha/dagRuns/r1/taskInstances/a/tries/1"));
+
+        // The log, then only what was written since (the continuation token), then as plain text.
+        var log = await GetJsonAsync(user, "api/v2/dags/alpha/dagRuns/r1/taskInstances/a/logs/1");
+        AirflowSchemas.AssertMatches("TaskInstancesLogResponse", log);
+        Assert.Equal(["line one", "line two"], log["content"]!.AsArray().Select(l => l!["event"]!.GetValue<string>()));
+        await File.AppendAllTextAsync(Scheduling.Logging.TaskLogPaths.For(_api.Orchestra.LogFolder, new TaskInstanceKey("alpha", "r1", "a"), 1), "line three\npartial");
+        var tail = await GetJsonAsync(user, $"api/v2/dags/alpha/dagRuns/r1/taskInstances/a/logs/1?token={log["continuation_token"]}");
+        Assert.Equal(["line three"], tail["content"]!.AsArray().Select(l => l!["event"]!.GetValue<string>()));
+        using var plain = new HttpRequestMessage(HttpMethod.Get, "api/v2/dags/alpha/dagRuns/r1/taskInstances/a/logs/1");
+        plain.Headers.Accept.ParseAdd("text/plain");
+        using var text = await user.SendAsync(plain);
+        Assert.Equal("line one\nline two\nline three\n", await text.Content.ReadAsStringAsync());
+        await ExpectAsync(user.GetAsync("api/v2/dags/alpha/dagRuns/r1/taskInstances/a/logs/7"), HttpStatusCode.NotFound);
+        await ExpectAsync(user.GetAsync("api/v2/dags/alpha/dagRuns/r1/taskInstances/a/logs/1?token=garbage"), HttpStatusCode.BadRequest);
+
+        // Mark: the dry run changes nothing, the real one does; an invalid state is a 422.
+        using var preview = await user.PatchAsJsonAsync("api/v2/dags/alpha/dagRuns/r1/taskInstances/b/dry_run", new { new_state = "failed" });
+        AirflowSchemas.AssertMatches("TaskInstanceCollectionResponse", await Json(preview));
+        Assert.Equal("none", (await _api.Orchestra.TasksAsync("alpha", "r1"))["b"].State.ToWireName());
+        using var marked = await user.PatchAsJsonAsync("api/v2/dags/alpha/dagRuns/r1/taskInstances/b", new { new_state = "failed" });
+        AirflowSchemas.AssertMatches("TaskInstanceResponse", await Json(marked));
+        Assert.Equal("failed", (await _api.Orchestra.TasksAsync("alpha", "r1"))["b"].State.ToWireName());
+        await ExpectAsync(user.PatchAsJsonAsync("api/v2/dags/alpha/dagRuns/r1/taskInstances/b", new { new_state = "running" }), HttpStatusCode.UnprocessableEntity);
+
+        using var clearPreview = await user.PostAsJsonAsync("api/v2/dags/alpha/clearTaskInstances", new { dry_run = true, only_failed = true });
+        Assert.Equal(["b"], Ids(await Json(clearPreview), "task_instances", "task_id"));
+        Assert.Equal("failed", (await _api.Orchestra.TasksAsync("alpha", "r1"))["b"].State.ToWireName());
+        using var clear = await user.PostAsJsonAsync("api/v2/dags/alpha/clearTaskInstances", new { dry_run = false, only_failed = true });
+        Assert.Equal(["b"], Ids(await Json(clear), "task_instances", "task_id"));
+        Assert.Equal("none", (await _api.Orchestra.TasksAsync("alpha", "r1"))["b"].State.ToWireName());
+    }
+
+    [Fact]
+    public async Task VariablesConnectionsPools_CrudAndBulk_PasswordsNeverReturned()
+    {
+        var op = await _api.AsAsync("op");
+        using var created = await op.PostAsJsonAsync("api/v2/variables", new { key = "region", value = "eu", description = "where" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        AirflowSchemas.AssertMatches("VariableResponse", await Json(created));
+        await ExpectAsync(op.PostAsJsonAsync("api/v2/variables", new { key = "region", value = "us" }), HttpStatusCode.Conflict);
+        using var patched = await op.PatchAsJsonAsync("api/v2/variables/region", new { key = "region", value = new { a = 1 } });
+        Assert.Equal("{\"a\":1}", (await Json(patched))["value"]!.GetValue<string>());
+        AirflowSchemas.AssertMatches("VariableCollectionResponse", await GetJsonAsync(op, "api/v2/variables"));
+        using var secretVariable = await op.PostAsJsonAsync("api/v2/variables", new { key = "api_key", value = "hunter2" });
+        Assert.DoesNotContain("hunter2", await secretVariable.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, (await op.DeleteAsync("api/v2/variables/region")).StatusCode);
+        await ExpectAsync(op.GetAsync("api/v2/variables/region"), HttpStatusCode.NotFound);
+
+        const string password = "p@ss w0rd/+";
+        using var connection = await op.PostAsJsonAsync("api/v2/connections", new { connection_id = "warehouse", conn_type = "postgres", host = "db", login = "etl", password, port = 5432, extra = "{\"sslmode\":\"require\",\"secret\":\"x1\"}" });
+        Assert.Equal(HttpStatusCode.Created, connection.StatusCode);
+        foreach (var body in new[] { await connection.Content.ReadAsStringAsync(), await op.GetStringAsync("api/v2/connections/warehouse"), await op.GetStringAsync("api/v2/connections") })
+        {
+            Assert.DoesNotContain(password, body, StringComparison.Ordinal);
+            Assert.DoesNotContain("x1", body, StringComparison.Ordinal);
+        }
+
+        AirflowSchemas.AssertMatches("ConnectionResponse", await GetJsonAsync(op, "api/v2/connections/warehouse"));
+        AirflowSchemas.AssertMatches("ConnectionCollectionResponse", await GetJsonAsync(op, "api/v2/connections"));
+
+        // Patching other fields keeps the stored password (the API shows it masked).
+        using var moved = await op.PatchAsJsonAsync("api/v2/connections/warehouse?update_mask=host", new { connection_id = "warehouse", conn_type = "postgres", host = "db2" });
+        Assert.Equal("db2", (await Json(moved))["host"]!.GetValue<string>());
+        var stored = await _api.Services.GetService<SecretStore>()!.ListConnectionsAsync("warehouse");
+        Assert.Equal(("db2", password), (stored[0].Host, stored[0].Password));
+
+        using var pool = await op.PostAsJsonAsync("api/v2/pools", new { name = "etl", slots = 4 });
+        Assert.Equal(HttpStatusCode.Created, pool.StatusCode);
+        AirflowSchemas.AssertMatches("PoolResponse", await Json(pool));
+        AirflowSchemas.AssertMatches("PoolCollectionResponse", await GetJsonAsync(op, "api/v2/pools?order_by=-slots"));
+        await ExpectAsync(op.DeleteAsync("api/v2/pools/default_pool"), HttpStatusCode.BadRequest);
+        await ExpectAsync(op.PostAsJsonAsync("api/v2/pools", new { name = "neg", slots = -1 }), HttpStatusCode.UnprocessableEntity);
+
+        using var bulk = await op.PatchAsJsonAsync("api/v2/pools", new
+        {
+            actions = new object[]
+            {
+                new { action = "create", entities = new[] { new { name = "etl", slots = 9 }, new { name = "ml", slots = 2 } } },
+                new { action = "delete", entities = new[] { "missing" }, action_on_non_existence = "skip" },
+            },
+        });
+        var result = await Json(bulk);
+        AirflowSchemas.AssertMatches("BulkResponse", result);
+        Assert.Equal(["ml"], result["create"]!["success"]!.AsArray().Select(s => s!.GetValue<string>()));
+        Assert.Equal(409, result["create"]!["errors"]![0]!["status_code"]!.GetValue<int>());
+        Assert.Equal(4, (await GetJsonAsync(op, "api/v2/pools/etl"))["slots"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task BadInput_ClearAnswers_NothingChanged()
+    {
+        var op = await _api.AsAsync("op");
+        using var malformed = new StringContent("{\"key\": ", Encoding.UTF8, "application/json");
+        Assert.Contains("json_invalid", await ExpectAsync(op.PostAsync("api/v2/variables", malformed), HttpStatusCode.UnprocessableEntity), StringComparison.Ordinal);
+        var wrongType = await Json(await op.PostAsJsonAsync("api/v2/pools", new { name = "p", slots = "many" }));
+        AirflowSchemas.AssertMatches("HTTPValidationError", wrongType);
+        Assert.Equal(["body", "slots"], wrongType["detail"]![0]!["loc"]!.AsArray().Select(l => l!.ToString()));
+        var missing = await Json(await op.PostAsJsonAsync("api/v2/pools", new { name = "p" }));
+        Assert.Equal("missing", missing["detail"]![0]!["type"]!.GetValue<string>());
+        Assert.Contains("int_parsing", await ExpectAsync(op.GetAsync("api/v2/dags?limit=ten"), HttpStatusCode.UnprocessableEntity), StringComparison.Ordinal);
+        await ExpectAsync(op.GetAsync("api/v2/dags?offset=-1"), HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("disallowed", await ExpectAsync(op.GetAsync("api/v2/dags/alpha/dagRuns?order_by=colour"), HttpStatusCode.BadRequest), StringComparison.Ordinal);
+        Assert.Equal(2, (await GetJsonAsync(op, "api/v2/dags?limit=1000"))["dags"]!.AsArray().Count);
+        using var huge = new StringContent("{\"key\":\"big\",\"value\":\"" + new string('x', 100_000) + "\"}", Encoding.UTF8, "application/json");
+        await ExpectAsync(op.PostAsync("api/v2/variables", huge), HttpStatusCode.RequestEntityTooLarge);
+        await ExpectAsync(op.GetAsync("api/v2/nowhere"), HttpStatusCode.NotFound);
+        await ExpectAsync(op.PutAsJsonAsync("api/v2/dags/alpha", new { }), HttpStatusCode.MethodNotAllowed);
+        Assert.Empty((await GetJsonAsync(op, "api/v2/variables"))["variables"]!.AsArray());
+        Assert.Single((await GetJsonAsync(op, "api/v2/pools"))["pools"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Monitor_HealthAndVersionOpen_ConfigHiddenUnlessExposed()
+    {
+        using var health = await _api.Anonymous.GetAsync("api/v2/monitor/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        var body = await Json(health);
+        AirflowSchemas.AssertMatches("HealthInfoResponse", body);
+        Assert.Equal("healthy", body["metadatabase"]!["status"]!.GetValue<string>());
+        AirflowSchemas.AssertMatches("VersionInfo", await Json(await _api.Anonymous.GetAsync("api/v2/version")));
+        Assert.Contains("expose", await ExpectAsync((await _api.AsAsync("admin")).GetAsync("api/v2/config"), HttpStatusCode.Forbidden), StringComparison.Ordinal);
+    }
+
+    protected static async Task<JsonObject> Json(HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+
+    private static async Task<JsonObject> GetJsonAsync(HttpClient client, string url)
+    {
+        using var response = await client.GetAsync(url);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {url}: {(int)response.StatusCode} {text}");
+        return JsonNode.Parse(text)!.AsObject();
+    }
+
+    /// <summary>Expects <paramref name="status"/> and Airflow's error shape; returns the body.</summary>
+    private static async Task<string> ExpectAsync(Task<HttpResponseMessage> call, HttpStatusCode status)
+    {
+        using var response = await call;
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
+        if ((int)status != 413)
+        {
+            AirflowSchemas.AssertMatches(status == HttpStatusCode.UnprocessableEntity ? "HTTPValidationError" : "HTTPExceptionResponse", JsonNode.Parse(text));
+        }
+
+        return text;
+    }
+
+    private static List<string> Ids(JsonObject list, string items, string field) =>
+        [.. list[items]!.AsArray().Select(i => i![field]!.GetValue<string>())];
+
+    private async Task<string> DetailWithTokenAsync(string token, HttpStatusCode status)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/v2/dags");
+        request.Headers.Authorization = new("Bearer", token);
+        using var response = await _api.Anonymous.SendAsync(request);
+        Assert.Equal(status, response.StatusCode);
+        return (await Json(response))["detail"]!.GetValue<string>();
+    }
+
+    private sealed class ShiftedTime(TimeSpan shift) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + shift;
+    }
+}
+
+public sealed class RestApiSqliteTests : RestApiTests
+{
+    protected override string? DatabaseUri => null;
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class RestApiPostgresTests(PostgresServer server) : RestApiTests
+{
+    protected override string? DatabaseUri { get; } = server.CreateDatabase();
+}
