@@ -31,6 +31,8 @@ public static class UpdraftCli
         };
         root.Add(ConnectionsCommands.Create(Context));
         root.Add(PoolsCommands.Create(Context));
+        root.Add(UsersCommands.Create(Context));
+        root.Add(RolesCommands.Create(Context));
         foreach (var command in VariablesCommands.Create(Context))
         {
             root.Add(command);

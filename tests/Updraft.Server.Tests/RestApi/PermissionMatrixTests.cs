@@ -1,0 +1,177 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Routing;
+
+namespace Updraft.Server.Tests.RestApi;
+
+/// <summary>
+/// Calls every REST route as each built-in role, as a role that may only read DAG <c>alpha</c>, and anonymously, and
+/// checks allow or deny against the table below (Airflow's permission sets). A route missing from the table fails the
+/// test: a new route needs its expected permissions written down here.
+/// </summary>
+public sealed class PermissionMatrixTests : IAsyncLifetime
+{
+    private const string Anyone = "anyone";
+    private const string Viewer = "viewer";
+    private const string User = "user";
+    private const string Op = "op";
+
+    private static readonly string[] Ladder = [Viewer, User, Op, "admin"];
+
+    /// <summary>The lowest built-in role allowed each route (higher ones are too), and whether the alpha-only role may call it for alpha.</summary>
+    private static readonly Dictionary<string, (string Lowest, bool AlphaReader)> Expected = new(StringComparer.Ordinal)
+    {
+        ["POST /auth/token"] = (Anyone, true),
+        ["GET /api/v2/monitor/health"] = (Anyone, true),
+        ["GET /api/v2/version"] = (Anyone, true),
+        ["GET /api/v2/dags"] = (Viewer, true),
+        ["PATCH /api/v2/dags"] = (User, false),
+        ["GET /api/v2/dags/{dag_id}"] = (Viewer, true),
+        ["PATCH /api/v2/dags/{dag_id}"] = (User, false),
+        ["DELETE /api/v2/dags/{dag_id}"] = (User, false),
+        ["GET /api/v2/dags/{dag_id}/details"] = (Viewer, true),
+        ["GET /api/v2/dags/{dag_id}/tasks"] = (Viewer, true),
+        ["GET /api/v2/dags/{dag_id}/tasks/{task_id}"] = (Viewer, true),
+        ["GET /api/v2/dagSources/{dag_id}"] = (Viewer, false),
+        ["GET /api/v2/dags/{dag_id}/dagVersions"] = (Viewer, false),
+        ["GET /api/v2/dags/{dag_id}/dagVersions/{version_number}"] = (Viewer, false),
+        ["GET /api/v2/importErrors"] = (Viewer, false),
+        ["GET /api/v2/importErrors/{import_error_id}"] = (Viewer, false),
+        ["GET /api/v2/dags/{dag_id}/dagRuns"] = (Viewer, true),
+        ["POST /api/v2/dags/{dag_id}/dagRuns"] = (User, false),
+        ["POST /api/v2/dags/{dag_id}/dagRuns/list"] = (Viewer, true),
+        ["GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}"] = (Viewer, true),
+        ["POST /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/clear"] = (User, false),
+        ["GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances"] = (Viewer, true),
+        ["POST /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/list"] = (Viewer, true),
+        ["GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}"] = (Viewer, true),
+        ["GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}"] = (Viewer, true),
+        ["GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/tries"] = (Viewer, true),
+        ["GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/tries/{task_try_number}"] = (Viewer, true),
+        ["GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/logs/{try_number}"] = (Viewer, true),
+        ["PATCH /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}"] = (User, false),
+        ["PATCH /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dry_run"] = (User, false),
+        ["POST /api/v2/dags/{dag_id}/clearTaskInstances"] = (User, false),
+        ["GET /api/v2/variables"] = (Op, false),
+        ["POST /api/v2/variables"] = (Op, false),
+        ["PATCH /api/v2/variables"] = (Op, false),
+        ["GET /api/v2/variables/{variable_key}"] = (Op, false),
+        ["PATCH /api/v2/variables/{variable_key}"] = (Op, false),
+        ["DELETE /api/v2/variables/{variable_key}"] = (Op, false),
+        ["GET /api/v2/connections"] = (Op, false),
+        ["POST /api/v2/connections"] = (Op, false),
+        ["PATCH /api/v2/connections"] = (Op, false),
+        ["GET /api/v2/connections/{connection_id}"] = (Op, false),
+        ["PATCH /api/v2/connections/{connection_id}"] = (Op, false),
+        ["DELETE /api/v2/connections/{connection_id}"] = (Op, false),
+        ["GET /api/v2/pools"] = (Viewer, false),
+        ["POST /api/v2/pools"] = (Op, false),
+        ["PATCH /api/v2/pools"] = (Op, false),
+        ["GET /api/v2/pools/{pool_name}"] = (Viewer, false),
+        ["PATCH /api/v2/pools/{pool_name}"] = (Op, false),
+        ["DELETE /api/v2/pools/{pool_name}"] = (Op, false),
+        ["GET /api/v2/eventLogs"] = (Viewer, false),
+        ["GET /api/v2/eventLogs/{event_log_id}"] = (Viewer, false),
+        ["GET /api/v2/config"] = (Op, false),
+    };
+
+    private RestApiServer _api = null!;
+
+    public async Task InitializeAsync() => _api = await RestApiServer.StartAsync(null, exposeConfig: true);
+
+    public async Task DisposeAsync() => await _api.DisposeAsync();
+
+    [Fact]
+    public void EveryRoute_HasAnExpectationAndExistsInAirflowsApi()
+    {
+        var airflow = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Airflow", "v2-operations.txt"))
+            .Where(l => !l.StartsWith('#') && l.Length > 0)
+            .Select(l => string.Join(' ', l.Split(' ').Take(2)))
+            .ToHashSet(StringComparer.Ordinal);
+        var routes = Routes().Select(r => r.Key).ToList();
+        var unexpected = routes.Where(r => !Expected.ContainsKey(r)).ToList();
+        var gone = Expected.Keys.Where(k => !routes.Contains(k)).ToList();
+        var notAirflows = routes.Where(r => !airflow.Contains(r)).ToList();
+        Assert.True(unexpected.Count == 0, "Routes with no expected permissions: " + string.Join(", ", unexpected));
+        Assert.True(gone.Count == 0, "Expected routes that are not served: " + string.Join(", ", gone));
+        Assert.True(notAirflows.Count == 0, "Routes Airflow's API does not have: " + string.Join(", ", notAirflows));
+    }
+
+    [Fact]
+    public async Task EveryRoute_AsEachRole_AllowedOrDeniedAsAirflowDoes()
+    {
+        var failures = new List<string>();
+        var callers = new List<(string Name, HttpClient Client)> { (Anyone, _api.Anonymous) };
+        foreach (var name in Ladder.Prepend("public").Append("team"))
+        {
+            callers.Add((name, await _api.AsAsync(name)));
+        }
+
+        // Destructive calls last, so the others still find their objects (the decision does not depend on it either way).
+        foreach (var (key, method, pattern) in Routes().OrderBy(r => r.Method == "DELETE"))
+        {
+            var (lowest, alphaReader) = Expected[key];
+            foreach (var (name, client) in callers)
+            {
+                var allowed = lowest == Anyone || name switch
+                {
+                    "team" => alphaReader,
+                    Anyone or "public" => false,
+                    _ => Array.IndexOf(Ladder, name) >= Array.IndexOf(Ladder, lowest),
+                };
+                var status = await CallAsync(client, method, Url(pattern, "alpha"));
+                if (allowed != (status is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)))
+                {
+                    failures.Add($"{key} as {name}: {(int)status}, expected {(allowed ? "allowed" : "denied")}");
+                }
+
+                if (!allowed && lowest != Anyone && status != (name == Anyone ? HttpStatusCode.Unauthorized : HttpStatusCode.Forbidden))
+                {
+                    failures.Add($"{key} as {name}: {(int)status}, expected {(name == Anyone ? 401 : 403)}");
+                }
+
+                // The alpha-only role is refused the same routes for another DAG.
+                if (name == "team" && alphaReader && pattern.Contains("{dag_id}", StringComparison.Ordinal)
+                    && await CallAsync(client, method, Url(pattern, "beta")) != HttpStatusCode.Forbidden)
+                {
+                    failures.Add($"{key} as team for beta: expected 403");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    private IEnumerable<(string Key, string Method, string Pattern)> Routes() =>
+        _api.Server.Endpoints
+            .Where(e => e.RoutePattern.RawText is { } raw && (raw.StartsWith("/api/", StringComparison.Ordinal) || raw.StartsWith("/auth/", StringComparison.Ordinal)))
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (m, System.Text.RegularExpressions.Regex.Replace(e.RoutePattern.RawText!, ":[a-z]+}", "}"))))
+            .Select(r => ($"{r.m} {r.Item2}", r.m, r.Item2));
+
+    private static string Url(string pattern, string dagId) => pattern
+        .Replace("{dag_id}", dagId, StringComparison.Ordinal)
+        .Replace("{dag_run_id}", "r1", StringComparison.Ordinal)
+        .Replace("{task_id}", "a", StringComparison.Ordinal)
+        .Replace("{map_index}", "0", StringComparison.Ordinal)
+        .Replace("{version_number}", "1", StringComparison.Ordinal)
+        .Replace("{task_try_number}", "1", StringComparison.Ordinal)
+        .Replace("{try_number}", "1", StringComparison.Ordinal)
+        .Replace("{variable_key}", "k", StringComparison.Ordinal)
+        .Replace("{connection_id}", "c", StringComparison.Ordinal)
+        .Replace("{pool_name}", "p", StringComparison.Ordinal)
+        .Replace("{import_error_id}", "1", StringComparison.Ordinal)
+        .Replace("{event_log_id}", "1", StringComparison.Ordinal)
+        .TrimStart('/');
+
+    private static async Task<HttpStatusCode> CallAsync(HttpClient client, string method, string url)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), url);
+        if (method is "POST" or "PATCH" or "PUT")
+        {
+            request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+        }
+
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+}
