@@ -16,7 +16,7 @@ namespace Updraft.Server.RestApi;
 /// <c>/auth/token</c>), checks the route's <see cref="RequiredPermission"/> against the caller's roles, and answers
 /// refusals and errors in Airflow's shape — <c>{"detail": …}</c> with 401, 403, 404, 405, 409, 413 or 422.
 /// </summary>
-public sealed partial class ApiGate(UserTokens tokens, UserStore users, ILogger<ApiGate> logger)
+public sealed partial class ApiGate(UserTokens tokens, UserStore users, EventLogStore events, ILogger<ApiGate> logger)
 {
     public static bool IsRestPath(PathString path) => path.StartsWithSegments("/api", StringComparison.Ordinal) || path.StartsWithSegments("/auth", StringComparison.Ordinal);
 
@@ -35,6 +35,7 @@ public sealed partial class ApiGate(UserTokens tokens, UserStore users, ILogger<
             if (await AdmitAsync(context))
             {
                 await next(context);
+                await AuditAsync(context);
             }
         }
         catch (Exception e) when (Status(e) is { } status && !context.Response.HasStarted)
@@ -102,6 +103,29 @@ public sealed partial class ApiGate(UserTokens tokens, UserStore users, ILogger<
         }
 
         return true;
+    }
+
+    private async Task AuditAsync(HttpContext context)
+    {
+        if (context.Response.StatusCode >= 400
+            || context.GetEndpoint()?.Metadata.GetMetadata<AuditedRoute>() is not { } audited
+            || context.Features.Get<ApiCaller>() is not { } caller)
+        {
+            return;
+        }
+
+        // The route's ids only: a body can hold a password or a secret value.
+        var values = context.Request.RouteValues;
+        string? Value(string key) => values.TryGetValue(key, out var v) ? v as string : null;
+        var others = values.Where(v => v.Key is not ("dag_id" or "dag_run_id" or "task_id")).ToDictionary(v => v.Key, v => v.Value?.ToString(), StringComparer.Ordinal);
+        await events.AddAsync(
+            audited.Event,
+            caller.Username,
+            Value("dag_id"),
+            Value("task_id"),
+            Value("dag_run_id"),
+            others.Count > 0 ? JsonSerializer.Serialize(others, ApiJson.Options) : null,
+            CancellationToken.None);
     }
 
     /// <summary>Airflow's rule: a DAG's own routes need the action on that DAG; its runs, tasks, logs … need the action on their resource and reading the DAG.</summary>

@@ -29,6 +29,7 @@ public static class RestApiServiceCollectionExtensions
         Forward<IDagRunStore>(services, host);
         Forward<ITaskInstanceStore>(services, host);
         Forward<DagCodeStore>(services, host);
+        Forward<DatabaseXComStore>(services, host);
         Forward<EventLogStore>(services, host);
         Forward<JobStore>(services, host);
         Forward<PoolStore>(services, host);
@@ -46,7 +47,7 @@ public static class RestApiServiceCollectionExtensions
         services.AddSingleton(new RestApiSettings(options.MaximumPageLimit, options.ExposeConfig, options.TestConnection, options.LogFolder));
         services.AddSingleton(s => new UserTokens(options.JwtSecret, options.JwtExpiration, s.GetRequiredService<TimeProvider>()));
         services.AddSingleton<LoginThrottle>();
-        services.AddSingleton(s => new ApiGate(s.GetRequiredService<UserTokens>(), s.GetRequiredService<UserStore>(), s.GetRequiredService<ILogger<ApiGate>>()));
+        services.AddSingleton(s => new ApiGate(s.GetRequiredService<UserTokens>(), s.GetRequiredService<UserStore>(), s.GetRequiredService<EventLogStore>(), s.GetRequiredService<ILogger<ApiGate>>()));
         return services;
     }
 
@@ -60,6 +61,7 @@ public static class RestApiServiceCollectionExtensions
         v2.MapDags(settings);
         v2.MapDagRuns(settings);
         v2.MapTaskInstances(settings);
+        v2.MapXComs(settings);
         v2.MapAdmin(settings);
         v2.MapMonitor(settings);
     }

@@ -14,6 +14,11 @@ public static class RouteBuilderExtensions
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new AnonymousRoute());
 
+    /// <summary>Writes each successful call to the event log as <paramref name="eventName"/>, with the caller and the route's ids.</summary>
+    public static TBuilder Audited<TBuilder>(this TBuilder builder, string eventName)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AuditedRoute(eventName));
+
     /// <summary>The authenticated caller of a REST route.</summary>
     public static ApiCaller Caller(this HttpContext context) =>
         context?.Features.Get<ApiCaller>() ?? throw new InvalidOperationException("The REST route ran without an authenticated caller.");

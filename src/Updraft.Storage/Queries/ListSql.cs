@@ -22,6 +22,22 @@ internal sealed class ListSql(string from, IReadOnlyDictionary<string, string> s
         return this;
     }
 
+    /// <summary><paramref name="condition"/> (with <c>@value</c>) for any of <paramref name="values"/>, OR-ed; nothing matches when there are none.</summary>
+    public ListSql WhereAny(string condition, IReadOnlyCollection<string> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var terms = new List<string>();
+        foreach (var value in values)
+        {
+            var name = $"p{_next++}";
+            terms.Add(condition.Replace("@value", "@" + name, StringComparison.Ordinal));
+            _parameters.Add(name, value);
+        }
+
+        _where.Add(terms.Count == 0 ? "1 = 0" : "(" + string.Join(" OR ", terms) + ")");
+        return this;
+    }
+
     /// <summary>A <c>column IN (…)</c> filter; when <paramref name="values"/> is null nothing is filtered, when empty nothing matches.</summary>
     public ListSql In<T>(string column, IReadOnlyCollection<T>? values, Func<T, object?>? map = null)
     {

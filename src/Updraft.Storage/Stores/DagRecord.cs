@@ -30,4 +30,8 @@ public sealed class DagRecord
     public long? NextDagrunDataIntervalEnd { get; init; }
 
     public long? NextDagrunCreateAfter { get; init; }
+
+    public string? Description { get; init; }
+
+    public bool HasTaskConcurrencyLimits { get; init; }
 }

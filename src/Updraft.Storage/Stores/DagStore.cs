@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using Updraft.Core.Serialization;
+using Updraft.Core.States;
 using Updraft.Core.Timetables;
 using Updraft.Storage.Database;
 using Updraft.Storage.Queries;
@@ -18,6 +19,9 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
         ["last_parsed_time"] = "last_parsed_time",
         ["next_dagrun"] = "next_dagrun",
         ["is_paused"] = "is_paused",
+        ["next_dagrun_logical_date"] = "next_dagrun",
+        ["owners"] = "owners",
+        ["dag_display_name"] = "dag_id",
     };
 
     public async Task<Page<DagRecord>> QueryAsync(DagQuery query, CancellationToken cancellationToken = default)
@@ -37,6 +41,33 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
         if (query.Active is { } active)
         {
             sql.Where("is_active = @value", active ? 1 : 0);
+        }
+
+        if (query.Tags is { Count: > 0 } tags)
+        {
+            const string HasTag = "EXISTS (SELECT 1 FROM dag_tag t WHERE t.dag_id = dag.dag_id AND t.name = @value)";
+            if (query.AllTags)
+            {
+                foreach (var tag in tags.Distinct(StringComparer.Ordinal))
+                {
+                    sql.Where(HasTag, tag);
+                }
+            }
+            else
+            {
+                sql.WhereAny(HasTag, tags);
+            }
+        }
+
+        if (query.Owners is { Count: > 0 } owners)
+        {
+            // owners is stored as "a, b": match whole names.
+            sql.WhereAny(@"(', ' || owners || ', ') LIKE @value ESCAPE '\'", [.. owners.Select(o => "%, " + ListSql.EscapeLike(o) + ", %")]);
+        }
+
+        if (query.LastRunStates is { Count: > 0 } states)
+        {
+            sql.In("(SELECT r.state FROM dag_run r WHERE r.dag_id = dag.dag_id ORDER BY r.logical_date DESC, r.id DESC LIMIT 1)", states, s => s.ToWireName());
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -82,11 +113,12 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
 
             await connection.ExecuteAsync(
                 """
-                INSERT INTO dag (dag_id, is_paused, is_active, fileloc, owners, timetable_summary, latest_version, max_active_runs, max_active_tasks, last_parsed_time)
-                VALUES (@DagId, @Paused, 1, @Fileloc, @Owners, @Summary, @Version, @MaxActiveRuns, @MaxActiveTasks, @At)
+                INSERT INTO dag (dag_id, is_paused, is_active, fileloc, owners, timetable_summary, latest_version, max_active_runs, max_active_tasks, last_parsed_time, description, has_task_concurrency_limits)
+                VALUES (@DagId, @Paused, 1, @Fileloc, @Owners, @Summary, @Version, @MaxActiveRuns, @MaxActiveTasks, @At, @Description, @Limits)
                 ON CONFLICT (dag_id) DO UPDATE SET is_active = 1, fileloc = excluded.fileloc, owners = excluded.owners,
                     timetable_summary = excluded.timetable_summary, latest_version = excluded.latest_version,
-                    max_active_runs = excluded.max_active_runs, max_active_tasks = excluded.max_active_tasks, last_parsed_time = excluded.last_parsed_time
+                    max_active_runs = excluded.max_active_runs, max_active_tasks = excluded.max_active_tasks, last_parsed_time = excluded.last_parsed_time,
+                    description = excluded.description, has_task_concurrency_limits = excluded.has_task_concurrency_limits
                 """,
                 new
                 {
@@ -99,7 +131,14 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
                     dag.MaxActiveRuns,
                     dag.MaxActiveTasks,
                     At = at,
+                    dag.Description,
+                    Limits = dag.Tasks.Any(t => t.MaxActiveTisPerDag is not null) ? 1 : 0,
                 },
+                transaction);
+            await connection.ExecuteAsync("DELETE FROM dag_tag WHERE dag_id = @DagId", new { dag.DagId }, transaction);
+            await connection.ExecuteAsync(
+                "INSERT INTO dag_tag (dag_id, name) VALUES (@DagId, @Name) ON CONFLICT DO NOTHING",
+                dag.Tags.Select(name => new { dag.DagId, Name = name }),
                 transaction);
         }
 
@@ -230,6 +269,44 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
             .ToList();
     }
 
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> TagsAsync(IReadOnlyCollection<string> dagIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dagIds);
+        if (dagIds.Count == 0)
+        {
+            return new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        }
+
+        var list = dagIds.ToList();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<(string DagId, string Name)>("SELECT dag_id, name FROM dag_tag WHERE dag_id IN " + InList(list.Count) + " ORDER BY name", Parameters(list)))
+            .GroupBy(t => t.DagId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g.Select(t => t.Name)], StringComparer.Ordinal);
+    }
+
+    public async Task<Page<string>> TagNamesAsync(string? pattern, PageRequest page, CancellationToken cancellationToken = default)
+    {
+        var sql = new ListSql("(SELECT DISTINCT name FROM dag_tag) tags", TagSortable, "name", "name");
+        if (pattern is not null)
+        {
+            sql.Where(@"lower(name) LIKE @value ESCAPE '\'", "%" + ListSql.EscapeLike(pattern.ToLowerInvariant()) + "%");
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await sql.RunAsync<string>(connection, "SELECT name", page);
+    }
+
+    public async Task<IReadOnlyList<(string DagId, string State, int Count)>> RunCountsAsync(IReadOnlyCollection<string>? dagIds, CancellationToken cancellationToken = default)
+    {
+        var list = dagIds?.ToList();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<(string, string, int)>(
+            "SELECT dag_id, state, count(*) FROM dag_run" + (list is null ? "" : " WHERE dag_id IN " + InList(list.Count)) + " GROUP BY dag_id, state",
+            list is null ? null : Parameters(list))).ToList();
+    }
+
+    private static readonly Dictionary<string, string> TagSortable = new(StringComparer.Ordinal) { ["name"] = "name" };
+
     public async Task<IReadOnlyList<(int Version, DateTimeOffset CreatedAt)>> VersionsAsync(string dagId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -243,7 +320,7 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var table in new[] { "xcom", "task_instance_history", "task_instance", "dag_run", "serialized_dag" })
+        foreach (var table in new[] { "xcom", "task_instance_history", "task_instance", "dag_run", "serialized_dag", "dag_tag" })
         {
             await connection.ExecuteAsync($"DELETE FROM {table} WHERE dag_id = @dagId", new { dagId }, transaction);
         }
@@ -261,7 +338,8 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
                timetable_summary AS TimetableSummary, latest_version AS LatestVersion, max_active_runs AS MaxActiveRuns,
                max_active_tasks AS MaxActiveTasks, last_parsed_time AS LastParsedTime, next_dagrun AS NextDagrun,
                next_dagrun_data_interval_start AS NextDagrunDataIntervalStart, next_dagrun_data_interval_end AS NextDagrunDataIntervalEnd,
-               next_dagrun_create_after AS NextDagrunCreateAfter
+               next_dagrun_create_after AS NextDagrunCreateAfter, description AS Description,
+               has_task_concurrency_limits AS HasTaskConcurrencyLimits
         """;
 
     internal static string InList(int count) => count == 0 ? "(NULL)" : "(" + string.Join(", ", Enumerable.Range(0, count).Select(i => $"@p{i}")) + ")";

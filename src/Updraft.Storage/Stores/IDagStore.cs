@@ -49,6 +49,15 @@ public interface IDagStore
     /// <summary>Import errors with when they were recorded, by file name.</summary>
     Task<IReadOnlyList<(string Filename, int Line, string Message, DateTimeOffset Timestamp)>> ImportErrorsWithTimesAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>The tags of the given DAGs, by DAG (DAGs without tags are left out).</summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> TagsAsync(IReadOnlyCollection<string> dagIds, CancellationToken cancellationToken = default);
+
+    /// <summary>One page of the distinct tag names, optionally containing <paramref name="pattern"/>.</summary>
+    Task<Page<string>> TagNamesAsync(string? pattern, PageRequest page, CancellationToken cancellationToken = default);
+
+    /// <summary>How many runs each DAG has in each state (of the given DAGs, or all).</summary>
+    Task<IReadOnlyList<(string DagId, string State, int Count)>> RunCountsAsync(IReadOnlyCollection<string>? dagIds, CancellationToken cancellationToken = default);
+
     /// <summary>A DAG's serialized versions, oldest first, with when each was recorded.</summary>
     Task<IReadOnlyList<(int Version, DateTimeOffset CreatedAt)>> VersionsAsync(string dagId, CancellationToken cancellationToken = default);
 

@@ -35,6 +35,12 @@ public sealed class PermissionMatrixTests : IAsyncLifetime
         ["GET /api/v2/dagSources/{dag_id}"] = (Viewer, false),
         ["GET /api/v2/dags/{dag_id}/dagVersions"] = (Viewer, false),
         ["GET /api/v2/dags/{dag_id}/dagVersions/{version_number}"] = (Viewer, false),
+        ["GET /api/v2/dagTags"] = (Viewer, true),
+        ["GET /api/v2/dagStats"] = (Viewer, true),
+        ["GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries"] = (Viewer, false),
+        ["GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}"] = (Viewer, false),
+        ["POST /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries"] = (Op, false),
+        ["PATCH /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}"] = (Op, false),
         ["GET /api/v2/importErrors"] = (Viewer, false),
         ["GET /api/v2/importErrors/{import_error_id}"] = (Viewer, false),
         ["GET /api/v2/dags/{dag_id}/dagRuns"] = (Viewer, true),
@@ -161,6 +167,7 @@ public sealed class PermissionMatrixTests : IAsyncLifetime
         .Replace("{pool_name}", "p", StringComparison.Ordinal)
         .Replace("{import_error_id}", "1", StringComparison.Ordinal)
         .Replace("{event_log_id}", "1", StringComparison.Ordinal)
+        .Replace("{xcom_key}", "return_value", StringComparison.Ordinal)
         .TrimStart('/');
 
     private static async Task<HttpStatusCode> CallAsync(HttpClient client, string method, string url)

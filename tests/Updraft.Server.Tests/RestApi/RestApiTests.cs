@@ -102,6 +102,16 @@ public abstract class RestApiTests : IAsyncLifetime
         Assert.Equal(["alpha", "beta"], Ids(await Json(bulk), "dags", "dag_id"));
         Assert.False((await new DagStore(_api.Orchestra.Database).GetAsync("alpha"))!.IsPaused);
 
+        Assert.Equal(["alpha"], Ids(await GetJsonAsync(admin, "api/v2/dags?tags=sales&tags=nothing"), "dags", "dag_id"));
+        Assert.Empty((await GetJsonAsync(admin, "api/v2/dags?tags=sales&tags=nothing&tags_match_mode=all"))["dags"]!.AsArray());
+        Assert.Equal(["alpha"], Ids(await GetJsonAsync(admin, "api/v2/dags?last_dag_run_state=running"), "dags", "dag_id"));
+        var tags = await GetJsonAsync(admin, "api/v2/dagTags");
+        AirflowSchemas.AssertMatches("DAGTagCollectionResponse", tags);
+        Assert.Equal("sales", tags["tags"]![0]!.GetValue<string>());
+        var stats = await GetJsonAsync(admin, "api/v2/dagStats?dag_ids=alpha");
+        AirflowSchemas.AssertMatches("DagStatsCollectionResponse", stats);
+        Assert.Equal(1, stats["dags"]![0]!["stats"]!.AsArray().Single(x => x!["state"]!.GetValue<string>() == "running")!["count"]!.GetValue<int>());
+
         var events = await GetJsonAsync(admin, "api/v2/eventLogs?dag_id=alpha&event=api_pause");
         AirflowSchemas.AssertMatches("EventLogCollectionResponse", events);
         Assert.Equal("admin", events["event_logs"]![0]!["owner"]!.GetValue<string>());
@@ -217,6 +227,8 @@ public abstract class RestApiTests : IAsyncLifetime
         using var secretVariable = await op.PostAsJsonAsync("api/v2/variables", new { key = "api_key", value = "hunter2" });
         Assert.DoesNotContain("hunter2", await secretVariable.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NoContent, (await op.DeleteAsync("api/v2/variables/region")).StatusCode);
+        var audit = (await GetJsonAsync(op, "api/v2/eventLogs?event=patch_variable"))["event_logs"]![0]!;
+        Assert.Equal(("op", "{\"variable_key\":\"region\"}"), (audit["owner"]!.GetValue<string>(), audit["extra"]!.GetValue<string>()));
         await ExpectAsync(op.GetAsync("api/v2/variables/region"), HttpStatusCode.NotFound);
 
         const string password = "p@ss w0rd/+";
@@ -257,6 +269,31 @@ public abstract class RestApiTests : IAsyncLifetime
         Assert.Equal(["ml"], result["create"]!["success"]!.AsArray().Select(s => s!.GetValue<string>()));
         Assert.Equal(409, result["create"]!["errors"]![0]!["status_code"]!.GetValue<int>());
         Assert.Equal(4, (await GetJsonAsync(op, "api/v2/pools/etl"))["slots"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task XComs_CreateListGetUpdate()
+    {
+        var op = await _api.AsAsync("op");
+        const string Base = "api/v2/dags/alpha/dagRuns/r1/taskInstances/a/xcomEntries";
+        using var created = await op.PostAsJsonAsync(Base, new { key = "rows", value = new { count = 3 } });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        AirflowSchemas.AssertMatches("XComResponseNative", await Json(created));
+        await ExpectAsync(op.PostAsJsonAsync(Base, new { key = "rows", value = 1 }), HttpStatusCode.Conflict);
+        await ExpectAsync(op.PostAsJsonAsync("api/v2/dags/alpha/dagRuns/r1/taskInstances/ghost/xcomEntries", new { key = "rows", value = 1 }), HttpStatusCode.NotFound);
+
+        var list = await GetJsonAsync(op, "api/v2/dags/~/dagRuns/~/taskInstances/~/xcomEntries");
+        AirflowSchemas.AssertMatches("XComCollectionResponse", list);
+        Assert.Equal(["rows"], Ids(list, "xcom_entries", "key"));
+        var native = await GetJsonAsync(op, Base + "/rows");
+        AirflowSchemas.AssertMatches("XComResponseNative", native);
+        Assert.Equal(3, native["value"]!["count"]!.GetValue<int>());
+        Assert.Equal("{\"count\":3}", (await GetJsonAsync(op, Base + "/rows?stringify=true"))["value"]!.GetValue<string>());
+
+        using var updated = await op.PatchAsJsonAsync(Base + "/rows", new { value = "done" });
+        Assert.Equal("done", (await Json(updated))["value"]!.GetValue<string>());
+        await ExpectAsync(op.PatchAsJsonAsync(Base + "/nothing", new { value = 1 }), HttpStatusCode.NotFound);
+        await ExpectAsync(op.GetAsync(Base + "/nothing"), HttpStatusCode.NotFound);
     }
 
     [Fact]

@@ -63,7 +63,7 @@ internal static class AdminEndpoints
 
             await secrets.SetVariableAsync(body.Key, Text(body.Value), body.Description, context.RequestAborted);
             return V2.Json(Variable(await FindVariableAsync(secrets, body.Key, context.RequestAborted)), 201);
-        }).Requires(Create, Variables);
+        }).Requires(Create, Variables).Audited("post_variable");
 
         api.MapPatch("/variables/{variable_key}", async (string variable_key, HttpContext context, SecretStore secrets) =>
         {
@@ -79,20 +79,20 @@ internal static class AdminEndpoints
             var description = mask.Count == 0 || mask.Contains("description") ? body.Description : current.Description;
             await secrets.SetVariableAsync(variable_key, value, description, context.RequestAborted);
             return V2.Json(Variable(await FindVariableAsync(secrets, variable_key, context.RequestAborted)));
-        }).Requires(Edit, Variables);
+        }).Requires(Edit, Variables).Audited("patch_variable");
 
         api.MapDelete("/variables/{variable_key}", async (string variable_key, HttpContext context, SecretStore secrets) =>
             await secrets.DeleteVariableAsync(variable_key, context.RequestAborted)
                 ? Results.NoContent()
                 : throw ApiException.NotFound($"The Variable with key: `{variable_key}` was not found"))
-            .Requires(Delete, Variables);
+            .Requires(Delete, Variables).Audited("delete_variable");
 
         api.MapPatch("/variables", (HttpContext context, SecretStore secrets) => Bulk.RunAsync<VariableBody>(context, new(
             v => CheckName(() => Names.VariableKey(v.Key), "key"),
             async (key, ct) => await secrets.GetAsync(key, ct) is not null,
             (v, ct) => secrets.SetVariableAsync(v.Key, Text(v.Value), v.Description, ct),
             (key, ct) => secrets.DeleteVariableAsync(key, ct))))
-            .Requires(Edit, Variables);
+            .Requires(Edit, Variables).Audited("patch_variable");
     }
 
     private static void MapConnections(IEndpointRouteBuilder api, RestApiSettings settings)
@@ -122,7 +122,7 @@ internal static class AdminEndpoints
 
             await secrets.SetConnectionAsync(connection, context.RequestAborted);
             return V2.Json(ConnectionShape(connection), 201);
-        }).Requires(Create, Connections);
+        }).Requires(Create, Connections).Audited("post_connection");
 
         api.MapPatch("/connections/{connection_id}", async (string connection_id, HttpContext context, SecretStore secrets) =>
         {
@@ -150,20 +150,20 @@ internal static class AdminEndpoints
             };
             await secrets.SetConnectionAsync(merged, context.RequestAborted);
             return V2.Json(ConnectionShape(merged));
-        }).Requires(Edit, Connections);
+        }).Requires(Edit, Connections).Audited("patch_connection");
 
         api.MapDelete("/connections/{connection_id}", async (string connection_id, HttpContext context, SecretStore secrets) =>
             await secrets.DeleteConnectionAsync(connection_id, context.RequestAborted)
                 ? Results.NoContent()
                 : throw ApiException.NotFound($"The Connection with connection_id: `{connection_id}` was not found"))
-            .Requires(Delete, Connections);
+            .Requires(Delete, Connections).Audited("delete_connection");
 
         api.MapPatch("/connections", (HttpContext context, SecretStore secrets) => Bulk.RunAsync<ConnectionBody>(context, new(
             c => ToConnection(c).ConnId,
             (id, ct) => secrets.HasConnectionAsync(id, ct),
             (c, ct) => secrets.SetConnectionAsync(ToConnection(c), ct),
             (id, ct) => secrets.DeleteConnectionAsync(id, ct))))
-            .Requires(Edit, Connections);
+            .Requires(Edit, Connections).Audited("patch_connection");
     }
 
     private static void MapPools(IEndpointRouteBuilder api, RestApiSettings settings)
@@ -193,7 +193,7 @@ internal static class AdminEndpoints
 
             await pools.SetAsync(body.Name, body.Slots, body.Description, context.RequestAborted);
             return V2.Json(Pool(await FindPoolAsync(pools, body.Name, context.RequestAborted)), 201);
-        }).Requires(Create, Pools);
+        }).Requires(Create, Pools).Audited("post_pool");
 
         api.MapPatch("/pools/{pool_name}", async (string pool_name, HttpContext context, PoolStore pools) =>
         {
@@ -208,7 +208,7 @@ internal static class AdminEndpoints
             CheckPool(pool_name, slots);
             await pools.SetAsync(pool_name, slots, body.Description ?? current.Description, context.RequestAborted);
             return V2.Json(Pool(await FindPoolAsync(pools, pool_name, context.RequestAborted)));
-        }).Requires(Edit, Pools);
+        }).Requires(Edit, Pools).Audited("patch_pool");
 
         api.MapDelete("/pools/{pool_name}", async (string pool_name, HttpContext context, PoolStore pools) =>
         {
@@ -220,14 +220,14 @@ internal static class AdminEndpoints
             return await pools.DeleteAsync(pool_name, context.RequestAborted)
                 ? Results.NoContent()
                 : throw ApiException.NotFound($"The Pool with name: `{pool_name}` was not found");
-        }).Requires(Delete, Pools);
+        }).Requires(Delete, Pools).Audited("delete_pool");
 
         api.MapPatch("/pools", (HttpContext context, PoolStore pools) => Bulk.RunAsync<PoolBody>(context, new(
             p => { CheckPool(p.Name, p.Slots); return p.Name; },
             async (name, ct) => (await pools.ListAsync(ct)).Any(p => p.Pool == name),
             (p, ct) => pools.SetAsync(p.Name, p.Slots, p.Description, ct),
             (name, ct) => name == PoolStore.DefaultPool ? throw ApiException.BadRequest("Default Pool can't be deleted") : pools.DeleteAsync(name, ct))))
-            .Requires(Edit, Pools);
+            .Requires(Edit, Pools).Audited("patch_pool");
     }
 
     private static List<T> Sort<T>(List<T> items, IReadOnlyList<string> orderBy, Dictionary<string, Func<T, object>> keys)

@@ -23,25 +23,25 @@ internal static class DagEndpoints
                 DagIdPattern = q.String("dag_id_pattern")?.Replace("%", "", StringComparison.Ordinal),
                 Paused = q.Bool("paused"),
                 Active = q.Bool("exclude_stale") == false ? null : true,
+                Tags = q.StringsOrNull("tags"),
+                AllTags = q.String("tags_match_mode") switch
+                {
+                    null or "any" => false,
+                    "all" => true,
+                    var other => throw ApiException.Invalid(["query", "tags_match_mode"], "Input should be 'any' or 'all'", "literal_error", other),
+                },
+                Owners = q.StringsOrNull("owners"),
+                LastRunStates = q.StringsOrNull("last_dag_run_state")?.Select(DagRunEndpoints.ParseRunState).ToList(),
                 Page = q.Page(settings.MaximumPageLimit, "dag_id"),
             };
             var page = await service.ListAsync(query, context.RequestAborted);
-            var errors = await FilesWithErrorsAsync(dags, context.RequestAborted);
-            var items = new List<object>();
-            foreach (var record in page.Items)
-            {
-                var serialized = await dags.GetSerializedAsync(record.DagId, null, context.RequestAborted);
-                items.Add(DagShapes.Dag(record, serialized?.Dag, errors));
-            }
-
-            return V2.Json(new { dags = items, total_entries = page.TotalEntries });
+            return V2.Json(new { dags = await ShapeAsync(dags, page.Items, context.RequestAborted), total_entries = page.TotalEntries });
         }).Requires(Read, Storage.Security.Permissions.Dags, DagScope.Dag);
 
         api.MapGet("/dags/{dag_id}", async (string dag_id, HttpContext context, DagService service, IDagStore dags) =>
         {
             var record = await service.GetAsync(dag_id, context.RequestAborted);
-            var serialized = await dags.GetSerializedAsync(dag_id, null, context.RequestAborted);
-            return V2.Json(DagShapes.Dag(record, serialized?.Dag, await FilesWithErrorsAsync(dags, context.RequestAborted)));
+            return V2.Json((await ShapeAsync(dags, [record], context.RequestAborted))[0]);
         }).Requires(Read, Storage.Security.Permissions.Dags, DagScope.Dag);
 
         api.MapGet("/dags/{dag_id}/details", async (string dag_id, HttpContext context, DagService service, IDagStore dags) =>
@@ -57,8 +57,7 @@ internal static class DagEndpoints
             var body = await ApiBody.ReadAsync<DagPatchBody>(context.Request, context.RequestAborted);
             CheckMask(new ApiQuery(context.Request));
             var record = await service.SetPausedAsync(dag_id, body.IsPaused, Actor(context), context.RequestAborted);
-            var serialized = await dags.GetSerializedAsync(dag_id, null, context.RequestAborted);
-            return V2.Json(DagShapes.Dag(record, serialized?.Dag, await FilesWithErrorsAsync(dags, context.RequestAborted)));
+            return V2.Json((await ShapeAsync(dags, [record], context.RequestAborted))[0]);
         }).Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag);
 
         api.MapPatch("/dags", async (HttpContext context, DagService service, IDagStore dags) =>
@@ -75,15 +74,13 @@ internal static class DagEndpoints
                 Page = q.Page(settings.MaximumPageLimit, "dag_id"),
             };
             var page = await service.ListAsync(query, context.RequestAborted);
-            var errors = await FilesWithErrorsAsync(dags, context.RequestAborted);
-            var items = new List<object>();
+            var changed = new List<DagRecord>();
             foreach (var record in page.Items)
             {
-                var changed = await service.SetPausedAsync(record.DagId, body.IsPaused, Actor(context), context.RequestAborted);
-                items.Add(DagShapes.Dag(changed, (await dags.GetSerializedAsync(record.DagId, null, context.RequestAborted))?.Dag, errors));
+                changed.Add(await service.SetPausedAsync(record.DagId, body.IsPaused, Actor(context), context.RequestAborted));
             }
 
-            return V2.Json(new { dags = items, total_entries = page.TotalEntries });
+            return V2.Json(new { dags = await ShapeAsync(dags, changed, context.RequestAborted), total_entries = page.TotalEntries });
         }).Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag);
 
         api.MapDelete("/dags/{dag_id}", async (string dag_id, HttpContext context, DagService service) =>
@@ -164,6 +161,29 @@ internal static class DagEndpoints
                 : throw ApiException.NotFound($"The DagVersion with dag_id: `{dag_id}` and version_number: `{version_number}` was not found");
         }).Requires(Read, DagVersions, DagScope.DagEntity);
 
+        api.MapGet("/dagTags", async (HttpContext context, IDagStore dags) =>
+        {
+            var q = new ApiQuery(context.Request);
+            var page = await dags.TagNamesAsync(q.String("tag_name_pattern")?.Replace("%", "", StringComparison.Ordinal), q.Page(settings.MaximumPageLimit, "name"), context.RequestAborted);
+            return V2.Json(new { tags = page.Items, total_entries = page.TotalEntries });
+        }).Requires(Read, Storage.Security.Permissions.Dags, DagScope.Dag);
+
+        api.MapGet("/dagStats", async (HttpContext context, IDagStore dags) =>
+        {
+            var q = new ApiQuery(context.Request);
+            var wanted = V2.Intersect(V2.DagFilter(context, null), q.StringsOrNull("dag_ids"));
+            var counts = await dags.RunCountsAsync(wanted, context.RequestAborted);
+            var ids = (wanted ?? [.. counts.Select(c => c.DagId)]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            string[] states = ["queued", "running", "success", "failed"];
+            var items = ids.Select(id => new
+            {
+                dag_id = id,
+                dag_display_name = id,
+                stats = states.Select(state => new { state, count = counts.Where(c => c.DagId == id && c.State == state).Sum(c => c.Count) }).ToList(),
+            }).ToList();
+            return V2.Json(new { dags = items, total_entries = items.Count });
+        }).Requires(Read, DagRuns, DagScope.DagEntity);
+
         api.MapGet("/importErrors", async (HttpContext context, IDagStore dags) =>
         {
             var page = new ApiQuery(context.Request).Page(settings.MaximumPageLimit);
@@ -209,6 +229,14 @@ internal static class DagEndpoints
                 throw ApiException.BadRequest("Only `is_paused` field can be updated through the REST API");
             }
         }
+    }
+
+    /// <summary>DAG rows in Airflow's shape, with their tags and import errors read once for the page.</summary>
+    private static async Task<List<object>> ShapeAsync(IDagStore dags, IReadOnlyList<DagRecord> records, CancellationToken cancellationToken)
+    {
+        var errors = await FilesWithErrorsAsync(dags, cancellationToken);
+        var tags = await dags.TagsAsync([.. records.Select(r => r.DagId)], cancellationToken);
+        return [.. records.Select(r => DagShapes.Dag(r, tags.TryGetValue(r.DagId, out var t) ? t : [], errors))];
     }
 
     private static async Task<IReadOnlySet<string>> FilesWithErrorsAsync(IDagStore dags, CancellationToken cancellationToken) =>

@@ -20,7 +20,7 @@ internal static class DagShapes
         public static TimeDelta? From(TimeSpan? span) => span is { } s ? new((int)s.TotalDays, (int)(s.Ticks % TimeSpan.TicksPerDay / TimeSpan.TicksPerSecond), (int)(s.Ticks % TimeSpan.TicksPerSecond / 10)) : null;
     }
 
-    public static object Dag(DagRecord record, SerializedDag? dag, IReadOnlySet<string> filesWithErrors) => new
+    public static object Dag(DagRecord record, IReadOnlyList<string> tags, IReadOnlySet<string> filesWithErrors) => new
     {
         dag_id = record.DagId,
         dag_display_name = record.DagId,
@@ -32,14 +32,14 @@ internal static class DagShapes
         bundle_version = (string?)null,
         relative_fileloc = Path.GetFileName(record.Fileloc),
         fileloc = record.Fileloc,
-        description = dag?.Description,
+        description = record.Description,
         timetable_summary = record.TimetableSummary,
         timetable_description = (string?)null,
-        tags = (dag?.Tags ?? []).Select(t => new DagTag(t, record.DagId, record.DagId)).ToList(),
+        tags = tags.Select(t => new DagTag(t, record.DagId, record.DagId)).ToList(),
         max_active_tasks = record.MaxActiveTasks,
         max_active_runs = (int?)record.MaxActiveRuns,
         max_consecutive_failed_dag_runs = 0,
-        has_task_concurrency_limits = dag?.Tasks.Any(t => t.MaxActiveTisPerDag is not null) ?? false,
+        has_task_concurrency_limits = record.HasTaskConcurrencyLimits,
         has_import_errors = filesWithErrors.Contains(record.Fileloc),
         next_dagrun_logical_date = V2.Time(record.NextDagrun),
         next_dagrun_data_interval_start = V2.Time(record.NextDagrunDataIntervalStart),
@@ -51,7 +51,7 @@ internal static class DagShapes
 
     public static object Details(DagRecord record, SerializedDag dag, int version, DateTimeOffset versionCreated, IReadOnlySet<string> filesWithErrors)
     {
-        var node = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(Dag(record, dag, filesWithErrors), ApiJson.Options))!.AsObject();
+        var node = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(Dag(record, dag.Tags, filesWithErrors), ApiJson.Options))!.AsObject();
         var extra = new
         {
             catchup = dag.Catchup,
