@@ -7,7 +7,7 @@ using Updraft.Storage.Stores;
 namespace Updraft.Scheduling.Operations;
 
 /// <summary>Triggering and finding DAG runs, with the rules the CLI and the REST API share.</summary>
-public sealed class DagRunService(IDagStore dags, IDagRunStore runs, EventLogStore events, TimeProvider timeProvider)
+public sealed class DagRunService(IDagStore dags, IDagRunStore runs, ITaskInstanceStore taskInstances, EventLogStore events, TimeProvider timeProvider)
 {
     public Task<Page<DagRunRecord>> ListAsync(DagRunQuery query, CancellationToken cancellationToken = default) => runs.QueryAsync(query, cancellationToken);
 
@@ -92,5 +92,66 @@ public sealed class DagRunService(IDagStore dags, IDagRunStore runs, EventLogSto
         throw await dags.GetAsync(dagId, cancellationToken) is null
             ? OperationException.DagNotFound(dagId)
             : new OperationException(OperationError.NotFound, $"DAG '{dagId}' has no run '{runIdOrDate}'.");
+    }
+
+    /// <summary>
+    /// Marks a run by hand, as Airflow does: success marks every task instance that has not succeeded success; failed
+    /// fails the queued and running ones and skips the rest that have not finished; queued only requeues the run.
+    /// Each task change is guarded (ADR 0011): one that moved meanwhile is left as it is.
+    /// </summary>
+    public async Task<DagRunRecord> SetStateAsync(string dagId, string runId, DagRunState state, Actor actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var run = await FindAsync(dagId, runId, cancellationToken);
+        if (run.State == state)
+        {
+            return run;
+        }
+
+        if (!DagRunTransitions.IsAllowed(run.State, state))
+        {
+            throw new OperationException(OperationError.Conflict, $"Run {runId} of DAG '{dagId}' cannot go from {run.State.ToWireName()} to {state.ToWireName()}.");
+        }
+
+        var now = timeProvider.GetUtcNow();
+        if (state is DagRunState.Success or DagRunState.Failed)
+        {
+            var changes = new List<TaskInstanceChange>();
+            foreach (var ti in await taskInstances.ListForRunAsync(dagId, runId, cancellationToken))
+            {
+                var target = state == DagRunState.Success
+                    ? TaskInstanceState.Success
+                    : ti.State is TaskInstanceState.Queued or TaskInstanceState.Running or TaskInstanceState.Restarting ? TaskInstanceState.Failed : TaskInstanceState.Skipped;
+                var wanted = state == DagRunState.Success
+                    ? ti.State is not (TaskInstanceState.Success or TaskInstanceState.Removed or TaskInstanceState.Skipped)
+                    : ti.State.IsUnfinished();
+                if (wanted && TaskInstanceTransitions.IsAllowed(ti.State, target))
+                {
+                    changes.Add(new TaskInstanceChange(ti.Key, ti.State, target));
+                }
+            }
+
+            await taskInstances.TransitionAsync(changes, now, cancellationToken);
+        }
+
+        if (!await runs.TransitionAsync(run.Id, run.State, state, now, cancellationToken: cancellationToken))
+        {
+            throw new OperationException(OperationError.Conflict, $"Run {runId} of DAG '{dagId}' changed while it was being marked; look at it again.");
+        }
+
+        await events.AddAsync($"{actor.Via}_set_dag_run_state", actor.User, dagId, runId: runId, extra: state.ToWireName(), cancellationToken: cancellationToken);
+        return await runs.GetAsync(dagId, runId, cancellationToken) ?? run;
+    }
+
+    /// <summary>Deletes a run with its task instances, their history and XComs.</summary>
+    public async Task DeleteAsync(string dagId, string runId, Actor actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (!await runs.DeleteAsync(dagId, runId, cancellationToken))
+        {
+            await FindAsync(dagId, runId, cancellationToken);
+        }
+
+        await events.AddAsync($"{actor.Via}_delete_dag_run", actor.User, dagId, runId: runId, cancellationToken: cancellationToken);
     }
 }

@@ -266,6 +266,20 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
         return row is { } r ? new DataInterval(Micros.To(r.Start), Micros.To(r.End)) : null;
     }
 
+    public async Task<bool> DeleteAsync(string dagId, string runId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var table in new[] { "xcom", "task_instance_history", "task_instance" })
+        {
+            await connection.ExecuteAsync($"DELETE FROM {table} WHERE dag_id = @dagId AND run_id = @runId", new { dagId, runId }, transaction);
+        }
+
+        var deleted = await connection.ExecuteAsync("DELETE FROM dag_run WHERE dag_id = @dagId AND run_id = @runId", new { dagId, runId }, transaction) > 0;
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
+    }
+
     /// <summary>
     /// Moves a run from <paramref name="from"/> to <paramref name="to"/>; false if it was no longer in <paramref name="from"/>.
     /// With <paramref name="unlessFlagged"/> (the scheduler finishing a run it evaluated), also false when something

@@ -36,6 +36,9 @@ public interface IDagRunStore
 
     Task<DagRunRecord?> GetAsync(string dagId, string runId, CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes a run with its task instances, their history and XComs; false when there is no such run.</summary>
+    Task<bool> DeleteAsync(string dagId, string runId, CancellationToken cancellationToken = default);
+
     /// <summary>Runs, newest logical date first; optionally of one DAG and in some states.</summary>
     Task<IReadOnlyList<DagRunRecord>> ListAsync(string? dagId = null, IReadOnlyCollection<DagRunState>? states = null, int limit = 100, CancellationToken cancellationToken = default);
 

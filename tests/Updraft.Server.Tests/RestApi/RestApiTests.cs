@@ -158,6 +158,17 @@ public abstract class RestApiTests : IAsyncLifetime
         AirflowSchemas.AssertMatches("DAGRunResponse", await Json(cleared));
         Assert.Equal("none", (await _api.Orchestra.TasksAsync("alpha", "r1"))["a"].State.ToWireName());
 
+        // Marked by hand: its task instances follow, the wait route reports the end, then the run is deleted.
+        using var marked = await user.PatchAsJsonAsync("api/v2/dags/alpha/dagRuns/api_run", new { state = "success" });
+        AirflowSchemas.AssertMatches("DAGRunResponse", await Json(marked));
+        Assert.All((await _api.Orchestra.TasksAsync("alpha", "api_run")).Values, ti => Assert.Equal(TaskInstanceState.Success, ti.State));
+        Assert.Equal("{\"state\":\"success\",\"results\":{\"a\":null}}\n", await user.GetStringAsync("api/v2/dags/alpha/dagRuns/api_run/wait?interval=0.1&result=a"));
+        await ExpectAsync(user.PatchAsJsonAsync("api/v2/dags/alpha/dagRuns/api_run", new { state = "running" }), HttpStatusCode.UnprocessableEntity);
+        await ExpectAsync(user.GetAsync("api/v2/dags/alpha/dagRuns/api_run/wait"), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(HttpStatusCode.NoContent, (await user.DeleteAsync("api/v2/dags/alpha/dagRuns/api_run")).StatusCode);
+        await ExpectAsync(user.GetAsync("api/v2/dags/alpha/dagRuns/api_run"), HttpStatusCode.NotFound);
+        Assert.Empty(await _api.Orchestra.TasksAsync("alpha", "api_run"));
+
         // A paused DAG is not triggered: the answer says so.
         await (await _api.AsAsync("admin")).PatchAsJsonAsync("api/v2/dags/beta", new { is_paused = true });
         Assert.Contains("paused", await ExpectAsync(user.PostAsJsonAsync("api/v2/dags/beta/dagRuns", new { logical_date = (string?)null }), HttpStatusCode.Conflict), StringComparison.Ordinal);
@@ -195,6 +206,14 @@ public abstract class RestApiTests : IAsyncLifetime
         Assert.Equal("line one\nline two\nline three\n", await text.Content.ReadAsStringAsync());
         await ExpectAsync(user.GetAsync("api/v2/dags/alpha/dagRuns/r1/taskInstances/a/logs/7"), HttpStatusCode.NotFound);
         await ExpectAsync(user.GetAsync("api/v2/dags/alpha/dagRuns/r1/taskInstances/a/logs/1?token=garbage"), HttpStatusCode.BadRequest);
+
+        // Why b does not run: nothing while its run runs and a succeeded; its DAG paused, then that.
+        var deps = await GetJsonAsync(user, "api/v2/dags/alpha/dagRuns/r1/taskInstances/b/dependencies");
+        AirflowSchemas.AssertMatches("TaskDependencyCollectionResponse", deps);
+        Assert.Empty(deps["dependencies"]!.AsArray());
+        await (await _api.AsAsync("admin")).PatchAsJsonAsync("api/v2/dags/alpha", new { is_paused = true });
+        Assert.Equal(["Dag Not Paused"], Ids(await GetJsonAsync(user, "api/v2/dags/alpha/dagRuns/r1/taskInstances/b/dependencies"), "dependencies", "name"));
+        Assert.Contains("Task Instance State", Ids(await GetJsonAsync(user, "api/v2/dags/alpha/dagRuns/r1/taskInstances/a/dependencies"), "dependencies", "name"));
 
         // Mark: the dry run changes nothing, the real one does; an invalid state is a 422.
         using var preview = await user.PatchAsJsonAsync("api/v2/dags/alpha/dagRuns/r1/taskInstances/b/dry_run", new { new_state = "failed" });

@@ -89,6 +89,83 @@ internal static class DagRunEndpoints
             return V2.Json(RunShapes.Run(run, await VersionAsync(dags, run.DagId, run.DagVersion, context.RequestAborted)));
         }).Requires(Create, DagRuns, DagScope.DagEntity);
 
+        api.MapPatch("/dags/{dag_id}/dagRuns/{dag_run_id}", async (string dag_id, string dag_run_id, HttpContext context, DagRunService service, IDagRunStore runs, IDagStore dags) =>
+        {
+            var body = await ApiBody.ReadAsync<RunPatchBody>(context.Request, context.RequestAborted);
+            var mask = new ApiQuery(context.Request).Strings("update_mask");
+            if (mask.FirstOrDefault(m => m is not ("state" or "note")) is { } unknown)
+            {
+                throw ApiException.BadRequest($"Invalid update_mask field: {unknown}");
+            }
+
+            if (body.Note is not null && (mask.Count == 0 || mask.Contains("note")))
+            {
+                throw ApiException.BadRequest("Notes on runs are not supported by this server yet.");
+            }
+
+            var run = await GetRunAsync(runs, dags, dag_id, dag_run_id, context.RequestAborted);
+            if (body.State is { } text && (mask.Count == 0 || mask.Contains("state")))
+            {
+                var state = text switch
+                {
+                    "queued" => DagRunState.Queued,
+                    "success" => DagRunState.Success,
+                    "failed" => DagRunState.Failed,
+                    _ => throw ApiException.Invalid(["body", "state"], "Input should be 'queued', 'success' or 'failed'", "enum", text),
+                };
+                run = await service.SetStateAsync(dag_id, dag_run_id, state, DagEndpoints.Actor(context), context.RequestAborted);
+            }
+
+            return V2.Json(RunShapes.Run(run, await VersionAsync(dags, dag_id, run.DagVersion, context.RequestAborted)));
+        }).Requires(Edit, DagRuns, DagScope.DagEntity);
+
+        api.MapDelete("/dags/{dag_id}/dagRuns/{dag_run_id}", async (string dag_id, string dag_run_id, HttpContext context, DagRunService service) =>
+        {
+            await service.DeleteAsync(dag_id, dag_run_id, DagEndpoints.Actor(context), context.RequestAborted);
+            return Results.NoContent();
+        }).Requires(Delete, DagRuns, DagScope.DagEntity);
+
+        api.MapGet("/dags/{dag_id}/dagRuns/{dag_run_id}/wait", async (string dag_id, string dag_run_id, HttpContext context, IDagRunStore runs, IDagStore dags, DatabaseXComStore xcoms, TimeProvider time) =>
+        {
+            var q = new ApiQuery(context.Request);
+            var interval = q.String("interval") is { } text
+                ? double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+                    ? TimeSpan.FromSeconds(seconds)
+                    : throw ApiException.Invalid(["query", "interval"], "Input should be greater than 0", "greater_than", text)
+                : throw ApiException.Invalid(["query", "interval"], "Field required", "missing");
+            var results = q.Strings("result");
+            var run = await GetRunAsync(runs, dags, dag_id, dag_run_id, context.RequestAborted);
+
+            // Newline-delimited JSON, one line per check, until the run has finished (Airflow 3's wait route).
+            context.Response.ContentType = "application/x-ndjson";
+            while (true)
+            {
+                var finished = run.State is DagRunState.Success or DagRunState.Failed;
+                var line = new JsonObject { ["state"] = run.State.ToWireName() };
+                if (finished && results.Count > 0)
+                {
+                    var values = new JsonObject();
+                    foreach (var task in results)
+                    {
+                        var page = await xcoms.QueryAsync([dag_id], dag_run_id, task, null, Core.Runtime.XComKey.ReturnValue, new PageRequest { Limit = 1 }, context.RequestAborted);
+                        values[task] = page.Items.Count > 0 ? JsonNode.Parse(page.Items[0].Value) : null;
+                    }
+
+                    line["results"] = values;
+                }
+
+                await context.Response.WriteAsync(line.ToJsonString() + "\n", context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                if (finished)
+                {
+                    return Results.Empty;
+                }
+
+                await Task.Delay(interval, time, context.RequestAborted);
+                run = await GetRunAsync(runs, dags, dag_id, dag_run_id, context.RequestAborted);
+            }
+        }).Requires(Read, DagRuns, DagScope.DagEntity);
+
         api.MapPost("/dags/{dag_id}/dagRuns/{dag_run_id}/clear", async (string dag_id, string dag_run_id, HttpContext context, IDagRunStore runs, IDagStore dags, TaskInstanceService tasks, ITaskInstanceStore taskInstances) =>
         {
             var body = await ApiBody.ReadAsync<RunClearBody>(context.Request, context.RequestAborted);
@@ -116,6 +193,8 @@ internal static class DagRunEndpoints
             return V2.Json(RunShapes.Run(after, await VersionAsync(dags, dag_id, after.DagVersion, context.RequestAborted)));
         }).Requires(Edit, DagRuns, DagScope.DagEntity);
     }
+
+    public sealed record RunPatchBody(string? State = null, string? Note = null);
 
     public sealed record TriggerBody(
         string? DagRunId = null,

@@ -92,6 +92,14 @@ internal static class TaskInstanceEndpoints
             return V2.Json(RunShapes.Try(ti, attempt, await DagRunEndpoints.VersionAsync(dags, dag_id, run.DagVersion, context.RequestAborted)));
         }).Requires(Read, TaskInstances, DagScope.DagEntity);
 
+        api.MapGet(Base + "/{task_id}/dependencies", (string dag_id, string dag_run_id, string task_id, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags, PoolStore pools, TimeProvider time) =>
+            DependenciesAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id), context, tis, runs, dags, pools, time))
+            .Requires(Read, TaskInstances, DagScope.DagEntity);
+
+        api.MapGet(Base + "/{task_id}/{map_index:int}/dependencies", (string dag_id, string dag_run_id, string task_id, int map_index, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags, PoolStore pools, TimeProvider time) =>
+            DependenciesAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id, map_index), context, tis, runs, dags, pools, time))
+            .Requires(Read, TaskInstances, DagScope.DagEntity);
+
         api.MapPatch(Base + "/{task_id}", (string dag_id, string dag_run_id, string task_id, HttpContext context, TaskInstanceService service, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
             PatchAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id, new ApiQuery(context.Request).Int("map_index") ?? -1), dryRun: false, context, service, tis, runs, dags))
             .Requires(Edit, TaskInstances, DagScope.DagEntity);
@@ -215,6 +223,12 @@ internal static class TaskInstanceEndpoints
 
         var row = await ShapeAsync(key, tis, runs, dags, context.RequestAborted);
         return dryRun ? V2.Json(new { task_instances = new[] { row }, total_entries = 1 }) : V2.Json(row);
+    }
+
+    private static async Task<IResult> DependenciesAsync(TaskInstanceKey key, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags, PoolStore pools, TimeProvider time)
+    {
+        var (ti, run) = await FindAsync(key, tis, runs, dags, context.RequestAborted);
+        return V2.Json(new { dependencies = await TaskDependencies.ExplainAsync(ti, run, dags, tis, pools, time, context.RequestAborted) });
     }
 
     private static async Task<IResult> GetAsync(TaskInstanceKey key, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags, CancellationToken cancellationToken) =>
