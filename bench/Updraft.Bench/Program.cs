@@ -21,7 +21,12 @@ if (args.Length >= 2 && args[0] == "scheduler")
     return await SchedulerBench.RunAsync(args[1..]);
 }
 
-Console.Error.WriteLine("usage: Updraft.Bench generate DIR N | load DIR CACHE | scheduler SCENARIO [sqlite|postgres]");
+if (args.Length >= 3 && args[0] == "api")
+{
+    return await ApiBench.RunAsync(args[1..]);
+}
+
+Console.Error.WriteLine("usage: Updraft.Bench generate DIR N | load DIR CACHE | scheduler SCENARIO [sqlite|postgres] | api sqlite|postgres FILE");
 return 2;
 
 static void Generate(string directory, int count)
