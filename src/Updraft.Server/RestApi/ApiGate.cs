@@ -16,7 +16,7 @@ namespace Updraft.Server.RestApi;
 /// <c>/auth/token</c>), checks the route's <see cref="RequiredPermission"/> against the caller's roles, and answers
 /// refusals and errors in Airflow's shape — <c>{"detail": …}</c> with 401, 403, 404, 405, 409, 413 or 422.
 /// </summary>
-public sealed partial class ApiGate(UserTokens tokens, UserStore users, EventLogStore events, ILogger<ApiGate> logger)
+public sealed partial class ApiGate(UserTokens tokens, BasicAuthentication basic, UserStore users, EventLogStore events, ILogger<ApiGate> logger)
 {
     public static bool IsRestPath(PathString path) => path.StartsWithSegments("/api", StringComparison.Ordinal) || path.StartsWithSegments("/auth", StringComparison.Ordinal);
 
@@ -50,9 +50,38 @@ public sealed partial class ApiGate(UserTokens tokens, UserStore users, EventLog
         }
     }
 
+    /// <summary>Whether the request is to Airflow 2's API (<c>/api/v1</c>): basic auth, problem+json errors, 400 for validation.</summary>
+    public static bool IsV1(HttpContext context) => context?.Request.Path.StartsWithSegments("/api/v1", StringComparison.Ordinal) == true;
+
     public static Task WriteAsync(HttpContext context, int status, object detail)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (IsV1(context))
+        {
+            // Airflow 2 answered validation errors with 400 and a problem document whose detail is a message.
+            if (detail is IEnumerable<ValidationError> errors)
+            {
+                status = status == 422 ? 400 : status;
+                detail = string.Join("; ", errors.Select(e => $"{string.Join(".", e.Loc.Skip(1))}: {e.Msg}".TrimStart(':', ' ')));
+            }
+
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "application/problem+json";
+            var title = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+            return context.Response.WriteAsync(
+                JsonSerializer.Serialize(
+                    new
+                    {
+                        type = $"https://airflow.apache.org/docs/apache-airflow/2.10.0/stable-rest-api-ref.html#section/Errors/{title.Replace(" ", "", StringComparison.Ordinal)}",
+                        title,
+                        status,
+                        detail,
+                        instance = context.Request.Path.Value ?? "",
+                    },
+                    ApiJson.Options),
+                Encoding.UTF8);
+        }
+
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         return context.Response.WriteAsync(JsonSerializer.Serialize(new { detail }, ApiJson.Options), Encoding.UTF8);
@@ -89,7 +118,7 @@ public sealed partial class ApiGate(UserTokens tokens, UserStore users, EventLog
         var (username, why) = await AuthenticateAsync(context);
         if (username is null)
         {
-            context.Response.Headers.WWWAuthenticate = "Bearer";
+            context.Response.Headers.WWWAuthenticate = IsV1(context) ? "Basic" : "Bearer";
             await WriteAsync(context, 401, why);
             return false;
         }
@@ -149,6 +178,11 @@ public sealed partial class ApiGate(UserTokens tokens, UserStore users, EventLog
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             return await tokens.ValidateAsync(header["Bearer ".Length..].Trim());
+        }
+
+        if (IsV1(context) && header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return await basic.AuthenticateAsync(header["Basic ".Length..].Trim(), context.Connection.RemoteIpAddress?.ToString() ?? "", context.RequestAborted);
         }
 
         return (null, "Not authenticated");

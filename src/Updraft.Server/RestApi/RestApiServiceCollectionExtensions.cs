@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Updraft.Core.Configuration;
 using Updraft.Scheduling.Operations;
 using Updraft.Server.Hosting;
+using Updraft.Server.RestApi.V1;
 using Updraft.Server.RestApi.V2;
 using Updraft.Server.Security;
 using Updraft.Storage.Database;
@@ -47,11 +48,12 @@ public static class RestApiServiceCollectionExtensions
         services.AddSingleton(new RestApiSettings(options.MaximumPageLimit, options.ExposeConfig, options.TestConnection, options.LogFolder));
         services.AddSingleton(s => new UserTokens(options.JwtSecret, options.JwtExpiration, s.GetRequiredService<TimeProvider>()));
         services.AddSingleton<LoginThrottle>();
-        services.AddSingleton(s => new ApiGate(s.GetRequiredService<UserTokens>(), s.GetRequiredService<UserStore>(), s.GetRequiredService<EventLogStore>(), s.GetRequiredService<ILogger<ApiGate>>()));
+        services.AddSingleton<BasicAuthentication>();
+        services.AddSingleton(s => new ApiGate(s.GetRequiredService<UserTokens>(), s.GetRequiredService<BasicAuthentication>(), s.GetRequiredService<UserStore>(), s.GetRequiredService<EventLogStore>(), s.GetRequiredService<ILogger<ApiGate>>()));
         return services;
     }
 
-    /// <summary>Maps <c>/auth/token</c> and every <c>/api/v2</c> route.</summary>
+    /// <summary>Maps <c>/auth/token</c>, every <c>/api/v2</c> route and Airflow 2's <c>/api/v1</c>.</summary>
     public static void MapRestApi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -64,6 +66,7 @@ public static class RestApiServiceCollectionExtensions
         v2.MapXComs(settings);
         v2.MapAdmin(settings);
         v2.MapMonitor(settings);
+        app.MapGroup(V1.V1Endpoints.Prefix).MapV1(settings);
     }
 
     private static void Forward<T>(IServiceCollection services, IServiceProvider host)

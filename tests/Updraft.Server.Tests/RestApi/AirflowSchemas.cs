@@ -13,28 +13,39 @@ namespace Updraft.Server.Tests.RestApi;
 /// </summary>
 public static class AirflowSchemas
 {
-    private static readonly Lazy<JsonObject> Definitions = new(Load);
+    /// <summary>Airflow 3's document (<c>/api/v2</c>).</summary>
+    public const string V2 = "v2-schemas.yaml";
+
+    /// <summary>Airflow 2.10's document (<c>/api/v1</c>).</summary>
+    public const string V1 = "v1-schemas.yaml";
+
+    private static readonly Dictionary<string, JsonObject> Definitions = new(StringComparer.Ordinal);
     private static readonly Dictionary<string, JsonSchema> Cache = new(StringComparer.Ordinal);
     private static readonly Lock Gate = new();
 
     /// <summary>Fails the test, listing every error, unless <paramref name="json"/> matches Airflow's schema <paramref name="name"/>.</summary>
-    public static void AssertMatches(string name, JsonNode? json)
+    public static void AssertMatches(string name, JsonNode? json, string document = V2)
     {
         JsonSchema schema;
         lock (Gate)
         {
-            if (!Cache.TryGetValue(name, out schema!))
+            if (!Cache.TryGetValue(document + "#" + name, out schema!))
             {
-                Assert.True(Definitions.Value.ContainsKey(name), $"Airflow's document has no schema {name}.");
-                var document = new JsonObject
+                if (!Definitions.TryGetValue(document, out var definitions))
+                {
+                    Definitions[document] = definitions = Load(document);
+                }
+
+                Assert.True(definitions.ContainsKey(name), $"Airflow's document {document} has no schema {name}.");
+                var root = new JsonObject
                 {
                     ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
-                    ["$id"] = $"https://updraft.test/airflow/{name}",
-                    ["$defs"] = Definitions.Value.DeepClone(),
+                    ["$id"] = $"https://updraft.test/airflow/{document}/{name}",
+                    ["$defs"] = definitions.DeepClone(),
                     ["$ref"] = $"#/$defs/{name}",
                 };
-                schema = JsonSchema.FromText(document.ToJsonString(), new BuildOptions { SchemaRegistry = new SchemaRegistry() });
-                Cache[name] = schema;
+                schema = JsonSchema.FromText(root.ToJsonString(), new BuildOptions { SchemaRegistry = new SchemaRegistry() });
+                Cache[document + "#" + name] = schema;
             }
         }
 
@@ -48,9 +59,9 @@ public static class AirflowSchemas
         }
     }
 
-    private static JsonObject Load()
+    private static JsonObject Load(string document)
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "Airflow", "v2-schemas.yaml");
+        var path = Path.Combine(AppContext.BaseDirectory, "Airflow", document);
         var stream = new YamlStream();
         using (var reader = new StringReader(File.ReadAllText(path)))
         {
@@ -60,6 +71,7 @@ public static class AirflowSchemas
         var json = ToJson(stream.Documents[0].RootNode)!;
         var schemas = json["components"]!["schemas"]!.AsObject();
         Rewrite(schemas);
+        AllowNullable(schemas);
         return schemas;
     }
 
@@ -96,6 +108,43 @@ public static class AirflowSchemas
                 return JsonValue.Create(scalar.Value);
             default:
                 throw new InvalidDataException($"Unexpected YAML node {node.NodeType}.");
+        }
+    }
+
+    /// <summary>
+    /// OpenAPI 3.0's <c>nullable: true</c> (Airflow 2's document) as JSON Schema says it: the schema, or null. OpenAPI
+    /// 3.1 documents (Airflow 3's) use null types already and have no <c>nullable</c>.
+    /// </summary>
+    private static void AllowNullable(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (_, value) in o.ToList())
+                {
+                    AllowNullable(value);
+                }
+
+                if (o["nullable"] is JsonValue n && n.GetValueKind() == System.Text.Json.JsonValueKind.True)
+                {
+                    o.Remove("nullable");
+                    var copy = o.DeepClone().AsObject();
+                    foreach (var key in o.Select(p => p.Key).ToList())
+                    {
+                        o.Remove(key);
+                    }
+
+                    o["anyOf"] = new JsonArray(copy, new JsonObject { ["type"] = "null" });
+                }
+
+                break;
+            case JsonArray a:
+                foreach (var item in a)
+                {
+                    AllowNullable(item);
+                }
+
+                break;
         }
     }
 

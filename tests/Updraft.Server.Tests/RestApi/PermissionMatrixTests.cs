@@ -84,6 +84,31 @@ public sealed class PermissionMatrixTests : IAsyncLifetime
         ["GET /api/v2/eventLogs"] = (Viewer, false),
         ["GET /api/v2/eventLogs/{event_log_id}"] = (Viewer, false),
         ["GET /api/v2/config"] = (Op, false),
+        ["GET /api/v1/health"] = (Anyone, true),
+        ["GET /api/v1/version"] = (Anyone, true),
+        ["GET /api/v1/dags"] = (Viewer, true),
+        ["GET /api/v1/dags/{dag_id}"] = (Viewer, true),
+        ["PATCH /api/v1/dags/{dag_id}"] = (User, false),
+        ["DELETE /api/v1/dags/{dag_id}"] = (User, false),
+        ["GET /api/v1/dags/{dag_id}/dagRuns"] = (Viewer, true),
+        ["POST /api/v1/dags/{dag_id}/dagRuns"] = (User, false),
+        ["GET /api/v1/dags/{dag_id}/dagRuns/{dag_run_id}"] = (Viewer, true),
+        ["PATCH /api/v1/dags/{dag_id}/dagRuns/{dag_run_id}"] = (User, false),
+        ["DELETE /api/v1/dags/{dag_id}/dagRuns/{dag_run_id}"] = (User, false),
+        ["GET /api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances"] = (Viewer, true),
+        ["GET /api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}"] = (Viewer, true),
+        ["GET /api/v1/variables"] = (Op, false),
+        ["POST /api/v1/variables"] = (Op, false),
+        ["GET /api/v1/variables/{variable_key}"] = (Op, false),
+        ["DELETE /api/v1/variables/{variable_key}"] = (Op, false),
+        ["GET /api/v1/connections"] = (Op, false),
+        ["POST /api/v1/connections"] = (Op, false),
+        ["GET /api/v1/connections/{connection_id}"] = (Op, false),
+        ["DELETE /api/v1/connections/{connection_id}"] = (Op, false),
+        ["GET /api/v1/pools"] = (Viewer, false),
+        ["POST /api/v1/pools"] = (Op, false),
+        ["GET /api/v1/pools/{pool_name}"] = (Viewer, false),
+        ["DELETE /api/v1/pools/{pool_name}"] = (Op, false),
     };
 
     private RestApiServer _api = null!;
@@ -95,7 +120,8 @@ public sealed class PermissionMatrixTests : IAsyncLifetime
     [Fact]
     public void EveryRoute_HasAnExpectationAndExistsInAirflowsApi()
     {
-        var airflow = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Airflow", "v2-operations.txt"))
+        var airflow = new[] { "v2-operations.txt", "v1-operations.txt" }
+            .SelectMany(f => File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Airflow", f)))
             .Where(l => !l.StartsWith('#') && l.Length > 0)
             .Select(l => string.Join(' ', l.Split(' ').Take(2)))
             .ToHashSet(StringComparer.Ordinal);

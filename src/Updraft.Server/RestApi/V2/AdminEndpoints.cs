@@ -230,7 +230,7 @@ internal static class AdminEndpoints
             .Requires(Edit, Pools).Audited("patch_pool");
     }
 
-    private static List<T> Sort<T>(List<T> items, IReadOnlyList<string> orderBy, Dictionary<string, Func<T, object>> keys)
+    internal static List<T> Sort<T>(List<T> items, IReadOnlyList<string> orderBy, Dictionary<string, Func<T, object>> keys)
     {
         if (orderBy.Count == 0)
         {
@@ -252,7 +252,7 @@ internal static class AdminEndpoints
         return [.. sorted!];
     }
 
-    private static object Variable((string Key, string Value, string? Description) v) => new
+    internal static object Variable((string Key, string Value, string? Description) v) => new
     {
         key = v.Key,
         value = Redaction.IsSensitive(v.Key) ? Redaction.Mask : v.Value,
@@ -260,12 +260,12 @@ internal static class AdminEndpoints
         is_encrypted = true,
     };
 
-    private static async Task<(string Key, string Value, string? Description)> FindVariableAsync(SecretStore secrets, string key, CancellationToken cancellationToken) =>
+    internal static async Task<(string Key, string Value, string? Description)> FindVariableAsync(SecretStore secrets, string key, CancellationToken cancellationToken) =>
         (await secrets.ListVariablesAsync(cancellationToken)).Where(v => v.Key == key).Select(v => ((string, string, string?)?)v).FirstOrDefault()
             ?? throw ApiException.NotFound($"The Variable with key: `{key}` was not found");
 
     /// <summary>A variable's value as stored: a JSON string as its text, anything else as JSON (Airflow's serialize_json).</summary>
-    private static string Text(System.Text.Json.Nodes.JsonNode? value) =>
+    internal static string Text(System.Text.Json.Nodes.JsonNode? value) =>
         value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var s) ? s : value?.ToJsonString() ?? "null";
 
     private static object ConnectionShape(Connection c) => new
@@ -281,11 +281,11 @@ internal static class AdminEndpoints
         extra = Redaction.Extra(c.Extra),
     };
 
-    private static async Task<Connection> FindConnectionAsync(SecretStore secrets, string id, CancellationToken cancellationToken) =>
+    internal static async Task<Connection> FindConnectionAsync(SecretStore secrets, string id, CancellationToken cancellationToken) =>
         (await secrets.ListConnectionsAsync(id, cancellationToken)).FirstOrDefault(c => c.ConnId == id)
             ?? throw ApiException.NotFound($"The Connection with connection_id: `{id}` was not found");
 
-    private static Connection ToConnection(ConnectionBody body)
+    internal static Connection ToConnection(ConnectionBody body)
     {
         CheckName(() => Names.ConnectionId(body.ConnectionId), "connection_id");
         if (body.Port is < 1 or > 65535)
@@ -317,7 +317,7 @@ internal static class AdminEndpoints
         };
     }
 
-    private static object Pool((string Pool, int Slots, string? Description, int Running, int Queued) p) => new
+    internal static object Pool((string Pool, int Slots, string? Description, int Running, int Queued) p) => new
     {
         name = p.Pool,
         slots = p.Slots,
@@ -331,11 +331,11 @@ internal static class AdminEndpoints
         deferred_slots = 0,
     };
 
-    private static async Task<(string Pool, int Slots, string? Description, int Running, int Queued)> FindPoolAsync(PoolStore pools, string name, CancellationToken cancellationToken) =>
+    internal static async Task<(string Pool, int Slots, string? Description, int Running, int Queued)> FindPoolAsync(PoolStore pools, string name, CancellationToken cancellationToken) =>
         (await pools.ListAsync(cancellationToken)).Where(p => p.Pool == name).Select(p => ((string, int, string?, int, int)?)p).FirstOrDefault()
             ?? throw ApiException.NotFound($"The Pool with name: `{name}` was not found");
 
-    private static void CheckPool(string name, int slots)
+    internal static void CheckPool(string name, int slots)
     {
         CheckName(() => Names.Pool(name), "name");
         if (slots < 0)
@@ -344,7 +344,7 @@ internal static class AdminEndpoints
         }
     }
 
-    private static string CheckName(Func<string> check, string field)
+    internal static string CheckName(Func<string> check, string field)
     {
         try
         {

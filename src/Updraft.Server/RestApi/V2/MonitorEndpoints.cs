@@ -15,7 +15,14 @@ internal static class MonitorEndpoints
 {
     public static void MapMonitor(this IEndpointRouteBuilder api, RestApiSettings settings)
     {
-        api.MapGet("/monitor/health", async (HttpContext context, MetadataDatabase database, JobStore jobs, TimeProvider time) =>
+        api.MapHealthAndVersion("/monitor/health");
+        MapConfigAndEvents(api, settings);
+    }
+
+    /// <summary>Health (<c>/monitor/health</c> on v2, <c>/health</c> on v1, the same shape) and version; no token needed.</summary>
+    public static void MapHealthAndVersion(this IEndpointRouteBuilder api, string healthPath)
+    {
+        api.MapGet(healthPath, async (HttpContext context, MetadataDatabase database, JobStore jobs, TimeProvider time) =>
         {
             string database_status;
             IReadOnlyList<(long Id, string Hostname, int Pid, DateTimeOffset LatestHeartbeat)> schedulers = [];
@@ -41,7 +48,7 @@ internal static class MonitorEndpoints
                 metadatabase = new { status = database_status },
                 scheduler = new { status = schedulerStatus, latest_scheduler_heartbeat = latest?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) },
                 triggerer = new { status = (string?)null, latest_triggerer_heartbeat = (string?)null },
-                dag_processor = (object?)null,
+                dag_processor = new { status = (string?)null, latest_dag_processor_heartbeat = (string?)null },
             });
         }).Anonymous();
 
@@ -50,7 +57,10 @@ internal static class MonitorEndpoints
             version = typeof(MonitorEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0",
             git_version = typeof(MonitorEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+') is [_, var commit] ? commit : null,
         })).Anonymous();
+    }
 
+    private static void MapConfigAndEvents(IEndpointRouteBuilder api, RestApiSettings settings)
+    {
         api.MapGet("/config", (HttpContext context, IServiceProvider services) =>
         {
             if (!settings.ExposeConfig || services.GetService(typeof(UpdraftConfig)) is not UpdraftConfig config)

@@ -1,0 +1,308 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Updraft.Core.Connections;
+using Updraft.Core.States;
+using Updraft.Scheduling.Operations;
+using Updraft.Server.RestApi.V2;
+using Updraft.Storage.Queries;
+using Updraft.Storage.Stores;
+using static Updraft.Storage.Security.Permissions;
+
+namespace Updraft.Server.RestApi.V1;
+
+/// <summary>
+/// Airflow 2's stable REST API (<c>/api/v1</c>) for older clients: the same services and permissions as
+/// <c>/api/v2</c>, Airflow 2.10's shapes (<c>execution_date</c>, <c>limit</c> default 100, <c>update_mask</c>), basic
+/// auth and problem+json errors (the gate maps those).
+/// </summary>
+internal static class V1Endpoints
+{
+    public const string Prefix = "/api/v1";
+
+    private const int DefaultLimit = 100;
+
+    public static void MapV1(this IEndpointRouteBuilder api, RestApiSettings settings)
+    {
+        MapDags(api, settings);
+        MapRuns(api, settings);
+        MapAdmin(api, settings);
+        api.MapHealthAndVersion("/health");
+    }
+
+    public sealed record TriggerBody(string? DagRunId = null, DateTimeOffset? LogicalDate = null, DateTimeOffset? ExecutionDate = null, System.Text.Json.Nodes.JsonObject? Conf = null, string? Note = null, DateTimeOffset? DataIntervalStart = null, DateTimeOffset? DataIntervalEnd = null);
+
+    public sealed record StateBody(string State);
+
+    public sealed record ClearBody(bool DryRun = true);
+
+    public sealed record DagPatch(bool IsPaused);
+
+    public sealed record VariableBody(string Key, string Value, string? Description = null);
+
+    public sealed record PoolBody(string Name, int Slots, string? Description = null, bool IncludeDeferred = false);
+
+    private static PageRequest Page(HttpContext context, RestApiSettings settings, params string[] order)
+    {
+        var q = new ApiQuery(context.Request);
+        var page = q.Page(settings.MaximumPageLimit, order);
+
+        // Airflow 2 named the logical date execution_date.
+        page = page with { OrderBy = [.. page.OrderBy.Select(o => o.Replace("execution_date", "logical_date", StringComparison.Ordinal))] };
+        return q.Int("limit") is null ? page with { Limit = Math.Min(DefaultLimit, settings.MaximumPageLimit) } : page;
+    }
+
+    private static void MapDags(IEndpointRouteBuilder api, RestApiSettings settings)
+    {
+        api.MapGet("/dags", async (HttpContext context, DagService service, IDagStore dags) =>
+        {
+            var q = new ApiQuery(context.Request);
+            var page = await service.ListAsync(
+                new DagQuery
+                {
+                    DagIds = V2.V2.DagFilter(context, null),
+                    DagIdPattern = q.String("dag_id_pattern"),
+                    Paused = q.Bool("paused"),
+                    Active = q.Bool("only_active") == false ? null : true,
+                    Tags = q.StringsOrNull("tags"),
+                    Page = Page(context, settings, "dag_id"),
+                },
+                context.RequestAborted);
+            return V2.V2.Json(new { dags = await ShapeAsync(dags, page.Items, context.RequestAborted), total_entries = page.TotalEntries });
+        }).Requires(Read, Storage.Security.Permissions.Dags, DagScope.Dag);
+
+        api.MapGet("/dags/{dag_id}", async (string dag_id, HttpContext context, DagService service, IDagStore dags) =>
+            V2.V2.Json((await ShapeAsync(dags, [await service.GetAsync(dag_id, context.RequestAborted)], context.RequestAborted))[0]))
+            .Requires(Read, Storage.Security.Permissions.Dags, DagScope.Dag);
+
+        api.MapPatch("/dags/{dag_id}", async (string dag_id, HttpContext context, DagService service, IDagStore dags) =>
+        {
+            var body = await ApiBody.ReadAsync<DagPatch>(context.Request, context.RequestAborted);
+            if (new ApiQuery(context.Request).Strings("update_mask").FirstOrDefault(f => f != "is_paused") is { } field)
+            {
+                throw ApiException.BadRequest($"Only `is_paused` field can be updated through the REST API, not '{field}'.");
+            }
+
+            var record = await service.SetPausedAsync(dag_id, body.IsPaused, DagEndpoints.Actor(context), context.RequestAborted);
+            return V2.V2.Json((await ShapeAsync(dags, [record], context.RequestAborted))[0]);
+        }).Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag);
+
+        api.MapDelete("/dags/{dag_id}", async (string dag_id, HttpContext context, DagService service) =>
+        {
+            await service.DeleteAsync(dag_id, DagEndpoints.Actor(context), context.RequestAborted);
+            return Results.NoContent();
+        }).Requires(Delete, Storage.Security.Permissions.Dags, DagScope.Dag);
+    }
+
+    private static void MapRuns(IEndpointRouteBuilder api, RestApiSettings settings)
+    {
+        api.MapGet("/dags/{dag_id}/dagRuns", async (string dag_id, HttpContext context, DagRunService service, IDagStore dags) =>
+        {
+            if (dag_id != "~")
+            {
+                await DagRunEndpoints.RequireDagAsync(dags, dag_id, context.RequestAborted);
+            }
+
+            var q = new ApiQuery(context.Request);
+            var page = await service.ListAsync(
+                new DagRunQuery
+                {
+                    DagIds = V2.V2.DagFilter(context, dag_id),
+                    States = q.StringsOrNull("state")?.Select(DagRunEndpoints.ParseRunState).ToList(),
+                    LogicalDateGte = q.Date("execution_date_gte") ?? q.Date("logical_date_gte"),
+                    LogicalDateLte = q.Date("execution_date_lte") ?? q.Date("logical_date_lte"),
+                    StartDateGte = q.Date("start_date_gte"),
+                    StartDateLte = q.Date("start_date_lte"),
+                    Page = Page(context, settings, "id"),
+                },
+                context.RequestAborted);
+            return V2.V2.Json(new { dag_runs = page.Items.Select(V1Shapes.Run).ToList(), total_entries = page.TotalEntries });
+        }).Requires(Read, DagRuns, DagScope.DagEntity);
+
+        api.MapGet("/dags/{dag_id}/dagRuns/{dag_run_id}", async (string dag_id, string dag_run_id, HttpContext context, IDagRunStore runs, IDagStore dags) =>
+            V2.V2.Json(V1Shapes.Run(await DagRunEndpoints.GetRunAsync(runs, dags, dag_id, dag_run_id, context.RequestAborted))))
+            .Requires(Read, DagRuns, DagScope.DagEntity);
+
+        api.MapPost("/dags/{dag_id}/dagRuns", async (string dag_id, HttpContext context, DagRunService service) =>
+        {
+            var body = await ApiBody.ReadAsync<TriggerBody>(context.Request, context.RequestAborted);
+            if (body.LogicalDate is { } a && body.ExecutionDate is { } b && a != b)
+            {
+                throw ApiException.BadRequest("logical_date conflicts with execution_date");
+            }
+
+            var run = await service.TriggerAsync(
+                new TriggerRequest(dag_id) { RunId = body.DagRunId, LogicalDate = body.LogicalDate ?? body.ExecutionDate, Conf = body.Conf },
+                DagEndpoints.Actor(context),
+                context.RequestAborted);
+            return V2.V2.Json(V1Shapes.Run(run));
+        }).Requires(Create, DagRuns, DagScope.DagEntity);
+
+        api.MapPatch("/dags/{dag_id}/dagRuns/{dag_run_id}", async (string dag_id, string dag_run_id, HttpContext context, DagRunService service) =>
+        {
+            var body = await ApiBody.ReadAsync<StateBody>(context.Request, context.RequestAborted);
+            var state = body.State switch
+            {
+                "queued" => DagRunState.Queued,
+                "success" => DagRunState.Success,
+                "failed" => DagRunState.Failed,
+                _ => throw ApiException.BadRequest($"'{body.State}' is not one of ['success', 'failed', 'queued'] - 'state'"),
+            };
+            return V2.V2.Json(V1Shapes.Run(await service.SetStateAsync(dag_id, dag_run_id, state, DagEndpoints.Actor(context), context.RequestAborted)));
+        }).Requires(Edit, DagRuns, DagScope.DagEntity);
+
+        api.MapDelete("/dags/{dag_id}/dagRuns/{dag_run_id}", async (string dag_id, string dag_run_id, HttpContext context, DagRunService service) =>
+        {
+            await service.DeleteAsync(dag_id, dag_run_id, DagEndpoints.Actor(context), context.RequestAborted);
+            return Results.NoContent();
+        }).Requires(Delete, DagRuns, DagScope.DagEntity);
+
+        api.MapGet("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances", async (string dag_id, string dag_run_id, HttpContext context, TaskInstanceService service, IDagRunStore runs, IDagStore dags) =>
+        {
+            if (dag_id != "~" && dag_run_id != "~")
+            {
+                await DagRunEndpoints.GetRunAsync(runs, dags, dag_id, dag_run_id, context.RequestAborted);
+            }
+
+            var q = new ApiQuery(context.Request);
+            var page = await service.ListAsync(
+                new TaskInstanceQuery
+                {
+                    DagIds = V2.V2.DagFilter(context, dag_id),
+                    RunIds = dag_run_id == "~" ? null : [dag_run_id],
+                    States = q.StringsOrNull("state")?.Select(s => TaskInstanceEndpoints.ParseState(s, ["query", "state"])).ToList(),
+                    Pools = q.StringsOrNull("pool"),
+                    Queues = q.StringsOrNull("queue"),
+                    Page = Page(context, settings, "map_index"),
+                },
+                context.RequestAborted);
+            var cache = new Dictionary<(string, string), DagRunRecord?>();
+            var items = new List<object>();
+            foreach (var ti in page.Items)
+            {
+                if (!cache.TryGetValue((ti.DagId, ti.RunId), out var run))
+                {
+                    cache[(ti.DagId, ti.RunId)] = run = await runs.GetAsync(ti.DagId, ti.RunId, context.RequestAborted);
+                }
+
+                items.Add(V1Shapes.TaskInstance(ti, run));
+            }
+
+            return V2.V2.Json(new { task_instances = items, total_entries = page.TotalEntries });
+        }).Requires(Read, TaskInstances, DagScope.DagEntity);
+
+        api.MapGet("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}", async (string dag_id, string dag_run_id, string task_id, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
+        {
+            var run = await DagRunEndpoints.GetRunAsync(runs, dags, dag_id, dag_run_id, context.RequestAborted);
+            var ti = await tis.GetAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id), context.RequestAborted)
+                ?? throw ApiException.NotFound($"Task instance {task_id} of run {dag_run_id} of DAG {dag_id} not found");
+            return V2.V2.Json(V1Shapes.TaskInstance(ti, run));
+        }).Requires(Read, TaskInstances, DagScope.DagEntity);
+    }
+
+    private static void MapAdmin(IEndpointRouteBuilder api, RestApiSettings settings)
+    {
+        api.MapGet("/variables", async (HttpContext context, SecretStore secrets) =>
+        {
+            var page = Page(context, settings);
+            var list = AdminEndpoints.Sort((await secrets.ListVariablesAsync(context.RequestAborted)).ToList(), page.OrderBy, new() { ["key"] = v => v.Key, ["id"] = v => v.Key });
+            return V2.V2.Json(new { variables = list.Skip(page.Offset).Take(page.Limit).Select(Variable).ToList(), total_entries = list.Count });
+        }).Requires(Read, Variables);
+
+        api.MapGet("/variables/{variable_key}", async (string variable_key, HttpContext context, SecretStore secrets) =>
+            V2.V2.Json(Variable(await AdminEndpoints.FindVariableAsync(secrets, variable_key, context.RequestAborted))))
+            .Requires(Read, Variables);
+
+        api.MapPost("/variables", async (HttpContext context, SecretStore secrets) =>
+        {
+            var body = await ApiBody.ReadAsync<VariableBody>(context.Request, context.RequestAborted);
+            AdminEndpoints.CheckName(() => Core.Runtime.Names.VariableKey(body.Key), "key");
+            await secrets.SetVariableAsync(body.Key, body.Value, body.Description, context.RequestAborted);
+            return V2.V2.Json(Variable(await AdminEndpoints.FindVariableAsync(secrets, body.Key, context.RequestAborted)));
+        }).Requires(Create, Variables).Audited("variable.create");
+
+        api.MapDelete("/variables/{variable_key}", async (string variable_key, HttpContext context, SecretStore secrets) =>
+            await secrets.DeleteVariableAsync(variable_key, context.RequestAborted) ? Results.NoContent() : throw ApiException.NotFound($"Variable does not exist: {variable_key}"))
+            .Requires(Delete, Variables).Audited("variable.delete");
+
+        api.MapGet("/connections", async (HttpContext context, SecretStore secrets) =>
+        {
+            var page = Page(context, settings);
+            var list = AdminEndpoints.Sort((await secrets.ListConnectionsAsync(null, context.RequestAborted)).ToList(), page.OrderBy, new() { ["connection_id"] = c => c.ConnId, ["conn_id"] = c => c.ConnId, ["id"] = c => c.ConnId });
+            return V2.V2.Json(new { connections = list.Skip(page.Offset).Take(page.Limit).Select(c => new { connection_id = c.ConnId, conn_type = c.ConnType, description = c.Description, host = c.Host, login = c.Login, schema = c.Schema, port = c.Port }).ToList(), total_entries = list.Count });
+        }).Requires(Read, Connections);
+
+        api.MapGet("/connections/{connection_id}", async (string connection_id, HttpContext context, SecretStore secrets) =>
+            V2.V2.Json(ConnectionShape(await AdminEndpoints.FindConnectionAsync(secrets, connection_id, context.RequestAborted))))
+            .Requires(Read, Connections);
+
+        api.MapPost("/connections", async (HttpContext context, SecretStore secrets) =>
+        {
+            var body = await ApiBody.ReadAsync<AdminEndpoints.ConnectionBody>(context.Request, context.RequestAborted);
+            var connection = AdminEndpoints.ToConnection(body);
+            if (await secrets.HasConnectionAsync(body.ConnectionId, context.RequestAborted))
+            {
+                throw ApiException.Conflict($"Connection already exist. ID: {body.ConnectionId}");
+            }
+
+            await secrets.SetConnectionAsync(connection, context.RequestAborted);
+            return V2.V2.Json(ConnectionShape(connection));
+        }).Requires(Create, Connections).Audited("connection.create");
+
+        api.MapDelete("/connections/{connection_id}", async (string connection_id, HttpContext context, SecretStore secrets) =>
+            await secrets.DeleteConnectionAsync(connection_id, context.RequestAborted) ? Results.NoContent() : throw ApiException.NotFound($"The Connection with connection_id: `{connection_id}` was not found"))
+            .Requires(Delete, Connections).Audited("connection.delete");
+
+        api.MapGet("/pools", async (HttpContext context, PoolStore pools) =>
+        {
+            var page = Page(context, settings);
+            var list = AdminEndpoints.Sort((await pools.ListAsync(context.RequestAborted)).ToList(), page.OrderBy, new() { ["name"] = p => p.Pool, ["id"] = p => p.Pool });
+            return V2.V2.Json(new { pools = list.Skip(page.Offset).Take(page.Limit).Select(AdminEndpoints.Pool).ToList(), total_entries = list.Count });
+        }).Requires(Read, Pools);
+
+        api.MapGet("/pools/{pool_name}", async (string pool_name, HttpContext context, PoolStore pools) =>
+            V2.V2.Json(AdminEndpoints.Pool(await AdminEndpoints.FindPoolAsync(pools, pool_name, context.RequestAborted))))
+            .Requires(Read, Pools);
+
+        api.MapPost("/pools", async (HttpContext context, PoolStore pools) =>
+        {
+            var body = await ApiBody.ReadAsync<PoolBody>(context.Request, context.RequestAborted);
+            AdminEndpoints.CheckPool(body.Name, body.Slots);
+            if ((await pools.ListAsync(context.RequestAborted)).Any(p => p.Pool == body.Name))
+            {
+                throw ApiException.Conflict($"Pool: {body.Name} already exists");
+            }
+
+            await pools.SetAsync(body.Name, body.Slots, body.Description, context.RequestAborted);
+            return V2.V2.Json(AdminEndpoints.Pool(await AdminEndpoints.FindPoolAsync(pools, body.Name, context.RequestAborted)));
+        }).Requires(Create, Pools).Audited("pool.create");
+
+        api.MapDelete("/pools/{pool_name}", async (string pool_name, HttpContext context, PoolStore pools) =>
+            pool_name == PoolStore.DefaultPool
+                ? throw ApiException.BadRequest("Default Pool can't be deleted")
+                : await pools.DeleteAsync(pool_name, context.RequestAborted) ? Results.NoContent() : throw ApiException.NotFound($"Pool with name:'{pool_name}' not found"))
+            .Requires(Delete, Pools).Audited("pool.delete");
+    }
+
+    private static object Variable((string Key, string Value, string? Description) v) =>
+        new { key = v.Key, value = Redaction.IsSensitive(v.Key) ? Redaction.Mask : v.Value, description = v.Description };
+
+    private static object ConnectionShape(Connection c) => new
+    {
+        connection_id = c.ConnId,
+        conn_type = c.ConnType,
+        description = c.Description,
+        host = c.Host,
+        login = c.Login,
+        schema = c.Schema,
+        port = c.Port,
+        extra = Redaction.Extra(c.Extra),
+    };
+
+    private static async Task<List<object>> ShapeAsync(IDagStore dags, IReadOnlyList<DagRecord> records, CancellationToken cancellationToken)
+    {
+        var errors = (await dags.ImportErrorsAsync(cancellationToken)).Select(e => e.Filename).ToHashSet(StringComparer.Ordinal);
+        var tags = await dags.TagsAsync([.. records.Select(r => r.DagId)], cancellationToken);
+        return [.. records.Select(r => V1Shapes.Dag(r, tags.TryGetValue(r.DagId, out var t) ? t : [], errors))];
+    }
+}

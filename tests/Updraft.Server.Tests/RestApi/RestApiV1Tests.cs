@@ -1,0 +1,140 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Updraft.Core.States;
+using Updraft.Tests.Shared;
+
+namespace Updraft.Server.Tests.RestApi;
+
+/// <summary>
+/// Airflow 2's API (<c>/api/v1</c>) over real HTTP with basic auth, on each database: responses checked against the
+/// schemas of Airflow 2.10's published OpenAPI document, errors as problem documents, validation as 400.
+/// </summary>
+public abstract class RestApiV1Tests : IAsyncLifetime
+{
+    private RestApiServer _api = null!;
+    private HttpClient _admin = null!;
+
+    protected abstract string? DatabaseUri { get; }
+
+    public async Task InitializeAsync()
+    {
+        _api = await RestApiServer.StartAsync(DatabaseUri);
+        _admin = Basic("admin", RestApiServer.Password);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _admin.Dispose();
+        await _api.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task BasicAuth_RightPassword_200_WrongOrNone_401Problem()
+    {
+        using var none = await _api.Anonymous.GetAsync("api/v1/dags");
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        Assert.Equal("application/problem+json", none.Content.Headers.ContentType!.MediaType);
+        AirflowSchemas.AssertMatches("Error", await Json(none), AirflowSchemas.V1);
+        using var wrong = Basic("admin", "nope");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync("api/v1/dags")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _admin.GetAsync("api/v1/dags")).StatusCode);
+        using var viewer = Basic("viewer", RestApiServer.Password);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.GetAsync("api/v1/variables")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Dags_ListGetPatchDelete_Airflow2Shapes()
+    {
+        var list = await GetAsync("api/v1/dags");
+        AirflowSchemas.AssertMatches("DAGCollection", list, AirflowSchemas.V1);
+        Assert.Equal(2, list["total_entries"]!.GetValue<int>());
+        AirflowSchemas.AssertMatches("DAG", await GetAsync("api/v1/dags/alpha"), AirflowSchemas.V1);
+        using var patched = await _admin.PatchAsJsonAsync("api/v1/dags/alpha?update_mask=is_paused", new { is_paused = true });
+        Assert.True((await Json(patched))["is_paused"]!.GetValue<bool>());
+        Assert.Equal(HttpStatusCode.BadRequest, (await _admin.PatchAsJsonAsync("api/v1/dags/alpha?update_mask=owners", new { is_paused = true })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync("api/v1/dags/beta")).StatusCode);
+        using var gone = await _admin.GetAsync("api/v1/dags/beta");
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        AirflowSchemas.AssertMatches("Error", await Json(gone), AirflowSchemas.V1);
+    }
+
+    [Fact]
+    public async Task DagRunsAndTaskInstances_ExecutionDate_StateDelete()
+    {
+        using var triggered = await _admin.PostAsJsonAsync("api/v1/dags/alpha/dagRuns", new { dag_run_id = "v1_run", execution_date = "2025-04-01T00:00:00+00:00", conf = new { rows = 2 } });
+        Assert.Equal(HttpStatusCode.OK, triggered.StatusCode);
+        var run = await Json(triggered);
+        AirflowSchemas.AssertMatches("DAGRun", run, AirflowSchemas.V1);
+        Assert.Equal(run["logical_date"]!.ToString(), run["execution_date"]!.ToString());
+        var runs = await GetAsync("api/v1/dags/~/dagRuns?order_by=-execution_date");
+        AirflowSchemas.AssertMatches("DAGRunCollection", runs, AirflowSchemas.V1);
+        AirflowSchemas.AssertMatches("DAGRun", await GetAsync("api/v1/dags/alpha/dagRuns/r1"), AirflowSchemas.V1);
+
+        using var marked = await _admin.PatchAsJsonAsync("api/v1/dags/alpha/dagRuns/v1_run", new { state = "failed" });
+        Assert.Equal("failed", (await Json(marked))["state"]!.GetValue<string>());
+        Assert.All((await _api.Orchestra.TasksAsync("alpha", "v1_run")).Values, ti => Assert.Equal(TaskInstanceState.Skipped, ti.State));
+
+        var tis = await GetAsync("api/v1/dags/alpha/dagRuns/r1/taskInstances");
+        AirflowSchemas.AssertMatches("TaskInstanceCollection", tis, AirflowSchemas.V1);
+        Assert.Equal(2, tis["total_entries"]!.GetValue<int>());
+        AirflowSchemas.AssertMatches("TaskInstance", await GetAsync("api/v1/dags/alpha/dagRuns/r1/taskInstances/a"), AirflowSchemas.V1);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync("api/v1/dags/alpha/dagRuns/v1_run")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync("api/v1/dags/alpha/dagRuns/v1_run")).StatusCode);
+    }
+
+    [Fact]
+    public async Task VariablesConnectionsPools_HealthVersion_BadInput400()
+    {
+        using var variable = await _admin.PostAsJsonAsync("api/v1/variables", new { key = "region", value = "eu" });
+        AirflowSchemas.AssertMatches("Variable", await Json(variable), AirflowSchemas.V1);
+        AirflowSchemas.AssertMatches("VariableCollection", await GetAsync("api/v1/variables"), AirflowSchemas.V1);
+        using var connection = await _admin.PostAsJsonAsync("api/v1/connections", new { connection_id = "db", conn_type = "postgres", password = "hunter2" });
+        Assert.DoesNotContain("hunter2", await connection.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        AirflowSchemas.AssertMatches("Connection", await GetAsync("api/v1/connections/db"), AirflowSchemas.V1);
+        AirflowSchemas.AssertMatches("ConnectionCollection", await GetAsync("api/v1/connections"), AirflowSchemas.V1);
+        using var pool = await _admin.PostAsJsonAsync("api/v1/pools", new { name = "etl", slots = 3 });
+        AirflowSchemas.AssertMatches("Pool", await Json(pool), AirflowSchemas.V1);
+        AirflowSchemas.AssertMatches("PoolCollection", await GetAsync("api/v1/pools"), AirflowSchemas.V1);
+        AirflowSchemas.AssertMatches("HealthInfo", await Json(await _api.Anonymous.GetAsync("api/v1/health")), AirflowSchemas.V1);
+        AirflowSchemas.AssertMatches("VersionInfo", await Json(await _api.Anonymous.GetAsync("api/v1/version")), AirflowSchemas.V1);
+
+        using var bad = await _admin.PostAsync("api/v1/pools", new StringContent("{\"name\": \"p\", \"slots\": \"many\"}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var problem = await Json(bad);
+        AirflowSchemas.AssertMatches("Error", problem, AirflowSchemas.V1);
+        Assert.Contains("slots", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Single((await GetAsync("api/v1/pools"))["pools"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "etl");
+    }
+
+    private HttpClient Basic(string username, string password)
+    {
+        var client = new HttpClient { BaseAddress = _api.Server.Address };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{username}:{password}")));
+        return client;
+    }
+
+    private async Task<JsonObject> GetAsync(string url)
+    {
+        using var response = await _admin.GetAsync(url);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {url}: {(int)response.StatusCode} {text}");
+        return JsonNode.Parse(text)!.AsObject();
+    }
+
+    private static async Task<JsonObject> Json(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+}
+
+public sealed class RestApiV1SqliteTests : RestApiV1Tests
+{
+    protected override string? DatabaseUri => null;
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class RestApiV1PostgresTests(PostgresServer server) : RestApiV1Tests
+{
+    protected override string? DatabaseUri { get; } = server.CreateDatabase();
+}
