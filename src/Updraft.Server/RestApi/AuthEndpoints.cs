@@ -29,7 +29,7 @@ public static class AuthEndpoints
 
             throttle.Succeeded(user.Username);
             return Results.Json(new LoginResponse(tokens.Issue(user.Username)), ApiJson.Options, statusCode: 201);
-        }).Anonymous();
+        }).Accepts<LoginBody>("application/json").Anonymous();
     }
 
     public sealed record LoginBody(string Username, string Password);

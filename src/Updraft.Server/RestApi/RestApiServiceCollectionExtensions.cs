@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -67,6 +68,16 @@ public static class RestApiServiceCollectionExtensions
         v2.MapAdmin(settings);
         v2.MapMonitor(settings);
         app.MapGroup(V1.V1Endpoints.Prefix).MapV1(settings);
+        MapDocuments(app, V2.V2.Prefix, "Updraft REST API", "2");
+        MapDocuments(app, V1.V1Endpoints.Prefix, "Updraft REST API (Airflow 2 compatible)", "1");
+    }
+
+    /// <summary>The version's OpenAPI document and a page that lists its operations, both open to anyone (as Airflow's are).</summary>
+    private static void MapDocuments(WebApplication app, string prefix, string title, string version)
+    {
+        var document = new Lazy<string>(() => OpenApiDocument.Build(app.Services.GetRequiredService<EndpointDataSource>(), prefix, title, version).ToJsonString());
+        app.MapGet(prefix + "/openapi.json", () => Results.Text(document.Value, "application/json")).Anonymous();
+        app.MapGet(prefix + "/docs", () => Results.Content(OpenApiPage.Render(System.Text.Json.Nodes.JsonNode.Parse(document.Value)!.AsObject(), prefix), "text/html; charset=utf-8")).Anonymous();
     }
 
     private static void Forward<T>(IServiceCollection services, IServiceProvider host)

@@ -85,7 +85,7 @@ internal static class V1Endpoints
 
             var record = await service.SetPausedAsync(dag_id, body.IsPaused, DagEndpoints.Actor(context), context.RequestAborted);
             return V2.V2.Json((await ShapeAsync(dags, [record], context.RequestAborted))[0]);
-        }).Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag);
+        }).Accepts<DagPatch>("application/json").Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag);
 
         api.MapDelete("/dags/{dag_id}", async (string dag_id, HttpContext context, DagService service) =>
         {
@@ -136,7 +136,7 @@ internal static class V1Endpoints
                 DagEndpoints.Actor(context),
                 context.RequestAborted);
             return V2.V2.Json(V1Shapes.Run(run));
-        }).Requires(Create, DagRuns, DagScope.DagEntity);
+        }).Accepts<TriggerBody>("application/json").Requires(Create, DagRuns, DagScope.DagEntity);
 
         api.MapPatch("/dags/{dag_id}/dagRuns/{dag_run_id}", async (string dag_id, string dag_run_id, HttpContext context, DagRunService service) =>
         {
@@ -149,7 +149,7 @@ internal static class V1Endpoints
                 _ => throw ApiException.BadRequest($"'{body.State}' is not one of ['success', 'failed', 'queued'] - 'state'"),
             };
             return V2.V2.Json(V1Shapes.Run(await service.SetStateAsync(dag_id, dag_run_id, state, DagEndpoints.Actor(context), context.RequestAborted)));
-        }).Requires(Edit, DagRuns, DagScope.DagEntity);
+        }).Accepts<StateBody>("application/json").Requires(Edit, DagRuns, DagScope.DagEntity);
 
         api.MapDelete("/dags/{dag_id}/dagRuns/{dag_run_id}", async (string dag_id, string dag_run_id, HttpContext context, DagRunService service) =>
         {
@@ -219,7 +219,7 @@ internal static class V1Endpoints
             AdminEndpoints.CheckName(() => Core.Runtime.Names.VariableKey(body.Key), "key");
             await secrets.SetVariableAsync(body.Key, body.Value, body.Description, context.RequestAborted);
             return V2.V2.Json(Variable(await AdminEndpoints.FindVariableAsync(secrets, body.Key, context.RequestAborted)));
-        }).Requires(Create, Variables).Audited("variable.create");
+        }).Accepts<VariableBody>("application/json").Requires(Create, Variables).Audited("variable.create");
 
         api.MapDelete("/variables/{variable_key}", async (string variable_key, HttpContext context, SecretStore secrets) =>
             await secrets.DeleteVariableAsync(variable_key, context.RequestAborted) ? Results.NoContent() : throw ApiException.NotFound($"Variable does not exist: {variable_key}"))
@@ -247,7 +247,7 @@ internal static class V1Endpoints
 
             await secrets.SetConnectionAsync(connection, context.RequestAborted);
             return V2.V2.Json(ConnectionShape(connection));
-        }).Requires(Create, Connections).Audited("connection.create");
+        }).Accepts<AdminEndpoints.ConnectionBody>("application/json").Requires(Create, Connections).Audited("connection.create");
 
         api.MapDelete("/connections/{connection_id}", async (string connection_id, HttpContext context, SecretStore secrets) =>
             await secrets.DeleteConnectionAsync(connection_id, context.RequestAborted) ? Results.NoContent() : throw ApiException.NotFound($"The Connection with connection_id: `{connection_id}` was not found"))
@@ -275,7 +275,7 @@ internal static class V1Endpoints
 
             await pools.SetAsync(body.Name, body.Slots, body.Description, context.RequestAborted);
             return V2.V2.Json(AdminEndpoints.Pool(await AdminEndpoints.FindPoolAsync(pools, body.Name, context.RequestAborted)));
-        }).Requires(Create, Pools).Audited("pool.create");
+        }).Accepts<PoolBody>("application/json").Requires(Create, Pools).Audited("pool.create");
 
         api.MapDelete("/pools/{pool_name}", async (string pool_name, HttpContext context, PoolStore pools) =>
             pool_name == PoolStore.DefaultPool

@@ -63,7 +63,7 @@ internal static class AdminEndpoints
 
             await secrets.SetVariableAsync(body.Key, Text(body.Value), body.Description, context.RequestAborted);
             return V2.Json(Variable(await FindVariableAsync(secrets, body.Key, context.RequestAborted)), 201);
-        }).Requires(Create, Variables).Audited("post_variable");
+        }).Accepts<VariableBody>("application/json").Requires(Create, Variables).Audited("post_variable");
 
         api.MapPatch("/variables/{variable_key}", async (string variable_key, HttpContext context, SecretStore secrets) =>
         {
@@ -79,7 +79,7 @@ internal static class AdminEndpoints
             var description = mask.Count == 0 || mask.Contains("description") ? body.Description : current.Description;
             await secrets.SetVariableAsync(variable_key, value, description, context.RequestAborted);
             return V2.Json(Variable(await FindVariableAsync(secrets, variable_key, context.RequestAborted)));
-        }).Requires(Edit, Variables).Audited("patch_variable");
+        }).Accepts<VariableBody>("application/json").Requires(Edit, Variables).Audited("patch_variable");
 
         api.MapDelete("/variables/{variable_key}", async (string variable_key, HttpContext context, SecretStore secrets) =>
             await secrets.DeleteVariableAsync(variable_key, context.RequestAborted)
@@ -91,7 +91,7 @@ internal static class AdminEndpoints
             v => CheckName(() => Names.VariableKey(v.Key), "key"),
             async (key, ct) => await secrets.GetAsync(key, ct) is not null,
             (v, ct) => secrets.SetVariableAsync(v.Key, Text(v.Value), v.Description, ct),
-            (key, ct) => secrets.DeleteVariableAsync(key, ct))))
+            (key, ct) => secrets.DeleteVariableAsync(key, ct)))).Accepts<Bulk.BulkBody>("application/json")
             .Requires(Edit, Variables).Audited("patch_variable");
     }
 
@@ -122,7 +122,7 @@ internal static class AdminEndpoints
 
             await secrets.SetConnectionAsync(connection, context.RequestAborted);
             return V2.Json(ConnectionShape(connection), 201);
-        }).Requires(Create, Connections).Audited("post_connection");
+        }).Accepts<ConnectionBody>("application/json").Requires(Create, Connections).Audited("post_connection");
 
         api.MapPatch("/connections/{connection_id}", async (string connection_id, HttpContext context, SecretStore secrets) =>
         {
@@ -150,7 +150,7 @@ internal static class AdminEndpoints
             };
             await secrets.SetConnectionAsync(merged, context.RequestAborted);
             return V2.Json(ConnectionShape(merged));
-        }).Requires(Edit, Connections).Audited("patch_connection");
+        }).Accepts<ConnectionBody>("application/json").Requires(Edit, Connections).Audited("patch_connection");
 
         api.MapDelete("/connections/{connection_id}", async (string connection_id, HttpContext context, SecretStore secrets) =>
             await secrets.DeleteConnectionAsync(connection_id, context.RequestAborted)
@@ -162,7 +162,7 @@ internal static class AdminEndpoints
             c => ToConnection(c).ConnId,
             (id, ct) => secrets.HasConnectionAsync(id, ct),
             (c, ct) => secrets.SetConnectionAsync(ToConnection(c), ct),
-            (id, ct) => secrets.DeleteConnectionAsync(id, ct))))
+            (id, ct) => secrets.DeleteConnectionAsync(id, ct)))).Accepts<Bulk.BulkBody>("application/json")
             .Requires(Edit, Connections).Audited("patch_connection");
     }
 
@@ -193,7 +193,7 @@ internal static class AdminEndpoints
 
             await pools.SetAsync(body.Name, body.Slots, body.Description, context.RequestAborted);
             return V2.Json(Pool(await FindPoolAsync(pools, body.Name, context.RequestAborted)), 201);
-        }).Requires(Create, Pools).Audited("post_pool");
+        }).Accepts<PoolBody>("application/json").Requires(Create, Pools).Audited("post_pool");
 
         api.MapPatch("/pools/{pool_name}", async (string pool_name, HttpContext context, PoolStore pools) =>
         {
@@ -208,7 +208,7 @@ internal static class AdminEndpoints
             CheckPool(pool_name, slots);
             await pools.SetAsync(pool_name, slots, body.Description ?? current.Description, context.RequestAborted);
             return V2.Json(Pool(await FindPoolAsync(pools, pool_name, context.RequestAborted)));
-        }).Requires(Edit, Pools).Audited("patch_pool");
+        }).Accepts<PoolPatchBody>("application/json").Requires(Edit, Pools).Audited("patch_pool");
 
         api.MapDelete("/pools/{pool_name}", async (string pool_name, HttpContext context, PoolStore pools) =>
         {
@@ -226,7 +226,7 @@ internal static class AdminEndpoints
             p => { CheckPool(p.Name, p.Slots); return p.Name; },
             async (name, ct) => (await pools.ListAsync(ct)).Any(p => p.Pool == name),
             (p, ct) => pools.SetAsync(p.Name, p.Slots, p.Description, ct),
-            (name, ct) => name == PoolStore.DefaultPool ? throw ApiException.BadRequest("Default Pool can't be deleted") : pools.DeleteAsync(name, ct))))
+            (name, ct) => name == PoolStore.DefaultPool ? throw ApiException.BadRequest("Default Pool can't be deleted") : pools.DeleteAsync(name, ct)))).Accepts<Bulk.BulkBody>("application/json")
             .Requires(Edit, Pools).Audited("patch_pool");
     }
 

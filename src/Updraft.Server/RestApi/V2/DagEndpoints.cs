@@ -58,7 +58,7 @@ internal static class DagEndpoints
             CheckMask(new ApiQuery(context.Request));
             var record = await service.SetPausedAsync(dag_id, body.IsPaused, Actor(context), context.RequestAborted);
             return V2.Json((await ShapeAsync(dags, [record], context.RequestAborted))[0]);
-        }).Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag);
+        }).Accepts<DagPatchBody>("application/json").Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag);
 
         api.MapPatch("/dags", async (HttpContext context, DagService service, IDagStore dags) =>
         {
@@ -81,7 +81,7 @@ internal static class DagEndpoints
             }
 
             return V2.Json(new { dags = await ShapeAsync(dags, changed, context.RequestAborted), total_entries = page.TotalEntries });
-        }).Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag);
+        }).Accepts<DagPatchBody>("application/json").Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag);
 
         api.MapDelete("/dags/{dag_id}", async (string dag_id, HttpContext context, DagService service) =>
         {

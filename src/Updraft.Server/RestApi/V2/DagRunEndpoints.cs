@@ -66,7 +66,7 @@ internal static class DagRunEndpoints
                 },
             };
             return V2.Json(await ListAsync(service, dags, query, context.RequestAborted));
-        }).Requires(Read, DagRuns, DagScope.DagEntity);
+        }).Accepts<RunsBatchBody>("application/json").Requires(Read, DagRuns, DagScope.DagEntity);
 
         api.MapGet("/dags/{dag_id}/dagRuns/{dag_run_id}", async (string dag_id, string dag_run_id, HttpContext context, IDagRunStore runs, IDagStore dags) =>
         {
@@ -87,7 +87,7 @@ internal static class DagRunEndpoints
                 DagEndpoints.Actor(context),
                 context.RequestAborted);
             return V2.Json(RunShapes.Run(run, await VersionAsync(dags, run.DagId, run.DagVersion, context.RequestAborted)));
-        }).Requires(Create, DagRuns, DagScope.DagEntity);
+        }).Accepts<TriggerBody>("application/json").Requires(Create, DagRuns, DagScope.DagEntity);
 
         api.MapPatch("/dags/{dag_id}/dagRuns/{dag_run_id}", async (string dag_id, string dag_run_id, HttpContext context, DagRunService service, IDagRunStore runs, IDagStore dags) =>
         {
@@ -117,7 +117,7 @@ internal static class DagRunEndpoints
             }
 
             return V2.Json(RunShapes.Run(run, await VersionAsync(dags, dag_id, run.DagVersion, context.RequestAborted)));
-        }).Requires(Edit, DagRuns, DagScope.DagEntity);
+        }).Accepts<RunPatchBody>("application/json").Requires(Edit, DagRuns, DagScope.DagEntity);
 
         api.MapDelete("/dags/{dag_id}/dagRuns/{dag_run_id}", async (string dag_id, string dag_run_id, HttpContext context, DagRunService service) =>
         {
@@ -191,7 +191,7 @@ internal static class DagRunEndpoints
 
             var after = await GetRunAsync(runs, dags, dag_id, dag_run_id, context.RequestAborted);
             return V2.Json(RunShapes.Run(after, await VersionAsync(dags, dag_id, after.DagVersion, context.RequestAborted)));
-        }).Requires(Edit, DagRuns, DagScope.DagEntity);
+        }).Accepts<RunClearBody>("application/json").Requires(Edit, DagRuns, DagScope.DagEntity);
     }
 
     public sealed record RunPatchBody(string? State = null, string? Note = null);

@@ -64,7 +64,7 @@ internal static class TaskInstanceEndpoints
                 },
             };
             return V2.Json(await ListAsync(service, runs, dags, query, context.RequestAborted));
-        }).Requires(Read, TaskInstances, DagScope.DagEntity);
+        }).Accepts<BatchBody>("application/json").Requires(Read, TaskInstances, DagScope.DagEntity);
 
         api.MapGet(Base + "/{task_id}", (string dag_id, string dag_run_id, string task_id, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
             GetAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id), tis, runs, dags, context.RequestAborted))
@@ -101,11 +101,11 @@ internal static class TaskInstanceEndpoints
             .Requires(Read, TaskInstances, DagScope.DagEntity);
 
         api.MapPatch(Base + "/{task_id}", (string dag_id, string dag_run_id, string task_id, HttpContext context, TaskInstanceService service, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
-            PatchAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id, new ApiQuery(context.Request).Int("map_index") ?? -1), dryRun: false, context, service, tis, runs, dags))
+            PatchAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id, new ApiQuery(context.Request).Int("map_index") ?? -1), dryRun: false, context, service, tis, runs, dags)).Accepts<PatchBody>("application/json")
             .Requires(Edit, TaskInstances, DagScope.DagEntity);
 
         api.MapPatch(Base + "/{task_id}/dry_run", (string dag_id, string dag_run_id, string task_id, HttpContext context, TaskInstanceService service, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
-            PatchAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id, new ApiQuery(context.Request).Int("map_index") ?? -1), dryRun: true, context, service, tis, runs, dags))
+            PatchAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id, new ApiQuery(context.Request).Int("map_index") ?? -1), dryRun: true, context, service, tis, runs, dags)).Accepts<PatchBody>("application/json")
             .Requires(Edit, TaskInstances, DagScope.DagEntity);
 
         api.MapPost("/dags/{dag_id}/clearTaskInstances", async (string dag_id, HttpContext context, TaskInstanceService service, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
@@ -138,7 +138,7 @@ internal static class TaskInstanceEndpoints
             }
 
             return V2.Json(new { task_instances = rows, total_entries = rows.Count });
-        }).Requires(Edit, TaskInstances, DagScope.DagEntity);
+        }).Accepts<ClearBody>("application/json").Requires(Edit, TaskInstances, DagScope.DagEntity);
 
         api.MapGet(Base + "/{task_id}/logs/{try_number:int}", async (string dag_id, string dag_run_id, string task_id, int try_number, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
         {
@@ -151,7 +151,7 @@ internal static class TaskInstanceEndpoints
             }
 
             return await TaskLogReader.ReadAsync(context, settings.LogFolder is { } folder ? TaskLogPaths.For(folder, key, try_number) : null, q.String("token"));
-        }).Requires(Read, TaskLogs, DagScope.DagEntity);
+        }).Accepts<PatchBody>("application/json").Requires(Read, TaskLogs, DagScope.DagEntity);
     }
 
     public sealed record BatchBody(

@@ -51,7 +51,7 @@ internal static class XComEndpoints
             }
 
             return V2.Json(Entry(await FindAsync(xcoms, key, context.RequestAborted), native: true, body.Value?.DeepClone()), 201);
-        }).Requires(Create, XComs, DagScope.DagEntity).Audited("create_xcom_entry");
+        }).Accepts<CreateBody>("application/json").Requires(Create, XComs, DagScope.DagEntity).Audited("create_xcom_entry");
 
         api.MapPatch(Base + "/{xcom_key}", async (string dag_id, string dag_run_id, string task_id, string xcom_key, HttpContext context, DatabaseXComStore xcoms) =>
         {
@@ -63,7 +63,7 @@ internal static class XComEndpoints
             }
 
             return V2.Json(Entry(await FindAsync(xcoms, key, context.RequestAborted), native: true, body.Value?.DeepClone()));
-        }).Requires(Edit, XComs, DagScope.DagEntity).Audited("update_xcom_entry");
+        }).Accepts<UpdateBody>("application/json").Requires(Edit, XComs, DagScope.DagEntity).Audited("update_xcom_entry");
     }
 
     public sealed record CreateBody(string Key, JsonNode? Value, int MapIndex = -1);
