@@ -185,7 +185,27 @@ public sealed partial class ApiGate(UserTokens tokens, BasicAuthentication basic
             return await basic.AuthenticateAsync(header["Basic ".Length..].Trim(), context.Connection.RemoteIpAddress?.ToString() ?? "", context.RequestAborted);
         }
 
+        if (header.Length == 0 && context.Request.Cookies.TryGetValue(AuthEndpoints.SessionCookie, out var session) && session is { Length: > 0 })
+        {
+            // A browser sends its cookies to any page's requests: a change must also carry the CSRF cookie's value in a
+            // header, which only pages of this origin can read.
+            if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !CsrfMatches(context))
+            {
+                throw new ApiException(403, "CSRF token missing or invalid");
+            }
+
+            return await tokens.ValidateAsync(session);
+        }
+
         return (null, "Not authenticated");
+    }
+
+    private static bool CsrfMatches(HttpContext context)
+    {
+        var cookie = context.Request.Cookies[AuthEndpoints.CsrfCookie];
+        var header = context.Request.Headers[AuthEndpoints.CsrfHeader].ToString();
+        return cookie is { Length: > 0 } && header.Length == cookie.Length
+            && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(cookie), Encoding.UTF8.GetBytes(header));
     }
 
     private static (int Code, object Detail)? Status(Exception e) => e switch

@@ -22,6 +22,8 @@ public sealed class PermissionMatrixTests : IAsyncLifetime
     private static readonly Dictionary<string, (string Lowest, bool AlphaReader)> Expected = new(StringComparer.Ordinal)
     {
         ["POST /auth/token"] = (Anyone, true),
+        ["POST /auth/login"] = (Anyone, true),
+        ["POST /auth/logout"] = (Anyone, true),
         ["GET /api/v2/monitor/health"] = (Anyone, true),
         ["GET /api/v2/version"] = (Anyone, true),
         ["GET /api/v2/dags"] = (Viewer, true),
@@ -133,7 +135,7 @@ public sealed class PermissionMatrixTests : IAsyncLifetime
         var unexpected = routes.Where(r => !Expected.ContainsKey(r)).ToList();
         var gone = Expected.Keys.Where(k => !routes.Contains(k)).ToList();
         // Updraft's own: its documents live under each version's prefix (Airflow serves them at the root).
-        string[] ours = ["GET /api/v2/openapi.json", "GET /api/v2/docs", "GET /api/v1/openapi.json", "GET /api/v1/docs"];
+        string[] ours = ["POST /auth/login", "POST /auth/logout", "GET /api/v2/openapi.json", "GET /api/v2/docs", "GET /api/v1/openapi.json", "GET /api/v1/docs"];
         var notAirflows = routes.Where(r => !airflow.Contains(r) && !ours.Contains(r)).ToList();
         Assert.True(unexpected.Count == 0, "Routes with no expected permissions: " + string.Join(", ", unexpected));
         Assert.True(gone.Count == 0, "Expected routes that are not served: " + string.Join(", ", gone));

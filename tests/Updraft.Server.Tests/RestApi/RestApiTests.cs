@@ -64,6 +64,31 @@ public abstract class RestApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SessionCookie_LoginReadsChangesNeedCsrf_LogoutEnds()
+    {
+        var cookies = new CookieContainer();
+        using var handler = new HttpClientHandler { CookieContainer = cookies };
+        using var browser = new HttpClient(handler) { BaseAddress = _api.Server.Address };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.PostAsJsonAsync("auth/login", new { username = "user", password = "wrong" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await browser.PostAsJsonAsync("auth/login", new { username = "user", password = RestApiServer.Password })).StatusCode);
+        var session = cookies.GetCookies(_api.Server.Address)["updraft_session"]!;
+        Assert.True(session.HttpOnly);
+        var csrf = cookies.GetCookies(_api.Server.Address)["updraft_csrf"]!.Value;
+
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("api/v2/dags")).StatusCode);
+        Assert.Contains("CSRF", await ExpectAsync(browser.PatchAsJsonAsync("api/v2/dags/alpha", new { is_paused = true }), HttpStatusCode.Forbidden), StringComparison.Ordinal);
+        Assert.False((await new DagStore(_api.Orchestra.Database).GetAsync("alpha"))!.IsPaused);
+        using var change = new HttpRequestMessage(HttpMethod.Patch, "api/v2/dags/alpha") { Content = JsonContent.Create(new { is_paused = true }) };
+        change.Headers.Add("X-CSRF-Token", csrf);
+        Assert.Equal(HttpStatusCode.OK, (await browser.SendAsync(change)).StatusCode);
+        Assert.True((await new DagStore(_api.Orchestra.Database).GetAsync("alpha"))!.IsPaused);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await browser.PostAsync("auth/logout", null)).StatusCode);
+        Assert.DoesNotContain(cookies.GetCookies(_api.Server.Address), c => c.Name == "updraft_session" && c.Value.Length > 0);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("api/v2/dags")).StatusCode);
+    }
+
+    [Fact]
     public async Task Dags_ListGetDetailsTasksSourcePatch_MatchAirflow()
     {
         var admin = await _api.AsAsync("admin");
