@@ -16,8 +16,13 @@ namespace Updraft.Server.RestApi;
 /// <c>/auth/token</c>), checks the route's <see cref="RequiredPermission"/> against the caller's roles, and answers
 /// refusals and errors in Airflow's shape — <c>{"detail": …}</c> with 401, 403, 404, 405, 409, 413 or 422.
 /// </summary>
-public sealed partial class ApiGate(UserTokens tokens, BasicAuthentication basic, UserStore users, EventLogStore events, ILogger<ApiGate> logger)
+public sealed partial class ApiGate(UserTokens tokens, BasicAuthentication basic, UserStore users, EventLogStore events, TimeProvider timeProvider, ILogger<ApiGate> logger)
 {
+    /// <summary>How long a user's permissions are reused between requests: a role change takes effect within this.</summary>
+    public static readonly TimeSpan PermissionsFor = TimeSpan.FromSeconds(2);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (PermissionSet Permissions, DateTimeOffset Until)> _permissions = new(StringComparer.Ordinal);
+
     public static bool IsRestPath(PathString path) => path.StartsWithSegments("/api", StringComparison.Ordinal) || path.StartsWithSegments("/auth", StringComparison.Ordinal);
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
@@ -123,7 +128,7 @@ public sealed partial class ApiGate(UserTokens tokens, BasicAuthentication basic
             return false;
         }
 
-        var caller = new ApiCaller(username, await users.PermissionsAsync(username, context.RequestAborted));
+        var caller = new ApiCaller(username, await PermissionsAsync(username, context.RequestAborted));
         context.Features.Set(caller);
         if (!Allows(caller.Permissions, required, context.Request.RouteValues.TryGetValue("dag_id", out var dag) ? dag as string : null))
         {
@@ -132,6 +137,24 @@ public sealed partial class ApiGate(UserTokens tokens, BasicAuthentication basic
         }
 
         return true;
+    }
+
+    private async Task<PermissionSet> PermissionsAsync(string username, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        if (_permissions.TryGetValue(username, out var known) && now < known.Until)
+        {
+            return known.Permissions;
+        }
+
+        var permissions = await users.PermissionsAsync(username, cancellationToken);
+        if (_permissions.Count > 10_000)
+        {
+            _permissions.Clear();
+        }
+
+        _permissions[username] = (permissions, now + PermissionsFor);
+        return permissions;
     }
 
     private async Task AuditAsync(HttpContext context)

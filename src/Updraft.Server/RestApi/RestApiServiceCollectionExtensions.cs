@@ -50,7 +50,7 @@ public static class RestApiServiceCollectionExtensions
         services.AddSingleton(s => new UserTokens(options.JwtSecret, options.JwtExpiration, s.GetRequiredService<TimeProvider>()));
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<BasicAuthentication>();
-        services.AddSingleton(s => new ApiGate(s.GetRequiredService<UserTokens>(), s.GetRequiredService<BasicAuthentication>(), s.GetRequiredService<UserStore>(), s.GetRequiredService<EventLogStore>(), s.GetRequiredService<ILogger<ApiGate>>()));
+        services.AddSingleton(s => new ApiGate(s.GetRequiredService<UserTokens>(), s.GetRequiredService<BasicAuthentication>(), s.GetRequiredService<UserStore>(), s.GetRequiredService<EventLogStore>(), s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<ApiGate>>()));
         return services;
     }
 

@@ -8,6 +8,9 @@ public sealed record DagRunQuery
     /// <summary>Only these DAGs' runs.</summary>
     public IReadOnlyCollection<string>? DagIds { get; init; }
 
+    /// <summary>Only runs with these run ids.</summary>
+    public IReadOnlyCollection<string>? RunIds { get; init; }
+
     /// <summary>Only runs in these states.</summary>
     public IReadOnlyCollection<DagRunState>? States { get; init; }
 

@@ -45,6 +45,7 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
         ArgumentNullException.ThrowIfNull(query);
         var sql = new ListSql("dag_run", RunSortable, "logical_date DESC", "id DESC")
             .In("dag_id", query.DagIds)
+            .In("run_id", query.RunIds)
             .In("state", query.States, s => s.ToWireName())
             .In("run_type", query.RunTypes);
         Range(sql, "logical_date", query.LogicalDateGte, query.LogicalDateLte);

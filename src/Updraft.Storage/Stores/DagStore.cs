@@ -307,6 +307,21 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
 
     private static readonly Dictionary<string, string> TagSortable = new(StringComparer.Ordinal) { ["name"] = "name" };
 
+    public async Task<IReadOnlyList<(string DagId, int Version, DateTimeOffset CreatedAt)>> VersionsAsync(IReadOnlyCollection<string> dagIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dagIds);
+        if (dagIds.Count == 0)
+        {
+            return [];
+        }
+
+        var list = dagIds.ToList();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<(string, int, long)>("SELECT dag_id, version, created_at FROM serialized_dag WHERE dag_id IN " + InList(list.Count), Parameters(list)))
+            .Select(v => (v.Item1, v.Item2, Micros.To(v.Item3)))
+            .ToList();
+    }
+
     public async Task<IReadOnlyList<(int Version, DateTimeOffset CreatedAt)>> VersionsAsync(string dagId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

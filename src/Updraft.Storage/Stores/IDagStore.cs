@@ -58,6 +58,9 @@ public interface IDagStore
     /// <summary>How many runs each DAG has in each state (of the given DAGs, or all).</summary>
     Task<IReadOnlyList<(string DagId, string State, int Count)>> RunCountsAsync(IReadOnlyCollection<string>? dagIds, CancellationToken cancellationToken = default);
 
+    /// <summary>The serialized versions of several DAGs, with when each was recorded.</summary>
+    Task<IReadOnlyList<(string DagId, int Version, DateTimeOffset CreatedAt)>> VersionsAsync(IReadOnlyCollection<string> dagIds, CancellationToken cancellationToken = default);
+
     /// <summary>A DAG's serialized versions, oldest first, with when each was recorded.</summary>
     Task<IReadOnlyList<(int Version, DateTimeOffset CreatedAt)>> VersionsAsync(string dagId, CancellationToken cancellationToken = default);
 

@@ -252,19 +252,8 @@ internal static class DagRunEndpoints
     private static async Task<object> ListAsync(DagRunService service, IDagStore dags, DagRunQuery query, CancellationToken cancellationToken)
     {
         var page = await service.ListAsync(query, cancellationToken);
-        var versions = new Dictionary<string, IReadOnlyList<(int Version, DateTimeOffset CreatedAt)>>(StringComparer.Ordinal);
-        var items = new List<object>();
-        foreach (var run in page.Items)
-        {
-            if (!versions.TryGetValue(run.DagId, out var list))
-            {
-                versions[run.DagId] = list = await dags.VersionsAsync(run.DagId, cancellationToken);
-            }
-
-            var version = list.Where(v => v.Version == run.DagVersion).Select(v => DagShapes.Version(run.DagId, v.Version, v.CreatedAt)).FirstOrDefault();
-            items.Add(RunShapes.Run(run, version));
-        }
-
-        return new { dag_runs = items, total_entries = page.TotalEntries };
+        var versions = (await dags.VersionsAsync([.. page.Items.Select(r => r.DagId).Distinct(StringComparer.Ordinal)], cancellationToken))
+            .ToDictionary(v => (v.DagId, v.Version), v => DagShapes.Version(v.DagId, v.Version, v.CreatedAt));
+        return new { dag_runs = page.Items.Select(r => RunShapes.Run(r, versions.GetValueOrDefault((r.DagId, r.DagVersion)))).ToList(), total_entries = page.TotalEntries };
     }
 }

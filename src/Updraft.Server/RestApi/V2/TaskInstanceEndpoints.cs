@@ -251,25 +251,20 @@ internal static class TaskInstanceEndpoints
     private static async Task<object> ListAsync(TaskInstanceService service, IDagRunStore runs, IDagStore dags, TaskInstanceQuery query, CancellationToken cancellationToken)
     {
         var page = await service.ListAsync(query, cancellationToken);
-        var runCache = new Dictionary<(string, string), DagRunRecord?>();
-        var versionCache = new Dictionary<(string, int), DagShapes.DagVersion?>();
-        var items = new List<object>();
-        foreach (var ti in page.Items)
+
+        // The page's runs and DAG versions in two queries, whatever the page holds.
+        var dagIds = page.Items.Select(t => t.DagId).Distinct(StringComparer.Ordinal).ToList();
+        var runIds = page.Items.Select(t => t.RunId).Distinct(StringComparer.Ordinal).ToList();
+        var pageRuns = dagIds.Count == 0
+            ? []
+            : (await runs.QueryAsync(new DagRunQuery { DagIds = dagIds, RunIds = runIds, Page = new PageRequest { Limit = int.MaxValue } }, cancellationToken)).Items;
+        var byRun = pageRuns.ToDictionary(r => (r.DagId, r.RunId));
+        var versions = (await dags.VersionsAsync(dagIds, cancellationToken)).ToDictionary(v => (v.DagId, v.Version), v => DagShapes.Version(v.DagId, v.Version, v.CreatedAt));
+        var items = page.Items.Select(ti =>
         {
-            if (!runCache.TryGetValue((ti.DagId, ti.RunId), out var run))
-            {
-                runCache[(ti.DagId, ti.RunId)] = run = await runs.GetAsync(ti.DagId, ti.RunId, cancellationToken);
-            }
-
-            var versionNumber = run?.DagVersion ?? 0;
-            if (!versionCache.TryGetValue((ti.DagId, versionNumber), out var version))
-            {
-                versionCache[(ti.DagId, versionNumber)] = version = await DagRunEndpoints.VersionAsync(dags, ti.DagId, versionNumber, cancellationToken);
-            }
-
-            items.Add(RunShapes.TaskInstance(ti, run, version));
-        }
-
+            var run = byRun.GetValueOrDefault((ti.DagId, ti.RunId));
+            return RunShapes.TaskInstance(ti, run, run is null ? null : versions.GetValueOrDefault((ti.DagId, run.DagVersion)));
+        }).ToList();
         return new { task_instances = items, total_entries = page.TotalEntries };
     }
 }
