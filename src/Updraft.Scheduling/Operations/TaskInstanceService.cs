@@ -109,6 +109,55 @@ public sealed class TaskInstanceService(IDagStore dags, IDagRunStore runs, ITask
         return await taskInstances.GetAsync(key, cancellationToken) ?? current;
     }
 
+    /// <summary>
+    /// Marks a task instance and, on request, the task instances of its run upstream and/or downstream of it, as
+    /// Airflow's mark success / failed does. Each change is guarded; task instances already in the state, removed ones,
+    /// and ones the lifecycle does not let go there are left as they are. With <paramref name="dryRun"/> nothing is
+    /// changed and the task instances that would be are returned.
+    /// </summary>
+    public async Task<IReadOnlyList<TaskInstanceRecord>> MarkAsync(
+        TaskInstanceKey key,
+        TaskInstanceState state,
+        bool upstream,
+        bool downstream,
+        bool dryRun,
+        Actor actor,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(actor);
+        if (state is not (TaskInstanceState.Success or TaskInstanceState.Failed or TaskInstanceState.Skipped))
+        {
+            throw new ArgumentException($"A task instance is marked success, failed or skipped, not {state.ToWireName()}.", nameof(state));
+        }
+
+        _ = await taskInstances.GetAsync(key, cancellationToken)
+            ?? throw new OperationException(OperationError.NotFound, $"Task instance {key.DagId}.{key.TaskId} of run {key.RunId} not found.");
+        var run = await runs.GetAsync(key.DagId, key.RunId, cancellationToken)
+            ?? throw new OperationException(OperationError.NotFound, $"DAG '{key.DagId}' has no run '{key.RunId}'.");
+        var (dag, _) = await dags.GetSerializedAsync(key.DagId, run.DagVersion, cancellationToken)
+            ?? throw new OperationException(OperationError.NotFound, $"DAG '{key.DagId}' has no version {run.DagVersion}.");
+        var wanted = Expand(dag, [key.TaskId], downstream, upstream);
+        var selected = (await taskInstances.ListForRunAsync(key.DagId, key.RunId, cancellationToken))
+            .Where(ti => wanted.Contains(ti.TaskId) && (ti.TaskId != key.TaskId || ti.MapIndex == key.MapIndex))
+            .Where(ti => ti.State != state && ti.State != TaskInstanceState.Removed && TaskInstanceTransitions.IsAllowed(ti.State, state))
+            .ToList();
+        if (dryRun || selected.Count == 0)
+        {
+            return selected;
+        }
+
+        await taskInstances.TransitionAsync([.. selected.Select(ti => new TaskInstanceChange(ti.Key, ti.State, state))], timeProvider.GetUtcNow(), cancellationToken);
+        await events.AddAsync($"{actor.Via}_set_task_instance_state", actor.User, key.DagId, key.TaskId, key.RunId, $"{state.ToWireName()} ({selected.Count} task instance(s))", cancellationToken);
+        var marked = new List<TaskInstanceRecord>();
+        foreach (var ti in selected)
+        {
+            marked.Add(await taskInstances.GetAsync(ti.Key, cancellationToken) ?? ti);
+        }
+
+        return marked;
+    }
+
     private static bool Matches(ClearRequest request, string taskId) =>
         (request.TaskIdPattern is null || request.TaskIdPattern.IsMatch(taskId)) && (request.TaskIds is null || request.TaskIds.Contains(taskId));
 

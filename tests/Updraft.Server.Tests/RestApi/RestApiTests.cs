@@ -245,8 +245,15 @@ public abstract class RestApiTests : IAsyncLifetime
         AirflowSchemas.AssertMatches("TaskInstanceCollectionResponse", await Json(preview));
         Assert.Equal("none", (await _api.Orchestra.TasksAsync("alpha", "r1"))["b"].State.ToWireName());
         using var marked = await user.PatchAsJsonAsync("api/v2/dags/alpha/dagRuns/r1/taskInstances/b", new { new_state = "failed" });
-        AirflowSchemas.AssertMatches("TaskInstanceResponse", await Json(marked));
+        var markedRows = await Json(marked);
+        AirflowSchemas.AssertMatches("TaskInstanceCollectionResponse", markedRows);
+        Assert.Equal(["b"], Ids(markedRows, "task_instances", "task_id"));
         Assert.Equal("failed", (await _api.Orchestra.TasksAsync("alpha", "r1"))["b"].State.ToWireName());
+
+        // With upstream: a (success) would be failed too, b is failed already; the dry run changes nothing.
+        using var upstream = await user.PatchAsJsonAsync("api/v2/dags/alpha/dagRuns/r1/taskInstances/b/dry_run", new { new_state = "failed", include_upstream = true });
+        Assert.Equal(["a"], Ids(await Json(upstream), "task_instances", "task_id"));
+        Assert.Equal("success", (await _api.Orchestra.TasksAsync("alpha", "r1"))["a"].State.ToWireName());
         await ExpectAsync(user.PatchAsJsonAsync("api/v2/dags/alpha/dagRuns/r1/taskInstances/b", new { new_state = "running" }), HttpStatusCode.UnprocessableEntity);
 
         using var clearPreview = await user.PostAsJsonAsync("api/v2/dags/alpha/clearTaskInstances", new { dry_run = true, only_failed = true });

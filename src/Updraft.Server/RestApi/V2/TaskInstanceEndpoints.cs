@@ -197,15 +197,21 @@ internal static class TaskInstanceEndpoints
     private static async Task<IResult> PatchAsync(TaskInstanceKey key, bool dryRun, HttpContext context, TaskInstanceService service, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags)
     {
         var body = await ApiBody.ReadAsync<PatchBody>(context.Request, context.RequestAborted);
-        await FindAsync(key, tis, runs, dags, context.RequestAborted);
-        if (body.IncludeUpstream || body.IncludeDownstream || body.IncludeFuture || body.IncludePast)
+        var (_, run) = await FindAsync(key, tis, runs, dags, context.RequestAborted);
+        var mask = new ApiQuery(context.Request).Strings("update_mask");
+        if (mask.FirstOrDefault(m => m is not ("new_state" or "note")) is { } unknown)
         {
-            throw ApiException.BadRequest("include_upstream, include_downstream, include_future and include_past are not supported by this server yet; mark one task instance at a time.");
+            throw ApiException.BadRequest($"Invalid update_mask field: {unknown}");
         }
 
-        if (body.Note is not null)
+        if (body.IncludeFuture || body.IncludePast)
         {
-            throw ApiException.BadRequest("Notes are not supported by this server yet.");
+            throw ApiException.BadRequest("include_future and include_past are not supported by this server yet; mark within one run.");
+        }
+
+        if (body.Note is not null && (mask.Count == 0 || mask.Contains("note")))
+        {
+            throw ApiException.BadRequest("Notes on task instances are not supported by this server yet.");
         }
 
         var state = body.NewState switch
@@ -216,13 +222,10 @@ internal static class TaskInstanceEndpoints
             "skipped" => TaskInstanceState.Skipped,
             var other => throw ApiException.Invalid(["body", "new_state"], "Input should be 'success', 'failed' or 'skipped'", "enum", other),
         };
-        if (!dryRun)
-        {
-            await service.SetStateAsync(key, state, DagEndpoints.Actor(context), context.RequestAborted);
-        }
-
-        var row = await ShapeAsync(key, tis, runs, dags, context.RequestAborted);
-        return dryRun ? V2.Json(new { task_instances = new[] { row }, total_entries = 1 }) : V2.Json(row);
+        var changed = await service.MarkAsync(key, state, body.IncludeUpstream, body.IncludeDownstream, dryRun, DagEndpoints.Actor(context), context.RequestAborted);
+        var version = await DagRunEndpoints.VersionAsync(dags, key.DagId, run.DagVersion, context.RequestAborted);
+        var rows = changed.Select(ti => RunShapes.TaskInstance(ti, run, version)).ToList();
+        return V2.Json(new { task_instances = rows, total_entries = rows.Count });
     }
 
     private static async Task<IResult> DependenciesAsync(TaskInstanceKey key, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags, PoolStore pools, TimeProvider time)
