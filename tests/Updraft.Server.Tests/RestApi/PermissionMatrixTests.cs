@@ -115,6 +115,12 @@ public sealed class PermissionMatrixTests : IAsyncLifetime
         ["POST /api/v1/pools"] = (Op, false),
         ["GET /api/v1/pools/{pool_name}"] = (Viewer, false),
         ["DELETE /api/v1/pools/{pool_name}"] = (Op, false),
+        ["GET /api/v1/importErrors"] = (Viewer, false),
+        ["GET /api/v1/importErrors/{import_error_id}"] = (Viewer, false),
+        ["GET /api/v1/eventLogs"] = (Viewer, false),
+        ["GET /api/v1/eventLogs/{event_log_id}"] = (Viewer, false),
+        ["GET /api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries"] = (Viewer, false),
+        ["GET /api/v1/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}"] = (Viewer, false),
     };
 
     private RestApiServer _api = null!;

@@ -110,6 +110,29 @@ public abstract class RestApiV1Tests : IAsyncLifetime
         Assert.Single((await GetAsync("api/v1/pools"))["pools"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "etl");
     }
 
+    [Fact]
+    public async Task ImportErrorsEventLogsXComs_Airflow2Shapes()
+    {
+        await new Updraft.Storage.Stores.DatabaseXComStore(_api.Orchestra.Database, TimeProvider.System).SetAsync(new Core.Runtime.XComKey("alpha", "r1", "a", -1, "return_value"), "\"42 rows\"");
+        var list = await GetAsync("api/v1/dags/~/dagRuns/~/taskInstances/~/xcomEntries");
+        AirflowSchemas.AssertMatches("XComCollection", list, AirflowSchemas.V1);
+        var entry = await GetAsync("api/v1/dags/alpha/dagRuns/r1/taskInstances/a/xcomEntries/return_value");
+        AirflowSchemas.AssertMatches("XCom", entry, AirflowSchemas.V1);
+        Assert.Equal("42 rows", entry["value"]!.GetValue<string>());
+
+        await _admin.PatchAsJsonAsync("api/v1/dags/alpha", new { is_paused = true });
+        var events = await GetAsync("api/v1/eventLogs?event=api_pause");
+        AirflowSchemas.AssertMatches("EventLogCollection", events, AirflowSchemas.V1);
+        AirflowSchemas.AssertMatches("EventLog", await GetAsync($"api/v1/eventLogs/{events["event_logs"]![0]!["event_log_id"]}"), AirflowSchemas.V1);
+
+        _api.Orchestra.WriteDag("broken.cs", "this is not C#");
+        await new Scheduling.Processing.DagProcessor(_api.Orchestra.Context.NewLoader(), _api.Orchestra.Context.DagFolders, _api.Orchestra.Database, TimeProvider.System).RunOnceAsync();
+        var errors = await GetAsync("api/v1/importErrors");
+        AirflowSchemas.AssertMatches("ImportErrorCollection", errors, AirflowSchemas.V1);
+        Assert.EndsWith("broken.cs", errors["import_errors"]![0]!["filename"]!.GetValue<string>(), StringComparison.Ordinal);
+        AirflowSchemas.AssertMatches("ImportError", await GetAsync($"api/v1/importErrors/{errors["import_errors"]![0]!["import_error_id"]}"), AirflowSchemas.V1);
+    }
+
     private HttpClient Basic(string username, string password)
     {
         var client = new HttpClient { BaseAddress = _api.Server.Address };

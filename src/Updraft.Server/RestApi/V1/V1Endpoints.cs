@@ -27,7 +27,90 @@ internal static class V1Endpoints
         MapDags(api, settings);
         MapRuns(api, settings);
         MapAdmin(api, settings);
+        MapMonitor(api, settings);
         api.MapHealthAndVersion("/health");
+    }
+
+    private static void MapMonitor(IEndpointRouteBuilder api, RestApiSettings settings)
+    {
+        api.MapGet("/importErrors", async (HttpContext context, IDagStore dags) =>
+        {
+            var page = Page(context, settings);
+            var errors = (await dags.ImportErrorsWithTimesAsync(context.RequestAborted)).Select(ImportError).ToList();
+            return V2.V2.Json(new { import_errors = errors.Skip(page.Offset).Take(page.Limit).ToList(), total_entries = errors.Count });
+        }).Requires(Read, ImportErrors);
+
+        api.MapGet("/importErrors/{import_error_id:int}", async (int import_error_id, HttpContext context, IDagStore dags) =>
+            (await dags.ImportErrorsWithTimesAsync(context.RequestAborted)).Select(ImportError).FirstOrDefault(e => e.ImportErrorId == import_error_id) is { } error
+                ? V2.V2.Json(error)
+                : throw ApiException.NotFound($"The ImportError with import_error_id: `{import_error_id}` was not found"))
+            .Requires(Read, ImportErrors);
+
+        api.MapGet("/eventLogs", async (HttpContext context, EventLogStore events) =>
+        {
+            var q = new ApiQuery(context.Request);
+            var dagId = q.String("dag_id");
+            var readable = context.Caller().ReadableDags;
+            var page = await events.QueryAsync(dagId is null ? readable : V2.V2.Intersect(readable, [dagId]), q.String("event"), q.String("owner"), Page(context, settings), cancellationToken: context.RequestAborted);
+            return V2.V2.Json(new { event_logs = page.Items.Select(EventLog).ToList(), total_entries = page.TotalEntries });
+        }).Requires(Read, AuditLogs);
+
+        api.MapGet("/eventLogs/{event_log_id:long}", async (long event_log_id, HttpContext context, EventLogStore events) =>
+        {
+            var page = await events.QueryAsync(context.Caller().ReadableDags, null, null, new PageRequest { Limit = 1 }, event_log_id, context.RequestAborted);
+            return page.Items.Count > 0 ? V2.V2.Json(EventLog(page.Items[0])) : throw ApiException.NotFound($"Event Log with id: `{event_log_id}` not found");
+        }).Requires(Read, AuditLogs);
+
+        api.MapGet("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries", async (string dag_id, string dag_run_id, string task_id, HttpContext context, DatabaseXComStore xcoms) =>
+        {
+            var q = new ApiQuery(context.Request);
+            var page = await xcoms.QueryAsync(V2.V2.DagFilter(context, dag_id), dag_run_id == "~" ? null : dag_run_id, task_id == "~" ? null : task_id, q.Int("map_index"), q.String("xcom_key"), Page(context, settings), context.RequestAborted);
+            return V2.V2.Json(new { xcom_entries = page.Items.Select(e => XCom(e, withValue: false)).ToList(), total_entries = page.TotalEntries });
+        }).Requires(Read, XComs, DagScope.DagEntity);
+
+        api.MapGet("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}", async (string dag_id, string dag_run_id, string task_id, string xcom_key, HttpContext context, DatabaseXComStore xcoms) =>
+        {
+            var page = await xcoms.QueryAsync([dag_id], dag_run_id, task_id, new ApiQuery(context.Request).Int("map_index") ?? -1, xcom_key, new PageRequest { Limit = 1 }, context.RequestAborted);
+            return page.Items.Count > 0 ? V2.V2.Json(XCom(page.Items[0], withValue: true)) : throw ApiException.NotFound($"XCom entry {xcom_key} not found");
+        }).Requires(Read, XComs, DagScope.DagEntity);
+    }
+
+    private static DagEndpoints.ImportErrorShape ImportError((string Filename, int Line, string Message, DateTimeOffset Timestamp) e) =>
+        new(V2.V2.StableId(e.Filename), e.Timestamp, e.Filename, null, e.Line > 0 ? $"{e.Filename}:{e.Line}: {e.Message}" : e.Message);
+
+    private static object EventLog(EventLogEntry e) => new
+    {
+        event_log_id = e.Id,
+        when = V2.V2.Time(e.Dttm),
+        dag_id = e.DagId,
+        task_id = e.TaskId,
+        run_id = e.RunId,
+        map_index = (int?)null,
+        try_number = (int?)null,
+        @event = e.Event,
+        execution_date = (DateTimeOffset?)null,
+        owner = e.Owner,
+        extra = e.Extra,
+    };
+
+    // Airflow 2 returned an XCom's value as text.
+    private static System.Text.Json.Nodes.JsonObject XCom(XComEntry e, bool withValue)
+    {
+        var entry = new System.Text.Json.Nodes.JsonObject
+        {
+            ["key"] = e.Key,
+            ["timestamp"] = V2.V2.Time(e.Timestamp),
+            ["execution_date"] = V2.V2.Time(e.LogicalDate),
+            ["map_index"] = e.MapIndex,
+            ["task_id"] = e.TaskId,
+            ["dag_id"] = e.DagId,
+        };
+        if (withValue)
+        {
+            entry["value"] = System.Text.Json.Nodes.JsonNode.Parse(e.Value) is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var text) ? text : e.Value;
+        }
+
+        return entry;
     }
 
     public sealed record TriggerBody(string? DagRunId = null, DateTimeOffset? LogicalDate = null, DateTimeOffset? ExecutionDate = null, System.Text.Json.Nodes.JsonObject? Conf = null, string? Note = null, DateTimeOffset? DataIntervalStart = null, DateTimeOffset? DataIntervalEnd = null);
