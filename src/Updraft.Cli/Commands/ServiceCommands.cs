@@ -164,7 +164,9 @@ internal static class ServiceCommands
             {
                 o.Host = config.Get("api", "host");
                 o.Port = config.GetInt("api", "port");
-                o.JwtSecret = config.Get("api_auth", "jwt_secret");
+                // Without a secret (a configuration file from before it existed) this process makes up its own, as for
+                // the execution API: its tokens then serve this API server only.
+                o.JwtSecret = config.Get("api_auth", "jwt_secret") is { Length: > 0 } secret ? secret : Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
                 o.JwtExpiration = TimeSpan.FromSeconds(config.GetDouble("api_auth", "jwt_expiration_time"));
                 o.MaximumPageLimit = config.GetInt("api", "maximum_page_limit");
                 o.ExposeConfig = config.GetBool("api", "expose_config");

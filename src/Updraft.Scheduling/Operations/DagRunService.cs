@@ -96,13 +96,13 @@ public sealed class DagRunService(IDagStore dags, IDagRunStore runs, ITaskInstan
 
     /// <summary>
     /// Marks a run by hand, as Airflow does: success marks every task instance that has not succeeded success; failed
-    /// fails the queued and running ones and skips the rest that have not finished; queued only requeues the run.
+    /// fails the ones that started or wait to go on (queued, running, deferred, up for retry or reschedule) and skips those not yet scheduled or queued; queued only requeues the run.
     /// Each task change is guarded (ADR 0011): one that moved meanwhile is left as it is.
     /// </summary>
     public async Task<DagRunRecord> SetStateAsync(string dagId, string runId, DagRunState state, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var run = await FindAsync(dagId, runId, cancellationToken);
+        var run = await GetExactAsync(dagId, runId, cancellationToken);
         if (run.State == state)
         {
             return run;
@@ -121,7 +121,7 @@ public sealed class DagRunService(IDagStore dags, IDagRunStore runs, ITaskInstan
             {
                 var target = state == DagRunState.Success
                     ? TaskInstanceState.Success
-                    : ti.State is TaskInstanceState.Queued or TaskInstanceState.Running or TaskInstanceState.Restarting ? TaskInstanceState.Failed : TaskInstanceState.Skipped;
+                    : ti.State is TaskInstanceState.None or TaskInstanceState.Scheduled ? TaskInstanceState.Skipped : TaskInstanceState.Failed;
                 var wanted = state == DagRunState.Success
                     ? ti.State is not (TaskInstanceState.Success or TaskInstanceState.Removed or TaskInstanceState.Skipped)
                     : ti.State.IsUnfinished();
@@ -143,13 +143,19 @@ public sealed class DagRunService(IDagStore dags, IDagRunStore runs, ITaskInstan
         return await runs.GetAsync(dagId, runId, cancellationToken) ?? run;
     }
 
+    private async Task<DagRunRecord> GetExactAsync(string dagId, string runId, CancellationToken cancellationToken) =>
+        await runs.GetAsync(dagId, runId, cancellationToken)
+            ?? throw (await dags.GetAsync(dagId, cancellationToken) is null
+                ? OperationException.DagNotFound(dagId)
+                : new OperationException(OperationError.NotFound, $"DAG '{dagId}' has no run '{runId}'."));
+
     /// <summary>Deletes a run with its task instances, their history and XComs.</summary>
     public async Task DeleteAsync(string dagId, string runId, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         if (!await runs.DeleteAsync(dagId, runId, cancellationToken))
         {
-            await FindAsync(dagId, runId, cancellationToken);
+            await GetExactAsync(dagId, runId, cancellationToken);
         }
 
         await events.AddAsync($"{actor.Via}_delete_dag_run", actor.User, dagId, runId: runId, cancellationToken: cancellationToken);

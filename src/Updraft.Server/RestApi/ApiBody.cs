@@ -48,6 +48,15 @@ public static class ApiBody
         var info = ApiJson.Options.GetTypeInfo(typeof(T));
         var known = info.Properties.ToDictionary(p => p.Name, StringComparer.Ordinal);
         var errors = new List<ValidationError>();
+        try
+        {
+            _ = body.Count;
+        }
+        catch (ArgumentException)
+        {
+            throw ApiException.Invalid(loc, "JSON decode error: a key is given twice", "json_invalid");
+        }
+
         foreach (var (name, value) in body)
         {
             if (!known.ContainsKey(name))

@@ -189,11 +189,14 @@ public sealed partial class ApiGate(UserTokens tokens, BasicAuthentication basic
         return required.Scope switch
         {
             DagScope.Dag => oneDag ? permissions.HasOnDag(required.Action, dagId!) : permissions.HasOnAnyDag(required.Action),
+            // As Airflow's FAB auth manager: reading something of a DAG needs reading the DAG, changing it editing the DAG.
             DagScope.DagEntity => permissions.Has(required.Action, required.Resource)
-                && (oneDag ? permissions.HasOnDag(Permissions.Read, dagId!) : permissions.HasOnAnyDag(Permissions.Read)),
+                && (oneDag ? permissions.HasOnDag(DagAction(required.Action), dagId!) : permissions.HasOnAnyDag(DagAction(required.Action))),
             _ => permissions.Has(required.Action, required.Resource),
         };
     }
+
+    private static string DagAction(string action) => action == Permissions.Read ? Permissions.Read : Permissions.Edit;
 
     private async Task<(string? Username, string Why)> AuthenticateAsync(HttpContext context)
     {
@@ -238,6 +241,7 @@ public sealed partial class ApiGate(UserTokens tokens, BasicAuthentication basic
         OperationException { Kind: OperationError.Conflict } op => (409, op.Message),
         InvalidQueryException q => (400, q.Message),
         ParamValidationException p => (400, p.Message),
+        ArgumentException a => (400, a.Message.Split(" (Parameter", 2)[0]),
         BadHttpRequestException { StatusCode: 413 } => (413, "Request body too large"),
         BadHttpRequestException b => (b.StatusCode, "Bad request"),
         _ => null,

@@ -56,13 +56,13 @@ public static class AuthEndpoints
             throw new ApiException(429, "Too many failed logins; try again later.");
         }
 
+        throttle.Begin(body.Username, client);
         if (await users.VerifyAsync(body.Username, body.Password, time.GetUtcNow(), context.RequestAborted) is not { } user)
         {
-            throttle.Failed(body.Username, client);
             throw new ApiException(401, "Invalid credentials");
         }
 
-        throttle.Succeeded(user.Username);
+        throttle.Succeeded(body.Username, client);
         return tokens.Issue(user.Username);
     }
 }

@@ -47,11 +47,13 @@ public sealed class BasicAuthentication(UserStore users, LoginThrottle throttle,
             return (null, "Too many failed logins; try again later.");
         }
 
+        throttle.Begin(username, client);
         if (await users.VerifyAsync(username, password, now, cancellationToken) is not { } user)
         {
-            throttle.Failed(username, client);
             return (null, "Invalid credentials");
         }
+
+        throttle.Succeeded(username, client);
 
         if (_verified.Count > 10_000)
         {

@@ -284,9 +284,14 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
             .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g.Select(t => t.Name)], StringComparer.Ordinal);
     }
 
-    public async Task<Page<string>> TagNamesAsync(string? pattern, PageRequest page, CancellationToken cancellationToken = default)
+    public async Task<Page<string>> TagNamesAsync(string? pattern, IReadOnlyCollection<string>? dagIds, PageRequest page, CancellationToken cancellationToken = default)
     {
         var sql = new ListSql("(SELECT DISTINCT name FROM dag_tag) tags", TagSortable, "name", "name");
+        if (dagIds is not null)
+        {
+            sql.WhereAny("EXISTS (SELECT 1 FROM dag_tag t WHERE t.name = tags.name AND t.dag_id = @value)", dagIds);
+        }
+
         if (pattern is not null)
         {
             sql.Where(@"lower(name) LIKE @value ESCAPE '\'", "%" + ListSql.EscapeLike(pattern.ToLowerInvariant()) + "%");

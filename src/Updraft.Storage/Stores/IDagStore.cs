@@ -52,8 +52,8 @@ public interface IDagStore
     /// <summary>The tags of the given DAGs, by DAG (DAGs without tags are left out).</summary>
     Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> TagsAsync(IReadOnlyCollection<string> dagIds, CancellationToken cancellationToken = default);
 
-    /// <summary>One page of the distinct tag names, optionally containing <paramref name="pattern"/>.</summary>
-    Task<Page<string>> TagNamesAsync(string? pattern, PageRequest page, CancellationToken cancellationToken = default);
+    /// <summary>One page of the distinct tag names, optionally containing <paramref name="pattern"/>, of the given DAGs (null: all).</summary>
+    Task<Page<string>> TagNamesAsync(string? pattern, IReadOnlyCollection<string>? dagIds, PageRequest page, CancellationToken cancellationToken = default);
 
     /// <summary>How many runs each DAG has in each state (of the given DAGs, or all).</summary>
     Task<IReadOnlyList<(string DagId, string State, int Count)>> RunCountsAsync(IReadOnlyCollection<string>? dagIds, CancellationToken cancellationToken = default);

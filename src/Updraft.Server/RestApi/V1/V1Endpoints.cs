@@ -36,12 +36,12 @@ internal static class V1Endpoints
         api.MapGet("/importErrors", async (HttpContext context, IDagStore dags) =>
         {
             var page = Page(context, settings);
-            var errors = (await dags.ImportErrorsWithTimesAsync(context.RequestAborted)).Select(ImportError).ToList();
+            var errors = await DagEndpoints.VisibleImportErrorsAsync(context, dags);
             return V2.V2.Json(new { import_errors = errors.Skip(page.Offset).Take(page.Limit).ToList(), total_entries = errors.Count });
         }).Requires(Read, ImportErrors);
 
         api.MapGet("/importErrors/{import_error_id:int}", async (int import_error_id, HttpContext context, IDagStore dags) =>
-            (await dags.ImportErrorsWithTimesAsync(context.RequestAborted)).Select(ImportError).FirstOrDefault(e => e.ImportErrorId == import_error_id) is { } error
+            (await DagEndpoints.VisibleImportErrorsAsync(context, dags)).FirstOrDefault(e => e.ImportErrorId == import_error_id) is { } error
                 ? V2.V2.Json(error)
                 : throw ApiException.NotFound($"The ImportError with import_error_id: `{import_error_id}` was not found"))
             .Requires(Read, ImportErrors);
@@ -75,9 +75,6 @@ internal static class V1Endpoints
         }).Requires(Read, XComs, DagScope.DagEntity);
     }
 
-    private static DagEndpoints.ImportErrorShape ImportError((string Filename, int Line, string Message, DateTimeOffset Timestamp) e) =>
-        new(V2.V2.StableId(e.Filename), e.Timestamp, e.Filename, null, e.Line > 0 ? $"{e.Filename}:{e.Line}: {e.Message}" : e.Message);
-
     private static object EventLog(EventLogEntry e) => new
     {
         event_log_id = e.Id,
@@ -107,7 +104,7 @@ internal static class V1Endpoints
         };
         if (withValue)
         {
-            entry["value"] = System.Text.Json.Nodes.JsonNode.Parse(e.Value) is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var text) ? text : e.Value;
+            entry["value"] = V2.V2.JsonOrText(e.Value) is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var text) ? text : e.Value;
         }
 
         return entry;

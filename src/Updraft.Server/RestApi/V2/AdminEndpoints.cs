@@ -87,7 +87,7 @@ internal static class AdminEndpoints
                 : throw ApiException.NotFound($"The Variable with key: `{variable_key}` was not found"))
             .Requires(Delete, Variables).Audited("delete_variable");
 
-        api.MapPatch("/variables", (HttpContext context, SecretStore secrets) => Bulk.RunAsync<VariableBody>(context, new(
+        api.MapPatch("/variables", (HttpContext context, SecretStore secrets) => Bulk.RunAsync<VariableBody>(context, Variables, new(
             v => CheckName(() => Names.VariableKey(v.Key), "key"),
             async (key, ct) => await secrets.GetAsync(key, ct) is not null,
             (v, ct) => secrets.SetVariableAsync(v.Key, Text(v.Value), v.Description, ct),
@@ -146,7 +146,7 @@ internal static class AdminEndpoints
 
                 // A password left out (or masked, as the API shows it) keeps the stored one.
                 Password = Take("password") && wanted.Password is not (null or Redaction.Mask) ? wanted.Password : current.Password,
-                Extra = Take("extra") ? wanted.Extra : current.Extra,
+                Extra = Take("extra") ? Redaction.KeepMaskedSecrets(wanted.Extra, current.Extra) : current.Extra,
             };
             await secrets.SetConnectionAsync(merged, context.RequestAborted);
             return V2.Json(ConnectionShape(merged));
@@ -158,10 +158,10 @@ internal static class AdminEndpoints
                 : throw ApiException.NotFound($"The Connection with connection_id: `{connection_id}` was not found"))
             .Requires(Delete, Connections).Audited("delete_connection");
 
-        api.MapPatch("/connections", (HttpContext context, SecretStore secrets) => Bulk.RunAsync<ConnectionBody>(context, new(
+        api.MapPatch("/connections", (HttpContext context, SecretStore secrets) => Bulk.RunAsync<ConnectionBody>(context, Connections, new(
             c => ToConnection(c).ConnId,
             (id, ct) => secrets.HasConnectionAsync(id, ct),
-            (c, ct) => secrets.SetConnectionAsync(ToConnection(c), ct),
+            async (c, ct) => await secrets.SetConnectionAsync(KeepSecrets(ToConnection(c), (await secrets.ListConnectionsAsync(c.ConnectionId, ct)).FirstOrDefault(x => x.ConnId == c.ConnectionId)), ct),
             (id, ct) => secrets.DeleteConnectionAsync(id, ct)))).Accepts<Bulk.BulkBody>("application/json")
             .Requires(Edit, Connections).Audited("patch_connection");
     }
@@ -222,7 +222,7 @@ internal static class AdminEndpoints
                 : throw ApiException.NotFound($"The Pool with name: `{pool_name}` was not found");
         }).Requires(Delete, Pools).Audited("delete_pool");
 
-        api.MapPatch("/pools", (HttpContext context, PoolStore pools) => Bulk.RunAsync<PoolBody>(context, new(
+        api.MapPatch("/pools", (HttpContext context, PoolStore pools) => Bulk.RunAsync<PoolBody>(context, Pools, new(
             p => { CheckPool(p.Name, p.Slots); return p.Name; },
             async (name, ct) => (await pools.ListAsync(ct)).Any(p => p.Pool == name),
             (p, ct) => pools.SetAsync(p.Name, p.Slots, p.Description, ct),
@@ -285,6 +285,18 @@ internal static class AdminEndpoints
         (await secrets.ListConnectionsAsync(id, cancellationToken)).FirstOrDefault(c => c.ConnId == id)
             ?? throw ApiException.NotFound($"The Connection with connection_id: `{id}` was not found");
 
+    /// <summary>A connection written over a stored one: a password left out or sent back masked, and masked extra values, keep the stored ones.</summary>
+    internal static Connection KeepSecrets(Connection wanted, Connection? current)
+    {
+        if (current is not null)
+        {
+            wanted.Password = wanted.Password is null or Redaction.Mask ? current.Password : wanted.Password;
+            wanted.Extra = Redaction.KeepMaskedSecrets(wanted.Extra, current.Extra);
+        }
+
+        return wanted;
+    }
+
     internal static Connection ToConnection(ConnectionBody body)
     {
         CheckName(() => Names.ConnectionId(body.ConnectionId), "connection_id");
@@ -297,9 +309,10 @@ internal static class AdminEndpoints
         {
             try
             {
-                System.Text.Json.JsonDocument.Parse(extra).Dispose();
+                // A key given twice is refused too (JsonNode throws on it when the object is read).
+                _ = (System.Text.Json.Nodes.JsonNode.Parse(extra) as System.Text.Json.Nodes.JsonObject)?.Count;
             }
-            catch (System.Text.Json.JsonException)
+            catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException)
             {
                 throw ApiException.Invalid(["body", "extra"], "The `extra` field must be a valid JSON object (e.g., {\"key\": \"value\"})", "value_error");
             }

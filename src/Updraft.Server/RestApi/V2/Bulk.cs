@@ -17,16 +17,40 @@ internal static class Bulk
         Func<string, CancellationToken, Task> DeleteAsync)
         where T : class;
 
-    public static async Task<IResult> RunAsync<T>(HttpContext context, Handlers<T> handlers)
+    public static async Task<IResult> RunAsync<T>(HttpContext context, string resource, Handlers<T> handlers)
         where T : class
     {
         var body = await ApiBody.ReadAsync<BulkBody>(context.Request, context.RequestAborted);
+
+        // Each action needs its own permission (creating, editing, deleting), checked before anything is done.
+        var permissions = context.Caller().Permissions;
+        for (var i = 0; i < body.Actions.Count; i++)
+        {
+            var kind = Text(body.Actions[i], "action");
+            var needed = kind switch
+            {
+                "create" => Text(body.Actions[i], "action_on_existence") == "overwrite" ? [Storage.Security.Permissions.Create, Storage.Security.Permissions.Edit] : new[] { Storage.Security.Permissions.Create },
+                "update" => [Storage.Security.Permissions.Edit],
+                "delete" => [Storage.Security.Permissions.Delete],
+                _ => throw ApiException.Invalid(["body", "actions", i, "action"], "Input should be 'create', 'update' or 'delete'", "literal_error", kind),
+            };
+            if (!needed.All(p => permissions.Has(p, resource)))
+            {
+                throw new ApiException(403, "Forbidden");
+            }
+
+            if (body.Actions[i]["entities"] is not JsonArray)
+            {
+                throw ApiException.Invalid(["body", "actions", i, "entities"], "Field required", "missing");
+            }
+        }
+
         var result = new JsonObject();
         for (var i = 0; i < body.Actions.Count; i++)
         {
             var action = body.Actions[i];
-            var kind = action["action"]?.GetValue<string>();
-            var entities = action["entities"] as JsonArray ?? throw ApiException.Invalid(["body", "actions", i, "entities"], "Field required", "missing");
+            var kind = Text(action, "action")!;
+            var entities = (JsonArray)action["entities"]!;
             var success = new JsonArray();
             var errors = new JsonArray();
             foreach (var (entity, index) in entities.Select((e, n) => (e, n)))
@@ -40,8 +64,8 @@ internal static class Bulk
                             var item = ApiBody.Bind<T>(entity, ["body", "actions", i, "entities", index]);
                             var key = handlers.Key(item);
                             var exists = await handlers.ExistsAsync(key, context.RequestAborted);
-                            var onExistence = action["action_on_existence"]?.GetValue<string>() ?? "fail";
-                            var onMissing = action["action_on_non_existence"]?.GetValue<string>() ?? "fail";
+                            var onExistence = Text(action, "action_on_existence") ?? "fail";
+                            var onMissing = Text(action, "action_on_non_existence") ?? "fail";
                             if (kind == "create" && exists && onExistence == "skip" || kind == "update" && !exists && onMissing == "skip")
                             {
                                 continue;
@@ -64,7 +88,7 @@ internal static class Bulk
                             var name = entity is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw ApiException.Invalid(["body", "actions", i, "entities", index], "Input should be a valid string", "string_type");
                             if (!await handlers.ExistsAsync(name, context.RequestAborted))
                             {
-                                if ((action["action_on_non_existence"]?.GetValue<string>() ?? "fail") == "skip")
+                                if ((Text(action, "action_on_non_existence") ?? "fail") == "skip")
                                 {
                                     continue;
                                 }
@@ -85,11 +109,19 @@ internal static class Bulk
                 }
             }
 
-            result[kind!] = new JsonObject { ["success"] = success, ["errors"] = errors };
+            result[kind] = new JsonObject { ["success"] = success, ["errors"] = errors };
         }
 
         return V2.Json(result);
     }
+
+    /// <summary>A text field of an action; anything else there is a 422.</summary>
+    private static string? Text(JsonObject action, string field) => action[field] switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue<string>(out var text) => text,
+        var other => throw ApiException.Invalid(["body", "actions", field], "Input should be a valid string", "string_type", other.ToJsonString()),
+    };
 
     public sealed record BulkBody(IReadOnlyList<JsonObject> Actions);
 }

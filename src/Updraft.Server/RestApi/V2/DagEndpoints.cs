@@ -164,7 +164,7 @@ internal static class DagEndpoints
         api.MapGet("/dagTags", async (HttpContext context, IDagStore dags) =>
         {
             var q = new ApiQuery(context.Request);
-            var page = await dags.TagNamesAsync(q.String("tag_name_pattern")?.Replace("%", "", StringComparison.Ordinal), q.Page(settings.MaximumPageLimit, "name"), context.RequestAborted);
+            var page = await dags.TagNamesAsync(q.String("tag_name_pattern")?.Replace("%", "", StringComparison.Ordinal), context.Caller().ReadableDags, q.Page(settings.MaximumPageLimit, "name"), context.RequestAborted);
             return V2.Json(new { tags = page.Items, total_entries = page.TotalEntries });
         }).Requires(Read, Storage.Security.Permissions.Dags, DagScope.Dag);
 
@@ -187,7 +187,7 @@ internal static class DagEndpoints
         api.MapGet("/importErrors", async (HttpContext context, IDagStore dags) =>
         {
             var page = new ApiQuery(context.Request).Page(settings.MaximumPageLimit);
-            var errors = (await dags.ImportErrorsWithTimesAsync(context.RequestAborted)).Select(ImportError).ToList();
+            var errors = await VisibleImportErrorsAsync(context, dags);
             if (page.OrderBy is [var order])
             {
                 var descending = order.StartsWith('-');
@@ -206,7 +206,7 @@ internal static class DagEndpoints
 
         api.MapGet("/importErrors/{import_error_id:int}", async (int import_error_id, HttpContext context, IDagStore dags) =>
         {
-            var error = (await dags.ImportErrorsWithTimesAsync(context.RequestAborted)).Select(ImportError).FirstOrDefault(e => e.ImportErrorId == import_error_id);
+            var error = (await VisibleImportErrorsAsync(context, dags)).FirstOrDefault(e => e.ImportErrorId == import_error_id);
             return error is null ? throw ApiException.NotFound($"The ImportError with import_error_id: `{import_error_id}` was not found") : V2.Json(error);
         }).Requires(Read, ImportErrors);
     }
@@ -215,7 +215,26 @@ internal static class DagEndpoints
 
     public sealed record ImportErrorShape(int ImportErrorId, DateTimeOffset Timestamp, string Filename, string? BundleName, string StackTrace);
 
-    private static ImportErrorShape ImportError((string Filename, int Line, string Message, DateTimeOffset Timestamp) e) =>
+    /// <summary>
+    /// The import errors the caller may see, as Airflow shows them: all for a caller who may read every DAG; otherwise
+    /// only those of files that define a DAG the caller may read, with the error text hidden unless the caller may read
+    /// every DAG of that file (it can show their code).
+    /// </summary>
+    internal static async Task<List<ImportErrorShape>> VisibleImportErrorsAsync(HttpContext context, IDagStore dags)
+    {
+        var errors = (await dags.ImportErrorsWithTimesAsync(context.RequestAborted)).Select(ImportError).ToList();
+        if (context.Caller().ReadableDags is not { } readable)
+        {
+            return errors;
+        }
+
+        var byFile = (await dags.ListAsync(activeOnly: false, context.RequestAborted)).ToLookup(d => d.Fileloc, d => d.DagId, StringComparer.Ordinal);
+        return [.. errors
+            .Where(e => byFile[e.Filename].Any(readable.Contains))
+            .Select(e => byFile[e.Filename].All(readable.Contains) ? e : e with { StackTrace = "REDACTED - you do not have read permission on all DAGs in the file" })];
+    }
+
+    internal static ImportErrorShape ImportError((string Filename, int Line, string Message, DateTimeOffset Timestamp) e) =>
         new(V2.StableId(e.Filename), e.Timestamp, e.Filename, null, e.Line > 0 ? $"{e.Filename}:{e.Line}: {e.Message}" : e.Message);
 
     public static Actor Actor(HttpContext context) => new(context.Caller().Username, "api");

@@ -129,9 +129,9 @@ internal static class DagRunEndpoints
         {
             var q = new ApiQuery(context.Request);
             var interval = q.String("interval") is { } text
-                ? double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+                ? double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds is > 0 and <= 3600
                     ? TimeSpan.FromSeconds(seconds)
-                    : throw ApiException.Invalid(["query", "interval"], "Input should be greater than 0", "greater_than", text)
+                    : throw ApiException.Invalid(["query", "interval"], "Input should be a number of seconds greater than 0 and at most 3600", "greater_than", text)
                 : throw ApiException.Invalid(["query", "interval"], "Field required", "missing");
             var results = q.Strings("result");
             var run = await GetRunAsync(runs, dags, dag_id, dag_run_id, context.RequestAborted);
@@ -148,7 +148,7 @@ internal static class DagRunEndpoints
                     foreach (var task in results)
                     {
                         var page = await xcoms.QueryAsync([dag_id], dag_run_id, task, null, Core.Runtime.XComKey.ReturnValue, new PageRequest { Limit = 1 }, context.RequestAborted);
-                        values[task] = page.Items.Count > 0 ? JsonNode.Parse(page.Items[0].Value) : null;
+                        values[task] = page.Items.Count > 0 ? V2.JsonOrText(page.Items[0].Value) : null;
                     }
 
                     line["results"] = values;

@@ -72,7 +72,7 @@ internal static class MonitorEndpoints
             var sections = config.List()
                 .Where(e => section is null || e.Section == section)
                 .GroupBy(e => e.Section, StringComparer.Ordinal)
-                .Select(g => new { name = g.Key, options = g.Select(e => new { key = e.Key, value = e.Sensitive ? "< hidden >" : e.Value }).ToList() })
+                .Select(g => new { name = g.Key, options = g.Select(e => new { key = e.Key, value = e.Sensitive || Redaction.IsSensitive(e.Key) || e.Key.EndsWith("_cmd", StringComparison.Ordinal) || e.Key.Contains("secret", StringComparison.OrdinalIgnoreCase) || e.Key.Contains("kwargs", StringComparison.OrdinalIgnoreCase) ? "< hidden >" : e.Value }).ToList() })
                 .ToList();
             return sections.Count == 0 && section is not null
                 ? throw ApiException.NotFound($"Section {section} not found.")

@@ -28,26 +28,101 @@ internal static class Redaction
                 return json.ToJsonString();
             }
         }
-        catch (System.Text.Json.JsonException)
+        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException)
         {
-            // Not JSON: it could hold anything, so it is not shown.
+            // Not a JSON object (or one with a key twice): it could hold anything, so it is not shown.
         }
 
         return Mask;
     }
 
-    private static void Mask_(JsonObject json)
+    /// <summary>
+    /// An extra written back after being read through the API: where it holds the mask, the stored value is kept, so a
+    /// client that sends back what it read does not overwrite secrets with "***".
+    /// </summary>
+    public static string? KeepMaskedSecrets(string? wanted, string? stored)
     {
-        foreach (var key in json.Select(p => p.Key).ToList())
+        if (wanted is null || stored is null || !wanted.Contains(Mask, StringComparison.Ordinal))
         {
-            if (IsSensitive(key))
+            return wanted;
+        }
+
+        try
+        {
+            if (JsonNode.Parse(wanted) is JsonObject incoming && JsonNode.Parse(stored) is JsonObject current)
             {
-                json[key] = Mask;
+                Restore(incoming, current);
+                return incoming.ToJsonString();
             }
-            else if (json[key] is JsonObject inner)
-            {
-                Mask_(inner);
-            }
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException)
+        {
+            // Not objects: nothing to merge.
+        }
+
+        return wanted == Mask ? stored : wanted;
+    }
+
+    private static void Restore(JsonNode incoming, JsonNode current)
+    {
+        switch (incoming)
+        {
+            case JsonObject o when current is JsonObject c:
+                foreach (var key in o.Select(p => p.Key).ToList())
+                {
+                    if (o[key] is JsonValue v && v.TryGetValue<string>(out var text) && text == Mask && c[key] is { } kept)
+                    {
+                        o[key] = kept.DeepClone();
+                    }
+                    else if (o[key] is { } child && c[key] is { } stored)
+                    {
+                        Restore(child, stored);
+                    }
+                }
+
+                break;
+            case JsonArray a when current is JsonArray c:
+                for (var i = 0; i < a.Count && i < c.Count; i++)
+                {
+                    if (a[i] is JsonValue v && v.TryGetValue<string>(out var text) && text == Mask && c[i] is { } kept)
+                    {
+                        a[i] = kept.DeepClone();
+                    }
+                    else if (a[i] is { } child && c[i] is { } stored)
+                    {
+                        Restore(child, stored);
+                    }
+                }
+
+                break;
+        }
+    }
+
+    private static void Mask_(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject json:
+                foreach (var key in json.Select(p => p.Key).ToList())
+                {
+                    if (IsSensitive(key))
+                    {
+                        json[key] = Mask;
+                    }
+                    else
+                    {
+                        Mask_(json[key]);
+                    }
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    Mask_(item);
+                }
+
+                break;
         }
     }
 }

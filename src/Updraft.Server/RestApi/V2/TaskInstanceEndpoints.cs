@@ -150,7 +150,8 @@ internal static class TaskInstanceEndpoints
                 throw ApiException.NotFound($"The task instance {task_id} of run {dag_run_id} has no try {try_number}.");
             }
 
-            return await TaskLogReader.ReadAsync(context, settings.LogFolder is { } folder ? TaskLogPaths.For(folder, key, try_number) : null, q.String("token"));
+            var finished = try_number < ti.TryNumber || ti.State.IsFinished() || ti.State is TaskInstanceState.UpForRetry or TaskInstanceState.None;
+            return await TaskLogReader.ReadAsync(context, settings.LogFolder is { } folder ? TaskLogPaths.For(folder, key, try_number) : null, q.String("token"), finished);
         }).Accepts<PatchBody>("application/json").Requires(Read, TaskLogs, DagScope.DagEntity);
     }
 

@@ -11,7 +11,11 @@ namespace Updraft.Server.RestApi.V2;
 /// </summary>
 internal static class TaskLogReader
 {
-    public static async Task<IResult> ReadAsync(HttpContext context, string? path, string? token)
+    /// <summary>The most bytes one call returns; the continuation token gets the rest.</summary>
+    public const int MaxChunk = 1024 * 1024;
+
+    /// <summary>Reads from the token's offset; <paramref name="finished"/> (the try has ended) also returns a last line without its newline.</summary>
+    public static async Task<IResult> ReadAsync(HttpContext context, string? path, string? token, bool finished)
     {
         var from = token is null ? 0L : Offset(token);
         var text = "";
@@ -25,13 +29,18 @@ internal static class TaskLogReader
             }
 
             stream.Seek(from, SeekOrigin.Begin);
-            using var buffer = new MemoryStream();
-            await stream.CopyToAsync(buffer, context.RequestAborted);
-            var bytes = buffer.ToArray();
+            var bytes = new byte[(int)Math.Min(MaxChunk, stream.Length - from)];
+            var read = 0;
+            while (read < bytes.Length && await stream.ReadAsync(bytes.AsMemory(read), context.RequestAborted) is var n and > 0)
+            {
+                read += n;
+            }
 
-            // Only whole lines: a line still being written is sent with the next call.
-            var last = Array.LastIndexOf(bytes, (byte)'\n');
-            var length = last >= 0 ? last + 1 : 0;
+            // Only whole lines, unless the try has ended and this is the end of the file: a line still being written
+            // is sent with the next call.
+            var atEnd = from + read >= stream.Length;
+            var last = Array.LastIndexOf(bytes, (byte)'\n', Math.Max(read - 1, 0));
+            var length = finished && atEnd ? read : last >= 0 && read > 0 ? last + 1 : read == bytes.Length && read > 0 ? read : 0;
             text = Encoding.UTF8.GetString(bytes, 0, length);
             end = from + length;
         }

@@ -38,6 +38,19 @@ internal static class V2
         return readable is null || readable.Contains(dagId) ? [dagId] : [];
     }
 
+    /// <summary>A stored XCom value as JSON; a value that is not valid JSON (written by other means) as its text.</summary>
+    public static System.Text.Json.Nodes.JsonNode? JsonOrText(string value)
+    {
+        try
+        {
+            return System.Text.Json.Nodes.JsonNode.Parse(value);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return System.Text.Json.Nodes.JsonValue.Create(value);
+        }
+    }
+
     /// <summary>Several filters of DAG ids combined: null where every one is null.</summary>
     public static IReadOnlyCollection<string>? Intersect(IReadOnlyCollection<string>? a, IReadOnlyCollection<string>? b) =>
         a is null ? b : b is null ? a : [.. a.Intersect(b, StringComparer.Ordinal)];

@@ -33,7 +33,7 @@ internal static class XComEndpoints
         {
             var q = new ApiQuery(context.Request);
             var entry = await FindAsync(xcoms, new XComKey(dag_id, dag_run_id, task_id, q.Int("map_index") ?? -1, xcom_key), context.RequestAborted);
-            return V2.Json(Entry(entry, native: true, q.Bool("stringify") == true ? JsonValue.Create(entry.Value) : JsonNode.Parse(entry.Value) ?? JsonValue.Create((string?)null)));
+            return V2.Json(Entry(entry, native: true, q.Bool("stringify") == true ? JsonValue.Create(entry.Value) : V2.JsonOrText(entry.Value)));
         }).Requires(Read, XComs, DagScope.DagEntity);
 
         api.MapPost(Base, async (string dag_id, string dag_run_id, string task_id, HttpContext context, DatabaseXComStore xcoms, ITaskInstanceStore tis) =>
