@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Updraft.Core.States;
 using Updraft.Tests.Shared;
 
@@ -101,6 +102,16 @@ public abstract class RestApiV1Tests : IAsyncLifetime
         AirflowSchemas.AssertMatches("PoolCollection", await GetAsync("api/v1/pools"), AirflowSchemas.V1);
         AirflowSchemas.AssertMatches("HealthInfo", await Json(await _api.Anonymous.GetAsync("api/v1/health")), AirflowSchemas.V1);
         AirflowSchemas.AssertMatches("VersionInfo", await Json(await _api.Anonymous.GetAsync("api/v1/version")), AirflowSchemas.V1);
+
+        using var patchedVariable = await _admin.PatchAsJsonAsync("api/v1/variables/region?update_mask=value", new { key = "region", value = "us", description = "ignored" });
+        Assert.Equal(("us", (string?)null), ((await Json(patchedVariable))["value"]!.GetValue<string>(), (await GetAsync("api/v1/variables/region"))["description"]?.GetValue<string>()));
+        using var patchedPool = await _admin.PatchAsJsonAsync("api/v1/pools/etl?update_mask=slots", new { name = "etl", slots = 7 });
+        AirflowSchemas.AssertMatches("Pool", await Json(patchedPool), AirflowSchemas.V1);
+        Assert.Equal(7, (await GetAsync("api/v1/pools/etl"))["slots"]!.GetValue<int>());
+        using var patchedConnection = await _admin.PatchAsJsonAsync("api/v1/connections/db?update_mask=host", new { connection_id = "db", conn_type = "postgres", host = "db2" });
+        AirflowSchemas.AssertMatches("Connection", await Json(patchedConnection), AirflowSchemas.V1);
+        Assert.Equal("hunter2", (await _api.Services.GetService<Storage.Stores.SecretStore>()!.ListConnectionsAsync("db"))[0].Password);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _admin.PatchAsJsonAsync("api/v1/pools/etl?update_mask=colour", new { name = "etl", slots = 7 })).StatusCode);
 
         using var bad = await _admin.PostAsync("api/v1/pools", new StringContent("{\"name\": \"p\", \"slots\": \"many\"}", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);

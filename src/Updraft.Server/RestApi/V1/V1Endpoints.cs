@@ -301,6 +301,20 @@ internal static class V1Endpoints
             return V2.V2.Json(Variable(await AdminEndpoints.FindVariableAsync(secrets, body.Key, context.RequestAborted)));
         }).Accepts<VariableBody>("application/json").Requires(Create, Variables).Audited("variable.create");
 
+        api.MapPatch("/variables/{variable_key}", async (string variable_key, HttpContext context, SecretStore secrets) =>
+        {
+            var body = await ApiBody.ReadAsync<VariableBody>(context.Request, context.RequestAborted);
+            if (body.Key != variable_key)
+            {
+                throw ApiException.BadRequest("Invalid post body: the key in the body does not match the URL.");
+            }
+
+            var current = await AdminEndpoints.FindVariableAsync(secrets, variable_key, context.RequestAborted);
+            var mask = Mask(context, "value", "description");
+            await secrets.SetVariableAsync(variable_key, mask("value") ? body.Value : current.Value, mask("description") ? body.Description : current.Description, context.RequestAborted);
+            return V2.V2.Json(Variable(await AdminEndpoints.FindVariableAsync(secrets, variable_key, context.RequestAborted)));
+        }).Accepts<VariableBody>("application/json").Requires(Edit, Variables).Audited("variable.edit");
+
         api.MapDelete("/variables/{variable_key}", async (string variable_key, HttpContext context, SecretStore secrets) =>
             await secrets.DeleteVariableAsync(variable_key, context.RequestAborted) ? Results.NoContent() : throw ApiException.NotFound($"Variable does not exist: {variable_key}"))
             .Requires(Delete, Variables).Audited("variable.delete");
@@ -328,6 +342,33 @@ internal static class V1Endpoints
             await secrets.SetConnectionAsync(connection, context.RequestAborted);
             return V2.V2.Json(ConnectionShape(connection));
         }).Accepts<AdminEndpoints.ConnectionBody>("application/json").Requires(Create, Connections).Audited("connection.create");
+
+        api.MapPatch("/connections/{connection_id}", async (string connection_id, HttpContext context, SecretStore secrets) =>
+        {
+            var body = await ApiBody.ReadAsync<AdminEndpoints.ConnectionBody>(context.Request, context.RequestAborted);
+            if (body.ConnectionId != connection_id)
+            {
+                throw ApiException.BadRequest("The connection_id cannot be updated.");
+            }
+
+            var current = await AdminEndpoints.FindConnectionAsync(secrets, connection_id, context.RequestAborted);
+            var wanted = AdminEndpoints.ToConnection(body);
+            var mask = Mask(context, "conn_type", "description", "host", "login", "schema", "port", "password", "extra");
+            var merged = AdminEndpoints.KeepSecrets(
+                new Connection(connection_id, mask("conn_type") ? wanted.ConnType : current.ConnType)
+                {
+                    Description = mask("description") ? wanted.Description : current.Description,
+                    Host = mask("host") ? wanted.Host : current.Host,
+                    Login = mask("login") ? wanted.Login : current.Login,
+                    Schema = mask("schema") ? wanted.Schema : current.Schema,
+                    Port = mask("port") ? wanted.Port : current.Port,
+                    Password = mask("password") ? wanted.Password : null,
+                    Extra = mask("extra") ? wanted.Extra : current.Extra,
+                },
+                current);
+            await secrets.SetConnectionAsync(merged, context.RequestAborted);
+            return V2.V2.Json(ConnectionShape(merged));
+        }).Accepts<AdminEndpoints.ConnectionBody>("application/json").Requires(Edit, Connections).Audited("connection.edit");
 
         api.MapDelete("/connections/{connection_id}", async (string connection_id, HttpContext context, SecretStore secrets) =>
             await secrets.DeleteConnectionAsync(connection_id, context.RequestAborted) ? Results.NoContent() : throw ApiException.NotFound($"The Connection with connection_id: `{connection_id}` was not found"))
@@ -357,11 +398,39 @@ internal static class V1Endpoints
             return V2.V2.Json(AdminEndpoints.Pool(await AdminEndpoints.FindPoolAsync(pools, body.Name, context.RequestAborted)));
         }).Accepts<PoolBody>("application/json").Requires(Create, Pools).Audited("pool.create");
 
+        api.MapPatch("/pools/{pool_name}", async (string pool_name, HttpContext context, PoolStore pools) =>
+        {
+            var body = await ApiBody.ReadAsync<PoolBody>(context.Request, context.RequestAborted);
+            var current = await AdminEndpoints.FindPoolAsync(pools, pool_name, context.RequestAborted);
+            var mask = Mask(context, "name", "slots", "description", "include_deferred");
+            if (mask("name") && body.Name != pool_name)
+            {
+                throw ApiException.BadRequest("A pool cannot be renamed; create a new pool and delete this one.");
+            }
+
+            var slots = mask("slots") ? body.Slots : current.Slots;
+            AdminEndpoints.CheckPool(pool_name, slots);
+            await pools.SetAsync(pool_name, slots, mask("description") ? body.Description : current.Description, context.RequestAborted);
+            return V2.V2.Json(AdminEndpoints.Pool(await AdminEndpoints.FindPoolAsync(pools, pool_name, context.RequestAborted)));
+        }).Accepts<PoolBody>("application/json").Requires(Edit, Pools).Audited("pool.edit");
+
         api.MapDelete("/pools/{pool_name}", async (string pool_name, HttpContext context, PoolStore pools) =>
             pool_name == PoolStore.DefaultPool
                 ? throw ApiException.BadRequest("Default Pool can't be deleted")
                 : await pools.DeleteAsync(pool_name, context.RequestAborted) ? Results.NoContent() : throw ApiException.NotFound($"Pool with name:'{pool_name}' not found"))
             .Requires(Delete, Pools).Audited("pool.delete");
+    }
+
+    /// <summary>Airflow 2's <c>update_mask</c>: which fields a PATCH changes (all when absent); an unknown field is a 400.</summary>
+    private static Func<string, bool> Mask(HttpContext context, params string[] fields)
+    {
+        var mask = new ApiQuery(context.Request).Strings("update_mask").SelectMany(m => m.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+        if (mask.FirstOrDefault(m => !fields.Contains(m)) is { } unknown)
+        {
+            throw ApiException.BadRequest($"'{unknown}' is unknown or cannot be updated.");
+        }
+
+        return field => mask.Count == 0 || mask.Contains(field);
     }
 
     private static object Variable((string Key, string Value, string? Description) v) =>
