@@ -77,7 +77,8 @@ public static class SchedulingServiceCollectionExtensions
         services.AddHostedService(s =>
         {
             var options = s.GetRequiredService<IOptions<DagProcessorOptions>>().Value;
-            return new DagProcessorService(s.GetRequiredService<DagProcessor>(), options.Folders, options.ListInterval, s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<DagProcessorService>>());
+            return new DagProcessorService(
+                s.GetRequiredService<DagProcessor>(), options.Folders, options.ListInterval, s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<DagProcessorService>>(), s.GetService<Storage.Stores.JobStore>());
         });
         return services;
     }

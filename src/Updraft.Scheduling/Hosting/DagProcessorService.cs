@@ -13,8 +13,14 @@ public sealed partial class DagProcessorService(
     IReadOnlyList<string> folders,
     TimeSpan interval,
     TimeProvider timeProvider,
-    ILogger<DagProcessorService> logger) : BackgroundService
+    ILogger<DagProcessorService> logger,
+    Storage.Stores.JobStore? jobs = null) : BackgroundService
 {
+    /// <summary>The job type of the DAG processor's row in the job table: its heartbeat is what health reports.</summary>
+    public const string JobType = "DagProcessorJob";
+
+    private long? _jobId;
+
     /// <summary>How long to wait after a change for the rest of a save (editors write in several steps).</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(200);
 
@@ -24,6 +30,11 @@ public sealed partial class DagProcessorService(
     /// <summary>Processes the DAG folders once before the services started after it (the scheduler) begin, then keeps watching.</summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (jobs is not null)
+        {
+            _jobId = await jobs.StartAsync(JobType, System.Net.Dns.GetHostName(), Environment.ProcessId, timeProvider.GetUtcNow(), cancellationToken);
+        }
+
         var bag = await processor.RunOnceAsync(cancellationToken);
         Processed(logger, bag.Dags.Count, bag.ImportErrors.Count);
         _processedAtStart = true;
@@ -46,6 +57,10 @@ public sealed partial class DagProcessorService(
             {
                 var bag = await processor.RunOnceAsync(stoppingToken);
                 Processed(logger, bag.Dags.Count, bag.ImportErrors.Count);
+                if (jobs is not null && _jobId is { } id)
+                {
+                    await jobs.HeartbeatAsync(id, timeProvider.GetUtcNow(), stoppingToken);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -69,6 +84,17 @@ public sealed partial class DagProcessorService(
         catch (OperationCanceledException)
         {
             return false;
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (jobs is not null && _jobId is { } id)
+        {
+            // Ended whatever the host's shutdown timeout: a row left running would read as a processor that died.
+            await jobs.EndAsync(id, "success", timeProvider.GetUtcNow(), CancellationToken.None);
+            _jobId = null;
         }
     }
 

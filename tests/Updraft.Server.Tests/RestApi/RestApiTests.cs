@@ -379,6 +379,24 @@ public abstract class RestApiTests : IAsyncLifetime
         var body = await Json(health);
         AirflowSchemas.AssertMatches("HealthInfoResponse", body);
         Assert.Equal("healthy", body["metadatabase"]!["status"]!.GetValue<string>());
+        Assert.Equal("unhealthy", body["dag_processor"]!["status"]!.GetValue<string>());
+
+        // A running DAG processor has a job row whose heartbeat health reports; stopped, it has none.
+        var processor = new Scheduling.Hosting.DagProcessorService(
+            new Scheduling.Processing.DagProcessor(_api.Orchestra.Context.NewLoader(), _api.Orchestra.Context.DagFolders, _api.Orchestra.Database, TimeProvider.System),
+            _api.Orchestra.Context.DagFolders,
+            TimeSpan.FromMinutes(1),
+            TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Scheduling.Hosting.DagProcessorService>.Instance,
+            new JobStore(_api.Orchestra.Database));
+        await processor.StartAsync(CancellationToken.None);
+        var running = await Json(await _api.Anonymous.GetAsync("api/v2/monitor/health"));
+        AirflowSchemas.AssertMatches("HealthInfoResponse", running);
+        Assert.Equal("healthy", running["dag_processor"]!["status"]!.GetValue<string>());
+        Assert.NotNull(running["dag_processor"]!["latest_dag_processor_heartbeat"]);
+        await processor.StopAsync(CancellationToken.None);
+        processor.Dispose();
+        Assert.Equal("unhealthy", (await Json(await _api.Anonymous.GetAsync("api/v2/monitor/health")))["dag_processor"]!["status"]!.GetValue<string>());
         AirflowSchemas.AssertMatches("VersionInfo", await Json(await _api.Anonymous.GetAsync("api/v2/version")));
         Assert.Contains("expose", await ExpectAsync((await _api.AsAsync("admin")).GetAsync("api/v2/config"), HttpStatusCode.Forbidden), StringComparison.Ordinal);
     }

@@ -26,6 +26,7 @@ internal static class MonitorEndpoints
         {
             string database_status;
             IReadOnlyList<(long Id, string Hostname, int Pid, DateTimeOffset LatestHeartbeat)> schedulers = [];
+            IReadOnlyList<(long Id, string Hostname, int Pid, DateTimeOffset LatestHeartbeat)> processors = [];
             try
             {
                 await using (await database.OpenAsync(context.RequestAborted))
@@ -34,21 +35,26 @@ internal static class MonitorEndpoints
 
                 database_status = "healthy";
                 schedulers = await jobs.RunningAsync(SchedulerEngine.JobType, -1, context.RequestAborted);
+                processors = await jobs.RunningAsync(Scheduling.Hosting.DagProcessorService.JobType, -1, context.RequestAborted);
             }
             catch (Exception e) when (e is System.Data.Common.DbException or DatabaseException or TimeoutException or IOException)
             {
                 database_status = "unhealthy";
             }
 
-            // A scheduler is healthy while its heartbeat is recent ([scheduler] scheduler_health_check_threshold, 30 s).
+            // A scheduler or DAG processor is healthy while its heartbeat is recent ([scheduler]
+            // scheduler_health_check_threshold, 30 s; a DAG processor beats after every pass, at least every
+            // dag_dir_list_interval).
             var latest = schedulers.Count > 0 ? schedulers.Max(s => s.LatestHeartbeat) : (DateTimeOffset?)null;
             var schedulerStatus = latest is { } beat && time.GetUtcNow() - beat < TimeSpan.FromSeconds(30) ? "healthy" : "unhealthy";
+            var processorBeat = processors.Count > 0 ? processors.Max(s => s.LatestHeartbeat) : (DateTimeOffset?)null;
+            var processorStatus = processorBeat is { } pb && time.GetUtcNow() - pb < TimeSpan.FromSeconds(30) ? "healthy" : "unhealthy";
             return V2.Json(new
             {
                 metadatabase = new { status = database_status },
                 scheduler = new { status = schedulerStatus, latest_scheduler_heartbeat = latest?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) },
                 triggerer = new { status = (string?)null, latest_triggerer_heartbeat = (string?)null },
-                dag_processor = new { status = (string?)null, latest_dag_processor_heartbeat = (string?)null },
+                dag_processor = new { status = processorStatus, latest_dag_processor_heartbeat = processorBeat?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) },
             });
         }).Anonymous();
 
