@@ -33,6 +33,7 @@ public static class UpdraftCli
         root.Add(PoolsCommands.Create(Context));
         root.Add(UsersCommands.Create(Context));
         root.Add(RolesCommands.Create(Context));
+        root.Add(BackfillCommand.CreateGroup(Context));
         foreach (var command in VariablesCommands.Create(Context))
         {
             root.Add(command);

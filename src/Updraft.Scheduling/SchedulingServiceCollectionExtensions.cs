@@ -15,13 +15,14 @@ namespace Updraft.Scheduling;
 /// <summary>Registers the application services, the scheduler and the dag-processor.</summary>
 public static class SchedulingServiceCollectionExtensions
 {
-    /// <summary>Adds <see cref="DagService"/>, <see cref="DagRunService"/> and <see cref="TaskInstanceService"/>; needs <c>AddUpdraftStorage</c>.</summary>
+    /// <summary>Adds <see cref="DagService"/>, <see cref="DagRunService"/>, <see cref="TaskInstanceService"/> and <see cref="BackfillService"/>; needs <c>AddUpdraftStorage</c>.</summary>
     public static IServiceCollection AddUpdraftOperations(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton<DagService>();
         services.TryAddSingleton<DagRunService>();
         services.TryAddSingleton<TaskInstanceService>();
+        services.TryAddSingleton<BackfillService>();
         return services;
     }
 

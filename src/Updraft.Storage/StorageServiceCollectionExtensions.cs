@@ -32,6 +32,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<PoolStore>();
         services.AddSingleton<UserStore>();
         services.AddSingleton<RoleStore>();
+        services.AddSingleton<BackfillStore>();
         services.AddSingleton(s => new DatabaseXComStore(s.GetRequiredService<MetadataDatabase>(), s.GetRequiredService<TimeProvider>()));
         return services;
     }

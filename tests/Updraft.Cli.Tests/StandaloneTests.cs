@@ -148,14 +148,34 @@ public sealed class StandaloneTests : IDisposable
             {
             }
 
+            // The scheduler starts no run of a paused DAG, backfill runs included (as Airflow): following would never end.
+            var paused = await RunAsync("dags", "backfill", "example_bash_operator", "-s", "2025-01-01", "-e", "2025-01-03");
+            Assert.Equal(1, paused.Exit);
+            Assert.StartsWith("Error: DAG 'example_bash_operator' is paused", paused.Error);
+            Assert.Equal(0, (await RunAsync("dags", "unpause", "example_bash_operator")).Exit);
+
+            var dryRun = await RunAsync("dags", "backfill", "example_bash_operator", "-s", "2025-01-01", "-e", "2025-01-03", "--dry-run");
+            Assert.Equal(0, dryRun.Exit);
+            Assert.Equal(
+                "Dry run of a backfill of example_bash_operator: 3 run(s) would be created or run again:\n  2025-01-01T00:00:00+00:00\n  2025-01-02T00:00:00+00:00\n  2025-01-03T00:00:00+00:00\n",
+                dryRun.Out);
+
             var (exit, output, error) = await RunAsync("dags", "backfill", "example_bash_operator", "-s", "2025-01-01", "-e", "2025-01-03");
             Assert.True(exit == 0, error + output);
-            Assert.StartsWith("Backfill of example_bash_operator: 3 run(s) created, 0 existing run(s) reused.", output);
+            Assert.StartsWith("Backfill 1 of example_bash_operator: 3 run(s) created, 0 existing run(s) to run again, 0 interval(s) left alone.", output);
             Assert.EndsWith("[####################] 3/3 runs finished (3 success, 0 failed)\n", output);
             var runs = JsonNode.Parse((await RunAsync("dags", "list-runs", "example_bash_operator", "-o", "json")).Out)!.AsArray();
             Assert.Equal(
                 ["backfill__2025-01-03T00:00:00+00:00", "backfill__2025-01-02T00:00:00+00:00", "backfill__2025-01-01T00:00:00+00:00"],
-                runs.Select(r => r!["run_id"]!.GetValue<string>()));
+                runs.Select(r => r!["run_id"]!.GetValue<string>()).Where(id => id.StartsWith("backfill__", StringComparison.Ordinal)));
+
+            // Airflow 3's command: the same range again leaves every existing run alone.
+            var again = await RunAsync("backfill", "create", "--dag-id", "example_bash_operator", "--from-date", "2025-01-01", "--to-date", "2025-01-03");
+            Assert.True(again.Exit == 0, again.Error);
+            Assert.Equal("Backfill 2 of example_bash_operator: 0 run(s) created, 0 existing run(s) to run again, 3 interval(s) left alone (3 already exists).\n", again.Out);
+            var bad = await RunAsync("backfill", "create", "--dag-id", "example_bash_operator", "--from-date", "2025-01-03", "--to-date", "2025-01-01");
+            Assert.Equal(1, bad.Exit);
+            Assert.Equal("Error: from_date (2025-01-03T00:00:00+00:00) must not be after to_date (2025-01-01T00:00:00+00:00).\n", bad.Error);
         }
         finally
         {

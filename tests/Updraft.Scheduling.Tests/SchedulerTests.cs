@@ -547,6 +547,115 @@ public abstract class SchedulerTests
         Assert.Contains("v2 d", o.ReadLog("evolving", run.RunId, "d", 1));
     }
 
+    private static Updraft.Scheduling.Operations.BackfillService Backfills(Orchestra o) => new(
+        new DagStore(o.Database), new DagRunStore(o.Database), new TaskInstanceStore(o.Database), new BackfillStore(o.Database), new EventLogStore(o.Database, TimeProvider.System), TimeProvider.System);
+
+    private static readonly DateTimeOffset Jan1 = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static string DailyDag(string dagId, string command, int maxActiveRuns) => $$"""
+        public sealed class Source_{{dagId}} : IDagSource
+        {
+            public IEnumerable<Dag> Build()
+            {
+                var dag = new Dag("{{dagId}}", schedule: "@daily", startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero))
+                {
+                    Catchup = false, MaxActiveRuns = {{maxActiveRuns}},
+                };
+                dag.Bash("work", "{{command}}");
+                yield return dag;
+            }
+        }
+        """;
+
+    [Fact]
+    public async Task Backfill_RunsItsIntervalsInOrder_UnderItsOwnMaxActiveRuns_AndCompletes()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("bf.cs", DailyDag("bf", "echo {{ ds }}", maxActiveRuns: 1));
+        await o.ProcessAsync();
+        var service = Backfills(o);
+        var (backfill, created, reprocessed, skipped) = await service.CreateAsync(
+            new("bf", Jan1, Jan1.AddDays(4)) { MaxActiveRuns = 2 }, new Updraft.Scheduling.Operations.Actor("tester", "test"));
+        Assert.Equal((5, 0, 0), (created, reprocessed, skipped.Count));
+        var (engine, executor) = o.NewScheduler();
+        var mostRunning = 0;
+
+        await o.RunToCompletionAsync(engine, executor, afterPass: async () =>
+        {
+            await using var connection = await o.Database.OpenAsync();
+            mostRunning = Math.Max(mostRunning, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM dag_run WHERE backfill_id IS NOT NULL AND state = 'running'"));
+        });
+
+        // Two at a time although the DAG allows one: a backfill's limit is its own, as in Airflow.
+        Assert.Equal(2, mostRunning);
+        var runs = (await new DagRunStore(o.Database).ListAsync("bf")).Where(r => r.BackfillId == backfill.Id).OrderBy(r => r.LogicalDate).ToList();
+        Assert.Equal(Enumerable.Range(1, 5).Select(d => $"backfill__2025-01-0{d}T00:00:00+00:00"), runs.Select(r => r.RunId));
+        Assert.All(runs, r => Assert.Equal(DagRunState.Success, r.State));
+        Assert.Equal(runs.Select(r => r.StartDate), runs.Select(r => r.StartDate).Order());
+        Assert.Contains("2025-01-03", o.ReadLog("bf", runs[2].RunId, "work", 1));
+        Assert.Equal("backfill", runs[0].RunType);
+
+        // The scheduler marks it complete (once a second) when none of its runs is left to run.
+        await Task.Delay(TimeSpan.FromMilliseconds(1100));
+        await engine.RunOnceAsync();
+        Assert.NotNull((await service.GetAsync(backfill.Id)).CompletedAt);
+    }
+
+    [Fact]
+    public async Task Backfill_ReprocessesFailedRuns_PausedStartsNothing_CancelFailsQueuedRuns_OneActivePerDag()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("bf2.cs", DailyDag("bf2", "test {{ ds }} != 2025-01-02", maxActiveRuns: 16));
+        await o.ProcessAsync();
+        var service = Backfills(o);
+        var actor = new Updraft.Scheduling.Operations.Actor("tester", "test");
+        var (engine, executor) = o.NewScheduler();
+        var runs = new DagRunStore(o.Database);
+        var first = await service.CreateAsync(new("bf2", Jan1, Jan1.AddDays(2)), actor);
+        await o.RunToCompletionAsync(engine, executor);
+        Assert.Equal("failed", await o.RunStateAsync("bf2", "backfill__2025-01-02T00:00:00+00:00"));
+        Assert.Equal("success", await o.RunStateAsync("bf2", "backfill__2025-01-03T00:00:00+00:00"));
+        await Task.Delay(TimeSpan.FromMilliseconds(1100));
+        await engine.RunOnceAsync();
+
+        // Only the failed interval is run again; the others exist and are left alone.
+        var failedOnly = new Updraft.Scheduling.Operations.BackfillRequest("bf2", Jan1, Jan1.AddDays(2)) { ReprocessBehavior = ReprocessBehavior.Failed };
+        Assert.Equal([Jan1.AddDays(1)], await service.DryRunAsync(failedOnly));
+        Assert.Equal([Jan1, Jan1.AddDays(1), Jan1.AddDays(2)], await service.DryRunAsync(failedOnly with { ReprocessBehavior = ReprocessBehavior.Completed }));
+        var second = await service.CreateAsync(failedOnly, actor);
+        Assert.Equal((0, 1), (second.Created, second.Reprocessed));
+        Assert.Equal(2, second.Skipped[BackfillExceptionReason.AlreadyExists]);
+        var rerun = (await runs.GetAsync("bf2", "backfill__2025-01-02T00:00:00+00:00"))!;
+        Assert.Equal((DagRunState.Queued, (long?)second.Backfill.Id), (rerun.State, rerun.BackfillId));
+
+        // Paused: its queued run is not started; unpaused, it runs (and fails again, a second try).
+        await service.SetPausedAsync(second.Backfill.Id, true, actor);
+        await engine.RunOnceAsync();
+        Assert.Equal("queued", await o.RunStateAsync("bf2", rerun.RunId));
+        await service.SetPausedAsync(second.Backfill.Id, false, actor);
+        await o.RunToCompletionAsync(engine, executor);
+        Assert.Equal("failed", await o.RunStateAsync("bf2", rerun.RunId));
+        Assert.Equal(2, (await o.TasksAsync("bf2", rerun.RunId))["work"].TryNumber);
+        Assert.NotNull((await service.GetAsync(first.Backfill.Id)).CompletedAt);
+        await Task.Delay(TimeSpan.FromMilliseconds(1100));
+        await engine.RunOnceAsync();
+
+        // One backfill per DAG until it completes; cancelling fails its queued runs and completes it.
+        var third = await service.CreateAsync(new("bf2", Jan1.AddDays(3), Jan1.AddDays(5)) { MaxActiveRuns = 1 }, actor);
+        var busy = await Assert.ThrowsAsync<Updraft.Scheduling.Operations.OperationException>(() => service.CreateAsync(new("bf2", Jan1.AddDays(6), Jan1.AddDays(7)), actor));
+        Assert.Equal(Updraft.Scheduling.Operations.OperationError.Conflict, busy.Kind);
+        Assert.Contains("only one running backfill per DAG", busy.Message, StringComparison.Ordinal);
+        await service.SetPausedAsync(third.Backfill.Id, true, actor);
+        var cancelled = await service.CancelAsync(third.Backfill.Id, actor);
+        Assert.NotNull(cancelled.CompletedAt);
+        Assert.All(
+            (await runs.ListAsync("bf2")).Where(r => r.BackfillId == third.Backfill.Id),
+            r => Assert.Equal(DagRunState.Failed, r.State));
+        var again = await Assert.ThrowsAsync<Updraft.Scheduling.Operations.OperationException>(() => service.CancelAsync(third.Backfill.Id, actor));
+        Assert.Equal("Backfill is already completed.", again.Message);
+        Assert.Equal(3, (await service.CreateAsync(new("bf2", Jan1.AddDays(6), Jan1.AddDays(8)), actor)).Created);
+    }
+
     [Fact]
     public async Task Trigger_ConfValidatedAgainstParams()
     {

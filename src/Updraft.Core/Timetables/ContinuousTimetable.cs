@@ -7,6 +7,8 @@ public sealed class ContinuousTimetable : Timetable
 
     public override bool RequiresSingleActiveRun => true;
 
+    public override bool Periodic => false;
+
     public override DagRunInfo? NextDagRunInfo(DataInterval? lastAutomatedDataInterval, TimeRestriction restriction, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(restriction);

@@ -5,6 +5,8 @@ public sealed class OnceTimetable : Timetable
 {
     public override string Summary => "@once";
 
+    public override bool Periodic => false;
+
     public override DagRunInfo? NextDagRunInfo(DataInterval? lastAutomatedDataInterval, TimeRestriction restriction, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(restriction);

@@ -9,6 +9,12 @@ public abstract class Timetable
     /// <summary>False for schedules that never create runs by themselves (manual only).</summary>
     public virtual bool CanBeScheduled => true;
 
+    /// <summary>
+    /// True when the schedule repeats at intervals, so that a backfill can cover the intervals between two dates (false
+    /// for <c>@once</c>, <c>@continuous</c> and manual-only DAGs, as Airflow's <c>periodic</c>).
+    /// </summary>
+    public virtual bool Periodic => CanBeScheduled;
+
     /// <summary>True when at most one run may be active (<c>@continuous</c>).</summary>
     public virtual bool RequiresSingleActiveRun => false;
 

@@ -32,6 +32,9 @@ public sealed record ClearRequest(string DagId)
     /// <summary>Only failed and upstream_failed task instances.</summary>
     public bool OnlyFailed { get; init; }
 
+    /// <summary>Only running task instances.</summary>
+    public bool OnlyRunning { get; init; }
+
     /// <summary>Move the runs to the DAG's latest version first (tasks it no longer has become removed, new ones are added).</summary>
     public bool RunOnLatestVersion { get; init; }
 

@@ -30,8 +30,15 @@ public sealed class DagRunService(IDagStore dags, IDagRunStore runs, ITaskInstan
             throw new OperationException(OperationError.Conflict, $"DAG '{request.DagId}' is paused; unpause it first with 'updraft dags unpause {request.DagId}'.");
         }
 
+        CheckNote(request.Note);
         var run = await CreateManualRunAsync(dags, runs, request, timeProvider.GetUtcNow(), cancellationToken);
         await events.AddAsync($"{actor.Via}_trigger", actor.User, request.DagId, runId: run.RunId, cancellationToken: cancellationToken);
+        if (request.Note is { } note)
+        {
+            await runs.SetNoteAsync(run.DagId, run.RunId, note, actor.User, cancellationToken);
+            run = await runs.GetAsync(run.DagId, run.RunId, cancellationToken) ?? run;
+        }
+
         return run;
     }
 
@@ -46,17 +53,7 @@ public sealed class DagRunService(IDagStore dags, IDagRunStore runs, ITaskInstan
         ArgumentNullException.ThrowIfNull(request);
         var (dag, version) = await dags.GetSerializedAsync(request.DagId, null, cancellationToken) ?? throw OperationException.DagNotFound(request.DagId);
         var conf = request.Conf;
-        foreach (var (name, param) in dag.Params)
-        {
-            if (conf is null || !conf.ContainsKey(name))
-            {
-                param.ToParam().Validate(name, param.HasDefault ? param.Default : null);
-            }
-            else
-            {
-                param.ToParam().Validate(name, conf[name]);
-            }
-        }
+        ValidateConf(dag, conf);
 
         var date = (request.LogicalDate ?? now).ToUniversalTime();
         var id = Names.RunId(request.RunId ?? RunIds.Generate(DagRunType.Manual, date));
@@ -68,6 +65,22 @@ public sealed class DagRunService(IDagStore dags, IDagRunStore runs, ITaskInstan
         catch (DagRunExistsException e)
         {
             throw new OperationException(OperationError.Conflict, e.Message);
+        }
+    }
+
+    /// <summary>Checks a run's conf against the DAG's params (a param the conf leaves out is checked with its default).</summary>
+    internal static void ValidateConf(Core.Serialization.SerializedDag dag, System.Text.Json.Nodes.JsonObject? conf)
+    {
+        foreach (var (name, param) in dag.Params)
+        {
+            if (conf is null || !conf.ContainsKey(name))
+            {
+                param.ToParam().Validate(name, param.HasDefault ? param.Default : null);
+            }
+            else
+            {
+                param.ToParam().Validate(name, conf[name]);
+            }
         }
     }
 
@@ -148,6 +161,31 @@ public sealed class DagRunService(IDagStore dags, IDagRunStore runs, ITaskInstan
             ?? throw (await dags.GetAsync(dagId, cancellationToken) is null
                 ? OperationException.DagNotFound(dagId)
                 : new OperationException(OperationError.NotFound, $"DAG '{dagId}' has no run '{runId}'."));
+
+    /// <summary>The longest note a run or task instance may carry (Airflow's limit).</summary>
+    public const int MaxNoteLength = 1000;
+
+    internal static void CheckNote(string? note)
+    {
+        if (note is { Length: > MaxNoteLength })
+        {
+            throw new OperationException(OperationError.Invalid, $"A note may be at most {MaxNoteLength} characters long; this one has {note.Length}.");
+        }
+    }
+
+    /// <summary>Sets, or with null removes, the note on a run; the actor is recorded as its writer.</summary>
+    public async Task<DagRunRecord> SetNoteAsync(string dagId, string runId, string? note, Actor actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        CheckNote(note);
+        if (!await runs.SetNoteAsync(dagId, runId, note, actor.User, cancellationToken))
+        {
+            await GetExactAsync(dagId, runId, cancellationToken);
+        }
+
+        await events.AddAsync($"{actor.Via}_set_dag_run_note", actor.User, dagId, runId: runId, cancellationToken: cancellationToken);
+        return await GetExactAsync(dagId, runId, cancellationToken);
+    }
 
     /// <summary>Deletes a run with its task instances, their history and XComs.</summary>
     public async Task DeleteAsync(string dagId, string runId, Actor actor, CancellationToken cancellationToken = default)

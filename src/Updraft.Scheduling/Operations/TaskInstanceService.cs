@@ -50,7 +50,8 @@ public sealed class TaskInstanceService(IDagStore dags, IDagRunStore runs, ITask
             foreach (var ti in await taskInstances.ListForRunAsync(run.DagId, run.RunId, cancellationToken))
             {
                 if (wanted.Contains(ti.TaskId) && ti.State != TaskInstanceState.Removed
-                    && (!request.OnlyFailed || ti.State is TaskInstanceState.Failed or TaskInstanceState.UpstreamFailed))
+                    && (!request.OnlyFailed || ti.State is TaskInstanceState.Failed or TaskInstanceState.UpstreamFailed)
+                    && (!request.OnlyRunning || ti.State == TaskInstanceState.Running))
                 {
                     selected.Add((ti.Key, dag.GetTask(ti.TaskId).Retries));
                 }
@@ -109,10 +110,26 @@ public sealed class TaskInstanceService(IDagStore dags, IDagRunStore runs, ITask
         return await taskInstances.GetAsync(key, cancellationToken) ?? current;
     }
 
+    /// <summary>Sets, or with null removes, the note on a task instance; the actor is recorded as its writer.</summary>
+    public async Task<TaskInstanceRecord> SetNoteAsync(TaskInstanceKey key, string? note, Actor actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(actor);
+        DagRunService.CheckNote(note);
+        if (!await taskInstances.SetNoteAsync(key, note, actor.User, cancellationToken))
+        {
+            throw new OperationException(OperationError.NotFound, $"Task instance {key} not found.");
+        }
+
+        await events.AddAsync($"{actor.Via}_set_task_instance_note", actor.User, key.DagId, key.TaskId, key.RunId, cancellationToken: cancellationToken);
+        return await taskInstances.GetAsync(key, cancellationToken) ?? throw new OperationException(OperationError.NotFound, $"Task instance {key} not found.");
+    }
+
     /// <summary>
     /// Marks a task instance and, on request, the task instances of its run upstream and/or downstream of it, as
-    /// Airflow's mark success / failed does. Each change is guarded; task instances already in the state, removed ones,
-    /// and ones the lifecycle does not let go there are left as they are. With <paramref name="dryRun"/> nothing is
+    /// Airflow's mark success / failed does, and with <paramref name="future"/> / <paramref name="past"/> the same in the
+    /// DAG's later / earlier runs. Each change is guarded; task instances already in the state, removed ones, and ones
+    /// the lifecycle does not let go there are left as they are. With <paramref name="dryRun"/> nothing is
     /// changed and the task instances that would be are returned.
     /// </summary>
     public async Task<IReadOnlyList<TaskInstanceRecord>> MarkAsync(
@@ -120,6 +137,8 @@ public sealed class TaskInstanceService(IDagStore dags, IDagRunStore runs, ITask
         TaskInstanceState state,
         bool upstream,
         bool downstream,
+        bool future,
+        bool past,
         bool dryRun,
         Actor actor,
         CancellationToken cancellationToken = default)
@@ -135,13 +154,34 @@ public sealed class TaskInstanceService(IDagStore dags, IDagRunStore runs, ITask
             ?? throw new OperationException(OperationError.NotFound, $"Task instance {key.DagId}.{key.TaskId} of run {key.RunId} not found.");
         var run = await runs.GetAsync(key.DagId, key.RunId, cancellationToken)
             ?? throw new OperationException(OperationError.NotFound, $"DAG '{key.DagId}' has no run '{key.RunId}'.");
-        var (dag, _) = await dags.GetSerializedAsync(key.DagId, run.DagVersion, cancellationToken)
-            ?? throw new OperationException(OperationError.NotFound, $"DAG '{key.DagId}' has no version {run.DagVersion}.");
-        var wanted = Expand(dag, [key.TaskId], downstream, upstream);
-        var selected = (await taskInstances.ListForRunAsync(key.DagId, key.RunId, cancellationToken))
-            .Where(ti => wanted.Contains(ti.TaskId) && (ti.TaskId != key.TaskId || ti.MapIndex == key.MapIndex))
-            .Where(ti => ti.State != state && ti.State != TaskInstanceState.Removed && TaskInstanceTransitions.IsAllowed(ti.State, state))
-            .ToList();
+
+        // With future / past, the same tasks in the DAG's runs with later / earlier logical dates too (Airflow's rule).
+        var marking = new List<DagRunRecord> { run };
+        if (future || past)
+        {
+            var date = Storage.Database.Micros.To(run.LogicalDate);
+            var others = await runs.QueryAsync(
+                new DagRunQuery { DagIds = [key.DagId], LogicalDateGte = past ? null : date, LogicalDateLte = future ? null : date, Page = new() { Limit = int.MaxValue } },
+                cancellationToken);
+            marking.AddRange(others.Items.Where(r => r.Id != run.Id));
+        }
+
+        var selected = new List<TaskInstanceRecord>();
+        foreach (var each in marking)
+        {
+            var (dag, _) = await dags.GetSerializedAsync(key.DagId, each.DagVersion, cancellationToken)
+                ?? throw new OperationException(OperationError.NotFound, $"DAG '{key.DagId}' has no version {each.DagVersion}.");
+            if (dag.Tasks.All(t => t.TaskId != key.TaskId))
+            {
+                continue;
+            }
+
+            var wanted = Expand(dag, [key.TaskId], downstream, upstream);
+            selected.AddRange((await taskInstances.ListForRunAsync(key.DagId, each.RunId, cancellationToken))
+                .Where(ti => wanted.Contains(ti.TaskId) && (ti.TaskId != key.TaskId || ti.MapIndex == key.MapIndex))
+                .Where(ti => ti.State != state && ti.State != TaskInstanceState.Removed && TaskInstanceTransitions.IsAllowed(ti.State, state)));
+        }
+
         if (dryRun || selected.Count == 0)
         {
             return selected;

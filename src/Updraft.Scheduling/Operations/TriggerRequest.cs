@@ -10,4 +10,7 @@ public sealed record TriggerRequest(string DagId)
     public DateTimeOffset? LogicalDate { get; init; }
 
     public JsonObject? Conf { get; init; }
+
+    /// <summary>A note left on the run, written by the actor who triggers it.</summary>
+    public string? Note { get; init; }
 }

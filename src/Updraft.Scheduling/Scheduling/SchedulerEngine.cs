@@ -33,6 +33,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
     private readonly DagRunStore _runs = new(database);
     private readonly TaskInstanceStore _tasks = new(database);
     private readonly AdmissionStore _admission = new(database);
+    private readonly BackfillStore _backfills = new(database);
     private FailedTryOutcome? _failedOutcome;
     private const string EmptyOperatorName = nameof(Core.Dags.EmptyOperator);
     private readonly SerializedDagCache _serialized = new(new DagStore(database));
@@ -161,6 +162,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
             _lastTimedChecks = now;
             lost += await FailZombiesAsync(now, cancellationToken) + await FailStuckQueuedAsync(now, cancellationToken);
             await TerminateRestartingAsync(cancellationToken);
+            await _backfills.CompleteFinishedAsync(now, cancellationToken);
         }
 
         lost += await JobDutiesAsync(now, cancellationToken);
@@ -305,23 +307,33 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
         return created;
     }
 
+    /// <summary>
+    /// Starts queued runs in Airflow's order and within its limits: only runs of unpaused DAGs and unpaused backfills;
+    /// runs of no backfill first, counted against the DAG's <c>max_active_runs</c>; then backfill runs in their
+    /// backfill's order, counted against the backfill's own <c>max_active_runs</c>.
+    /// </summary>
     private async Task<int> StartQueuedRunsAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var queued = await _runs.ListAsync(null, [DagRunState.Queued], 1000, cancellationToken);
+        var queued = await _runs.StartableQueuedAsync(1000, cancellationToken);
         if (queued.Count == 0)
         {
             return 0;
         }
 
-        var running = await _runs.ActiveCountsAsync(runningOnly: true, cancellationToken);
+        var running = await _runs.RunningCountsAsync(cancellationToken);
         var limits = await _dags.LimitsAsync([.. queued.Select(r => r.DagId)], cancellationToken);
+        var backfillLimits = await _backfills.MaxActiveRunsAsync([.. queued.Where(r => r.BackfillId is not null).Select(r => r.BackfillId!.Value)], cancellationToken);
         var started = 0;
-        foreach (var run in queued.OrderBy(r => r.QueuedAt))
+        foreach (var run in queued)
         {
-            var count = running.GetValueOrDefault(run.DagId);
-            if (count < (limits.TryGetValue(run.DagId, out var limit) ? limit.MaxActiveRuns : 16) && await _runs.TransitionAsync(run.Id, DagRunState.Queued, DagRunState.Running, now, cancellationToken: cancellationToken))
+            var key = (run.DagId, run.BackfillId);
+            var count = running.GetValueOrDefault(key);
+            var limit = run.BackfillId is { } backfill
+                ? backfillLimits.GetValueOrDefault(backfill, 0)
+                : limits.TryGetValue(run.DagId, out var dagLimit) ? dagLimit.MaxActiveRuns : 16;
+            if (count < limit && await _runs.TransitionAsync(run.Id, DagRunState.Queued, DagRunState.Running, now, cancellationToken: cancellationToken))
             {
-                running[run.DagId] = count + 1;
+                running[key] = count + 1;
                 started++;
             }
         }

@@ -239,6 +239,7 @@ public sealed partial class ApiGate(UserTokens tokens, BasicAuthentication basic
         ApiException api => (api.Status, api.Detail),
         OperationException { Kind: OperationError.NotFound } op => (404, op.Message),
         OperationException { Kind: OperationError.Conflict } op => (409, op.Message),
+        OperationException { Kind: OperationError.Invalid } op => (422, op.Message),
         InvalidQueryException q => (400, q.Message),
         ParamValidationException p => (400, p.Message),
         ArgumentException a => (400, a.Message.Split(" (Parameter", 2)[0]),

@@ -41,6 +41,8 @@ public static class RestApiServiceCollectionExtensions
         Forward<DagService>(services, host);
         Forward<DagRunService>(services, host);
         Forward<TaskInstanceService>(services, host);
+        Forward<BackfillStore>(services, host);
+        Forward<BackfillService>(services, host);
         if (host.GetService<UpdraftConfig>() is { } config)
         {
             services.AddSingleton(config);
@@ -63,6 +65,7 @@ public static class RestApiServiceCollectionExtensions
         var v2 = app.MapGroup(V2.V2.Prefix);
         v2.MapDags(settings);
         v2.MapDagRuns(settings);
+        v2.MapBackfills(settings);
         v2.MapTaskInstances(settings);
         v2.MapXComs(settings);
         v2.MapAdmin(settings);

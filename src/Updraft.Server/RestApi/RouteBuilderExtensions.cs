@@ -19,6 +19,21 @@ public static class RouteBuilderExtensions
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new AuditedRoute(eventName));
 
+    /// <summary>
+    /// Checks the route's permission against a DAG the route found itself, not in its path (a backfill's DAG), as the
+    /// gate checks <c>{dag_id}</c>: 403 when the caller may not act on that DAG.
+    /// </summary>
+    public static void RequireOnDag(this HttpContext context, string dagId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var required = context.GetEndpoint()?.Metadata.GetMetadata<RequiredPermission>()
+            ?? throw new InvalidOperationException("The REST route declares no permission.");
+        if (!ApiGate.Allows(context.Caller().Permissions, required, dagId))
+        {
+            throw new ApiException(403, "Forbidden");
+        }
+    }
+
     /// <summary>The authenticated caller of a REST route.</summary>
     public static ApiCaller Caller(this HttpContext context) =>
         context?.Features.Get<ApiCaller>() ?? throw new InvalidOperationException("The REST route ran without an authenticated caller.");

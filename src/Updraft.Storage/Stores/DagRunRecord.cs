@@ -39,4 +39,12 @@ public sealed class DagRunRecord
     public long? StartDate { get; init; }
 
     public long? EndDate { get; init; }
+
+    /// <summary>The backfill that created or reprocessed this run, if any.</summary>
+    public long? BackfillId { get; init; }
+
+    /// <summary>The note a person left on the run, and who wrote it.</summary>
+    public string? Note { get; init; }
+
+    public string? NoteUser { get; init; }
 }

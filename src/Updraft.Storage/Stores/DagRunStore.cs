@@ -19,7 +19,8 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
         """
         id AS Id, dag_id AS DagId, run_id AS RunId, run_type AS RunType, dag_version AS DagVersion, logical_date AS LogicalDate,
         data_interval_start AS DataIntervalStart, data_interval_end AS DataIntervalEnd, run_after AS RunAfter, state AS StateName,
-        conf AS Conf, queued_at AS QueuedAt, start_date AS StartDate, end_date AS EndDate
+        conf AS Conf, queued_at AS QueuedAt, start_date AS StartDate, end_date AS EndDate, backfill_id AS BackfillId, note AS Note,
+        note_user AS NoteUser
         """;
 
     private const string SelectRunColumns = "SELECT " + RunColumns;
@@ -84,14 +85,38 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
         Names.RunId(runId);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var at = Micros.From(now);
+        var id = await InsertRunAsync(connection, transaction, dag, dagVersion, runId, runType, info, conf, state, now, backfillId: null)
+            ?? throw new DagRunExistsException(dag.DagId, runId);
 
-        // A run another scheduler (or a person) created first is skipped in the same statement, never a unique
-        // violation that would abort the caller's transaction or its whole scheduling pass.
+        // Read inside the transaction: once committed, a scheduler may start the run at once.
+        var created = await connection.QuerySingleAsync<DagRunRecord>($"{SelectRun} WHERE id = @id", new { id }, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return created;
+    }
+
+    /// <summary>
+    /// Inserts a run and a task instance (state none) for each task in the caller's transaction; null when the run id
+    /// is taken (another scheduler, or a person, created it first: skipped in the same statement, never a unique
+    /// violation that would abort the caller's transaction).
+    /// </summary>
+    internal static async Task<long?> InsertRunAsync(
+        System.Data.Common.DbConnection connection,
+        System.Data.Common.DbTransaction transaction,
+        SerializedDag dag,
+        int dagVersion,
+        string runId,
+        DagRunType runType,
+        DagRunInfo info,
+        JsonObject? conf,
+        DagRunState state,
+        DateTimeOffset now,
+        long? backfillId)
+    {
+        var at = Micros.From(now);
         var inserted = await connection.ExecuteScalarAsync<long?>(
             """
-            INSERT INTO dag_run (dag_id, run_id, run_type, dag_version, logical_date, data_interval_start, data_interval_end, run_after, state, conf, queued_at, start_date)
-            VALUES (@DagId, @runId, @RunType, @dagVersion, @Logical, @Start, @End, @After, @State, @Conf, @at, @StartDate)
+            INSERT INTO dag_run (dag_id, run_id, run_type, dag_version, logical_date, data_interval_start, data_interval_end, run_after, state, conf, queued_at, start_date, backfill_id)
+            VALUES (@DagId, @runId, @RunType, @dagVersion, @Logical, @Start, @End, @After, @State, @Conf, @at, @StartDate, @backfillId)
             ON CONFLICT (dag_id, run_id) DO NOTHING
             RETURNING id
             """,
@@ -109,19 +134,15 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
                 Conf = (conf ?? []).ToJsonString(),
                 at,
                 StartDate = state == DagRunState.Running ? at : (long?)null,
+                backfillId,
             },
             transaction);
-        if (inserted is not { } id)
+        if (inserted is { })
         {
-            throw new DagRunExistsException(dag.DagId, runId);
+            await InsertTaskInstancesAsync(connection, transaction, dag.DagId, runId, dag.Tasks);
         }
 
-        await InsertTaskInstancesAsync(connection, transaction, dag.DagId, runId, dag.Tasks);
-
-        // Read inside the transaction: once committed, a scheduler may start the run at once.
-        var created = await connection.QuerySingleAsync<DagRunRecord>($"{SelectRun} WHERE id = @id", new { id }, transaction);
-        await transaction.CommitAsync(cancellationToken);
-        return created;
+        return inserted;
     }
 
     /// <summary>
@@ -253,8 +274,51 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return (await connection.QueryAsync<(string DagId, int Count)>(
-                $"SELECT dag_id, count(*) FROM dag_run WHERE state IN ({(runningOnly ? "'running'" : "'queued', 'running'")}) GROUP BY dag_id"))
+                $"SELECT dag_id, count(*) FROM dag_run WHERE state IN ({(runningOnly ? "'running'" : "'queued', 'running'")}) AND backfill_id IS NULL GROUP BY dag_id"))
             .ToDictionary(r => r.DagId, r => r.Count, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Running runs per DAG and backfill (null: not of a backfill), as the scheduler counts them against the DAG's
+    /// <c>max_active_runs</c> or the backfill's own.
+    /// </summary>
+    public async Task<Dictionary<(string DagId, long? BackfillId), int>> RunningCountsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<(string DagId, long? BackfillId, int Count)>(
+                "SELECT dag_id, backfill_id, count(*) FROM dag_run WHERE state = 'running' GROUP BY dag_id, backfill_id"))
+            .ToDictionary(r => (r.DagId, r.BackfillId), r => r.Count);
+    }
+
+    /// <summary>
+    /// Queued runs the scheduler may start, in the order it starts them (Airflow's): runs of unpaused DAGs only, and
+    /// of a backfill only while it is not paused; runs of no backfill first, then backfill runs in their backfill's
+    /// order (oldest interval first, or newest when it runs backwards); then by when they were queued.
+    /// </summary>
+    public async Task<IReadOnlyList<DagRunRecord>> StartableQueuedAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return [.. await connection.QueryAsync<DagRunRecord>(
+            $"""
+            SELECT {string.Join(", ", RunColumns.Split(',').Select(c => "r." + c.Trim()))}
+            FROM dag_run r
+            JOIN dag d ON d.dag_id = r.dag_id AND d.is_paused = 0
+            LEFT JOIN backfill b ON b.id = r.backfill_id
+            LEFT JOIN backfill_dag_run bdr ON bdr.backfill_id = r.backfill_id AND bdr.dag_run_id = r.id
+            WHERE r.state = 'queued' AND (b.id IS NULL OR b.is_paused = 0)
+            ORDER BY CASE WHEN r.backfill_id IS NULL THEN 0 ELSE 1 END, bdr.sort_ordinal, r.queued_at, r.id
+            LIMIT @limit
+            """,
+            new { limit })];
+    }
+
+    /// <summary>Sets (or, with null, removes) the note on a run; false when there is no such run.</summary>
+    public async Task<bool> SetNoteAsync(string dagId, string runId, string? note, string? user, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(
+            "UPDATE dag_run SET note = @note, note_user = @user WHERE dag_id = @dagId AND run_id = @runId",
+            new { dagId, runId, note, user = note is null ? null : user }) > 0;
     }
 
     /// <summary>The data interval of the DAG's latest scheduled or backfill run, which the timetable continues from.</summary>

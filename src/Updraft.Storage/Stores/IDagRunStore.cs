@@ -39,6 +39,9 @@ public interface IDagRunStore
     /// <summary>Deletes a run with its task instances, their history and XComs; false when there is no such run.</summary>
     Task<bool> DeleteAsync(string dagId, string runId, CancellationToken cancellationToken = default);
 
+    /// <summary>Sets (or, with null, removes) the note on a run; false when there is no such run.</summary>
+    Task<bool> SetNoteAsync(string dagId, string runId, string? note, string? user, CancellationToken cancellationToken = default);
+
     /// <summary>Runs, newest logical date first; optionally of one DAG and in some states.</summary>
     Task<IReadOnlyList<DagRunRecord>> ListAsync(string? dagId = null, IReadOnlyCollection<DagRunState>? states = null, int limit = 100, CancellationToken cancellationToken = default);
 
@@ -51,7 +54,10 @@ public interface IDagRunStore
     /// <summary>Marks every running run for evaluation.</summary>
     Task FlagAllRunningAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Queued plus running runs per DAG (or running only).</summary>
+    /// <summary>
+    /// Queued plus running runs per DAG (or running only), not counting backfill runs: those count against their
+    /// backfill's own <c>max_active_runs</c>, not the DAG's (as in Airflow).
+    /// </summary>
     Task<Dictionary<string, int>> ActiveCountsAsync(bool runningOnly = false, CancellationToken cancellationToken = default);
 
     /// <summary>The data interval of the DAG's latest scheduled or backfill run, which the timetable continues from.</summary>

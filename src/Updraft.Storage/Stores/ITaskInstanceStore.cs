@@ -63,6 +63,9 @@ public interface ITaskInstanceStore
         IReadOnlyCollection<TaskInstanceState>? from = null,
         CancellationToken cancellationToken = default);
 
+    /// <summary>Sets (or, with null, removes) the note on a task instance; false when there is no such task instance.</summary>
+    Task<bool> SetNoteAsync(TaskInstanceKey key, string? note, string? user, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Clears task instances so the scheduler runs them again: a fresh retries budget from their current try, their
     /// XComs removed, and their runs reopened (queued) when they had finished. A queued or running one becomes

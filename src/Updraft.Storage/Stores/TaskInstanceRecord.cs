@@ -54,6 +54,11 @@ public sealed class TaskInstanceRecord
 
     public long? LastHeartbeatAt { get; init; }
 
+    /// <summary>The note a person left on the task instance, and who wrote it.</summary>
+    public string? Note { get; init; }
+
+    public string? NoteUser { get; init; }
+
     /// <summary>The DAG version of the task's run, where a query includes it (0 otherwise).</summary>
     public int DagVersion { get; init; }
 

@@ -18,7 +18,8 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
         dag_id AS DagId, run_id AS RunId, task_id AS TaskId, map_index AS MapIndex, state AS StateName, try_number AS TryNumber,
         max_tries AS MaxTries, operator AS Operator, pool AS Pool, pool_slots AS PoolSlots, priority_weight AS PriorityWeight,
         queue AS Queue, executor AS Executor, hostname AS Hostname, pid AS Pid, queued_dttm AS QueuedDttm, start_date AS StartDate,
-        end_date AS EndDate, duration AS Duration, next_retry_at AS NextRetryAt, last_heartbeat_at AS LastHeartbeatAt
+        end_date AS EndDate, duration AS Duration, next_retry_at AS NextRetryAt, last_heartbeat_at AS LastHeartbeatAt,
+        note AS Note, note_user AS NoteUser
         """;
 
     internal const string KeyMatch = "dag_id = @DagId AND run_id = @RunId AND task_id = @TaskId AND map_index = @MapIndex";
@@ -491,28 +492,47 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         foreach (var (key, retries) in taskInstances)
         {
-            var updated = await connection.ExecuteAsync(
-                $"UPDATE task_instance SET state = CASE WHEN state IN ({StateSql.List(ClearedToRestarting)}) THEN {StateSql.Of(TaskInstanceState.Restarting)} ELSE {StateSql.Of(TaskInstanceState.None)} END, " +
-                "max_tries = try_number + @retries + 1, end_date = NULL, duration = NULL, next_retry_at = NULL " +
-                $"WHERE {KeyMatch} AND state IN ({StateSql.List([.. ClearedToNone, .. ClearedToRestarting])})",
-                new { key.DagId, key.RunId, key.TaskId, key.MapIndex, retries },
-                transaction);
-            if (updated == 0)
+            if (await ClearOneAsync(connection, transaction, key, retries))
             {
-                continue;
+                cleared.Add(key);
             }
-
-            cleared.Add(key);
-            await connection.ExecuteAsync($"DELETE FROM xcom WHERE {KeyMatch}", key, transaction);
-            await connection.ExecuteAsync(
-                "UPDATE dag_run SET state = CASE WHEN state IN ('success', 'failed') THEN 'queued' ELSE state END, end_date = NULL, needs_evaluation = 1 " +
-                "WHERE dag_id = @DagId AND run_id = @RunId",
-                key,
-                transaction);
         }
 
         await transaction.CommitAsync(cancellationToken);
         return cleared;
+    }
+
+    /// <summary>One task instance of <see cref="ClearAsync"/>, in the caller's transaction; false when it was not in a state that clears.</summary>
+    internal static async Task<bool> ClearOneAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, TaskInstanceKey key, int retries)
+    {
+        var updated = await connection.ExecuteAsync(
+            $"UPDATE task_instance SET state = CASE WHEN state IN ({StateSql.List(ClearedToRestarting)}) THEN {StateSql.Of(TaskInstanceState.Restarting)} ELSE {StateSql.Of(TaskInstanceState.None)} END, " +
+            "max_tries = try_number + @retries + 1, end_date = NULL, duration = NULL, next_retry_at = NULL " +
+            $"WHERE {KeyMatch} AND state IN ({StateSql.List([.. ClearedToNone, .. ClearedToRestarting])})",
+            new { key.DagId, key.RunId, key.TaskId, key.MapIndex, retries },
+            transaction);
+        if (updated == 0)
+        {
+            return false;
+        }
+
+        await connection.ExecuteAsync($"DELETE FROM xcom WHERE {KeyMatch}", key, transaction);
+        await connection.ExecuteAsync(
+            "UPDATE dag_run SET state = CASE WHEN state IN ('success', 'failed') THEN 'queued' ELSE state END, end_date = NULL, needs_evaluation = 1 " +
+            "WHERE dag_id = @DagId AND run_id = @RunId",
+            key,
+            transaction);
+        return true;
+    }
+
+    /// <summary>Sets (or, with null, removes) the note on a task instance; false when there is no such task instance.</summary>
+    public async Task<bool> SetNoteAsync(TaskInstanceKey key, string? note, string? user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(
+            $"UPDATE task_instance SET note = @note, note_user = @user WHERE {KeyMatch}",
+            new { key.DagId, key.RunId, key.TaskId, key.MapIndex, note, user = note is null ? null : user }) > 0;
     }
 
     /// <summary>

@@ -45,6 +45,13 @@ public sealed class PermissionMatrixTests : IAsyncLifetime
         ["PATCH /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}"] = (Op, false),
         ["GET /api/v2/importErrors"] = (Viewer, false),
         ["GET /api/v2/importErrors/{import_error_id}"] = (Viewer, false),
+        ["GET /api/v2/backfills"] = (Viewer, true),
+        ["POST /api/v2/backfills"] = (User, false),
+        ["POST /api/v2/backfills/dry_run"] = (User, false),
+        ["GET /api/v2/backfills/{backfill_id}"] = (Viewer, true),
+        ["PUT /api/v2/backfills/{backfill_id}/pause"] = (User, false),
+        ["PUT /api/v2/backfills/{backfill_id}/unpause"] = (User, false),
+        ["PUT /api/v2/backfills/{backfill_id}/cancel"] = (User, false),
         ["GET /api/v2/dags/{dag_id}/dagRuns"] = (Viewer, true),
         ["POST /api/v2/dags/{dag_id}/dagRuns"] = (User, false),
         ["POST /api/v2/dags/{dag_id}/dagRuns/list"] = (Viewer, true),
@@ -215,6 +222,7 @@ public sealed class PermissionMatrixTests : IAsyncLifetime
         .Replace("{pool_name}", "p", StringComparison.Ordinal)
         .Replace("{import_error_id}", "1", StringComparison.Ordinal)
         .Replace("{event_log_id}", "1", StringComparison.Ordinal)
+        .Replace("{backfill_id}", "1", StringComparison.Ordinal)
         .Replace("{xcom_key}", "return_value", StringComparison.Ordinal)
         .TrimStart('/');
 

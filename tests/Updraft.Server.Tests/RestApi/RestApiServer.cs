@@ -15,7 +15,7 @@ using Updraft.Tests.Shared;
 namespace Updraft.Server.Tests.RestApi;
 
 /// <summary>
-/// The real API server over HTTP on a real database: two DAGs (<c>alpha</c>: a → b with a param; <c>beta</c>), run
+/// The real API server over HTTP on a real database: two DAGs (<c>alpha</c>: a → b with a param; <c>beta</c>, daily), run
 /// <c>r1</c> of alpha with task <c>a</c> finished after one try (with a log), and one user per built-in role plus
 /// <c>team</c>, whose role may only read DAG alpha.
 /// </summary>
@@ -53,7 +53,7 @@ public sealed class RestApiServer : IAsyncDisposable
             var b = dag.Bash("b", "echo b");
             _ = a >> b;
             """, "Tags = [\"sales\"], Params = { [\"rows\"] = new Param(10) { Minimum = 1, Maximum = 100 } }"));
-        orchestra.WriteDag("beta.cs", Orchestra.DagSource("beta", "dag.Empty(\"only\");"));
+        orchestra.WriteDag("beta.cs", Orchestra.DagSource("beta", "dag.Empty(\"only\");").Replace("new Dag(\"beta\",", "new Dag(\"beta\", schedule: \"@daily\",", StringComparison.Ordinal));
         await orchestra.ProcessAsync();
 
         var run = await orchestra.TriggerAsync("alpha", "r1");
@@ -90,6 +90,7 @@ public sealed class RestApiServer : IAsyncDisposable
             new Permission(Permissions.Read, Permissions.DagRuns),
             new Permission(Permissions.Read, Permissions.TaskInstances),
             new Permission(Permissions.Read, Permissions.TaskLogs),
+            new Permission(Permissions.Read, Permissions.Backfills),
         ]);
         Assert.True(await users.CreateAsync(new UserRecord { Username = "team", Roles = ["alpha_readers"] }, Password, now));
 

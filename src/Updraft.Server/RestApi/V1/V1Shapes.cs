@@ -55,7 +55,7 @@ internal static class V1Shapes
         state = run.State.ToWireName(),
         external_trigger = run.RunType == "manual",
         conf = JsonNode.Parse(run.Conf) as JsonObject,
-        note = (string?)null,
+        note = run.Note,
     };
 
     public static object TaskInstance(TaskInstanceRecord ti, DagRunRecord? run) => new
@@ -88,6 +88,6 @@ internal static class V1Shapes
         rendered_fields = new JsonObject(),
         trigger = (object?)null,
         triggerer_job = (object?)null,
-        note = (string?)null,
+        note = ti.Note,
     };
 }

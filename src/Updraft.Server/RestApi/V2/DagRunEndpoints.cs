@@ -83,7 +83,7 @@ internal static class DagRunEndpoints
             }
 
             var run = await service.TriggerAsync(
-                new TriggerRequest(dag_id) { RunId = body.DagRunId, LogicalDate = body.LogicalDate, Conf = body.Conf },
+                new TriggerRequest(dag_id) { RunId = body.DagRunId, LogicalDate = body.LogicalDate, Conf = body.Conf, Note = V2.Note(body.Note) },
                 DagEndpoints.Actor(context),
                 context.RequestAborted);
             return V2.Json(RunShapes.Run(run, await VersionAsync(dags, run.DagId, run.DagVersion, context.RequestAborted)));
@@ -98,11 +98,6 @@ internal static class DagRunEndpoints
                 throw ApiException.BadRequest($"Invalid update_mask field: {unknown}");
             }
 
-            if (body.Note is not null && (mask.Count == 0 || mask.Contains("note")))
-            {
-                throw ApiException.BadRequest("Notes on runs are not supported by this server yet.");
-            }
-
             var run = await GetRunAsync(runs, dags, dag_id, dag_run_id, context.RequestAborted);
             if (body.State is { } text && (mask.Count == 0 || mask.Contains("state")))
             {
@@ -114,6 +109,12 @@ internal static class DagRunEndpoints
                     _ => throw ApiException.Invalid(["body", "state"], "Input should be 'queued', 'success' or 'failed'", "enum", text),
                 };
                 run = await service.SetStateAsync(dag_id, dag_run_id, state, DagEndpoints.Actor(context), context.RequestAborted);
+            }
+
+            // A note is set when given, and removed when the mask names it with no value.
+            if (body.Note is not null || mask.Contains("note"))
+            {
+                run = await service.SetNoteAsync(dag_id, dag_run_id, V2.Note(body.Note), DagEndpoints.Actor(context), context.RequestAborted);
             }
 
             return V2.Json(RunShapes.Run(run, await VersionAsync(dags, dag_id, run.DagVersion, context.RequestAborted)));

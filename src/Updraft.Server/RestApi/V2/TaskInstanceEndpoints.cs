@@ -111,18 +111,22 @@ internal static class TaskInstanceEndpoints
         api.MapPost("/dags/{dag_id}/clearTaskInstances", async (string dag_id, HttpContext context, TaskInstanceService service, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
         {
             var body = await ApiBody.ReadAsync<ClearBody>(context.Request, context.RequestAborted);
-            if (body.OnlyRunning || body.IncludeFuture || body.IncludePast)
+            // As Airflow: a run with include_future / include_past widens to the runs after / before its logical date.
+            var (runId, start, end) = (body.DagRunId, body.StartDate, body.EndDate);
+            if (body.DagRunId is { } id && (body.IncludeFuture || body.IncludePast))
             {
-                throw ApiException.BadRequest("only_running, include_future and include_past are not supported by this server yet; clear without them.");
+                var date = V2.Time((await DagRunEndpoints.GetRunAsync(runs, dags, dag_id, id, context.RequestAborted)).LogicalDate);
+                (runId, start, end) = (null, date, date);
             }
 
             var result = await service.ClearAsync(
                 new ClearRequest(dag_id)
                 {
                     TaskIds = body.TaskIds,
-                    RunId = body.DagRunId,
-                    StartDate = body.StartDate,
-                    EndDate = body.EndDate,
+                    RunId = runId,
+                    StartDate = body.IncludePast ? null : start,
+                    EndDate = body.IncludeFuture ? null : end,
+                    OnlyRunning = body.OnlyRunning,
                     IncludeDownstream = body.IncludeDownstream,
                     IncludeUpstream = body.IncludeUpstream,
                     OnlyFailed = body.OnlyFailed,
@@ -205,14 +209,13 @@ internal static class TaskInstanceEndpoints
             throw ApiException.BadRequest($"Invalid update_mask field: {unknown}");
         }
 
-        if (body.IncludeFuture || body.IncludePast)
+        var setsNote = V2.Note(body.Note) is not null || mask.Contains("note");
+        if (body.NewState is null && setsNote && !dryRun)
         {
-            throw ApiException.BadRequest("include_future and include_past are not supported by this server yet; mark within one run.");
-        }
-
-        if (body.Note is not null && (mask.Count == 0 || mask.Contains("note")))
-        {
-            throw ApiException.BadRequest("Notes on task instances are not supported by this server yet.");
+            // Only the note: Airflow answers with the one task instance.
+            var noted = await service.SetNoteAsync(key, body.Note, DagEndpoints.Actor(context), context.RequestAborted);
+            var noteVersion = await DagRunEndpoints.VersionAsync(dags, key.DagId, run.DagVersion, context.RequestAborted);
+            return V2.Json(new { task_instances = new[] { RunShapes.TaskInstance(noted, run, noteVersion) }, total_entries = 1 });
         }
 
         var state = body.NewState switch
@@ -223,7 +226,13 @@ internal static class TaskInstanceEndpoints
             "skipped" => TaskInstanceState.Skipped,
             var other => throw ApiException.Invalid(["body", "new_state"], "Input should be 'success', 'failed' or 'skipped'", "enum", other),
         };
-        var changed = await service.MarkAsync(key, state, body.IncludeUpstream, body.IncludeDownstream, dryRun, DagEndpoints.Actor(context), context.RequestAborted);
+        var changed = await service.MarkAsync(key, state, body.IncludeUpstream, body.IncludeDownstream, body.IncludeFuture, body.IncludePast, dryRun, DagEndpoints.Actor(context), context.RequestAborted);
+        if (setsNote && !dryRun)
+        {
+            await service.SetNoteAsync(key, body.Note, DagEndpoints.Actor(context), context.RequestAborted);
+            changed = [.. await Task.WhenAll(changed.Select(async ti => ti.Key == key ? await tis.GetAsync(key, context.RequestAborted) ?? ti : ti))];
+        }
+
         var version = await DagRunEndpoints.VersionAsync(dags, key.DagId, run.DagVersion, context.RequestAborted);
         var rows = changed.Select(ti => RunShapes.TaskInstance(ti, run, version)).ToList();
         return V2.Json(new { task_instances = rows, total_entries = rows.Count });

@@ -26,6 +26,11 @@ internal static class V2
     public static int StableId(string text) =>
         (int)(BitConverter.ToUInt32(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)), 0) & 0x7FFFFFFF);
 
+    /// <summary>A note over Airflow's 1,000 characters, refused as its body validation does.</summary>
+    public static string? Note(string? note) => note is { Length: > Scheduling.Operations.DagRunService.MaxNoteLength }
+        ? throw ApiException.Invalid(["body", "note"], $"String should have at most {Scheduling.Operations.DagRunService.MaxNoteLength} characters", "string_too_long", note)
+        : note;
+
     /// <summary>The filter of a list route's <c>{dag_id}</c>: none for <c>~</c>, else that DAG; narrowed to the DAGs the caller may read.</summary>
     public static IReadOnlyCollection<string>? DagFilter(HttpContext context, string? dagId)
     {
