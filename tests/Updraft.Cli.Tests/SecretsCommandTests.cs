@@ -49,6 +49,27 @@ public sealed class SecretsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Connections_Test_DisabledByDefault_ThenUsesTheConnection()
+    {
+        var file = Path.Combine(_cli.Home, "probe.db");
+        await using (var sqlite = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file}"))
+        {
+            await sqlite.OpenAsync();
+        }
+
+        await _cli.RunAsync("connections", "add", "probe", "--conn-type", "sqlite", "--conn-host", file);
+        await _cli.RunAsync("connections", "add", "gone", "--conn-type", "sqlite", "--conn-host", file + ".missing", "--conn-password", "Hidden-123");
+        Assert.StartsWith("Error: Testing connections is disabled", (await _cli.RunAsync("connections", "test", "probe")).Error, StringComparison.Ordinal);
+
+        _cli.Environment["UPDRAFT__CORE__TEST_CONNECTION"] = "Enabled";
+        Assert.Equal((0, "Connection 'probe': Connection successfully tested.\n"), ((await _cli.RunAsync("connections", "test", "probe")) is var ok ? (ok.Exit, ok.Out) : default));
+        var failed = await _cli.RunAsync("connections", "test", "gone");
+        Assert.Equal(1, failed.Exit);
+        Assert.StartsWith("Error: Connection 'gone' failed the test: ", failed.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hidden-123", failed.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Connections_AddTwice_Refused()
     {
         await _cli.RunAsync("connections", "add", "c", "--conn-uri", "http://h");

@@ -22,7 +22,35 @@ internal static class ConnectionsCommands
         connections.Add(Delete(context));
         connections.Add(Export(context));
         connections.Add(Import(context));
+        connections.Add(Test(context));
         return connections;
+    }
+
+    private static Command Test(Func<CliContext> context)
+    {
+        var connId = new Argument<string>("conn_id") { Description = "The connection id." };
+        var command = new Command("test", "Test a stored connection by using it once (postgres, sqlite, http, https); needs [core] test_connection = Enabled.") { connId };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var ctx = context();
+            if (!ctx.Config.Get("core", "test_connection").Equals("Enabled", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new CliException("Testing connections is disabled: set [core] test_connection = Enabled (UPDRAFT__CORE__TEST_CONNECTION=Enabled) to allow it.");
+            }
+
+            var id = parse.GetValue(connId)!;
+            var found = (await (await ctx.SecretStoreAsync(cancellationToken)).ListConnectionsAsync(id, cancellationToken)).SingleOrDefault()
+                ?? throw new CliException($"Connection '{id}' not found.");
+            var (status, message) = await Scheduling.Operations.ConnectionTester.TestAsync(found, TimeSpan.FromSeconds(10), cancellationToken);
+            if (!status)
+            {
+                throw new CliException($"Connection '{id}' failed the test: {message}");
+            }
+
+            ctx.Environment.Out.WriteLine($"Connection '{id}': {message}.");
+            return 0;
+        });
+        return command;
     }
 
     private static Command Add(Func<CliContext> context)

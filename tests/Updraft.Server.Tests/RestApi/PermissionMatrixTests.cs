@@ -45,6 +45,7 @@ public sealed class PermissionMatrixTests : IAsyncLifetime
         ["PATCH /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}"] = (Op, false),
         ["GET /api/v2/importErrors"] = (Viewer, false),
         ["GET /api/v2/importErrors/{import_error_id}"] = (Viewer, false),
+        ["POST /api/v2/connections/test"] = (Op, false),
         ["GET /api/v2/backfills"] = (Viewer, true),
         ["POST /api/v2/backfills"] = (User, false),
         ["POST /api/v2/backfills/dry_run"] = (User, false),
@@ -135,7 +136,7 @@ public sealed class PermissionMatrixTests : IAsyncLifetime
 
     private RestApiServer _api = null!;
 
-    public async Task InitializeAsync() => _api = await RestApiServer.StartAsync(null, exposeConfig: true);
+    public async Task InitializeAsync() => _api = await RestApiServer.StartAsync(null, exposeConfig: true, testConnection: true);
 
     public async Task DisposeAsync() => await _api.DisposeAsync();
 

@@ -50,6 +50,14 @@ public sealed class RestApiSecurityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConnectionTest_DisabledUnlessConfigured()
+    {
+        using var refused = await (await _api.AsAsync("admin")).PostAsJsonAsync("api/v2/connections/test", new { connection_id = "x", conn_type = "http", host = "localhost" });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.StartsWith("Testing connection is disabled", (await refused.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ImportErrors_OnlyOfFilesWithReadableDags()
     {
         _api.Orchestra.WriteDag("broken.cs", "this is not C#");

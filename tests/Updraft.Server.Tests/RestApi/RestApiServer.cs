@@ -45,7 +45,7 @@ public sealed class RestApiServer : IAsyncDisposable
 
     public static readonly string[] Roles = [DefaultRoles.Admin, DefaultRoles.Op, DefaultRoles.User, DefaultRoles.Viewer, DefaultRoles.Public];
 
-    public static async Task<RestApiServer> StartAsync(string? databaseUri, bool exposeConfig = false)
+    public static async Task<RestApiServer> StartAsync(string? databaseUri, bool exposeConfig = false, bool testConnection = false)
     {
         var orchestra = await Orchestra.CreateAsync(databaseUri);
         orchestra.WriteDag("alpha.cs", Orchestra.DagSource("alpha", """
@@ -100,6 +100,7 @@ public sealed class RestApiServer : IAsyncDisposable
             Port = 0,
             JwtSecret = config.Get("api_auth", "jwt_secret"),
             ExposeConfig = exposeConfig,
+            TestConnection = testConnection,
             LogFolder = orchestra.LogFolder,
             MaxRequestBodySize = 64 * 1024,
         };

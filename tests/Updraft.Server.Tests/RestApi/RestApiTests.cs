@@ -20,7 +20,7 @@ public abstract class RestApiTests : IAsyncLifetime
 
     protected abstract string? DatabaseUri { get; }
 
-    public async Task InitializeAsync() => _api = await RestApiServer.StartAsync(DatabaseUri);
+    public async Task InitializeAsync() => _api = await RestApiServer.StartAsync(DatabaseUri, testConnection: true);
 
     public async Task DisposeAsync() => await _api.DisposeAsync();
 
@@ -305,6 +305,51 @@ public abstract class RestApiTests : IAsyncLifetime
 
         using var cleared = await user.PostAsJsonAsync("api/v2/dags/alpha/clearTaskInstances", new { dag_run_id = "r1", task_ids = new[] { "a" }, include_past = true, dry_run = true });
         Assert.Equal(["earlier", "r1"], (await Json(cleared))["task_instances"]!.AsArray().Select(t => t!["dag_run_id"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ConnectionTest_UsesTheConnection_PasswordNeverInTheAnswer()
+    {
+        var op = await _api.AsAsync("op");
+        async Task<(bool Status, string Message)> TestAsync(object body)
+        {
+            using var response = await op.PostAsJsonAsync("api/v2/connections/test", body);
+            var json = await Json(response);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, json.ToJsonString());
+            AirflowSchemas.AssertMatches("ConnectionTestResponse", json);
+            return (json["status"]!.GetValue<bool>(), json["message"]!.GetValue<string>());
+        }
+
+        // HTTP: the API server itself answers its version route, and 404 elsewhere.
+        var address = _api.Server.Address;
+        Assert.Equal((true, "Connection successfully tested"), await TestAsync(new { connection_id = "self", conn_type = "http", host = $"{address.Host}/api/v2/version", port = address.Port }));
+        Assert.Equal((false, "404:Not Found"), await TestAsync(new { connection_id = "self", conn_type = "http", host = $"{address.Host}/nothing-here", port = address.Port }));
+
+        // SQLite: a database file that exists, and one that does not.
+        var file = Path.Combine(_api.Orchestra.Home, "probe.db");
+        await using (var sqlite = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file}"))
+        {
+            await sqlite.OpenAsync();
+        }
+
+        Assert.Equal((true, "Connection successfully tested"), await TestAsync(new { connection_id = "probe", conn_type = "sqlite", host = file }));
+        Assert.False((await TestAsync(new { connection_id = "probe", conn_type = "sqlite", host = file + ".missing" })).Status);
+        Assert.Equal(
+            (false, "Testing connections of type 'ftp' is not supported yet: Updraft can test postgres, sqlite, http and https connections."),
+            await TestAsync(new { connection_id = "files", conn_type = "ftp", host = "files.example" }));
+
+        if (DatabaseUri is { } uri)
+        {
+            // PostgreSQL: the test server with its own credentials, then a database it does not have (the test server
+            // trusts local clients, so a wrong password alone would pass); the answer never repeats the password.
+            var pg = Core.Connections.Connection.FromUri("pg", uri);
+            Assert.Equal((true, "Connection successfully tested"), await TestAsync(new { connection_id = "pg", conn_type = "postgres", host = pg.Host, port = pg.Port, login = pg.Login, password = pg.Password, schema = pg.Schema }));
+            const string wrong = "Wr0ng-Secret-77";
+            var (status, message) = await TestAsync(new { connection_id = "pg", conn_type = "postgres", host = pg.Host, port = pg.Port, login = pg.Login, password = wrong, schema = "no_such_db" });
+            Assert.False(status);
+            Assert.Contains("no_such_db", message, StringComparison.Ordinal);
+            Assert.DoesNotContain(wrong, message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -124,6 +124,22 @@ internal static class AdminEndpoints
             return V2.Json(ConnectionShape(connection), 201);
         }).Accepts<ConnectionBody>("application/json").Requires(Create, Connections).Audited("post_connection");
 
+        api.MapPost("/connections/test", async (HttpContext context, SecretStore secrets) =>
+        {
+            if (!settings.TestConnection)
+            {
+                throw new ApiException(403, "Testing connection is disabled in Updraft configuration ([core] test_connection). Contact your deployment admin to enable it.");
+            }
+
+            var body = await ApiBody.ReadAsync<ConnectionBody>(context.Request, context.RequestAborted);
+
+            // A masked or left-out password of a saved connection is the stored one, so a saved connection can be tested as shown.
+            var stored = (await secrets.ListConnectionsAsync(body.ConnectionId, context.RequestAborted)).FirstOrDefault(c => c.ConnId == body.ConnectionId);
+            var connection = KeepSecrets(ToConnection(body), stored);
+            var (status, message) = await Scheduling.Operations.ConnectionTester.TestAsync(connection, TimeSpan.FromSeconds(10), context.RequestAborted);
+            return V2.Json(new { status, message });
+        }).Accepts<ConnectionBody>("application/json").Requires(Create, Connections);
+
         api.MapPatch("/connections/{connection_id}", async (string connection_id, HttpContext context, SecretStore secrets) =>
         {
             var body = await ApiBody.ReadAsync<ConnectionBody>(context.Request, context.RequestAborted);
