@@ -33,6 +33,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<UserStore>();
         services.AddSingleton<RoleStore>();
         services.AddSingleton<BackfillStore>();
+        services.AddSingleton<DagWarningStore>();
+        services.AddSingleton<DagParsingRequestStore>();
         services.AddSingleton(s => new DatabaseXComStore(s.GetRequiredService<MetadataDatabase>(), s.GetRequiredService<TimeProvider>()));
         return services;
     }

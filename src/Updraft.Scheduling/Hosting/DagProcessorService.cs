@@ -6,7 +6,8 @@ namespace Updraft.Scheduling.Hosting;
 
 /// <summary>
 /// Scans the DAG folders every interval, and at once when a file in them changes (a saved file is live in about a
-/// second); unchanged files cost a hash each, changed ones are parsed again.
+/// second) or someone asks for a file to be parsed again (checked every second); unchanged files cost a hash each,
+/// changed and requested ones are parsed again.
 /// </summary>
 public sealed partial class DagProcessorService(
     DagProcessor processor,
@@ -14,7 +15,8 @@ public sealed partial class DagProcessorService(
     TimeSpan interval,
     TimeProvider timeProvider,
     ILogger<DagProcessorService> logger,
-    Storage.Stores.JobStore? jobs = null) : BackgroundService
+    Storage.Stores.JobStore? jobs = null,
+    Storage.Stores.DagParsingRequestStore? requests = null) : BackgroundService
 {
     /// <summary>The job type of the DAG processor's row in the job table: its heartbeat is what health reports.</summary>
     public const string JobType = "DagProcessorJob";
@@ -74,15 +76,40 @@ public sealed partial class DagProcessorService(
     {
         try
         {
-            if (await _changed.WaitAsync(interval, stoppingToken))
+            var until = timeProvider.GetUtcNow() + interval;
+            while (timeProvider.GetUtcNow() < until)
             {
-                await Task.Delay(Settle, timeProvider, stoppingToken);
+                var slice = requests is null ? interval : TimeSpan.FromSeconds(1);
+                if (await _changed.WaitAsync(slice, stoppingToken))
+                {
+                    await Task.Delay(Settle, timeProvider, stoppingToken);
+                    return true;
+                }
+
+                if (requests is not null && await AnyRequestAsync(stoppingToken))
+                {
+                    return true;
+                }
             }
 
             return true;
         }
         catch (OperationCanceledException)
         {
+            return false;
+        }
+    }
+
+    private async Task<bool> AnyRequestAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await requests!.AnyAsync(stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The database is away: the interval still comes round.
+            ProcessingFailed(logger, e);
             return false;
         }
     }

@@ -32,7 +32,7 @@ public sealed class ChildProcessDagFileParser(
 
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
 
-    public async Task<ParsedDagFiles> ParseAsync(IReadOnlyList<string> folders, CancellationToken cancellationToken = default)
+    public async Task<ParsedDagFiles> ParseAsync(IReadOnlyList<string> folders, IReadOnlySet<string>? reparse = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(folders);
         var files = folders.SelectMany(f => DagFileFinder.Find(f, ignoreSyntax)).Distinct(StringComparer.Ordinal).ToList();
@@ -53,7 +53,7 @@ public sealed class ChildProcessDagFileParser(
             }
 
             var hash = Convert.ToHexStringLower(SHA256.HashData(content));
-            if (_known.TryGetValue(files[i], out var known) && known.Hash == hash && now - known.ParsedAt < minFileProcessInterval)
+            if (_known.TryGetValue(files[i], out var known) && known.Hash == hash && now - known.ParsedAt < minFileProcessInterval && reparse?.Contains(files[i]) != true)
             {
                 results[i] = known;
             }

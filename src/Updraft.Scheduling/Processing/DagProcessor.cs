@@ -14,6 +14,9 @@ public sealed class DagProcessor(IDagFileParser parser, IReadOnlyList<string> fo
     private readonly DagStore _dags = new(database);
     private readonly DagRunStore _runs = new(database);
     private readonly DagCodeStore _code = new(database);
+    private readonly DagWarningStore _warnings = new(database);
+    private readonly PoolStore _pools = new(database);
+    private readonly DagParsingRequestStore _requests = new(database);
 
     /// <summary>A processor that parses in this process (one-shot commands, tests).</summary>
     public DagProcessor(DagBagLoader loader, IReadOnlyList<string> folders, MetadataDatabase database, TimeProvider timeProvider)
@@ -29,7 +32,8 @@ public sealed class DagProcessor(IDagFileParser parser, IReadOnlyList<string> fo
 
     public async Task<ParsedDagFiles> RunOnceAsync(CancellationToken cancellationToken = default)
     {
-        var bag = CheckExecutors(await parser.ParseAsync(folders, cancellationToken));
+        var reparse = await _requests.TakeAsync(cancellationToken);
+        var bag = CheckExecutors(await parser.ParseAsync(folders, reparse, cancellationToken));
         var now = timeProvider.GetUtcNow();
         await _dags.SyncAsync(
             bag.Dags,
@@ -41,6 +45,7 @@ public sealed class DagProcessor(IDagFileParser parser, IReadOnlyList<string> fo
 
         // The code each version was built from, so tries run their own version's code wherever they run.
         await _code.SaveAsync(bag.Codes, now, cancellationToken);
+        await WarnOfMissingPoolsAsync(bag, now, cancellationToken);
 
         foreach (var serialized in bag.Dags)
         {
@@ -50,6 +55,23 @@ public sealed class DagProcessor(IDagFileParser parser, IReadOnlyList<string> fo
         }
 
         return bag;
+    }
+
+    /// <summary>Airflow's <c>non-existent pool</c> warning: a DAG with tasks in pools that do not exist (they would never run).</summary>
+    private async Task WarnOfMissingPoolsAsync(ParsedDagFiles bag, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var pools = (await _pools.ListAsync(cancellationToken)).Select(p => p.Pool).ToHashSet(StringComparer.Ordinal);
+        var warnings = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var dag in bag.Dags)
+        {
+            var missing = dag.Tasks.Select(t => t.Pool).Where(p => !pools.Contains(p)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            if (missing.Count > 0)
+            {
+                warnings[dag.DagId] = $"Dag '{dag.DagId}' references non-existent pools: {string.Join(", ", missing.Select(p => $"'{p}'"))}";
+            }
+        }
+
+        await _warnings.ReplaceAsync(DagWarning.NonExistentPool, [.. bag.Dags.Select(d => d.DagId)], warnings, now, cancellationToken);
     }
 
     private ParsedDagFiles CheckExecutors(ParsedDagFiles bag)

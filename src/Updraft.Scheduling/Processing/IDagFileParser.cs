@@ -7,5 +7,9 @@ namespace Updraft.Scheduling.Processing;
 /// </summary>
 public interface IDagFileParser : IAsyncDisposable
 {
-    Task<ParsedDagFiles> ParseAsync(IReadOnlyList<string> folders, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Parses the DAG files of <paramref name="folders"/>; a parser that reuses what it parsed of unchanged files
+    /// parses those in <paramref name="reparse"/> again anyway (someone asked for it).
+    /// </summary>
+    Task<ParsedDagFiles> ParseAsync(IReadOnlyList<string> folders, IReadOnlySet<string>? reparse = null, CancellationToken cancellationToken = default);
 }

@@ -43,6 +43,8 @@ public static class RestApiServiceCollectionExtensions
         Forward<TaskInstanceService>(services, host);
         Forward<BackfillStore>(services, host);
         Forward<BackfillService>(services, host);
+        Forward<DagWarningStore>(services, host);
+        Forward<DagParsingRequestStore>(services, host);
         if (host.GetService<UpdraftConfig>() is { } config)
         {
             services.AddSingleton(config);

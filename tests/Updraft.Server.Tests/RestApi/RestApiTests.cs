@@ -353,6 +353,77 @@ public abstract class RestApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ParseDagFile_ReparsesAnUnchangedFileOnRequest_DagWarningsNameMissingPools()
+    {
+        // The DAG's task ids come from a file beside it: changing that file leaves the DAG file's hash as it was, so
+        // only a reparse request makes the DAG processor (child processes, a 10-minute interval) build it again.
+        var side = Path.Combine(_api.Orchestra.Home, "task-name.txt");
+        await File.WriteAllTextAsync(side, "first");
+        _api.Orchestra.WriteDag("gamma.cs", $$"""
+            public sealed class Gamma : IDagSource
+            {
+                public IEnumerable<Dag> Build()
+                {
+                    var dag = new Dag("gamma", startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
+                    dag.Empty(System.IO.File.ReadAllText(@"{{side}}").Trim());
+                    dag.Empty("pooled").Pool = "missing_pool";
+                    yield return dag;
+                }
+            }
+            """);
+        var context = _api.Orchestra.Context;
+        await using var parser = context.NewChildProcessParser();
+        using var processor = new Scheduling.Hosting.DagProcessorService(
+            new Scheduling.Processing.DagProcessor(parser, context.DagFolders, _api.Orchestra.Database, TimeProvider.System),
+            context.DagFolders,
+            TimeSpan.FromMinutes(10),
+            TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Scheduling.Hosting.DagProcessorService>.Instance,
+            requests: new DagParsingRequestStore(_api.Orchestra.Database));
+        await processor.StartAsync(CancellationToken.None);
+        try
+        {
+            var user = await _api.AsAsync("user");
+            Assert.Equal(["first", "pooled"], Ids(await GetJsonAsync(user, "api/v2/dags/gamma/tasks"), "tasks", "task_id").Order(StringComparer.Ordinal));
+
+            var warnings = await GetJsonAsync(user, "api/v2/dagWarnings?dag_id=gamma");
+            AirflowSchemas.AssertMatches("DAGWarningCollectionResponse", warnings);
+            Assert.Equal(
+                ("non-existent pool", "Dag 'gamma' references non-existent pools: 'missing_pool'"),
+                (warnings["dag_warnings"]![0]!["warning_type"]!.GetValue<string>(), warnings["dag_warnings"]![0]!["message"]!.GetValue<string>()));
+            await ExpectAsync(user.GetAsync("api/v2/dagWarnings?warning_type=colour"), HttpStatusCode.UnprocessableEntity);
+
+            await File.WriteAllTextAsync(side, "second");
+            var token = (await GetJsonAsync(user, "api/v2/dags/gamma/details"))["file_token"]!.GetValue<string>();
+            await ExpectAsync(user.PutAsync("api/v2/parseDagFile/bm8tc3VjaC1maWxl", null), HttpStatusCode.NotFound);
+            await ExpectAsync((await _api.AsAsync("viewer")).PutAsync($"api/v2/parseDagFile/{token}", null), HttpStatusCode.Forbidden);
+            using (var asked = await user.PutAsync($"api/v2/parseDagFile/{token}", null))
+            {
+                Assert.Equal(HttpStatusCode.Created, asked.StatusCode);
+                Assert.Equal("null", await asked.Content.ReadAsStringAsync());
+            }
+
+            // A pool made meanwhile clears the warning on the same pass.
+            using (var pool = await (await _api.AsAsync("admin")).PostAsJsonAsync("api/v2/pools", new { name = "missing_pool", slots = 1 }))
+            {
+                Assert.Equal(HttpStatusCode.Created, pool.StatusCode);
+            }
+
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (!Ids(await GetJsonAsync(user, "api/v2/dags/gamma/tasks"), "tasks", "task_id").Contains("second"))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200), limit.Token);
+            }
+
+            Assert.Equal(0, (await GetJsonAsync(user, "api/v2/dagWarnings?dag_id=gamma"))["total_entries"]!.GetValue<int>());
+        }
+        finally
+        {
+            await processor.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task TaskInstances_ListGetTriesLogsMark()
     {
         var user = await _api.AsAsync("user");

@@ -184,6 +184,40 @@ internal static class DagEndpoints
             return V2.Json(new { dags = items, total_entries = items.Count });
         }).Requires(Read, DagRuns, DagScope.DagEntity);
 
+        api.MapGet("/dagWarnings", async (HttpContext context, DagWarningStore warnings) =>
+        {
+            var q = new ApiQuery(context.Request);
+            var type = q.String("warning_type");
+            if (type is not (null or DagWarning.NonExistentPool or "asset conflict"))
+            {
+                throw ApiException.Invalid(["query", "warning_type"], "Input should be 'asset conflict' or 'non-existent pool'", "enum", type);
+            }
+
+            var page = await warnings.QueryAsync(V2.DagFilter(context, q.String("dag_id")), type, q.Page(settings.MaximumPageLimit), context.RequestAborted);
+            var rows = page.Items.Select(w => new { dag_id = w.DagId, warning_type = w.WarningType, message = w.Message, timestamp = V2.Time(w.Timestamp), dag_display_name = w.DagId }).ToList();
+            return V2.Json(new { dag_warnings = rows, total_entries = page.TotalEntries });
+        }).Requires(Read, DagWarnings, DagScope.DagEntity);
+
+        // Airflow's reparse: the file named by a DAG's file_token is parsed again by the DAG processor within about a second.
+        api.MapPut("/parseDagFile/{file_token}", async (string file_token, HttpContext context, IDagStore dags, DagParsingRequestStore requests, TimeProvider time) =>
+        {
+            var fileloc = FileTokens.Read(file_token) ?? throw ApiException.NotFound("The file token does not name a DAG file.");
+            var inFile = (await dags.ListAsync(activeOnly: false, context.RequestAborted)).Where(d => d.Fileloc == fileloc).Select(d => d.DagId).ToList();
+            if (inFile.Count == 0)
+            {
+                throw ApiException.NotFound("The file token does not name a DAG file.");
+            }
+
+            // Every DAG of the file must be the caller's to edit.
+            foreach (var dagId in inFile)
+            {
+                context.RequireOnDag(dagId);
+            }
+
+            await requests.AddAsync(fileloc, time.GetUtcNow(), context.RequestAborted);
+            return Results.Text("null", "application/json", statusCode: 201);
+        }).Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag).Audited("reparse_dag_file");
+
         api.MapGet("/importErrors", async (HttpContext context, IDagStore dags) =>
         {
             var page = new ApiQuery(context.Request).Page(settings.MaximumPageLimit);

@@ -46,7 +46,7 @@ internal static class DagShapes
         next_dagrun_data_interval_end = V2.Time(record.NextDagrunDataIntervalEnd),
         next_dagrun_run_after = V2.Time(record.NextDagrunCreateAfter),
         owners = record.Owners.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-        file_token = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(record.Fileloc)).TrimEnd('=').Replace('+', '-').Replace('/', '_'),
+        file_token = FileTokens.Write(record.Fileloc),
     };
 
     public static object Details(DagRecord record, SerializedDag dag, int version, DateTimeOffset versionCreated, IReadOnlySet<string> filesWithErrors)
