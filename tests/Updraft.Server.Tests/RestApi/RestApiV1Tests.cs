@@ -122,6 +122,64 @@ public abstract class RestApiV1Tests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DetailsTasksClearMarkNotesLogsBatchSources_Airflow2Shapes()
+    {
+        var details = await GetAsync("api/v1/dags/alpha/details");
+        AirflowSchemas.AssertMatches("DAGDetail", details, AirflowSchemas.V1);
+        Assert.Equal(("LR", 10), (details["orientation"]!.GetValue<string>(), details["params"]!["rows"]!["value"]!.GetValue<int>()));
+        var tasks = await GetAsync("api/v1/dags/alpha/tasks");
+        AirflowSchemas.AssertMatches("TaskCollection", tasks, AirflowSchemas.V1);
+        Assert.Equal(["a", "b"], tasks["tasks"]!.AsArray().Select(t => t!["task_id"]!.GetValue<string>()));
+        AirflowSchemas.AssertMatches("Task", await GetAsync("api/v1/dags/alpha/tasks/b"), AirflowSchemas.V1);
+
+        // Clear: a dry run lists, then the real one clears (only_failed defaults to true in Airflow 2: a is a success).
+        using var dry = await _admin.PostAsJsonAsync("api/v1/dags/alpha/clearTaskInstances", new { dry_run = true, only_failed = false, dag_run_id = "r1" });
+        var refs = await Json(dry);
+        AirflowSchemas.AssertMatches("TaskInstanceReferenceCollection", refs, AirflowSchemas.V1);
+        Assert.Equal(["a", "b"], refs["task_instances"]!.AsArray().Select(t => t!["task_id"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.NotNull(refs["task_instances"]![0]!["execution_date"]);
+        using var failedOnly = await _admin.PostAsJsonAsync("api/v1/dags/alpha/clearTaskInstances", new { dry_run = true, dag_run_id = "r1" });
+        Assert.Empty((await Json(failedOnly))["task_instances"]!.AsArray());
+
+        // Mark: dry run by default, as Airflow 2; then for real.
+        using var preview = await _admin.PostAsJsonAsync("api/v1/dags/alpha/updateTaskInstancesState", new { task_id = "b", dag_run_id = "r1", new_state = "failed" });
+        AirflowSchemas.AssertMatches("TaskInstanceReferenceCollection", await Json(preview), AirflowSchemas.V1);
+        Assert.Equal(TaskInstanceState.None, (await _api.Orchestra.TasksAsync("alpha", "r1"))["b"].State);
+        using var marked = await _admin.PostAsJsonAsync("api/v1/dags/alpha/updateTaskInstancesState", new { task_id = "b", dag_run_id = "r1", new_state = "failed", dry_run = false });
+        Assert.Equal(["b"], (await Json(marked))["task_instances"]!.AsArray().Select(t => t!["task_id"]!.GetValue<string>()));
+        Assert.Equal(TaskInstanceState.Failed, (await _api.Orchestra.TasksAsync("alpha", "r1"))["b"].State);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _admin.PostAsJsonAsync("api/v1/dags/alpha/updateTaskInstancesState", new { task_id = "b", dag_run_id = "r1", new_state = "running" })).StatusCode);
+
+        using var runClear = await _admin.PostAsJsonAsync("api/v1/dags/alpha/dagRuns/r1/clear", new { dry_run = true });
+        AirflowSchemas.AssertMatches("TaskInstanceCollection", await Json(runClear), AirflowSchemas.V1);
+
+        using var runNote = await _admin.PatchAsJsonAsync("api/v1/dags/alpha/dagRuns/r1/setNote", new { note = "rerun tomorrow" });
+        var noted = await Json(runNote);
+        AirflowSchemas.AssertMatches("DAGRun", noted, AirflowSchemas.V1);
+        Assert.Equal("rerun tomorrow", noted["note"]!.GetValue<string>());
+        using var tiNote = await _admin.PatchAsJsonAsync("api/v1/dags/alpha/dagRuns/r1/taskInstances/a/setNote", new { note = "fine" });
+        Assert.Equal("fine", (await Json(tiNote))["note"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, (await _admin.PatchAsJsonAsync("api/v1/dags/alpha/dagRuns/r1/setNote", new { })).StatusCode);
+
+        // Logs: Airflow 2's JSON has the content as one text.
+        var log = await GetAsync("api/v1/dags/alpha/dagRuns/r1/taskInstances/a/logs/1");
+        Assert.Equal("line one\nline two\n", log["content"]!.GetValue<string>());
+        Assert.NotNull(log["continuation_token"]);
+
+        using var runs = await _admin.PostAsJsonAsync("api/v1/dags/~/dagRuns/list", new { dag_ids = new[] { "alpha" }, order_by = "-execution_date" });
+        AirflowSchemas.AssertMatches("DAGRunCollection", await Json(runs), AirflowSchemas.V1);
+        using var tis = await _admin.PostAsJsonAsync("api/v1/dags/~/dagRuns/~/taskInstances/list", new { dag_ids = new[] { "alpha" }, state = new[] { "failed" } });
+        var failed = await Json(tis);
+        AirflowSchemas.AssertMatches("TaskInstanceCollection", failed, AirflowSchemas.V1);
+        Assert.Equal(["b"], failed["task_instances"]!.AsArray().Select(t => t!["task_id"]!.GetValue<string>()));
+
+        var source = await GetAsync($"api/v1/dagSources/{details["file_token"]!.GetValue<string>()}");
+        Assert.Contains("dag.Bash(\"a\"", source["content"]!.GetValue<string>(), StringComparison.Ordinal);
+        var warnings = await GetAsync("api/v1/dagWarnings");
+        Assert.Equal(0, warnings["total_entries"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task ImportErrorsEventLogsXComs_Airflow2Shapes()
     {
         await new Updraft.Storage.Stores.DatabaseXComStore(_api.Orchestra.Database, TimeProvider.System).SetAsync(new Core.Runtime.XComKey("alpha", "r1", "a", -1, "return_value"), "\"42 rows\"");

@@ -28,6 +28,7 @@ internal static class V1Endpoints
         MapRuns(api, settings);
         MapAdmin(api, settings);
         MapMonitor(api, settings);
+        api.MapV1Tasks(settings);
         api.MapHealthAndVersion("/health");
     }
 

@@ -23,7 +23,7 @@ internal static class V1Shapes
         pickle_id = (string?)null,
         default_view = "grid",
         fileloc = record.Fileloc,
-        file_token = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(record.Fileloc)).TrimEnd('=').Replace('+', '-').Replace('/', '_'),
+        file_token = FileTokens.Write(record.Fileloc),
         owners = record.Owners.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         description = record.Description,
         schedule_interval = record.TimetableSummary is "None" or "" ? null : new { __type = "CronExpression", value = record.TimetableSummary },
@@ -38,6 +38,82 @@ internal static class V1Shapes
         next_dagrun_data_interval_start = V2.V2.Time(record.NextDagrunDataIntervalStart),
         next_dagrun_data_interval_end = V2.V2.Time(record.NextDagrunDataIntervalEnd),
         next_dagrun_create_after = V2.V2.Time(record.NextDagrunCreateAfter),
+    };
+
+    /// <summary>Airflow 2's <c>DAGDetail</c>: the DAG's fields and those of its latest serialized version.</summary>
+    public static JsonObject Details(DagRecord record, Core.Serialization.SerializedDag dag, IReadOnlyList<string> tags, IReadOnlySet<string> filesWithErrors)
+    {
+        var node = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(Dag(record, tags, filesWithErrors), ApiJson.Options))!.AsObject();
+        var parameters = DagShapes.Params(dag);
+        foreach (var (_, param) in parameters)
+        {
+            param!["__class"] = "airflow.models.param.Param";
+        }
+
+        var extra = new
+        {
+            timezone = dag.Timezone,
+            catchup = (bool?)dag.Catchup,
+            orientation = "LR",
+            concurrency = (double?)record.MaxActiveTasks,
+            start_date = dag.StartDate,
+            dag_run_timeout = (DagShapes.TimeDelta?)null,
+            dataset_expression = (JsonObject?)null,
+            doc_md = dag.DocMd,
+            default_view = "grid",
+            @params = parameters,
+            end_date = dag.EndDate,
+            is_paused_upon_creation = (bool?)dag.IsPausedUponCreation,
+            last_parsed = V2.V2.Time(record.LastParsedTime),
+            template_search_path = (string[]?)null,
+            render_template_as_native_obj = (bool?)false,
+        };
+        foreach (var (key, value) in JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(extra, ApiJson.Options))!.AsObject())
+        {
+            node[key] = value?.DeepClone();
+        }
+
+        return node;
+    }
+
+    /// <summary>Airflow 2's <c>Task</c>.</summary>
+    public static object Task(Core.Serialization.SerializedDag dag, Core.Serialization.SerializedTask task) => new
+    {
+        class_ref = new { module_path = "updraft", class_name = task.Operator },
+        task_id = task.TaskId,
+        task_display_name = task.TaskId,
+        owner = task.Owner,
+        start_date = dag.StartDate,
+        end_date = dag.EndDate,
+        trigger_rule = Core.TriggerRules.TriggerRuleNames.ToWireName(task.TriggerRule),
+        extra_links = Array.Empty<object>(),
+        depends_on_past = false,
+        is_mapped = false,
+        wait_for_downstream = false,
+        retries = (double)task.Retries,
+        queue = task.Queue,
+        executor = task.Executor,
+        pool = task.Pool,
+        pool_slots = (double)task.PoolSlots,
+        execution_timeout = DagShapes.TimeDelta.From(task.ExecutionTimeout),
+        retry_delay = DagShapes.TimeDelta.From(task.RetryDelay),
+        retry_exponential_backoff = task.RetryExponentialBackoff,
+        priority_weight = (double)task.PriorityWeight,
+        weight_rule = task.WeightRule.ToString().ToLowerInvariant(),
+        ui_color = "#fff",
+        ui_fgcolor = "#000",
+        template_fields = task.TemplateFields.Keys.ToList(),
+        downstream_task_ids = task.DownstreamTaskIds,
+        doc_md = task.DocMd,
+    };
+
+    /// <summary>Airflow 2's <c>TaskInstanceReference</c>.</summary>
+    public static object Reference(TaskInstanceKey key, DagRunRecord? run) => new
+    {
+        task_id = key.TaskId,
+        dag_id = key.DagId,
+        execution_date = run is null ? null : (DateTimeOffset?)V2.V2.Time(run.LogicalDate),
+        dag_run_id = key.RunId,
     };
 
     public static object Run(DagRunRecord run) => new

@@ -124,21 +124,8 @@ internal static class AdminEndpoints
             return V2.Json(ConnectionShape(connection), 201);
         }).Accepts<ConnectionBody>("application/json").Requires(Create, Connections).Audited("post_connection");
 
-        api.MapPost("/connections/test", async (HttpContext context, SecretStore secrets) =>
-        {
-            if (!settings.TestConnection)
-            {
-                throw new ApiException(403, "Testing connection is disabled in Updraft configuration ([core] test_connection). Contact your deployment admin to enable it.");
-            }
-
-            var body = await ApiBody.ReadAsync<ConnectionBody>(context.Request, context.RequestAborted);
-
-            // A masked or left-out password of a saved connection is the stored one, so a saved connection can be tested as shown.
-            var stored = (await secrets.ListConnectionsAsync(body.ConnectionId, context.RequestAborted)).FirstOrDefault(c => c.ConnId == body.ConnectionId);
-            var connection = KeepSecrets(ToConnection(body), stored);
-            var (status, message) = await Scheduling.Operations.ConnectionTester.TestAsync(connection, TimeSpan.FromSeconds(10), context.RequestAborted);
-            return V2.Json(new { status, message });
-        }).Accepts<ConnectionBody>("application/json").Requires(Create, Connections);
+        api.MapPost("/connections/test", (HttpContext context, SecretStore secrets) => TestConnectionAsync(context, secrets, settings))
+            .Accepts<ConnectionBody>("application/json").Requires(Create, Connections);
 
         api.MapPatch("/connections/{connection_id}", async (string connection_id, HttpContext context, SecretStore secrets) =>
         {
@@ -283,6 +270,23 @@ internal static class AdminEndpoints
     /// <summary>A variable's value as stored: a JSON string as its text, anything else as JSON (Airflow's serialize_json).</summary>
     internal static string Text(System.Text.Json.Nodes.JsonNode? value) =>
         value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var s) ? s : value?.ToJsonString() ?? "null";
+
+    /// <summary>Airflow's connection test (also on <c>/api/v1</c>): only when <c>[core] test_connection = Enabled</c>.</summary>
+    internal static async Task<IResult> TestConnectionAsync(HttpContext context, SecretStore secrets, RestApiSettings settings)
+    {
+        if (!settings.TestConnection)
+        {
+            throw new ApiException(403, "Testing connection is disabled in Updraft configuration ([core] test_connection). Contact your deployment admin to enable it.");
+        }
+
+        var body = await ApiBody.ReadAsync<ConnectionBody>(context.Request, context.RequestAborted);
+
+        // A masked or left-out password of a saved connection is the stored one, so a saved connection can be tested as shown.
+        var stored = (await secrets.ListConnectionsAsync(body.ConnectionId, context.RequestAborted)).FirstOrDefault(c => c.ConnId == body.ConnectionId);
+        var connection = KeepSecrets(ToConnection(body), stored);
+        var (status, message) = await Scheduling.Operations.ConnectionTester.TestAsync(connection, TimeSpan.FromSeconds(10), context.RequestAborted);
+        return V2.Json(new { status, message });
+    }
 
     private static object ConnectionShape(Connection c) => new
     {

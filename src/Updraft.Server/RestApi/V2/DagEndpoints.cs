@@ -199,24 +199,9 @@ internal static class DagEndpoints
         }).Requires(Read, DagWarnings, DagScope.DagEntity);
 
         // Airflow's reparse: the file named by a DAG's file_token is parsed again by the DAG processor within about a second.
-        api.MapPut("/parseDagFile/{file_token}", async (string file_token, HttpContext context, IDagStore dags, DagParsingRequestStore requests, TimeProvider time) =>
-        {
-            var fileloc = FileTokens.Read(file_token) ?? throw ApiException.NotFound("The file token does not name a DAG file.");
-            var inFile = (await dags.ListAsync(activeOnly: false, context.RequestAborted)).Where(d => d.Fileloc == fileloc).Select(d => d.DagId).ToList();
-            if (inFile.Count == 0)
-            {
-                throw ApiException.NotFound("The file token does not name a DAG file.");
-            }
-
-            // Every DAG of the file must be the caller's to edit.
-            foreach (var dagId in inFile)
-            {
-                context.RequireOnDag(dagId);
-            }
-
-            await requests.AddAsync(fileloc, time.GetUtcNow(), context.RequestAborted);
-            return Results.Text("null", "application/json", statusCode: 201);
-        }).Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag).Audited("reparse_dag_file");
+        api.MapPut("/parseDagFile/{file_token}", (string file_token, HttpContext context, IDagStore dags, DagParsingRequestStore requests, TimeProvider time) =>
+            ReparseAsync(file_token, context, dags, requests, time))
+            .Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag).Audited("reparse_dag_file");
 
         api.MapGet("/importErrors", async (HttpContext context, IDagStore dags) =>
         {
@@ -271,6 +256,25 @@ internal static class DagEndpoints
     internal static ImportErrorShape ImportError((string Filename, int Line, string Message, DateTimeOffset Timestamp) e) =>
         new(V2.StableId(e.Filename), e.Timestamp, e.Filename, null, e.Line > 0 ? $"{e.Filename}:{e.Line}: {e.Message}" : e.Message);
 
+    /// <summary>Asks the DAG processor to parse a DAG file again (also on <c>/api/v1</c>); the caller must be able to edit every DAG of it.</summary>
+    internal static async Task<IResult> ReparseAsync(string fileToken, HttpContext context, IDagStore dags, DagParsingRequestStore requests, TimeProvider time)
+    {
+        var fileloc = FileTokens.Read(fileToken) ?? throw ApiException.NotFound("The file token does not name a DAG file.");
+        var inFile = (await dags.ListAsync(activeOnly: false, context.RequestAborted)).Where(d => d.Fileloc == fileloc).Select(d => d.DagId).ToList();
+        if (inFile.Count == 0)
+        {
+            throw ApiException.NotFound("The file token does not name a DAG file.");
+        }
+
+        foreach (var dagId in inFile)
+        {
+            context.RequireOnDag(dagId);
+        }
+
+        await requests.AddAsync(fileloc, time.GetUtcNow(), context.RequestAborted);
+        return Results.Text("null", "application/json", statusCode: 201);
+    }
+
     public static Actor Actor(HttpContext context) => new(context.Caller().Username, "api");
 
     private static void CheckMask(ApiQuery query)
@@ -292,6 +296,6 @@ internal static class DagEndpoints
         return [.. records.Select(r => DagShapes.Dag(r, tags.TryGetValue(r.DagId, out var t) ? t : [], errors))];
     }
 
-    private static async Task<IReadOnlySet<string>> FilesWithErrorsAsync(IDagStore dags, CancellationToken cancellationToken) =>
+    internal static async Task<IReadOnlySet<string>> FilesWithErrorsAsync(IDagStore dags, CancellationToken cancellationToken) =>
         (await dags.ImportErrorsAsync(cancellationToken)).Select(e => e.Filename).ToHashSet(StringComparer.Ordinal);
 }

@@ -144,19 +144,23 @@ internal static class TaskInstanceEndpoints
             return V2.Json(new { task_instances = rows, total_entries = rows.Count });
         }).Accepts<ClearBody>("application/json").Requires(Edit, TaskInstances, DagScope.DagEntity);
 
-        api.MapGet(Base + "/{task_id}/logs/{try_number:int}", async (string dag_id, string dag_run_id, string task_id, int try_number, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
-        {
-            var q = new ApiQuery(context.Request);
-            var key = new TaskInstanceKey(dag_id, dag_run_id, task_id, q.Int("map_index") ?? -1);
-            var (ti, _) = await FindAsync(key, tis, runs, dags, context.RequestAborted);
-            if (try_number < 1 || try_number > Math.Max(ti.TryNumber, 1))
-            {
-                throw ApiException.NotFound($"The task instance {task_id} of run {dag_run_id} has no try {try_number}.");
-            }
+        api.MapGet(Base + "/{task_id}/logs/{try_number:int}", (string dag_id, string dag_run_id, string task_id, int try_number, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
+            LogAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id, new ApiQuery(context.Request).Int("map_index") ?? -1), try_number, context, tis, runs, dags, settings, textContent: false))
+            .Requires(Read, TaskLogs, DagScope.DagEntity);
+    }
 
-            var finished = try_number < ti.TryNumber || ti.State.IsFinished() || ti.State is TaskInstanceState.UpForRetry or TaskInstanceState.None;
-            return await TaskLogReader.ReadAsync(context, settings.LogFolder is { } folder ? TaskLogPaths.For(folder, key, try_number) : null, q.String("token"), finished);
-        }).Accepts<PatchBody>("application/json").Requires(Read, TaskLogs, DagScope.DagEntity);
+    /// <summary>A try's log (<see cref="TaskLogReader"/>); <paramref name="textContent"/>: Airflow 2's JSON, the content as one text.</summary>
+    internal static async Task<IResult> LogAsync(TaskInstanceKey key, int tryNumber, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags, RestApiSettings settings, bool textContent)
+    {
+        var (ti, _) = await FindAsync(key, tis, runs, dags, context.RequestAborted);
+        if (tryNumber < 1 || tryNumber > Math.Max(ti.TryNumber, 1))
+        {
+            throw ApiException.NotFound($"The task instance {key.TaskId} of run {key.RunId} has no try {tryNumber}.");
+        }
+
+        var finished = tryNumber < ti.TryNumber || ti.State.IsFinished() || ti.State is TaskInstanceState.UpForRetry or TaskInstanceState.None;
+        var path = settings.LogFolder is { } folder ? TaskLogPaths.For(folder, key, tryNumber) : null;
+        return await TaskLogReader.ReadAsync(context, path, new ApiQuery(context.Request).String("token"), finished, textContent);
     }
 
     public sealed record BatchBody(

@@ -15,7 +15,8 @@ internal static class TaskLogReader
     public const int MaxChunk = 1024 * 1024;
 
     /// <summary>Reads from the token's offset; <paramref name="finished"/> (the try has ended) also returns a last line without its newline.</summary>
-    public static async Task<IResult> ReadAsync(HttpContext context, string? path, string? token, bool finished)
+    /// <remarks>With <paramref name="textContent"/>, the JSON is Airflow 2's: <c>content</c> is the text itself.</remarks>
+    public static async Task<IResult> ReadAsync(HttpContext context, string? path, string? token, bool finished, bool textContent = false)
     {
         var from = token is null ? 0L : Offset(token);
         var text = "";
@@ -51,6 +52,11 @@ internal static class TaskLogReader
         {
             context.Response.Headers["X-Continuation-Token"] = next;
             return Results.Text(text, "text/plain", Encoding.UTF8);
+        }
+
+        if (textContent)
+        {
+            return V2.Json(new { content = text, continuation_token = next });
         }
 
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => new { @event = line }).ToList();
