@@ -69,7 +69,13 @@ internal static class ApiBench
                 .AddSingleton(s => new SecretStore(database, new Updraft.Core.Secrets.MultiFernet(config.Get("core", "fernet_key")), TimeProvider.System))
                 .BuildServiceProvider();
             await services.GetRequiredService<UserStore>().CreateAsync(new UserRecord { Username = "admin", Roles = [DefaultRoles.Admin] }, "bench-pass", now);
-            var options = new ApiServerOptions { Host = "127.0.0.1", Port = 0, JwtSecret = config.Get("api_auth", "jwt_secret") };
+            var options = new ApiServerOptions
+            {
+                Host = "127.0.0.1",
+                Port = 0,
+                JwtSecret = config.Get("api_auth", "jwt_secret"),
+                ListCacheLifetime = TimeSpan.FromSeconds(config.GetDouble("api", "list_cache_seconds")),
+            };
             await using var server = await ApiServer.StartAsync(options, await ctx.ExecutionServiceAsync(), services);
             var token = new Updraft.Server.Security.UserTokens(options.JwtSecret, options.JwtExpiration, TimeProvider.System).Issue("admin");
             await File.WriteAllTextAsync(file + ".tmp", $"{server.Address}\n{token}\n");

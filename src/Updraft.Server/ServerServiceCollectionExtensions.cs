@@ -35,6 +35,11 @@ public static class ServerServiceCollectionExtensions
                 return ValidateOptionsResult.Fail($"[api] maximum_page_limit must be 1 or more, found {options.MaximumPageLimit}.");
             }
 
+            if (options.ListCacheLifetime < TimeSpan.Zero)
+            {
+                return ValidateOptionsResult.Fail($"[api] list_cache_seconds must be 0 or more, found {options.ListCacheLifetime.TotalSeconds}.");
+            }
+
             if (options.JwtExpiration <= TimeSpan.Zero)
             {
                 return ValidateOptionsResult.Fail($"[api_auth] jwt_expiration_time must be more than 0 seconds, found {options.JwtExpiration.TotalSeconds}.");

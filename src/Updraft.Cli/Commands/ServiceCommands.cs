@@ -170,6 +170,7 @@ internal static class ServiceCommands
                 o.JwtExpiration = TimeSpan.FromSeconds(config.GetDouble("api_auth", "jwt_expiration_time"));
                 o.MaximumPageLimit = config.GetInt("api", "maximum_page_limit");
                 o.ExposeConfig = config.GetBool("api", "expose_config");
+                o.ListCacheLifetime = TimeSpan.FromSeconds(config.GetDouble("api", "list_cache_seconds"));
                 o.TestConnection = config.Get("core", "test_connection").Equals("Enabled", StringComparison.OrdinalIgnoreCase);
                 o.LogFolder = ctx.LogFolder;
             });

@@ -37,6 +37,7 @@ public static class ConfigDefaults
         new("api", "host", "127.0.0.1", "The address the API server (the execution API workers report to) listens on."),
         new("api", "port", "8080", "The port the API server listens on; 0 picks a free one."),
         new("api", "maximum_page_limit", "100", "The most items one page of a REST API list returns, whatever its limit asks."),
+        new("api", "list_cache_seconds", "1", "How long the REST API keeps an answer of the DAG list per caller and query (0: not at all); changes made through the same API server show at once, others within this time."),
         new("api", "expose_config", "False", "Whether GET /api/v2/config shows the configuration (sensitive values are always hidden)."),
         new("api_auth", "jwt_secret", "", "Signs the REST API's bearer tokens and the execution API's per-try tokens; every process of one installation must share it. Several comma-separated secrets rotate it: the first signs, all are accepted.", Sensitive: true),
         new("api_auth", "jwt_expiration_time", "86400", "Seconds a REST API token from POST /auth/token is valid."),

@@ -27,6 +27,9 @@ public sealed class ApiServerOptions
     /// <summary><c>[core] test_connection</c> = Enabled: whether connections may be tested through the API.</summary>
     public bool TestConnection { get; set; }
 
+    /// <summary><c>[api] list_cache_seconds</c>: how long the DAG list's answers are kept; zero keeps none.</summary>
+    public TimeSpan ListCacheLifetime { get; set; }
+
     /// <summary><c>[logging] base_log_folder</c>: where tries' logs are read from.</summary>
     public string? LogFolder { get; set; }
 

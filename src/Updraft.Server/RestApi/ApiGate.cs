@@ -16,7 +16,7 @@ namespace Updraft.Server.RestApi;
 /// <c>/auth/token</c>), checks the route's <see cref="RequiredPermission"/> against the caller's roles, and answers
 /// refusals and errors in Airflow's shape — <c>{"detail": …}</c> with 401, 403, 404, 405, 409, 413 or 422.
 /// </summary>
-public sealed partial class ApiGate(UserTokens tokens, BasicAuthentication basic, UserStore users, EventLogStore events, TimeProvider timeProvider, ILogger<ApiGate> logger)
+public sealed partial class ApiGate(UserTokens tokens, BasicAuthentication basic, UserStore users, EventLogStore events, ListCache cache, TimeProvider timeProvider, ILogger<ApiGate> logger)
 {
     /// <summary>How long a user's permissions are reused between requests: a role change takes effect within this.</summary>
     public static readonly TimeSpan PermissionsFor = TimeSpan.FromSeconds(2);
@@ -40,6 +40,12 @@ public sealed partial class ApiGate(UserTokens tokens, BasicAuthentication basic
             if (await AdmitAsync(context))
             {
                 await next(context);
+                if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && context.Response.StatusCode < 400)
+                {
+                    // Something changed through this server: no cached list may hide it.
+                    cache.Invalidate();
+                }
+
                 await AuditAsync(context);
             }
         }

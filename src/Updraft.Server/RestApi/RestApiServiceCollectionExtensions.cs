@@ -50,11 +50,12 @@ public static class RestApiServiceCollectionExtensions
             services.AddSingleton(config);
         }
 
-        services.AddSingleton(new RestApiSettings(options.MaximumPageLimit, options.ExposeConfig, options.TestConnection, options.LogFolder));
+        services.AddSingleton(new RestApiSettings(options.MaximumPageLimit, options.ExposeConfig, options.TestConnection, options.LogFolder) { ListCacheLifetime = options.ListCacheLifetime });
+        services.AddSingleton(s => new ListCache(options.ListCacheLifetime, s.GetRequiredService<TimeProvider>()));
         services.AddSingleton(s => new UserTokens(options.JwtSecret, options.JwtExpiration, s.GetRequiredService<TimeProvider>()));
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<BasicAuthentication>();
-        services.AddSingleton(s => new ApiGate(s.GetRequiredService<UserTokens>(), s.GetRequiredService<BasicAuthentication>(), s.GetRequiredService<UserStore>(), s.GetRequiredService<EventLogStore>(), s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<ApiGate>>()));
+        services.AddSingleton(s => new ApiGate(s.GetRequiredService<UserTokens>(), s.GetRequiredService<BasicAuthentication>(), s.GetRequiredService<UserStore>(), s.GetRequiredService<EventLogStore>(), s.GetRequiredService<ListCache>(), s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<ApiGate>>()));
         return services;
     }
 

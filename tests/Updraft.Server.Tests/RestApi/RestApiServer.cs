@@ -45,7 +45,7 @@ public sealed class RestApiServer : IAsyncDisposable
 
     public static readonly string[] Roles = [DefaultRoles.Admin, DefaultRoles.Op, DefaultRoles.User, DefaultRoles.Viewer, DefaultRoles.Public];
 
-    public static async Task<RestApiServer> StartAsync(string? databaseUri, bool exposeConfig = false, bool testConnection = false)
+    public static async Task<RestApiServer> StartAsync(string? databaseUri, bool exposeConfig = false, bool testConnection = false, TimeSpan listCache = default)
     {
         var orchestra = await Orchestra.CreateAsync(databaseUri);
         orchestra.WriteDag("alpha.cs", Orchestra.DagSource("alpha", """
@@ -101,6 +101,7 @@ public sealed class RestApiServer : IAsyncDisposable
             JwtSecret = config.Get("api_auth", "jwt_secret"),
             ExposeConfig = exposeConfig,
             TestConnection = testConnection,
+            ListCacheLifetime = listCache,
             LogFolder = orchestra.LogFolder,
             MaxRequestBodySize = 64 * 1024,
         };

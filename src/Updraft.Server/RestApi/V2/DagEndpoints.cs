@@ -14,7 +14,7 @@ internal static class DagEndpoints
 {
     public static void MapDags(this IEndpointRouteBuilder api, RestApiSettings settings)
     {
-        api.MapGet("/dags", async (HttpContext context, DagService service, IDagStore dags) =>
+        api.MapGet("/dags", async (HttpContext context, DagService service, IDagStore dags, ListCache cache) =>
         {
             var q = new ApiQuery(context.Request);
             var query = new DagQuery
@@ -34,8 +34,11 @@ internal static class DagEndpoints
                 LastRunStates = q.StringsOrNull("last_dag_run_state")?.Select(DagRunEndpoints.ParseRunState).ToList(),
                 Page = q.Page(settings.MaximumPageLimit, "dag_id"),
             };
-            var page = await service.ListAsync(query, context.RequestAborted);
-            return V2.Json(new { dags = await ShapeAsync(dags, page.Items, context.RequestAborted), total_entries = page.TotalEntries });
+            return await cache.AnswerAsync(context, async () =>
+            {
+                var page = await service.ListAsync(query, context.RequestAborted);
+                return new { dags = await ShapeAsync(dags, page.Items, context.RequestAborted), total_entries = page.TotalEntries };
+            });
         }).Requires(Read, Storage.Security.Permissions.Dags, DagScope.Dag);
 
         api.MapGet("/dags/{dag_id}", async (string dag_id, HttpContext context, DagService service, IDagStore dags) =>
