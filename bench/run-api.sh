@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
 work=$(mktemp -d)
 exec 3> >(cat >/dev/null)
-cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+cleanup() { [ -n "${pid:-}" ] && { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }; rm -rf "$work"; }
 trap cleanup EXIT
 dotnet build -c Release "$here/Updraft.Bench" -o "$work/bin" >/dev/null
 mkfifo "$work/stdin"

@@ -32,6 +32,12 @@ internal static class ApiBench
                 env["UPDRAFT__DATABASE__CONNECTION"] = postgres.CreateDatabase();
             }
 
+            // The list cache as configured ([api] list_cache_seconds, 1 s by default; run-api.sh passes it through).
+            if (Environment.GetEnvironmentVariable("UPDRAFT__API__LIST_CACHE_SECONDS") is { } cache)
+            {
+                env["UPDRAFT__API__LIST_CACHE_SECONDS"] = cache;
+            }
+
             var ctx = new CliContext(new CliEnvironment(env, TextWriter.Null, TextWriter.Null, TimeProvider.System));
             await ctx.MigrateAsync();
             var database = ctx.Database;
