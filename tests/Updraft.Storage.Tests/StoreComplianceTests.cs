@@ -125,6 +125,43 @@ public abstract class StoreComplianceTests
     }
 
     [Fact]
+    public async Task StartQueued_ManyStartersAtOnce_NeverExceedTheLimit()
+    {
+        var db = await MigratedAsync();
+        var runs = new DagRunStore(db);
+        var queued = new List<DagRunRecord>();
+        for (var i = 1; i <= 12; i++)
+        {
+            queued.Add(await runs.CreateAsync(Serialized(), 1, $"manual__{i}", DagRunType.Manual, Info(i), null, DagRunState.Queued, Now));
+        }
+
+        // Six schedulers start the same candidates at once against a limit of 3 (each store opens its own connections).
+        // On PostgreSQL the first run's row is held meanwhile, so that every starter has counted the running runs
+        // before any can start one: without the start lock each would then go on to start three of its own.
+        await using var holder = await db.OpenAsync();
+        await using var hold = db.Dialect == SqlDialect.Postgres ? await holder.BeginTransactionAsync() : null;
+        if (hold is not null)
+        {
+            await holder.ExecuteAsync("SELECT id FROM dag_run WHERE id = @Id FOR UPDATE", new { queued[0].Id }, hold);
+        }
+
+        var starting = Enumerable.Range(0, 6).Select(_ => Task.Run(() => new DagRunStore(db).StartQueuedAsync(queued, _ => 3, Now))).ToList();
+        if (hold is not null)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            await hold.CommitAsync();
+        }
+
+        var started = await Task.WhenAll(starting);
+        Assert.Equal(3, started.Sum(s => s.Count));
+        Assert.Equal(3, (await runs.ActiveCountsAsync(runningOnly: true))["d"]);
+
+        // The first in the given order are the ones started, and a later call starts none while three run.
+        Assert.Equal(queued.Take(3).Select(r => r.Id).Order(), started.SelectMany(s => s).Select(r => r.Id).Order());
+        Assert.Empty(await runs.StartQueuedAsync(queued, _ => 3, Now));
+    }
+
+    [Fact]
     public async Task CreateRun_DuplicateRunId_Refused()
     {
         var runs = new DagRunStore(await MigratedAsync());

@@ -320,24 +320,15 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
             return 0;
         }
 
-        var running = await _runs.RunningCountsAsync(cancellationToken);
         var limits = await _dags.LimitsAsync([.. queued.Select(r => r.DagId)], cancellationToken);
         var backfillLimits = await _backfills.MaxActiveRunsAsync([.. queued.Where(r => r.BackfillId is not null).Select(r => r.BackfillId!.Value)], cancellationToken);
-        var started = 0;
-        foreach (var run in queued)
-        {
-            var key = (run.DagId, run.BackfillId);
-            var count = running.GetValueOrDefault(key);
-            var limit = run.BackfillId is { } backfill
+        var started = (await _runs.StartQueuedAsync(
+            queued,
+            run => run.BackfillId is { } backfill
                 ? backfillLimits.GetValueOrDefault(backfill, 0)
-                : limits.TryGetValue(run.DagId, out var dagLimit) ? dagLimit.MaxActiveRuns : 16;
-            if (count < limit && await _runs.TransitionAsync(run.Id, DagRunState.Queued, DagRunState.Running, now, cancellationToken: cancellationToken))
-            {
-                running[key] = count + 1;
-                started++;
-            }
-        }
-
+                : limits.TryGetValue(run.DagId, out var dagLimit) ? dagLimit.MaxActiveRuns : 16,
+            now,
+            cancellationToken)).Count;
         return started;
     }
 

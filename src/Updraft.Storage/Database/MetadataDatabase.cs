@@ -147,6 +147,13 @@ public sealed class MetadataDatabase
     /// </summary>
     public string? AdmissionLock => Dialect == SqlDialect.Postgres ? "SELECT pg_advisory_xact_lock(7235001)" : null;
 
+    /// <summary>
+    /// The lock under which a scheduler starts queued runs, so several never start more than a DAG's or a backfill's
+    /// <c>max_active_runs</c> between them: a transaction-scoped advisory lock on PostgreSQL (SQLite's write lock already
+    /// serialises them).
+    /// </summary>
+    public string? RunStartLock => Dialect == SqlDialect.Postgres ? "SELECT pg_advisory_xact_lock(7235002)" : null;
+
     /// <summary>SQL that locks the selected rows for this transaction and skips rows other schedulers hold (PostgreSQL only).</summary>
     public string ForUpdateSkipLocked => Dialect == SqlDialect.Postgres ? " FOR UPDATE SKIP LOCKED" : "";
 

@@ -279,18 +279,6 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
     }
 
     /// <summary>
-    /// Running runs per DAG and backfill (null: not of a backfill), as the scheduler counts them against the DAG's
-    /// <c>max_active_runs</c> or the backfill's own.
-    /// </summary>
-    public async Task<Dictionary<(string DagId, long? BackfillId), int>> RunningCountsAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<(string DagId, long? BackfillId, int Count)>(
-                "SELECT dag_id, backfill_id, count(*) FROM dag_run WHERE state = 'running' GROUP BY dag_id, backfill_id"))
-            .ToDictionary(r => (r.DagId, r.BackfillId), r => r.Count);
-    }
-
-    /// <summary>
     /// Queued runs the scheduler may start, in the order it starts them (Airflow's): runs of unpaused DAGs only, and
     /// of a backfill only while it is not paused; runs of no backfill first, then backfill runs in their backfill's
     /// order (oldest interval first, or newest when it runs backwards); then by when they were queued.
@@ -310,6 +298,52 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
             LIMIT @limit
             """,
             new { limit })];
+    }
+
+    /// <summary>
+    /// Starts queued runs in the order given, each only while its group — the DAG's runs of no backfill, or one
+    /// backfill's runs — has fewer running than its limit (<paramref name="limitOf"/>). One transaction under
+    /// <see cref="MetadataDatabase.RunStartLock"/> counts and starts, so schedulers together never exceed a limit.
+    /// Returns the runs started.
+    /// </summary>
+    public async Task<IReadOnlyList<DagRunRecord>> StartQueuedAsync(IReadOnlyList<DagRunRecord> candidates, Func<DagRunRecord, int> limitOf, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(limitOf);
+        DagRunTransitions.Require(DagRunState.Queued, DagRunState.Running);
+        var started = new List<DagRunRecord>();
+        if (candidates.Count == 0)
+        {
+            return started;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (database.RunStartLock is { } runStartLock)
+        {
+            await connection.ExecuteAsync(runStartLock, transaction: transaction);
+        }
+
+        var running = (await connection.QueryAsync<(string DagId, long? BackfillId, int Count)>(
+                "SELECT dag_id, backfill_id, count(*) FROM dag_run WHERE state = 'running' GROUP BY dag_id, backfill_id", transaction: transaction))
+            .ToDictionary(r => (r.DagId, r.BackfillId), r => r.Count);
+        var at = Micros.From(now);
+        foreach (var run in candidates)
+        {
+            var key = (run.DagId, run.BackfillId);
+            var count = running.GetValueOrDefault(key);
+            if (count < limitOf(run) && await connection.ExecuteAsync(
+                    "UPDATE dag_run SET state = 'running', start_date = coalesce(start_date, @at), needs_evaluation = 1 WHERE id = @Id AND state = 'queued'",
+                    new { run.Id, at },
+                    transaction) > 0)
+            {
+                running[key] = count + 1;
+                started.Add(run);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return started;
     }
 
     /// <summary>Sets (or, with null, removes) the note on a run; false when there is no such run.</summary>
