@@ -317,15 +317,24 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
             return started;
         }
 
+        const string RunningSql = "SELECT dag_id, backfill_id, count(*) FROM dag_run WHERE state = 'running' GROUP BY dag_id, backfill_id";
         await using var connection = await database.OpenAsync(cancellationToken);
+
+        // A read first: when every candidate's group is full (a long backfill waiting), no write transaction is opened.
+        var before = (await connection.QueryAsync<(string DagId, long? BackfillId, int Count)>(RunningSql))
+            .ToDictionary(r => (r.DagId, r.BackfillId), r => r.Count);
+        if (!candidates.Any(run => before.GetValueOrDefault((run.DagId, run.BackfillId)) < limitOf(run)))
+        {
+            return started;
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (database.RunStartLock is { } runStartLock)
         {
             await connection.ExecuteAsync(runStartLock, transaction: transaction);
         }
 
-        var running = (await connection.QueryAsync<(string DagId, long? BackfillId, int Count)>(
-                "SELECT dag_id, backfill_id, count(*) FROM dag_run WHERE state = 'running' GROUP BY dag_id, backfill_id", transaction: transaction))
+        var running = (await connection.QueryAsync<(string DagId, long? BackfillId, int Count)>(RunningSql, transaction: transaction))
             .ToDictionary(r => (r.DagId, r.BackfillId), r => r.Count);
         var at = Micros.From(now);
         foreach (var run in candidates)
