@@ -13,6 +13,23 @@ public sealed class ApiQuery(HttpRequest request)
 {
     public const int DefaultLimit = 50;
 
+    /// <summary>
+    /// When on (the tests turn it on), reading a parameter the route does not declare with
+    /// <see cref="RouteBuilderExtensions.Query{TBuilder}"/> is a bug that throws, so the OpenAPI document stays true.
+    /// </summary>
+    public static bool Strict { get; set; }
+
+    private string Declared(string name)
+    {
+        if (Strict && request.HttpContext.GetEndpoint() is { } endpoint
+            && endpoint.Metadata.GetMetadata<QueryParameters>()?.Types.ContainsKey(name) != true)
+        {
+            throw new InvalidOperationException($"The route {endpoint.DisplayName} reads the query parameter '{name}' without declaring it (.Query(...)).");
+        }
+
+        return name;
+    }
+
     public PageRequest Page(int maximumLimit, params string[] defaultOrder)
     {
         var limit = Int("limit") ?? DefaultLimit;
@@ -31,12 +48,12 @@ public sealed class ApiQuery(HttpRequest request)
         return new PageRequest { Limit = Math.Min(limit, maximumLimit), Offset = offset, OrderBy = order.Count > 0 ? order : defaultOrder };
     }
 
-    public string? String(string name) => request.Query.TryGetValue(name, out var values) && values.Count > 0 ? values[^1] : null;
+    public string? String(string name) => request.Query.TryGetValue(Declared(name), out var values) && values.Count > 0 ? values[^1] : null;
 
     /// <summary>Every value of a repeated parameter; null when it is absent.</summary>
-    public IReadOnlyList<string> Strings(string name) => request.Query.TryGetValue(name, out var values) ? [.. values.OfType<string>()] : [];
+    public IReadOnlyList<string> Strings(string name) => request.Query.TryGetValue(Declared(name), out var values) ? [.. values.OfType<string>()] : [];
 
-    public IReadOnlyList<string>? StringsOrNull(string name) => request.Query.ContainsKey(name) ? Strings(name) : null;
+    public IReadOnlyList<string>? StringsOrNull(string name) => request.Query.ContainsKey(Declared(name)) ? Strings(name) : null;
 
     public int? Int(string name)
     {

@@ -109,6 +109,22 @@ public static partial class OpenApiDocument
             });
         }
 
+        foreach (var (name, type) in endpoint.Metadata.GetMetadata<QueryParameters>()?.Types ?? new Dictionary<string, string>())
+        {
+            parameters.Add(new JsonObject
+            {
+                ["name"] = name,
+                ["in"] = "query",
+                ["required"] = false,
+                ["schema"] = type switch
+                {
+                    "array" => new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string" } },
+                    "date-time" => new JsonObject { ["type"] = "string", ["format"] = "date-time" },
+                    _ => new JsonObject { ["type"] = type },
+                },
+            });
+        }
+
         if (parameters.Count > 0)
         {
             operation["parameters"] = parameters;

@@ -10,6 +10,11 @@ public static class RouteBuilderExtensions
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new RequiredPermission(action, resource, scope));
 
+    /// <summary>Declares the query parameters the route reads (<c>name</c> or <c>name:type</c>; see <see cref="QueryParameters"/>).</summary>
+    public static TBuilder Query<TBuilder>(this TBuilder builder, params string[] parameters)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(QueryParameters.Parse(parameters));
+
     public static TBuilder Anonymous<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new AnonymousRoute());

@@ -40,6 +40,13 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         var trigger = document["paths"]![$"{prefix}/dags/{{dag_id}}/dagRuns"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>().Split('/')[^1];
         Assert.Contains("dag_run_id", schemas[trigger]!["properties"]!.AsObject().Select(p => p.Key));
 
+        // Query parameters are those the routes read (the tests' strict mode refuses undeclared reads), with their types.
+        var listDags = document["paths"]![$"{prefix}/dags"]!["get"]!["parameters"]!.AsArray()
+            .Where(p => p!["in"]!.GetValue<string>() == "query")
+            .ToDictionary(p => p!["name"]!.GetValue<string>(), p => p!["schema"]!["type"]!.GetValue<string>());
+        Assert.Equal(("integer", "integer", "array", "array"), (listDags["limit"], listDags["offset"], listDags["order_by"], listDags["tags"]));
+        Assert.Equal("boolean", listDags["paused"]);
+
         // What the document says about security is what the server enforces: without credentials, secured
         // operations answer 401 and open ones do not.
         foreach (var (path, item) in document["paths"]!.AsObject())

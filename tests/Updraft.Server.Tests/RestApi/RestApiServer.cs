@@ -7,6 +7,7 @@ using Updraft.Scheduling;
 using Updraft.Scheduling.Logging;
 using Updraft.Scheduling.Tests;
 using Updraft.Server.Hosting;
+using Updraft.Server.RestApi;
 using Updraft.Storage;
 using Updraft.Storage.Security;
 using Updraft.Storage.Stores;
@@ -47,6 +48,8 @@ public sealed class RestApiServer : IAsyncDisposable
 
     public static async Task<RestApiServer> StartAsync(string? databaseUri, bool exposeConfig = false, bool testConnection = false, TimeSpan listCache = default)
     {
+        // Every query parameter a route reads must be declared (and so be in the OpenAPI document).
+        ApiQuery.Strict = true;
         var orchestra = await Orchestra.CreateAsync(databaseUri);
         orchestra.WriteDag("alpha.cs", Orchestra.DagSource("alpha", """
             var a = dag.Bash("a", "echo a");

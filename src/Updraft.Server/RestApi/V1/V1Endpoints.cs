@@ -39,7 +39,7 @@ internal static class V1Endpoints
             var page = Page(context, settings);
             var errors = await DagEndpoints.VisibleImportErrorsAsync(context, dags);
             return V2.V2.Json(new { import_errors = errors.Skip(page.Offset).Take(page.Limit).ToList(), total_entries = errors.Count });
-        }).Requires(Read, ImportErrors);
+        }).Query("limit:integer", "offset:integer", "order_by:array").Requires(Read, ImportErrors);
 
         api.MapGet("/importErrors/{import_error_id:int}", async (int import_error_id, HttpContext context, IDagStore dags) =>
             (await DagEndpoints.VisibleImportErrorsAsync(context, dags)).FirstOrDefault(e => e.ImportErrorId == import_error_id) is { } error
@@ -54,7 +54,7 @@ internal static class V1Endpoints
             var readable = context.Caller().ReadableDags;
             var page = await events.QueryAsync(dagId is null ? readable : V2.V2.Intersect(readable, [dagId]), q.String("event"), q.String("owner"), Page(context, settings), cancellationToken: context.RequestAborted);
             return V2.V2.Json(new { event_logs = page.Items.Select(EventLog).ToList(), total_entries = page.TotalEntries });
-        }).Requires(Read, AuditLogs);
+        }).Query("limit:integer", "offset:integer", "order_by:array", "dag_id", "event", "owner").Requires(Read, AuditLogs);
 
         api.MapGet("/eventLogs/{event_log_id:long}", async (long event_log_id, HttpContext context, EventLogStore events) =>
         {
@@ -67,13 +67,13 @@ internal static class V1Endpoints
             var q = new ApiQuery(context.Request);
             var page = await xcoms.QueryAsync(V2.V2.DagFilter(context, dag_id), dag_run_id == "~" ? null : dag_run_id, task_id == "~" ? null : task_id, q.Int("map_index"), q.String("xcom_key"), Page(context, settings), context.RequestAborted);
             return V2.V2.Json(new { xcom_entries = page.Items.Select(e => XCom(e, withValue: false)).ToList(), total_entries = page.TotalEntries });
-        }).Requires(Read, XComs, DagScope.DagEntity);
+        }).Query("limit:integer", "offset:integer", "order_by:array", "map_index:integer", "xcom_key").Requires(Read, XComs, DagScope.DagEntity);
 
         api.MapGet("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}", async (string dag_id, string dag_run_id, string task_id, string xcom_key, HttpContext context, DatabaseXComStore xcoms) =>
         {
             var page = await xcoms.QueryAsync([dag_id], dag_run_id, task_id, new ApiQuery(context.Request).Int("map_index") ?? -1, xcom_key, new PageRequest { Limit = 1 }, context.RequestAborted);
             return page.Items.Count > 0 ? V2.V2.Json(XCom(page.Items[0], withValue: true)) : throw ApiException.NotFound($"XCom entry {xcom_key} not found");
-        }).Requires(Read, XComs, DagScope.DagEntity);
+        }).Query("map_index:integer").Requires(Read, XComs, DagScope.DagEntity);
     }
 
     private static object EventLog(EventLogEntry e) => new
@@ -150,7 +150,7 @@ internal static class V1Endpoints
                 },
                 context.RequestAborted);
             return V2.V2.Json(new { dags = await ShapeAsync(dags, page.Items, context.RequestAborted), total_entries = page.TotalEntries });
-        }).Requires(Read, Storage.Security.Permissions.Dags, DagScope.Dag);
+        }).Query("limit:integer", "offset:integer", "order_by:array", "dag_id_pattern", "paused:boolean", "only_active:boolean", "tags:array").Requires(Read, Storage.Security.Permissions.Dags, DagScope.Dag);
 
         api.MapGet("/dags/{dag_id}", async (string dag_id, HttpContext context, DagService service, IDagStore dags) =>
             V2.V2.Json((await ShapeAsync(dags, [await service.GetAsync(dag_id, context.RequestAborted)], context.RequestAborted))[0]))
@@ -166,7 +166,7 @@ internal static class V1Endpoints
 
             var record = await service.SetPausedAsync(dag_id, body.IsPaused, DagEndpoints.Actor(context), context.RequestAborted);
             return V2.V2.Json((await ShapeAsync(dags, [record], context.RequestAborted))[0]);
-        }).Accepts<DagPatch>("application/json").Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag);
+        }).Accepts<DagPatch>("application/json").Query("update_mask:array").Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag);
 
         api.MapDelete("/dags/{dag_id}", async (string dag_id, HttpContext context, DagService service) =>
         {
@@ -198,7 +198,7 @@ internal static class V1Endpoints
                 },
                 context.RequestAborted);
             return V2.V2.Json(new { dag_runs = page.Items.Select(V1Shapes.Run).ToList(), total_entries = page.TotalEntries });
-        }).Requires(Read, DagRuns, DagScope.DagEntity);
+        }).Query("limit:integer", "offset:integer", "order_by:array", "state:array", "execution_date_gte:date-time", "logical_date_gte:date-time", "execution_date_lte:date-time", "logical_date_lte:date-time", "start_date_gte:date-time", "start_date_lte:date-time").Requires(Read, DagRuns, DagScope.DagEntity);
 
         api.MapGet("/dags/{dag_id}/dagRuns/{dag_run_id}", async (string dag_id, string dag_run_id, HttpContext context, IDagRunStore runs, IDagStore dags) =>
             V2.V2.Json(V1Shapes.Run(await DagRunEndpoints.GetRunAsync(runs, dags, dag_id, dag_run_id, context.RequestAborted))))
@@ -270,7 +270,7 @@ internal static class V1Endpoints
             }
 
             return V2.V2.Json(new { task_instances = items, total_entries = page.TotalEntries });
-        }).Requires(Read, TaskInstances, DagScope.DagEntity);
+        }).Query("limit:integer", "offset:integer", "order_by:array", "state:array", "pool:array", "queue:array").Requires(Read, TaskInstances, DagScope.DagEntity);
 
         api.MapGet("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}", async (string dag_id, string dag_run_id, string task_id, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
         {
@@ -288,7 +288,7 @@ internal static class V1Endpoints
             var page = Page(context, settings);
             var list = AdminEndpoints.Sort((await secrets.ListVariablesAsync(context.RequestAborted)).ToList(), page.OrderBy, new() { ["key"] = v => v.Key, ["id"] = v => v.Key });
             return V2.V2.Json(new { variables = list.Skip(page.Offset).Take(page.Limit).Select(Variable).ToList(), total_entries = list.Count });
-        }).Requires(Read, Variables);
+        }).Query("limit:integer", "offset:integer", "order_by:array").Requires(Read, Variables);
 
         api.MapGet("/variables/{variable_key}", async (string variable_key, HttpContext context, SecretStore secrets) =>
             V2.V2.Json(Variable(await AdminEndpoints.FindVariableAsync(secrets, variable_key, context.RequestAborted))))
@@ -314,7 +314,7 @@ internal static class V1Endpoints
             var mask = Mask(context, "value", "description");
             await secrets.SetVariableAsync(variable_key, mask("value") ? body.Value : current.Value, mask("description") ? body.Description : current.Description, context.RequestAborted);
             return V2.V2.Json(Variable(await AdminEndpoints.FindVariableAsync(secrets, variable_key, context.RequestAborted)));
-        }).Accepts<VariableBody>("application/json").Requires(Edit, Variables).Audited("variable.edit");
+        }).Accepts<VariableBody>("application/json").Query("update_mask:array").Requires(Edit, Variables).Audited("variable.edit");
 
         api.MapDelete("/variables/{variable_key}", async (string variable_key, HttpContext context, SecretStore secrets) =>
             await secrets.DeleteVariableAsync(variable_key, context.RequestAborted) ? Results.NoContent() : throw ApiException.NotFound($"Variable does not exist: {variable_key}"))
@@ -325,7 +325,7 @@ internal static class V1Endpoints
             var page = Page(context, settings);
             var list = AdminEndpoints.Sort((await secrets.ListConnectionsAsync(null, context.RequestAborted)).ToList(), page.OrderBy, new() { ["connection_id"] = c => c.ConnId, ["conn_id"] = c => c.ConnId, ["id"] = c => c.ConnId });
             return V2.V2.Json(new { connections = list.Skip(page.Offset).Take(page.Limit).Select(c => new { connection_id = c.ConnId, conn_type = c.ConnType, description = c.Description, host = c.Host, login = c.Login, schema = c.Schema, port = c.Port }).ToList(), total_entries = list.Count });
-        }).Requires(Read, Connections);
+        }).Query("limit:integer", "offset:integer", "order_by:array").Requires(Read, Connections);
 
         api.MapGet("/connections/{connection_id}", async (string connection_id, HttpContext context, SecretStore secrets) =>
             V2.V2.Json(ConnectionShape(await AdminEndpoints.FindConnectionAsync(secrets, connection_id, context.RequestAborted))))
@@ -369,7 +369,7 @@ internal static class V1Endpoints
                 current);
             await secrets.SetConnectionAsync(merged, context.RequestAborted);
             return V2.V2.Json(ConnectionShape(merged));
-        }).Accepts<AdminEndpoints.ConnectionBody>("application/json").Requires(Edit, Connections).Audited("connection.edit");
+        }).Accepts<AdminEndpoints.ConnectionBody>("application/json").Query("update_mask:array").Requires(Edit, Connections).Audited("connection.edit");
 
         api.MapDelete("/connections/{connection_id}", async (string connection_id, HttpContext context, SecretStore secrets) =>
             await secrets.DeleteConnectionAsync(connection_id, context.RequestAborted) ? Results.NoContent() : throw ApiException.NotFound($"The Connection with connection_id: `{connection_id}` was not found"))
@@ -380,7 +380,7 @@ internal static class V1Endpoints
             var page = Page(context, settings);
             var list = AdminEndpoints.Sort((await pools.ListAsync(context.RequestAborted)).ToList(), page.OrderBy, new() { ["name"] = p => p.Pool, ["id"] = p => p.Pool });
             return V2.V2.Json(new { pools = list.Skip(page.Offset).Take(page.Limit).Select(AdminEndpoints.Pool).ToList(), total_entries = list.Count });
-        }).Requires(Read, Pools);
+        }).Query("limit:integer", "offset:integer", "order_by:array").Requires(Read, Pools);
 
         api.MapGet("/pools/{pool_name}", async (string pool_name, HttpContext context, PoolStore pools) =>
             V2.V2.Json(AdminEndpoints.Pool(await AdminEndpoints.FindPoolAsync(pools, pool_name, context.RequestAborted))))
@@ -413,7 +413,7 @@ internal static class V1Endpoints
             AdminEndpoints.CheckPool(pool_name, slots);
             await pools.SetAsync(pool_name, slots, mask("description") ? body.Description : current.Description, context.RequestAborted);
             return V2.V2.Json(AdminEndpoints.Pool(await AdminEndpoints.FindPoolAsync(pools, pool_name, context.RequestAborted)));
-        }).Accepts<PoolBody>("application/json").Requires(Edit, Pools).Audited("pool.edit");
+        }).Accepts<PoolBody>("application/json").Query("update_mask:array").Requires(Edit, Pools).Audited("pool.edit");
 
         api.MapDelete("/pools/{pool_name}", async (string pool_name, HttpContext context, PoolStore pools) =>
             pool_name == PoolStore.DefaultPool

@@ -103,7 +103,7 @@ internal static class V1TaskEndpoints
             }
 
             return V2.V2.Json(new { tasks = tasks.Select(t => V1Shapes.Task(dag, t)).ToList() });
-        }).Requires(Read, TaskInstances, DagScope.DagEntity);
+        }).Query("order_by").Requires(Read, TaskInstances, DagScope.DagEntity);
 
         api.MapGet("/dags/{dag_id}/tasks/{task_id}", async (string dag_id, string task_id, HttpContext context, IDagStore dags) =>
         {
@@ -198,7 +198,7 @@ internal static class V1TaskEndpoints
 
         api.MapGet(TaskInstance + "/logs/{task_try_number:int}", (string dag_id, string dag_run_id, string task_id, int task_try_number, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
             TaskInstanceEndpoints.LogAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id, new ApiQuery(context.Request).Int("map_index") ?? -1), task_try_number, context, tis, runs, dags, settings, textContent: true))
-            .Requires(Read, TaskLogs, DagScope.DagEntity);
+            .Query("token", "map_index:integer").Requires(Read, TaskLogs, DagScope.DagEntity);
 
         api.MapPost("/dags/~/dagRuns/list", async (HttpContext context, DagRunService service) =>
         {
@@ -280,7 +280,7 @@ internal static class V1TaskEndpoints
             var page = await warnings.QueryAsync(V2.V2.DagFilter(context, q.String("dag_id")), q.String("warning_type"), q.Page(settings.MaximumPageLimit), context.RequestAborted);
             var rows = page.Items.Select(w => new { dag_id = w.DagId, warning_type = w.WarningType, message = w.Message, timestamp = V2.V2.Time(w.Timestamp) }).ToList();
             return V2.V2.Json(new { dag_warnings = rows, total_entries = page.TotalEntries });
-        }).Requires(Read, DagWarnings, DagScope.DagEntity);
+        }).Query("limit:integer", "offset:integer", "order_by:array", "dag_id", "warning_type").Requires(Read, DagWarnings, DagScope.DagEntity);
 
         api.MapPut("/parseDagFile/{file_token}", (string file_token, HttpContext context, IDagStore dags, DagParsingRequestStore requests, TimeProvider time) =>
             DagEndpoints.ReparseAsync(file_token, context, dags, requests, time))

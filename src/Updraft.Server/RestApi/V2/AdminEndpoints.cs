@@ -46,7 +46,7 @@ internal static class AdminEndpoints
             all = pattern is null ? all : all.Where(v => v.Key.Contains(pattern, StringComparison.OrdinalIgnoreCase));
             var list = Sort(all.ToList(), page.OrderBy, new() { ["key"] = v => v.Key, ["id"] = v => v.Key, ["description"] = v => v.Description ?? "" });
             return V2.Json(new { variables = list.Skip(page.Offset).Take(page.Limit).Select(Variable).ToList(), total_entries = list.Count });
-        }).Requires(Read, Variables);
+        }).Query("limit:integer", "offset:integer", "order_by:array", "variable_key_pattern").Requires(Read, Variables);
 
         api.MapGet("/variables/{variable_key}", async (string variable_key, HttpContext context, SecretStore secrets) =>
             V2.Json(Variable(await FindVariableAsync(secrets, variable_key, context.RequestAborted))))
@@ -79,7 +79,7 @@ internal static class AdminEndpoints
             var description = mask.Count == 0 || mask.Contains("description") ? body.Description : current.Description;
             await secrets.SetVariableAsync(variable_key, value, description, context.RequestAborted);
             return V2.Json(Variable(await FindVariableAsync(secrets, variable_key, context.RequestAborted)));
-        }).Accepts<VariableBody>("application/json").Requires(Edit, Variables).Audited("patch_variable");
+        }).Accepts<VariableBody>("application/json").Query("update_mask:array").Requires(Edit, Variables).Audited("patch_variable");
 
         api.MapDelete("/variables/{variable_key}", async (string variable_key, HttpContext context, SecretStore secrets) =>
             await secrets.DeleteVariableAsync(variable_key, context.RequestAborted)
@@ -105,7 +105,7 @@ internal static class AdminEndpoints
             var all = (await secrets.ListConnectionsAsync(null, context.RequestAborted)).Where(c => pattern is null || c.ConnId.Contains(pattern, StringComparison.OrdinalIgnoreCase)).ToList();
             var list = Sort(all, page.OrderBy, new() { ["connection_id"] = c => c.ConnId, ["conn_id"] = c => c.ConnId, ["id"] = c => c.ConnId, ["conn_type"] = c => c.ConnType ?? "", ["host"] = c => c.Host ?? "", ["description"] = c => c.Description ?? "" });
             return V2.Json(new { connections = list.Skip(page.Offset).Take(page.Limit).Select(ConnectionShape).ToList(), total_entries = list.Count });
-        }).Requires(Read, Connections);
+        }).Query("limit:integer", "offset:integer", "order_by:array", "connection_id_pattern").Requires(Read, Connections);
 
         api.MapGet("/connections/{connection_id}", async (string connection_id, HttpContext context, SecretStore secrets) =>
             V2.Json(ConnectionShape(await FindConnectionAsync(secrets, connection_id, context.RequestAborted))))
@@ -153,7 +153,7 @@ internal static class AdminEndpoints
             };
             await secrets.SetConnectionAsync(merged, context.RequestAborted);
             return V2.Json(ConnectionShape(merged));
-        }).Accepts<ConnectionBody>("application/json").Requires(Edit, Connections).Audited("patch_connection");
+        }).Accepts<ConnectionBody>("application/json").Query("update_mask:array").Requires(Edit, Connections).Audited("patch_connection");
 
         api.MapDelete("/connections/{connection_id}", async (string connection_id, HttpContext context, SecretStore secrets) =>
             await secrets.DeleteConnectionAsync(connection_id, context.RequestAborted)
@@ -179,7 +179,7 @@ internal static class AdminEndpoints
             var all = (await pools.ListAsync(context.RequestAborted)).Where(p => pattern is null || p.Pool.Contains(pattern, StringComparison.OrdinalIgnoreCase)).ToList();
             var list = Sort(all, page.OrderBy, new() { ["name"] = p => p.Pool, ["pool"] = p => p.Pool, ["id"] = p => p.Pool, ["slots"] = p => p.Slots });
             return V2.Json(new { pools = list.Skip(page.Offset).Take(page.Limit).Select(Pool).ToList(), total_entries = list.Count });
-        }).Requires(Read, Pools);
+        }).Query("limit:integer", "offset:integer", "order_by:array", "pool_name_pattern").Requires(Read, Pools);
 
         api.MapGet("/pools/{pool_name}", async (string pool_name, HttpContext context, PoolStore pools) =>
             V2.Json(Pool(await FindPoolAsync(pools, pool_name, context.RequestAborted))))

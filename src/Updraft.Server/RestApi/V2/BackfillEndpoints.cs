@@ -30,7 +30,7 @@ internal static class BackfillEndpoints
             var q = new ApiQuery(context.Request);
             var page = await service.ListAsync(V2.DagFilter(context, q.String("dag_id")), q.Page(settings.MaximumPageLimit, "id"), context.RequestAborted);
             return V2.Json(new { backfills = page.Items.Select(Shape).ToList(), total_entries = page.TotalEntries });
-        }).Requires(Read, Backfills, DagScope.DagEntity);
+        }).Query("limit:integer", "offset:integer", "order_by:array", "dag_id").Requires(Read, Backfills, DagScope.DagEntity);
 
         api.MapPost("/backfills", async (HttpContext context, BackfillService service) =>
         {

@@ -39,7 +39,7 @@ internal static class DagEndpoints
                 var page = await service.ListAsync(query, context.RequestAborted);
                 return new { dags = await ShapeAsync(dags, page.Items, context.RequestAborted), total_entries = page.TotalEntries };
             });
-        }).Requires(Read, Storage.Security.Permissions.Dags, DagScope.Dag);
+        }).Query("limit:integer", "offset:integer", "order_by:array", "dag_id_pattern", "paused:boolean", "exclude_stale:boolean", "tags:array", "tags_match_mode", "owners:array", "last_dag_run_state:array").Requires(Read, Storage.Security.Permissions.Dags, DagScope.Dag);
 
         api.MapGet("/dags/{dag_id}", async (string dag_id, HttpContext context, DagService service, IDagStore dags) =>
         {
@@ -61,7 +61,7 @@ internal static class DagEndpoints
             CheckMask(new ApiQuery(context.Request));
             var record = await service.SetPausedAsync(dag_id, body.IsPaused, Actor(context), context.RequestAborted);
             return V2.Json((await ShapeAsync(dags, [record], context.RequestAborted))[0]);
-        }).Accepts<DagPatchBody>("application/json").Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag);
+        }).Accepts<DagPatchBody>("application/json").Query("update_mask:array").Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag);
 
         api.MapPatch("/dags", async (HttpContext context, DagService service, IDagStore dags) =>
         {
@@ -84,7 +84,7 @@ internal static class DagEndpoints
             }
 
             return V2.Json(new { dags = await ShapeAsync(dags, changed, context.RequestAborted), total_entries = page.TotalEntries });
-        }).Accepts<DagPatchBody>("application/json").Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag);
+        }).Accepts<DagPatchBody>("application/json").Query("update_mask:array", "limit:integer", "offset:integer", "order_by:array", "dag_id_pattern", "paused:boolean").Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag);
 
         api.MapDelete("/dags/{dag_id}", async (string dag_id, HttpContext context, DagService service) =>
         {
@@ -109,7 +109,7 @@ internal static class DagEndpoints
             }
 
             return V2.Json(new { tasks = tasks.Select(t => DagShapes.Task(dag, t)).ToList(), total_entries = tasks.Count });
-        }).Requires(Read, TaskInstances, DagScope.DagEntity);
+        }).Query("order_by").Requires(Read, TaskInstances, DagScope.DagEntity);
 
         api.MapGet("/dags/{dag_id}/tasks/{task_id}", async (string dag_id, string task_id, HttpContext context, IDagStore dags) =>
         {
@@ -132,7 +132,7 @@ internal static class DagEndpoints
             }
 
             return V2.Json(new { content, dag_id, version_number = (int?)number, dag_display_name = dag_id });
-        }).Requires(Read, DagCode, DagScope.DagEntity);
+        }).Query("version_number:integer").Requires(Read, DagCode, DagScope.DagEntity);
 
         api.MapGet("/dags/{dag_id}/dagVersions", async (string dag_id, HttpContext context, DagService service, IDagStore dags) =>
         {
@@ -154,7 +154,7 @@ internal static class DagEndpoints
 
             var items = versions.Skip(page.Offset).Take(page.Limit).Select(v => DagShapes.Version(dag_id, v.Version, v.CreatedAt)).ToList();
             return V2.Json(new { dag_versions = items, total_entries = versions.Count });
-        }).Requires(Read, DagVersions, DagScope.DagEntity);
+        }).Query("limit:integer", "offset:integer", "order_by:array").Requires(Read, DagVersions, DagScope.DagEntity);
 
         api.MapGet("/dags/{dag_id}/dagVersions/{version_number:int}", async (string dag_id, int version_number, HttpContext context, IDagStore dags) =>
         {
@@ -169,7 +169,7 @@ internal static class DagEndpoints
             var q = new ApiQuery(context.Request);
             var page = await dags.TagNamesAsync(q.String("tag_name_pattern")?.Replace("%", "", StringComparison.Ordinal), context.Caller().ReadableDags, q.Page(settings.MaximumPageLimit, "name"), context.RequestAborted);
             return V2.Json(new { tags = page.Items, total_entries = page.TotalEntries });
-        }).Requires(Read, Storage.Security.Permissions.Dags, DagScope.Dag);
+        }).Query("limit:integer", "offset:integer", "order_by:array", "tag_name_pattern").Requires(Read, Storage.Security.Permissions.Dags, DagScope.Dag);
 
         api.MapGet("/dagStats", async (HttpContext context, IDagStore dags) =>
         {
@@ -185,7 +185,7 @@ internal static class DagEndpoints
                 stats = states.Select(state => new { state, count = counts.Where(c => c.DagId == id && c.State == state).Sum(c => c.Count) }).ToList(),
             }).ToList();
             return V2.Json(new { dags = items, total_entries = items.Count });
-        }).Requires(Read, DagRuns, DagScope.DagEntity);
+        }).Query("dag_ids:array").Requires(Read, DagRuns, DagScope.DagEntity);
 
         api.MapGet("/dagWarnings", async (HttpContext context, DagWarningStore warnings) =>
         {
@@ -199,7 +199,7 @@ internal static class DagEndpoints
             var page = await warnings.QueryAsync(V2.DagFilter(context, q.String("dag_id")), type, q.Page(settings.MaximumPageLimit), context.RequestAborted);
             var rows = page.Items.Select(w => new { dag_id = w.DagId, warning_type = w.WarningType, message = w.Message, timestamp = V2.Time(w.Timestamp), dag_display_name = w.DagId }).ToList();
             return V2.Json(new { dag_warnings = rows, total_entries = page.TotalEntries });
-        }).Requires(Read, DagWarnings, DagScope.DagEntity);
+        }).Query("limit:integer", "offset:integer", "order_by:array", "warning_type", "dag_id").Requires(Read, DagWarnings, DagScope.DagEntity);
 
         // Airflow's reparse: the file named by a DAG's file_token is parsed again by the DAG processor within about a second.
         api.MapPut("/parseDagFile/{file_token}", (string file_token, HttpContext context, IDagStore dags, DagParsingRequestStore requests, TimeProvider time) =>
@@ -224,7 +224,7 @@ internal static class DagEndpoints
             }
 
             return V2.Json(new { import_errors = errors.Skip(page.Offset).Take(page.Limit).ToList(), total_entries = errors.Count });
-        }).Requires(Read, ImportErrors);
+        }).Query("limit:integer", "offset:integer", "order_by:array").Requires(Read, ImportErrors);
 
         api.MapGet("/importErrors/{import_error_id:int}", async (int import_error_id, HttpContext context, IDagStore dags) =>
         {

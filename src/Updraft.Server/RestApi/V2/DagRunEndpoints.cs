@@ -35,7 +35,7 @@ internal static class DagRunEndpoints
                 Page = q.Page(settings.MaximumPageLimit, "id"),
             };
             return V2.Json(await ListAsync(service, dags, query, context.RequestAborted));
-        }).Requires(Read, DagRuns, DagScope.DagEntity);
+        }).Query("limit:integer", "offset:integer", "order_by:array", "state:array", "run_type:array", "logical_date_gte:date-time", "logical_date_lte:date-time", "start_date_gte:date-time", "start_date_lte:date-time").Requires(Read, DagRuns, DagScope.DagEntity);
 
         api.MapPost("/dags/{dag_id}/dagRuns/list", async (string dag_id, HttpContext context, DagRunService service, IDagStore dags) =>
         {
@@ -118,7 +118,7 @@ internal static class DagRunEndpoints
             }
 
             return V2.Json(RunShapes.Run(run, await VersionAsync(dags, dag_id, run.DagVersion, context.RequestAborted)));
-        }).Accepts<RunPatchBody>("application/json").Requires(Edit, DagRuns, DagScope.DagEntity);
+        }).Accepts<RunPatchBody>("application/json").Query("update_mask:array").Requires(Edit, DagRuns, DagScope.DagEntity);
 
         api.MapDelete("/dags/{dag_id}/dagRuns/{dag_run_id}", async (string dag_id, string dag_run_id, HttpContext context, DagRunService service) =>
         {
@@ -165,7 +165,7 @@ internal static class DagRunEndpoints
                 await Task.Delay(interval, time, context.RequestAborted);
                 run = await GetRunAsync(runs, dags, dag_id, dag_run_id, context.RequestAborted);
             }
-        }).Requires(Read, DagRuns, DagScope.DagEntity);
+        }).Query("interval", "result:array").Requires(Read, DagRuns, DagScope.DagEntity);
 
         api.MapPost("/dags/{dag_id}/dagRuns/{dag_run_id}/clear", async (string dag_id, string dag_run_id, HttpContext context, IDagRunStore runs, IDagStore dags, TaskInstanceService tasks, ITaskInstanceStore taskInstances) =>
         {

@@ -83,7 +83,7 @@ internal static class MonitorEndpoints
             return sections.Count == 0 && section is not null
                 ? throw ApiException.NotFound($"Section {section} not found.")
                 : V2.Json(new { sections });
-        }).Requires(Read, Configurations);
+        }).Query("section").Requires(Read, Configurations);
 
         api.MapGet("/eventLogs", async (HttpContext context, EventLogStore events) =>
         {
@@ -93,7 +93,7 @@ internal static class MonitorEndpoints
             var dagIds = dagId is null ? readable : V2.Intersect(readable, [dagId]);
             var page = await events.QueryAsync(dagIds, q.String("event"), q.String("owner"), q.Page(settings.MaximumPageLimit), cancellationToken: context.RequestAborted);
             return V2.Json(new { event_logs = page.Items.Select(EventLog).ToList(), total_entries = page.TotalEntries });
-        }).Requires(Read, AuditLogs);
+        }).Query("limit:integer", "offset:integer", "order_by:array", "dag_id", "event", "owner").Requires(Read, AuditLogs);
 
         api.MapGet("/eventLogs/{event_log_id:long}", async (long event_log_id, HttpContext context, EventLogStore events) =>
         {

@@ -37,7 +37,7 @@ internal static class TaskInstanceEndpoints
                 Page = q.Page(settings.MaximumPageLimit, "map_index"),
             };
             return V2.Json(await ListAsync(service, runs, dags, query, context.RequestAborted));
-        }).Requires(Read, TaskInstances, DagScope.DagEntity);
+        }).Query("limit:integer", "offset:integer", "order_by:array", "task_id:array", "state:array", "pool:array", "queue:array", "executor:array").Requires(Read, TaskInstances, DagScope.DagEntity);
 
         api.MapPost("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/list", async (string dag_id, string dag_run_id, HttpContext context, TaskInstanceService service, IDagRunStore runs, IDagStore dags) =>
         {
@@ -81,7 +81,7 @@ internal static class TaskInstanceEndpoints
             var version = await DagRunEndpoints.VersionAsync(dags, dag_id, run.DagVersion, context.RequestAborted);
             var tries = (await tis.TriesAsync(key, context.RequestAborted)).Select(t => RunShapes.Try(ti, t, version)).ToList();
             return V2.Json(new { task_instances = tries, total_entries = tries.Count });
-        }).Requires(Read, TaskInstances, DagScope.DagEntity);
+        }).Query("map_index:integer").Requires(Read, TaskInstances, DagScope.DagEntity);
 
         api.MapGet(Base + "/{task_id}/tries/{task_try_number:int}", async (string dag_id, string dag_run_id, string task_id, int task_try_number, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
         {
@@ -90,7 +90,7 @@ internal static class TaskInstanceEndpoints
             var attempt = (await tis.TriesAsync(key, context.RequestAborted)).FirstOrDefault(t => t.TryNumber == task_try_number)
                 ?? throw ApiException.NotFound($"The Task Instance with dag_id: `{dag_id}`, run_id: `{dag_run_id}`, task_id: `{task_id}`, try_number: `{task_try_number}` and map_index: `{key.MapIndex}` was not found");
             return V2.Json(RunShapes.Try(ti, attempt, await DagRunEndpoints.VersionAsync(dags, dag_id, run.DagVersion, context.RequestAborted)));
-        }).Requires(Read, TaskInstances, DagScope.DagEntity);
+        }).Query("map_index:integer").Requires(Read, TaskInstances, DagScope.DagEntity);
 
         api.MapGet(Base + "/{task_id}/dependencies", (string dag_id, string dag_run_id, string task_id, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags, PoolStore pools, TimeProvider time) =>
             DependenciesAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id), context, tis, runs, dags, pools, time))
@@ -102,11 +102,11 @@ internal static class TaskInstanceEndpoints
 
         api.MapPatch(Base + "/{task_id}", (string dag_id, string dag_run_id, string task_id, HttpContext context, TaskInstanceService service, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
             PatchAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id, new ApiQuery(context.Request).Int("map_index") ?? -1), dryRun: false, context, service, tis, runs, dags)).Accepts<PatchBody>("application/json")
-            .Requires(Edit, TaskInstances, DagScope.DagEntity);
+            .Query("update_mask:array", "map_index:integer").Requires(Edit, TaskInstances, DagScope.DagEntity);
 
         api.MapPatch(Base + "/{task_id}/dry_run", (string dag_id, string dag_run_id, string task_id, HttpContext context, TaskInstanceService service, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
             PatchAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id, new ApiQuery(context.Request).Int("map_index") ?? -1), dryRun: true, context, service, tis, runs, dags)).Accepts<PatchBody>("application/json")
-            .Requires(Edit, TaskInstances, DagScope.DagEntity);
+            .Query("update_mask:array", "map_index:integer").Requires(Edit, TaskInstances, DagScope.DagEntity);
 
         api.MapPost("/dags/{dag_id}/clearTaskInstances", async (string dag_id, HttpContext context, TaskInstanceService service, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
         {
@@ -146,7 +146,7 @@ internal static class TaskInstanceEndpoints
 
         api.MapGet(Base + "/{task_id}/logs/{try_number:int}", (string dag_id, string dag_run_id, string task_id, int try_number, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
             LogAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id, new ApiQuery(context.Request).Int("map_index") ?? -1), try_number, context, tis, runs, dags, settings, textContent: false))
-            .Requires(Read, TaskLogs, DagScope.DagEntity);
+            .Query("token", "map_index:integer").Requires(Read, TaskLogs, DagScope.DagEntity);
     }
 
     /// <summary>A try's log (<see cref="TaskLogReader"/>); <paramref name="textContent"/>: Airflow 2's JSON, the content as one text.</summary>

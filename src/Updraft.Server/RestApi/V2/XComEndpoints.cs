@@ -27,14 +27,14 @@ internal static class XComEndpoints
                 q.Page(settings.MaximumPageLimit),
                 context.RequestAborted);
             return V2.Json(new { xcom_entries = page.Items.Select(e => Entry(e, native: false, null)).ToList(), total_entries = page.TotalEntries });
-        }).Requires(Read, XComs, DagScope.DagEntity);
+        }).Query("limit:integer", "offset:integer", "order_by:array", "map_index:integer", "xcom_key").Requires(Read, XComs, DagScope.DagEntity);
 
         api.MapGet(Base + "/{xcom_key}", async (string dag_id, string dag_run_id, string task_id, string xcom_key, HttpContext context, DatabaseXComStore xcoms) =>
         {
             var q = new ApiQuery(context.Request);
             var entry = await FindAsync(xcoms, new XComKey(dag_id, dag_run_id, task_id, q.Int("map_index") ?? -1, xcom_key), context.RequestAborted);
             return V2.Json(Entry(entry, native: true, q.Bool("stringify") == true ? JsonValue.Create(entry.Value) : V2.JsonOrText(entry.Value)));
-        }).Requires(Read, XComs, DagScope.DagEntity);
+        }).Query("map_index:integer", "stringify:boolean").Requires(Read, XComs, DagScope.DagEntity);
 
         api.MapPost(Base, async (string dag_id, string dag_run_id, string task_id, HttpContext context, DatabaseXComStore xcoms, ITaskInstanceStore tis) =>
         {
