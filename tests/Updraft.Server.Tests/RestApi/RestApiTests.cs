@@ -334,6 +334,31 @@ public abstract class RestApiTests : IAsyncLifetime
 
         Assert.Equal((true, "Connection successfully tested"), await TestAsync(new { connection_id = "probe", conn_type = "sqlite", host = file }));
         Assert.False((await TestAsync(new { connection_id = "probe", conn_type = "sqlite", host = file + ".missing" })).Status);
+        // A saved connection's password is used for its own host only: pointed elsewhere, the test gets none.
+        using (var saved = await op.PostAsJsonAsync("api/v2/connections", new { connection_id = "guarded", conn_type = "http", host = "127.0.0.1", port = address.Port, login = "u", password = "Stored-Secret-42" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
+        }
+
+        var seen = new List<string>();
+        using var listener = new System.Net.HttpListener();
+        var free = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        free.Start();
+        var probePort = ((IPEndPoint)free.LocalEndpoint).Port;
+        free.Stop();
+        listener.Prefixes.Add($"http://127.0.0.1:{probePort}/");
+        listener.Start();
+        var serve = Task.Run(async () =>
+        {
+            var call = await listener.GetContextAsync();
+            seen.Add(call.Request.Headers["Authorization"] ?? "");
+            call.Response.StatusCode = 200;
+            call.Response.Close();
+        });
+        Assert.True((await TestAsync(new { connection_id = "guarded", conn_type = "http", host = "127.0.0.1", port = probePort, login = "u", password = "***" })).Status);
+        await serve;
+        Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("u:")), Assert.Single(seen));
+
         Assert.Equal(
             (false, "Testing connections of type 'ftp' is not supported yet: Updraft can test postgres, sqlite, http and https connections."),
             await TestAsync(new { connection_id = "files", conn_type = "ftp", host = "files.example" }));

@@ -287,7 +287,7 @@ internal static class V1TaskEndpoints
             .Requires(Edit, Storage.Security.Permissions.Dags, DagScope.Dag).Audited("reparse_dag_file");
 
         api.MapPost("/connections/test", (HttpContext context, SecretStore secrets) => AdminEndpoints.TestConnectionAsync(context, secrets, settings))
-            .Accepts<AdminEndpoints.ConnectionBody>("application/json").Requires(Create, Connections);
+            .Accepts<AdminEndpoints.ConnectionBody>("application/json").Requires(Create, Connections).Audited("connection.test");
     }
 
     private static async Task<List<object>> ReferencesAsync(IReadOnlyList<TaskInstanceKey> keys, IDagRunStore runs, CancellationToken cancellationToken)

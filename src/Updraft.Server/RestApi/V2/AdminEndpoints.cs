@@ -125,7 +125,7 @@ internal static class AdminEndpoints
         }).Accepts<ConnectionBody>("application/json").Requires(Create, Connections).Audited("post_connection");
 
         api.MapPost("/connections/test", (HttpContext context, SecretStore secrets) => TestConnectionAsync(context, secrets, settings))
-            .Accepts<ConnectionBody>("application/json").Requires(Create, Connections);
+            .Accepts<ConnectionBody>("application/json").Requires(Create, Connections).Audited("test_connection");
 
         api.MapPatch("/connections/{connection_id}", async (string connection_id, HttpContext context, SecretStore secrets) =>
         {
@@ -281,12 +281,25 @@ internal static class AdminEndpoints
 
         var body = await ApiBody.ReadAsync<ConnectionBody>(context.Request, context.RequestAborted);
 
-        // A masked or left-out password of a saved connection is the stored one, so a saved connection can be tested as shown.
+        // A masked or left-out password of a saved connection is the stored one, so a saved connection can be tested as
+        // shown — but only towards the same place: a stored secret is never sent to a host, port, type or login the
+        // caller chose.
+        var connection = ToConnection(body);
         var stored = (await secrets.ListConnectionsAsync(body.ConnectionId, context.RequestAborted)).FirstOrDefault(c => c.ConnId == body.ConnectionId);
-        var connection = KeepSecrets(ToConnection(body), stored);
+        if (stored is not null && SamePlace(connection, stored))
+        {
+            connection = KeepSecrets(connection, stored);
+        }
+        else if (connection.Password == Redaction.Mask)
+        {
+            connection.Password = null;
+        }
         var (status, message) = await Scheduling.Operations.ConnectionTester.TestAsync(connection, TimeSpan.FromSeconds(10), context.RequestAborted);
         return V2.Json(new { status, message });
     }
+
+    private static bool SamePlace(Connection a, Connection b) =>
+        string.Equals(a.ConnType, b.ConnType, StringComparison.OrdinalIgnoreCase) && a.Host == b.Host && a.Port == b.Port && a.Login == b.Login && a.Schema == b.Schema;
 
     private static object ConnectionShape(Connection c) => new
     {
