@@ -125,6 +125,30 @@ public abstract class StoreComplianceTests
     }
 
     [Fact]
+    public async Task StartableQueued_SkipsFullGroupsAndPausedDags_SoNoneStarves()
+    {
+        var db = await MigratedAsync();
+        await new DagStore(db).SyncAsync([Serialized("full", paused: false), Serialized("other", paused: false), Serialized("asleep", paused: true)], [], ["/dags/full.cs", "/dags/other.cs", "/dags/asleep.cs"], Now);
+        await using (var connection = await db.OpenAsync())
+        {
+            await connection.ExecuteAsync("UPDATE dag SET max_active_runs = 1 WHERE dag_id = 'full'");
+        }
+
+        var runs = new DagRunStore(db);
+        await runs.CreateAsync(Serialized("full"), 1, "running", DagRunType.Manual, Info(1), null, DagRunState.Running, Now);
+        for (var i = 2; i <= 4; i++)
+        {
+            await runs.CreateAsync(Serialized("full"), 1, $"waiting_{i}", DagRunType.Manual, Info(i), null, DagRunState.Queued, Now);
+        }
+
+        await runs.CreateAsync(Serialized("asleep"), 1, "paused_dag", DagRunType.Manual, Info(1), null, DagRunState.Queued, Now);
+        var other = await runs.CreateAsync(Serialized("other"), 1, "ready", DagRunType.Manual, Info(9), null, DagRunState.Queued, Now);
+
+        // A page of one: the full DAG's queued runs, queued earlier, do not take it.
+        Assert.Equal([other.Id], (await runs.StartableQueuedAsync(1)).Select(r => r.Id));
+    }
+
+    [Fact]
     public async Task StartQueued_ManyStartersAtOnce_NeverExceedTheLimit()
     {
         var db = await MigratedAsync();

@@ -280,7 +280,9 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
 
     /// <summary>
     /// Queued runs the scheduler may start, in the order it starts them (Airflow's): runs of unpaused DAGs only, and
-    /// of a backfill only while it is not paused; runs of no backfill first, then backfill runs in their backfill's
+    /// of a backfill only while it is not paused, and only of groups (a DAG's runs of no backfill, or one backfill's
+    /// runs) with fewer running than their limit — so a full group never fills the page and starves the others; runs
+    /// of no backfill first, then backfill runs in their backfill's
     /// order (oldest interval first, or newest when it runs backwards); then by when they were queued.
     /// </summary>
     public async Task<IReadOnlyList<DagRunRecord>> StartableQueuedAsync(int limit, CancellationToken cancellationToken = default)
@@ -293,7 +295,10 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
             JOIN dag d ON d.dag_id = r.dag_id AND d.is_paused = 0
             LEFT JOIN backfill b ON b.id = r.backfill_id
             LEFT JOIN backfill_dag_run bdr ON bdr.backfill_id = r.backfill_id AND bdr.dag_run_id = r.id
+            LEFT JOIN (SELECT dag_id, coalesce(backfill_id, -1) AS backfill_key, count(*) AS running FROM dag_run WHERE state = 'running' GROUP BY dag_id, coalesce(backfill_id, -1)) c
+                ON c.dag_id = r.dag_id AND c.backfill_key = coalesce(r.backfill_id, -1)
             WHERE r.state = 'queued' AND (b.id IS NULL OR b.is_paused = 0)
+                AND coalesce(c.running, 0) < coalesce(b.max_active_runs, d.max_active_runs)
             ORDER BY CASE WHEN r.backfill_id IS NULL THEN 0 ELSE 1 END, bdr.sort_ordinal, r.queued_at, r.id
             LIMIT @limit
             """,
