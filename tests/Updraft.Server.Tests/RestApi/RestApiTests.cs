@@ -280,6 +280,12 @@ public abstract class RestApiTests : IAsyncLifetime
         Assert.Equal(("slow today", "success"), (tis["task_instances"]![0]!["note"]!.GetValue<string>(), tis["task_instances"]![0]!["state"]!.GetValue<string>()));
         Assert.Equal("slow today", (await GetJsonAsync(user, "api/v2/dags/alpha/dagRuns/r1/taskInstances/a"))["note"]!.GetValue<string>());
         Assert.Equal("user", (await new TaskInstanceStore(_api.Orchestra.Database).GetAsync(new("alpha", "r1", "a")))!.NoteUser);
+
+        // update_mask names exactly what changes: the note only, although the body also gives a state.
+        using var masked = await user.PatchAsJsonAsync("api/v2/dags/alpha/dagRuns/r1/taskInstances/a?update_mask=note", new { note = "only this", new_state = "failed" });
+        Assert.Equal(HttpStatusCode.OK, masked.StatusCode);
+        var after = await _api.Orchestra.TasksAsync("alpha", "r1");
+        Assert.Equal(("only this", TaskInstanceState.Success), (after["a"].Note, after["a"].State));
     }
 
     [Fact]

@@ -99,7 +99,8 @@ internal static class DagRunEndpoints
             }
 
             var run = await GetRunAsync(runs, dags, dag_id, dag_run_id, context.RequestAborted);
-            if (body.State is { } text && (mask.Count == 0 || mask.Contains("state")))
+            // With update_mask, exactly the fields it names; without, the fields the body gives.
+            if ((mask.Count == 0 ? body.State : mask.Contains("state") ? body.State ?? throw ApiException.Invalid(["body", "state"], "Field required", "missing") : null) is { } text)
             {
                 var state = text switch
                 {
@@ -112,7 +113,7 @@ internal static class DagRunEndpoints
             }
 
             // A note is set when given, and removed when the mask names it with no value.
-            if (body.Note is not null || mask.Contains("note"))
+            if (mask.Count == 0 ? body.Note is not null : mask.Contains("note"))
             {
                 run = await service.SetNoteAsync(dag_id, dag_run_id, V2.Note(body.Note), DagEndpoints.Actor(context), context.RequestAborted);
             }

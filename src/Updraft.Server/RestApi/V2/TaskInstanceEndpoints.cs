@@ -213,8 +213,11 @@ internal static class TaskInstanceEndpoints
             throw ApiException.BadRequest($"Invalid update_mask field: {unknown}");
         }
 
-        var setsNote = V2.Note(body.Note) is not null || mask.Contains("note");
-        if (body.NewState is null && setsNote && !dryRun)
+        // With update_mask, exactly the fields it names; without, the fields the body gives.
+        V2.Note(body.Note);
+        var setsNote = mask.Count == 0 ? body.Note is not null : mask.Contains("note");
+        var setsState = mask.Count == 0 ? body.NewState is not null || !setsNote : mask.Contains("new_state");
+        if (!setsState && setsNote && !dryRun)
         {
             // Only the note: Airflow answers with the one task instance.
             var noted = await service.SetNoteAsync(key, body.Note, DagEndpoints.Actor(context), context.RequestAborted);
