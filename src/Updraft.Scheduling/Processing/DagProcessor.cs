@@ -33,8 +33,24 @@ public sealed class DagProcessor(IDagFileParser parser, IReadOnlyList<string> fo
     public async Task<ParsedDagFiles> RunOnceAsync(CancellationToken cancellationToken = default)
     {
         var reparse = await _requests.TakeAsync(cancellationToken);
-        var bag = CheckExecutors(await parser.ParseAsync(folders, reparse, cancellationToken));
         var now = timeProvider.GetUtcNow();
+
+        ParsedDagFiles bag;
+        try
+        {
+            bag = CheckExecutors(await parser.ParseAsync(folders, reparse, cancellationToken));
+        }
+        catch
+        {
+            // A pass that fails leaves the requests it took for the next one.
+            foreach (var file in reparse)
+            {
+                await _requests.AddAsync(file, now, CancellationToken.None);
+            }
+
+            throw;
+        }
+
         await _dags.SyncAsync(
             bag.Dags,
             bag.ImportErrors.Select(e => (e.Filename, e.Line, e.Message)).ToList(),

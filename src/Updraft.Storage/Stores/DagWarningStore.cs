@@ -32,27 +32,37 @@ public sealed class DagWarningStore(MetadataDatabase database)
 
     /// <summary>
     /// Sets the warnings of <paramref name="type"/> for the DAGs in <paramref name="dagIds"/> to <paramref name="warnings"/>:
-    /// a DAG that has none any more loses its warning, one whose message is unchanged keeps its first timestamp.
+    /// a DAG that has none any more loses its warning, one whose message is unchanged keeps its first timestamp, and
+    /// DAGs no longer active lose theirs. Nothing is written when nothing changed.
     /// </summary>
     public async Task ReplaceAsync(string type, IReadOnlyCollection<string> dagIds, IReadOnlyDictionary<string, string> warnings, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dagIds);
         ArgumentNullException.ThrowIfNull(warnings);
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var current = (await connection.QueryAsync<(string DagId, string Message)>(
-                "SELECT dag_id, message FROM dag_warning WHERE warning_type = @type", new { type }, transaction))
+                "SELECT dag_id, message FROM dag_warning WHERE warning_type = @type", new { type }))
             .ToDictionary(r => r.DagId, r => r.Message, StringComparer.Ordinal);
-        foreach (var dagId in dagIds)
+        var changes = dagIds.Where(id => current.GetValueOrDefault(id) != warnings.GetValueOrDefault(id)).ToList();
+        var stale = await connection.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM dag_warning w WHERE w.warning_type = @type AND NOT EXISTS (SELECT 1 FROM dag d WHERE d.dag_id = w.dag_id AND d.is_active = 1)", new { type });
+        if (changes.Count == 0 && stale == 0)
         {
-            var has = current.TryGetValue(dagId, out var stored);
-            var wanted = warnings.GetValueOrDefault(dagId);
-            if (has && stored != wanted)
-            {
-                await connection.ExecuteAsync("DELETE FROM dag_warning WHERE dag_id = @dagId AND warning_type = @type", new { dagId, type }, transaction);
-            }
+            // The usual pass: nothing to write.
+            return;
+        }
 
-            if (wanted is not null && stored != wanted)
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // DAGs gone from their files, or whose files no longer load, keep no warning.
+        await connection.ExecuteAsync(
+            "DELETE FROM dag_warning WHERE warning_type = @type AND NOT EXISTS (SELECT 1 FROM dag d WHERE d.dag_id = dag_warning.dag_id AND d.is_active = 1)",
+            new { type },
+            transaction);
+        foreach (var dagId in changes)
+        {
+            await connection.ExecuteAsync("DELETE FROM dag_warning WHERE dag_id = @dagId AND warning_type = @type", new { dagId, type }, transaction);
+            if (warnings.GetValueOrDefault(dagId) is { } wanted)
             {
                 await connection.ExecuteAsync(
                     "INSERT INTO dag_warning (dag_id, warning_type, message, timestamp) VALUES (@dagId, @type, @wanted, @at)",

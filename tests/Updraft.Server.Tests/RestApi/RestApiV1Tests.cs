@@ -172,6 +172,8 @@ public abstract class RestApiV1Tests : IAsyncLifetime
         var failed = await Json(tis);
         AirflowSchemas.AssertMatches("TaskInstanceCollection", failed, AirflowSchemas.V1);
         Assert.Equal(["b"], failed["task_instances"]!.AsArray().Select(t => t!["task_id"]!.GetValue<string>()));
+        using var unsupported = await _admin.PostAsJsonAsync("api/v1/dags/~/dagRuns/~/taskInstances/list", new { execution_date_gte = "2025-01-01T00:00:00Z" });
+        Assert.Equal(HttpStatusCode.BadRequest, unsupported.StatusCode);
 
         var source = await GetAsync($"api/v1/dagSources/{details["file_token"]!.GetValue<string>()}");
         Assert.Contains("dag.Bash(\"a\"", source["content"]!.GetValue<string>(), StringComparison.Ordinal);
