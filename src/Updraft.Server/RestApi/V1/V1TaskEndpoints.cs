@@ -115,20 +115,11 @@ internal static class V1TaskEndpoints
         api.MapPost("/dags/{dag_id}/clearTaskInstances", async (string dag_id, HttpContext context, TaskInstanceService service, IDagRunStore runs, IDagStore dags) =>
         {
             var body = await ApiBody.ReadAsync<ClearTaskInstancesBody>(context.Request, context.RequestAborted);
-            var (runId, start, end) = (body.DagRunId, body.StartDate, body.EndDate);
-            if (body.DagRunId is { } id && (body.IncludeFuture || body.IncludePast))
-            {
-                var date = V2.V2.Time((await DagRunEndpoints.GetRunAsync(runs, dags, dag_id, id, context.RequestAborted)).LogicalDate);
-                (runId, start, end) = (null, date, date);
-            }
-
+            var selection = await TaskInstanceEndpoints.ClearSelectionAsync(dag_id, body.DagRunId, body.StartDate, body.EndDate, body.IncludeFuture, body.IncludePast, runs, dags, context.RequestAborted);
             var result = await service.ClearAsync(
-                new ClearRequest(dag_id)
+                selection with
                 {
                     TaskIds = body.TaskIds,
-                    RunId = runId,
-                    StartDate = body.IncludePast ? null : start,
-                    EndDate = body.IncludeFuture ? null : end,
                     OnlyFailed = body.OnlyFailed,
                     OnlyRunning = body.OnlyRunning,
                     IncludeUpstream = body.IncludeUpstream,

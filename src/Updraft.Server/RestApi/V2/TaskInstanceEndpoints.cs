@@ -111,21 +111,11 @@ internal static class TaskInstanceEndpoints
         api.MapPost("/dags/{dag_id}/clearTaskInstances", async (string dag_id, HttpContext context, TaskInstanceService service, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
         {
             var body = await ApiBody.ReadAsync<ClearBody>(context.Request, context.RequestAborted);
-            // As Airflow: a run with include_future / include_past widens to the runs after / before its logical date.
-            var (runId, start, end) = (body.DagRunId, body.StartDate, body.EndDate);
-            if (body.DagRunId is { } id && (body.IncludeFuture || body.IncludePast))
-            {
-                var date = V2.Time((await DagRunEndpoints.GetRunAsync(runs, dags, dag_id, id, context.RequestAborted)).LogicalDate);
-                (runId, start, end) = (null, date, date);
-            }
-
+            var selection = await ClearSelectionAsync(dag_id, body.DagRunId, body.StartDate, body.EndDate, body.IncludeFuture, body.IncludePast, runs, dags, context.RequestAborted);
             var result = await service.ClearAsync(
-                new ClearRequest(dag_id)
+                selection with
                 {
                     TaskIds = body.TaskIds,
-                    RunId = runId,
-                    StartDate = body.IncludePast ? null : start,
-                    EndDate = body.IncludeFuture ? null : end,
                     OnlyRunning = body.OnlyRunning,
                     IncludeDownstream = body.IncludeDownstream,
                     IncludeUpstream = body.IncludeUpstream,
@@ -147,6 +137,22 @@ internal static class TaskInstanceEndpoints
         api.MapGet(Base + "/{task_id}/logs/{try_number:int}", (string dag_id, string dag_run_id, string task_id, int try_number, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
             LogAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id, new ApiQuery(context.Request).Int("map_index") ?? -1), try_number, context, tis, runs, dags, settings, textContent: false))
             .Query("token", "map_index:integer").Requires(Read, TaskLogs, DagScope.DagEntity);
+    }
+
+    /// <summary>
+    /// Airflow's clear selection by run and dates (also on <c>/api/v1</c>): a run with include_future / include_past
+    /// widens to the DAG's runs after / before its logical date.
+    /// </summary>
+    internal static async Task<ClearRequest> ClearSelectionAsync(
+        string dagId, string? runId, DateTimeOffset? start, DateTimeOffset? end, bool future, bool past, IDagRunStore runs, IDagStore dags, CancellationToken cancellationToken)
+    {
+        if (runId is { } id && (future || past))
+        {
+            var date = V2.Time((await DagRunEndpoints.GetRunAsync(runs, dags, dagId, id, cancellationToken)).LogicalDate);
+            (runId, start, end) = (null, date, date);
+        }
+
+        return new ClearRequest(dagId) { RunId = runId, StartDate = past ? null : start, EndDate = future ? null : end };
     }
 
     /// <summary>A try's log (<see cref="TaskLogReader"/>); <paramref name="textContent"/>: Airflow 2's JSON, the content as one text.</summary>
