@@ -77,7 +77,7 @@ public sealed class Connection
             throw new InvalidConnectionException($"Connection '{connId}' is not valid JSON: {e.Message}");
         }
 
-        var conn = new Connection(connId, Text(doc, "conn_type"))
+        var conn = new Connection(connId, Text(doc, "conn_type") is { } type ? ConnectionUri.NormalizeType(type) : null)
         {
             Description = Text(doc, "description"),
             Host = Text(doc, "host"),

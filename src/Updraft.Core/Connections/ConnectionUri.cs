@@ -72,7 +72,8 @@ internal static class ConnectionUri
         return conn;
     }
 
-    private static string NormalizeType(string scheme)
+    /// <summary>Airflow's connection-type normalisation, for URIs and JSON alike: <c>postgresql</c> → <c>postgres</c>, <c>-</c> → <c>_</c>.</summary>
+    internal static string NormalizeType(string scheme)
     {
         var type = scheme.Replace('-', '_');
         return type == "postgresql" ? "postgres" : type;

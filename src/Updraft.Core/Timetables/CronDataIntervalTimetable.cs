@@ -39,10 +39,11 @@ public sealed class CronDataIntervalTimetable(CronSchedule schedule) : Timetable
         return DagRunInfo.Interval(start, Schedule.Next(start));
     }
 
+    /// <summary>The last complete interval ending at or before <paramref name="runAfter"/>, as Airflow infers it.</summary>
     public override DataInterval InferManualDataInterval(DateTimeOffset runAfter)
     {
-        var start = Schedule.AlignToPrevious(runAfter);
-        return new DataInterval(start, Schedule.Next(start));
+        var end = Schedule.AlignToPrevious(runAfter);
+        return new DataInterval(Schedule.Previous(end), end);
     }
 
     public override ScheduleSpec ToSpec() => ScheduleSpec.ForCron(ScheduleKind.CronDataInterval, Schedule);

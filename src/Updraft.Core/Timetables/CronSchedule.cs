@@ -39,16 +39,18 @@ public sealed class CronSchedule
         return result;
     }
 
-    /// <summary>The last fire time strictly before <paramref name="current"/>.</summary>
+    /// <summary>The last fire time strictly before <paramref name="current"/> (never one after a later fire time it skipped).</summary>
     public DateTimeOffset Previous(DateTimeOffset current)
     {
         var naive = ToNaive(current);
-        var scheduled = Cron.PreviousLocal(naive);
         if (Cron.CoversEveryHour)
         {
-            return current.ToUniversalTime() - (naive - scheduled);
+            return current.ToUniversalTime() - (naive - Cron.PreviousLocal(naive));
         }
 
+        // In the second pass through a repeated (fall-back) hour, wall times later than now's already fired at their
+        // first occurrence: the search starts from the wall time whose first occurrence is now.
+        var scheduled = Cron.PreviousLocal(naive + RepeatedHourLead(current, naive));
         var result = ToInstant(scheduled);
         while (result >= current)
         {
@@ -72,6 +74,12 @@ public sealed class CronSchedule
         var previous = Previous(current);
         return Next(previous) == current ? current : previous;
     }
+
+    /// <summary>How far <paramref name="current"/> is past the first occurrence of its wall time (zero outside a repeated hour).</summary>
+    private TimeSpan RepeatedHourLead(DateTimeOffset current, DateTime naive) =>
+        TimeZone.IsAmbiguousTime(naive)
+            ? TimeZone.GetAmbiguousTimeOffsets(naive).Max() - TimeZone.GetUtcOffset(current)
+            : TimeSpan.Zero;
 
     private DateTime ToNaive(DateTimeOffset instant) =>
         DateTime.SpecifyKind(TimeZoneInfo.ConvertTime(instant, TimeZone).DateTime, DateTimeKind.Unspecified);

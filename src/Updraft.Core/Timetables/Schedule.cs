@@ -43,9 +43,14 @@ public sealed class Schedule
 
     public static Schedule Parse(string? text)
     {
-        if (text is null || text.Equals("None", StringComparison.OrdinalIgnoreCase) || text.Trim().Length == 0)
+        if (text is null || text.Equals("None", StringComparison.OrdinalIgnoreCase))
         {
             return None;
+        }
+
+        if (text.Trim().Length == 0)
+        {
+            throw new InvalidScheduleException("Invalid schedule '': an empty string is not a schedule; use null (or \"None\") for manual runs only.");
         }
 
         var trimmed = text.Trim();

@@ -64,6 +64,16 @@ public class ConnectionTests
         Assert.Equal(("mysql", "h", 3306, "{\"ssl\":true}"), (conn.ConnType, conn.Host, conn.Port, conn.Extra));
     }
 
+    [Theory]
+    [InlineData("postgresql", "postgres")]
+    [InlineData("google-cloud-platform", "google_cloud_platform")]
+    [InlineData("postgres", "postgres")]
+    public void FromJson_NormalisesTheTypeAsUrisDo(string written, string stored)
+    {
+        Assert.Equal(stored, Connection.FromJson("c", $"{{\"conn_type\": \"{written}\"}}").ConnType);
+        Assert.Equal(stored, Connection.FromUri("c", $"{written}://h").ConnType);
+    }
+
     [Fact]
     public void ToString_NeverShowsPassword() =>
         Assert.Equal("c", Connection.FromUri("c", "postgres://u:secret@h/db").ToString());

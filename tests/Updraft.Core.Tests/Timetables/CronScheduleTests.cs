@@ -37,6 +37,41 @@ public class CronScheduleTests
     }
 
     [Fact]
+    public void Previous_FromTheSecondPassThroughTheRepeatedHour_SkipsNoFireTime()
+    {
+        // 2026-11-01 in New York: 02:00 EDT falls back to 01:00 EST. 01:00 and 01:30 fire at their first occurrences
+        // (05:00Z, 05:30Z); at 06:15Z (01:15 EST) the last fire time is 05:30Z, not 05:00Z.
+        var cron = Cron("0,30 1 * * *", NewYork);
+        Assert.Equal(Utc("2026-11-01T05:30"), cron.Previous(Utc("2026-11-01T06:15")));
+        Assert.Equal(Utc("2026-11-01T05:30"), cron.AlignToPrevious(Utc("2026-11-01T06:15")));
+        Assert.Equal(Utc("2026-11-02T06:00"), cron.Next(Utc("2026-11-01T06:15")));
+    }
+
+    [Fact]
+    public void FireTimesAcrossFallBack_NeverGoBackwardsAndNeverRepeat()
+    {
+        foreach (var expression in new[] { "0,30 1 * * *", "30 1 * * *", "*/20 1,2 * * *", "15 0-3 * * *", "0 * * * *" })
+        {
+            var cron = Cron(expression, NewYork);
+            var forward = new List<DateTimeOffset>();
+            for (var t = cron.Next(Utc("2026-10-30T20:00")); t < Utc("2026-11-01T12:00"); t = cron.Next(t))
+            {
+                forward.Add(t);
+            }
+
+            // Walking back from every minute of the night gives the fire time just before it, in the forward list.
+            for (var now = Utc("2026-11-01T03:00"); now < Utc("2026-11-01T10:00"); now = now.AddMinutes(5))
+            {
+                var expected = forward.Last(f => f < now);
+                Assert.True(expected == cron.Previous(now), $"{expression}: Previous({now:O}) = {cron.Previous(now):O}, expected {expected:O}");
+                Assert.True(cron.Next(now) > now, $"{expression}: Next({now:O}) went backwards");
+            }
+
+            Assert.Equal(forward.Count, forward.Distinct().Count());
+        }
+    }
+
+    [Fact]
     public void Next_HourlyAcrossFallBack_FiresEveryRealHour()
     {
         // New York 2025-11-02: 02:00 EDT falls back to 01:00 EST; an hourly cron fires at 01:00 EDT and 01:00 EST.

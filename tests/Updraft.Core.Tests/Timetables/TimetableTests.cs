@@ -90,11 +90,15 @@ public class TimetableTests
     }
 
     [Fact]
-    public void DataInterval_ManualRun_InfersIntervalContainingRunAfter()
+    public void DataInterval_ManualRun_InfersTheLastCompleteIntervalBeforeRunAfter()
     {
+        // Airflow: a run triggered at 10:00 on the 5th of a daily DAG covers the 4th (the last interval that has ended).
         Assert.Equal(
-            new DataInterval(Utc("2025-01-05T00:00"), Utc("2025-01-06T00:00")),
+            new DataInterval(Utc("2025-01-04T00:00"), Utc("2025-01-05T00:00")),
             new CronDataIntervalTimetable(Daily).InferManualDataInterval(Utc("2025-01-05T10:00")));
+        Assert.Equal(
+            new DataInterval(Utc("2025-01-04T00:00"), Utc("2025-01-05T00:00")),
+            new CronDataIntervalTimetable(Daily).InferManualDataInterval(Utc("2025-01-05T00:00")));
     }
 
     [Fact]
@@ -221,6 +225,15 @@ public class TimetableTests
     {
         var error = Assert.Throws<InvalidScheduleException>(() => Schedule.Parse("@fortnightly"));
         Assert.Contains("Invalid schedule '@fortnightly': unknown preset", error.Message);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void Schedule_EmptyString_IsAnErrorNotManualOnly(string text)
+    {
+        var error = Assert.Throws<InvalidScheduleException>(() => Schedule.Parse(text));
+        Assert.Contains("an empty string is not a schedule", error.Message);
     }
 
     [Fact]
