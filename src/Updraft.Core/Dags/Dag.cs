@@ -11,6 +11,8 @@ public sealed class Dag
 {
     private readonly List<Operator> _tasks = [];
     private readonly Dictionary<string, Operator> _byId = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TaskGroup> _groups = new(StringComparer.Ordinal);
+    private readonly Stack<TaskGroup> _openGroups = new();
 
     public Dag(
         string dagId,
@@ -69,9 +71,95 @@ public sealed class Dag
 
     public IReadOnlyList<Operator> Tasks => _tasks;
 
+    /// <summary>Every task group, outer groups before the groups inside them.</summary>
+    public IReadOnlyCollection<TaskGroup> TaskGroups => _groups.Values;
+
+    /// <summary>The innermost open group: tasks created now go into it. Null outside any group.</summary>
+    public TaskGroup? CurrentGroup => _openGroups.TryPeek(out var group) ? group : null;
+
     public IEnumerable<Operator> Roots => _tasks.Where(t => t.UpstreamTaskIds.Count == 0);
 
     public IEnumerable<Operator> Leaves => _tasks.Where(t => t.DownstreamTaskIds.Count == 0);
+
+    /// <summary>
+    /// Opens a task group: tasks (and groups) created until it is disposed go into it, their ids prefixed with
+    /// <paramref name="groupId"/>. Write <c>using (var g = dag.Group("load")) { … }</c>.
+    /// </summary>
+    public TaskGroup Group(
+        string groupId,
+        string? tooltip = null,
+        TaskDefaults? defaultArgs = null,
+        bool prefixGroupId = true,
+        [CallerFilePath] string file = "",
+        [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(groupId);
+        Operator.Ids.Validate(groupId, "task group id", file, line);
+        var group = new TaskGroup(this, groupId, CurrentGroup, file, line)
+        {
+            Tooltip = tooltip,
+            DefaultArgs = defaultArgs ?? new TaskDefaults(),
+            PrefixGroupId = prefixGroupId,
+        };
+        if (_byId.ContainsKey(group.GroupId) || !_groups.TryAdd(group.GroupId, group))
+        {
+            throw new DagDefinitionException($"The task group id '{group.GroupId}' is already used by a task or group of DAG '{DagId}'.", Fileloc, line);
+        }
+
+        _openGroups.Push(group);
+        return group;
+    }
+
+    /// <summary>Builds a task group: the tasks <paramref name="build"/> creates go into it. Returns the closed group, to wire it.</summary>
+    public TaskGroup Group(
+        string groupId,
+        Action<TaskGroup> build,
+        string? tooltip = null,
+        TaskDefaults? defaultArgs = null,
+        bool prefixGroupId = true,
+        [CallerFilePath] string file = "",
+        [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        using var group = Group(groupId, tooltip, defaultArgs, prefixGroupId, file, line);
+        build(group);
+        return group;
+    }
+
+    public bool TryGetGroup(string groupId, out TaskGroup group) => _groups.TryGetValue(groupId, out group!);
+
+    /// <summary>
+    /// The tasks a branch follows when it names <paramref name="ids"/>: a task id names that task, a group id the group's
+    /// roots. Throws <see cref="ArgumentException"/> naming every id that is neither.
+    /// </summary>
+    public IReadOnlySet<string> ResolveTaskOrGroupIds(IEnumerable<string> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        var unknown = new List<string>();
+        foreach (var id in ids)
+        {
+            if (_byId.ContainsKey(id))
+            {
+                result.Add(id);
+            }
+            else if (_groups.TryGetValue(id, out var group))
+            {
+                result.UnionWith(group.Roots.Select(t => t.TaskId));
+            }
+            else
+            {
+                unknown.Add(id);
+            }
+        }
+
+        return unknown.Count == 0
+            ? result
+            : throw new ArgumentException($"{string.Join(", ", unknown.Select(u => $"'{u}'"))} {(unknown.Count == 1 ? "is not a task or task group" : "are not tasks or task groups")} of DAG '{DagId}'.");
+    }
+
+    /// <summary>Every task downstream of <paramref name="taskId"/>, directly or not.</summary>
+    public IReadOnlySet<string> DownstreamOf(string taskId) => Reachability.From(taskId, id => GetTask(id).DownstreamTaskIds);
 
     public Operator GetTask(string taskId) => _byId.TryGetValue(taskId, out var task)
         ? task
@@ -166,9 +254,22 @@ public sealed class Dag
         }
     }
 
+    internal void CloseGroup(TaskGroup group)
+    {
+        if (!_openGroups.TryPeek(out var top) || !ReferenceEquals(top, group))
+        {
+            throw new DagDefinitionException(
+                $"Task group '{group.GroupId}' was closed while {(top is null ? "it was not open" : $"group '{top.GroupId}' inside it is still open")}; close groups in the reverse order they were opened.",
+                Fileloc,
+                group.DefinedAtLine);
+        }
+
+        _openGroups.Pop();
+    }
+
     internal void Register(Operator task)
     {
-        if (!_byId.TryAdd(task.TaskId, task))
+        if (_groups.ContainsKey(task.TaskId) || !_byId.TryAdd(task.TaskId, task))
         {
             throw new DagDefinitionException(
                 $"Task id '{task.TaskId}' has already been added to the DAG '{DagId}'.",

@@ -19,12 +19,18 @@ public abstract class Operator
         ArgumentNullException.ThrowIfNull(taskId);
         Ids.Validate(taskId, "task id", file ?? dag.Fileloc, line);
         Dag = dag;
-        TaskId = taskId;
+        Group = dag.CurrentGroup;
+        TaskId = Group?.ChildId(taskId) ?? taskId;
+        Ids.Validate(TaskId, "task id", file ?? dag.Fileloc, line);
         DefinedAtLine = line;
         dag.Register(this);
+        Group?.Add(this);
     }
 
     public Dag Dag { get; }
+
+    /// <summary>The task group the task was created in, or null at the DAG's top level.</summary>
+    public TaskGroup? Group { get; }
 
     public string TaskId { get; }
 
@@ -133,6 +139,22 @@ public abstract class Operator
         other.SetDownstream(this);
         return other;
     }
+
+    /// <summary>Runs <paramref name="downstream"/> after this task and returns it, to chain on: <c>a.Then(b).Then(c);</c>.</summary>
+    public T Then<T>(T downstream)
+        where T : Operator
+    {
+        SetDownstream(downstream);
+        return downstream;
+    }
+
+    /// <summary>Runs every task of <paramref name="downstream"/> after this one and returns them: <c>a.Then([b, c]).Then(d);</c>.</summary>
+    public TaskSet Then(TaskSet downstream) => new TaskSet { this }.Then(downstream);
+
+    /// <summary>Runs the group's roots after this task and returns the group.</summary>
+    public TaskGroup Then(TaskGroup downstream) => new TaskSet { this }.Then(downstream);
+
+    public static TaskGroup operator >>(Operator upstream, TaskGroup downstream) => (upstream ?? throw new ArgumentNullException(nameof(upstream))).Then(downstream);
 
     public static Operator operator >>(Operator upstream, Operator downstream)
     {

@@ -29,4 +29,24 @@ public sealed class TaskDefaults
     public WeightRule? WeightRule { get; set; }
 
     public string? Queue { get; set; }
+
+    /// <summary>These settings where set, <paramref name="under"/>'s elsewhere (a group's over its DAG's).</summary>
+    public TaskDefaults Over(TaskDefaults under)
+    {
+        ArgumentNullException.ThrowIfNull(under);
+        return new TaskDefaults
+        {
+            Owner = Owner ?? under.Owner,
+            Retries = Retries ?? under.Retries,
+            RetryDelay = RetryDelay ?? under.RetryDelay,
+            RetryExponentialBackoff = RetryExponentialBackoff ?? under.RetryExponentialBackoff,
+            MaxRetryDelay = MaxRetryDelay ?? under.MaxRetryDelay,
+            ExecutionTimeout = ExecutionTimeout ?? under.ExecutionTimeout,
+            TriggerRule = TriggerRule ?? under.TriggerRule,
+            Pool = Pool ?? under.Pool,
+            PriorityWeight = PriorityWeight ?? under.PriorityWeight,
+            WeightRule = WeightRule ?? under.WeightRule,
+            Queue = Queue ?? under.Queue,
+        };
+    }
 }

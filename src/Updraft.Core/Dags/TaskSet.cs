@@ -32,6 +32,43 @@ public sealed class TaskSet : IEnumerable<Operator>
 
     public static implicit operator TaskSet(Operator[] tasks) => new(tasks);
 
+    /// <summary>Runs <paramref name="downstream"/> after every task of this set and returns it.</summary>
+    public T Then<T>(T downstream)
+        where T : Operator
+    {
+        foreach (var task in _tasks)
+        {
+            task.SetDownstream(downstream);
+        }
+
+        return downstream;
+    }
+
+    /// <summary>Runs every task of <paramref name="downstream"/> after every task of this set and returns them.</summary>
+    public TaskSet Then(TaskSet downstream)
+    {
+        ArgumentNullException.ThrowIfNull(downstream);
+        foreach (var up in _tasks)
+        {
+            foreach (var down in downstream._tasks)
+            {
+                up.SetDownstream(down);
+            }
+        }
+
+        return downstream;
+    }
+
+    /// <summary>Runs the group's roots after every task of this set and returns the group.</summary>
+    public TaskGroup Then(TaskGroup downstream)
+    {
+        ArgumentNullException.ThrowIfNull(downstream);
+        Then(new TaskSet(downstream.Roots));
+        return downstream;
+    }
+
+    public static TaskGroup operator >>(TaskSet upstream, TaskGroup downstream) => (upstream ?? throw new ArgumentNullException(nameof(upstream))).Then(downstream);
+
     public static Operator operator >>(TaskSet upstream, Operator downstream)
     {
         ArgumentNullException.ThrowIfNull(upstream);

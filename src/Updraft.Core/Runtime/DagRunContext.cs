@@ -10,4 +10,7 @@ public sealed record DagRunContext(string DagId, string RunId, DagRunType RunTyp
     public JsonObject Conf { get; init; } = [];
 
     public ResolvedParams Params { get; init; } = ResolvedParams.Empty;
+
+    /// <summary>The DAG's timetable in the run's version, as the scheduler resolved it (for latest-only checks); null when unknown.</summary>
+    public ScheduleSpec? Timetable { get; init; }
 }

@@ -8,6 +8,7 @@ namespace Updraft.Core.Runtime;
 /// <summary>Everything a running task may use: dates, run id, params, conf, XCom, variables, connections, its log.</summary>
 public sealed class TaskContext
 {
+    private readonly List<string> _skip = [];
     private XComAccessor? _xcom;
 
     public required DagRunContext DagRun { get; init; }
@@ -27,6 +28,12 @@ public sealed class TaskContext
 
     /// <summary>Signalled when the task should stop: its execution timeout passed or it was asked to end.</summary>
     public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>The clock the task should read for "now" (a fake one in tests).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>Tasks this one asked to skip (<see cref="SkipDownstream"/>), marked skipped when it succeeds.</summary>
+    public IReadOnlyCollection<string> DownstreamToSkip => _skip;
 
     /// <summary>The operator's template fields, rendered for this run.</summary>
     public IReadOnlyDictionary<string, string> Rendered { get; init; } = new Dictionary<string, string>();
@@ -65,6 +72,28 @@ public sealed class TaskContext
     /// <summary>Renders a template against this context (<c>{{ ds }}</c>, <c>{{ params.x }}</c>, …).</summary>
     public Task<string> RenderAsync(string template, string fieldName = "template") =>
         TemplateRenderer.RenderAsync(template, TemplateScope.For(this), fieldName, CancellationToken);
+
+    /// <summary>
+    /// Asks for tasks downstream of this one to be skipped when it succeeds (Airflow's <c>SkipMixin.skip</c>): what a
+    /// branch or short-circuit does. Tasks that have started meanwhile are left alone.
+    /// </summary>
+    public void SkipDownstream(IEnumerable<string> taskIds)
+    {
+        ArgumentNullException.ThrowIfNull(taskIds);
+        var downstream = Task.Dag.DownstreamOf(TaskId);
+        foreach (var id in taskIds)
+        {
+            if (!downstream.Contains(id))
+            {
+                throw new InvalidOperationException($"Task '{id}' is not downstream of '{TaskId}'; a task may skip only its downstream tasks.");
+            }
+
+            if (!_skip.Contains(id))
+            {
+                _skip.Add(id);
+            }
+        }
+    }
 
     /// <summary>The <c>UPDRAFT_CTX_*</c> variables given to subprocesses so they know which task they run for.</summary>
     public IEnumerable<KeyValuePair<string, string>> ContextEnvironment()

@@ -16,11 +16,13 @@ public static class DagSerializer
         ArgumentNullException.ThrowIfNull(dag);
         ArgumentNullException.ThrowIfNull(defaults);
         var timetable = defaults.TimetableFor(dag);
-        var d = dag.DefaultArgs;
+        var groupDefaults = dag.TaskGroups.ToDictionary(g => g, g => g.EffectiveDefaults());
+        TaskDefaults DefaultsOf(Operator t) => t.Group is { } g ? groupDefaults[g] : dag.DefaultArgs;
         var order = dag.TopologicalOrder();
-        var weights = order.ToDictionary(t => t.TaskId, t => t.PriorityWeight ?? d.PriorityWeight ?? 1, StringComparer.Ordinal);
+        var weights = order.ToDictionary(t => t.TaskId, t => t.PriorityWeight ?? DefaultsOf(t).PriorityWeight ?? 1, StringComparer.Ordinal);
         var tasks = order.Select(t =>
         {
+            var d = DefaultsOf(t);
             var rule = t.WeightRule ?? d.WeightRule ?? WeightRule.Downstream;
             return new SerializedTask
             {
@@ -51,6 +53,7 @@ public static class DagSerializer
                 TemplateFields = t.GetTemplateFields().ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal),
                 InputTaskIds = t is CallableTask c ? [.. c.Inputs.Select(i => i.Task.TaskId)] : [],
                 ResultType = (t as CallableTask)?.ResultType?.Name,
+                TaskGroupId = t.Group?.GroupId,
                 Line = t.DefinedAtLine,
             };
         }).ToList();
@@ -76,6 +79,17 @@ public static class DagSerializer
             Params = dag.Params.ToDictionary(p => p.Key, p => SerializedParam.From(p.Value), StringComparer.Ordinal),
             DocMd = dag.DocMd,
             Tasks = tasks,
+            TaskGroups = [.. dag.TaskGroups.Select(g => new SerializedTaskGroup
+            {
+                GroupId = g.GroupId,
+                ParentGroupId = g.Parent?.GroupId,
+                Tooltip = g.Tooltip,
+                DocMd = g.DocMd,
+                PrefixGroupId = g.PrefixGroupId,
+                TaskIds = [.. g.Tasks.Select(t => t.TaskId)],
+                ChildGroupIds = [.. g.Children.Select(c => c.GroupId)],
+                Line = g.DefinedAtLine,
+            })],
         };
     }
 

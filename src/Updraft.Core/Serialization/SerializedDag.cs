@@ -53,8 +53,17 @@ public sealed record SerializedDag
 
     public IReadOnlyList<SerializedTask> Tasks { get; init; } = [];
 
+    public IReadOnlyList<SerializedTaskGroup> TaskGroups { get; init; } = [];
+
     public SerializedTask GetTask(string taskId) => Tasks.FirstOrDefault(t => t.TaskId == taskId)
         ?? throw new KeyNotFoundException($"Task '{taskId}' not found in DAG '{DagId}'.");
+
+    /// <summary>Every task downstream of <paramref name="taskId"/>, directly or not.</summary>
+    public IReadOnlySet<string> DownstreamOf(string taskId)
+    {
+        var byId = Tasks.ToDictionary(t => t.TaskId, StringComparer.Ordinal);
+        return Dags.Reachability.From(taskId, id => byId.TryGetValue(id, out var t) ? t.DownstreamTaskIds : []);
+    }
 
     public TimeRestriction Restriction => new(StartDate, EndDate, Catchup);
 }

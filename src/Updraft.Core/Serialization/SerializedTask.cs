@@ -65,5 +65,8 @@ public sealed record SerializedTask
     /// <summary>The .NET type name a callable task returns, for display.</summary>
     public string? ResultType { get; init; }
 
+    /// <summary>The innermost task group the task is in, or null at the DAG's top level.</summary>
+    public string? TaskGroupId { get; init; }
+
     public int Line { get; init; }
 }

@@ -40,6 +40,17 @@ public sealed class HttpExecutionApi(HttpClient http) : IExecutionApi
         return response.StatusCode == HttpStatusCode.Conflict ? null : (await ReadAsync<JsonObject>(response, cancellationToken))!["state"].Deserialize<TaskInstanceState>(ExecutionApiJson.Options);
     }
 
+    public async Task<int> SkipDownstreamAsync(string token, TryIdentity id, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Patch, $"{ExecutionApiJson.TryPath(id)}/skip-downstream", token, new { tasks = taskIds }, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Conflict)
+        {
+            throw new TryNotOwnedException(await DetailAsync(response, cancellationToken));
+        }
+
+        return (int)(await ReadAsync<JsonObject>(response, cancellationToken))!["skipped"]!;
+    }
+
     public async Task<Core.Serialization.DagCode?> GetDagCodeAsync(string token, TryIdentity id, string sourceHash, CancellationToken cancellationToken = default) =>
         await GetOrNullAsync($"{ExecutionApiJson.TryPath(id)}/dag-code/{Uri.EscapeDataString(sourceHash)}", token, cancellationToken) is { } json
             ? json.Deserialize<Core.Serialization.DagCode>(ExecutionApiJson.Options)

@@ -24,6 +24,13 @@ public interface IExecutionApi
     Task<TaskInstanceState?> FinishAsync(string token, TryIdentity id, TaskInstanceState state, bool retryAllowed, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Marks tasks of the try's run skipped before the try ends (a branch's unchosen paths, a short-circuit's downstream
+    /// tasks): only tasks downstream of the try's task, and only those that have not started. Returns how many were
+    /// skipped; <see cref="TryNotOwnedException"/> when the try no longer owns its task instance.
+    /// </summary>
+    Task<int> SkipDownstreamAsync(string token, TryIdentity id, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// The content of the DAG file the try's run version was built from (<see cref="TryStart.SourceHash"/>), so the try
     /// runs that code and no other, and a worker needs no DAGs folder; null when it is not stored.
     /// </summary>

@@ -28,4 +28,7 @@ public sealed record TryStart
     public required string SourceHash { get; init; }
 
     public required SerializedTask Task { get; init; }
+
+    /// <summary>The DAG's timetable in that version.</summary>
+    public Core.Timetables.ScheduleSpec? Timetable { get; init; }
 }

@@ -17,4 +17,10 @@ public sealed record TaskRunRequest(
 {
     /// <summary>The masker the try's log lines go through; share it to mask other output of the same try (its console).</summary>
     public SecretMasker Masker { get; init; } = new();
+
+    /// <summary>
+    /// Marks the tasks a succeeding try asked to skip (a branch's unchosen paths) before the try is reported; a failure
+    /// here fails the try. Null when the try may not skip anything (one task run alone).
+    /// </summary>
+    public Func<IReadOnlyCollection<string>, CancellationToken, Task>? SkipDownstream { get; init; }
 }

@@ -39,6 +39,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
             Variables = secrets,
             Connections = secrets,
             CancellationToken = timeout.Token,
+            Clock = timeProvider,
         };
 
         try
@@ -51,6 +52,15 @@ public sealed class TaskRunner(TimeProvider timeProvider)
 
             context = CopyWithRendered(context, rendered);
             var result = await ExecuteWithTimeoutAsync(request.Task, context, settings.ExecutionTimeout, timeout);
+            if (context.DownstreamToSkip.Count > 0)
+            {
+                log.Info($"Skipping downstream tasks: {string.Join(", ", context.DownstreamToSkip)}");
+                if (request.SkipDownstream is { } skip)
+                {
+                    await skip(context.DownstreamToSkip, cancellationToken);
+                }
+            }
+
             if (result is not null && settings.DoXComPush)
             {
                 await request.XCom.SetAsync(
@@ -133,6 +143,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         Variables = context.Variables,
         Connections = context.Connections,
         CancellationToken = context.CancellationToken,
+        Clock = context.Clock,
         Rendered = rendered,
     };
 

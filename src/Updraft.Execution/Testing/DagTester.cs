@@ -49,11 +49,29 @@ public sealed class DagTester(DagTestOptions options)
 
             foreach (var taskId in evaluation.Ready)
             {
+                if (states[taskId] != TaskInstanceState.None)
+                {
+                    // Skipped by a branch that ran earlier in this pass.
+                    continue;
+                }
+
                 var settings = serialized.GetTask(taskId);
                 tries[taskId]++;
                 states[taskId] = TaskInstanceState.Running;
                 var result = await _runner.RunAsync(
-                    new TaskRunRequest(dag.GetTask(taskId), settings, run, tries[taskId], xcom, options.Variables ?? secrets, options.Connections ?? secrets, sink),
+                    new TaskRunRequest(dag.GetTask(taskId), settings, run, tries[taskId], xcom, options.Variables ?? secrets, options.Connections ?? secrets, sink)
+                    {
+                        SkipDownstream = (ids, _) =>
+                        {
+                            foreach (var id in ids.Where(id => states[id] is TaskInstanceState.None or TaskInstanceState.Scheduled))
+                            {
+                                log.Info($"Marking task {id} as SKIPPED (skipped by {taskId})");
+                                states[id] = TaskInstanceState.Skipped;
+                            }
+
+                            return Task.CompletedTask;
+                        },
+                    },
                     cancellationToken);
                 states[taskId] = await AfterTryAsync(log, run, settings, result, tries[taskId], cancellationToken);
             }
@@ -114,6 +132,7 @@ public sealed class DagTester(DagTestOptions options)
         {
             Conf = conf ?? [],
             Params = parameters,
+            Timetable = serialized.Timetable,
         };
     }
 

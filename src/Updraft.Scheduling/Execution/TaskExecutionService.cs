@@ -75,6 +75,7 @@ public sealed class TaskExecutionService(
                 Fileloc = dag.Fileloc,
                 SourceHash = dag.SourceHash,
                 Task = task,
+                Timetable = dag.Timetable,
             };
         });
 
@@ -100,6 +101,28 @@ public sealed class TaskExecutionService(
             }
 
             return await _finishes.RunAsync(new TryEnd(Key(id), id.TryNumber, state, retryAt)) ? state : null;
+        });
+
+    public Task<int> SkipDownstreamAsync(string token, TryIdentity id, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default) =>
+        ServeAsync(token, id, async () =>
+        {
+            ArgumentNullException.ThrowIfNull(taskIds);
+            var run = await _runs.GetAsync(id.DagId, id.RunId, cancellationToken);
+            var dag = run is null ? null : await _serialized.GetAsync(id.DagId, run.DagVersion, cancellationToken);
+            if (dag is null)
+            {
+                throw new TryNotOwnedException($"The run {id.RunId} of {id.DagId} is gone.");
+            }
+
+            // A try may skip only what lies downstream of its own task in its run's DAG version.
+            var downstream = dag.DownstreamOf(id.TaskId);
+            if (taskIds.FirstOrDefault(t => !downstream.Contains(t)) is { } stranger)
+            {
+                throw new ExecutionApiRefusedException($"Task '{stranger}' is not downstream of {id.DagId}.{id.TaskId}; a try may skip only its downstream tasks.", 422);
+            }
+
+            return await _tasks.SkipForTryAsync(Key(id), id.TryNumber, taskIds, timeProvider.GetUtcNow(), cancellationToken)
+                ?? throw new TryNotOwnedException($"Try {id.TryNumber} of {id.DagId}.{id.TaskId} no longer owns its task instance; nothing was skipped.");
         });
 
     public Task<Core.Serialization.DagCode?> GetDagCodeAsync(string token, TryIdentity id, string sourceHash, CancellationToken cancellationToken = default) =>

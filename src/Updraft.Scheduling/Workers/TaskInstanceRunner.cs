@@ -105,6 +105,7 @@ public sealed class TaskInstanceRunner(
         {
             Conf = conf,
             Params = loaded.Dag.Params.Resolve(conf),
+            Timetable = start.Timetable,
         };
 
         using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -120,7 +121,11 @@ public sealed class TaskInstanceRunner(
             Console.SetOut(console);
             Console.SetError(console);
             result = await new TaskRunner(timeProvider).RunAsync(
-                new TaskRunRequest(task, settings, context, id.TryNumber, stores, stores, stores, sink) { Masker = masker },
+                new TaskRunRequest(task, settings, context, id.TryNumber, stores, stores, stores, sink)
+                {
+                    Masker = masker,
+                    SkipDownstream = (ids, ct) => retry.RunAsync(c => api.SkipDownstreamAsync(token, id, ids, c), cancellationToken: ct),
+                },
                 tryStop.Token);
         }
         finally

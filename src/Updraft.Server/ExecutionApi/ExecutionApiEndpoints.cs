@@ -53,6 +53,13 @@ public static class ExecutionApiEndpoints
                     : Detail(409, $"The result was refused: try {tryNumber} no longer owns the task instance.");
             }));
 
+        api.MapMethods(Try + "/skip-downstream", ["PATCH"], (HttpContext http, string dagId, string runId, string taskId, int mapIndex, int tryNumber, SkipBody body) =>
+            ServeAsync(http, async token =>
+            {
+                var skipped = await service.SkipDownstreamAsync(token, new TryIdentity(dagId, runId, taskId, mapIndex, tryNumber), body.Tasks ?? [], http.RequestAborted);
+                return Results.Json(new { skipped }, ExecutionApiJson.Options);
+            }));
+
         api.MapGet(Try + "/dag-code/{sourceHash}", (HttpContext http, string dagId, string runId, string taskId, int mapIndex, int tryNumber, string sourceHash) =>
             ServeAsync(http, async token =>
                 await service.GetDagCodeAsync(token, new TryIdentity(dagId, runId, taskId, mapIndex, tryNumber), sourceHash, http.RequestAborted) is { } code
@@ -121,4 +128,6 @@ public static class ExecutionApiEndpoints
     internal sealed record StateBody(TaskInstanceState State, bool RetryAllowed);
 
     internal sealed record XComBody(string Value);
+
+    internal sealed record SkipBody(IReadOnlyList<string>? Tasks);
 }

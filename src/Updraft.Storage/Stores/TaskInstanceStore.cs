@@ -476,6 +476,45 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
         (await FinishManyAsync([new TryEnd(key, tryNumber, state, nextRetryAt)], now, from, cancellationToken)).Count > 0;
 
     /// <summary>
+    /// For a running try (a branch, a short-circuit): marks <paramref name="taskIds"/> of the same run skipped, those not
+    /// started yet (none or scheduled), in one transaction with a check that the try still owns its task instance, and
+    /// flags the run for evaluation. Returns how many were skipped, or null (nothing written) when the row is no longer
+    /// that running try.
+    /// </summary>
+    public async Task<int?> SkipForTryAsync(TaskInstanceKey key, int tryNumber, IReadOnlyCollection<string> taskIds, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(taskIds);
+        var from = TaskInstanceTransitions.Require([TaskInstanceState.None, TaskInstanceState.Scheduled], TaskInstanceState.Skipped);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // Touching the try's own row first takes its row lock (PostgreSQL), so a clear or mark of it waits or wins whole.
+        var owns = await connection.ExecuteAsync(
+            $"UPDATE task_instance SET last_heartbeat_at = @At WHERE {KeyMatch} AND try_number = @tryNumber AND state = {StateSql.Of(TaskInstanceState.Running)}",
+            new { key.DagId, key.RunId, key.TaskId, key.MapIndex, tryNumber, At = Micros.From(now) },
+            transaction);
+        if (owns == 0)
+        {
+            return null;
+        }
+
+        var skipped = 0;
+        foreach (var chunk in taskIds.Distinct(StringComparer.Ordinal).Chunk(500))
+        {
+            skipped += await connection.ExecuteAsync(
+                $"UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Skipped)}, start_date = @At, end_date = @At, duration = 0 " +
+                $"WHERE dag_id = @DagId AND run_id = @RunId AND task_id IN @ids AND state IN ({StateSql.List(from)})",
+                new { key.DagId, key.RunId, ids = chunk, At = Micros.From(now) },
+                transaction);
+        }
+
+        await FlagRunsAsync(connection, transaction, [(key.DagId, key.RunId)]);
+        await transaction.CommitAsync(cancellationToken);
+        return skipped;
+    }
+
+    /// <summary>
     /// Clears task instances so the scheduler runs them again: a fresh retries budget from their current try, their
     /// XComs removed, and their runs reopened (queued) when they had finished. A queued or running one becomes
     /// restarting: its try is stopped (its heartbeat no longer owns the row) and it then runs again. Returns the cleared keys.
