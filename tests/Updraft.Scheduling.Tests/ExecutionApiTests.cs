@@ -61,6 +61,37 @@ public abstract class ExecutionApiTests
     }
 
     [Fact]
+    public async Task SkipDownstream_OnlyDownstreamTasks_OnlyWhileTheTryOwnsItsRow_OnlyThoseNotStarted()
+    {
+        var o = await Orchestra.CreateAsync(DatabaseUri());
+        await using var _ = o;
+        o.WriteDag("skip.cs", Orchestra.DagSource("skip", "var a = dag.Empty(\"a\"); a.Then([dag.Empty(\"b\"), dag.Empty(\"c\")]); dag.Empty(\"d\");"));
+        await o.ProcessAsync();
+        var run = await o.TriggerAsync("skip", "r1");
+        await new DagRunStore(o.Database).TransitionAsync(run.Id, DagRunState.Queued, DagRunState.Running, TimeProvider.System.GetUtcNow());
+        var tasks = new TaskInstanceStore(o.Database);
+        var keyA = new TaskInstanceKey("skip", "r1", "a");
+        await tasks.TransitionAsync([new TaskInstanceChange(keyA, TaskInstanceState.None, TaskInstanceState.Scheduled)], TimeProvider.System.GetUtcNow());
+        await o.Database.QueueAsync([keyA], TimeProvider.System.GetUtcNow());
+        var a = new TryIdentity("skip", "r1", "a", -1, 1);
+        var api = o.Service;
+        var token = api.Tokens.Issue(a);
+
+        // Before the try runs it owns nothing it may skip with.
+        await Assert.ThrowsAsync<TryNotOwnedException>(() => api.SkipDownstreamAsync(token, a, ["b"]));
+        Assert.NotNull(await api.StartAsync(token, a, "host", 1));
+        var stranger = await Assert.ThrowsAsync<ExecutionApiRefusedException>(() => api.SkipDownstreamAsync(token, a, ["b", "d"]));
+        Assert.Equal((422, "Task 'd' is not downstream of skip.a; a try may skip only its downstream tasks."), (stranger.StatusCode, stranger.Message));
+        Assert.Equal(TaskInstanceState.None, (await tasks.GetAsync(new TaskInstanceKey("skip", "r1", "b")))!.State);
+
+        Assert.Equal(2, await api.SkipDownstreamAsync(token, a, ["b", "c"]));
+        Assert.Equal(TaskInstanceState.Skipped, (await tasks.GetAsync(new TaskInstanceKey("skip", "r1", "c")))!.State);
+        Assert.Equal(0, await api.SkipDownstreamAsync(token, a, ["b"]));
+        Assert.Equal(TaskInstanceState.Success, await api.FinishAsync(token, a, TaskInstanceState.Success, retryAllowed: false));
+        await Assert.ThrowsAsync<TryNotOwnedException>(() => api.SkipDownstreamAsync(token, a, ["b"]));
+    }
+
+    [Fact]
     public async Task ForgedOrExpiredToken_Refused401()
     {
         var (o, a) = await QueuedTryAsync(DatabaseUri());

@@ -656,6 +656,70 @@ public abstract class SchedulerTests
         Assert.Equal(3, (await service.CreateAsync(new("bf2", Jan1.AddDays(6), Jan1.AddDays(8)), actor)).Created);
     }
 
+    private const string BranchingDag = """
+        var pick = dag.Branch("pick", ctx => ctx.Params.Get<string>("path"));
+        var fast = dag.Bash("fast", "echo fast");
+        TaskGroup slow;
+        using (slow = dag.Group("slow", tooltip: "the long way"))
+        {
+            dag.Bash("prepare", "echo prepare").Then(dag.Bash("crunch", "echo crunch"));
+        }
+
+        var join = dag.Bash("join", "echo joined");
+        join.TriggerRule = TriggerRule.NoneFailedMinOneSuccess;
+        pick.Then(fast).Then(join);
+        pick.Then(slow).Then(join);
+        var gate = dag.ShortCircuit("gate", ctx => ctx.Params.Get<string>("path") == "slow");
+        join.Then(gate).Then(dag.Bash("publish", "echo publish")).Then(dag.Bash("announce", "echo announce"));
+        """;
+
+    [Fact]
+    public async Task Branching_InWorkerProcesses_SkipsTheUnchosenPathAndShortCircuitsDownstream()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("branching.cs", Orchestra.DagSource("branching", BranchingDag, "Params = { [\"path\"] = new Param(\"fast\") }"));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var fast = await o.TriggerAsync("branching");
+        var slow = await o.TriggerAsync("branching", conf: new() { ["path"] = "slow" });
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        Assert.True("success" == await o.RunStateAsync("branching", fast.RunId), o.ReadLog("branching", fast.RunId, "pick", 1));
+        var states = (await o.TasksAsync("branching", fast.RunId)).ToDictionary(t => t.Key, t => t.Value.State.ToWireName());
+        Assert.Equal(
+            new Dictionary<string, string>
+            {
+                ["pick"] = "success", ["fast"] = "success", ["slow.prepare"] = "skipped", ["slow.crunch"] = "skipped",
+                ["join"] = "success", ["gate"] = "success", ["publish"] = "skipped", ["announce"] = "skipped",
+            },
+            states);
+        Assert.Contains("Skipping downstream tasks: slow.prepare", o.ReadLog("branching", fast.RunId, "pick", 1));
+        Assert.Equal("success", await o.RunStateAsync("branching", slow.RunId));
+        var slowStates = (await o.TasksAsync("branching", slow.RunId)).ToDictionary(t => t.Key, t => t.Value.State.ToWireName());
+        Assert.Equal(("skipped", "success", "success", "success"), (slowStates["fast"], slowStates["slow.crunch"], slowStates["join"], slowStates["announce"]));
+    }
+
+    [Fact]
+    public async Task Branching_OverTheHttpExecutionApi_SkipsAndAnUnknownIdFailsWithItsName()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("branching.cs", Orchestra.DagSource("branching", BranchingDag, "Params = { [\"path\"] = new Param(\"fast\") }"));
+        await o.ProcessAsync();
+        await using var server = await Server.Hosting.ApiServer.StartAsync("127.0.0.1", 0, o.Service);
+        var (engine, executor) = o.NewScheduler(workerEnvironment: new() { ["UPDRAFT__CORE__EXECUTION_API_SERVER_URL"] = new Uri(server.Address, "execution/").ToString() });
+        var run = await o.TriggerAsync("branching");
+        var wrong = await o.TriggerAsync("branching", conf: new() { ["path"] = "nowhere" });
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        var states = await o.TasksAsync("branching", run.RunId);
+        Assert.Equal(("skipped", "success"), (states["slow.prepare"].State.ToWireName(), states["join"].State.ToWireName()));
+        Assert.Equal("failed", await o.RunStateAsync("branching", wrong.RunId));
+        Assert.Equal(TaskInstanceState.Failed, (await o.TasksAsync("branching", wrong.RunId))["pick"].State);
+        Assert.Contains("Branch 'pick' chose 'nowhere' is not a task or task group of DAG 'branching'.", o.ReadLog("branching", wrong.RunId, "pick", 1));
+    }
+
     [Fact]
     public async Task Trigger_ConfValidatedAgainstParams()
     {

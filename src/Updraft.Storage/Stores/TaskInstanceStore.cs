@@ -502,10 +502,16 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
         var skipped = 0;
         foreach (var chunk in taskIds.Distinct(StringComparer.Ordinal).Chunk(500))
         {
+            var parameters = new DynamicParameters(new { key.DagId, key.RunId, At = Micros.From(now) });
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                parameters.Add($"t{i}", chunk[i]);
+            }
+
             skipped += await connection.ExecuteAsync(
                 $"UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Skipped)}, start_date = @At, end_date = @At, duration = 0 " +
-                $"WHERE dag_id = @DagId AND run_id = @RunId AND task_id IN @ids AND state IN ({StateSql.List(from)})",
-                new { key.DagId, key.RunId, ids = chunk, At = Micros.From(now) },
+                $"WHERE dag_id = @DagId AND run_id = @RunId AND task_id IN ({string.Join(", ", chunk.Select((_, i) => $"@t{i}"))}) AND state IN ({StateSql.List(from)})",
+                parameters,
                 transaction);
         }
 
