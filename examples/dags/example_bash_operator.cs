@@ -13,13 +13,13 @@ public sealed class ExampleBashOperator : IDagSource
         var runAfterLoop = dag.Empty("run_after_loop");
         for (var i = 0; i < 3; i++)
         {
-            _ = dag.Bash($"runme_{i}", $"echo \"{{{{ task_instance.task_id }}}}\" ran for {{{{ ds }}}} && sleep 0.1") >> runAfterLoop;
+            dag.Bash($"runme_{i}", $"echo \"{{{{ task_instance.task_id }}}}\" ran for {{{{ ds }}}} && sleep 0.1").Then(runAfterLoop);
         }
 
         var runThisLast = dag.Empty("run_this_last");
-        _ = runAfterLoop >> runThisLast;
-        _ = dag.Bash("also_run_this", "echo \"ti_key={{ dag.dag_id }}__{{ task.task_id }}__{{ ds_nodash }}\"") >> runThisLast;
-        _ = dag.Bash("this_will_skip", "echo hello world; exit 99;") >> runThisLast;
+        dag.Chain(
+            [runAfterLoop, dag.Bash("also_run_this", "echo \"ti_key={{ dag.dag_id }}__{{ task.task_id }}__{{ ds_nodash }}\""), dag.Bash("this_will_skip", "echo hello world; exit 99;")],
+            runThisLast);
 
         yield return dag;
     }

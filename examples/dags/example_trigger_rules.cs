@@ -21,25 +21,16 @@ public sealed class ExampleTriggerRules : IDagSource
             }
 
             return ctx.TryNumber;
-        });
-        flaky.Retries = 2;
-        flaky.RetryDelay = TimeSpan.FromSeconds(1);
-
-        var report = dag.Empty("report");
-        report.TriggerRule = TriggerRule.AllDone;
-
-        Operator Downstream(string id, TriggerRule rule, params Operator[] upstream)
+        }).With(t =>
         {
-            var task = dag.Empty(id);
-            task.TriggerRule = rule;
-            foreach (var up in upstream)
-            {
-                _ = up >> task;
-            }
+            t.Retries = 2;
+            t.RetryDelay = TimeSpan.FromSeconds(1);
+        });
 
-            _ = task >> report;
-            return task;
-        }
+        var report = dag.Empty("report").With(t => t.TriggerRule = TriggerRule.AllDone);
+
+        void Downstream(string id, TriggerRule rule, params Operator[] upstream) =>
+            new TaskSet(upstream).Then(dag.Empty(id).With(t => t.TriggerRule = rule)).Then(report);
 
         Downstream("all_success", TriggerRule.AllSuccess, succeed, fail);       // upstream_failed
         Downstream("one_failed", TriggerRule.OneFailed, succeed, fail);         // success

@@ -22,7 +22,7 @@ public sealed class ExampleXCom : IDagSource
             return values.Sum();
         });
 
-        _ = new TaskSet { push, bashPush } >> pull;
+        new TaskSet { push, bashPush }.Then(pull);
         yield return dag;
     }
 }

@@ -24,7 +24,10 @@ public sealed class ExampleDagsTests : IDisposable
         var (exit, output, _) = await _cli.RunAsync("dags", "list", "-o", "json");
         Assert.Equal(0, exit);
         var rows = JsonNode.Parse(output)!.AsArray();
-        Assert.Equal(["example_bash_operator", "example_params", "example_trigger_rules", "example_xcom", "tutorial"], rows.Select(r => r!["dag_id"]!.GetValue<string>()));
+        Assert.Equal(
+            ["example_bash_operator", "example_branch_operator", "example_latest_only", "example_params", "example_short_circuit_operator",
+                "example_task_group", "example_trigger_rules", "example_xcom", "tutorial"],
+            rows.Select(r => r!["dag_id"]!.GetValue<string>()));
         var tutorial = rows.Single(r => r!["dag_id"]!.GetValue<string>() == "tutorial")!;
         Assert.Equal("True", tutorial["is_paused"]!.GetValue<string>());
         Assert.Equal("updraft", tutorial["owners"]!.GetValue<string>());
@@ -59,6 +62,56 @@ public sealed class ExampleDagsTests : IDisposable
             ["all_skipped"] = "success", ["all_failed"] = "success", ["after_retry"] = "success", ["report"] = "success",
         };
         Assert.Equal(expected, states);
+    }
+
+    [Fact]
+    public async Task BranchOperator_FollowsTheDaysPath_SkipsTheOthers_JoinRuns()
+    {
+        // 2025-03-01: day 1, so branch_b.
+        var states = await TestDagAsync("example_branch_operator", 0);
+        Assert.Equal(
+            new Dictionary<string, string>
+            {
+                ["branching"] = "success", ["branch_a"] = "skipped", ["follow_branch_a"] = "skipped", ["branch_b"] = "success",
+                ["follow_branch_b"] = "success", ["branch_c"] = "skipped", ["follow_branch_c"] = "skipped", ["join"] = "success",
+            },
+            states);
+    }
+
+    [Fact]
+    public async Task ShortCircuit_FalseSkipsDownstream_RespectingRulesOnlyTheNextTask()
+    {
+        // 2025-03-01 is a Saturday: weekday_only is false.
+        var states = await TestDagAsync("example_short_circuit_operator", 0);
+        Assert.Equal(
+            new Dictionary<string, string>
+            {
+                ["condition_is_true"] = "success", ["true_1"] = "success", ["true_2"] = "success",
+                ["condition_is_false"] = "success", ["false_1"] = "skipped", ["false_2"] = "skipped",
+                ["weekday_only"] = "success", ["weekday_report"] = "skipped", ["cleanup"] = "success",
+            },
+            states);
+    }
+
+    [Fact]
+    public async Task LatestOnly_ManualRunGoesOn()
+    {
+        var states = await TestDagAsync("example_latest_only", 0);
+        Assert.Equal(new Dictionary<string, string> { ["latest_only"] = "success", ["load"] = "success", ["notify"] = "success" }, states);
+    }
+
+    [Fact]
+    public async Task TaskGroup_PrefixedIdsRunInGroupOrder()
+    {
+        var states = await TestDagAsync("example_task_group", 0);
+        Assert.Equal(
+            ["end", "section_1.task_1", "section_1.task_2", "section_1.task_3", "section_2.inner_section_2.task_2",
+                "section_2.inner_section_2.task_3", "section_2.inner_section_2.task_4", "section_2.task_1", "start"],
+            states.Keys.Order(StringComparer.Ordinal));
+        Assert.All(states.Values, s => Assert.Equal("success", s));
+        var (_, dot, _) = await _cli.RunAsync("dags", "show", "example_task_group");
+        Assert.Contains("subgraph \"cluster_section_2.inner_section_2\" {", dot, StringComparison.Ordinal);
+        Assert.Contains("    \"section_2.inner_section_2.task_4\" [label=", dot, StringComparison.Ordinal);
     }
 
     [Fact]

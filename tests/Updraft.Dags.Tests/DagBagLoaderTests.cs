@@ -70,7 +70,7 @@ public sealed class DagBagLoaderTests : IDisposable
     {
         Write("shift.cs", DagFile("shift", "a >> dag.Empty(\"b\");"));
         var error = Assert.Single(Loader().Load([Dags]).ImportErrors);
-        Assert.Contains("write '_ = a >> b;'", error.Message);
+        Assert.Contains("write 'a.Then(b);', '_ = a >> b;'", error.Message);
     }
 
     [Fact]

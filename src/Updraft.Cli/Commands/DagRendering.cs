@@ -11,10 +11,39 @@ internal static class DagRendering
         var text = new StringBuilder();
         text.Append("digraph ").Append(Quote(dag.DagId)).Append(" {\n");
         text.Append("    graph [label=").Append(Quote(dag.DagId)).Append(" labelloc=t rankdir=LR];\n");
-        foreach (var task in dag.Tasks)
+        // Task groups are clusters, nested as the groups are; each task is drawn inside its innermost group.
+        var groups = dag.TaskGroups.ToDictionary(g => g.GroupId, StringComparer.Ordinal);
+        var byId = dag.Tasks.ToDictionary(t => t.TaskId, StringComparer.Ordinal);
+        void Group(SerializedTaskGroup group, int depth)
         {
-            text.Append("    ").Append(Quote(task.TaskId)).Append(" [label=").Append(Quote(task.TaskId))
+            var indent = new string(' ', depth * 4);
+            text.Append(indent).Append("subgraph ").Append(Quote("cluster_" + group.GroupId)).Append(" {\n");
+            text.Append(indent).Append("    label=").Append(Quote(group.GroupId)).Append(" style=rounded;\n");
+            foreach (var taskId in group.TaskIds)
+            {
+                Node(byId[taskId], depth + 1);
+            }
+
+            foreach (var child in group.ChildGroupIds)
+            {
+                Group(groups[child], depth + 1);
+            }
+
+            text.Append(indent).Append("}\n");
+        }
+
+        void Node(SerializedTask task, int depth) =>
+            text.Append(' ', depth * 4).Append(Quote(task.TaskId)).Append(" [label=").Append(Quote(task.TaskId))
                 .Append(" shape=rectangle style=\"filled,rounded\" fillcolor=").Append(Quote(Colour(task.Operator))).Append("];\n");
+
+        foreach (var task in dag.Tasks.Where(t => t.TaskGroupId is null))
+        {
+            Node(task, 1);
+        }
+
+        foreach (var group in dag.TaskGroups.Where(g => g.ParentGroupId is null))
+        {
+            Group(group, 1);
         }
 
         foreach (var task in dag.Tasks)

@@ -102,7 +102,7 @@ public sealed class DagCompiler
             if (d.Id == "CS0201" && d.Location.SourceTree?.GetText().ToString(d.Location.SourceSpan) is { } code
                 && (code.Contains(">>", StringComparison.Ordinal) || code.Contains("<<", StringComparison.Ordinal)))
             {
-                message += " (C# does not allow 'a >> b;' on its own: write '_ = a >> b;' or 'dag.Chain(a, b);')";
+                message += " (C# does not allow 'a >> b;' on its own: write 'a.Then(b);', '_ = a >> b;' or 'dag.Chain(a, b);')";
             }
 
             return new CompileError(span.StartLinePosition.Line + 1, span.StartLinePosition.Character + 1, d.Id, message);
