@@ -13,12 +13,14 @@ using Updraft.Tests.Shared;
 /// <summary>
 /// Scheduler scenarios, run in this process with the real local executor (worker processes) and a real
 /// database: `lag` (100 DAGs × 10 linear tasks), `chain` (one DAG of 40 chained tasks), `throughput`
-/// (1,000 DAGs × 10 parallel tasks, one or two schedulers).
+/// (1,000 DAGs × 10 parallel tasks, one or two schedulers), `mapped` (one DAG whose task is mapped over a list of
+/// 10,000 elements, then one task collecting the 10,000 results).
 /// </summary>
 internal static class SchedulerBench
 {
     private const string WarmUpRun = "warmup";
     private const int WarmUpTries = 400;
+    private const int MappedLength = 10_000;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -31,6 +33,7 @@ internal static class SchedulerBench
             "lag" => (100, 10, true),
             "chain" => (1, 40, true),
             "throughput" => (1000, 10, false),
+            "mapped" => (1, 10, false),
             _ => throw new ArgumentException($"unknown scenario {scenario}"),
         };
 
@@ -43,6 +46,7 @@ internal static class SchedulerBench
                 ["UPDRAFT_HOME"] = home,
                 ["UPDRAFT__CORE__LOAD_EXAMPLES"] = "False",
                 ["UPDRAFT__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = "False",
+                ["UPDRAFT__CORE__MAX_MAP_LENGTH"] = MappedLength.ToString(CultureInfo.InvariantCulture),
             };
             if (postgres is not null)
             {
@@ -63,6 +67,25 @@ internal static class SchedulerBench
                         {
                             var dag = new Dag("d{{d}}") { MaxActiveTasks = 64 };
                             {{body}}
+                            yield return dag;
+                        }
+                    }
+                    """);
+            }
+
+            var mapped = scenario == "mapped";
+            if (mapped)
+            {
+                // d0 (10 parallel tasks) is only for the warm-up; the scene is one run of this DAG.
+                File.WriteAllText(Path.Combine(ctx.DagsFolder, "mapped.cs"), $$"""
+                    public sealed class Mapped : IDagSource
+                    {
+                        public IEnumerable<Dag> Build()
+                        {
+                            var dag = new Dag("mapped") { MaxActiveTasks = 64 };
+                            var numbers = dag.Task("numbers", ctx => Enumerable.Range(0, {{MappedLength}}).ToArray());
+                            var each = dag.Map("each", numbers, (int n) => (long)n * 2);
+                            dag.Task("total", each, (long[] all) => all.Sum());
                             yield return dag;
                         }
                     }
@@ -120,10 +143,12 @@ internal static class SchedulerBench
             }
 
             Console.WriteLine(cold ? "  cold: no warm-up" : $"  after an uncounted warm-up of {WarmUpTries / tasks} runs of d0 ({WarmUpTries / tasks * tasks} tries)");
-            for (var d = 0; d < dags; d++)
+            foreach (var dagId in mapped ? ["mapped"] : Enumerable.Range(0, dags).Select(d => $"d{d}"))
             {
-                await Updraft.Scheduling.Operations.DagRunService.CreateManualRunAsync(new DagStore(database), new DagRunStore(database), new($"d{d}") { RunId = "bench" }, TimeProvider.System.GetUtcNow());
+                await Updraft.Scheduling.Operations.DagRunService.CreateManualRunAsync(new DagStore(database), new DagRunStore(database), new(dagId) { RunId = "bench" }, TimeProvider.System.GetUtcNow());
             }
+
+            var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
 
             if (Environment.GetEnvironmentVariable("UPDRAFT_BENCH_SQL_TOP") == "1" && database.Dialect == SqlDialect.Postgres)
             {
@@ -135,7 +160,15 @@ internal static class SchedulerBench
             var wall = Stopwatch.StartNew();
             await Task.WhenAll(engines.Select(e => LoopAsync(database, e.Engine, e.Executor)));
             wall.Stop();
-            await ReportAsync(database, wall.Elapsed, linear);
+            if (mapped)
+            {
+                await ReportMappedAsync(database, wall.Elapsed, heapBefore);
+            }
+            else
+            {
+                await ReportAsync(database, wall.Elapsed, linear);
+            }
+
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  distinct SQL statements cached by Dapper in the scheduler process: {SqlMapper.GetCachedSQLCount()}"));
             if (Environment.GetEnvironmentVariable("UPDRAFT_BENCH_SQL_TOP") == "1" && database.Dialect == SqlDialect.Postgres)
             {
@@ -197,6 +230,24 @@ internal static class SchedulerBench
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {calls,8} {total,10:0} {mean,8:0.000}  {query}"));
         }
+    }
+
+    /// <summary>The mapped scene: instances by state, wall time, rate, and the scheduler process's memory.</summary>
+    private static async Task ReportMappedAsync(MetadataDatabase database, TimeSpan wall, long heapBefore)
+    {
+        await using var connection = await database.OpenAsync();
+        var states = (await connection.QueryAsync<(string TaskId, string State, long Count)>(
+            "SELECT task_id, state, COUNT(*) FROM task_instance WHERE run_id = 'bench' GROUP BY task_id, state ORDER BY task_id")).ToList();
+        var total = await connection.ExecuteScalarAsync<string>("SELECT value FROM xcom WHERE run_id = 'bench' AND task_id = 'total'");
+        var span = await connection.QuerySingleAsync<(long Start, long End)>(
+            "SELECT MIN(start_date), MAX(end_date) FROM task_instance WHERE run_id = 'bench' AND task_id = 'each'");
+        var seconds = (span.End - span.Start) / 1_000_000.0;
+        using var process = Process.GetCurrentProcess();
+        Console.WriteLine("  " + string.Join(", ", states.Select(s => $"{s.TaskId} {s.State} x{s.Count}")) + $"; total = {total}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  run end to end in {wall.TotalSeconds:0.0} s wall; {MappedLength} mapped instances in {seconds:0.0} s ({MappedLength / seconds:0} instances/s)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  scheduler process (scheduler + executor; workers are child processes): peak working set {process.PeakWorkingSet64 / 1048576.0:0} MB; managed heap {heapBefore / 1048576.0:0} MB before the run, {GC.GetTotalMemory(forceFullCollection: true) / 1048576.0:0} MB after"));
     }
 
     private static async Task ReportAsync(MetadataDatabase database, TimeSpan wall, bool linear)

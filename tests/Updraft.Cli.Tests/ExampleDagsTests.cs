@@ -25,7 +25,7 @@ public sealed class ExampleDagsTests : IDisposable
         Assert.Equal(0, exit);
         var rows = JsonNode.Parse(output)!.AsArray();
         Assert.Equal(
-            ["example_bash_operator", "example_branch_operator", "example_latest_only", "example_params", "example_short_circuit_operator",
+            ["example_bash_operator", "example_branch_operator", "example_dynamic_task_mapping", "example_latest_only", "example_params", "example_short_circuit_operator",
                 "example_task_group", "example_trigger_rules", "example_xcom", "tutorial"],
             rows.Select(r => r!["dag_id"]!.GetValue<string>()));
         var tutorial = rows.Single(r => r!["dag_id"]!.GetValue<string>() == "tutorial")!;
@@ -112,6 +112,18 @@ public sealed class ExampleDagsTests : IDisposable
         var (_, dot, _) = await _cli.RunAsync("dags", "show", "example_task_group");
         Assert.Contains("subgraph \"cluster_section_2.inner_section_2\" {", dot, StringComparison.Ordinal);
         Assert.Contains("    \"section_2.inner_section_2.task_4\" [label=", dot, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DynamicTaskMapping_ExpandsEachListAndCollectsTheResults()
+    {
+        var (exit, output, error) = await _cli.RunAsync("dags", "test", "example_dynamic_task_mapping", "2025-03-01");
+        Assert.True(exit == 0, error + output);
+        Assert.Contains("map_index 1: extracting us for 2025-03-01", output);
+        Assert.Contains("3 orders, total 96.0", output);
+        var table = output[output.LastIndexOf("task_id ", StringComparison.Ordinal)..];
+        Assert.Matches(@"extract\s+\|\s+success\s+\|\s+1\s+\|\s+3 success", table);
+        Assert.Matches(@"check_hours\s+\|\s+success\s+\|\s+1\s+\|\s+6 success", table);
     }
 
     [Fact]

@@ -182,7 +182,10 @@ public sealed class Orchestra : IAsyncDisposable
     }
 
     public async Task<Dictionary<string, TaskInstanceRecord>> TasksAsync(string dagId, string runId) =>
-        (await new TaskInstanceStore(Database).ListForRunAsync(dagId, runId)).ToDictionary(t => t.TaskId);
+        (await new TaskInstanceStore(Database).ListForRunAsync(dagId, runId)).ToDictionary(t => t.MapIndex < 0 ? t.TaskId : $"{t.TaskId}[{t.MapIndex}]");
+
+    public string ReadLog(string dagId, string runId, string taskId, int mapIndex, int attempt) =>
+        File.ReadAllText(Logging.TaskLogPaths.For(LogFolder, new TaskInstanceKey(dagId, runId, taskId, mapIndex), attempt));
 
     public async Task<string> RunStateAsync(string dagId, string runId) => (await new DagRunStore(Database).GetAsync(dagId, runId))!.State.ToWireName();
 

@@ -721,6 +721,73 @@ public abstract class SchedulerTests
     }
 
     [Fact]
+    public async Task Mapping_ExpandsAtRunTime_CollectsTypedResults_SkipsEmpty_AndEachInstanceClearsOnItsOwn()
+    {
+        await using var o = await NewAsync();
+        var marker = Path.Combine(o.Home, "fixed");
+        o.WriteDag("mapping.cs", Orchestra.DagSource("mapping", $$$"""
+            var files = dag.Task("list_files", ctx => new[] { "a", "bb", "ccc" });
+            var sizes = dag.Map("size", files, (TaskContext ctx, string f) =>
+            {
+                ctx.Log.Info($"instance {ctx.MapIndex} measures {f}");
+                if (f == "bb" && !File.Exists(@"{{{marker}}}")) throw new InvalidOperationException("bb is not ready");
+                return f.Length;
+            });
+            dag.Task("total", sizes, (TaskContext ctx, int[] all) => { ctx.Log.Info($"total={all.Sum()} of {all.Length}"); return all.Sum(); });
+            var pairs = dag.Map("pair", MapInput.Over(files).Product(MapInput.Over(new[] { 1, 2 })), ((string F, int N) p) => p.F + p.N);
+            var none = dag.Task("none", _ => Array.Empty<int>());
+            dag.Map("never", none, (int n) => n).Then(dag.Bash("after_never", "echo never"));
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("mapping");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        Assert.Equal("failed", await o.RunStateAsync("mapping", run.RunId));
+        var tis = await o.TasksAsync("mapping", run.RunId);
+        Assert.Equal(("success", "failed", "success"), (tis["size[0]"].State.ToWireName(), tis["size[1]"].State.ToWireName(), tis["size[2]"].State.ToWireName()));
+        Assert.False(tis.ContainsKey("size"));
+        Assert.Equal("upstream_failed", tis["total"].State.ToWireName());
+        Assert.Equal(6, tis.Keys.Count(k => k.StartsWith("pair[", StringComparison.Ordinal)));
+        Assert.Equal(("skipped", "skipped"), (tis["never"].State.ToWireName(), tis["after_never"].State.ToWireName()));
+        Assert.Contains("instance 2 measures ccc", o.ReadLog("mapping", run.RunId, "size", 2, 1));
+
+        // Clear only the failed instance (and downstream): it runs again alone, and total gets all three results.
+        await File.WriteAllTextAsync(marker, "");
+        using var output = new StringWriter();
+        var exit = await Updraft.Cli.UpdraftCli.RunAsync(
+            ["tasks", "clear", "mapping", "--only-failed", "--downstream", "-y"],
+            new Updraft.Cli.Hosting.CliEnvironment(o.Environment, output, TextWriter.Null, TimeProvider.System));
+        Assert.Equal((0, "Cleared 2 task instance(s).\n"), (exit, output.ToString()));
+        await o.RunToCompletionAsync(engine, executor);
+
+        tis = await o.TasksAsync("mapping", run.RunId);
+        Assert.Equal("success", await o.RunStateAsync("mapping", run.RunId));
+        Assert.Equal((1, 2, 1), (tis["size[0]"].TryNumber, tis["size[1]"].TryNumber, tis["size[2]"].TryNumber));
+        Assert.Contains("total=6 of 3", o.ReadLog("mapping", run.RunId, "total", -1, 1));
+    }
+
+    [Fact]
+    public async Task Mapping_PastMaxMapLength_FailsTheProducerWithTheLimitInItsLog()
+    {
+        await using var o = await NewAsync(new() { ["UPDRAFT__CORE__MAX_MAP_LENGTH"] = "3" });
+        o.WriteDag("long.cs", Orchestra.DagSource("long", """
+            var many = dag.Task("many", _ => Enumerable.Range(0, 5).ToArray());
+            dag.Map("each", many, (int n) => n);
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("long");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        var tis = await o.TasksAsync("long", run.RunId);
+        Assert.Equal(("failed", "upstream_failed"), (tis["many"].State.ToWireName(), tis["each"].State.ToWireName()));
+        Assert.Contains("Task 'many' returned more than 3 items to map over, past [core] max_map_length (3).", o.ReadLog("long", run.RunId, "many", 1));
+    }
+
+    [Fact]
     public async Task Trigger_ConfValidatedAgainstParams()
     {
         await using var o = await NewAsync();

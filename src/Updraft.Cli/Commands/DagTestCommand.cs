@@ -30,8 +30,9 @@ internal static class DagTestCommand
             var rows = dag.Serialized.Tasks.Select(t => DagsCommands.Row(
                 ("task_id", t.TaskId),
                 ("state", result.TaskStates[t.TaskId].ToWireName()),
-                ("tries", CliContext.Int(result.Tries[t.TaskId])))).ToList();
-            Rows.Write(ctx.Environment.Out, OutputFormat.Table, ["task_id", "state", "tries"], rows);
+                ("tries", CliContext.Int(result.Tries[t.TaskId])),
+                ("mapped", result.MappedSummary(t.TaskId)))).ToList();
+            Rows.Write(ctx.Environment.Out, OutputFormat.Table, ["task_id", "state", "tries", "mapped"], rows);
             ctx.Environment.Out.WriteLine($"DAG run {result.RunId}: {result.State.ToWireName()}");
             return result.State == DagRunState.Success ? 0 : 1;
         });

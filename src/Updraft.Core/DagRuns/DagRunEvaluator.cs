@@ -5,71 +5,110 @@ using Updraft.Core.TriggerRules;
 namespace Updraft.Core.DagRuns;
 
 /// <summary>
-/// Decides, from task states alone, which tasks of a DAG run may run, which are skipped or upstream_failed
-/// by their trigger rules, and whether the run has succeeded or failed — Airflow's rules, as one pure
-/// function the in-process test runner and the scheduler share.
+/// Decides, from task-instance states alone, which task instances of a DAG run may run, which are skipped or
+/// upstream_failed by their trigger rules, which mapped tasks are to be expanded, and whether the run has succeeded
+/// or failed — Airflow's rules, as one pure function the in-process test runner and the scheduler share. A task's
+/// trigger rule counts every instance of its upstream tasks (all map indexes of a mapped one), as Airflow does.
 /// </summary>
 public static class DagRunEvaluator
 {
-    public static DagRunEvaluation Evaluate(SerializedDag dag, IReadOnlyDictionary<string, TaskInstanceState> states)
+    public static DagRunEvaluation Evaluate(SerializedDag dag, IReadOnlyDictionary<TaskInstanceId, TaskInstanceState> states)
     {
         ArgumentNullException.ThrowIfNull(dag);
         ArgumentNullException.ThrowIfNull(states);
-        var current = new Dictionary<string, TaskInstanceState>(StringComparer.Ordinal);
-        foreach (var task in dag.Tasks)
+        var current = new Dictionary<TaskInstanceId, TaskInstanceState>(states);
+        var byTask = new Dictionary<string, List<TaskInstanceId>>(StringComparer.Ordinal);
+        foreach (var id in states.Keys)
         {
-            current[task.TaskId] = states.TryGetValue(task.TaskId, out var s) ? s : TaskInstanceState.None;
+            if (!byTask.TryGetValue(id.TaskId, out var list))
+            {
+                byTask[id.TaskId] = list = [];
+            }
+
+            list.Add(id);
+        }
+
+        foreach (var task in dag.Tasks.Where(t => !byTask.ContainsKey(t.TaskId)))
+        {
+            // A task without a stored instance (a test run's first pass) has its unexpanded one, not started.
+            var id = new TaskInstanceId(task.TaskId);
+            byTask[task.TaskId] = [id];
+            current[id] = TaskInstanceState.None;
         }
 
         var byId = dag.Tasks.ToDictionary(t => t.TaskId, StringComparer.Ordinal);
-        var ready = new List<string>();
+        var ready = new List<TaskInstanceId>();
+        var toExpand = new List<string>();
 
         // Tasks are in dependency order, so a decision made here is seen by the tasks below it in the same pass.
         foreach (var task in dag.Tasks)
         {
-            if (current[task.TaskId] != TaskInstanceState.None)
+            var instances = byTask[task.TaskId];
+            var pending = instances.Where(i => current[i] == TaskInstanceState.None).ToList();
+            if (pending.Count == 0)
             {
                 continue;
             }
 
-            var summary = UpstreamSummary.From(task.UpstreamTaskIds.Select(id => (current[id], byId[id].IsSetup)));
-            switch (TriggerRuleEvaluator.Evaluate(task.TriggerRule, summary))
+            var summary = UpstreamSummary.From(task.UpstreamTaskIds.SelectMany(up => byTask[up].Select(i => (current[i], byId[up].IsSetup))));
+            var decision = TriggerRuleEvaluator.Evaluate(task.TriggerRule, summary);
+            var unexpanded = task.IsMapped && pending.Count == instances.Count(i => current[i] != TaskInstanceState.Removed);
+            foreach (var instance in pending)
             {
-                case TriggerDecision.Run:
-                    ready.Add(task.TaskId);
-                    break;
-                case TriggerDecision.Skip:
-                    current[task.TaskId] = TaskInstanceState.Skipped;
-                    break;
-                case TriggerDecision.UpstreamFailed:
-                    current[task.TaskId] = TaskInstanceState.UpstreamFailed;
-                    break;
-                default:
-                    break;
+                switch (decision)
+                {
+                    case TriggerDecision.Run when unexpanded:
+                        break;
+                    case TriggerDecision.Run:
+                        ready.Add(instance);
+                        break;
+                    case TriggerDecision.Skip:
+                        current[instance] = TaskInstanceState.Skipped;
+                        break;
+                    case TriggerDecision.UpstreamFailed:
+                        current[instance] = TaskInstanceState.UpstreamFailed;
+                        break;
+                    default:
+                        break;
+                }
+            }
+
+            if (decision == TriggerDecision.Run && unexpanded)
+            {
+                toExpand.Add(task.TaskId);
             }
         }
 
-        return new DagRunEvaluation(current, ready, DecideRunState(dag, byId, current, ready.Count > 0));
+        var anyWork = ready.Count > 0 || toExpand.Count > 0;
+        return new DagRunEvaluation(current, ready, toExpand, DecideRunState(dag, byId, byTask, current, anyWork));
+    }
+
+    /// <summary>Evaluates a run whose tasks are not mapped: states by task id.</summary>
+    public static DagRunEvaluation Evaluate(SerializedDag dag, IReadOnlyDictionary<string, TaskInstanceState> states)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        return Evaluate(dag, states.ToDictionary(s => new TaskInstanceId(s.Key), s => s.Value));
     }
 
     private static DagRunState? DecideRunState(
         SerializedDag dag,
         Dictionary<string, SerializedTask> byId,
-        Dictionary<string, TaskInstanceState> states,
-        bool anyReady)
+        Dictionary<string, List<TaskInstanceId>> byTask,
+        Dictionary<TaskInstanceId, TaskInstanceState> states,
+        bool anyWork)
     {
         var unfinished = states.Values.Where(s => s.IsUnfinished()).ToList();
         if (unfinished.Count == 0)
         {
             var deciding = TasksForRunState(dag, byId);
-            return deciding.Any(id => states[id] is TaskInstanceState.Failed or TaskInstanceState.UpstreamFailed)
+            return deciding.SelectMany(id => byTask[id]).Any(i => states[i] is TaskInstanceState.Failed or TaskInstanceState.UpstreamFailed)
                 ? DagRunState.Failed
                 : DagRunState.Success;
         }
 
         // Deadlock: every unfinished task waits on a trigger rule that nothing can satisfy any more.
         var inFlight = unfinished.Any(s => s != TaskInstanceState.None);
-        return !anyReady && !inFlight ? DagRunState.Failed : null;
+        return !anyWork && !inFlight ? DagRunState.Failed : null;
     }
 
     /// <summary>The leaves, except that a teardown leaf (unless it fails the run on failure) is replaced by the work it tears down.</summary>

@@ -24,6 +24,9 @@ public sealed record DagDefaults
 
     public bool DagsArePausedAtCreation { get; init; } = true;
 
+    /// <summary><c>[core] max_map_length</c>: the most instances a mapped task may expand into.</summary>
+    public int MaxMapLength { get; init; } = 1024;
+
     public static DagDefaults FromConfig(UpdraftConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -38,6 +41,7 @@ public sealed record DagDefaults
             MaxActiveRunsPerDag = config.GetInt("core", "max_active_runs_per_dag"),
             MaxActiveTasksPerDag = config.GetInt("core", "max_active_tasks_per_dag"),
             DagsArePausedAtCreation = config.GetBool("core", "dags_are_paused_at_creation"),
+            MaxMapLength = config.GetInt("core", "max_map_length"),
         };
     }
 

@@ -34,6 +34,9 @@ public abstract class Operator
 
     public string TaskId { get; }
 
+    /// <summary>Whether the task is expanded at run time into one instance per element of its input (dynamic task mapping).</summary>
+    public virtual bool IsMapped => false;
+
     /// <summary>The operator's type name as listings show it, such as <c>BashOperator</c>.</summary>
     public virtual string OperatorName => GetType().Name;
 

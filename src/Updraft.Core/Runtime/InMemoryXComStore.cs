@@ -17,4 +17,10 @@ public sealed class InMemoryXComStore : IXComStore
 
     public Task<string?> GetAsync(XComKey key, CancellationToken cancellationToken = default) =>
         Task.FromResult(_values.TryGetValue(key, out var json) ? json : null);
+
+    public Task<IReadOnlyList<string>> GetMappedAsync(string dagId, string runId, string taskId, string key, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<string>>([.. _values
+            .Where(v => v.Key.MapIndex >= 0 && v.Key.DagId == dagId && v.Key.RunId == runId && v.Key.TaskId == taskId && v.Key.Key == key)
+            .OrderBy(v => v.Key.MapIndex)
+            .Select(v => v.Value)]);
 }

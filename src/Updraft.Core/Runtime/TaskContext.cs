@@ -15,6 +15,9 @@ public sealed class TaskContext
 
     public required Operator Task { get; init; }
 
+    /// <summary>Which instance of a mapped task this is (0, 1, …); -1 for a task that is not mapped.</summary>
+    public int MapIndex { get; init; } = -1;
+
     /// <summary>1 on the first try, 2 on the first retry, and so on.</summary>
     public required int TryNumber { get; init; }
 
@@ -67,7 +70,7 @@ public sealed class TaskContext
 
     public JsonObject Conf => DagRun.Conf;
 
-    public XComAccessor XCom => _xcom ??= new XComAccessor(XComStore, DagRun, TaskId, CancellationToken);
+    public XComAccessor XCom => _xcom ??= new XComAccessor(XComStore, DagRun, Task, MapIndex, CancellationToken);
 
     /// <summary>Renders a template against this context (<c>{{ ds }}</c>, <c>{{ params.x }}</c>, …).</summary>
     public Task<string> RenderAsync(string template, string fieldName = "template") =>

@@ -19,6 +19,7 @@ public static class DagSerializer
         var groupDefaults = dag.TaskGroups.ToDictionary(g => g, g => g.EffectiveDefaults());
         TaskDefaults DefaultsOf(Operator t) => t.Group is { } g ? groupDefaults[g] : dag.DefaultArgs;
         var order = dag.TopologicalOrder();
+        var mapProducers = MapProducers(dag, defaults);
         var weights = order.ToDictionary(t => t.TaskId, t => t.PriorityWeight ?? DefaultsOf(t).PriorityWeight ?? 1, StringComparer.Ordinal);
         var tasks = order.Select(t =>
         {
@@ -53,6 +54,11 @@ public static class DagSerializer
                 TemplateFields = t.GetTemplateFields().ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal),
                 InputTaskIds = t is CallableTask c ? [.. c.Inputs.Select(i => i.Task.TaskId)] : [],
                 ResultType = (t as CallableTask)?.ResultType?.Name,
+                IsMapped = t.IsMapped,
+                MapInputs = t is IMappedTask m ? [.. m.Parts.Select(p => new SerializedMapInput { TaskId = p.Task?.TaskId, Length = p.Literal?.Count })] : [],
+                MapMode = (t as IMappedTask)?.Mode ?? MapMode.Single,
+                MaxMapLength = t.IsMapped ? defaults.MaxMapLength : 0,
+                MappedResultLimit = mapProducers.Contains(t.TaskId) ? defaults.MaxMapLength : null,
                 TaskGroupId = t.Group?.GroupId,
                 Line = t.DefinedAtLine,
             };
@@ -91,6 +97,42 @@ public static class DagSerializer
                 Line = g.DefinedAtLine,
             })],
         };
+    }
+
+    /// <summary>
+    /// The tasks whose result a mapped task expands over; checks what can be checked before a run: a literal input no
+    /// longer than <c>[core] max_map_length</c>, and producers that push their result.
+    /// </summary>
+    private static HashSet<string> MapProducers(Dag dag, DagDefaults defaults)
+    {
+        var producers = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var mapped in dag.Tasks.OfType<IMappedTask>())
+        {
+            var task = (Operator)mapped;
+            var literal = (long)MapLength.Of(mapped.Mode, [.. mapped.Parts.Select(p => p.Literal?.Count ?? 1)]);
+            if (mapped.Parts.All(p => p.Literal is not null) && literal > defaults.MaxMapLength)
+            {
+                throw new DagDefinitionException(
+                    $"Task '{task.TaskId}' is mapped over {literal} elements, more than [core] max_map_length ({defaults.MaxMapLength}).", dag.Fileloc, task.DefinedAtLine);
+            }
+
+            foreach (var producer in mapped.Parts.Select(p => p.Task).OfType<Operator>())
+            {
+                if (!producer.DoXComPush)
+                {
+                    throw new DagDefinitionException(
+                        $"Task '{task.TaskId}' is mapped over the result of '{producer.TaskId}', which does not push its result (DoXComPush = false).", dag.Fileloc, task.DefinedAtLine);
+                }
+
+                if (!producer.IsMapped)
+                {
+                    // A mapped producer's instances each give one element; their count is checked when expanding.
+                    producers.Add(producer.TaskId);
+                }
+            }
+        }
+
+        return producers;
     }
 
     public static string ToJson(SerializedDag dag) => JsonSerializer.Serialize(dag, JsonOptions);

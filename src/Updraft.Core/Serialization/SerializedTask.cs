@@ -65,6 +65,21 @@ public sealed record SerializedTask
     /// <summary>The .NET type name a callable task returns, for display.</summary>
     public string? ResultType { get; init; }
 
+    /// <summary>Whether the task is expanded at run time into one instance per element of its input.</summary>
+    public bool IsMapped { get; init; }
+
+    /// <summary>For a mapped task: the lists it expands over.</summary>
+    public IReadOnlyList<SerializedMapInput> MapInputs { get; init; } = [];
+
+    /// <summary>For a mapped task: how its lists combine (single, product, zip).</summary>
+    public Dags.MapMode MapMode { get; init; }
+
+    /// <summary>For a mapped task: <c>[core] max_map_length</c> when it was parsed.</summary>
+    public int MaxMapLength { get; init; }
+
+    /// <summary>For a task whose result a mapped task expands over: the longest list it may return (else null).</summary>
+    public int? MappedResultLimit { get; init; }
+
     /// <summary>The innermost task group the task is in, or null at the DAG's top level.</summary>
     public string? TaskGroupId { get; init; }
 

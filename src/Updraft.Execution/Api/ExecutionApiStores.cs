@@ -10,6 +10,9 @@ public sealed class ExecutionApiStores(IExecutionApi api, TryIdentity id, Func<s
 
     Task<string?> IXComStore.GetAsync(XComKey key, CancellationToken cancellationToken) => api.GetXComAsync(token(), id, key, cancellationToken);
 
+    Task<IReadOnlyList<string>> IXComStore.GetMappedAsync(string dagId, string runId, string taskId, string key, CancellationToken cancellationToken) =>
+        api.GetMappedXComsAsync(token(), id, new XComKey(dagId, runId, taskId, -1, key), cancellationToken);
+
     Task<string?> IVariableStore.GetAsync(string key, CancellationToken cancellationToken) => api.GetVariableAsync(token(), id, key, cancellationToken);
 
     Task<Connection?> IConnectionStore.GetAsync(string connId, CancellationToken cancellationToken) => api.GetConnectionAsync(token(), id, connId, cancellationToken);

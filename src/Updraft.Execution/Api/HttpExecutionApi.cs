@@ -59,6 +59,9 @@ public sealed class HttpExecutionApi(HttpClient http) : IExecutionApi
     public async Task<string?> GetXComAsync(string token, TryIdentity id, XComKey key, CancellationToken cancellationToken = default) =>
         (string?)(await GetOrNullAsync($"{ExecutionApiJson.XComPath(key)}", token, cancellationToken))?["value"];
 
+    public async Task<IReadOnlyList<string>> GetMappedXComsAsync(string token, TryIdentity id, XComKey key, CancellationToken cancellationToken = default) =>
+        (await GetOrNullAsync($"{ExecutionApiJson.XComPath(key)}/mapped", token, cancellationToken))?["values"].Deserialize<string[]>(ExecutionApiJson.Options) ?? [];
+
     public async Task SetXComAsync(string token, TryIdentity id, XComKey key, string json, CancellationToken cancellationToken = default)
     {
         using var response = await SendAsync(HttpMethod.Put, ExecutionApiJson.XComPath(key), token, new { value = json }, cancellationToken);

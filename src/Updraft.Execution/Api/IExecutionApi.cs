@@ -39,6 +39,9 @@ public interface IExecutionApi
     /// <summary>An XCom of any task instance of the try's run (an upstream result), or null.</summary>
     Task<string?> GetXComAsync(string token, TryIdentity id, XComKey key, CancellationToken cancellationToken = default);
 
+    /// <summary>The values every mapped instance of <paramref name="key"/>'s task stored under its key in the try's run, in map-index order.</summary>
+    Task<IReadOnlyList<string>> GetMappedXComsAsync(string token, TryIdentity id, XComKey key, CancellationToken cancellationToken = default);
+
     /// <summary>Writes an XCom of the try's own task instance; <see cref="TryNotOwnedException"/> when the try no longer owns it.</summary>
     Task SetXComAsync(string token, TryIdentity id, XComKey key, string json, CancellationToken cancellationToken = default);
 

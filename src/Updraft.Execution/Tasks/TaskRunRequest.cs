@@ -15,6 +15,9 @@ public sealed record TaskRunRequest(
     IConnectionStore Connections,
     ITaskLogSink Log)
 {
+    /// <summary>Which instance of a mapped task the try runs (-1 for a task that is not mapped).</summary>
+    public int MapIndex { get; init; } = -1;
+
     /// <summary>The masker the try's log lines go through; share it to mask other output of the same try (its console).</summary>
     public SecretMasker Masker { get; init; } = new();
 

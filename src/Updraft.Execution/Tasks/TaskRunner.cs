@@ -25,7 +25,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         var log = new TaskLogger(request.Log, timeProvider, "runner", masker);
         var start = timeProvider.GetUtcNow();
         var maxTries = settings.Retries + 1;
-        log.Info($"Starting attempt {request.TryNumber} of {maxTries} for {request.Run.DagId}.{settings.TaskId} run_id={request.Run.RunId}");
+        log.Info($"Starting attempt {request.TryNumber} of {maxTries} for {request.Run.DagId}.{settings.TaskId}{(request.MapIndex >= 0 ? $"[{request.MapIndex}]" : "")} run_id={request.Run.RunId}");
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var context = new TaskContext
@@ -33,6 +33,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
             DagRun = request.Run,
             Task = request.Task,
             TryNumber = request.TryNumber,
+            MapIndex = request.MapIndex,
             MaxTries = maxTries,
             Log = log.ForSource(settings.TaskId),
             XComStore = request.XCom,
@@ -61,10 +62,15 @@ public sealed class TaskRunner(TimeProvider timeProvider)
                 }
             }
 
+            if (settings.MappedResultLimit is { } limit)
+            {
+                CheckMappable(settings.TaskId, result, limit);
+            }
+
             if (result is not null && settings.DoXComPush)
             {
                 await request.XCom.SetAsync(
-                    new XComKey(request.Run.DagId, request.Run.RunId, settings.TaskId, -1, XComKey.ReturnValue),
+                    new XComKey(request.Run.DagId, request.Run.RunId, settings.TaskId, request.MapIndex, XComKey.ReturnValue),
                     XComJson.Serialize(result),
                     cancellationToken);
             }
@@ -137,6 +143,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         DagRun = context.DagRun,
         Task = context.Task,
         TryNumber = context.TryNumber,
+        MapIndex = context.MapIndex,
         MaxTries = context.MaxTries,
         Log = context.Log,
         XComStore = context.XComStore,
@@ -146,6 +153,25 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         Clock = context.Clock,
         Rendered = rendered,
     };
+
+    /// <summary>A result a mapped task expands over must be a list no longer than <c>[core] max_map_length</c> (Airflow's unmappable-XCom checks).</summary>
+    private static void CheckMappable(string taskId, object? result, int limit)
+    {
+        if (result is not System.Collections.IEnumerable list || result is string)
+        {
+            throw new TaskFailedException(
+                $"Task '{taskId}' must return a list: a mapped task expands over its result, but it returned {(result is null ? "nothing" : $"a {result.GetType().Name}")}.");
+        }
+
+        var count = 0;
+        foreach (var _ in list)
+        {
+            if (++count > limit)
+            {
+                throw new TaskFailedException($"Task '{taskId}' returned more than {limit} items to map over, past [core] max_map_length ({limit}).");
+            }
+        }
+    }
 
     private TaskRunResult Finish(TaskLogger log, TaskRunRequest request, DateTimeOffset start, TaskInstanceState state, string? error, bool retryAllowed)
     {

@@ -27,59 +27,121 @@ public sealed class DagTester(DagTestOptions options)
         var log = new TaskLogger(sink, options.TimeProvider, "dag_test");
         var secrets = EnvironmentSecrets.FromProcess();
         var xcom = new InMemoryXComStore();
-        var states = serialized.Tasks.ToDictionary(t => t.TaskId, _ => TaskInstanceState.None, StringComparer.Ordinal);
-        var tries = serialized.Tasks.ToDictionary(t => t.TaskId, _ => 0, StringComparer.Ordinal);
+        var states = serialized.Tasks.ToDictionary(t => new TaskInstanceId(t.TaskId), _ => TaskInstanceState.None);
+        var tries = serialized.Tasks.ToDictionary(t => new TaskInstanceId(t.TaskId), _ => 0);
         log.Info($"Created DAG run {run.RunId} of {dag.DagId} (logical date {Iso.Format(run.LogicalDate)})");
 
         DagRunState? outcome;
         while (true)
         {
             var evaluation = DagRunEvaluator.Evaluate(serialized, states);
-            foreach (var (taskId, state) in evaluation.States.Where(s => s.Value != states[s.Key]))
+            foreach (var (id, state) in evaluation.States.Where(s => s.Value != states[s.Key]))
             {
-                log.Info($"Marking task {taskId} as {state.ToWireName().ToUpperInvariant()} (trigger rule {serialized.GetTask(taskId).TriggerRule.ToWireName()})");
-                states[taskId] = state;
+                log.Info($"Marking task {id} as {state.ToWireName().ToUpperInvariant()} (trigger rule {serialized.GetTask(id.TaskId).TriggerRule.ToWireName()})");
+                states[id] = state;
+            }
+
+            var ready = evaluation.Ready.ToList();
+            foreach (var taskId in evaluation.ToExpand)
+            {
+                ready.AddRange(await ExpandAsync(log, run, serialized.GetTask(taskId), states, tries, xcom));
+            }
+
+            if (ready.Count == 0 && evaluation.ToExpand.Count > 0)
+            {
+                // Every expansion ended the task (an empty list skips it): look at the run again.
+                continue;
             }
 
             outcome = evaluation.RunState;
-            if (outcome is not null || evaluation.Ready.Count == 0)
+            if (outcome is not null || ready.Count == 0)
             {
                 break;
             }
 
-            foreach (var taskId in evaluation.Ready)
+            foreach (var id in ready)
             {
-                if (states[taskId] != TaskInstanceState.None)
+                if (states[id] != TaskInstanceState.None)
                 {
                     // Skipped by a branch that ran earlier in this pass.
                     continue;
                 }
 
-                var settings = serialized.GetTask(taskId);
-                tries[taskId]++;
-                states[taskId] = TaskInstanceState.Running;
+                var settings = serialized.GetTask(id.TaskId);
+                tries[id]++;
+                states[id] = TaskInstanceState.Running;
                 var result = await _runner.RunAsync(
-                    new TaskRunRequest(dag.GetTask(taskId), settings, run, tries[taskId], xcom, options.Variables ?? secrets, options.Connections ?? secrets, sink)
+                    new TaskRunRequest(dag.GetTask(id.TaskId), settings, run, tries[id], xcom, options.Variables ?? secrets, options.Connections ?? secrets, sink)
                     {
+                        MapIndex = id.MapIndex,
                         SkipDownstream = (ids, _) =>
                         {
-                            foreach (var id in ids.Where(id => states[id] is TaskInstanceState.None or TaskInstanceState.Scheduled))
+                            foreach (var skipped in states.Keys.Where(k => ids.Contains(k.TaskId) && states[k] is TaskInstanceState.None or TaskInstanceState.Scheduled).ToList())
                             {
-                                log.Info($"Marking task {id} as SKIPPED (skipped by {taskId})");
-                                states[id] = TaskInstanceState.Skipped;
+                                log.Info($"Marking task {skipped} as SKIPPED (skipped by {id})");
+                                states[skipped] = TaskInstanceState.Skipped;
                             }
 
                             return Task.CompletedTask;
                         },
                     },
                     cancellationToken);
-                states[taskId] = await AfterTryAsync(log, run, settings, result, tries[taskId], cancellationToken);
+                states[id] = await AfterTryAsync(log, run, settings, result, tries[id], cancellationToken);
             }
         }
 
         var final = outcome ?? DagRunState.Failed;
         log.Info($"DAG run {run.RunId} finished as {final.ToWireName()}");
         return new DagTestResult(run, final, states, tries, xcom);
+    }
+
+    /// <summary>Expands a mapped task in memory as the scheduler does in the database; returns the instances to run.</summary>
+    private static async Task<IReadOnlyList<TaskInstanceId>> ExpandAsync(
+        TaskLogger log,
+        DagRunContext run,
+        SerializedTask task,
+        Dictionary<TaskInstanceId, TaskInstanceState> states,
+        Dictionary<TaskInstanceId, int> tries,
+        InMemoryXComStore xcom)
+    {
+        var (count, error) = await MapExpansion.CountAsync(task, async input =>
+            states.Keys.Any(k => k.TaskId == input.TaskId && k.MapIndex >= 0)
+                ? (await xcom.GetMappedAsync(run.DagId, run.RunId, input.TaskId!, XComKey.ReturnValue)).Count
+                : MapExpansion.JsonListLength(await xcom.GetAsync(new XComKey(run.DagId, run.RunId, input.TaskId!, -1, XComKey.ReturnValue))));
+        var placeholder = new TaskInstanceId(task.TaskId);
+        var existing = states.Keys.Where(k => k.TaskId == task.TaskId).ToList();
+        if (error is not null || count == 0)
+        {
+            var state = error is null ? TaskInstanceState.Skipped : TaskInstanceState.Failed;
+            log.Info(error is null
+                ? $"Marking task {task.TaskId} as SKIPPED: it is mapped over an empty list"
+                : $"Marking task {task.TaskId} as FAILED: {error}");
+            foreach (var id in existing.Where(k => k != placeholder))
+            {
+                states[id] = TaskInstanceState.Removed;
+            }
+
+            states[placeholder] = state;
+            tries.TryAdd(placeholder, 0);
+            return [];
+        }
+
+        states.Remove(placeholder);
+        tries.Remove(placeholder);
+        foreach (var id in existing.Where(k => k.MapIndex >= count))
+        {
+            states[id] = TaskInstanceState.Removed;
+        }
+
+        var instances = Enumerable.Range(0, count).Select(i => new TaskInstanceId(task.TaskId, i)).ToList();
+        foreach (var id in instances)
+        {
+            states[id] = TaskInstanceState.None;
+            tries.TryAdd(id, 0);
+        }
+
+        log.Info($"Expanded task {task.TaskId} into {count} mapped instances");
+        return instances;
     }
 
     /// <summary>Runs one task of the DAG on its own, ignoring its dependencies (Airflow's <c>tasks test</c>).</summary>

@@ -151,6 +151,18 @@ public sealed class TaskExecutionService(
             return new DatabaseXComStore(database, timeProvider).GetAsync(key, cancellationToken);
         });
 
+    public Task<IReadOnlyList<string>> GetMappedXComsAsync(string token, TryIdentity id, XComKey key, CancellationToken cancellationToken = default) =>
+        ServeAsync(token, id, () =>
+        {
+            ArgumentNullException.ThrowIfNull(key);
+            if (key.DagId != id.DagId || key.RunId != id.RunId)
+            {
+                throw new ExecutionApiRefusedException($"A try of {id.DagId} run {id.RunId} may read only its own run's XComs.", 403);
+            }
+
+            return new DatabaseXComStore(database, timeProvider).GetMappedAsync(key.DagId, key.RunId, key.TaskId, key.Key, cancellationToken);
+        });
+
     public Task SetXComAsync(string token, TryIdentity id, XComKey key, string json, CancellationToken cancellationToken = default) =>
         ServeAsync(token, id, async () =>
         {

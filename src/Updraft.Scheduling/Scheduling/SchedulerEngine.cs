@@ -345,6 +345,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
         var running = (await _runs.ClaimForEvaluationAsync(options.MaxRunsPerPass, cancellationToken)).ToDictionary(r => (r.DagId, r.RunId));
         var byRun = (await _tasks.ListForRunsAsync(running.Keys, cancellationToken)).GroupBy(t => (t.DagId, t.RunId));
         var changes = new List<TaskInstanceChange>();
+        var expanded = 0;
         var finished = new List<(DagRunRecord Run, DagRunState State)>();
         foreach (var group in byRun)
         {
@@ -353,8 +354,8 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
                 continue;
             }
 
-            var stored = group.ToDictionary(t => t.TaskId, t => t.State, StringComparer.Ordinal);
-            var states = new Dictionary<string, TaskInstanceState>(StringComparer.Ordinal);
+            var stored = group.ToDictionary(t => new TaskInstanceId(t.TaskId, t.MapIndex), t => t.State);
+            var states = new Dictionary<TaskInstanceId, TaskInstanceState>();
             foreach (var ti in group)
             {
                 // A retry that has come due is, for the trigger rules, a task that has not run yet.
@@ -365,20 +366,25 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
                     _nextRetryDue = Micros.To(later);
                 }
 
-                states[ti.TaskId] = retryDue ? TaskInstanceState.None : ti.State;
+                states[new TaskInstanceId(ti.TaskId, ti.MapIndex)] = retryDue ? TaskInstanceState.None : ti.State;
             }
 
             var evaluation = DagRunEvaluator.Evaluate(dag, states);
-            foreach (var (taskId, state) in evaluation.States.Where(s => s.Value != states[s.Key]))
+            foreach (var (id, state) in evaluation.States.Where(s => s.Value != states[s.Key]))
             {
-                AddChange(changes, new TaskInstanceChange(new TaskInstanceKey(run.DagId, run.RunId, taskId), stored[taskId], state));
+                AddChange(changes, new TaskInstanceChange(new TaskInstanceKey(run.DagId, run.RunId, id.TaskId, id.MapIndex), stored[id], state));
             }
 
-            foreach (var taskId in evaluation.Ready)
+            foreach (var id in evaluation.Ready)
             {
                 // An empty task has nothing to run: it succeeds here, without a worker, as in Airflow.
-                var ready = dag.GetTask(taskId).Operator == EmptyOperatorName ? TaskInstanceState.Success : TaskInstanceState.Scheduled;
-                AddChange(changes, new TaskInstanceChange(new TaskInstanceKey(run.DagId, run.RunId, taskId), stored[taskId], ready));
+                var ready = dag.GetTask(id.TaskId).Operator == EmptyOperatorName ? TaskInstanceState.Success : TaskInstanceState.Scheduled;
+                AddChange(changes, new TaskInstanceChange(new TaskInstanceKey(run.DagId, run.RunId, id.TaskId, id.MapIndex), stored[id], ready));
+            }
+
+            foreach (var taskId in evaluation.ToExpand)
+            {
+                expanded += await ExpandAsync(run, dag.GetTask(taskId), now, cancellationToken);
             }
 
             if (evaluation.RunState is { } final)
@@ -398,7 +404,32 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
             }
         }
 
-        return (applied, finishedCount);
+        return (applied + expanded, finishedCount);
+    }
+
+    /// <summary>
+    /// Expands a mapped task whose trigger rule is met: counts its input (literal lengths, the length of an upstream
+    /// list, or an upstream mapped task's collected results) and creates that many scheduled instances; an empty input
+    /// skips it, one that cannot be expanded (no list, past <c>max_map_length</c>) fails it. Returns the instances made.
+    /// </summary>
+    private async Task<int> ExpandAsync(DagRunRecord run, SerializedTask task, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var xcom = new DatabaseXComStore(database, timeProvider);
+        var (count, error) = await MapExpansion.CountAsync(task, async input =>
+        {
+            var producer = input.TaskId!;
+            return (await _serialized.GetAsync(run.DagId, run.DagVersion, cancellationToken))?.GetTask(producer).IsMapped == true
+                ? await xcom.CountMappedAsync(run.DagId, run.RunId, producer, cancellationToken)
+                : MapExpansion.JsonListLength(await xcom.GetAsync(new XComKey(run.DagId, run.RunId, producer, -1, XComKey.ReturnValue), cancellationToken));
+        });
+        var key = new TaskInstanceKey(run.DagId, run.RunId, task.TaskId);
+        if (error is not null)
+        {
+            SchedulerLog.ExpansionFailed(logger, key, error);
+        }
+
+        var endState = error is null ? TaskInstanceState.Skipped : TaskInstanceState.Failed;
+        return await _tasks.ExpandAsync(run.DagId, run.RunId, task.TaskId, error is null ? count : 0, endState, now, cancellationToken) ? Math.Max(count, 1) : 0;
     }
 
     /// <summary>A change the evaluation asks for, if the lifecycle allows it from the row's stored state.</summary>

@@ -30,6 +30,9 @@ internal static partial class SchedulerLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskInstance} stayed queued longer than {Timeout} without starting; marked lost")]
     public static partial void StuckQueued(ILogger logger, TaskInstanceKey taskInstance, TimeSpan timeout);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Mapped task {TaskInstance} fails: {Error}")]
+    public static partial void ExpansionFailed(ILogger logger, TaskInstanceKey taskInstance, string error);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Created run {RunId} of {DagId}")]
     public static partial void RunCreated(ILogger logger, string runId, string dagId);
 

@@ -33,6 +33,7 @@ internal static class ExecutionApiDispatcher
                 "skip_downstream" => await api.SkipDownstreamAsync(token, id, args["taskIds"].Deserialize<string[]>(Json) ?? [], cancellationToken),
                 "dag_code" => JsonSerializer.SerializeToNode(await api.GetDagCodeAsync(token, id, (string)args["sourceHash"]!, cancellationToken), Json),
                 "xcom_get" => await api.GetXComAsync(token, id, args["key"].Deserialize<XComKey>(Json)!, cancellationToken),
+                "xcom_mapped" => JsonSerializer.SerializeToNode(await api.GetMappedXComsAsync(token, id, args["key"].Deserialize<XComKey>(Json)!, cancellationToken), Json),
                 "xcom_set" => await SetXComAsync(api, token, id, args, cancellationToken),
                 "variable" => await api.GetVariableAsync(token, id, (string)args["key"]!, cancellationToken),
                 "connection" => (await api.GetConnectionAsync(token, id, (string)args["connId"]!, cancellationToken))?.ToJson(),

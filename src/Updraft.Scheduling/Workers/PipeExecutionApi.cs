@@ -42,6 +42,10 @@ internal sealed class PipeExecutionApi(TextWriter output) : IExecutionApi, IDisp
     public async Task<string?> GetXComAsync(string token, TryIdentity id, XComKey key, CancellationToken cancellationToken = default) =>
         (string?)await CallAsync("xcom_get", token, id, new JsonObject { ["key"] = JsonSerializer.SerializeToNode(key, WorkerProcessHost.Json) }, cancellationToken);
 
+    public async Task<IReadOnlyList<string>> GetMappedXComsAsync(string token, TryIdentity id, XComKey key, CancellationToken cancellationToken = default) =>
+        (await CallAsync("xcom_mapped", token, id, new JsonObject { ["key"] = JsonSerializer.SerializeToNode(key, WorkerProcessHost.Json) }, cancellationToken))
+            .Deserialize<string[]>(WorkerProcessHost.Json) ?? [];
+
     public async Task SetXComAsync(string token, TryIdentity id, XComKey key, string json, CancellationToken cancellationToken = default) =>
         await CallAsync("xcom_set", token, id, new JsonObject { ["key"] = JsonSerializer.SerializeToNode(key, WorkerProcessHost.Json), ["json"] = json }, cancellationToken);
 

@@ -124,6 +124,7 @@ public sealed class TaskInstanceRunner(
                 new TaskRunRequest(task, settings, context, id.TryNumber, stores, stores, stores, sink)
                 {
                     Masker = masker,
+                    MapIndex = id.MapIndex,
                     SkipDownstream = (ids, ct) => retry.RunAsync(c => api.SkipDownstreamAsync(token, id, ids, c), cancellationToken: ct),
                 },
                 tryStop.Token);

@@ -73,6 +73,10 @@ public static class ExecutionApiEndpoints
                     ? Results.Json(new { key, value }, ExecutionApiJson.Options)
                     : Detail(404, $"XCom '{key}' of {dagId}.{taskId} run_id={runId} not found.")));
 
+        api.MapGet(XCom + "/mapped", (HttpContext http, string dagId, string runId, string taskId, int mapIndex, string key) =>
+            ServeByTokenAsync(http, async (token, id) =>
+                Results.Json(new { values = await service.GetMappedXComsAsync(token, id, new XComKey(dagId, runId, taskId, mapIndex, key), http.RequestAborted) }, ExecutionApiJson.Options)));
+
         api.MapPut(XCom, (HttpContext http, string dagId, string runId, string taskId, int mapIndex, string key, XComBody body) =>
             ServeByTokenAsync(http, async (token, id) =>
             {

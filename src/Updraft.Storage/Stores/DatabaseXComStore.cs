@@ -51,6 +51,23 @@ public sealed class DatabaseXComStore(MetadataDatabase database, TimeProvider ti
             "SELECT value FROM xcom WHERE dag_id = @DagId AND run_id = @RunId AND task_id = @TaskId AND map_index = @MapIndex AND key = @Key", key);
     }
 
+    public async Task<IReadOnlyList<string>> GetMappedAsync(string dagId, string runId, string taskId, string key, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return [.. await connection.QueryAsync<string>(
+            "SELECT value FROM xcom WHERE dag_id = @dagId AND run_id = @runId AND task_id = @taskId AND map_index >= 0 AND key = @key ORDER BY map_index",
+            new { dagId, runId, taskId, key })];
+    }
+
+    /// <summary>How many mapped instances of <paramref name="taskId"/> stored a return value: the length of its collected results.</summary>
+    public async Task<int> CountMappedAsync(string dagId, string runId, string taskId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<int>(
+            "SELECT COUNT(*) FROM xcom WHERE dag_id = @dagId AND run_id = @runId AND task_id = @taskId AND map_index >= 0 AND key = @key",
+            new { dagId, runId, taskId, key = XComKey.ReturnValue });
+    }
+
     /// <summary>Removes the XComs of one task instance, before it runs again.</summary>
     public async Task ClearAsync(string dagId, string runId, string taskId, int mapIndex, CancellationToken cancellationToken = default)
     {

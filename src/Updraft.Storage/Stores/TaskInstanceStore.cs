@@ -476,6 +476,69 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
         (await FinishManyAsync([new TryEnd(key, tryNumber, state, nextRetryAt)], now, from, cancellationToken)).Count > 0;
 
     /// <summary>
+    /// Expands a mapped task of a run whose instances have not started (all none): into <paramref name="count"/>
+    /// instances 0…count-1, scheduled at once (the unexpanded instance becomes index 0; indexes past the count, left
+    /// from an earlier expansion, become removed); with a count of 0 the task ends in <paramref name="endState"/>
+    /// (skipped for an empty list, failed when it could not be expanded). One transaction; false when an instance of
+    /// the task has moved on meanwhile (nothing is written).
+    /// </summary>
+    public async Task<bool> ExpandAsync(string dagId, string runId, string taskId, int count, TaskInstanceState endState, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        TaskInstanceTransitions.Require([TaskInstanceState.None], TaskInstanceState.Scheduled);
+        TaskInstanceTransitions.Require([TaskInstanceState.None], TaskInstanceState.Removed);
+        TaskInstanceTransitions.Require([TaskInstanceState.None], endState);
+        var task = new { DagId = dagId, RunId = runId, TaskId = taskId, At = Micros.From(now), count };
+        const string OfTask = "dag_id = @DagId AND run_id = @RunId AND task_id = @TaskId";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<(int MapIndex, string State)>(
+            $"SELECT map_index, state FROM task_instance WHERE {OfTask}", task, transaction)).ToList();
+        var live = rows.Where(r => r.State != TaskInstanceState.Removed.ToWireName()).ToList();
+        if (live.Count == 0 || live.Any(r => r.State != TaskInstanceState.None.ToWireName()))
+        {
+            return false;
+        }
+
+        var none = StateSql.Of(TaskInstanceState.None);
+        if (count == 0)
+        {
+            var first = rows.Min(r => r.MapIndex);
+            await connection.ExecuteAsync(
+                $"UPDATE task_instance SET state = CASE WHEN map_index = @first THEN {StateSql.Of(endState)} ELSE {StateSql.Of(TaskInstanceState.Removed)} END, " +
+                $"end_date = CASE WHEN map_index = @first THEN @At ELSE end_date END WHERE {OfTask} AND state = {none}",
+                new { task.DagId, task.RunId, task.TaskId, task.At, first },
+                transaction);
+        }
+        else
+        {
+            await connection.ExecuteAsync($"UPDATE task_instance SET map_index = 0 WHERE {OfTask} AND map_index = -1", task, transaction);
+            var next = Math.Max(rows.Max(r => r.MapIndex), 0) + 1;
+            if (next < count)
+            {
+                // One statement for every new index, copied from index 0 with a fresh try budget.
+                await connection.ExecuteAsync(
+                    $"""
+                    WITH RECURSIVE n(i) AS (SELECT @next UNION ALL SELECT i + 1 FROM n WHERE i + 1 < @count)
+                    INSERT INTO task_instance (dag_id, run_id, task_id, map_index, state, try_number, max_tries, operator, pool, pool_slots, priority_weight, queue, executor)
+                    SELECT t.dag_id, t.run_id, t.task_id, n.i, {none}, 0, t.max_tries - t.try_number, t.operator, t.pool, t.pool_slots, t.priority_weight, t.queue, t.executor
+                    FROM n CROSS JOIN task_instance t WHERE t.{OfTask.Replace(" AND ", " AND t.", StringComparison.Ordinal)} AND t.map_index = 0
+                    """,
+                    new { task.DagId, task.RunId, task.TaskId, next, count },
+                    transaction);
+            }
+
+            await connection.ExecuteAsync(
+                $"UPDATE task_instance SET state = CASE WHEN map_index < @count THEN {StateSql.Of(TaskInstanceState.Scheduled)} ELSE {StateSql.Of(TaskInstanceState.Removed)} END " +
+                $"WHERE {OfTask} AND state = {none}",
+                task,
+                transaction);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>
     /// For a running try (a branch, a short-circuit): marks <paramref name="taskIds"/> of the same run skipped, those not
     /// started yet (none or scheduled), in one transaction with a check that the try still owns its task instance, and
     /// flags the run for evaluation. Returns how many were skipped, or null (nothing written) when the row is no longer

@@ -22,7 +22,7 @@ public class DagRunEvaluatorTests
     public void Evaluate_Fresh_OnlyRootIsReady()
     {
         var result = DagRunEvaluator.Evaluate(Linear(), States());
-        Assert.Equal(["a"], result.Ready);
+        Assert.Equal(["a"], result.Ready.Select(r => r.TaskId));
         Assert.Null(result.RunState);
     }
 
@@ -30,8 +30,8 @@ public class DagRunEvaluatorTests
     public void Evaluate_UpstreamFailure_CascadesInOnePass()
     {
         var result = DagRunEvaluator.Evaluate(Linear(), States(("a", TaskInstanceState.Failed)));
-        Assert.Equal(TaskInstanceState.UpstreamFailed, result.States["b"]);
-        Assert.Equal(TaskInstanceState.UpstreamFailed, result.States["c"]);
+        Assert.Equal(TaskInstanceState.UpstreamFailed, result.States[new("b")]);
+        Assert.Equal(TaskInstanceState.UpstreamFailed, result.States[new("c")]);
         Assert.Equal(DagRunState.Failed, result.RunState);
     }
 
@@ -65,7 +65,7 @@ public class DagRunEvaluatorTests
         // all_success below a removed task: never met, never decided early, and nothing is in flight.
         var states = States(("a", TaskInstanceState.Removed));
         var result = DagRunEvaluator.Evaluate(serialized, states);
-        Assert.Equal(TaskInstanceState.None, result.States["waiter"]);
+        Assert.Equal(TaskInstanceState.None, result.States[new("waiter")]);
         Assert.Empty(result.Ready);
         Assert.Equal(DagRunState.Failed, result.RunState);
     }
@@ -91,7 +91,7 @@ public class DagRunEvaluatorTests
         delete.AsTeardown(create);
         var serialized = DagSerializer.Serialize(dag, new DagDefaults());
         var ready = DagRunEvaluator.Evaluate(serialized, States(("create", TaskInstanceState.Success), ("work", TaskInstanceState.Failed)));
-        Assert.Equal(["delete"], ready.Ready);
+        Assert.Equal(["delete"], ready.Ready.Select(r => r.TaskId));
         var done = DagRunEvaluator.Evaluate(serialized, States(("create", TaskInstanceState.Success), ("work", TaskInstanceState.Failed), ("delete", TaskInstanceState.Success)));
         Assert.Equal(DagRunState.Failed, done.RunState);
     }

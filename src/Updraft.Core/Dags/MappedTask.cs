@@ -1,0 +1,87 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Updraft.Core.Runtime;
+
+namespace Updraft.Core.Dags;
+
+/// <summary>
+/// A task expanded at run time into one instance per element of its input (Airflow's dynamic task mapping), created
+/// with <c>dag.Map(…)</c>. Each instance runs, retries, logs and is cleared on its own, with its <c>map_index</c>;
+/// tasks downstream receive the instances' results collected into an array, in map-index order. An input of no
+/// elements skips the task; one longer than <c>[core] max_map_length</c> fails.
+/// </summary>
+public sealed class MappedTask<TOut> : Operator, IMappedTask, ITaskResult<TOut[]>
+{
+    private readonly Func<TaskContext, object?, Task<object?>> _invoke;
+    private readonly Func<object?[], object?> _combine;
+
+    internal MappedTask(Dag dag, string taskId, IReadOnlyList<MapPart> parts, MapMode mode, Func<object?[], object?> combine, Func<TaskContext, object?, Task<object?>> invoke, string file, int line)
+        : base(dag, taskId, file, line)
+    {
+        Parts = parts;
+        Mode = mode;
+        _combine = combine;
+        _invoke = invoke;
+        foreach (var part in parts.Where(p => p.Task is not null))
+        {
+            part.Task!.SetDownstream(this);
+        }
+    }
+
+    public override bool IsMapped => true;
+
+    public override string OperatorName => "CallableOperator";
+
+    public Operator Producer => this;
+
+    public IReadOnlyList<MapPart> Parts { get; }
+
+    public MapMode Mode { get; }
+
+    public override async Task<object?> ExecuteAsync(TaskContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.MapIndex < 0)
+        {
+            throw new TaskFailedException($"Task '{TaskId}' is mapped: it runs as instances with a map index (0, 1, …), not on its own.");
+        }
+
+        var lists = new List<IReadOnlyList<object?>>(Parts.Count);
+        foreach (var part in Parts)
+        {
+            lists.Add(part.Literal ?? await ReadListAsync(context, part));
+        }
+
+        var positions = MapLength.Positions(Mode, [.. lists.Select(l => l.Count)], context.MapIndex)
+            ?? throw new TaskFailedException($"Map index {context.MapIndex} is past the end of the input of '{TaskId}' (its upstream result changed since the task was expanded); clear the task to expand it again.");
+        var elements = new object?[Parts.Count];
+        for (var p = 0; p < Parts.Count; p++)
+        {
+            elements[p] = lists[p][positions[p]];
+        }
+
+        return await _invoke(context, _combine(elements));
+    }
+
+    private static async Task<IReadOnlyList<object?>> ReadListAsync(TaskContext context, MapPart part)
+    {
+        var producer = part.Task!;
+        var json = producer.IsMapped
+            ? await context.XCom.PullMappedJsonAsync(producer.TaskId, XComKey.ReturnValue)
+            : await context.XComStore.GetAsync(new XComKey(context.DagId, context.RunId, producer.TaskId, -1, XComKey.ReturnValue), context.CancellationToken);
+        if (json is null || JsonNode.Parse(json) is not JsonArray array)
+        {
+            throw new TaskFailedException($"Task '{producer.TaskId}' did not return a list to map over.");
+        }
+
+        return [.. array.Select(node => node.Deserialize(part.ElementType, XComJson.Options))];
+    }
+}
+
+/// <summary>What the serializer and runners read of any mapped task, whatever its result type.</summary>
+public interface IMappedTask
+{
+    IReadOnlyList<MapPart> Parts { get; }
+
+    MapMode Mode { get; }
+}
