@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The scheduler scenarios of bench/RESULTS.md: task lag (100 DAGs x 10 chained tasks) on SQLite and PostgreSQL,
 # 40 chained tasks end to end, and throughput for 1,000 DAGs x 10 parallel tasks with one and two schedulers on
-# PostgreSQL. Worker slots per scheduler: $SLOTS (default 4, the best on a 2-core machine).
+# PostgreSQL, and one task mapped to 10,000 instances on SQLite and PostgreSQL. Worker slots per scheduler: $SLOTS (default 4, the best on a 2-core machine).
 set -euo pipefail
 slots=${SLOTS:-4}
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 dotnet build -c Release "$here/Updraft.Bench" -o "$out" >/dev/null
-for args in "chain sqlite 1" "chain postgres 1" "lag sqlite 1" "lag postgres 1" "throughput postgres 1" "throughput postgres 2"; do
+for args in "chain sqlite 1" "chain postgres 1" "lag sqlite 1" "lag postgres 1" "throughput postgres 1" "throughput postgres 2" "mapped sqlite 1" "mapped postgres 1"; do
   # shellcheck disable=SC2086
   "$out/Updraft.Bench" scheduler $args "$slots"
 done

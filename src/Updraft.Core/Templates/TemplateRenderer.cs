@@ -8,8 +8,10 @@ using Updraft.Core.Runtime;
 namespace Updraft.Core.Templates;
 
 /// <summary>
-/// Renders Jinja-style templates: <c>{{ name.member['key'][0] }}</c> expressions, string literals and
-/// <c>{# comments #}</c>. An undefined name is an error, never an empty string (Jinja's StrictUndefined).
+/// Renders Jinja-style templates: <c>{{ … }}</c> expressions (names, members, indexes, literals, calls, filters and
+/// arithmetic: see <see cref="TemplateExpression"/> and <see cref="TemplateFunctions"/>) and <c>{# comments #}</c>.
+/// An undefined name is an error, never an empty string (Jinja's StrictUndefined), unless a <c>default</c> filter
+/// catches it. Statements (<c>{% … %}</c>) are refused with a clear error.
 /// Values print as Airflow prints them: dates in ISO 8601, booleans as True/False, null as None.
 /// </summary>
 public static class TemplateRenderer
@@ -46,6 +48,11 @@ public static class TemplateRenderer
             }
 
             var inner = template[(open + 2)..close].Trim();
+            if (marker == '{' && inner.Length == 0)
+            {
+                throw new TemplateException($"Template error in '{fieldName}': an empty expression '{{{{ }}}}'.");
+            }
+
             if (marker == '%')
             {
                 throw new TemplateException($"Template error in '{fieldName}': statements such as '{{% {inner} %}}' are not supported; use {{{{ expressions }}}} only.");
@@ -70,6 +77,7 @@ public static class TemplateRenderer
         string s => s,
         bool b => b ? "True" : "False",
         DateTimeOffset d => Iso.Format(d),
+        TimeSpan t => PythonTimedelta(t),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         JsonValue v => v.GetValueKind() switch
         {
@@ -82,48 +90,117 @@ public static class TemplateRenderer
         _ => value.ToString() ?? "",
     };
 
+    /// <summary>A duration as Python prints a timedelta: <c>1 day, 2:03:04</c>.</summary>
+    private static string PythonTimedelta(TimeSpan t)
+    {
+        var days = (int)Math.Floor(t.TotalDays);
+        var rest = t - TimeSpan.FromDays(days);
+        var clock = string.Create(CultureInfo.InvariantCulture, $"{(int)rest.TotalHours}:{rest.Minutes:00}:{rest.Seconds:00}");
+        return days == 0 ? clock : string.Create(CultureInfo.InvariantCulture, $"{days} day{(Math.Abs(days) == 1 ? "" : "s")}, {clock}");
+    }
+
     private static async Task<object?> EvaluateAsync(string expression, TemplateScope scope, string fieldName, CancellationToken cancellationToken)
     {
-        if (expression.Length == 0)
+        var value = await EvalAsync(TemplateExpression.Parse(expression, fieldName), scope, fieldName, cancellationToken);
+        return value is TemplateUndefined undefined ? throw undefined.Error(fieldName) : value;
+    }
+
+    private static async ValueTask<object?> EvalAsync(TemplateExpression expression, TemplateScope scope, string fieldName, CancellationToken cancellationToken)
+    {
+        switch (expression)
         {
-            throw new TemplateException($"Template error in '{fieldName}': an empty expression '{{{{ }}}}'.");
+            case TemplateExpression.Literal literal:
+                return literal.Value;
+            case TemplateExpression.Variable name:
+                return scope.Values.TryGetValue(name.Identifier, out var value) ? value : new TemplateUndefined(name.Identifier);
+            case TemplateExpression.Member member:
+                return await MemberOfAsync(await EvalAsync(member.Target, scope, fieldName, cancellationToken), member.Name, expression, fieldName, cancellationToken);
+            case TemplateExpression.Index index:
+                var key = Defined(await EvalAsync(index.Key, scope, fieldName, cancellationToken), fieldName);
+                return await MemberOfAsync(await EvalAsync(index.Target, scope, fieldName, cancellationToken), Format(key), expression, fieldName, cancellationToken);
+            case TemplateExpression.Call call:
+                var function = Defined(await EvalAsync(call.Target, scope, fieldName, cancellationToken), fieldName) as TemplateFunction
+                    ?? throw new TemplateException($"Template error in '{fieldName}': '{call.Target.PathText() ?? "the expression"}' cannot be called.");
+                var (args, named) = await ArgumentsAsync(call.Args, call.Named, scope, fieldName, cancellationToken);
+                try
+                {
+                    return function(args, named);
+                }
+                catch (Exception e) when (e is FormatException or ArgumentException or OverflowException or InvalidCastException)
+                {
+                    throw new TemplateException($"Template error in '{fieldName}': {call.Target.PathText() ?? "a call"}(): {e.Message}");
+                }
+
+            case TemplateExpression.Filter filter:
+                var input = await EvalAsync(filter.Input, scope, fieldName, cancellationToken);
+                var (filterArgs, filterNamed) = await ArgumentsAsync(filter.Args, filter.Named, scope, fieldName, cancellationToken);
+                return TemplateFunctions.ApplyFilter(filter.Name, input, filterArgs, filterNamed, fieldName);
+            case TemplateExpression.Binary binary:
+                var left = Defined(await EvalAsync(binary.Left, scope, fieldName, cancellationToken), fieldName);
+                var right = Defined(await EvalAsync(binary.Right, scope, fieldName, cancellationToken), fieldName);
+                return Arithmetic(binary.Operator, left, right, fieldName);
+            default:
+                throw new TemplateException($"Template error in '{fieldName}': cannot evaluate the expression.");
+        }
+    }
+
+    private static async ValueTask<(List<object?>, Dictionary<string, object?>)> ArgumentsAsync(
+        IReadOnlyList<TemplateExpression> args,
+        IReadOnlyDictionary<string, TemplateExpression> named,
+        TemplateScope scope,
+        string fieldName,
+        CancellationToken cancellationToken)
+    {
+        var values = new List<object?>(args.Count);
+        foreach (var arg in args)
+        {
+            values.Add(Defined(await EvalAsync(arg, scope, fieldName, cancellationToken), fieldName));
         }
 
-        if (expression[0] is '\'' or '"')
+        var namedValues = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (name, arg) in named)
         {
-            if (expression.Length < 2 || expression[^1] != expression[0])
+            namedValues[name] = Defined(await EvalAsync(arg, scope, fieldName, cancellationToken), fieldName);
+        }
+
+        return (values, namedValues);
+    }
+
+    private static object? Defined(object? value, string fieldName) => value is TemplateUndefined undefined ? throw undefined.Error(fieldName) : value;
+
+    private static async ValueTask<object?> MemberOfAsync(object? target, string name, TemplateExpression expression, string fieldName, CancellationToken cancellationToken)
+    {
+        // Reading a member of something undefined is the error (StrictUndefined); a missing member is undefined.
+        var (found, value) = await MemberAsync(Defined(target, fieldName), name, cancellationToken);
+        return found ? value : new TemplateUndefined(expression.PathText() ?? name);
+    }
+
+    private static object? Arithmetic(char op, object? left, object? right, string fieldName)
+    {
+        try
+        {
+            return (op, left, right) switch
             {
-                throw new TemplateException($"Template error in '{fieldName}': unterminated string literal {expression}.");
-            }
-
-            return expression[1..^1];
+                ('~', _, _) => Format(left) + Format(right),
+                ('+', DateTimeOffset d, TimeSpan t) => d + t,
+                ('+', TimeSpan t, DateTimeOffset d) => d + t,
+                ('+', TimeSpan a, TimeSpan b) => a + b,
+                ('-', DateTimeOffset d, TimeSpan t) => d - t,
+                ('-', DateTimeOffset a, DateTimeOffset b) => a - b,
+                ('-', TimeSpan a, TimeSpan b) => a - b,
+                ('+', string a, string b) => a + b,
+                ('+', _, _) => TemplateFunctions.Number(left) + TemplateFunctions.Number(right),
+                ('-', _, _) => TemplateFunctions.Number(left) - TemplateFunctions.Number(right),
+                ('*', _, _) => TemplateFunctions.Number(left) * TemplateFunctions.Number(right),
+                ('/', _, _) => TemplateFunctions.Number(left) / TemplateFunctions.Number(right),
+                _ => throw new ArgumentException("unknown operator"),
+            };
         }
-
-        if (char.IsAsciiDigit(expression[0]) || expression[0] == '-')
+        catch (Exception e) when (e is ArgumentException or DivideByZeroException or OverflowException)
         {
-            return decimal.TryParse(expression, NumberStyles.Number, CultureInfo.InvariantCulture, out var number)
-                ? number
-                : throw new TemplateException($"Template error in '{fieldName}': '{expression}' is not a number.");
+            throw new TemplateException(
+                $"Template error in '{fieldName}': cannot compute {TemplateFunctions.Describe(left)} {op} {TemplateFunctions.Describe(right)} ({e.Message}).");
         }
-
-        var path = ParsePath(expression, fieldName);
-        if (!scope.Values.TryGetValue(path[0], out var current))
-        {
-            throw Undefined(fieldName, path[0]);
-        }
-
-        for (var i = 1; i < path.Count; i++)
-        {
-            var (found, next) = await MemberAsync(current, path[i], cancellationToken);
-            if (!found)
-            {
-                throw Undefined(fieldName, string.Join('.', path.Take(i + 1)));
-            }
-
-            current = next;
-        }
-
-        return current;
     }
 
     private static async ValueTask<(bool, object?)> MemberAsync(object? target, string name, CancellationToken cancellationToken)
@@ -140,6 +217,8 @@ public static class TemplateRenderer
                 return await ns.GetAsync(name, cancellationToken);
             case Connection conn:
                 return ConnectionMember(conn, name);
+            case DateTimeOffset date:
+                return TemplateFunctions.DateMember(date, name);
             default:
                 return (false, null);
         }
@@ -159,63 +238,4 @@ public static class TemplateRenderer
         "extra_dejson" => (true, conn.ExtraDejson),
         _ => (false, null),
     };
-
-    private static List<string> ParsePath(string expression, string fieldName)
-    {
-        var parts = new List<string>();
-        var i = 0;
-        parts.Add(ReadIdentifier(expression, ref i, fieldName));
-        while (i < expression.Length)
-        {
-            var c = expression[i];
-            if (c == '.')
-            {
-                i++;
-                parts.Add(ReadIdentifier(expression, ref i, fieldName));
-            }
-            else if (c == '[')
-            {
-                var close = expression.IndexOf(']', i);
-                if (close < 0)
-                {
-                    throw Syntax(fieldName, expression);
-                }
-
-                var key = expression[(i + 1)..close].Trim();
-                parts.Add(key.Length >= 2 && key[0] is '\'' or '"' && key[^1] == key[0] ? key[1..^1] : key);
-                i = close + 1;
-            }
-            else if (c == '|')
-            {
-                throw new TemplateException($"Template error in '{fieldName}': filters are not supported ('{{{{ {expression} }}}}').");
-            }
-            else if (char.IsWhiteSpace(c))
-            {
-                i++;
-            }
-            else
-            {
-                throw Syntax(fieldName, expression);
-            }
-        }
-
-        return parts;
-    }
-
-    private static string ReadIdentifier(string expression, ref int i, string fieldName)
-    {
-        var start = i;
-        while (i < expression.Length && (char.IsAsciiLetterOrDigit(expression[i]) || expression[i] == '_'))
-        {
-            i++;
-        }
-
-        return i > start ? expression[start..i] : throw Syntax(fieldName, expression);
-    }
-
-    private static TemplateException Undefined(string fieldName, string name) =>
-        new($"Template error in '{fieldName}': '{name}' is undefined.");
-
-    private static TemplateException Syntax(string fieldName, string expression) =>
-        new($"Template error in '{fieldName}': cannot read the expression '{{{{ {expression} }}}}'.");
 }

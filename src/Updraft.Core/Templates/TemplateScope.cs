@@ -54,6 +54,7 @@ public sealed class TemplateScope(IReadOnlyDictionary<string, object?> values)
                 ["json"] = new VariableNamespace(context.Variables, asJson: true),
             },
             ["conn"] = new ConnectionNamespace(context.Connections),
+            ["macros"] = TemplateFunctions.Macros,
         });
     }
 

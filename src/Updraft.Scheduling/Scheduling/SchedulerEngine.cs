@@ -343,7 +343,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
         }
 
         var running = (await _runs.ClaimForEvaluationAsync(options.MaxRunsPerPass, cancellationToken)).ToDictionary(r => (r.DagId, r.RunId));
-        var byRun = (await _tasks.ListForRunsAsync(running.Keys, cancellationToken)).GroupBy(t => (t.DagId, t.RunId));
+        var byRun = (await _tasks.StatesForRunsAsync(running.Keys, cancellationToken)).GroupBy(t => (t.DagId, t.RunId));
         var changes = new List<TaskInstanceChange>();
         var expanded = 0;
         var finished = new List<(DagRunRecord Run, DagRunState State)>();

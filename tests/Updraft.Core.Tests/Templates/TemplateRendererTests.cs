@@ -46,6 +46,26 @@ public class TemplateRendererTests
     public async Task RenderAsync_KnownNames_RenderAsAirflowDoes(string template, string expected) =>
         Assert.Equal(expected, await RenderAsync(template));
 
+    [Theory]
+    [InlineData("{{ macros.ds_add(ds, 7) }}", "2025-01-09")]
+    [InlineData("{{ macros.ds_add(ds, -2) }}", "2024-12-31")]
+    [InlineData("{{ macros.ds_format(ds, '%Y-%m-%d', '%d/%m/%Y') }}", "02/01/2025")]
+    [InlineData("{{ macros.ds_format('20250102', '%Y%m%d', '%b %d, %Y') }}", "Jan 02, 2025")]
+    [InlineData("{{ (data_interval_end - macros.timedelta(days=1)) | ds }}", "2025-01-02")]
+    [InlineData("{{ data_interval_start | ds_nodash }}-{{ data_interval_end | ds }}", "20250102-2025-01-03")]
+    [InlineData("{{ data_interval_end - data_interval_start }}", "1 day, 0:00:00")]
+    [InlineData("{{ macros.datetime(2025, 3, 1) + macros.timedelta(hours=6, minutes=30) }}", "2025-03-01T06:30:00+00:00")]
+    [InlineData("{{ logical_date.strftime('%Y/%m/%d %H:%M') }} {{ logical_date.year }}", "2025/01/02 03:04 2025")]
+    [InlineData("{{ params.name | upper }} {{ 'ABC' | lower }} {{ ' x ' | trim }}!", "WORLD abc x!")]
+    [InlineData("{{ params.missing | default('fallback') }} {{ params.name | d('no') }}", "fallback world")]
+    [InlineData("{{ '' | default('empty', true) }}", "empty")]
+    [InlineData("{{ var.json.settings | tojson }}", "{\"region\":\"eu-west-1\",\"sizes\":[1,2]}")]
+    [InlineData("{{ var.json.settings.sizes | join('+') }} {{ var.json.settings.sizes | length }}", "1+2 2")]
+    [InlineData("{{ params.x + 1 }} {{ params.x * 2 }} {{ params.x / 4 }} {{ ds ~ '!' }}", "43 84 10.5 2025-01-02!")]
+    [InlineData("{{ 'a.b' | replace('.', '_') }} {{ 'hello world' | title }} {{ '7' | int + 1 }}", "a_b Hello World 8")]
+    public async Task RenderAsync_MacrosFiltersAndArithmetic_AsAirflowsJinja(string template, string expected) =>
+        Assert.Equal(expected, await RenderAsync(template));
+
     [Fact]
     public async Task RenderAsync_DagRunConf_ReadsTheRunsConf()
     {
@@ -60,11 +80,17 @@ public class TemplateRendererTests
     [InlineData("{{ conn.missing.host }}", "'conn.missing' is undefined")]
     [InlineData("{{ conn.warehouse.nothing }}", "'conn.warehouse.nothing' is undefined")]
     [InlineData("{{ dag_run.conf.absent }}", "'dag_run.conf.absent' is undefined")]
-    [InlineData("{{ ds | upper }}", "filters are not supported")]
+    [InlineData("{{ ds | shout }}", "the filter 'shout' is not supported; supported filters: capitalize, count, d, default, ds, ds_nodash, first, float, int, join, last, length, lower, replace, string, title, tojson, trim, ts, ts_nodash, ts_nodash_with_tz, upper.")]
+    [InlineData("{{ params.missing | upper }}", "'params.missing' is undefined")]
+    [InlineData("{{ macros.ds_add('yesterday', 1) }}", "macros.ds_add(): 'yesterday' is not a date (YYYY-MM-DD)")]
+    [InlineData("{{ ds | int * 'x' }}", "cannot compute")]
+    [InlineData("{{ logical_date.strftime('%Q') }}", "the strftime directive '%Q' is not supported")]
+    [InlineData("{{ ds() }}", "'ds' cannot be called")]
     [InlineData("{% if true %}x{% endif %}", "statements such as")]
     [InlineData("{{ ds ", "is never closed")]
     [InlineData("{{ }}", "empty expression")]
-    [InlineData("{{ a-b }}", "cannot read the expression")]
+    [InlineData("{{ a b }}", "cannot read the expression")]
+    [InlineData("{{ a-b }}", "'a' is undefined")]
     public async Task RenderAsync_BadTemplate_FailsWithFieldAndReason(string template, string reason)
     {
         var error = await Assert.ThrowsAsync<TemplateException>(() => RenderAsync(template));
