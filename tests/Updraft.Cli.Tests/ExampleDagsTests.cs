@@ -25,7 +25,7 @@ public sealed class ExampleDagsTests : IDisposable
         Assert.Equal(0, exit);
         var rows = JsonNode.Parse(output)!.AsArray();
         Assert.Equal(
-            ["example_bash_operator", "example_branch_operator", "example_dynamic_task_mapping", "example_latest_only", "example_params", "example_short_circuit_operator",
+            ["example_bash_operator", "example_branch_operator", "example_dynamic_task_mapping", "example_latest_only", "example_params", "example_short_circuit_operator", "example_sql_operator",
                 "example_task_group", "example_trigger_rules", "example_xcom", "tutorial"],
             rows.Select(r => r!["dag_id"]!.GetValue<string>()));
         var tutorial = rows.Single(r => r!["dag_id"]!.GetValue<string>() == "tutorial")!;
@@ -124,6 +124,21 @@ public sealed class ExampleDagsTests : IDisposable
         var table = output[output.LastIndexOf("task_id ", StringComparison.Ordinal)..];
         Assert.Matches(@"extract\s+\|\s+success\s+\|\s+1\s+\|\s+3 success", table);
         Assert.Matches(@"check_hours\s+\|\s+success\s+\|\s+1\s+\|\s+6 success", table);
+    }
+
+    [Fact]
+    public async Task SqlOperator_LoadsQueriesWithParametersAndReports_OrSaysWhichConnectionIsMissing()
+    {
+        var (exit, output, _) = await _cli.RunAsync("dags", "test", "example_sql_operator", "2025-03-01");
+        Assert.Equal(1, exit);
+        Assert.Contains("The connection 'example_sqlite' is not defined: add it with 'updraft connections add example_sqlite …' or UPDRAFT_CONN_EXAMPLE_SQLITE.", output);
+
+        _cli.Environment["UPDRAFT_CONN_EXAMPLE_SQLITE"] = "sqlite:////" + Path.Combine(_cli.Home, "example.db").TrimStart('/');
+        var states = await TestDagAsync("example_sql_operator", 0);
+        Assert.Equal(new Dictionary<string, string> { ["load"] = "success", ["totals"] = "success", ["report"] = "success" }, states);
+        (_, output, _) = await _cli.RunAsync("dags", "test", "example_sql_operator", "2025-03-01");
+        Assert.Contains("eu: 120", output);
+        Assert.Contains("us: 80", output);
     }
 
     [Fact]

@@ -788,6 +788,34 @@ public abstract class SchedulerTests
     }
 
     [Fact]
+    public async Task SqlOperator_InWorkerProcesses_UsesAConnectionFromTheDatabase_AndFailsOnASqlError()
+    {
+        await using var o = await NewAsync();
+        var file = Path.Combine(o.Home, "warehouse.db");
+        using var output = new StringWriter();
+        var added = await Updraft.Cli.UpdraftCli.RunAsync(
+            ["connections", "add", "warehouse", "--conn-uri", "sqlite:////" + file.TrimStart('/')],
+            new Updraft.Cli.Hosting.CliEnvironment(o.Environment, output, output, TimeProvider.System));
+        Assert.True(added == 0, output.ToString());
+        o.WriteDag("sql.cs", Orchestra.DagSource("sql", """
+            dag.Sql("create", "CREATE TABLE runs (ds TEXT); INSERT INTO runs VALUES ('{{ ds }}')", "warehouse").With(t => t.SplitStatements = true)
+                .Then(dag.Sql("count", "SELECT COUNT(*) FROM runs", "warehouse"))
+                .Then(dag.Sql("broken", "SELECT missing_column FROM runs", "warehouse"));
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("sql");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        var tis = await o.TasksAsync("sql", run.RunId);
+        Assert.Equal(("success", "success", "failed"), (tis["create"].State.ToWireName(), tis["count"].State.ToWireName(), tis["broken"].State.ToWireName()));
+        var xcom = await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new Core.Runtime.XComKey("sql", run.RunId, "count", -1, Core.Runtime.XComKey.ReturnValue));
+        Assert.Equal("[[1]]", xcom);
+        Assert.Contains("SQL error: SQLite Error 1: 'no such column: missing_column'.", o.ReadLog("sql", run.RunId, "broken", 1));
+    }
+
+    [Fact]
     public async Task Trigger_ConfValidatedAgainstParams()
     {
         await using var o = await NewAsync();

@@ -24,7 +24,7 @@ public sealed class DagCompiler
         "System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Text.Json",
         "System.Text.Json.Nodes", "System.Threading", "System.Threading.Tasks",
         "Updraft.Core.Connections", "Updraft.Core.Dags", "Updraft.Core.Runtime", "Updraft.Core.States", "Updraft.Core.Timetables",
-        "Updraft.Core.TriggerRules",
+        "Updraft.Core.TriggerRules", "Updraft.Providers",
     ];
 
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
@@ -53,6 +53,7 @@ public sealed class DagCompiler
         '|',
         typeof(Dag).Assembly.ManifestModule.ModuleVersionId,
         typeof(DagCompiler).Assembly.ManifestModule.ModuleVersionId,
+        typeof(Updraft.Providers.HttpOperator).Assembly.ManifestModule.ModuleVersionId,
         typeof(CSharpCompilation).Assembly.GetName().Version,
         Environment.Version);
 
@@ -187,6 +188,7 @@ public sealed class DagCompiler
         var frameworkDir = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
         var paths = trusted.Where(p => Path.GetDirectoryName(p) == frameworkDir).ToHashSet(StringComparer.Ordinal);
         paths.Add(typeof(Dag).Assembly.Location);
+        paths.Add(typeof(Updraft.Providers.HttpOperator).Assembly.Location);
         return paths.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToList();
     }
 }

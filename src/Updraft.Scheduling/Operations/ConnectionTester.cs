@@ -43,23 +43,9 @@ public static class ConnectionTester
     private static string Scrub(string message, string? password) =>
         string.IsNullOrEmpty(password) ? message : message.Replace(password, "***", StringComparison.Ordinal);
 
-    private static Npgsql.NpgsqlConnection Postgres(Connection c, TimeSpan timeout) => new(new Npgsql.NpgsqlConnectionStringBuilder
-    {
-        Host = c.Host ?? throw new ArgumentException("The connection has no host."),
-        Port = c.Port ?? 5432,
-        Username = c.Login,
-        Password = c.Password,
-        Database = string.IsNullOrEmpty(c.Schema) ? null : c.Schema,
-        Timeout = Math.Max(1, (int)timeout.TotalSeconds),
-        Pooling = false,
-    }.ConnectionString);
+    private static Npgsql.NpgsqlConnection Postgres(Connection c, TimeSpan timeout) => new(Providers.PostgresHook.ConnectionString(c, timeout, pooling: false));
 
-    private static Microsoft.Data.Sqlite.SqliteConnection Sqlite(Connection c) => new(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder
-    {
-        DataSource = string.IsNullOrEmpty(c.Host) ? throw new ArgumentException("The connection's host names no database file.") : c.Host,
-        Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadOnly,
-        Pooling = false,
-    }.ConnectionString);
+    private static Microsoft.Data.Sqlite.SqliteConnection Sqlite(Connection c) => new(Providers.SqliteHook.ConnectionString(c, readOnly: true));
 
     private static async Task<(bool, string)> QueryAsync(DbConnection connection, CancellationToken cancellationToken)
     {
@@ -75,17 +61,9 @@ public static class ConnectionTester
 
     private static async Task<(bool, string)> HttpAsync(Connection c, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var host = c.Host ?? throw new ArgumentException("The connection has no host.");
-        var scheme = c.ConnType!.Equals("https", StringComparison.OrdinalIgnoreCase) ? "https" : "http";
-        var url = host.Contains("://", StringComparison.Ordinal) ? host : $"{scheme}://{host}";
-        var builder = new UriBuilder(url);
-        if (c.Port is { } port)
-        {
-            builder.Port = port;
-        }
-
+        var uri = Providers.HttpHook.BaseUri(c);
         using var http = new HttpClient { Timeout = timeout };
-        using var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         if (!string.IsNullOrEmpty(c.Login))
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{c.Login}:{c.Password}")));

@@ -1,0 +1,148 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Hosting;
+using Updraft.Core.Dags;
+using Updraft.Core.Runtime;
+using Updraft.Core.States;
+using Updraft.Execution.Testing;
+using Updraft.Providers;
+using Updraft.Tests.Shared;
+
+namespace Updraft.Scheduling.Tests;
+
+/// <summary>The HTTP and SQL operators against a real HTTP server and real SQLite and PostgreSQL databases.</summary>
+public abstract class ProvidersTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Date = new(2025, 1, 2, 0, 0, 0, TimeSpan.Zero);
+
+    private readonly List<string> _log = [];
+    private WebApplication? _server;
+
+    /// <summary>A URI for the SQL connection under test.</summary>
+    protected abstract string SqlConnectionUri();
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _server = builder.Build();
+        _server.MapGet("/status", (HttpContext http) => http.Request.Headers.Authorization.ToString() == "Basic dXNlcjpodW50ZXIy"
+            ? Results.Json(new { value = 41, user = "user" })
+            : Results.StatusCode(401));
+        _server.MapPost("/echo", async (HttpContext http) =>
+            $"{http.Request.Headers["X-Run"]}|{http.Request.Headers["X-From-Extra"]}|{await new StreamReader(http.Request.Body).ReadToEndAsync()}");
+        _server.MapGet("/missing", () => Results.NotFound("no such report"));
+        await _server.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    private string ServerUri => _server!.Urls.First();
+
+    private DagTestResult Run(Dag dag) => dag.Test(Date, options: new DagTestOptions
+    {
+        Log = new Sink(_log),
+        Connections = new EnvironmentSecrets(new Dictionary<string, string>
+        {
+            ["UPDRAFT_CONN_API"] = new UriBuilder(ServerUri) { UserName = "user", Password = "hunter2", Query = "__extra__=" + Uri.EscapeDataString("{\"X-From-Extra\": \"extra-header\"}") }.Uri.ToString(),
+            ["UPDRAFT_CONN_DB"] = SqlConnectionUri(),
+        }),
+    });
+
+    [Fact]
+    public void Http_MethodsTemplatesAuthHeadersAndFilters_ErrorStatusAndFailedCheckFailTheTask()
+    {
+        var dag = new Dag("http");
+        dag.Http("status", "status", method: "GET", connId: "api").With(t => t.ResponseFilter = r => r.Json()!["value"]!.GetValue<int>() + 1);
+        dag.Http("echo", "echo", connId: "api").With(t =>
+        {
+            t.Data = "report for {{ ds }}";
+            t.Headers = new() { ["X-Run"] = "{{ run_id }}" };
+        });
+        dag.Http("missing", "missing", method: "GET", connId: "api");
+        dag.Http("checked", "status", method: "GET", connId: "api").With(t => t.ResponseCheck = r => r.Json()!["user"]!.GetValue<string>() == "someone else");
+        dag.Http("no_conn", "status", method: "GET", connId: "nowhere");
+
+        var result = Run(dag);
+
+        Assert.Equal(42, result.XComValue<int>("status"));
+        Assert.Equal("manual__2025-01-02T00:00:00+00:00|extra-header|report for 2025-01-02", result.XComValue<string>("echo"));
+        Assert.Equal(TaskInstanceState.Failed, result.TaskStates["missing"]);
+        Assert.Contains("HTTP error: Not Found", _log);
+        Assert.Contains(_log, l => l.Contains("no such report", StringComparison.Ordinal));
+        Assert.Contains(_log, l => l.Contains("HttpRequestException: 404:Not Found", StringComparison.Ordinal));
+        Assert.Equal(TaskInstanceState.Failed, result.TaskStates["checked"]);
+        Assert.Contains(_log, l => l.Contains("Response check returned False.", StringComparison.Ordinal));
+        Assert.Contains(_log, l => l.Contains("The connection 'nowhere' is not defined", StringComparison.Ordinal));
+        Assert.DoesNotContain(_log, l => l.Contains("hunter2", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Sql_StatementsParametersAndResults_AndAnErrorFailsWithTheDatabasesMessage()
+    {
+        var dag = new Dag("sql");
+        var setup = dag.Sql("setup", """
+            CREATE TABLE orders (id INTEGER, region TEXT, amount INTEGER);
+            INSERT INTO orders VALUES (1, 'eu', 10); -- a comment; with a semicolon
+            INSERT INTO orders VALUES (2, 'us', 25);
+            INSERT INTO orders VALUES (3, 'eu', 7)
+            """, "db").With(t => t.SplitStatements = true);
+        var query = dag.Sql("query", "SELECT region, SUM(amount) AS total FROM orders WHERE id >= @first GROUP BY region ORDER BY region", "db")
+            .With(t => t.Parameters = new() { ["first"] = 2 });
+        var broken = dag.Sql("broken", "SELECT nope FROM orders", "db");
+        setup.Then([query, broken]);
+
+        var result = Run(dag);
+
+        Assert.True(result.TaskStates["setup"] == TaskInstanceState.Success, string.Join("\n", _log));
+        var rows = result.XComValue<JsonArray>("query")!;
+        Assert.Equal("[[\"eu\",7],[\"us\",25]]", rows.ToJsonString());
+        Assert.Equal(TaskInstanceState.Failed, result.TaskStates["broken"]);
+        Assert.Contains(_log, l => l.StartsWith("SQL error: ", StringComparison.Ordinal) && l.Contains("nope", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void SplitStatements_KeepsSemicolonsInQuotesAndDropsComments() =>
+        Assert.Equal(
+            ["INSERT INTO t VALUES ('a;b')", "SELECT \"x;y\" FROM t"],
+            SqlOperator.Split("INSERT INTO t VALUES ('a;b'); -- note; here\n/* block; */ SELECT \"x;y\" FROM t;;"));
+
+    private sealed class Sink(List<string> lines) : ITaskLogSink
+    {
+        public void Write(DateTimeOffset timestamp, TaskLogLevel level, string source, string message)
+        {
+            lock (lines)
+            {
+                lines.Add(message);
+            }
+        }
+    }
+}
+
+public sealed class SqliteProvidersTests : ProvidersTests, IDisposable
+{
+    private readonly string _file = Path.Combine(Path.GetTempPath(), $"updraft-sql-{Guid.NewGuid():N}.db");
+
+    protected override string SqlConnectionUri() => "sqlite:////" + _file.TrimStart('/');
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(_file);
+    }
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresProvidersTests(PostgresServer server) : ProvidersTests
+{
+    private readonly string _uri = server.CreateDatabase();
+
+    protected override string SqlConnectionUri() => _uri;
+}
