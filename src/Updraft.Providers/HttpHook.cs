@@ -21,14 +21,18 @@ public sealed class HttpHook(TaskContext context, string connId = HttpHook.Defau
     {
         ArgumentNullException.ThrowIfNull(connection);
         var host = connection.Host ?? throw new ArgumentException($"The connection '{connection.ConnId}' has no host.");
-        if (host.Contains("://", StringComparison.Ordinal))
+
+        // As Airflow's HttpHook: a host with a scheme is the base URL; otherwise the schema field (or the
+        // connection type for https) gives the scheme. The host may carry a path; the port goes after the authority.
+        var scheme = connection.Schema is { Length: > 0 } schema ? schema
+            : string.Equals(connection.ConnType, "https", StringComparison.OrdinalIgnoreCase) ? "https" : "http";
+        var url = host.Contains("://", StringComparison.Ordinal) ? host : $"{scheme}://{host}";
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var parsed))
         {
-            return new Uri(host);
+            throw new ArgumentException($"The connection '{connection.ConnId}' does not give a valid URL ('{url}').");
         }
 
-        var scheme = !string.IsNullOrEmpty(connection.Schema) ? connection.Schema
-            : string.Equals(connection.ConnType, "https", StringComparison.OrdinalIgnoreCase) ? "https" : "http";
-        var builder = new UriBuilder(scheme, host);
+        var builder = new UriBuilder(parsed);
         if (connection.Port is { } port)
         {
             builder.Port = port;

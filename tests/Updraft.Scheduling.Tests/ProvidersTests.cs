@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Hosting;
+using Updraft.Core.Connections;
 using Updraft.Core.Dags;
 using Updraft.Core.Runtime;
 using Updraft.Core.States;
@@ -113,6 +114,22 @@ public abstract class ProvidersTests : IAsyncLifetime
         Assert.Equal(
             ["INSERT INTO t VALUES ('a;b')", "SELECT \"x;y\" FROM t"],
             SqlOperator.Split("INSERT INTO t VALUES ('a;b'); -- note; here\n/* block; */ SELECT \"x;y\" FROM t;;"));
+
+    [Theory]
+    [InlineData("http", "example.com", null, null, "http://example.com/")]
+    [InlineData("http", "example.com/api/v2", null, 8080, "http://example.com:8080/api/v2")]
+    [InlineData("https", "example.com", null, null, "https://example.com/")]
+    [InlineData("http", "example.com", "https", 8443, "https://example.com:8443/")]
+    [InlineData("http", "https://example.com/base", null, 9000, "https://example.com:9000/base")]
+    public void HttpBaseUri_FollowsAirflowsHostSchemaAndPort(string type, string host, string? schema, int? port, string expected) =>
+        Assert.Equal(expected, HttpHook.BaseUri(new Connection("c", type) { Host = host, Schema = schema, Port = port }).ToString());
+
+    [Fact]
+    public void HttpBaseUri_WithoutAHostOrWithABadOne_SaysWhichConnection()
+    {
+        Assert.Contains("'c' has no host", Assert.Throws<ArgumentException>(() => HttpHook.BaseUri(new Connection("c", "http"))).Message);
+        Assert.Contains("'c' does not give a valid URL", Assert.Throws<ArgumentException>(() => HttpHook.BaseUri(new Connection("c", "http") { Host = "exa mple:x:y" })).Message);
+    }
 
     private sealed class Sink(List<string> lines) : ITaskLogSink
     {
