@@ -10,8 +10,18 @@ namespace Updraft.Providers;
 /// field as the scheme (default <c>http</c>, <c>https</c> for an https connection), the port; login and password as
 /// basic authentication; the extra's keys as headers.
 /// </summary>
-public sealed class HttpHook(TaskContext context, string connId = HttpHook.DefaultConnId) : ConnectionHook(context, connId)
+public sealed class HttpHook : ConnectionHook
 {
+    public HttpHook(TaskContext context, string connId = DefaultConnId)
+        : base(context, connId)
+    {
+    }
+
+    public HttpHook(IConnectionStore connections, TaskLogger log, string connId = DefaultConnId, CancellationToken cancellationToken = default)
+        : base(connections, log, connId, cancellationToken)
+    {
+    }
+
     public const string DefaultConnId = "http_default";
 
     private static readonly HttpClient Shared = new() { Timeout = Timeout.InfiniteTimeSpan };
@@ -79,13 +89,13 @@ public sealed class HttpHook(TaskContext context, string connId = HttpHook.Defau
             }
         }
 
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(Context.CancellationToken);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
         if (timeout is { } t)
         {
             limit.CancelAfter(t);
         }
 
-        Context.Log.Info($"Sending '{request.Method}' to url: {url}");
+        Log.Info($"Sending '{request.Method}' to url: {url}");
         using var response = await Shared.SendAsync(request, limit.Token);
         var text = await response.Content.ReadAsStringAsync(limit.Token);
         return new HttpResponseData(

@@ -28,7 +28,7 @@ public abstract class SqlHook(TaskContext context, string connId) : ConnectionHo
     public async Task<DbConnection> OpenAsync()
     {
         var connection = Create(await GetConnectionAsync());
-        await connection.OpenAsync(Context.CancellationToken);
+        await connection.OpenAsync(CancellationToken);
         return connection;
     }
 
@@ -40,11 +40,11 @@ public abstract class SqlHook(TaskContext context, string connId) : ConnectionHo
     {
         ArgumentNullException.ThrowIfNull(statements);
         await using var connection = await OpenAsync();
-        await using var transaction = await connection.BeginTransactionAsync(Context.CancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(CancellationToken);
         var results = new List<IReadOnlyList<object?[]>>(statements.Count);
         foreach (var sql in statements)
         {
-            Context.Log.Info($"Running statement: {sql}");
+            Log.Info($"Running statement: {sql}");
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.CommandText = sql;
@@ -60,9 +60,9 @@ public abstract class SqlHook(TaskContext context, string connId) : ConnectionHo
             }
 
             var rows = new List<object?[]>();
-            await using (var reader = await command.ExecuteReaderAsync(Context.CancellationToken))
+            await using (var reader = await command.ExecuteReaderAsync(CancellationToken))
             {
-                while (await reader.ReadAsync(Context.CancellationToken))
+                while (await reader.ReadAsync(CancellationToken))
                 {
                     var row = new object?[reader.FieldCount];
                     for (var i = 0; i < row.Length; i++)
@@ -73,13 +73,13 @@ public abstract class SqlHook(TaskContext context, string connId) : ConnectionHo
                     rows.Add(row);
                 }
 
-                Context.Log.Info(reader.RecordsAffected >= 0 ? $"Rows affected: {reader.RecordsAffected}" : $"Rows returned: {rows.Count}");
+                Log.Info(reader.RecordsAffected >= 0 ? $"Rows affected: {reader.RecordsAffected}" : $"Rows returned: {rows.Count}");
             }
 
             results.Add(rows);
         }
 
-        await transaction.CommitAsync(Context.CancellationToken);
+        await transaction.CommitAsync(CancellationToken);
         return results;
     }
 

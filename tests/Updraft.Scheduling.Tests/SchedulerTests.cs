@@ -816,6 +816,58 @@ public abstract class SchedulerTests
     }
 
     [Fact]
+    public async Task Callbacks_InWorkerProcesses_RunAfterTheStateIsKept_AThrowingOneChangesNothing_AndANotifierSendsRealMail()
+    {
+        await using var o = await NewAsync();
+        using var smtp = new SmtpTestServer();
+        using var output = new StringWriter();
+        var added = await Updraft.Cli.UpdraftCli.RunAsync(
+            ["connections", "add", "smtp_default", "--conn-uri", smtp.ConnectionUri()],
+            new Updraft.Cli.Hosting.CliEnvironment(o.Environment, output, output, TimeProvider.System));
+        Assert.True(added == 0, output.ToString());
+        o.WriteDag("cb.cs", Orchestra.DagSource("cb", """
+            dag.Task("flaky", ctx => { if (ctx.TryNumber == 1) throw new InvalidOperationException("first try fails"); }).With(t =>
+            {
+                t.Retries = 1;
+                t.RetryDelay = TimeSpan.Zero;
+                t.OnExecute.Add(c => c.Log.Info($"execute callback, try {c.TaskInstance!.TryNumber}"));
+                t.OnRetry.Add(c => c.Log.Info($"retry callback: {c.State!.Value.ToWireName()} because {c.Reason}"));
+                t.OnSuccess.Add(_ => throw new InvalidOperationException("success callback broke"));
+                t.OnSuccess.Add(c => c.Log.Info("second success callback ran"));
+            }).Then(dag.Task("broken", _ => throw new InvalidOperationException("no luck"))).With(t =>
+                t.OnFailure.Add(new EmailNotifier("ops@example.com") { HtmlContent = "{{ ti.task_id }}: {{ reason }}" }));
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("cb");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        var tis = await o.TasksAsync("cb", run.RunId);
+        Assert.Equal(("success", "failed"), (tis["flaky"].State.ToWireName(), tis["broken"].State.ToWireName()));
+        var first = o.ReadLog("cb", run.RunId, "flaky", 1);
+        Assert.Contains("execute callback, try 1", first);
+        Assert.Contains("retry callback: up_for_retry because InvalidOperationException: first try fails", first);
+        var second = o.ReadLog("cb", run.RunId, "flaky", 2);
+        Assert.Contains("execute callback, try 2", second);
+        Assert.Contains("Error when executing on_success_callback (callback): InvalidOperationException: success callback broke", second);
+        Assert.Contains("second success callback ran", second);
+        Assert.Contains("Sending email to ops@example.com", o.ReadLog("cb", run.RunId, "broken", 1));
+        // Callbacks run after the state is kept, so the run can be over before the worker's mail has gone.
+        var messages = smtp.Messages();
+        for (var waited = 0; messages.Count == 0 && waited < 150; waited++)
+        {
+            await Task.Delay(100);
+            messages = smtp.Messages();
+        }
+
+        Assert.True(messages.Count == 1, o.ReadLog("cb", run.RunId, "broken", 1));
+        var mail = MimeKit.MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(messages[0])));
+        Assert.Equal("DAG cb - Task broken - Run ID " + run.RunId + " in State failed", mail.Subject);
+        Assert.Equal("broken: InvalidOperationException: no luck", mail.HtmlBody?.TrimEnd());
+    }
+
+    [Fact]
     public async Task Trigger_ConfValidatedAgainstParams()
     {
         await using var o = await NewAsync();

@@ -50,6 +50,12 @@ public sealed class Dag
 
     public TaskDefaults DefaultArgs { get; set; } = new();
 
+    /// <summary>Run once when a run of this DAG succeeds (Airflow's DAG <c>on_success_callback</c>).</summary>
+    public CallbackList OnSuccess { get; set; } = [];
+
+    /// <summary>Run once when a run of this DAG fails (Airflow's DAG <c>on_failure_callback</c>).</summary>
+    public CallbackList OnFailure { get; set; } = [];
+
     /// <summary>null uses <c>[core] max_active_runs_per_dag</c>.</summary>
     public int? MaxActiveRuns { get; set; }
 

@@ -84,6 +84,46 @@ public abstract class Operator
 
     public int DefinedAtLine { get; }
 
+    /// <summary>Run just before the task executes, on every try (Airflow's <c>on_execute_callback</c>).</summary>
+    public CallbackList OnExecute { get; set; } = [];
+
+    /// <summary>Run after a try succeeds and its state is recorded (<c>on_success_callback</c>).</summary>
+    public CallbackList OnSuccess { get; set; } = [];
+
+    /// <summary>Run after a try fails with no retry left (<c>on_failure_callback</c>).</summary>
+    public CallbackList OnFailure { get; set; } = [];
+
+    /// <summary>Run after a try fails and the task is up for retry (<c>on_retry_callback</c>).</summary>
+    public CallbackList OnRetry { get; set; } = [];
+
+    /// <summary>Run after the task skips itself (<c>on_skipped_callback</c>; not for tasks skipped by others).</summary>
+    public CallbackList OnSkipped { get; set; } = [];
+
+    /// <summary>
+    /// The callbacks this task runs for <paramref name="event"/>: its own, or else those in its group's or DAG's
+    /// <c>DefaultArgs</c> (as Airflow's <c>default_args</c> give callbacks to every task).
+    /// </summary>
+    public CallbackList CallbacksFor(TaskCallbackEvent @event)
+    {
+        var own = Callbacks(@event, OnExecute, OnSuccess, OnFailure, OnRetry, OnSkipped);
+        if (own.Count > 0)
+        {
+            return own;
+        }
+
+        var defaults = Group?.EffectiveDefaults() ?? Dag.DefaultArgs;
+        return Callbacks(@event, defaults.OnExecute, defaults.OnSuccess, defaults.OnFailure, defaults.OnRetry, defaults.OnSkipped);
+    }
+
+    private static CallbackList Callbacks(TaskCallbackEvent @event, CallbackList execute, CallbackList success, CallbackList failure, CallbackList retry, CallbackList skipped) => @event switch
+    {
+        TaskCallbackEvent.OnExecute => execute,
+        TaskCallbackEvent.OnSuccess => success,
+        TaskCallbackEvent.OnFailure => failure,
+        TaskCallbackEvent.OnRetry => retry,
+        _ => skipped,
+    };
+
     public IReadOnlyList<string> UpstreamTaskIds => _upstream;
 
     public IReadOnlyList<string> DownstreamTaskIds => _downstream;

@@ -30,6 +30,17 @@ public sealed class TaskDefaults
 
     public string? Queue { get; set; }
 
+    /// <summary>Callbacks for every task that has none of its own for the event (Airflow's callbacks in <c>default_args</c>).</summary>
+    public CallbackList OnExecute { get; set; } = [];
+
+    public CallbackList OnSuccess { get; set; } = [];
+
+    public CallbackList OnFailure { get; set; } = [];
+
+    public CallbackList OnRetry { get; set; } = [];
+
+    public CallbackList OnSkipped { get; set; } = [];
+
     /// <summary>These settings where set, <paramref name="under"/>'s elsewhere (a group's over its DAG's).</summary>
     public TaskDefaults Over(TaskDefaults under)
     {
@@ -47,6 +58,11 @@ public sealed class TaskDefaults
             PriorityWeight = PriorityWeight ?? under.PriorityWeight,
             WeightRule = WeightRule ?? under.WeightRule,
             Queue = Queue ?? under.Queue,
+            OnExecute = OnExecute.Count > 0 ? OnExecute : under.OnExecute,
+            OnSuccess = OnSuccess.Count > 0 ? OnSuccess : under.OnSuccess,
+            OnFailure = OnFailure.Count > 0 ? OnFailure : under.OnFailure,
+            OnRetry = OnRetry.Count > 0 ? OnRetry : under.OnRetry,
+            OnSkipped = OnSkipped.Count > 0 ? OnSkipped : under.OnSkipped,
         };
     }
 }

@@ -1,3 +1,4 @@
+using Updraft.Core.Runtime;
 using Updraft.Core.States;
 
 namespace Updraft.Execution.Tasks;
@@ -10,6 +11,9 @@ public sealed record TaskRunResult(TaskInstanceState State, string? Error, bool 
     /// of memory. A worker process should exit after reporting.
     /// </summary>
     public bool ProcessUnsafe { get; init; }
+
+    /// <summary>The context the try ran with (templates rendered), for its callbacks; null when it never started.</summary>
+    public TaskContext? Context { get; init; }
 
     public TimeSpan Duration => EndDate - StartDate;
 }

@@ -43,6 +43,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
             Clock = timeProvider,
         };
 
+        TaskRunResult outcome;
         try
         {
             var rendered = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -52,6 +53,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
             }
 
             context = CopyWithRendered(context, rendered);
+            await request.Task.CallbacksFor(TaskCallbackEvent.OnExecute).RunAsync(CallbackContextFor(context, TaskCallbackEvent.OnExecute, TaskInstanceState.Running, null));
             var result = await ExecuteWithTimeoutAsync(request.Task, context, settings.ExecutionTimeout, timeout);
             if (context.DownstreamToSkip.Count > 0)
             {
@@ -75,40 +77,75 @@ public sealed class TaskRunner(TimeProvider timeProvider)
                     cancellationToken);
             }
 
-            return Finish(log, request, start, TaskInstanceState.Success, null, retryAllowed: false);
+            outcome = Finish(log, request, start, TaskInstanceState.Success, null, retryAllowed: false);
         }
         catch (TaskSkippedException e)
         {
             log.Info(e.Message);
-            return Finish(log, request, start, TaskInstanceState.Skipped, null, retryAllowed: false);
+            outcome = Finish(log, request, start, TaskInstanceState.Skipped, null, retryAllowed: false);
         }
         catch (TaskFailedException e)
         {
             log.Error($"Task failed without retrying: {e.Message}");
-            return Finish(log, request, start, TaskInstanceState.Failed, e.Message, retryAllowed: false);
+            outcome = Finish(log, request, start, TaskInstanceState.Failed, e.Message, retryAllowed: false);
         }
         catch (TaskTimeoutException e)
         {
             log.Error(e.Message);
-            return Finish(log, request, start, TaskInstanceState.Failed, e.Message, retryAllowed: true) with { ProcessUnsafe = e.Abandoned };
+            outcome = Finish(log, request, start, TaskInstanceState.Failed, e.Message, retryAllowed: true) with { ProcessUnsafe = e.Abandoned };
         }
         catch (OutOfMemoryException e)
         {
             log.Error($"Task ran out of memory: {e.Message}");
-            return Finish(log, request, start, TaskInstanceState.Failed, "Task ran out of memory.", retryAllowed: true) with { ProcessUnsafe = true };
+            outcome = Finish(log, request, start, TaskInstanceState.Failed, "Task ran out of memory.", retryAllowed: true) with { ProcessUnsafe = true };
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             log.Error("Task was stopped before it finished.");
-            return Finish(log, request, start, TaskInstanceState.Failed, "Task was stopped before it finished.", retryAllowed: true);
+            outcome = Finish(log, request, start, TaskInstanceState.Failed, "Task was stopped before it finished.", retryAllowed: true);
         }
         catch (Exception e)
         {
             // User code may throw anything; the task fails and the runner carries on.
             log.Error($"Task failed with exception: {e}");
-            return Finish(log, request, start, TaskInstanceState.Failed, $"{e.GetType().Name}: {e.Message}", retryAllowed: true);
+            outcome = Finish(log, request, start, TaskInstanceState.Failed, $"{e.GetType().Name}: {e.Message}", retryAllowed: true);
+        }
+    
+        return outcome with { Context = context };
+    }
+
+    /// <summary>
+    /// Runs the task's callbacks for how its try ended, once that state is recorded: <paramref name="recorded"/> is the
+    /// state the orchestrator kept (<c>up_for_retry</c> or <c>failed</c> for a failed try). Callbacks that throw are
+    /// logged; nothing they do changes the state.
+    /// </summary>
+    public static async Task RunCallbacksAsync(TaskRunResult result, TaskInstanceState recorded)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.Context is not { } context || TaskCallbackEvents.For(recorded) is not { } @event)
+        {
+            return;
+        }
+
+        var callbacks = context.Task.CallbacksFor(@event);
+        if (callbacks.Count > 0)
+        {
+            await callbacks.RunAsync(CallbackContextFor(context, @event, recorded, result.Error));
         }
     }
+
+    private static CallbackContext CallbackContextFor(TaskContext context, TaskCallbackEvent @event, TaskInstanceState state, string? reason) => new()
+    {
+        Event = @event.ToWireName(),
+        DagRun = context.DagRun,
+        TaskInstance = context,
+        State = state,
+        Reason = reason,
+        Log = context.Log,
+        Variables = context.Variables,
+        Connections = context.Connections,
+        CancellationToken = CancellationToken.None,
+    };
 
     private async Task<object?> ExecuteWithTimeoutAsync(Operator task, TaskContext context, TimeSpan? executionTimeout, CancellationTokenSource cancel)
     {

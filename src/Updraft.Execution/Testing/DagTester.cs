@@ -92,6 +92,22 @@ public sealed class DagTester(DagTestOptions options)
 
         var final = outcome ?? DagRunState.Failed;
         log.Info($"DAG run {run.RunId} finished as {final.ToWireName()}");
+        var callbacks = final == DagRunState.Success ? dag.OnSuccess : dag.OnFailure;
+        if (callbacks.Count > 0)
+        {
+            await callbacks.RunAsync(new CallbackContext
+            {
+                Event = final == DagRunState.Success ? "on_success_callback" : "on_failure_callback",
+                DagRun = run,
+                RunState = final,
+                Reason = final == DagRunState.Success ? "success" : "task_failure",
+                Log = log.ForSource("callback"),
+                Variables = options.Variables ?? secrets,
+                Connections = options.Connections ?? secrets,
+                CancellationToken = cancellationToken,
+            });
+        }
+
         return new DagTestResult(run, final, states, tries, xcom);
     }
 
@@ -202,8 +218,11 @@ public sealed class DagTester(DagTestOptions options)
     {
         if (result.State != TaskInstanceState.Failed || !result.RetryAllowed || !RetryPolicy.CanRetry(settings, tryNumber))
         {
+            await TaskRunner.RunCallbacksAsync(result, result.State);
             return result.State;
         }
+
+        await TaskRunner.RunCallbacksAsync(result, TaskInstanceState.UpForRetry);
 
         var delay = RetryPolicy.NextRetryDelay(settings, run.DagId, run.LogicalDate, tryNumber, options.Defaults.MaxTaskRetryDelay);
         var seconds = delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);

@@ -139,6 +139,24 @@ public sealed class TaskInstanceRunner(
         }
 
         var reply = await FinishAsync(id, () => token, result.State, result.RetryAllowed, log, cancellationToken);
+        if (reply.State is { } recorded)
+        {
+            // Callbacks run once the state is kept (as Airflow 3's task runner does), so nothing they do changes it;
+            // their output goes to the try's log.
+            Console.SetOut(console);
+            Console.SetError(console);
+            try
+            {
+                await TaskRunner.RunCallbacksAsync(result, recorded);
+            }
+            finally
+            {
+                await console.FlushAsync(CancellationToken.None);
+                Console.SetOut(stdout);
+                Console.SetError(stderr);
+            }
+        }
+
         return reply with { Exiting = result.ProcessUnsafe, Error = reply.Error ?? result.Error };
     }
 
