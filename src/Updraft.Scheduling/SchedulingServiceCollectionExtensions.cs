@@ -79,7 +79,7 @@ public static class SchedulingServiceCollectionExtensions
         {
             var options = s.GetRequiredService<IOptions<DagProcessorOptions>>().Value;
             return new DagProcessorService(
-                s.GetRequiredService<DagProcessor>(), options.Folders, options.ListInterval, s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<DagProcessorService>>(), s.GetService<Storage.Stores.JobStore>(), s.GetService<Storage.Stores.DagParsingRequestStore>());
+                s.GetRequiredService<DagProcessor>(), options.Folders, options.ListInterval, s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<DagProcessorService>>(), s.GetService<Storage.Stores.JobStore>(), s.GetService<Storage.Stores.DagParsingRequestStore>(), s.GetService<DagCallbackRunner>());
         });
         return services;
     }

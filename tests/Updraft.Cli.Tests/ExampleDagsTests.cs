@@ -25,8 +25,12 @@ public sealed class ExampleDagsTests : IDisposable
         Assert.Equal(0, exit);
         var rows = JsonNode.Parse(output)!.AsArray();
         Assert.Equal(
-            ["example_bash_operator", "example_branch_operator", "example_dynamic_task_mapping", "example_latest_only", "example_params", "example_short_circuit_operator", "example_sql_operator",
-                "example_task_group", "example_trigger_rules", "example_xcom", "tutorial"],
+            [
+                "example_bash_operator", "example_branch_operator", "example_callbacks", "example_dynamic_task_mapping", "example_email_operator",
+                "example_http_operator", "example_latest_only", "example_nested_branch_dag", "example_params", "example_setup_teardown",
+                "example_short_circuit_operator", "example_skip_dag", "example_sql_operator", "example_task_group", "example_task_mapping_second_order",
+                "example_templates", "example_timezone", "example_trigger_rules", "example_xcom", "tutorial",
+            ],
             rows.Select(r => r!["dag_id"]!.GetValue<string>()));
         var tutorial = rows.Single(r => r!["dag_id"]!.GetValue<string>() == "tutorial")!;
         Assert.Equal("True", tutorial["is_paused"]!.GetValue<string>());
@@ -147,6 +151,128 @@ public sealed class ExampleDagsTests : IDisposable
         var (exit, output, _) = await _cli.RunAsync("dags", "test", "example_xcom", "2025-03-01");
         Assert.Equal(0, exit);
         Assert.Contains("Pulled 1,2,3 from push and 'pushed by bash on 2025-03-01' from bash_push", output);
+    }
+
+    [Fact]
+    public async Task Callbacks_EachFiresForItsOutcome_AndTheRunsCallbackAtTheEnd()
+    {
+        // 2025-03-01 is a Saturday: weekday_report skips itself.
+        var (exit, output, error) = await _cli.RunAsync("dags", "test", "example_callbacks", "2025-03-01");
+        Assert.True(exit == 0, error + output);
+        Assert.Contains("Starting try 1 of extract", output);
+        Assert.Contains("extract succeeded", output);
+        Assert.Contains("flaky_load will be retried after: TimeoutException: The warehouse did not answer in time.", output);
+        Assert.Contains("weekday_report skipped: No report on weekends.", output);
+        Assert.Contains("succeeded: publish the day's report", output);
+        Assert.DoesNotContain("ALERT", output);
+        var states = await TestDagAsync("example_callbacks", 0);
+        Assert.Equal(new Dictionary<string, string> { ["extract"] = "success", ["flaky_load"] = "success", ["weekday_report"] = "skipped" }, states);
+    }
+
+    [Fact]
+    public async Task SetupTeardown_TeardownRunsAfterTheWork_AndAfterItFails()
+    {
+        var states = await TestDagAsync("example_setup_teardown", 0);
+        Assert.Equal(new Dictionary<string, string> { ["create_cluster"] = "success", ["run_query"] = "success", ["delete_cluster"] = "success" }, states);
+        states = await TestDagAsync("example_setup_teardown", 1, "-c", "{\"fail_work\": true}");
+        Assert.Equal(new Dictionary<string, string> { ["create_cluster"] = "success", ["run_query"] = "failed", ["delete_cluster"] = "success" }, states);
+    }
+
+    [Fact]
+    public async Task EmailOperator_SendsThroughARealSmtpServer_OrSaysWhichConnectionIsMissing()
+    {
+        var (exit, output, _) = await _cli.RunAsync("dags", "test", "example_email_operator", "2025-03-01");
+        Assert.Equal(1, exit);
+        Assert.Contains("The connection 'smtp_default' is not defined", output);
+
+        using var smtp = new Updraft.Tests.Shared.SmtpTestServer();
+        _cli.Environment["UPDRAFT_CONN_SMTP_DEFAULT"] = smtp.ConnectionUri();
+        var states = await TestDagAsync("example_email_operator", 0, "-c", "{\"recipients\": \"a@example.com, b@example.com\"}");
+        Assert.Equal(new Dictionary<string, string> { ["export_orders"] = "success", ["send_summary"] = "success" }, states);
+        var mail = MimeKit.MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Assert.Single(smtp.Messages()))));
+        Assert.Equal("Orders for 2025-03-01", mail.Subject);
+        Assert.Equal("a@example.com, b@example.com", mail.To.ToString());
+        Assert.Contains("The orders of 2025-03-01 are exported (run manual__2025-03-01T00:00:00+00:00).", mail.HtmlBody);
+    }
+
+    [Fact]
+    public async Task HttpOperator_ChecksFiltersAndPosts_AgainstARealServer()
+    {
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        Microsoft.AspNetCore.Hosting.HostingAbstractionsWebHostBuilderExtensions.UseUrls(builder.WebHost, "http://127.0.0.1:0");
+        await using var server = builder.Build();
+        var posted = new List<string>();
+        Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapGet(server, "/status", () => Microsoft.AspNetCore.Http.Results.Json(new { ready = true, version = "4.2" }));
+        Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapPost(server, "/reports", async (Microsoft.AspNetCore.Http.HttpContext http) =>
+        {
+            posted.Add(await new StreamReader(http.Request.Body).ReadToEndAsync());
+            return "stored";
+        });
+        await server.StartAsync();
+        _cli.Environment["UPDRAFT_CONN_HTTP_DEFAULT"] = server.Urls.First();
+
+        var (exit, output, error) = await _cli.RunAsync("dags", "test", "example_http_operator", "2025-03-01");
+
+        Assert.True(exit == 0, error + output);
+        Assert.Contains("stored", output);
+        Assert.Equal(["{\"day\": \"2025-03-01\", \"run\": \"manual__2025-03-01T00:00:00+00:00\"}"], posted);
+    }
+
+    [Fact]
+    public async Task Templates_MacrosFiltersAndDefaultsRender()
+    {
+        var (exit, output, error) = await _cli.RunAsync("dags", "test", "example_templates", "2025-03-01");
+        Assert.True(exit == 0, error + output);
+        Assert.Contains("logical date 2025-03-01 (20250301), interval 2025-02-28 to 2025-03-01", output);
+        Assert.Contains("a week earlier 2025-02-22, as d/m/Y 01/03/2025", output);
+        Assert.Contains("the day before the interval ends 2025-02-28", output);
+        Assert.Contains("partition 2025/03/01", output);
+        Assert.Contains("loading staging_orders_20250301 into ORDERS for all regions", output);
+    }
+
+    [Fact]
+    public async Task SkipDag_ASkipSkipsAllSuccessTasks_OneSuccessRunsIfAPathSucceeded()
+    {
+        var states = await TestDagAsync("example_skip_dag", 0);
+        Assert.Equal(
+            new Dictionary<string, string>
+            {
+                ["always_true_start"] = "success", ["always_true_ok"] = "success", ["always_true_join"] = "success", ["always_true_final"] = "success",
+                ["always_skip_start"] = "skipped", ["always_skip_ok"] = "skipped", ["always_skip_join"] = "skipped", ["always_skip_final"] = "skipped",
+            },
+            states);
+    }
+
+    [Fact]
+    public async Task NestedBranch_InnerBranchRunsOnTheChosenPath_JoinsRun()
+    {
+        var states = await TestDagAsync("example_nested_branch_dag", 0);
+        Assert.Equal(
+            new Dictionary<string, string>
+            {
+                ["branch_1"] = "success", ["true_1"] = "success", ["false_1"] = "skipped", ["branch_2"] = "success", ["true_2"] = "success",
+                ["false_2"] = "skipped", ["false_3"] = "skipped", ["join_2"] = "success", ["join_1"] = "success",
+            },
+            states);
+    }
+
+    [Fact]
+    public async Task TaskMappingSecondOrder_MapsOverMappedResults()
+    {
+        var (exit, output, error) = await _cli.RunAsync("dags", "test", "example_task_mapping_second_order", "2025-03-01");
+        Assert.True(exit == 0, error + output);
+        Assert.Contains("add_10 returned 12, 14, 16; total 42", output);
+    }
+
+    [Fact]
+    public async Task Timezone_ScheduleReadInZurich_WinterAndSummer()
+    {
+        // 09:30 in Zurich is 08:30 UTC in winter and 07:30 UTC in summer.
+        var (exit, winter, error) = await _cli.RunAsync("dags", "test", "example_timezone", "2025-01-07T08:30:00+00:00");
+        Assert.True(exit == 0, error + winter);
+        Assert.Contains("Data up to 2025-01-07 08:30 UTC, 2025-01-07 09:30 in Zurich", winter);
+        var (_, summer, _) = await _cli.RunAsync("dags", "test", "example_timezone", "2025-07-08T07:30:00+00:00");
+        Assert.Contains("Data up to 2025-07-08 07:30 UTC, 2025-07-08 09:30 in Zurich", summer);
     }
 
     [Fact]

@@ -868,6 +868,58 @@ public abstract class SchedulerTests
     }
 
     [Fact]
+    public async Task DagCallbacks_RunByTheDagProcessorInAChildProcess_WithConnectionsAndVariablesFromTheParent_AndChangeNoState()
+    {
+        await using var o = await NewAsync();
+        using var smtp = new SmtpTestServer();
+        using var output = new StringWriter();
+        var environment = new Updraft.Cli.Hosting.CliEnvironment(o.Environment, output, output, TimeProvider.System);
+        Assert.Equal(0, await Updraft.Cli.UpdraftCli.RunAsync(["connections", "add", "smtp_default", "--conn-uri", smtp.ConnectionUri()], environment));
+        Assert.Equal(0, await Updraft.Cli.UpdraftCli.RunAsync(["variables", "set", "team", "data-eng"], environment));
+        o.WriteDag("dagcb.cs", Orchestra.DagSource("dagcb", """
+            dag.Task("load", _ => throw new InvalidOperationException("table locked"));
+            """, """
+            OnFailure =
+            {
+                c => c.Log.Info($"run {c.RunId} {c.RunState!.Value.ToWireName()} because {c.Reason}"),
+                _ => throw new InvalidOperationException("first notifier broke"),
+                new EmailNotifier("{{ var.value.team }}@example.com") { HtmlContent = "{{ dag.dag_id }} {{ state }} on {{ ds }}" },
+            },
+            OnSuccess = { c => c.Log.Info("never: the run fails") },
+            """));
+        o.WriteDag("nocb.cs", Orchestra.DagSource("nocb", "dag.Empty(\"a\");"));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var failed = await o.TriggerAsync("dagcb");
+        var plain = await o.TriggerAsync("nocb");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        // Only the DAG with callbacks asked for one, and only for how its run ended.
+        await using (var connection = await o.Database.OpenAsync())
+        {
+            var requests = await connection.QueryAsync<(string DagId, string Event)>("SELECT dag_id, event FROM callback_request");
+            Assert.Equal([("dagcb", "on_failure_callback")], requests);
+        }
+
+        var runner = o.Context.NewDagCallbackRunner(o.Database, Microsoft.Extensions.Logging.Abstractions.NullLogger<Processing.DagCallbackRunner>.Instance);
+        Assert.Equal(1, await runner.RunPendingAsync());
+        Assert.Equal(0, await runner.RunPendingAsync());
+
+        Assert.Equal("failed", await o.RunStateAsync("dagcb", failed.RunId));
+        Assert.Equal("success", await o.RunStateAsync("nocb", plain.RunId));
+        var log = await File.ReadAllTextAsync(Processing.DagCallbackRunner.LogPath(o.LogFolder, "dagcb", failed.RunId));
+        Assert.Contains($"run {failed.RunId} failed because task_failure", log);
+        Assert.Contains("Error when executing on_failure_callback (callback): InvalidOperationException: first notifier broke", log);
+        Assert.DoesNotContain("never", log);
+        var mail = MimeKit.MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Assert.Single(smtp.Messages()))));
+        Assert.Equal("data-eng@example.com", mail.To.ToString());
+        Assert.Equal($"DAG dagcb - Run ID {failed.RunId} in State failed", mail.Subject);
+        Assert.Equal($"dagcb failed on {failed.RunId[8..18]}", mail.HtmlBody?.TrimEnd());
+        Assert.False(File.Exists(Processing.DagCallbackRunner.LogPath(o.LogFolder, "nocb", plain.RunId)));
+    }
+
+    [Fact]
     public async Task Trigger_ConfValidatedAgainstParams()
     {
         await using var o = await NewAsync();

@@ -178,6 +178,7 @@ internal static class ServiceCommands
 
         if (processor)
         {
+            builder.Services.AddSingleton(s => ctx.NewDagCallbackRunner(s.GetRequiredService<MetadataDatabase>(), s.GetRequiredService<ILogger<DagCallbackRunner>>()));
             builder.Services.AddUpdraftDagProcessor(_ => ctx.NewChildProcessParser(), o =>
             {
                 o.Folders = ctx.DagFolders;

@@ -266,6 +266,18 @@ public sealed class CliContext(CliEnvironment environment)
         return new TaskExecutionService(database, Tokens, secrets, secrets, Environment.Time, TimeSpan.FromSeconds(Config.GetDouble("core", "max_task_retry_delay")));
     }
 
+    /// <summary>
+    /// What runs DAG callbacks for the DAG processor: DAG-file child processes, with the environment and
+    /// <paramref name="database"/> as their secrets chain, for at most <c>[core] dagbag_import_timeout</c> plus a minute.
+    /// </summary>
+    public DagCallbackRunner NewDagCallbackRunner(MetadataDatabase database, Microsoft.Extensions.Logging.ILogger<DagCallbackRunner> logger)
+    {
+        var store = new SecretStore(database, new MultiFernet(Config.Get("core", "fernet_key")), Environment.Time);
+        var secrets = new LayeredSecrets([Secrets, store], [Secrets, store]);
+        return new DagCallbackRunner(database, WorkerCommand("dag-file-processor"), secrets, secrets, LogFolder,
+            TimeSpan.FromSeconds(Config.GetDouble("core", "dagbag_import_timeout") + 60), logger);
+    }
+
     /// <summary>A local executor whose workers are served by <paramref name="service"/>.</summary>
     public LocalExecutor NewLocalExecutor(int slots, TaskExecutionService service, WorkerCommand? command = null, string name = LocalExecutor.DefaultName)
     {

@@ -84,6 +84,8 @@ public static class DagSerializer
             IsPausedUponCreation = dag.IsPausedUponCreation ?? defaults.DagsArePausedAtCreation,
             Params = dag.Params.ToDictionary(p => p.Key, p => SerializedParam.From(p.Value), StringComparer.Ordinal),
             DocMd = dag.DocMd,
+            HasOnSuccessCallback = dag.OnSuccess.Count > 0,
+            HasOnFailureCallback = dag.OnFailure.Count > 0,
             Tasks = tasks,
             TaskGroups = [.. dag.TaskGroups.Select(g => new SerializedTaskGroup
             {

@@ -51,6 +51,11 @@ public sealed record SerializedDag
 
     public string? DocMd { get; init; }
 
+    /// <summary>Whether the DAG has success callbacks (the scheduler then asks the DAG processor to run them).</summary>
+    public bool HasOnSuccessCallback { get; init; }
+
+    public bool HasOnFailureCallback { get; init; }
+
     public IReadOnlyList<SerializedTask> Tasks { get; init; } = [];
 
     public IReadOnlyList<SerializedTaskGroup> TaskGroups { get; init; } = [];

@@ -12,6 +12,9 @@ public sealed record TaskRunResult(TaskInstanceState State, string? Error, bool 
     /// </summary>
     public bool ProcessUnsafe { get; init; }
 
+    /// <summary>Why the task skipped itself (its <c>TaskSkippedException</c>'s message), for its skipped callback.</summary>
+    public string? SkipReason { get; init; }
+
     /// <summary>The context the try ran with (templates rendered), for its callbacks; null when it never started.</summary>
     public TaskContext? Context { get; init; }
 

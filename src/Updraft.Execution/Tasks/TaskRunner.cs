@@ -82,7 +82,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         catch (TaskSkippedException e)
         {
             log.Info(e.Message);
-            outcome = Finish(log, request, start, TaskInstanceState.Skipped, null, retryAllowed: false);
+            outcome = Finish(log, request, start, TaskInstanceState.Skipped, null, retryAllowed: false) with { SkipReason = e.Message };
         }
         catch (TaskFailedException e)
         {
@@ -130,7 +130,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         var callbacks = context.Task.CallbacksFor(@event);
         if (callbacks.Count > 0)
         {
-            await callbacks.RunAsync(CallbackContextFor(context, @event, recorded, result.Error));
+            await callbacks.RunAsync(CallbackContextFor(context, @event, recorded, result.Error ?? result.SkipReason));
         }
     }
 

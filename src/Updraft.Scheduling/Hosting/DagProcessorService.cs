@@ -7,7 +7,7 @@ namespace Updraft.Scheduling.Hosting;
 /// <summary>
 /// Scans the DAG folders every interval, and at once when a file in them changes (a saved file is live in about a
 /// second) or someone asks for a file to be parsed again (checked every second); unchanged files cost a hash each,
-/// changed and requested ones are parsed again.
+/// changed and requested ones are parsed again. DAG callbacks the scheduler asked for are run within a second.
 /// </summary>
 public sealed partial class DagProcessorService(
     DagProcessor processor,
@@ -16,7 +16,8 @@ public sealed partial class DagProcessorService(
     TimeProvider timeProvider,
     ILogger<DagProcessorService> logger,
     Storage.Stores.JobStore? jobs = null,
-    Storage.Stores.DagParsingRequestStore? requests = null) : BackgroundService
+    Storage.Stores.DagParsingRequestStore? requests = null,
+    DagCallbackRunner? callbacks = null) : BackgroundService
 {
     /// <summary>The job type of the DAG processor's row in the job table: its heartbeat is what health reports.</summary>
     public const string JobType = "DagProcessorJob";
@@ -79,13 +80,14 @@ public sealed partial class DagProcessorService(
             var until = timeProvider.GetUtcNow() + interval;
             while (timeProvider.GetUtcNow() < until)
             {
-                var slice = requests is null ? interval : TimeSpan.FromSeconds(1);
+                var slice = requests is null && callbacks is null ? interval : TimeSpan.FromSeconds(1);
                 if (await _changed.WaitAsync(slice, stoppingToken))
                 {
                     await Task.Delay(Settle, timeProvider, stoppingToken);
                     return true;
                 }
 
+                await RunCallbacksAsync(stoppingToken);
                 if (requests is not null && await AnyRequestAsync(stoppingToken))
                 {
                     return true;
@@ -97,6 +99,24 @@ public sealed partial class DagProcessorService(
         catch (OperationCanceledException)
         {
             return false;
+        }
+    }
+
+    private async Task RunCallbacksAsync(CancellationToken stoppingToken)
+    {
+        if (callbacks is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await callbacks.RunPendingAsync(stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The database is away: the requests wait for the next second.
+            ProcessingFailed(logger, e);
         }
     }
 

@@ -201,8 +201,22 @@ public sealed class TaskInstanceService(IDagStore dags, IDagRunStore runs, ITask
     private static bool Matches(ClearRequest request, string taskId) =>
         (request.TaskIdPattern is null || request.TaskIdPattern.IsMatch(taskId)) && (request.TaskIds is null || request.TaskIds.Contains(taskId));
 
-    /// <summary>The tasks plus, on request, everything downstream and/or upstream of them.</summary>
+    /// <summary>
+    /// The tasks plus, on request, everything downstream and/or upstream of them; and, as Airflow clears them, the
+    /// setups each depends on and their teardowns, so the work runs again in a set-up world that is torn down after.
+    /// </summary>
     private static HashSet<string> Expand(SerializedDag dag, IEnumerable<string> roots, bool downstream, bool upstream)
+    {
+        var result = Closure(dag, roots, downstream, upstream);
+        foreach (var id in result.ToList())
+        {
+            result.UnionWith(SetupsAndTeardowns(dag, dag.GetTask(id)));
+        }
+
+        return result;
+    }
+
+    private static HashSet<string> Closure(SerializedDag dag, IEnumerable<string> roots, bool downstream, bool upstream)
     {
         var result = new HashSet<string>(roots, StringComparer.Ordinal);
         var pending = new Stack<string>(result);
@@ -217,5 +231,34 @@ public sealed class TaskInstanceService(IDagStore dags, IDagRunStore runs, ITask
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Airflow's <c>get_upstreams_only_setups_and_teardowns</c>: the setups upstream of <paramref name="task"/> that have
+    /// no teardown or a teardown downstream of it (the setups in whose scope it runs), with those setups' teardowns.
+    /// </summary>
+    private static IEnumerable<string> SetupsAndTeardowns(SerializedDag dag, SerializedTask task)
+    {
+        var downstreamTeardowns = Closure(dag, [task.TaskId], downstream: true, upstream: false)
+            .Where(id => id != task.TaskId && dag.GetTask(id).IsTeardown)
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var id in Closure(dag, [task.TaskId], downstream: false, upstream: true).Where(id => id != task.TaskId))
+        {
+            var setup = dag.GetTask(id);
+            if (!setup.IsSetup)
+            {
+                continue;
+            }
+
+            var teardowns = setup.DownstreamTaskIds.Where(d => dag.GetTask(d).IsTeardown).ToList();
+            if (teardowns.Count == 0 || teardowns.Any(downstreamTeardowns.Contains))
+            {
+                yield return id;
+                foreach (var teardown in teardowns.Where(t => t != task.TaskId))
+                {
+                    yield return teardown;
+                }
+            }
+        }
     }
 }

@@ -19,6 +19,11 @@ public static class DagFileChild
         while (await input.ReadLineAsync(cancellationToken) is { } line)
         {
             var request = JsonSerializer.Deserialize<DagFileRequest>(line, ChildProcessDagFileParser.Json) ?? throw new InvalidDataException("Empty request.");
+            if (request.Callback is { } callback)
+            {
+                await DagCallbackChild.RunAsync(request, callback, input, output, loader, cancellationToken);
+                continue;
+            }
 
             // Built afresh every time: a file is parsed again because it changed or because its interval is up, and
             // either way its Build() must run now.

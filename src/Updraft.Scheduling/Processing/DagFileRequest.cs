@@ -1,4 +1,10 @@
 namespace Updraft.Scheduling.Processing;
 
-/// <summary>One line to a DAG-file child process: a file and the exact content to parse as that file.</summary>
-public sealed record DagFileRequest(string Path, byte[] Content, string SourceHash);
+/// <summary>
+/// One line to a DAG-file child process: a file and the exact content to parse as that file; with
+/// <see cref="Callback"/>, a DAG callback to run from that code instead of a parse.
+/// </summary>
+public sealed record DagFileRequest(string Path, byte[] Content, string SourceHash)
+{
+    public DagCallbackWork? Callback { get; init; }
+}

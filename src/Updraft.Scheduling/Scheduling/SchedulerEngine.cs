@@ -42,6 +42,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
     private DateTimeOffset _lastTimedChecks = DateTimeOffset.MinValue;
     private DateTimeOffset _nextRetryDue = DateTimeOffset.MaxValue;
     private readonly JobStore _jobs = new(database);
+    private readonly CallbackRequestStore _callbacks = new(database);
     private DateTimeOffset _lastJobHeartbeat;
     private DateTimeOffset _lastOrphanCheck;
 
@@ -346,7 +347,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
         var byRun = (await _tasks.StatesForRunsAsync(running.Keys, cancellationToken)).GroupBy(t => (t.DagId, t.RunId));
         var changes = new List<TaskInstanceChange>();
         var expanded = 0;
-        var finished = new List<(DagRunRecord Run, DagRunState State)>();
+        var finished = new List<(DagRunRecord Run, DagRunState State, bool Callback)>();
         foreach (var group in byRun)
         {
             if (!running.TryGetValue(group.Key, out var run) || await _serialized.GetAsync(run.DagId, run.DagVersion, cancellationToken) is not { } dag)
@@ -389,18 +390,29 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
 
             if (evaluation.RunState is { } final)
             {
-                finished.Add((run, final));
+                finished.Add((run, final, final == DagRunState.Success ? dag.HasOnSuccessCallback : dag.HasOnFailureCallback));
             }
         }
 
         var applied = await _tasks.TransitionAsync(changes, now, cancellationToken);
         var finishedCount = 0;
-        foreach (var (run, state) in finished)
+        foreach (var (run, state, callback) in finished)
         {
             if (await _runs.TransitionAsync(run.Id, DagRunState.Running, state, now, unlessFlagged: true, cancellationToken))
             {
                 finishedCount++;
                 SchedulerLog.RunFinished(logger, run.RunId, run.DagId, state);
+                if (callback)
+                {
+                    // The DAG processor has the DAG's code and runs its callback (Airflow's DagCallbackRequest).
+                    await _callbacks.AddAsync(
+                        run.DagId,
+                        run.RunId,
+                        state == DagRunState.Success ? "on_success_callback" : "on_failure_callback",
+                        state == DagRunState.Success ? "success" : "task_failure",
+                        now,
+                        cancellationToken);
+                }
             }
         }
 

@@ -102,6 +102,30 @@ public sealed class OperationsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Clear_ATaskClearsTheSetupsItRunsUnderAndTheirTeardowns_NotOtherSetups()
+    {
+        var dag = new Dag("infra", startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var create = dag.Bash("create_cluster", "true");
+        var work = dag.Bash("work", "true");
+        var report = dag.Bash("report", "true");
+        var delete = dag.Bash("delete_cluster", "true").AsTeardown(create);
+        var login = dag.Bash("login", "true").AsSetup();   // a setup without a teardown also scopes what follows it
+        var unrelated = dag.Bash("other_setup", "true").AsSetup();
+        create.Then(work).Then(delete);
+        login.Then(work);
+        unrelated.Then(report);
+        await Get<IDagStore>().SyncAsync([DagSerializer.Serialize(dag, new DagDefaults(), "h") with { Fileloc = "/dags/infra.cs" }], [], ["/dags/etl.cs", "/dags/infra.cs"], TimeProvider.System.GetUtcNow());
+        await Get<DagService>().SetPausedAsync("infra", false, Api);
+        await Get<DagRunService>().TriggerAsync(new("infra") { RunId = "r" }, Api);
+
+        var plan = await Get<TaskInstanceService>().ClearAsync(new ClearRequest("infra") { TaskIds = ["work"], DryRun = true }, Api);
+        var teardownOnly = await Get<TaskInstanceService>().ClearAsync(new ClearRequest("infra") { TaskIds = ["report"], DryRun = true }, Api);
+
+        Assert.Equal(["create_cluster", "delete_cluster", "login", "work"], plan.Selected.Select(k => k.TaskId).Order(StringComparer.Ordinal));
+        Assert.Equal(["other_setup", "report"], teardownOnly.Selected.Select(k => k.TaskId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task SetState_RunningTryLosesItsRow_AndAMoveTheLifecycleRefusesIsAConflict()
     {
         await Get<DagService>().SetPausedAsync("etl", false, Api);

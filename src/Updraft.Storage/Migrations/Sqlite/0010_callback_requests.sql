@@ -1,0 +1,10 @@
+-- DAG callbacks the scheduler asked for when a run ended (Airflow's callback_request), run by the DAG processor,
+-- which has the DAG code.
+CREATE TABLE callback_request (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    dag_id TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);

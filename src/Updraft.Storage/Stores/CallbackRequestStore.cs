@@ -1,0 +1,35 @@
+using Dapper;
+using Updraft.Storage.Database;
+
+namespace Updraft.Storage.Stores;
+
+/// <summary>A DAG callback to run: the run it is about and which one (<c>on_success_callback</c>, <c>on_failure_callback</c>).</summary>
+public sealed record CallbackRequest(long Id, string DagId, string RunId, string Event, string Reason);
+
+/// <summary>DAG callbacks the scheduler asks for when it ends a run; the DAG processor takes and runs them.</summary>
+public sealed class CallbackRequestStore(MetadataDatabase database)
+{
+    public async Task AddAsync(string dagId, string runId, string @event, string reason, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            "INSERT INTO callback_request (dag_id, run_id, event, reason, created_at) VALUES (@dagId, @runId, @event, @reason, @at)",
+            new { dagId, runId, @event, reason, at = Micros.From(now) });
+    }
+
+    /// <summary>Whether a request waits (one cheap query: the DAG processor asks every second).</summary>
+    public async Task<bool> AnyAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long?>("SELECT id FROM callback_request LIMIT 1") is not null;
+    }
+
+    /// <summary>Removes and returns the waiting requests, oldest first; each is taken by one DAG processor.</summary>
+    public async Task<IReadOnlyList<CallbackRequest>> TakeAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long Id, string DagId, string RunId, string Event, string Reason)>(
+            "DELETE FROM callback_request RETURNING id, dag_id, run_id, event, reason");
+        return [.. rows.OrderBy(r => r.Id).Select(r => new CallbackRequest(r.Id, r.DagId, r.RunId, r.Event, r.Reason))];
+    }
+}
