@@ -29,7 +29,8 @@ public sealed class ExampleDagsTests : IDisposable
                 "example_bash_operator", "example_branch_operator", "example_callbacks", "example_dynamic_task_mapping", "example_email_operator",
                 "example_http_operator", "example_latest_only", "example_nested_branch_dag", "example_params", "example_setup_teardown",
                 "example_short_circuit_operator", "example_skip_dag", "example_sql_operator", "example_task_group", "example_task_mapping_second_order",
-                "example_templates", "example_timezone", "example_trigger_rules", "example_xcom", "tutorial",
+                "example_templates", "example_timezone", "example_trigger_controller_dag", "example_trigger_rules", "example_trigger_target_dag",
+                "example_xcom", "tutorial",
             ],
             rows.Select(r => r!["dag_id"]!.GetValue<string>()));
         var tutorial = rows.Single(r => r!["dag_id"]!.GetValue<string>() == "tutorial")!;
@@ -273,6 +274,24 @@ public sealed class ExampleDagsTests : IDisposable
         Assert.Contains("Data up to 2025-01-07 08:30 UTC, 2025-01-07 09:30 in Zurich", winter);
         var (_, summer, _) = await _cli.RunAsync("dags", "test", "example_timezone", "2025-07-08T07:30:00+00:00");
         Assert.Contains("Data up to 2025-07-08 07:30 UTC, 2025-07-08 09:30 in Zurich", summer);
+    }
+
+    [Fact]
+    public async Task TriggerController_CreatesAQueuedRunOfTheTarget_WhichReadsTheMessage()
+    {
+        // As with Airflow's dags test, the target must be known to the metadata database (parsed) to be triggered.
+        Assert.Equal(0, (await _cli.RunAsync("dags", "reserialize")).Exit);
+        var states = await TestDagAsync("example_trigger_controller_dag", 0);
+        Assert.Equal("success", states["test_trigger_dagrun"]);
+        var (_, runs, _) = await _cli.RunAsync("dags", "list-runs", "example_trigger_target_dag", "-o", "json");
+        var run = Assert.Single(JsonNode.Parse(runs)!.AsArray())!;
+        Assert.Equal(("triggered_by_manual__2025-03-01T00:00:00+00:00", "queued"), (run["run_id"]!.GetValue<string>(), run["state"]!.GetValue<string>()));
+
+        var target = await TestDagAsync("example_trigger_target_dag", 0, "-c", "{\"message\": \"hi there\"}");
+        Assert.Equal(new Dictionary<string, string> { ["run_this"] = "success", ["bash_task"] = "success" }, target);
+        var (_, output, _) = await _cli.RunAsync("dags", "test", "example_trigger_target_dag", "2025-03-01", "-c", "{\"message\": \"hi there\"}");
+        Assert.Contains("Remotely received value of hi there for key=message", output);
+        Assert.Contains("Here is the message: hi there", output);
     }
 
     [Fact]

@@ -920,6 +920,49 @@ public abstract class SchedulerTests
     }
 
     [Fact]
+    public async Task CrossDag_InWorkerProcesses_TriggerWaitsForTheChildRun_AndAnExternalTaskSensorSeesItsTask()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("parent.cs", Orchestra.DagSource("parent", """
+            dag.TriggerDagRun("fire", "child").With(t =>
+            {
+                t.TriggerRunId = "from_{{ run_id }}";
+                t.Conf = new JsonObject { ["day"] = "{{ ds }}" };
+                t.WaitForCompletion = true;
+                t.PokeInterval = TimeSpan.FromMilliseconds(200);
+            });
+            dag.TriggerDagRun("again", "child").With(t => { t.TriggerRunId = "fixed"; t.SkipWhenAlreadyExists = true; });
+            """));
+        o.WriteDag("child.cs", Orchestra.DagSource("child", """
+            dag.Task("work", ctx => ctx.Log.Info($"child got day {ctx.Conf["day"]}"));
+            """));
+        o.WriteDag("watcher.cs", Orchestra.DagSource("watcher", """
+            dag.ExternalTask("wait_work", "child", "work").With(t => t.PokeInterval = TimeSpan.FromMilliseconds(200));
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var dags = new DagStore(o.Database);
+        var runs = new DagRunStore(o.Database);
+        await Updraft.Scheduling.Operations.DagRunService.CreateManualRunAsync(dags, runs, new("child") { RunId = "fixed", LogicalDate = new DateTimeOffset(2025, 2, 1, 0, 0, 0, TimeSpan.Zero) }, TimeProvider.System.GetUtcNow());
+        var parent = await o.TriggerAsync("parent");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        var tis = await o.TasksAsync("parent", parent.RunId);
+        Assert.Equal(("success", "skipped"), (tis["fire"].State.ToWireName(), tis["again"].State.ToWireName()));
+        var child = (await runs.GetAsync("child", "from_" + parent.RunId))!;
+        Assert.Equal(DagRunState.Success, child.State);
+        Assert.Contains($"child got day {parent.RunId[8..18]}", o.ReadLog("child", child.RunId, "work", 1));
+        Assert.Contains($"child finished with allowed state success", o.ReadLog("parent", parent.RunId, "fire", 1));
+
+        // A run of the watcher at the child run's logical date sees its task succeeded.
+        var watcher = await Updraft.Scheduling.Operations.DagRunService.CreateManualRunAsync(dags, runs, new("watcher") { LogicalDate = Storage.Database.Micros.To(child.LogicalDate) }, TimeProvider.System.GetUtcNow());
+        await o.RunToCompletionAsync(engine, executor);
+        Assert.Equal("success", (await o.TasksAsync("watcher", watcher.RunId))["wait_work"].State.ToWireName());
+        Assert.Contains("Poking for task child.work on", o.ReadLog("watcher", watcher.RunId, "wait_work", 1));
+    }
+
+    [Fact]
     public async Task Trigger_ConfValidatedAgainstParams()
     {
         await using var o = await NewAsync();

@@ -74,6 +74,31 @@ public sealed class ExecutionApiHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CrossDag_TriggerAndStates_OverHttp_WithAirflowsRefusals()
+    {
+        var api = new HttpExecutionApi(_http);
+        var token = _orchestra.Service.Tokens.Issue(A);
+        var date = new DateTimeOffset(2025, 5, 1, 0, 0, 0, TimeSpan.Zero);
+
+        await api.TriggerDagRunAsync(token, A, "remote", "from_a", date, new JsonObject { ["day"] = "2025-05-01" });
+        var again = await Assert.ThrowsAsync<DagRunTriggerException>(() => api.TriggerDagRunAsync(token, A, "remote", "from_a", date, null));
+        var unknown = await Assert.ThrowsAsync<DagRunTriggerException>(() => api.TriggerDagRunAsync(token, A, "nope", "x", date, null));
+        var forged = await Assert.ThrowsAsync<ExecutionApiRefusedException>(() => api.TriggerDagRunAsync("forged", A, "remote", "y", date, null));
+
+        var run = (await new DagRunStore(_orchestra.Database).GetAsync("remote", "from_a"))!;
+        Assert.Equal((DagRunState.Queued, "{\"day\":\"2025-05-01\"}"), (run.State, run.Conf));
+        Assert.Equal((DagRunTriggerError.AlreadyExists, DagRunTriggerError.DagNotFound), (again.Error, unknown.Error));
+        Assert.Equal("DAG 'nope' not found.", unknown.Message);
+        Assert.Equal(401, forged.StatusCode);
+        Assert.Equal("queued", await api.GetDagRunStateAsync(token, A, "remote", "from_a"));
+        Assert.Null(await api.GetDagRunStateAsync(token, A, "remote", "missing"));
+        Assert.Equal("queued", await api.GetStateAtAsync(token, A, "remote", null, date));
+        var r1 = Updraft.Storage.Database.Micros.To((await new DagRunStore(_orchestra.Database).GetAsync("remote", "r1"))!.LogicalDate);
+        Assert.Equal("queued", await api.GetStateAtAsync(token, A, "remote", "a", r1));
+        Assert.Null(await api.GetStateAtAsync(token, A, "remote", "a", date.AddDays(1)));
+    }
+
+    [Fact]
     public async Task AnotherTrysToken_403_NoToken_401_WithDetail()
     {
         var tokenOfB = _orchestra.Service.Tokens.Issue(A with { TaskId = "b" });

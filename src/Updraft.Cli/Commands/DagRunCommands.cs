@@ -26,6 +26,22 @@ internal static class DagRunCommands
         dags.Add(State(context));
         dags.Add(Delete(context));
         dags.Add(BackfillCommand.Create(context));
+        dags.Add(Reserialize(context));
+    }
+
+    /// <summary><c>dags reserialize</c>: parse the DAG folders once and record the result, as the DAG processor does.</summary>
+    private static Command Reserialize(Func<CliContext> context)
+    {
+        var command = new Command("reserialize", "Parse the DAG files now and record their DAGs, versions and import errors in the metadata database.");
+        command.SetAction(async (_, cancellationToken) =>
+        {
+            var ctx = context();
+            var database = await ctx.ReadyDatabaseAsync(cancellationToken);
+            var bag = await new DagProcessor(ctx.NewLoader(), ctx.DagFolders, database, ctx.Environment.Time).RunOnceAsync(cancellationToken);
+            ctx.Environment.Out.WriteLine($"Serialized {bag.Dags.Count} DAGs from {bag.Files.Count} files; {bag.ImportErrors.Count} import errors.");
+            return 0;
+        });
+        return command;
     }
 
     /// <summary>The DAG's database record, loading the DAG files first if the DAG processor has not recorded it yet.</summary>

@@ -70,6 +70,18 @@ public sealed class CliContext(CliEnvironment environment)
     public async Task<DagTester> NewDagTesterAsync(bool honorRetryDelay = false, CancellationToken cancellationToken = default)
     {
         var secrets = await TaskSecretsAsync(cancellationToken);
+        IDagRunClient? dagRuns = null;
+        try
+        {
+            // As Airflow's dags test: a triggered run is a real queued run in the metadata database, when there is one.
+            var database = await ReadyDatabaseAsync(cancellationToken);
+            dagRuns = new Scheduling.Operations.DatabaseDagRunClient(new DagStore(database), new DagRunStore(database), new TaskInstanceStore(database), Environment.Time);
+        }
+        catch (DatabaseException)
+        {
+            // Without a database, cross-DAG tasks fail saying they need the orchestrator.
+        }
+
         return new(new DagTestOptions
         {
             Defaults = Defaults,
@@ -78,6 +90,7 @@ public sealed class CliContext(CliEnvironment environment)
             Variables = secrets,
             Connections = secrets,
             HonorRetryDelay = honorRetryDelay,
+            DagRuns = dagRuns,
         });
     }
 

@@ -32,6 +32,9 @@ public sealed class TaskContext
     /// <summary>Signalled when the task should stop: its execution timeout passed or it was asked to end.</summary>
     public CancellationToken CancellationToken { get; init; }
 
+    /// <summary>Other DAGs' runs (trigger one, read states), or null where there is no orchestrator to ask.</summary>
+    public IDagRunClient? DagRuns { get; init; }
+
     /// <summary>The clock the task should read for "now" (a fake one in tests).</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 

@@ -79,6 +79,31 @@ public sealed class HttpExecutionApi(HttpClient http) : IExecutionApi
     public async Task<Connection?> GetConnectionAsync(string token, TryIdentity id, string connId, CancellationToken cancellationToken = default) =>
         await GetOrNullAsync($"connections/{Uri.EscapeDataString(connId)}", token, cancellationToken) is { } json ? Connection.FromJson(connId, json.ToJsonString()) : null;
 
+    public async Task TriggerDagRunAsync(string token, TryIdentity id, string dagId, string runId, DateTimeOffset logicalDate, JsonObject? conf, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"dag-runs/{Uri.EscapeDataString(dagId)}/{Uri.EscapeDataString(runId)}", token, new { logicalDate, conf }, cancellationToken);
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict or HttpStatusCode.UnprocessableEntity)
+        {
+            throw new DagRunTriggerException(await DetailAsync(response, cancellationToken), response.StatusCode switch
+            {
+                HttpStatusCode.Conflict => DagRunTriggerError.AlreadyExists,
+                HttpStatusCode.NotFound => DagRunTriggerError.DagNotFound,
+                _ => DagRunTriggerError.Invalid,
+            });
+        }
+
+        await EnsureAsync(response, cancellationToken);
+    }
+
+    public async Task<string?> GetDagRunStateAsync(string token, TryIdentity id, string dagId, string runId, CancellationToken cancellationToken = default) =>
+        (string?)(await GetOrNullAsync($"dag-runs/{Uri.EscapeDataString(dagId)}/{Uri.EscapeDataString(runId)}/state", token, cancellationToken))?["state"];
+
+    public async Task<string?> GetStateAtAsync(string token, TryIdentity id, string dagId, string? taskId, DateTimeOffset logicalDate, CancellationToken cancellationToken = default) =>
+        (string?)(await GetOrNullAsync(
+            $"dag-runs/{Uri.EscapeDataString(dagId)}/state-at?logical_date={Uri.EscapeDataString(Iso.Format(logicalDate))}{(taskId is null ? "" : "&task_id=" + Uri.EscapeDataString(taskId))}",
+            token,
+            cancellationToken))?["state"];
+
     private async Task<JsonObject?> GetOrNullAsync(string path, string token, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(HttpMethod.Get, path, token, null, cancellationToken);

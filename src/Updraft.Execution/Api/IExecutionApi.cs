@@ -50,4 +50,16 @@ public interface IExecutionApi
 
     /// <summary>A connection through the secrets chain (environment, then database), or null.</summary>
     Task<Connection?> GetConnectionAsync(string token, TryIdentity id, string connId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Creates a queued manual run of another DAG for a cross-DAG task (Airflow's trigger through the execution API);
+    /// <see cref="DagRunTriggerException"/> when the DAG does not exist, the run id is taken or the conf is invalid.
+    /// </summary>
+    Task TriggerDagRunAsync(string token, TryIdentity id, string dagId, string runId, DateTimeOffset logicalDate, System.Text.Json.Nodes.JsonObject? conf, CancellationToken cancellationToken = default);
+
+    /// <summary>A run's state, or null when there is no such run.</summary>
+    Task<string?> GetDagRunStateAsync(string token, TryIdentity id, string dagId, string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>The state of a DAG's run at a logical date, or of one of its task instances; null when there is none.</summary>
+    Task<string?> GetStateAtAsync(string token, TryIdentity id, string dagId, string? taskId, DateTimeOffset logicalDate, CancellationToken cancellationToken = default);
 }

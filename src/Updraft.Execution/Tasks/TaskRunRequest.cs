@@ -26,4 +26,7 @@ public sealed record TaskRunRequest(
     /// here fails the try. Null when the try may not skip anything (one task run alone).
     /// </summary>
     public Func<IReadOnlyCollection<string>, CancellationToken, Task>? SkipDownstream { get; init; }
+
+    /// <summary>Other DAGs' runs, for cross-DAG tasks; null where there is no orchestrator to ask.</summary>
+    public IDagRunClient? DagRuns { get; init; }
 }

@@ -41,6 +41,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
             Connections = secrets,
             CancellationToken = timeout.Token,
             Clock = timeProvider,
+            DagRuns = request.DagRuns,
         };
 
         TaskRunResult outcome;
@@ -188,6 +189,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         Connections = context.Connections,
         CancellationToken = context.CancellationToken,
         Clock = context.Clock,
+        DagRuns = context.DagRuns,
         Rendered = rendered,
     };
 

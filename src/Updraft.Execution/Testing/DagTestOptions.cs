@@ -20,6 +20,12 @@ public sealed record DagTestOptions
     public IConnectionStore? Connections { get; init; }
 
     /// <summary>
+    /// Other DAGs' runs for cross-DAG tasks (<c>dag.TriggerDagRun</c>, <c>dag.ExternalTask</c>): a
+    /// <see cref="RecordingDagRuns"/> in a unit test; null makes those tasks fail saying they need the orchestrator.
+    /// </summary>
+    public IDagRunClient? DagRuns { get; init; }
+
+    /// <summary>
     /// Whether to wait out retry delays. Off by default: a test run retries at once (and logs the delay it
     /// skipped) so a DAG's unit tests stay fast.
     /// </summary>

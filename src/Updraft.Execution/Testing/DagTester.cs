@@ -74,6 +74,7 @@ public sealed class DagTester(DagTestOptions options)
                     new TaskRunRequest(dag.GetTask(id.TaskId), settings, run, tries[id], xcom, options.Variables ?? secrets, options.Connections ?? secrets, sink)
                     {
                         MapIndex = id.MapIndex,
+                        DagRuns = options.DagRuns,
                         SkipDownstream = (ids, _) =>
                         {
                             foreach (var skipped in states.Keys.Where(k => ids.Contains(k.TaskId) && states[k] is TaskInstanceState.None or TaskInstanceState.Scheduled).ToList())
@@ -169,7 +170,10 @@ public sealed class DagTester(DagTestOptions options)
         var run = NewRun(dag, serialized, logicalDate, conf);
         var secrets = EnvironmentSecrets.FromProcess();
         return await _runner.RunAsync(
-            new TaskRunRequest(dag.GetTask(taskId), settings, run, 1, new InMemoryXComStore(), options.Variables ?? secrets, options.Connections ?? secrets, options.Log ?? new TextTaskLogSink(Console.Out)),
+            new TaskRunRequest(dag.GetTask(taskId), settings, run, 1, new InMemoryXComStore(), options.Variables ?? secrets, options.Connections ?? secrets, options.Log ?? new TextTaskLogSink(Console.Out))
+            {
+                DagRuns = options.DagRuns,
+            },
             cancellationToken);
     }
 

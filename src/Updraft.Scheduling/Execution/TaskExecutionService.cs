@@ -25,6 +25,7 @@ public sealed class TaskExecutionService(
     private readonly TaskInstanceStore _tasks = new(database);
     private readonly DagCodeStore _code = new(database);
     private readonly SerializedDagCache _serialized = new(new DagStore(database));
+    private readonly Operations.DatabaseDagRunClient _dagRuns = new(new DagStore(database), new DagRunStore(database), new TaskInstanceStore(database), timeProvider);
     private FailedTryOutcome? _failedOutcome;
 
     // Starts and ends of concurrent tries are written together: one statement (one round trip) per batch.
@@ -181,6 +182,19 @@ public sealed class TaskExecutionService(
 
     public Task<Connection?> GetConnectionAsync(string token, TryIdentity id, string connId, CancellationToken cancellationToken = default) =>
         ServeAsync(token, id, () => connections.GetAsync(connId, cancellationToken));
+
+    public Task TriggerDagRunAsync(string token, TryIdentity id, string dagId, string runId, DateTimeOffset logicalDate, System.Text.Json.Nodes.JsonObject? conf, CancellationToken cancellationToken = default) =>
+        ServeAsync(token, id, async () =>
+        {
+            await _dagRuns.TriggerAsync(dagId, runId, logicalDate, conf, cancellationToken);
+            return true;
+        });
+
+    public Task<string?> GetDagRunStateAsync(string token, TryIdentity id, string dagId, string runId, CancellationToken cancellationToken = default) =>
+        ServeAsync(token, id, () => _dagRuns.GetRunStateAsync(dagId, runId, cancellationToken));
+
+    public Task<string?> GetStateAtAsync(string token, TryIdentity id, string dagId, string? taskId, DateTimeOffset logicalDate, CancellationToken cancellationToken = default) =>
+        ServeAsync(token, id, () => _dagRuns.GetStateAtAsync(dagId, taskId, logicalDate, cancellationToken));
 
     private async Task<T> ServeAsync<T>(string token, TryIdentity id, Func<Task<T>> call)
     {

@@ -37,6 +37,9 @@ internal static class ExecutionApiDispatcher
                 "xcom_set" => await SetXComAsync(api, token, id, args, cancellationToken),
                 "variable" => await api.GetVariableAsync(token, id, (string)args["key"]!, cancellationToken),
                 "connection" => (await api.GetConnectionAsync(token, id, (string)args["connId"]!, cancellationToken))?.ToJson(),
+                "trigger_dag_run" => await TriggerAsync(api, token, id, args, cancellationToken),
+                "dag_run_state" => await api.GetDagRunStateAsync(token, id, (string)args["dagId"]!, (string)args["runId"]!, cancellationToken),
+                "state_at" => await api.GetStateAtAsync(token, id, (string)args["dagId"]!, (string?)args["taskId"], Date((string)args["logicalDate"]!), cancellationToken),
                 _ => throw new InvalidDataException($"Unknown execution API call '{call.Method}'."),
             };
             return new PipeMessage("result") { Id = call.Id, Body = result };
@@ -44,6 +47,10 @@ internal static class ExecutionApiDispatcher
         catch (TryNotOwnedException e)
         {
             return new PipeMessage("result") { Id = call.Id, ErrorKind = "not_owned", Error = e.Message };
+        }
+        catch (DagRunTriggerException e)
+        {
+            return new PipeMessage("result") { Id = call.Id, ErrorKind = "trigger_" + e.Error.ToString(), Error = e.Message };
         }
         catch (ExecutionApiRefusedException e)
         {
@@ -66,10 +73,21 @@ internal static class ExecutionApiDispatcher
         "not_owned" => new TryNotOwnedException(result.Error ?? "The try no longer owns its task instance."),
         "refused" => new ExecutionApiRefusedException(result.Error ?? "Refused.", result.Status),
         "unavailable" => new ExecutionApiUnavailableException(result.Error ?? "The orchestrator is unavailable."),
+        { } kind when kind.StartsWith("trigger_", StringComparison.Ordinal) && Enum.TryParse<DagRunTriggerError>(kind["trigger_".Length..], out var error) =>
+            new DagRunTriggerException(result.Error ?? "The run could not be triggered.", error),
         _ => new InvalidOperationException($"The execution API call failed: {result.Error}"),
     };
 
     public static Connection? ToConnection(string connId, JsonNode? body) => body is JsonObject json ? Connection.FromJson(connId, json.ToJsonString()) : null;
+
+    private static async Task<JsonNode?> TriggerAsync(IExecutionApi api, string token, TryIdentity id, JsonObject args, CancellationToken cancellationToken)
+    {
+        await api.TriggerDagRunAsync(token, id, (string)args["dagId"]!, (string)args["runId"]!, Date((string)args["logicalDate"]!), args["conf"]?.DeepClone() as JsonObject, cancellationToken);
+        return null;
+    }
+
+    private static DateTimeOffset Date(string text) =>
+        Iso.TryParse(text, out var date) ? date : throw new InvalidDataException($"'{text}' is not an ISO 8601 date.");
 
     private static async Task<JsonNode?> SetXComAsync(IExecutionApi api, string token, TryIdentity id, JsonObject args, CancellationToken cancellationToken)
     {

@@ -55,6 +55,20 @@ internal sealed class PipeExecutionApi(TextWriter output) : IExecutionApi, IDisp
     public async Task<Connection?> GetConnectionAsync(string token, TryIdentity id, string connId, CancellationToken cancellationToken = default) =>
         ExecutionApiDispatcher.ToConnection(connId, await CallAsync("connection", token, id, new JsonObject { ["connId"] = connId }, cancellationToken));
 
+    public async Task TriggerDagRunAsync(string token, TryIdentity id, string dagId, string runId, DateTimeOffset logicalDate, JsonObject? conf, CancellationToken cancellationToken = default) =>
+        await CallAsync(
+            "trigger_dag_run",
+            token,
+            id,
+            new JsonObject { ["dagId"] = dagId, ["runId"] = runId, ["logicalDate"] = Iso.Format(logicalDate), ["conf"] = conf?.DeepClone() },
+            cancellationToken);
+
+    public async Task<string?> GetDagRunStateAsync(string token, TryIdentity id, string dagId, string runId, CancellationToken cancellationToken = default) =>
+        (string?)await CallAsync("dag_run_state", token, id, new JsonObject { ["dagId"] = dagId, ["runId"] = runId }, cancellationToken);
+
+    public async Task<string?> GetStateAtAsync(string token, TryIdentity id, string dagId, string? taskId, DateTimeOffset logicalDate, CancellationToken cancellationToken = default) =>
+        (string?)await CallAsync("state_at", token, id, new JsonObject { ["dagId"] = dagId, ["taskId"] = taskId, ["logicalDate"] = Iso.Format(logicalDate) }, cancellationToken);
+
     public void Dispose() => _write.Dispose();
 
     /// <summary>Hands an answer from the executor to the call waiting for it.</summary>

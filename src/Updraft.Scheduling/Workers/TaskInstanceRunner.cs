@@ -125,6 +125,7 @@ public sealed class TaskInstanceRunner(
                 {
                     Masker = masker,
                     MapIndex = id.MapIndex,
+                    DagRuns = stores,
                     SkipDownstream = (ids, ct) => retry.RunAsync(c => api.SkipDownstreamAsync(token, id, ids, c), cancellationToken: ct),
                 },
                 tryStop.Token);

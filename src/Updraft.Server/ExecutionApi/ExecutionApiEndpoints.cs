@@ -96,6 +96,39 @@ public static class ExecutionApiEndpoints
                     ? Results.Json(connection.ToJson(), ExecutionApiJson.Options)
                     : Detail(404, $"Connection '{connId}' not found.")));
 
+        api.MapPost("/dag-runs/{dagId}/{runId}", (HttpContext http, string dagId, string runId, TriggerBody body) =>
+            ServeByTokenAsync(http, async (token, id) =>
+            {
+                try
+                {
+                    await service.TriggerDagRunAsync(token, id, dagId, runId, body.LogicalDate ?? TimeProvider.System.GetUtcNow(), body.Conf, http.RequestAborted);
+                    return Results.NoContent();
+                }
+                catch (DagRunTriggerException e)
+                {
+                    return Detail(e.Error switch { DagRunTriggerError.AlreadyExists => 409, DagRunTriggerError.DagNotFound => 404, _ => 422 }, e.Message);
+                }
+            }));
+
+        api.MapGet("/dag-runs/{dagId}/{runId}/state", (HttpContext http, string dagId, string runId) =>
+            ServeByTokenAsync(http, async (token, id) =>
+                await service.GetDagRunStateAsync(token, id, dagId, runId, http.RequestAborted) is { } state
+                    ? Results.Json(new { state }, ExecutionApiJson.Options)
+                    : Detail(404, $"DAG '{dagId}' has no run '{runId}'.")));
+
+        api.MapGet("/dag-runs/{dagId}/state-at", (HttpContext http, string dagId, string logical_date, string? task_id) =>
+            ServeByTokenAsync(http, async (token, id) =>
+            {
+                if (!Iso.TryParse(logical_date, out var date))
+                {
+                    return Detail(422, $"logical_date '{logical_date}' is not an ISO 8601 date.");
+                }
+
+                return await service.GetStateAtAsync(token, id, dagId, task_id, date, http.RequestAborted) is { } state
+                    ? Results.Json(new { state }, ExecutionApiJson.Options)
+                    : Detail(404, $"DAG '{dagId}' has no {(task_id is null ? "run" : $"task instance '{task_id}' in a run")} at {logical_date}.");
+            }));
+
         return routes;
 
         // Calls that are not about a try in their path act for the try their token names.
@@ -134,4 +167,6 @@ public static class ExecutionApiEndpoints
     internal sealed record XComBody(string Value);
 
     internal sealed record SkipBody(IReadOnlyList<string>? Tasks);
+
+    internal sealed record TriggerBody(DateTimeOffset? LogicalDate, JsonObject? Conf);
 }
