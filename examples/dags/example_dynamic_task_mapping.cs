@@ -31,6 +31,9 @@ public sealed class ExampleDynamicTaskMapping : IDagSource
             return all.Sum(o => o.Amount);
         });
 
+        // A Bash command per region (Airflow's BashOperator.partial().expand(bash_command=…)); each command is a template.
+        dag.MapBash("archive", regions, region => $"echo archiving {region} for {{{{ ds }}}}");
+
         // A literal list crossed with the regions: every (region, hour) pair.
         dag.Map("check_hours", MapInput.Over(regions).Product(MapInput.Over(new[] { 0, 12 })), ((string Region, int Hour) slot) => $"{slot.Region}@{slot.Hour:00}");
 

@@ -129,6 +129,8 @@ public sealed class ExampleDagsTests : IDisposable
         var table = output[output.LastIndexOf("task_id ", StringComparison.Ordinal)..];
         Assert.Matches(@"extract\s+\|\s+success\s+\|\s+1\s+\|\s+3 success", table);
         Assert.Matches(@"check_hours\s+\|\s+success\s+\|\s+1\s+\|\s+6 success", table);
+        Assert.Matches(@"archive\s+\|\s+success\s+\|\s+1\s+\|\s+3 success", table);
+        Assert.Contains("archiving apac for 2025-03-01", output);
     }
 
     [Fact]

@@ -737,6 +737,7 @@ public abstract class SchedulerTests
             var pairs = dag.Map("pair", MapInput.Over(files).Product(MapInput.Over(new[] { 1, 2 })), ((string F, int N) p) => p.F + p.N);
             var none = dag.Task("none", _ => Array.Empty<int>());
             dag.Map("never", none, (int n) => n).Then(dag.Bash("after_never", "echo never"));
+            dag.MapBash("wc", files, f => "echo -n " + f + " | wc -c; echo " + f + "-$SUFFIX-{{ ds }}", new Dictionary<string, string> { ["SUFFIX"] = "{{ ti.task_id }}" });
             """));
         await o.ProcessAsync();
         var (engine, executor) = o.NewScheduler();
@@ -752,6 +753,9 @@ public abstract class SchedulerTests
         Assert.Equal(6, tis.Keys.Count(k => k.StartsWith("pair[", StringComparison.Ordinal)));
         Assert.Equal(("skipped", "skipped"), (tis["never"].State.ToWireName(), tis["after_never"].State.ToWireName()));
         Assert.Contains("instance 2 measures ccc", o.ReadLog("mapping", run.RunId, "size", 2, 1));
+        Assert.Equal(3, tis.Keys.Count(k => k.StartsWith("wc[", StringComparison.Ordinal) && tis[k].State == TaskInstanceState.Success));
+        Assert.Contains($"bb-wc-{run.RunId[8..18]}", o.ReadLog("mapping", run.RunId, "wc", 1, 1));
+        Assert.Equal($"\"ccc-wc-{run.RunId[8..18]}\"", await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new Core.Runtime.XComKey("mapping", run.RunId, "wc", 2, Core.Runtime.XComKey.ReturnValue)));
 
         // Clear only the failed instance (and downstream): it runs again alone, and total gets all three results.
         await File.WriteAllTextAsync(marker, "");
@@ -845,15 +849,29 @@ public abstract class SchedulerTests
 
         var tis = await o.TasksAsync("cb", run.RunId);
         Assert.Equal(("success", "failed"), (tis["flaky"].State.ToWireName(), tis["broken"].State.ToWireName()));
-        var first = o.ReadLog("cb", run.RunId, "flaky", 1);
+
+        // Callbacks run after the state is kept, so the run can be over before a worker's callbacks are: wait for
+        // each one's last line (or the mail) before reading the logs.
+        async Task<string> LogOnceAsync(string taskId, int attempt, string last)
+        {
+            var text = o.ReadLog("cb", run.RunId, taskId, attempt);
+            for (var waited = 0; !text.Contains(last, StringComparison.Ordinal) && waited < 150; waited++)
+            {
+                await Task.Delay(100);
+                text = o.ReadLog("cb", run.RunId, taskId, attempt);
+            }
+
+            return text;
+        }
+
+        var first = await LogOnceAsync("flaky", 1, "retry callback:");
         Assert.Contains("execute callback, try 1", first);
         Assert.Contains("retry callback: up_for_retry because InvalidOperationException: first try fails", first);
-        var second = o.ReadLog("cb", run.RunId, "flaky", 2);
+        var second = await LogOnceAsync("flaky", 2, "second success callback ran");
         Assert.Contains("execute callback, try 2", second);
         Assert.Contains("Error when executing on_success_callback (callback): InvalidOperationException: success callback broke", second);
         Assert.Contains("second success callback ran", second);
-        Assert.Contains("Sending email to ops@example.com", o.ReadLog("cb", run.RunId, "broken", 1));
-        // Callbacks run after the state is kept, so the run can be over before the worker's mail has gone.
+        Assert.Contains("Sending email to ops@example.com", await LogOnceAsync("broken", 1, "Sending email to ops@example.com"));
         var messages = smtp.Messages();
         for (var waited = 0; messages.Count == 0 && waited < 150; waited++)
         {

@@ -43,27 +43,44 @@ public sealed class BashOperator : Operator
         }
     }
 
-    public override async Task<object?> ExecuteAsync(TaskContext context)
+    public override Task<object?> ExecuteAsync(TaskContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var env = context.Rendered.Where(f => f.Key.StartsWith("env.", StringComparison.Ordinal))
+            .ToDictionary(f => f.Key["env.".Length..], f => f.Value, StringComparer.Ordinal);
+        return RunAsync(
+            context,
+            context.Rendered.GetValueOrDefault("bash_command") ?? Command,
+            env,
+            clearEnvironment: Env is not null && !AppendEnv,
+            context.Rendered.GetValueOrDefault("cwd"),
+            SkipOnExitCode);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="command"/> with <c>bash -c</c> for a task: its lines to the task's log, the last line of
+    /// standard output as the result, exit code <paramref name="skipOnExitCode"/> skipping and any other non-zero one failing.
+    /// </summary>
+    internal static async Task<object?> RunAsync(TaskContext context, string command, IReadOnlyDictionary<string, string> env, bool clearEnvironment, string? cwd, int? skipOnExitCode)
+    {
         var start = new ProcessStartInfo("bash")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            WorkingDirectory = context.Rendered.GetValueOrDefault("cwd") ?? Environment.CurrentDirectory,
+            WorkingDirectory = cwd ?? Environment.CurrentDirectory,
         };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(context.Rendered.GetValueOrDefault("bash_command") ?? Command);
-        if (Env is not null && !AppendEnv)
+        start.ArgumentList.Add(command);
+        if (clearEnvironment)
         {
             start.Environment.Clear();
         }
 
-        foreach (var (name, value) in context.Rendered.Where(f => f.Key.StartsWith("env.", StringComparison.Ordinal)))
+        foreach (var (name, value) in env)
         {
-            start.Environment[name["env.".Length..]] = value;
+            start.Environment[name] = value;
         }
 
         foreach (var (name, value) in context.ContextEnvironment())
@@ -71,7 +88,7 @@ public sealed class BashOperator : Operator
             start.Environment[name] = value;
         }
 
-        context.Log.Info($"Running command: {start.ArgumentList[1]}");
+        context.Log.Info($"Running command: {command}");
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start bash.");
         process.StandardInput.Close();
         string? lastLine = null;
@@ -93,7 +110,7 @@ public sealed class BashOperator : Operator
 
         await Task.WhenAll(stdout, stderr);
         context.Log.Info($"Command exited with return code {process.ExitCode.ToString(CultureInfo.InvariantCulture)}");
-        if (SkipOnExitCode is { } skip && process.ExitCode == skip)
+        if (skipOnExitCode is { } skip && process.ExitCode == skip)
         {
             throw new TaskSkippedException($"Bash command returned exit code {skip}. Skipping.");
         }

@@ -44,6 +44,46 @@ public static class DagMapFactory
         return New<TIn, TOut>(dag, taskId, over, async (ctx, x) => await function(ctx, x), file, line);
     }
 
+    /// <summary>
+    /// A Bash command per element (Airflow's <c>BashOperator.partial(…).expand(bash_command=…)</c>): the function makes
+    /// each instance's command, which is then rendered as a template and run as <c>dag.Bash</c> runs it; the result
+    /// of each is its last line of output. <paramref name="env"/> adds to the environment of every instance.
+    /// </summary>
+    public static MappedTask<string> MapBash<TIn>(this Dag dag, string taskId, MapInput<TIn> over, Func<TIn, string> command, IReadOnlyDictionary<string, string>? env = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(over);
+        var shared = env ?? new Dictionary<string, string>();
+        return new MappedTask<string>(
+            dag,
+            taskId,
+            over.Parts,
+            over.Mode,
+            e => over.Combine(e),
+            async (ctx, x) =>
+            {
+                var rendered = await ctx.RenderAsync(command((TIn)x!), "bash_command");
+                var renderedEnv = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var (name, value) in shared)
+                {
+                    renderedEnv[name] = await ctx.RenderAsync(value, $"env.{name}");
+                }
+
+                return await BashOperator.RunAsync(ctx, rendered, renderedEnv, clearEnvironment: false, cwd: null, skipOnExitCode: 99);
+            },
+            file,
+            line)
+        {
+            MappedOperatorName = "BashOperator",
+        };
+    }
+
+    public static MappedTask<string> MapBash<TIn>(this Dag dag, string taskId, ITaskResult<IEnumerable<TIn>> over, Func<TIn, string> command, IReadOnlyDictionary<string, string>? env = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        MapBash(dag, taskId, MapInput.Over(over), command, env, file, line);
+
+    public static MappedTask<string> MapBash<TIn>(this Dag dag, string taskId, IEnumerable<TIn> over, Func<TIn, string> command, IReadOnlyDictionary<string, string>? env = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        MapBash(dag, taskId, MapInput.Over(over), command, env, file, line);
+
     private static MappedTask<TOut> New<TIn, TOut>(Dag dag, string taskId, MapInput<TIn> over, Func<TaskContext, TIn, Task<object?>> invoke, string file, int line)
     {
         ArgumentNullException.ThrowIfNull(over);

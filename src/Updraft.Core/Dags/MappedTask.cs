@@ -30,7 +30,10 @@ public sealed class MappedTask<TOut> : Operator, IMappedTask, ITaskResult<TOut[]
 
     public override bool IsMapped => true;
 
-    public override string OperatorName => "CallableOperator";
+    public override string OperatorName => MappedOperatorName;
+
+    /// <summary>The operator each instance is, as listings show it (a mapped Bash task is a <c>BashOperator</c>).</summary>
+    internal string MappedOperatorName { get; init; } = "CallableOperator";
 
     public Operator Producer => this;
 
