@@ -27,7 +27,7 @@ public sealed class ExampleDagsTests : IDisposable
         Assert.Equal(
             [
                 "example_bash_operator", "example_branch_operator", "example_callbacks", "example_dynamic_task_mapping", "example_email_operator",
-                "example_http_operator", "example_latest_only", "example_nested_branch_dag", "example_params", "example_setup_teardown",
+                "example_http_operator", "example_isolated_task", "example_latest_only", "example_nested_branch_dag", "example_params", "example_setup_teardown",
                 "example_short_circuit_operator", "example_skip_dag", "example_sql_operator", "example_task_group", "example_task_mapping_second_order",
                 "example_templates", "example_timezone", "example_trigger_controller_dag", "example_trigger_rules", "example_trigger_target_dag",
                 "example_xcom", "tutorial",
@@ -294,6 +294,20 @@ public sealed class ExampleDagsTests : IDisposable
         var (_, output, _) = await _cli.RunAsync("dags", "test", "example_trigger_target_dag", "2025-03-01", "-c", "{\"message\": \"hi there\"}");
         Assert.Contains("Remotely received value of hi there for key=message", output);
         Assert.Contains("Here is the message: hi there", output);
+    }
+
+    [Fact]
+    public async Task IsolatedTask_RunsInAProcessOfItsOwn_ResultFlowsOn()
+    {
+        var (exit, output, error) = await _cli.RunAsync("dags", "test", "example_isolated_task", "2025-03-01");
+        Assert.True(exit == 0, error + output);
+        var here = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"extract runs in process {here}", output);
+        var isolated = System.Text.RegularExpressions.Regex.Match(output, @"scoring runs in its own process (\d+)").Groups[1].Value;
+        Assert.NotEqual("", isolated);
+        Assert.NotEqual(here, isolated);
+        Assert.Contains($"mean score 18 published from process {here}", output);
+        Assert.Null(Environment.GetEnvironmentVariable("MODEL_THREADS"));
     }
 
     [Fact]

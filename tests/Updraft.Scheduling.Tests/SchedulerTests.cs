@@ -981,6 +981,50 @@ public abstract class SchedulerTests
     }
 
     [Fact]
+    public async Task IsolatedTasks_RunInAFreshProcess_WithXComSecretsAndLogThroughTheWorker_AndTheirCrashSparesTheWorker()
+    {
+        await using var o = await NewAsync(new() { ["UPDRAFT_VAR_REGION"] = "eu", ["UPDRAFT_CONN_DW"] = "postgres://etl:S3cretPw@dw.example.com:5432/dw" });
+        o.WriteDag("iso.cs", Orchestra.DagSource("iso", """
+            var numbers = dag.Task("numbers", ctx => { ctx.Log.Info($"worker pid {Environment.ProcessId}"); return new[] { 1, 2, 3 }; });
+            var sum = dag.Task("sum", numbers, async (TaskContext ctx, int[] n) =>
+            {
+                var region = await ctx.Variables.GetAsync("region");
+                var dw = await ctx.Connections.GetAsync("dw");
+                Console.WriteLine($"isolated pid {Environment.ProcessId}, region {region}, host {dw!.Host}, password {dw.Password}");
+                await ctx.XCom.PushAsync("extra", "pushed from the fresh process");
+                return n.Sum();
+            }).With(t => t.Isolated = true);
+            dag.Task("report", sum, (TaskContext ctx, int total) => ctx.Log.Info($"total {total}"));
+            dag.Task("crash", ctx => { Environment.Exit(3); }).With(t => t.Isolated = true);
+            dag.Task("throws", ctx => { throw new InvalidOperationException("bad input in the fresh process"); }).With(t => t.Isolated = true);
+            dag.Task("after_crash", ctx => ctx.Log.Info($"still here in pid {Environment.ProcessId}"));
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler(parallelism: 1);
+        var run = await o.TriggerAsync("iso");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        var tis = await o.TasksAsync("iso", run.RunId);
+        Assert.Equal(
+            ("success", "success", "success", "failed", "failed", "success"),
+            (tis["numbers"].State.ToWireName(), tis["sum"].State.ToWireName(), tis["report"].State.ToWireName(), tis["crash"].State.ToWireName(), tis["throws"].State.ToWireName(), tis["after_crash"].State.ToWireName()));
+        var sumLog = o.ReadLog("iso", run.RunId, "sum", 1);
+        var isolatedPid = System.Text.RegularExpressions.Regex.Match(sumLog, @"isolated pid (\d+), region eu, host dw.example.com, password \*\*\*").Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(isolatedPid), sumLog);
+        Assert.NotEqual(tis["sum"].Pid!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), isolatedPid);
+        Assert.DoesNotContain("S3cretPw", sumLog);
+        Assert.Contains("total 6", o.ReadLog("iso", run.RunId, "report", 1));
+        var xcom = await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new Core.Runtime.XComKey("iso", run.RunId, "sum", -1, "extra"));
+        Assert.Equal("\"pushed from the fresh process\"", xcom);
+        Assert.Contains("The process running crash stopped: ", o.ReadLog("iso", run.RunId, "crash", 1));
+        Assert.Contains("IsolatedTaskException: InvalidOperationException: bad input in the fresh process", o.ReadLog("iso", run.RunId, "throws", 1));
+
+        // One worker slot: the worker that ran the crashing task's try went on to the next one.
+        Assert.Equal(tis["crash"].Pid, tis["after_crash"].Pid);
+    }
+
+    [Fact]
     public async Task Trigger_ConfValidatedAgainstParams()
     {
         await using var o = await NewAsync();

@@ -44,7 +44,9 @@ internal static class ServiceCommands
         worker.SetAction((_, cancellationToken) => RunWorkerAsync(context(), cancellationToken));
         var parser = new Command("dag-file-processor", "Parse DAG files sent on standard input (started by the DAG processor).") { Hidden = true };
         parser.SetAction((_, cancellationToken) => RunDagFileChildAsync(context(), cancellationToken));
-        return [standalone, scheduler, processor, api, worker, parser];
+        var isolated = new Command("task-process", "Run one isolated task sent on standard input (started by a worker or dags test).") { Hidden = true };
+        isolated.SetAction((_, cancellationToken) => RunTaskProcessAsync(context(), cancellationToken));
+        return [standalone, scheduler, processor, api, worker, parser, isolated];
     }
 
     private static Command Service(Func<CliContext> context, string name, string description, Parts parts)
@@ -268,7 +270,7 @@ internal static class ServiceCommands
         return await WorkerProcessHost.RunAsync(
             Console.In,
             protocol,
-            pipe => new TaskInstanceRunner(http is null ? pipe : new HttpExecutionApi(http), ctx.NewLoader(), ctx.LogFolder, ctx.Environment.Time, heartbeat, ctx.DagCodeCacheFolder),
+            pipe => new TaskInstanceRunner(http is null ? pipe : new HttpExecutionApi(http), ctx.NewLoader(), ctx.LogFolder, ctx.Environment.Time, heartbeat, ctx.DagCodeCacheFolder, ctx.WorkerCommand("task-process")),
             cancellationToken);
     }
 
@@ -287,6 +289,14 @@ internal static class ServiceCommands
 
         var versioned = root.AbsolutePath.EndsWith("/v1/", StringComparison.Ordinal) ? root : new Uri(root, "v1/");
         return new HttpClient { BaseAddress = versioned, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    private static async Task<int> RunTaskProcessAsync(CliContext ctx, CancellationToken cancellationToken)
+    {
+        // Standard output carries the protocol; the task's console output becomes log lines over it.
+        var protocol = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false };
+        Console.SetOut(Console.Error);
+        return await IsolatedTaskChild.RunAsync(Console.In, protocol, ctx.NewLoader(), cancellationToken);
     }
 
     private static async Task<int> RunDagFileChildAsync(CliContext ctx, CancellationToken cancellationToken)

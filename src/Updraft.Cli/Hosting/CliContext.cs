@@ -91,6 +91,13 @@ public sealed class CliContext(CliEnvironment environment)
             Connections = secrets,
             HonorRetryDelay = honorRetryDelay,
             DagRuns = dagRuns,
+
+            // Isolated tasks run in a fresh process on the DAG file's code, as on a worker.
+            Isolation = new Scheduling.Workers.ProcessIsolation(WorkerCommand("task-process"), task =>
+            {
+                var content = File.ReadAllBytes(task.Dag.Fileloc);
+                return new Core.Serialization.DagCode(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)), task.Dag.Fileloc, content);
+            }),
         });
     }
 

@@ -70,6 +70,14 @@ public abstract class Operator
     /// <summary>At most this many instances of this task run at once across all runs of the DAG.</summary>
     public int? MaxActiveTisPerDag { get; set; }
 
+    /// <summary>
+    /// Run this task in a fresh process of its own, not in the worker (Airflow's <c>@task.external_python</c> idea): for
+    /// code that must not share a process with other tasks (native libraries, global state, memory it never gives
+    /// back). The fresh process loads the same DAG code; the task's XCom, variables, connections and log go through
+    /// the worker. Its result must be JSON-serializable.
+    /// </summary>
+    public bool Isolated { get; set; }
+
     /// <summary>Whether a non-null return value is stored as the <c>return_value</c> XCom.</summary>
     public bool DoXComPush { get; set; } = true;
 

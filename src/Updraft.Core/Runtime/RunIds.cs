@@ -14,6 +14,15 @@ public static class RunIds
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
+    /// <summary>The run type a stored name stands for (<see cref="Prefix"/>'s inverse); an unknown one reads as manual.</summary>
+    public static DagRunType ParseType(string text) => text switch
+    {
+        "scheduled" => DagRunType.Scheduled,
+        "backfill" => DagRunType.Backfill,
+        "dataset_triggered" => DagRunType.DatasetTriggered,
+        _ => DagRunType.Manual,
+    };
+
     public static string Generate(DagRunType type, DateTimeOffset logicalDate) =>
         $"{Prefix(type)}__{Iso.Format(logicalDate)}";
 

@@ -27,6 +27,9 @@ public sealed record TaskRunRequest(
     /// </summary>
     public Func<IReadOnlyCollection<string>, CancellationToken, Task>? SkipDownstream { get; init; }
 
+    /// <summary>Where tasks marked <see cref="Operator.Isolated"/> run; null runs them in this process.</summary>
+    public ITaskIsolation? Isolation { get; init; }
+
     /// <summary>Other DAGs' runs, for cross-DAG tasks; null where there is no orchestrator to ask.</summary>
     public IDagRunClient? DagRuns { get; init; }
 }

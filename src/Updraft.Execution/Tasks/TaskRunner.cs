@@ -55,7 +55,12 @@ public sealed class TaskRunner(TimeProvider timeProvider)
 
             context = CopyWithRendered(context, rendered);
             await request.Task.CallbacksFor(TaskCallbackEvent.OnExecute).RunAsync(CallbackContextFor(context, TaskCallbackEvent.OnExecute, TaskInstanceState.Running, null));
-            var result = await ExecuteWithTimeoutAsync(request.Task, context, settings.ExecutionTimeout, timeout);
+            if (request.Task.Isolated && request.Isolation is null)
+            {
+                log.Info($"Task {settings.TaskId} is isolated; running it in this process (there is no DAG file here to load in a fresh one)");
+            }
+
+            var result = await ExecuteWithTimeoutAsync(request.Task, context, settings.ExecutionTimeout, timeout, request.Task.Isolated ? request.Isolation : null);
             if (context.DownstreamToSkip.Count > 0)
             {
                 log.Info($"Skipping downstream tasks: {string.Join(", ", context.DownstreamToSkip)}");
@@ -148,9 +153,9 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         CancellationToken = CancellationToken.None,
     };
 
-    private async Task<object?> ExecuteWithTimeoutAsync(Operator task, TaskContext context, TimeSpan? executionTimeout, CancellationTokenSource cancel)
+    private async Task<object?> ExecuteWithTimeoutAsync(Operator task, TaskContext context, TimeSpan? executionTimeout, CancellationTokenSource cancel, ITaskIsolation? isolation)
     {
-        var execution = Task.Run(() => task.ExecuteAsync(context), CancellationToken.None);
+        var execution = Task.Run(() => isolation is null ? task.ExecuteAsync(context) : isolation.ExecuteAsync(task, context), CancellationToken.None);
         if (executionTimeout is not { } limit)
         {
             return await execution;

@@ -19,6 +19,9 @@ public sealed record DagTestOptions
     /// <summary>Where connections come from; <c>UPDRAFT_CONN_*</c> of this process when null.</summary>
     public IConnectionStore? Connections { get; init; }
 
+    /// <summary>Where tasks marked <c>Isolated</c> run (<c>updraft dags test</c>: a fresh process); null runs them in this process.</summary>
+    public ITaskIsolation? Isolation { get; init; }
+
     /// <summary>
     /// Other DAGs' runs for cross-DAG tasks (<c>dag.TriggerDagRun</c>, <c>dag.ExternalTask</c>): a
     /// <see cref="RecordingDagRuns"/> in a unit test; null makes those tasks fail saying they need the orchestrator.

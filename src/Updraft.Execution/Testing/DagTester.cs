@@ -75,6 +75,7 @@ public sealed class DagTester(DagTestOptions options)
                     {
                         MapIndex = id.MapIndex,
                         DagRuns = options.DagRuns,
+                        Isolation = options.Isolation,
                         SkipDownstream = (ids, _) =>
                         {
                             foreach (var skipped in states.Keys.Where(k => ids.Contains(k.TaskId) && states[k] is TaskInstanceState.None or TaskInstanceState.Scheduled).ToList())
@@ -173,6 +174,7 @@ public sealed class DagTester(DagTestOptions options)
             new TaskRunRequest(dag.GetTask(taskId), settings, run, 1, new InMemoryXComStore(), options.Variables ?? secrets, options.Connections ?? secrets, options.Log ?? new TextTaskLogSink(Console.Out))
             {
                 DagRuns = options.DagRuns,
+                Isolation = options.Isolation,
             },
             cancellationToken);
     }

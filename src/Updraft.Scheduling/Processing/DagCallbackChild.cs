@@ -38,7 +38,7 @@ internal static class DagCallbackChild
                 var dag = loaded.Dag;
                 var success = work.Event == "on_success_callback";
                 var conf = JsonNode.Parse(work.Conf) as JsonObject ?? [];
-                var run = new DagRunContext(work.DagId, work.RunId, ParseRunType(work.RunType), work.LogicalDate, new Core.Timetables.DataInterval(work.DataIntervalStart, work.DataIntervalEnd))
+                var run = new DagRunContext(work.DagId, work.RunId, RunIds.ParseType(work.RunType), work.LogicalDate, new Core.Timetables.DataInterval(work.DataIntervalStart, work.DataIntervalEnd))
                 {
                     Conf = conf,
                     Params = dag.Params.Resolve(conf),
@@ -62,13 +62,6 @@ internal static class DagCallbackChild
         await lookups.SendAsync(new DagCallbackMessage("done") { Error = error, Failed = failed }, cancellationToken);
     }
 
-    private static DagRunType ParseRunType(string text) => text switch
-    {
-        "scheduled" => DagRunType.Scheduled,
-        "backfill" => DagRunType.Backfill,
-        "dataset_triggered" => DagRunType.DatasetTriggered,
-        _ => DagRunType.Manual,
-    };
 
     /// <summary>Connections and variables asked of the parent, one question at a time over the process's pipes.</summary>
     private sealed class ParentSecrets(TextReader input, TextWriter output) : IVariableStore, IConnectionStore, IDisposable

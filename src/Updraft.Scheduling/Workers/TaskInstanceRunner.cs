@@ -25,7 +25,8 @@ public sealed class TaskInstanceRunner(
     string logFolder,
     TimeProvider timeProvider,
     TimeSpan heartbeatInterval,
-    string codeCacheFolder)
+    string codeCacheFolder,
+    Executors.WorkerCommand? isolatedTaskCommand = null)
 {
     private readonly HashSet<string> _loadedDagIds = new(StringComparer.Ordinal);
     private readonly DagCodeCache _code = new(codeCacheFolder);
@@ -76,16 +77,13 @@ public sealed class TaskInstanceRunner(
         var code = await retry.RunAsync(
             _ => _code.GetAsync(start.SourceHash, start.Fileloc, () => api.GetDagCodeAsync(token, id, start.SourceHash, cancellationToken)),
             cancellationToken: cancellationToken);
-        DagBag bag;
-        if (code is not null)
-        {
-            bag = loader.LoadCode(code);
-        }
-        else
+        if (code is null)
         {
             log.Warning($"The code of DAG version {start.DagVersion} was not kept (it was parsed before Updraft kept DAG code); running {start.Fileloc} as it is now.");
-            bag = loader.LoadCode(new Core.Serialization.DagCode(start.SourceHash, start.Fileloc, await File.ReadAllBytesAsync(start.Fileloc, cancellationToken)));
+            code = new Core.Serialization.DagCode(start.SourceHash, start.Fileloc, await File.ReadAllBytesAsync(start.Fileloc, cancellationToken));
         }
+
+        var bag = loader.LoadCode(code);
 
         _loadedDagIds.UnionWith(bag.Dags.Keys);
         if (!bag.Dags.TryGetValue(id.DagId, out var loaded) || !loaded.Dag.TryGetTask(id.TaskId, out var task))
@@ -99,7 +97,7 @@ public sealed class TaskInstanceRunner(
         var context = new DagRunContext(
             id.DagId,
             id.RunId,
-            ParseRunType(start.RunType),
+            RunIds.ParseType(start.RunType),
             start.LogicalDate,
             new Core.Timetables.DataInterval(start.DataIntervalStart, start.DataIntervalEnd))
         {
@@ -126,6 +124,7 @@ public sealed class TaskInstanceRunner(
                     Masker = masker,
                     MapIndex = id.MapIndex,
                     DagRuns = stores,
+                    Isolation = isolatedTaskCommand is null ? null : new ProcessIsolation(isolatedTaskCommand, _ => code),
                     SkipDownstream = (ids, ct) => retry.RunAsync(c => api.SkipDownstreamAsync(token, id, ids, c), cancellationToken: ct),
                 },
                 tryStop.Token);
@@ -223,11 +222,4 @@ public sealed class TaskInstanceRunner(
         }
     }
 
-    private static DagRunType ParseRunType(string text) => text switch
-    {
-        "scheduled" => DagRunType.Scheduled,
-        "backfill" => DagRunType.Backfill,
-        "dataset_triggered" => DagRunType.DatasetTriggered,
-        _ => DagRunType.Manual,
-    };
 }
