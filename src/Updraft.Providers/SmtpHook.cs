@@ -33,17 +33,17 @@ public sealed class SmtpHook : ConnectionHook
         var connection = await GetConnectionAsync();
         var from = message.From ?? Extra(connection, "from_email") ?? connection.Login
             ?? throw new InvalidOperationException($"No sender for the email: give from_email, or set from_email in the extra of connection '{ConnId}'.");
-        var to = Addresses(message.To);
+        var to = Addresses(message.To, "to");
         if (to.Count == 0)
         {
             throw new ArgumentException("The email has no recipient (to).");
         }
 
         var mime = new MimeMessage { Subject = message.Subject };
-        mime.From.Add(MailboxAddress.Parse(from));
+        mime.From.Add(Address(from, "from (from_email or the connection's login)"));
         mime.To.AddRange(to);
-        mime.Cc.AddRange(Addresses(message.Cc));
-        mime.Bcc.AddRange(Addresses(message.Bcc));
+        mime.Cc.AddRange(Addresses(message.Cc, "cc"));
+        mime.Bcc.AddRange(Addresses(message.Bcc, "bcc"));
         var body = new BodyBuilder { HtmlBody = message.HtmlContent };
         foreach (var file in message.Files)
         {
@@ -57,10 +57,13 @@ public sealed class SmtpHook : ConnectionHook
             : Flag(connection, "disable_tls") ? SecureSocketOptions.None : SecureSocketOptions.StartTls;
         var host = connection.Host ?? throw new ArgumentException($"The connection '{ConnId}' has no host.");
         var port = connection.Port ?? (useSsl ? 465 : 25);
-        using var client = new SmtpClient
+        var timeout = 30.0;
+        if (Extra(connection, "timeout") is { } t && (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out timeout) || timeout <= 0))
         {
-            Timeout = (int)TimeSpan.FromSeconds(Extra(connection, "timeout") is { } t ? double.Parse(t, CultureInfo.InvariantCulture) : 30).TotalMilliseconds,
-        };
+            throw new ArgumentException($"The 'timeout' extra of connection '{ConnId}' must be a number of seconds, found '{t}'.");
+        }
+
+        using var client = new SmtpClient { Timeout = (int)TimeSpan.FromSeconds(timeout).TotalMilliseconds };
         Log.Info($"Sending email to {string.Join(", ", to)} with subject '{message.Subject}' via {host}:{port.ToString(CultureInfo.InvariantCulture)}");
         await client.ConnectAsync(host, port, security, CancellationToken);
         if (!string.IsNullOrEmpty(connection.Login) && !string.IsNullOrEmpty(connection.Password))
@@ -73,8 +76,13 @@ public sealed class SmtpHook : ConnectionHook
         Log.Info("Sent the email");
     }
 
-    private static List<MailboxAddress> Addresses(IEnumerable<string> addresses) =>
-        [.. addresses.SelectMany(a => a.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Select(MailboxAddress.Parse)];
+    private static List<MailboxAddress> Addresses(IEnumerable<string> addresses, string field) =>
+        [.. addresses.SelectMany(a => a.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Select(a => Address(a, field))];
+
+    private static MailboxAddress Address(string address, string field) =>
+        MailboxAddress.TryParse(address, out var parsed) && parsed.Address.Contains('@', StringComparison.Ordinal)
+            ? parsed
+            : throw new ArgumentException($"'{address}' in {field} is not an email address.");
 
     private static string? Extra(Connection connection, string key) =>
         connection.ExtraDejson.TryGetPropertyValue(key, out var value) && value is not null ? value.ToString() : null;

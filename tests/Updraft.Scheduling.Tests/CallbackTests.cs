@@ -154,6 +154,7 @@ public sealed class CallbackTests : IAsyncLifetime
         var dag = new Dag("mail") { OnSuccess = { new WebhookNotifier("chat") { Endpoint = "hooks/broken" } } };
         dag.Email("report", "team@example.com", "Report for {{ ds }}", "<p>{{ params.rows }} rows</p>").With(t => t.Cc = "boss@example.com");
         dag.Email("nowhere", "team@example.com", "x", "y", connId: "no_smtp");
+        dag.Email("bad_address", "team@example.com, not-an-address", "x", "y");
         dag.Params["rows"] = new Param(12);
 
         var result = Run(dag);
@@ -165,9 +166,29 @@ public sealed class CallbackTests : IAsyncLifetime
         Assert.Equal("boss@example.com", mail.Cc.ToString());
         Assert.Equal(TaskInstanceState.Failed, result.TaskStates["nowhere"]);
         Assert.Contains(_log, l => l.Contains("The connection 'no_smtp' is not defined", StringComparison.Ordinal));
+        Assert.Equal(TaskInstanceState.Failed, result.TaskStates["bad_address"]);
+        Assert.Contains(_log, l => l.Contains("'not-an-address' in to is not an email address.", StringComparison.Ordinal));
 
         // The run failed (nowhere), so the success webhook never fired; a failing webhook is shown by its own test below.
         Assert.Empty(_posts);
+    }
+
+    [Fact]
+    public void TheReasonACallbackGets_HasTheTrysSecretsMasked()
+    {
+        string? reason = null;
+        var dag = new Dag("leaky");
+        dag.Task("connect", async (TaskContext ctx) =>
+        {
+            var conn = await ctx.Connections.GetAsync("smtp_default");
+            throw new InvalidOperationException($"login refused for {conn!.Login}:{conn.Password}");
+        }).With(t => t.OnFailure.Add(c => reason = c.Reason));
+        var withPassword = new Dictionary<string, string> { ["UPDRAFT_CONN_SMTP_DEFAULT"] = "smtp://mailer:Hunter2Secret@127.0.0.1:25" };
+
+        dag.Test(Date, options: new DagTestOptions { Log = new Sink(_log), Connections = new EnvironmentSecrets(withPassword) });
+
+        Assert.Equal("InvalidOperationException: login refused for mailer:***", reason);
+        Assert.DoesNotContain(_log, l => l.Contains("Hunter2Secret", StringComparison.Ordinal));
     }
 
     [Fact]

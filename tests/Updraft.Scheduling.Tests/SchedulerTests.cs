@@ -998,6 +998,13 @@ public abstract class SchedulerTests
             dag.Task("crash", ctx => { Environment.Exit(3); }).With(t => t.Isolated = true);
             dag.Task("throws", ctx => { throw new InvalidOperationException("bad input in the fresh process"); }).With(t => t.Isolated = true);
             dag.Task("after_crash", ctx => ctx.Log.Info($"still here in pid {Environment.ProcessId}"));
+            dag.Task("native", ctx =>
+            {
+                // As a native library would: straight to the process's standard output, past Console.
+                using var raw = Console.OpenStandardOutput();
+                raw.Write(System.Text.Encoding.UTF8.GetBytes("native library output\n"));
+                raw.Flush();
+            }).With(t => t.Isolated = true);
             """));
         await o.ProcessAsync();
         var (engine, executor) = o.NewScheduler(parallelism: 1);
@@ -1019,6 +1026,9 @@ public abstract class SchedulerTests
         Assert.Equal("\"pushed from the fresh process\"", xcom);
         Assert.Contains("The process running crash stopped: ", o.ReadLog("iso", run.RunId, "crash", 1));
         Assert.Contains("IsolatedTaskException: InvalidOperationException: bad input in the fresh process", o.ReadLog("iso", run.RunId, "throws", 1));
+
+        Assert.Equal("success", tis["native"].State.ToWireName());
+        Assert.Contains("native library output", o.ReadLog("iso", run.RunId, "native", 1));
 
         // One worker slot: the worker that ran the crashing task's try went on to the next one.
         Assert.Equal(tis["crash"].Pid, tis["after_crash"].Pid);

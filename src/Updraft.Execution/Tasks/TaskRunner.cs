@@ -53,7 +53,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
                 rendered[name] = await TemplateRenderer.RenderAsync(template, TemplateScope.For(context), name, cancellationToken);
             }
 
-            context = CopyWithRendered(context, rendered);
+            context = Copy(context, rendered, context.CancellationToken);
             await request.Task.CallbacksFor(TaskCallbackEvent.OnExecute).RunAsync(CallbackContextFor(context, TaskCallbackEvent.OnExecute, TaskInstanceState.Running, null));
             if (request.Task.Isolated && request.Isolation is null)
             {
@@ -88,7 +88,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         catch (TaskSkippedException e)
         {
             log.Info(e.Message);
-            outcome = Finish(log, request, start, TaskInstanceState.Skipped, null, retryAllowed: false) with { SkipReason = e.Message };
+            outcome = Finish(log, request, start, TaskInstanceState.Skipped, null, retryAllowed: false) with { SkipReason = masker.Mask(e.Message) };
         }
         catch (TaskFailedException e)
         {
@@ -125,17 +125,22 @@ public sealed class TaskRunner(TimeProvider timeProvider)
     /// state the orchestrator kept (<c>up_for_retry</c> or <c>failed</c> for a failed try). Callbacks that throw are
     /// logged; nothing they do changes the state.
     /// </summary>
-    public static async Task RunCallbacksAsync(TaskRunResult result, TaskInstanceState recorded)
+    /// <remarks>
+    /// The callbacks get the try's context with <paramref name="cancellationToken"/> (the worker stopping) in place of
+    /// the try's own token, which an execution timeout has already cancelled.
+    /// </remarks>
+    public static async Task RunCallbacksAsync(TaskRunResult result, TaskInstanceState recorded, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(result);
-        if (result.Context is not { } context || TaskCallbackEvents.For(recorded) is not { } @event)
+        if (result.Context is not { } tryContext || TaskCallbackEvents.For(recorded) is not { } @event)
         {
             return;
         }
 
-        var callbacks = context.Task.CallbacksFor(@event);
+        var callbacks = tryContext.Task.CallbacksFor(@event);
         if (callbacks.Count > 0)
         {
+            var context = Copy(tryContext, tryContext.Rendered, cancellationToken);
             await callbacks.RunAsync(CallbackContextFor(context, @event, recorded, result.Error ?? result.SkipReason));
         }
     }
@@ -150,7 +155,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         Log = context.Log,
         Variables = context.Variables,
         Connections = context.Connections,
-        CancellationToken = CancellationToken.None,
+        CancellationToken = context.CancellationToken,
     };
 
     private async Task<object?> ExecuteWithTimeoutAsync(Operator task, TaskContext context, TimeSpan? executionTimeout, CancellationTokenSource cancel, ITaskIsolation? isolation)
@@ -181,7 +186,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         throw new TaskTimeoutException(message, abandoned);
     }
 
-    private static TaskContext CopyWithRendered(TaskContext context, Dictionary<string, string> rendered) => new()
+    private static TaskContext Copy(TaskContext context, IReadOnlyDictionary<string, string> rendered, CancellationToken cancellationToken) => new()
     {
         DagRun = context.DagRun,
         Task = context.Task,
@@ -192,7 +197,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         XComStore = context.XComStore,
         Variables = context.Variables,
         Connections = context.Connections,
-        CancellationToken = context.CancellationToken,
+        CancellationToken = cancellationToken,
         Clock = context.Clock,
         DagRuns = context.DagRuns,
         Rendered = rendered,
@@ -221,7 +226,8 @@ public sealed class TaskRunner(TimeProvider timeProvider)
     {
         var end = timeProvider.GetUtcNow();
         log.Info($"Task {request.Settings.TaskId} finished as {state.ToWireName()} in {(end - start).TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s");
-        return new TaskRunResult(state, error, retryAllowed, start, end);
+        // The error travels on (to callbacks, notifiers, the executor): with the try's known secrets masked, as its log.
+        return new TaskRunResult(state, error is null ? null : request.Masker.Mask(error), retryAllowed, start, end);
     }
 
     private sealed class TaskTimeoutException(string message, bool abandoned) : Exception(message)

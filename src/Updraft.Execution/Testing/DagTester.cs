@@ -224,11 +224,11 @@ public sealed class DagTester(DagTestOptions options)
     {
         if (result.State != TaskInstanceState.Failed || !result.RetryAllowed || !RetryPolicy.CanRetry(settings, tryNumber))
         {
-            await TaskRunner.RunCallbacksAsync(result, result.State);
+            await TaskRunner.RunCallbacksAsync(result, result.State, cancellationToken);
             return result.State;
         }
 
-        await TaskRunner.RunCallbacksAsync(result, TaskInstanceState.UpForRetry);
+        await TaskRunner.RunCallbacksAsync(result, TaskInstanceState.UpForRetry, cancellationToken);
 
         var delay = RetryPolicy.NextRetryDelay(settings, run.DagId, run.LogicalDate, tryNumber, options.Defaults.MaxTaskRetryDelay);
         var seconds = delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);

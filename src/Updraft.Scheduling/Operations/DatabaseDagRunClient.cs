@@ -15,6 +15,12 @@ public sealed class DatabaseDagRunClient(IDagStore dags, IDagRunStore runs, ITas
 {
     public async Task TriggerAsync(string dagId, string runId, DateTimeOffset logicalDate, JsonObject? conf, CancellationToken cancellationToken = default)
     {
+        if (await dags.GetAsync(dagId, cancellationToken) is not { IsActive: true })
+        {
+            // A DAG whose file is gone keeps its rows but takes no new runs, as the REST API's trigger refuses it.
+            throw new DagRunTriggerException($"DAG '{dagId}' not found.", DagRunTriggerError.DagNotFound);
+        }
+
         try
         {
             await DagRunService.CreateManualRunAsync(dags, runs, new TriggerRequest(dagId) { RunId = runId, LogicalDate = logicalDate, Conf = conf }, timeProvider.GetUtcNow(), cancellationToken);
@@ -51,6 +57,34 @@ public sealed class DatabaseDagRunClient(IDagStore dags, IDagRunStore runs, ITas
         }
 
         var run = page.Items[0];
-        return taskId is null ? run.State.ToWireName() : (await taskInstances.GetAsync(new TaskInstanceKey(dagId, run.RunId, taskId), cancellationToken))?.State.ToWireName();
+        if (taskId is null)
+        {
+            return run.State.ToWireName();
+        }
+
+        var states = (await taskInstances.ListForRunAsync(dagId, run.RunId, cancellationToken))
+            .Where(ti => ti.TaskId == taskId && ti.State != TaskInstanceState.Removed)
+            .Select(ti => ti.State)
+            .ToList();
+        return states.Count == 0 ? null : Combine(states).ToWireName();
+    }
+
+    /// <summary>
+    /// One state for a task's instances (several when it is mapped): theirs when they agree; else failed when one
+    /// failed, not finished while one runs or waits, and success when all ended in success or skipped.
+    /// </summary>
+    private static TaskInstanceState Combine(List<TaskInstanceState> states)
+    {
+        if (states.All(s => s == states[0]))
+        {
+            return states[0];
+        }
+
+        if (states.Any(s => s is TaskInstanceState.Failed or TaskInstanceState.UpstreamFailed))
+        {
+            return TaskInstanceState.Failed;
+        }
+
+        return states.All(s => s is TaskInstanceState.Success or TaskInstanceState.Skipped) ? TaskInstanceState.Success : TaskInstanceState.Running;
     }
 }

@@ -46,7 +46,7 @@ public sealed class TaskInstanceService(IDagStore dags, IDagRunStore runs, ITask
 
             var (dag, _) = newest ?? await dags.GetSerializedAsync(request.DagId, run.DagVersion, cancellationToken)
                 ?? throw new OperationException(OperationError.NotFound, $"DAG '{request.DagId}' has no version {run.DagVersion}.");
-            var wanted = Expand(dag, dag.Tasks.Select(t => t.TaskId).Where(id => Matches(request, id)), request.IncludeDownstream, request.IncludeUpstream);
+            var wanted = ExpandForClear(dag, dag.Tasks.Select(t => t.TaskId).Where(id => Matches(request, id)), request.IncludeDownstream, request.IncludeUpstream);
             foreach (var ti in await taskInstances.ListForRunAsync(run.DagId, run.RunId, cancellationToken))
             {
                 if (wanted.Contains(ti.TaskId) && ti.State != TaskInstanceState.Removed
@@ -176,7 +176,7 @@ public sealed class TaskInstanceService(IDagStore dags, IDagRunStore runs, ITask
                 continue;
             }
 
-            var wanted = Expand(dag, [key.TaskId], downstream, upstream);
+            var wanted = Closure(dag, [key.TaskId], downstream, upstream);
             selected.AddRange((await taskInstances.ListForRunAsync(key.DagId, each.RunId, cancellationToken))
                 .Where(ti => wanted.Contains(ti.TaskId) && (ti.TaskId != key.TaskId || ti.MapIndex == key.MapIndex))
                 .Where(ti => ti.State != state && ti.State != TaskInstanceState.Removed && TaskInstanceTransitions.IsAllowed(ti.State, state)));
@@ -202,20 +202,28 @@ public sealed class TaskInstanceService(IDagStore dags, IDagRunStore runs, ITask
         (request.TaskIdPattern is null || request.TaskIdPattern.IsMatch(taskId)) && (request.TaskIds is null || request.TaskIds.Contains(taskId));
 
     /// <summary>
-    /// The tasks plus, on request, everything downstream and/or upstream of them; and, as Airflow clears them, the
-    /// setups each depends on and their teardowns, so the work runs again in a set-up world that is torn down after.
+    /// What clearing takes (Airflow's <c>partial_subset</c> for a clear): the tasks plus, on request, everything
+    /// downstream and/or upstream of them; the setups each runs under and their teardowns, so the work runs again in a
+    /// set-up world that is torn down after; and, for a setup cleared without its downstream, its teardowns. Marking a
+    /// state never adds setups or teardowns.
     /// </summary>
-    private static HashSet<string> Expand(SerializedDag dag, IEnumerable<string> roots, bool downstream, bool upstream)
+    private static HashSet<string> ExpandForClear(SerializedDag dag, IEnumerable<string> roots, bool downstream, bool upstream)
     {
         var result = Closure(dag, roots, downstream, upstream);
         foreach (var id in result.ToList())
         {
-            result.UnionWith(SetupsAndTeardowns(dag, dag.GetTask(id)));
+            var task = dag.GetTask(id);
+            result.UnionWith(SetupsAndTeardowns(dag, task));
+            if (task.IsSetup && !downstream)
+            {
+                result.UnionWith(task.DownstreamTaskIds.Where(d => dag.GetTask(d).IsTeardown));
+            }
         }
 
         return result;
     }
 
+    /// <summary>The tasks plus, on request, everything downstream and/or upstream of them.</summary>
     private static HashSet<string> Closure(SerializedDag dag, IEnumerable<string> roots, bool downstream, bool upstream)
     {
         var result = new HashSet<string>(roots, StringComparer.Ordinal);

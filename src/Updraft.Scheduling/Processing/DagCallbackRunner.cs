@@ -34,12 +34,19 @@ public sealed partial class DagCallbackRunner(
     public static string LogPath(string logFolder, string dagId, string runId) =>
         Path.Combine(logFolder, $"dag_id={dagId}", $"run_id={runId}", "dag_callbacks.log");
 
-    /// <summary>Takes every waiting request and runs it; returns how many there were.</summary>
+    /// <summary>Takes the waiting requests one by one and runs each; returns how many there were.</summary>
     public async Task<int> RunPendingAsync(CancellationToken cancellationToken = default)
     {
-        var requests = await _requests.TakeAsync(cancellationToken);
-        foreach (var request in requests)
+        // A cheap read first: the DAG processor asks every second, and most seconds nothing waits.
+        if (!await _requests.AnyAsync(cancellationToken))
         {
+            return 0;
+        }
+
+        var count = 0;
+        while (await _requests.TakeOneAsync(cancellationToken) is { } request)
+        {
+            count++;
             try
             {
                 await RunOneAsync(request, cancellationToken);
@@ -51,7 +58,7 @@ public sealed partial class DagCallbackRunner(
             }
         }
 
-        return requests.Count;
+        return count;
     }
 
     private async Task RunOneAsync(CallbackRequest request, CancellationToken cancellationToken)

@@ -67,7 +67,7 @@ public static class IsolatedTaskChild
         {
             done = new IsolatedTaskMessage("done") { Outcome = "failed", Message = e.Message };
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             // User code may throw anything: the parent fails the try with it (retried as any failure).
             log.Error($"Task failed with exception: {e}");
@@ -81,8 +81,30 @@ public static class IsolatedTaskChild
 
 
     /// <summary>The parent process, as the task's stores and log sink: one line out per question or log line.</summary>
-    private sealed class Parent(TextReader input, TextWriter output) : IXComStore, IVariableStore, IConnectionStore, ITaskLogSink, IDisposable
+    private sealed class Parent : IXComStore, IVariableStore, IConnectionStore, ITaskLogSink, IDisposable
     {
+        private readonly TextWriter _output;
+        private readonly System.Threading.Channels.Channel<string> _answers = System.Threading.Channels.Channel.CreateUnbounded<string>();
+
+        /// <summary>
+        /// Answers are read by one loop for the whole life of the process: when the input ends, the process that
+        /// started this one is gone (killed, crashed), and this one exits rather than run on unseen.
+        /// </summary>
+        public Parent(TextReader input, TextWriter output)
+        {
+            _output = output;
+            _ = Task.Run(async () =>
+            {
+                while (await input.ReadLineAsync() is { } line)
+                {
+                    await _answers.Writer.WriteAsync(line);
+                }
+
+                await Console.Error.WriteLineAsync("task-process: the worker closed the pipe; exiting.");
+                Environment.Exit(ProcessTree.LostTryExitCode);
+            });
+        }
+
         // Lines are written synchronously under one lock: log lines come from task code on any thread, often inside
         // the console writer's own lock, where blocking on an asynchronous write could deadlock.
         private readonly Lock _write = new();
@@ -113,8 +135,8 @@ public static class IsolatedTaskChild
             var line = JsonSerializer.Serialize(message, WorkerProcessHost.Json);
             lock (_write)
             {
-                output.WriteLine(line);
-                output.Flush();
+                _output.WriteLine(line);
+                _output.Flush();
             }
         }
 
@@ -124,7 +146,7 @@ public static class IsolatedTaskChild
             try
             {
                 Send(question);
-                var line = await input.ReadLineAsync(cancellationToken) ?? throw new IOException("The worker closed the task process's pipe.");
+                var line = await _answers.Reader.ReadAsync(cancellationToken);
                 return JsonSerializer.Deserialize<IsolatedTaskMessage>(line, WorkerProcessHost.Json)?.Value;
             }
             finally

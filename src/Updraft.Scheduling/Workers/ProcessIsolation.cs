@@ -32,7 +32,14 @@ public sealed class ProcessIsolation(WorkerCommand command, Func<Operator, DagCo
             await child.WriteLineAsync(JsonSerializer.Serialize(request, WorkerProcessHost.Json), context.CancellationToken);
             while (await child.ReadLineAsync(context.CancellationToken) is { } line)
             {
-                var message = JsonSerializer.Deserialize<IsolatedTaskMessage>(line, WorkerProcessHost.Json) ?? throw new InvalidDataException("Empty message from a task process.");
+                if (Parse(line) is not { } message)
+                {
+                    // Not the protocol: something in the task (a native library) wrote to the process's standard
+                    // output directly. Keep it as a log line.
+                    context.Log.Info(line);
+                    continue;
+                }
+
                 if (message.Type == "done")
                 {
                     return Finish(message, context);
@@ -95,6 +102,23 @@ public sealed class ProcessIsolation(WorkerCommand command, Func<Operator, DagCo
 
         await context.XComStore.SetAsync(key, (string?)message.Value ?? "null", context.CancellationToken);
         return null;
+    }
+
+    private static IsolatedTaskMessage? Parse(string line)
+    {
+        if (!line.StartsWith("{\"type\":", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<IsolatedTaskMessage>(line, WorkerProcessHost.Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static TaskLogLevel ParseLevel(string? level) => Enum.TryParse<TaskLogLevel>(level, ignoreCase: true, out var parsed) ? parsed : TaskLogLevel.Info;

@@ -147,7 +147,7 @@ public sealed class TaskInstanceRunner(
             Console.SetError(console);
             try
             {
-                await TaskRunner.RunCallbacksAsync(result, recorded);
+                await TaskRunner.RunCallbacksAsync(result, recorded, cancellationToken);
             }
             finally
             {

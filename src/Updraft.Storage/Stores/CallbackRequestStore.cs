@@ -24,12 +24,15 @@ public sealed class CallbackRequestStore(MetadataDatabase database)
         return await connection.ExecuteScalarAsync<long?>("SELECT id FROM callback_request LIMIT 1") is not null;
     }
 
-    /// <summary>Removes and returns the waiting requests, oldest first; each is taken by one DAG processor.</summary>
-    public async Task<IReadOnlyList<CallbackRequest>> TakeAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Removes and returns the oldest waiting request, or null: taken one at a time, so a processor that stops between
+    /// two leaves the rest for the next; each is taken by one DAG processor.
+    /// </summary>
+    public async Task<CallbackRequest?> TakeOneAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<(long Id, string DagId, string RunId, string Event, string Reason)>(
-            "DELETE FROM callback_request RETURNING id, dag_id, run_id, event, reason");
-        return [.. rows.OrderBy(r => r.Id).Select(r => new CallbackRequest(r.Id, r.DagId, r.RunId, r.Event, r.Reason))];
+            "DELETE FROM callback_request WHERE id = (SELECT MIN(id) FROM callback_request) RETURNING id, dag_id, run_id, event, reason");
+        return rows.Select(r => new CallbackRequest(r.Id, r.DagId, r.RunId, r.Event, r.Reason)).FirstOrDefault();
     }
 }

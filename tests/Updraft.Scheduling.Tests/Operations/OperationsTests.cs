@@ -120,9 +120,15 @@ public sealed class OperationsTests : IAsyncLifetime
 
         var plan = await Get<TaskInstanceService>().ClearAsync(new ClearRequest("infra") { TaskIds = ["work"], DryRun = true }, Api);
         var teardownOnly = await Get<TaskInstanceService>().ClearAsync(new ClearRequest("infra") { TaskIds = ["report"], DryRun = true }, Api);
+        var setupAlone = await Get<TaskInstanceService>().ClearAsync(new ClearRequest("infra") { TaskIds = ["create_cluster"], DryRun = true }, Api);
+        var marked = await Get<TaskInstanceService>().MarkAsync(new TaskInstanceKey("infra", "r", "work"), TaskInstanceState.Success, upstream: false, downstream: false, future: false, past: false, dryRun: true, Api);
 
         Assert.Equal(["create_cluster", "delete_cluster", "login", "work"], plan.Selected.Select(k => k.TaskId).Order(StringComparer.Ordinal));
         Assert.Equal(["other_setup", "report"], teardownOnly.Selected.Select(k => k.TaskId).Order(StringComparer.Ordinal));
+        Assert.Equal(["create_cluster", "delete_cluster"], setupAlone.Selected.Select(k => k.TaskId).Order(StringComparer.Ordinal));
+
+        // Marking a state takes only the task: its teardown must still run to tear the cluster down.
+        Assert.Equal(["work"], marked.Select(t => t.TaskId));
     }
 
     [Fact]
