@@ -53,7 +53,7 @@ public sealed class CallbackTests : IAsyncLifetime
 
     private DagTestResult Run(Dag dag) => dag.Test(Date, options: new DagTestOptions
     {
-        Log = new Sink(_log),
+        Log = new LineSink(_log),
         Connections = new EnvironmentSecrets(new Dictionary<string, string>
         {
             ["UPDRAFT_CONN_SMTP_DEFAULT"] = _smtp.ConnectionUri("alerts@example.com"),
@@ -185,7 +185,7 @@ public sealed class CallbackTests : IAsyncLifetime
         }).With(t => t.OnFailure.Add(c => reason = c.Reason));
         var withPassword = new Dictionary<string, string> { ["UPDRAFT_CONN_SMTP_DEFAULT"] = "smtp://mailer:Hunter2Secret@127.0.0.1:25" };
 
-        dag.Test(Date, options: new DagTestOptions { Log = new Sink(_log), Connections = new EnvironmentSecrets(withPassword) });
+        dag.Test(Date, options: new DagTestOptions { Log = new LineSink(_log), Connections = new EnvironmentSecrets(withPassword) });
 
         Assert.Equal("InvalidOperationException: login refused for mailer:***", reason);
         Assert.DoesNotContain(_log, l => l.Contains("Hunter2Secret", StringComparison.Ordinal));
@@ -201,16 +201,5 @@ public sealed class CallbackTests : IAsyncLifetime
 
         Assert.Equal(DagRunState.Success, result.State);
         Assert.Contains(_log, l => l.StartsWith("Error when executing on_success_callback (WebhookNotifier): HttpRequestException: The webhook answered 503", StringComparison.Ordinal));
-    }
-
-    private sealed class Sink(List<string> lines) : ITaskLogSink
-    {
-        public void Write(DateTimeOffset timestamp, TaskLogLevel level, string source, string message)
-        {
-            lock (lines)
-            {
-                lines.Add(message);
-            }
-        }
     }
 }

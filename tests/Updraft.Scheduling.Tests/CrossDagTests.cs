@@ -15,7 +15,7 @@ public sealed class CrossDagTests
     private static readonly DateTimeOffset Date = new(2025, 3, 1, 0, 0, 0, TimeSpan.Zero);
     private readonly List<string> _log = [];
 
-    private DagTestResult Run(Dag dag, IDagRunClient? runs) => dag.Test(Date, options: new DagTestOptions { Log = new Sink(_log), DagRuns = runs });
+    private DagTestResult Run(Dag dag, IDagRunClient? runs) => dag.Test(Date, options: new DagTestOptions { Log = new LineSink(_log), DagRuns = runs });
 
     [Fact]
     public void TriggerDagRun_TemplatedIdAndConf_WaitsForTheRun_AndFailsWhenItFails()
@@ -127,16 +127,5 @@ public sealed class CrossDagTests
 
         public Task<string?> GetStateAtAsync(string dagId, string? taskId, DateTimeOffset logicalDate, CancellationToken cancellationToken = default) =>
             inner.GetStateAtAsync(dagId, taskId, logicalDate, cancellationToken);
-    }
-
-    private sealed class Sink(List<string> lines) : ITaskLogSink
-    {
-        public void Write(DateTimeOffset timestamp, TaskLogLevel level, string source, string message)
-        {
-            lock (lines)
-            {
-                lines.Add(message);
-            }
-        }
     }
 }

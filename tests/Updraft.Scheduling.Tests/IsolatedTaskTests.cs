@@ -18,15 +18,10 @@ public sealed class IsolatedTaskTests
         var dag = new Dag("iso_unit");
         dag.Task("here", ctx => Environment.ProcessId).With(t => t.Isolated = true);
 
-        var result = dag.Test(options: new DagTestOptions { Log = new Sink(lines) });
+        var result = dag.Test(options: new DagTestOptions { Log = new LineSink(lines) });
 
         Assert.Equal(TaskInstanceState.Success, result.TaskStates["here"]);
         Assert.Equal(Environment.ProcessId, result.XComValue<int>("here"));
         Assert.Contains("Task here is isolated; running it in this process (there is no DAG file here to load in a fresh one)", lines);
-    }
-
-    private sealed class Sink(List<string> lines) : ITaskLogSink
-    {
-        public void Write(DateTimeOffset timestamp, TaskLogLevel level, string source, string message) => lines.Add(message);
     }
 }

@@ -49,7 +49,7 @@ public abstract class ProvidersTests : IAsyncLifetime
 
     private DagTestResult Run(Dag dag) => dag.Test(Date, options: new DagTestOptions
     {
-        Log = new Sink(_log),
+        Log = new LineSink(_log),
         Connections = new EnvironmentSecrets(new Dictionary<string, string>
         {
             ["UPDRAFT_CONN_API"] = new UriBuilder(ServerUri) { UserName = "user", Password = "hunter2", Query = "__extra__=" + Uri.EscapeDataString("{\"X-From-Extra\": \"extra-header\"}") }.Uri.ToString(),
@@ -129,17 +129,6 @@ public abstract class ProvidersTests : IAsyncLifetime
     {
         Assert.Contains("'c' has no host", Assert.Throws<ArgumentException>(() => HttpHook.BaseUri(new Connection("c", "http"))).Message);
         Assert.Contains("'c' does not give a valid URL", Assert.Throws<ArgumentException>(() => HttpHook.BaseUri(new Connection("c", "http") { Host = "exa mple:x:y" })).Message);
-    }
-
-    private sealed class Sink(List<string> lines) : ITaskLogSink
-    {
-        public void Write(DateTimeOffset timestamp, TaskLogLevel level, string source, string message)
-        {
-            lock (lines)
-            {
-                lines.Add(message);
-            }
-        }
     }
 }
 
