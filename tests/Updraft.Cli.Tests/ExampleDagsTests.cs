@@ -28,7 +28,7 @@ public sealed class ExampleDagsTests : IDisposable
             [
                 "example_bash_operator", "example_branch_operator", "example_callbacks", "example_dynamic_task_mapping", "example_email_operator",
                 "example_http_operator", "example_isolated_task", "example_latest_only", "example_nested_branch_dag", "example_params", "example_setup_teardown",
-                "example_short_circuit_operator", "example_skip_dag", "example_sql_operator", "example_task_group", "example_task_mapping_second_order",
+                "example_shared_code", "example_short_circuit_operator", "example_skip_dag", "example_sql_operator", "example_task_group", "example_task_mapping_second_order",
                 "example_templates", "example_timezone", "example_trigger_controller_dag", "example_trigger_rules", "example_trigger_target_dag",
                 "example_xcom", "tutorial",
             ],
@@ -308,6 +308,17 @@ public sealed class ExampleDagsTests : IDisposable
         Assert.NotEqual(here, isolated);
         Assert.Contains($"mean score 18 published from process {here}", output);
         Assert.Null(Environment.GetEnvironmentVariable("MODEL_THREADS"));
+    }
+
+    [Fact]
+    public async Task SharedCode_UsedByTheDagFile_InTheProcessAndInAnIsolatedTask()
+    {
+        var (exit, output, error) = await _cli.RunAsync("dags", "test", "example_shared_code", "2025-03-01");
+        Assert.True(exit == 0, error + output);
+        Assert.Contains("Running publish in a fresh process", output);
+        Assert.Contains("publishing 3 staged tables", output);
+        Assert.Contains("example_shared_code published reporting.orders_daily, reporting.customers_daily, reporting.refunds_daily for 2025-03-01", output);
+        Assert.DoesNotContain("Warehouse.cs", (await _cli.RunAsync("dags", "list-import-errors")).Out);
     }
 
     [Fact]

@@ -374,6 +374,87 @@ public abstract class SchedulerTests
         Assert.Single(Directory.GetFiles(o.Context.DagCodeCacheFolder));
     }
 
+    private static void WriteShared(Orchestra o, string version)
+    {
+        Directory.CreateDirectory(Path.Combine(o.Context.DagsFolder, "_shared"));
+        File.WriteAllText(Path.Combine(o.Context.DagsFolder, "_shared", "Stamp.cs"), $$"""
+            namespace Acme;
+            public static class Stamp
+            {
+                public static string Of(string runId) => $"{runId} {{version}}";
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task SharedCode_ParsedInChildProcesses_EachRunUsesItsVersionsSharedCode_OnAWorkerWithoutTheFolder_AndInDagCallbacks()
+    {
+        await using var o = await NewAsync();
+        var ledger = Path.Combine(o.Home, "ledger.txt");
+        WriteShared(o, "v1");
+        o.WriteDag("stamped.cs", Orchestra.DagSource("stamped", $$"""
+            dag.Task("which", (TaskContext ctx) => { File.WriteAllText("{{ledger}}." + ctx.DagRun.RunId, Acme.Stamp.Of(ctx.DagRun.RunId)); });
+            """, """
+            OnSuccess = { c => c.Log.Info("callback says " + Acme.Stamp.Of(c.RunId)) },
+            """));
+        o.WriteDag("plain.cs", Orchestra.DagSource("plain", "dag.Empty(\"a\");"));
+        await using var parser = o.Context.NewChildProcessParser();
+        var processor = new Processing.DagProcessor(parser, o.Context.DagFolders, o.Database, TimeProvider.System);
+        Assert.Empty((await processor.RunOnceAsync()).ImportErrors);
+        await o.TriggerAsync("stamped", "first");
+        WriteShared(o, "v2");
+        Assert.Empty((await processor.RunOnceAsync()).ImportErrors);
+        await o.TriggerAsync("stamped", "second");
+
+        // The shared change made a new version of the DAG that uses it, not of the other.
+        var dags = new DagStore(o.Database);
+        Assert.Equal(2, (await dags.GetSerializedAsync("stamped"))!.Value.Version);
+        Assert.Equal(1, (await dags.GetSerializedAsync("plain"))!.Value.Version);
+        Assert.Null((await dags.GetSerializedAsync("plain"))!.Value.Dag.SharedHash);
+
+        // As on another machine: no DAG files, nothing compiled; the worker fetches file and shared code by hash.
+        Directory.Delete(o.Context.DagsFolder, recursive: true);
+        Directory.Delete(Path.Combine(o.Home, "cache"), recursive: true);
+        var (engine, executor) = o.NewScheduler();
+        await o.RunToCompletionAsync(engine, executor);
+
+        Assert.Equal(["first v1", "second v2"], LedgerLines(ledger));
+        Assert.Equal(3, Directory.GetFiles(o.Context.DagCodeCacheFolder).Length); // the file (unchanged) and two shared bundles
+        var runner = o.Context.NewDagCallbackRunner(o.Database, Microsoft.Extensions.Logging.Abstractions.NullLogger<Processing.DagCallbackRunner>.Instance);
+        Assert.Equal(2, await runner.RunPendingAsync() + await runner.RunPendingAsync());
+        Assert.Contains("callback says first v1", await File.ReadAllTextAsync(Processing.DagCallbackRunner.LogPath(o.LogFolder, "stamped", "first")));
+        Assert.Contains("callback says second v2", await File.ReadAllTextAsync(Processing.DagCallbackRunner.LogPath(o.LogFolder, "stamped", "second")));
+    }
+
+    [Fact]
+    public async Task SharedCodeThatDoesNotCompile_IsAnImportErrorOfItsFile_ListedOnce_AndDagsNotUsingItStillRun()
+    {
+        await using var o = await NewAsync();
+        Directory.CreateDirectory(Path.Combine(o.Context.DagsFolder, "_shared"));
+        var broken = Path.Combine(o.Context.DagsFolder, "_shared", "Broken.cs");
+        File.WriteAllText(broken, "namespace Acme;\npublic static class Broken { public static int X => ; }\n");
+        o.WriteDag("user.cs", Orchestra.DagSource("user", "dag.Empty(Acme.Broken.X.ToString());"));
+        o.WriteDag("other_user.cs", Orchestra.DagSource("other_user", "dag.Empty(Acme.Broken.X.ToString());"));
+        o.WriteDag("plain.cs", Orchestra.DagSource("plain", "dag.Empty(\"a\");"));
+        await using var parser = o.Context.NewChildProcessParser();
+        var processor = new Processing.DagProcessor(parser, o.Context.DagFolders, o.Database, TimeProvider.System);
+        var parsed = await processor.RunOnceAsync();
+
+        Assert.Equal(["plain"], parsed.Dags.Select(d => d.DagId));
+        var sharedError = Assert.Single(parsed.ImportErrors, e => e.Filename == broken);
+        Assert.Equal(2, sharedError.Line);
+        Assert.Equal(3, parsed.ImportErrors.Count);
+        var dags = new DagStore(o.Database);
+        Assert.Equal(
+            [broken, Path.Combine(o.Context.DagsFolder, "other_user.cs"), Path.Combine(o.Context.DagsFolder, "user.cs")],
+            (await dags.ImportErrorsAsync()).Select(e => e.Filename).Order(StringComparer.Ordinal));
+
+        // Fixed: every error goes, the DAGs load.
+        File.WriteAllText(broken, "namespace Acme;\npublic static class Broken { public static int X => 7; }\n");
+        Assert.Equal(["other_user", "plain", "user"], (await processor.RunOnceAsync()).Dags.Select(d => d.DagId).Order(StringComparer.Ordinal));
+        Assert.Empty(await dags.ImportErrorsAsync());
+    }
+
     [Fact]
     public async Task EmptyTasks_SucceedInTheSchedulerWithoutAWorker_DownstreamRuns()
     {

@@ -96,7 +96,9 @@ public sealed class CliContext(CliEnvironment environment)
             Isolation = new Scheduling.Workers.ProcessIsolation(WorkerCommand("task-process"), task =>
             {
                 var content = File.ReadAllBytes(task.Dag.Fileloc);
-                return new Core.Serialization.DagCode(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)), task.Dag.Fileloc, content);
+                var code = new Core.Serialization.DagCode(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)), task.Dag.Fileloc, content);
+                var folder = DagFolders.FirstOrDefault(f => Directory.Exists(f) && task.Dag.Fileloc.StartsWith(Path.GetFullPath(f).TrimEnd('/') + "/", StringComparison.Ordinal));
+                return (code, folder is null ? null : Dags.Loading.SharedCode.Read(folder)?.ToDagCode());
             }),
         });
     }

@@ -20,6 +20,12 @@ public sealed record SerializedDag
     /// <summary>SHA-256 of the DAG file's content.</summary>
     public string SourceHash { get; init; } = "";
 
+    /// <summary>
+    /// SHA-256 of the shared-code bundle (the DAGs folder's <c>_shared</c> code) the DAG file was compiled against,
+    /// when it uses that code; null when it does not. Part of the version: a try fetches this bundle with the file.
+    /// </summary>
+    public string? SharedHash { get; init; }
+
     public string? Description { get; init; }
 
     /// <summary>The schedule as the author wrote it (<c>0 3 * * *</c>, <c>@daily</c>, a span, or None).</summary>

@@ -57,25 +57,62 @@ public sealed class DagCompiler
         typeof(CSharpCompilation).Assembly.GetName().Version,
         Environment.Version);
 
-    public static string CacheKey(string path, string source) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{ToolchainKey}\n{path}\n{source}")));
+    /// <summary>The cache key of a DAG file compiled against <paramref name="sharedHash"/>'s shared code (null: none).</summary>
+    public static string CacheKey(string path, string source, string? sharedHash = null) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{ToolchainKey}\n{path}\n{sharedHash}\n{source}")));
 
-    public CompileResult Compile(string path, string source)
+    /// <summary>Compiles one DAG file, seeing <paramref name="shared"/> (its folder's compiled shared code) when given.</summary>
+    public CompileResult Compile(string path, string source, SharedReferences? shared = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(source);
-        var key = CacheKey(path, source);
+        var key = CacheKey(path, source, shared?.Hash);
         if (TryReadCache(key) is { } cached)
         {
             return cached;
         }
 
-        Interlocked.Increment(ref _compilations);
         var tree = CSharpSyntaxTree.ParseText(SourceText.From(source, Encoding.UTF8), ParseOptions, path);
+        List<MetadataReference> references = shared is null
+            ? _references.Value
+            : [.. _references.Value, MetadataReference.CreateFromImage(shared.Assembly), .. shared.Libraries.Select(l => MetadataReference.CreateFromImage(l))];
+        var result = Emit("UpdraftDag_" + key[..16], [_usingsTree.Value, tree], references, singleFile: true);
+        WriteCache(key, result);
+        return result;
+    }
+
+    /// <summary>
+    /// Compiles a DAGs folder's shared code into one assembly (named <c>UpdraftShared_</c> and the start of its hash)
+    /// that references the folder's shared libraries; cached by the bundle's hash like a DAG file.
+    /// </summary>
+    public CompileResult CompileShared(Loading.SharedCode code)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{ToolchainKey}\nshared\n{code.Hash}")));
+        if (TryReadCache(key) is { } cached)
+        {
+            return cached;
+        }
+
+        var trees = code.Sources
+            .Select(f => CSharpSyntaxTree.ParseText(SourceText.From(f.Content, f.Content.Length, Encoding.UTF8, canBeEmbedded: true), ParseOptions, f.FullPath(code.Folder)))
+            .Prepend(_usingsTree.Value);
+        List<MetadataReference> references = [.. _references.Value, .. code.Libraries.Select(l => MetadataReference.CreateFromImage(l.Content))];
+        var result = Emit(SharedAssemblyName(code.Hash), trees, references, singleFile: false);
+        WriteCache(key, result);
+        return result;
+    }
+
+    /// <summary>The name of the assembly a shared-code bundle compiles to.</summary>
+    public static string SharedAssemblyName(string sharedHash) => "UpdraftShared_" + sharedHash[..16];
+
+    private CompileResult Emit(string assemblyName, IEnumerable<SyntaxTree> trees, IEnumerable<MetadataReference> references, bool singleFile)
+    {
+        Interlocked.Increment(ref _compilations);
         var compilation = CSharpCompilation.Create(
-            "UpdraftDag_" + key[..16],
-            [_usingsTree.Value, tree],
-            _references.Value,
+            assemblyName,
+            trees,
+            references,
             new CSharpCompilationOptions(
                 OutputKind.DynamicallyLinkedLibrary,
                 optimizationLevel: OptimizationLevel.Debug,
@@ -86,14 +123,12 @@ public sealed class DagCompiler
         using var pe = new MemoryStream();
         using var pdb = new MemoryStream();
         var emitted = compilation.Emit(pe, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb));
-        var result = emitted.Success
+        return emitted.Success
             ? new CompileResult(pe.ToArray(), pdb.ToArray(), [], FromCache: false)
-            : new CompileResult(null, null, Errors(emitted.Diagnostics), FromCache: false);
-        WriteCache(key, result);
-        return result;
+            : new CompileResult(null, null, Errors(emitted.Diagnostics, singleFile), FromCache: false);
     }
 
-    private static List<CompileError> Errors(IEnumerable<Diagnostic> diagnostics) => diagnostics
+    private static List<CompileError> Errors(IEnumerable<Diagnostic> diagnostics, bool singleFile) => diagnostics
         .Where(d => d.Severity == DiagnosticSeverity.Error)
         .OrderBy(d => d.Location.SourceSpan.Start)
         .Select(d =>
@@ -106,7 +141,10 @@ public sealed class DagCompiler
                 message += " (C# does not allow 'a >> b;' on its own: write 'a.Then(b);', '_ = a >> b;' or 'dag.Chain(a, b);')";
             }
 
-            return new CompileError(span.StartLinePosition.Line + 1, span.StartLinePosition.Character + 1, d.Id, message);
+            return new CompileError(span.StartLinePosition.Line + 1, span.StartLinePosition.Character + 1, d.Id, message)
+            {
+                File = singleFile || string.IsNullOrEmpty(span.Path) ? null : span.Path,
+            };
         })
         .ToList();
 

@@ -6,7 +6,8 @@ namespace Updraft.Dags.Discovery;
 /// Lists DAG files (<c>.cs</c> sources and prebuilt <c>.dll</c>s) under a folder, recursively, honouring
 /// <c>.updraftignore</c> files: each line is a pattern (a regular expression searched in the path relative to
 /// the ignore file's folder, or a glob with <c>[core] dag_ignore_file_syntax = glob</c>) that applies to that
-/// folder and everything below it. Hidden folders and <c>bin</c>/<c>obj</c> build output are skipped.
+/// folder and everything below it. Hidden folders, <c>bin</c>/<c>obj</c> build output and the folder's shared code
+/// (<c>_shared</c> directly under it, see <see cref="Loading.SharedCode"/>) are skipped.
 /// </summary>
 public static class DagFileFinder
 {
@@ -27,12 +28,13 @@ public static class DagFileFinder
             return files;
         }
 
-        Walk(Path.GetFullPath(folder), [], syntax, files);
+        var root = Path.GetFullPath(folder);
+        Walk(root, root, [], syntax, files);
         files.Sort(StringComparer.Ordinal);
         return files;
     }
 
-    private static void Walk(string directory, List<(string Root, Regex Pattern)> inherited, IgnoreSyntax syntax, List<string> files)
+    private static void Walk(string root, string directory, List<(string Root, Regex Pattern)> inherited, IgnoreSyntax syntax, List<string> files)
     {
         var rules = new List<(string Root, Regex Pattern)>(inherited);
         var ignoreFile = Path.Combine(directory, IgnoreFileName);
@@ -60,12 +62,12 @@ public static class DagFileFinder
         foreach (var sub in Directory.EnumerateDirectories(directory))
         {
             var name = Path.GetFileName(sub);
-            if (name.StartsWith('.') || name is "bin" or "obj" || IsIgnored(sub, rules))
+            if (name.StartsWith('.') || name is "bin" or "obj" || IsIgnored(sub, rules) || (directory == root && name == Loading.SharedCode.FolderName))
             {
                 continue;
             }
 
-            Walk(sub, rules, syntax, files);
+            Walk(root, sub, rules, syntax, files);
         }
     }
 

@@ -21,8 +21,10 @@ namespace Updraft.Dags.Loading;
 public sealed class DagBagLoader(DagBagOptions options)
 {
     private const int MaxCodeVersionsKept = 256;
+    private const int MaxSharedVersionsKept = 16;
     private readonly ConcurrentDictionary<string, (string Key, FileOutcome Outcome)> _byPath = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, FileOutcome> _byCode = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<SharedOutcome>> _shared = new(StringComparer.Ordinal);
 
     private int _abandonedBuilds;
 
@@ -37,19 +39,47 @@ public sealed class DagBagLoader(DagBagOptions options)
     public DagBag Load(IEnumerable<string> folders)
     {
         ArgumentNullException.ThrowIfNull(folders);
-        var files = folders.SelectMany(f => DagFileFinder.Find(f, options.IgnoreSyntax)).Distinct(StringComparer.Ordinal).ToList();
+        var files = new List<(string Path, SharedOutcome? Shared)>();
+        var seenFiles = new HashSet<string>(StringComparer.Ordinal);
+        var sharedOutcomes = new List<SharedOutcome>();
+        var errors = new List<ImportError>();
+        foreach (var folder in folders)
+        {
+            ImportError? unreadable = null;
+            var shared = Directory.Exists(folder) ? LoadShared(SharedCode.TryRead(folder, out unreadable)) : null;
+            if (unreadable is not null)
+            {
+                errors.Add(unreadable);
+            }
+
+            if (shared is not null)
+            {
+                sharedOutcomes.Add(shared);
+            }
+
+            files.AddRange(DagFileFinder.Find(folder, options.IgnoreSyntax).Where(seenFiles.Add).Select(f => (f, shared)));
+        }
+
         var outcomes = new FileOutcome[files.Count];
-        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism }, i => outcomes[i] = LoadFileCached(files[i]));
+        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism }, i => outcomes[i] = LoadFileCached(files[i].Path, files[i].Shared));
 
         var dags = new Dictionary<string, LoadedDag>(StringComparer.Ordinal);
-        var errors = new List<ImportError>();
         var codes = new List<DagCode>();
+        foreach (var shared in sharedOutcomes.DistinctBy(s => s.Code.Hash))
+        {
+            errors.AddRange(shared.Errors);
+        }
+
         for (var i = 0; i < files.Count; i++)
         {
             errors.AddRange(outcomes[i].Errors);
             if (outcomes[i].Code is { } code && outcomes[i].Dags.Count > 0)
             {
                 codes.Add(code);
+                if (outcomes[i].Dags.Any(d => d.Serialized.SharedHash is not null))
+                {
+                    codes.Add(files[i].Shared!.Code.ToDagCode());
+                }
             }
 
             foreach (var loaded in outcomes[i].Dags)
@@ -57,7 +87,7 @@ public sealed class DagBagLoader(DagBagOptions options)
                 if (dags.TryGetValue(loaded.Dag.DagId, out var first))
                 {
                     errors.Add(new ImportError(
-                        files[i],
+                        files[i].Path,
                         loaded.Dag.DefinedAtLine,
                         $"DAG id '{loaded.Dag.DagId}' is already defined in {first.Dag.Fileloc}; this definition is ignored."));
                     continue;
@@ -67,31 +97,36 @@ public sealed class DagBagLoader(DagBagOptions options)
             }
         }
 
-        return new DagBag(dags, errors, files, codes);
+        return new DagBag(dags, errors, [.. files.Select(f => f.Path)], [.. codes.DistinctBy(c => c.SourceHash)]);
     }
 
     /// <summary>
     /// Loads one DAG file version from its stored content, as a try does that must run the code its run was created
-    /// from: compiled (or taken from the cache) as if it were the file at <see cref="DagCode.Fileloc"/>. Versions
-    /// loaded this way are kept by content, so a worker switching between versions loads each once.
+    /// from: compiled (or taken from the cache) as if it were the file at <see cref="DagCode.Fileloc"/>, against the
+    /// shared-code bundle <paramref name="shared"/> its version was built with (none when null). Versions loaded this
+    /// way are kept by content, so a worker switching between versions loads each once. The bag's import errors
+    /// include the shared code's own.
     /// </summary>
-    public DagBag LoadCode(DagCode code, bool reuse = true)
+    public DagBag LoadCode(DagCode code, DagCode? shared = null, bool reuse = true)
     {
         ArgumentNullException.ThrowIfNull(code);
-        var outcome = reuse && _byCode.TryGetValue(code.SourceHash, out var known) ? known : LoadCodeUncached(code);
+        var sharedOutcome = shared is null ? null : LoadShared(SharedCode.FromDagCode(shared));
+        var key = code.SourceHash + "+" + sharedOutcome?.Code.Hash;
+        var outcome = reuse && _byCode.TryGetValue(key, out var known) ? known : LoadCodeUncached(code, sharedOutcome, key);
         var dags = new Dictionary<string, LoadedDag>(StringComparer.Ordinal);
         foreach (var loaded in outcome.Dags)
         {
             dags.TryAdd(loaded.Dag.DagId, loaded);
         }
 
-        return new DagBag(dags, outcome.Errors, [code.Fileloc], [code]);
+        IReadOnlyList<ImportError> errors = sharedOutcome is { Errors.Count: > 0 } ? [.. sharedOutcome.Errors, .. outcome.Errors] : outcome.Errors;
+        return new DagBag(dags, errors, [code.Fileloc], [code]);
     }
 
-    private FileOutcome LoadCodeUncached(DagCode code)
+    private FileOutcome LoadCodeUncached(DagCode code, SharedOutcome? shared, string key)
     {
         var outcome = code.IsSource
-            ? LoadSourceFile(code.Fileloc, Encoding.UTF8.GetString(code.Content))
+            ? LoadSourceFile(code.Fileloc, Encoding.UTF8.GetString(code.Content), shared)
             : LoadAssemblyBytes(code.Fileloc, code.Content);
         if (_byCode.Count >= MaxCodeVersionsKept)
         {
@@ -99,11 +134,49 @@ public sealed class DagBagLoader(DagBagOptions options)
             _byCode.Clear();
         }
 
-        _byCode[code.SourceHash] = outcome;
+        _byCode[key] = outcome;
         return outcome;
     }
 
-    private FileOutcome LoadFileCached(string path)
+    /// <summary>A DAGs folder's shared code compiled (or taken from the cache) and loaded, once per bundle version.</summary>
+    private SharedOutcome? LoadShared(SharedCode? code)
+    {
+        if (code is null)
+        {
+            return null;
+        }
+
+        return _shared.GetOrAdd(code.Hash, _ =>
+        {
+            if (_shared.Count >= MaxSharedVersionsKept)
+            {
+                _shared.Clear();
+            }
+
+            return new Lazy<SharedOutcome>(() => CompileShared(code));
+        }).Value;
+    }
+
+    private SharedOutcome CompileShared(SharedCode code)
+    {
+        var compiled = Compiler.CompileShared(code);
+        if (!compiled.Succeeded)
+        {
+            var errors = compiled.Errors
+                .GroupBy(e => e.File ?? code.Folder, StringComparer.Ordinal)
+                .Select(g => new ImportError(
+                    g.Key,
+                    g.First().Line,
+                    "Shared code does not compile; DAG files using it cannot load.\n" + string.Join("\n", g.Select(e => $"{g.Key}{e}"))))
+                .ToList();
+            return new SharedOutcome(code, null, null, errors);
+        }
+
+        var references = new Compilation.SharedReferences(code.Hash, compiled.Assembly!, [.. code.Libraries.Select(l => l.Content)]);
+        return new SharedOutcome(code, references, new SharedLoadContext(code, compiled.Assembly!, compiled.Symbols), []);
+    }
+
+    private FileOutcome LoadFileCached(string path, SharedOutcome? shared)
     {
         string key;
         string? source = null;
@@ -112,7 +185,7 @@ public sealed class DagBagLoader(DagBagOptions options)
             if (path.EndsWith(".cs", StringComparison.Ordinal))
             {
                 source = File.ReadAllText(path);
-                key = DagCompiler.CacheKey(path, source);
+                key = DagCompiler.CacheKey(path, source, shared?.Code.Hash);
             }
             else
             {
@@ -130,28 +203,42 @@ public sealed class DagBagLoader(DagBagOptions options)
             return known.Outcome;
         }
 
-        var outcome = source is null ? LoadAssemblyFile(path) : LoadSourceFile(path, source);
+        var outcome = source is null ? LoadAssemblyFile(path) : LoadSourceFile(path, source, shared);
         _byPath[path] = (key, outcome);
         return outcome;
     }
 
-    private FileOutcome LoadSourceFile(string path, string source)
+    private FileOutcome LoadSourceFile(string path, string source, SharedOutcome? shared)
     {
-        var compiled = Compiler.Compile(path, source);
+        var compiled = Compiler.Compile(path, source, shared?.References);
         if (!compiled.Succeeded)
         {
             var first = compiled.Errors.Count > 0 ? compiled.Errors[0] : null;
             var message = string.Join("\n", compiled.Errors.Select(e => $"{path}{e}"));
+            if (shared is { References: null })
+            {
+                message += $"\n(The shared code in {shared.Code.Folder} does not compile, so this file was compiled without it: see its own import errors.)";
+            }
+
             return FileOutcome.Failed(new ImportError(path, first?.Line ?? 0, message));
         }
 
-        var context = new DagAssemblyLoadContext(Path.GetFileName(path), probeDirectory: null);
+        var context = new DagAssemblyLoadContext(Path.GetFileName(path), probeDirectory: null, shared?.Context);
         using var pe = new MemoryStream(compiled.Assembly!);
         using var pdb = compiled.Symbols is null ? null : new MemoryStream(compiled.Symbols);
         var assembly = context.LoadFromStream(pe, pdb);
         var content = Encoding.UTF8.GetBytes(source);
         var hash = HashHex(content);
-        return BuildDags(path, assembly, hash) with { Code = new DagCode(hash, path, content) };
+
+        // The DAGs record the shared code only when the file's assembly uses it: other files' versions do not change with it.
+        var sharedHash = shared?.References is { } references && UsesShared(assembly, shared) ? references.Hash : null;
+        return BuildDags(path, assembly, hash, sharedHash) with { Code = new DagCode(hash, path, content) };
+    }
+
+    private static bool UsesShared(Assembly assembly, SharedOutcome shared)
+    {
+        var names = shared.Context!.Names;
+        return assembly.GetReferencedAssemblies().Any(r => r.Name is { } name && names.Contains(name));
     }
 
     private FileOutcome LoadAssemblyFile(string path)
@@ -191,7 +278,7 @@ public sealed class DagBagLoader(DagBagOptions options)
         }
     }
 
-    private FileOutcome BuildDags(string path, Assembly assembly, string sourceHash)
+    private FileOutcome BuildDags(string path, Assembly assembly, string sourceHash, string? sharedHash = null)
     {
         var build = Task.Factory.StartNew(() => BuildAll(assembly), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
@@ -226,7 +313,7 @@ public sealed class DagBagLoader(DagBagOptions options)
                 }
 
                 dag.Validate();
-                loaded.Add(new LoadedDag(dag, DagSerializer.Serialize(dag, options.Defaults, sourceHash)));
+                loaded.Add(new LoadedDag(dag, DagSerializer.Serialize(dag, options.Defaults, sourceHash) with { SharedHash = sharedHash }));
             }
             catch (Exception e) when (e is DagDefinitionException or ArgumentException)
             {
@@ -301,6 +388,9 @@ public sealed class DagBagLoader(DagBagOptions options)
     }
 
     private static string HashHex(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    /// <summary>One version of a folder's shared code: compiled and loaded, or its import errors.</summary>
+    private sealed record SharedOutcome(SharedCode Code, Compilation.SharedReferences? References, SharedLoadContext? Context, IReadOnlyList<ImportError> Errors);
 
     private sealed record FileOutcome(IReadOnlyList<LoadedDag> Dags, IReadOnlyList<ImportError> Errors)
     {

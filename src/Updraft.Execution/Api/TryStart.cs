@@ -27,6 +27,9 @@ public sealed record TryStart
     /// <summary>The hash of that version's DAG file content.</summary>
     public required string SourceHash { get; init; }
 
+    /// <summary>The hash of the shared-code bundle that version was compiled against, when it uses one (fetched like the file).</summary>
+    public string? SharedHash { get; init; }
+
     public required SerializedTask Task { get; init; }
 
     /// <summary>The DAG's timetable in that version.</summary>

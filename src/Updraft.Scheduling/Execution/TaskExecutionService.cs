@@ -75,6 +75,7 @@ public sealed class TaskExecutionService(
                 DagVersion = run.DagVersion,
                 Fileloc = dag.Fileloc,
                 SourceHash = dag.SourceHash,
+                SharedHash = dag.SharedHash,
                 Task = task,
                 Timetable = dag.Timetable,
             };
@@ -129,10 +130,10 @@ public sealed class TaskExecutionService(
     public Task<Core.Serialization.DagCode?> GetDagCodeAsync(string token, TryIdentity id, string sourceHash, CancellationToken cancellationToken = default) =>
         ServeAsync(token, id, async () =>
         {
-            // A try may fetch only the code of its own run's DAG version.
+            // A try may fetch only the code of its own run's DAG version: the file and the shared code it was built with.
             var run = await _runs.GetAsync(id.DagId, id.RunId, cancellationToken);
             var dag = run is null ? null : await _serialized.GetAsync(id.DagId, run.DagVersion, cancellationToken);
-            if (dag?.SourceHash != sourceHash)
+            if (dag is null || (dag.SourceHash != sourceHash && dag.SharedHash != sourceHash))
             {
                 throw new ExecutionApiRefusedException($"Code {sourceHash} is not the code of {id.DagId} run {id.RunId}'s DAG version.", 403);
             }

@@ -35,7 +35,29 @@ public sealed class ChildProcessDagFileParser(
     public async Task<ParsedDagFiles> ParseAsync(IReadOnlyList<string> folders, IReadOnlySet<string>? reparse = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(folders);
-        var files = folders.SelectMany(f => DagFileFinder.Find(f, ignoreSyntax)).Distinct(StringComparer.Ordinal).ToList();
+        var files = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var sharedOf = new Dictionary<string, SharedCode>(StringComparer.Ordinal);
+        var folderErrors = new List<ImportError>();
+        foreach (var folder in folders)
+        {
+            ImportError? unreadable = null;
+            var shared = Directory.Exists(folder) ? SharedCode.TryRead(folder, out unreadable) : null;
+            if (unreadable is not null)
+            {
+                folderErrors.Add(unreadable);
+            }
+
+            foreach (var file in DagFileFinder.Find(folder, ignoreSyntax).Where(seen.Add))
+            {
+                files.Add(file);
+                if (shared is not null)
+                {
+                    sharedOf[file] = shared;
+                }
+            }
+        }
+
         var now = timeProvider.GetUtcNow();
         var results = new Parsed[files.Count];
         var due = new ConcurrentQueue<(int Index, DagFileRequest Request)>();
@@ -48,18 +70,20 @@ public sealed class ChildProcessDagFileParser(
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                results[i] = new Parsed("", now, [], [new ImportError(files[i], 0, $"Cannot read the file: {e.Message}")], null);
+                results[i] = new Parsed("", null, now, [], [new ImportError(files[i], 0, $"Cannot read the file: {e.Message}")], null);
                 continue;
             }
 
             var hash = Convert.ToHexStringLower(SHA256.HashData(content));
-            if (_known.TryGetValue(files[i], out var known) && known.Hash == hash && now - known.ParsedAt < minFileProcessInterval && reparse?.Contains(files[i]) != true)
+            var shared = sharedOf.GetValueOrDefault(files[i]);
+            if (_known.TryGetValue(files[i], out var known) && known.Hash == hash && known.SharedHash == shared?.Hash
+                && now - known.ParsedAt < minFileProcessInterval && reparse?.Contains(files[i]) != true)
             {
                 results[i] = known;
             }
             else
             {
-                due.Enqueue((i, new DagFileRequest(files[i], content, hash)));
+                due.Enqueue((i, new DagFileRequest(files[i], content, hash) { Shared = shared?.ToDagCode() }));
             }
         }
 
@@ -76,7 +100,7 @@ public sealed class ChildProcessDagFileParser(
             _known.TryRemove(gone, out _);
         }
 
-        return Combine(files, results);
+        return Combine(files, results, folderErrors);
     }
 
     public async ValueTask DisposeAsync()
@@ -128,7 +152,10 @@ public sealed class ChildProcessDagFileParser(
         }
 
         var dags = reply.Dags.Select(DagSerializer.FromJson).ToList();
-        return new Parsed(request.SourceHash, now, dags, reply.Errors, dags.Count > 0 ? new DagCode(request.SourceHash, request.Path, request.Content) : null);
+        return new Parsed(request.SourceHash, request.Shared?.SourceHash, now, dags, reply.Errors, dags.Count > 0 ? new DagCode(request.SourceHash, request.Path, request.Content) : null)
+        {
+            Shared = dags.Any(d => d.SharedHash is not null) ? request.Shared : null,
+        };
     }
 
     private ChildProcess? TakeIdle()
@@ -147,20 +174,28 @@ public sealed class ChildProcessDagFileParser(
     }
 
     private static Parsed Failed(DagFileRequest request, DateTimeOffset now, string message) =>
-        new(request.SourceHash, now, [], [new ImportError(request.Path, 0, message)], null);
+        new(request.SourceHash, request.Shared?.SourceHash, now, [], [new ImportError(request.Path, 0, message)], null);
 
-    /// <summary>All files' results in file order; a DAG id defined in two files is kept from the first, as the loader does.</summary>
-    private static ParsedDagFiles Combine(List<string> files, Parsed[] results)
+    /// <summary>
+    /// All files' results in file order; a DAG id defined in two files is kept from the first, as the loader does. The
+    /// shared code's import errors come back with every file of its folder: each is listed once.
+    /// </summary>
+    private static ParsedDagFiles Combine(List<string> files, Parsed[] results, List<ImportError> folderErrors)
     {
         var dags = new Dictionary<string, SerializedDag>(StringComparer.Ordinal);
-        var errors = new List<ImportError>();
+        var errors = new List<ImportError>(folderErrors);
         var codes = new List<DagCode>();
         for (var i = 0; i < files.Count; i++)
         {
-            errors.AddRange(results[i].Errors);
+            errors.AddRange(results[i].Errors.Where(e => !errors.Contains(e)));
             if (results[i].Code is { } code)
             {
                 codes.Add(code);
+            }
+
+            if (results[i].Shared is { } shared && !codes.Any(c => c.SourceHash == shared.SourceHash))
+            {
+                codes.Add(shared);
             }
 
             foreach (var dag in results[i].Dags)
@@ -178,5 +213,9 @@ public sealed class ChildProcessDagFileParser(
         return new ParsedDagFiles([.. dags.Values], errors, files, codes);
     }
 
-    private sealed record Parsed(string Hash, DateTimeOffset ParsedAt, IReadOnlyList<SerializedDag> Dags, IReadOnlyList<ImportError> Errors, DagCode? Code);
+    private sealed record Parsed(string Hash, string? SharedHash, DateTimeOffset ParsedAt, IReadOnlyList<SerializedDag> Dags, IReadOnlyList<ImportError> Errors, DagCode? Code)
+    {
+        /// <summary>The shared-code bundle the file's DAGs were built with, when they use it.</summary>
+        public DagCode? Shared { get; init; }
+    }
 }

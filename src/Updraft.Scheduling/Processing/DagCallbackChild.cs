@@ -27,7 +27,7 @@ internal static class DagCallbackChild
         {
             var masker = new SecretMasker();
             var log = new TaskLogger(new TextTaskLogSink(file), TimeProvider.System, "callback", masker);
-            var bag = loader.LoadCode(new DagCode(request.SourceHash, request.Path, request.Content));
+            var bag = loader.LoadCode(new DagCode(request.SourceHash, request.Path, request.Content), request.Shared);
             if (!bag.Dags.TryGetValue(work.DagId, out var loaded))
             {
                 error = bag.ImportErrors.Count > 0 ? bag.ImportErrors[0].ToString() : $"{request.Path} does not define DAG '{work.DagId}'.";

@@ -80,8 +80,16 @@ public sealed partial class DagCallbackRunner(
             return;
         }
 
+        var shared = serialized.SharedHash is { } sharedHash ? await _code.GetAsync(sharedHash, cancellationToken) : null;
+        if (serialized.SharedHash is not null && shared is null)
+        {
+            await AppendAsync(logPath, $"Cannot run {request.Event}: the shared code {serialized.SharedHash} of DAG version {run.DagVersion} is not stored.");
+            return;
+        }
+
         var work = new DagFileRequest(serialized.Fileloc, content, serialized.SourceHash)
         {
+            Shared = shared,
             Callback = new DagCallbackWork(
                 request.DagId,
                 request.RunId,

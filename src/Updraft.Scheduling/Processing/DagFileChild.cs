@@ -27,7 +27,7 @@ public static class DagFileChild
 
             // Built afresh every time: a file is parsed again because it changed or because its interval is up, and
             // either way its Build() must run now.
-            var bag = loader.LoadCode(new DagCode(request.SourceHash, request.Path, request.Content), reuse: false);
+            var bag = loader.LoadCode(new DagCode(request.SourceHash, request.Path, request.Content), request.Shared, reuse: false);
             var reply = new DagFileReply(
                 [.. bag.Dags.Values.Select(d => DagSerializer.ToJson(d.Serialized))],
                 bag.ImportErrors,

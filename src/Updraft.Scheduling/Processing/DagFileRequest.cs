@@ -1,3 +1,5 @@
+using Updraft.Core.Serialization;
+
 namespace Updraft.Scheduling.Processing;
 
 /// <summary>
@@ -6,5 +8,8 @@ namespace Updraft.Scheduling.Processing;
 /// </summary>
 public sealed record DagFileRequest(string Path, byte[] Content, string SourceHash)
 {
+    /// <summary>The shared-code bundle of the file's DAGs folder (or of the DAG version a callback runs), if any.</summary>
+    public DagCode? Shared { get; init; }
+
     public DagCallbackWork? Callback { get; init; }
 }

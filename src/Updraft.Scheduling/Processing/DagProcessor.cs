@@ -51,13 +51,16 @@ public sealed class DagProcessor(IDagFileParser parser, IReadOnlyList<string> fo
             throw;
         }
 
+        // Shared code's errors are filed under its own files, which are not DAG files: they count as looked at while
+        // they have errors, and their errors go once they have none.
+        var looked = bag.Files.Concat(bag.ImportErrors.Select(e => e.Filename)).Distinct(StringComparer.Ordinal).ToList();
         await _dags.SyncAsync(
             bag.Dags,
             bag.ImportErrors.Select(e => (e.Filename, e.Line, e.Message)).ToList(),
-            bag.Files,
+            looked,
             now,
             cancellationToken);
-        await _dags.DeactivateMissingFilesAsync(bag.Files.ToHashSet(StringComparer.Ordinal), cancellationToken);
+        await _dags.DeactivateMissingFilesAsync(looked.ToHashSet(StringComparer.Ordinal), cancellationToken);
 
         // The code each version was built from, so tries run their own version's code wherever they run.
         await _code.SaveAsync(bag.Codes, now, cancellationToken);

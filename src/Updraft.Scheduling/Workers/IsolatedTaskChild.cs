@@ -21,7 +21,7 @@ public static class IsolatedTaskChild
         var line = await input.ReadLineAsync(cancellationToken) ?? throw new InvalidDataException("No task to run.");
         var request = JsonSerializer.Deserialize<IsolatedTaskRequest>(line, WorkerProcessHost.Json) ?? throw new InvalidDataException("An empty task request.");
         using var parent = new Parent(input, output);
-        var bag = loader.LoadCode(request.Code);
+        var bag = loader.LoadCode(request.Code, request.Shared);
         if (!bag.Dags.TryGetValue(request.DagId, out var loaded) || !loaded.Dag.TryGetTask(request.TaskId, out var task))
         {
             var why = bag.ImportErrors.Count > 0 ? bag.ImportErrors[0].ToString() : $"{request.Code.Fileloc} does not define {request.DagId}.{request.TaskId}";

@@ -18,7 +18,11 @@ public sealed record IsolatedTaskRequest(
     DateTimeOffset DataIntervalStart,
     DateTimeOffset DataIntervalEnd,
     JsonObject Conf,
-    IReadOnlyDictionary<string, string> Rendered);
+    IReadOnlyDictionary<string, string> Rendered)
+{
+    /// <summary>The shared-code bundle the DAG code was built with, if any.</summary>
+    public DagCode? Shared { get; init; }
+}
 
 /// <summary>
 /// One line between a fresh task process and the process that started it: the child's <c>log</c> lines, its questions

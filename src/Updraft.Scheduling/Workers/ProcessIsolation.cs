@@ -14,16 +14,17 @@ namespace Updraft.Scheduling.Workers;
 /// try's own stores; writes its log lines to the try's log; and returns its result or throws how it ended. The child
 /// holds no database credentials. A cancelled try (timeout, lost) kills the child.
 /// </summary>
-public sealed class ProcessIsolation(WorkerCommand command, Func<Operator, DagCode> codeOf) : ITaskIsolation
+public sealed class ProcessIsolation(WorkerCommand command, Func<Operator, (DagCode Code, DagCode? Shared)> codeOf) : ITaskIsolation
 {
     public async Task<object?> ExecuteAsync(Operator task, TaskContext context)
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(context);
         var run = context.DagRun;
+        var (code, shared) = codeOf(task);
         var request = new IsolatedTaskRequest(
-            codeOf(task), run.DagId, task.TaskId, context.MapIndex, context.TryNumber, context.MaxTries, run.RunId, RunIds.Prefix(run.RunType),
-            run.LogicalDate, run.DataInterval.Start, run.DataInterval.End, run.Conf, context.Rendered);
+            code, run.DagId, task.TaskId, context.MapIndex, context.TryNumber, context.MaxTries, run.RunId, RunIds.Prefix(run.RunType),
+            run.LogicalDate, run.DataInterval.Start, run.DataInterval.End, run.Conf, context.Rendered) { Shared = shared };
         context.Log.Info($"Running {task.TaskId} in a fresh process");
         await using var child = ChildProcess.Start(command);
         using var kill = context.CancellationToken.Register(child.Kill);

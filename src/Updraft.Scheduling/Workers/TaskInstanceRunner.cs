@@ -83,7 +83,20 @@ public sealed class TaskInstanceRunner(
             code = new Core.Serialization.DagCode(start.SourceHash, start.Fileloc, await File.ReadAllBytesAsync(start.Fileloc, cancellationToken));
         }
 
-        var bag = loader.LoadCode(code);
+        Core.Serialization.DagCode? shared = null;
+        if (start.SharedHash is { } sharedHash)
+        {
+            shared = await retry.RunAsync(
+                _ => _code.GetAsync(sharedHash, "", () => api.GetDagCodeAsync(token, id, sharedHash, cancellationToken)),
+                cancellationToken: cancellationToken);
+            if (shared is null)
+            {
+                log.Error($"The shared code {sharedHash} of DAG version {start.DagVersion} is not stored; the task cannot load.");
+                return await FinishAsync(id, () => token, TaskInstanceState.Failed, retryAllowed: true, log, cancellationToken) with { Error = "shared code not stored" };
+            }
+        }
+
+        var bag = loader.LoadCode(code, shared);
 
         _loadedDagIds.UnionWith(bag.Dags.Keys);
         if (!bag.Dags.TryGetValue(id.DagId, out var loaded) || !loaded.Dag.TryGetTask(id.TaskId, out var task))
@@ -124,7 +137,7 @@ public sealed class TaskInstanceRunner(
                     Masker = masker,
                     MapIndex = id.MapIndex,
                     DagRuns = stores,
-                    Isolation = isolatedTaskCommand is null ? null : new ProcessIsolation(isolatedTaskCommand, _ => code),
+                    Isolation = isolatedTaskCommand is null ? null : new ProcessIsolation(isolatedTaskCommand, _ => (code, shared)),
                     SkipDownstream = (ids, ct) => retry.RunAsync(c => api.SkipDownstreamAsync(token, id, ids, c), cancellationToken: ct),
                 },
                 tryStop.Token);
