@@ -27,7 +27,7 @@ public sealed class ExampleDagsTests : IDisposable
         Assert.Equal(
             [
                 "example_bash_operator", "example_branch_operator", "example_callbacks", "example_dynamic_task_mapping", "example_email_operator",
-                "example_http_operator", "example_isolated_task", "example_latest_only", "example_nested_branch_dag", "example_params", "example_setup_teardown",
+                "example_http_operator", "example_isolated_task", "example_latest_only", "example_mapped_task_group", "example_nested_branch_dag", "example_params", "example_setup_teardown",
                 "example_shared_code", "example_short_circuit_operator", "example_skip_dag", "example_sql_operator", "example_task_group", "example_task_mapping_second_order",
                 "example_templates", "example_timezone", "example_trigger_controller_dag", "example_trigger_rules", "example_trigger_target_dag",
                 "example_xcom", "tutorial",
@@ -308,6 +308,19 @@ public sealed class ExampleDagsTests : IDisposable
         Assert.NotEqual(here, isolated);
         Assert.Contains($"mean score 18 published from process {here}", output);
         Assert.Null(Environment.GetEnvironmentVariable("MODEL_THREADS"));
+    }
+
+    [Fact]
+    public async Task MappedTaskGroup_EachRegionExtractsAndLoadsItsOwn_TheReportCollectsThem()
+    {
+        var (exit, output, error) = await _cli.RunAsync("dags", "test", "example_mapped_task_group", "2025-03-01");
+        Assert.True(exit == 0, error + output);
+        Assert.Contains("extracted 401 orders for amer", output);
+        Assert.Contains("loaded 402 orders into sales_apac (instance 2)", output);
+        Assert.Contains("vacuum region 1 of 2025-03-01", output);
+        Assert.Contains("loaded 1203 orders in 3 regions", output);
+        var table = output[output.LastIndexOf("task_id ", StringComparison.Ordinal)..];
+        Assert.Contains("3 success", table.Split('\n').Single(l => l.StartsWith("per_region.load ", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using Updraft.Core.Dags;
 using Updraft.Core.Runtime;
 using Updraft.Core.States;
 using Updraft.Execution.Testing;
+using Updraft.Tests.Shared;
 
 namespace Updraft.Execution.Tests;
 
@@ -14,7 +15,7 @@ public sealed class MappingTests
     private readonly List<string> _log = [];
 
     private DagTestResult Run(Dag dag, int maxMapLength = 1024) =>
-        dag.Test(Date, options: new DagTestOptions { Log = new Sink(_log), Defaults = new DagDefaults { MaxMapLength = maxMapLength } });
+        dag.Test(Date, options: new DagTestOptions { Log = new LineSink(_log), Defaults = new DagDefaults { MaxMapLength = maxMapLength } });
 
     private sealed record FileInfo(string Name, int Size);
 
@@ -146,16 +147,5 @@ public sealed class MappingTests
         Assert.Equal(
             [1, 2, 1],
             Enumerable.Range(0, 3).Select(i => result.TaskInstanceTries[new TaskInstanceId("flaky", i)]));
-    }
-
-    private sealed class Sink(List<string> lines) : ITaskLogSink
-    {
-        public void Write(DateTimeOffset timestamp, TaskLogLevel level, string source, string message)
-        {
-            lock (lines)
-            {
-                lines.Add(message);
-            }
-        }
     }
 }

@@ -3,6 +3,7 @@ using Updraft.Core.Dags;
 using Updraft.Core.Runtime;
 using Updraft.Core.States;
 using Updraft.Execution.Testing;
+using Updraft.Tests.Shared;
 
 namespace Updraft.Scheduling.Tests;
 

@@ -854,6 +854,60 @@ public abstract class SchedulerTests
     }
 
     [Fact]
+    public async Task MappedTaskGroup_EachInstanceFollowsItsOwnUpstreamInstance_ACollectedResultFlowsOut_AndAFailedInstanceClearsAlone()
+    {
+        await using var o = await NewAsync();
+        var marker = Path.Combine(o.Home, "fixed");
+        o.WriteDag("group_map.cs", Orchestra.DagSource("group_map", $$$"""
+            var files = dag.Task("list_files", ctx => new[] { "a", "bb", "ccc" });
+            ITaskResult<int[]>? loaded = null;
+            dag.MapGroup("per_file", files, (g, file) =>
+            {
+                var rows = dag.Task("extract", file, (TaskContext ctx, string f) =>
+                {
+                    if (f == "bb" && !File.Exists(@"{{{marker}}}")) throw new InvalidOperationException("bb is not ready");
+                    ctx.Log.Info($"instance {ctx.MapIndex} extracts {f}");
+                    return f.Length;
+                });
+                var load = dag.Task("load", file, rows, (TaskContext ctx, string f, int n) => { ctx.Log.Info($"instance {ctx.MapIndex} loads {n} of {f}"); return n * 10; });
+                dag.Empty("done").Then(dag.Bash("mark", "echo mark {{ ti.map_index }}"));
+                loaded = g.Collect(load);
+            });
+            dag.Task("report", loaded!, (TaskContext ctx, int[] all) => { ctx.Log.Info($"loaded {string.Join(",", all)}"); });
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("group_map");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        Assert.Equal("failed", await o.RunStateAsync("group_map", run.RunId));
+        var tis = await o.TasksAsync("group_map", run.RunId);
+        string States(string task) => string.Join(",", Enumerable.Range(0, 3).Select(i => tis[$"{task}[{i}]"].State.ToWireName()));
+        Assert.Equal("success,failed,success", States("per_file.extract"));
+        Assert.Equal("success,upstream_failed,success", States("per_file.load"));
+        Assert.Equal("success,success,success", States("per_file.done"));
+        Assert.Equal("success,success,success", States("per_file.mark"));
+        Assert.Equal("upstream_failed", tis["report"].State.ToWireName());
+        Assert.Contains("instance 2 loads 3 of ccc", o.ReadLog("group_map", run.RunId, "per_file.load", 2, 1));
+        Assert.Contains("mark 1", o.ReadLog("group_map", run.RunId, "per_file.mark", 1, 1));
+
+        await File.WriteAllTextAsync(marker, "");
+        using var output = new StringWriter();
+        var exit = await Updraft.Cli.UpdraftCli.RunAsync(
+            ["tasks", "clear", "group_map", "--only-failed", "--downstream", "-y"],
+            new Updraft.Cli.Hosting.CliEnvironment(o.Environment, output, TextWriter.Null, TimeProvider.System));
+        Assert.Equal(0, exit);
+        await o.RunToCompletionAsync(engine, executor);
+
+        tis = await o.TasksAsync("group_map", run.RunId);
+        Assert.Equal("success", await o.RunStateAsync("group_map", run.RunId));
+        Assert.Equal((1, 2, 1), (tis["per_file.extract[0]"].TryNumber, tis["per_file.extract[1]"].TryNumber, tis["per_file.extract[2]"].TryNumber));
+        Assert.Contains("instance 1 loads 2 of bb", o.ReadLog("group_map", run.RunId, "per_file.load", 1, tis["per_file.load[1]"].TryNumber));
+        Assert.Contains("loaded 10,20,30", o.ReadLog("group_map", run.RunId, "report", -1, tis["report"].TryNumber));
+    }
+
+    [Fact]
     public async Task Mapping_PastMaxMapLength_FailsTheProducerWithTheLimitInItsLog()
     {
         await using var o = await NewAsync(new() { ["UPDRAFT__CORE__MAX_MAP_LENGTH"] = "3" });

@@ -50,29 +50,18 @@ public static class DagRunEvaluator
                 continue;
             }
 
-            var summary = UpstreamSummary.From(task.UpstreamTaskIds.SelectMany(up => byTask[up].Select(i => (current[i], byId[up].IsSetup))));
-            var decision = TriggerRuleEvaluator.Evaluate(task.TriggerRule, summary);
             var unexpanded = task.IsMapped && pending.Count == instances.Count(i => current[i] != TaskInstanceState.Removed);
-            foreach (var instance in pending)
+            if (task.MapGroupId is { } mapGroup)
             {
-                switch (decision)
-                {
-                    case TriggerDecision.Run when unexpanded:
-                        break;
-                    case TriggerDecision.Run:
-                        ready.Add(instance);
-                        break;
-                    case TriggerDecision.Skip:
-                        current[instance] = TaskInstanceState.Skipped;
-                        break;
-                    case TriggerDecision.UpstreamFailed:
-                        current[instance] = TaskInstanceState.UpstreamFailed;
-                        break;
-                    default:
-                        break;
-                }
+                // Expanded instances of a group's task wait for their own upstream instance, so all of them pending is normal.
+                unexpanded = !instances.Any(i => i.MapIndex >= 0 && current[i] != TaskInstanceState.Removed);
+                EvaluateInMappedGroup(task, mapGroup, pending, unexpanded, byId, byTask, current, ready, toExpand);
+                continue;
             }
 
+            var summary = UpstreamSummary.From(task.UpstreamTaskIds.SelectMany(up => byTask[up].Select(i => (current[i], byId[up].IsSetup))));
+            var decision = TriggerRuleEvaluator.Evaluate(task.TriggerRule, summary);
+            Apply(decision, pending, unexpanded, current, ready);
             if (decision == TriggerDecision.Run && unexpanded)
             {
                 toExpand.Add(task.TaskId);
@@ -81,6 +70,74 @@ public static class DagRunEvaluator
 
         var anyWork = ready.Count > 0 || toExpand.Count > 0;
         return new DagRunEvaluation(current, ready, toExpand, DecideRunState(dag, byId, byTask, current, anyWork));
+    }
+
+    private static void Apply(TriggerDecision decision, List<TaskInstanceId> pending, bool unexpanded, Dictionary<TaskInstanceId, TaskInstanceState> current, List<TaskInstanceId> ready)
+    {
+        foreach (var instance in pending)
+        {
+            switch (decision)
+            {
+                case TriggerDecision.Run when unexpanded:
+                    break;
+                case TriggerDecision.Run:
+                    ready.Add(instance);
+                    break;
+                case TriggerDecision.Skip:
+                    current[instance] = TaskInstanceState.Skipped;
+                    break;
+                case TriggerDecision.UpstreamFailed:
+                    current[instance] = TaskInstanceState.UpstreamFailed;
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A task of a mapped task group: instance <c>i</c> counts only instance <c>i</c> of its upstream tasks in the same
+    /// group (all instances of the others), as Airflow does. The task expands as soon as its upstream tasks outside the
+    /// group allow and those inside it have expanded, so instance <c>i</c> can run while instance <c>j</c> upstream still runs.
+    /// </summary>
+    private static void EvaluateInMappedGroup(
+        SerializedTask task,
+        string mapGroup,
+        List<TaskInstanceId> pending,
+        bool unexpanded,
+        Dictionary<string, SerializedTask> byId,
+        Dictionary<string, List<TaskInstanceId>> byTask,
+        Dictionary<TaskInstanceId, TaskInstanceState> current,
+        List<TaskInstanceId> ready,
+        List<string> toExpand)
+    {
+        bool SameGroup(string up) => byId[up].MapGroupId == mapGroup;
+        bool Expanded(string up) => toExpand.Contains(up) || byTask[up].Any(i => i.MapIndex >= 0);
+        if (unexpanded)
+        {
+            var upstream = task.UpstreamTaskIds
+                .Where(up => !(SameGroup(up) && Expanded(up)))
+                .SelectMany(up => byTask[up].Select(i => (current[i], byId[up].IsSetup)));
+            var decision = TriggerRuleEvaluator.Evaluate(task.TriggerRule, UpstreamSummary.From(upstream));
+            Apply(decision, pending, unexpanded: true, current, ready);
+            if (decision == TriggerDecision.Run)
+            {
+                toExpand.Add(task.TaskId);
+            }
+
+            return;
+        }
+
+        foreach (var instance in pending)
+        {
+            var upstream = task.UpstreamTaskIds.SelectMany(up =>
+            {
+                var all = byTask[up];
+                var same = SameGroup(up) ? all.Where(i => i.MapIndex == instance.MapIndex).ToList() : [];
+                return (same.Count > 0 ? same : all).Select(i => (current[i], byId[up].IsSetup));
+            });
+            Apply(TriggerRuleEvaluator.Evaluate(task.TriggerRule, UpstreamSummary.From(upstream)), [instance], unexpanded: false, current, ready);
+        }
     }
 
     /// <summary>Evaluates a run whose tasks are not mapped: states by task id.</summary>

@@ -33,6 +33,18 @@ public static class MapExpansion
             : ((int)count, null);
     }
 
+    /// <summary>
+    /// Whether the instances of <paramref name="task"/> start as soon as it expands: yes for a mapped task and for a task
+    /// of a mapped task group with no upstream task in that group; the group's other tasks expand waiting, their
+    /// instance <c>i</c> started when instance <c>i</c> upstream allows.
+    /// </summary>
+    public static bool StartsOnExpansion(SerializedDag dag, SerializedTask task)
+    {
+        ArgumentNullException.ThrowIfNull(dag);
+        ArgumentNullException.ThrowIfNull(task);
+        return task.MapGroupId is not { } group || task.UpstreamTaskIds.All(up => dag.GetTask(up).MapGroupId != group);
+    }
+
     /// <summary>The length of a JSON array; null for anything else (or nothing).</summary>
     public static int? JsonListLength(string? json)
     {

@@ -17,7 +17,27 @@ public class CallableTask : Operator
         _invoke = invoke;
         foreach (var input in inputs)
         {
-            input.Task.SetDownstream(this);
+            if (input.Argument is { } argumentOf)
+            {
+                if (MappedGroup != argumentOf)
+                {
+                    throw new DagDefinitionException(
+                        $"Task '{TaskId}' takes the argument of mapped task group '{argumentOf.GroupId}' but is not inside that group.", file, line);
+                }
+
+                continue;
+            }
+
+            var producer = input.Task!;
+            if (producer.MappedGroup is { } group && group != MappedGroup && !input.Collected)
+            {
+                throw new DagDefinitionException(
+                    $"Task '{TaskId}' takes the result of '{producer.TaskId}', a task of mapped task group '{group.GroupId}', from outside that group: take group.Collect(task) for the results of every instance, in map-index order.",
+                    file,
+                    line);
+            }
+
+            producer.SetDownstream(this);
         }
     }
 
@@ -35,7 +55,9 @@ public class CallableTask : Operator
         var args = new object?[Inputs.Count];
         for (var i = 0; i < args.Length; i++)
         {
-            args[i] = await context.XCom.PullAsync(Inputs[i].Task.TaskId, XComKey.ReturnValue, Inputs[i].Type);
+            args[i] = Inputs[i].Argument is { Mapping: { } mapping }
+                ? await MapElements.ElementAsync(context, TaskId, mapping.Parts, mapping.Mode, mapping.Combine)
+                : await context.XCom.PullAsync(Inputs[i].Task!.TaskId, XComKey.ReturnValue, Inputs[i].Type);
         }
 
         return await _invoke(context, args);

@@ -89,4 +89,55 @@ public static class DagMapFactory
         ArgumentNullException.ThrowIfNull(over);
         return new MappedTask<TOut>(dag, taskId, over.Parts, over.Mode, e => over.Combine(e), (ctx, x) => invoke(ctx, (TIn)x!), file, line);
     }
+
+    /// <summary>
+    /// A mapped task group (Airflow's <c>@task_group(...).expand(...)</c>): the tasks <paramref name="build"/> creates in
+    /// the group are each expanded into one instance per element of <paramref name="over"/>. Instance <c>i</c> of a task
+    /// receives element <c>i</c> through the <see cref="MapArgument{T}"/> passed as an input, waits only for instance
+    /// <c>i</c> of its upstream tasks in the group, and receives their results of instance <c>i</c>. Tasks outside the
+    /// group take <see cref="TaskGroup.Collect{T}"/> for every instance's result. Returns the closed group, to wire it.
+    /// </summary>
+    public static TaskGroup MapGroup<T>(this Dag dag, string groupId, MapInput<T> over, Action<TaskGroup, MapArgument<T>> build, string? tooltip = null, TaskDefaults? defaultArgs = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(dag);
+        ArgumentNullException.ThrowIfNull(over);
+        ArgumentNullException.ThrowIfNull(build);
+        if (dag.CurrentGroup?.MappedAncestorOrSelf is { } outer)
+        {
+            throw new DagDefinitionException($"Mapped task group '{groupId}' is inside mapped task group '{outer.GroupId}': mapped task groups do not nest.", file, line);
+        }
+
+        var combine = over.Combine;
+        TaskGroup group;
+        using (group = dag.Group(groupId, tooltip, defaultArgs, prefixGroupId: true, file, line))
+        {
+            group.Mapping = new GroupMapping(over.Parts, over.Mode, e => combine(e));
+            build(group, new MapArgument<T>(group));
+        }
+
+        if (!group.AllTasks.Any())
+        {
+            throw new DagDefinitionException($"Mapped task group '{group.GroupId}' has no tasks.", file, line);
+        }
+
+        // Every task of the group needs the input's length to expand: the group's roots wait for the lists' producers.
+        var roots = group.Roots;
+        foreach (var producer in over.Parts.Select(p => p.Task).OfType<Operator>().Distinct())
+        {
+            foreach (var root in roots)
+            {
+                producer.SetDownstream(root);
+            }
+        }
+
+        return group;
+    }
+
+    /// <summary>A mapped task group over a list known when the DAG is written.</summary>
+    public static TaskGroup MapGroup<T>(this Dag dag, string groupId, IEnumerable<T> over, Action<TaskGroup, MapArgument<T>> build, string? tooltip = null, TaskDefaults? defaultArgs = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        dag.MapGroup(groupId, MapInput.Over(over), build, tooltip, defaultArgs, file, line);
+
+    /// <summary>A mapped task group over the list an upstream task returns.</summary>
+    public static TaskGroup MapGroup<T>(this Dag dag, string groupId, ITaskResult<IEnumerable<T>> over, Action<TaskGroup, MapArgument<T>> build, string? tooltip = null, TaskDefaults? defaultArgs = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        dag.MapGroup(groupId, MapInput.Over(over), build, tooltip, defaultArgs, file, line);
 }

@@ -81,8 +81,7 @@ public static class DagTaskFactory
 
     private static Task<object?> Result<T>(T value) => System.Threading.Tasks.Task.FromResult<object?>(value);
 
-    private static TaskInput[] Inputs<T>(ITaskResult<T> input) => [new((input ?? throw new ArgumentNullException(nameof(input))).Producer, typeof(T))];
+    private static TaskInput[] Inputs<T>(ITaskResult<T> input) => [TaskInput.From(input)];
 
-    private static TaskInput[] Inputs<T1, T2>(ITaskResult<T1> first, ITaskResult<T2> second) =>
-        [new((first ?? throw new ArgumentNullException(nameof(first))).Producer, typeof(T1)), new((second ?? throw new ArgumentNullException(nameof(second))).Producer, typeof(T2))];
+    private static TaskInput[] Inputs<T1, T2>(ITaskResult<T1> first, ITaskResult<T2> second) => [TaskInput.From(first), TaskInput.From(second)];
 }

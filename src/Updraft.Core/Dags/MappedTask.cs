@@ -18,6 +18,14 @@ public sealed class MappedTask<TOut> : Operator, IMappedTask, ITaskResult<TOut[]
     internal MappedTask(Dag dag, string taskId, IReadOnlyList<MapPart> parts, MapMode mode, Func<object?[], object?> combine, Func<TaskContext, object?, Task<object?>> invoke, string file, int line)
         : base(dag, taskId, file, line)
     {
+        if (Group?.MappedAncestorOrSelf is { } group)
+        {
+            throw new DagDefinitionException(
+                $"Task '{TaskId}' is mapped inside mapped task group '{group.GroupId}': a task there is already one instance per element of the group's input; map the group over the combined input instead.",
+                file,
+                line);
+        }
+
         Parts = parts;
         Mode = mode;
         _combine = combine;
@@ -44,26 +52,36 @@ public sealed class MappedTask<TOut> : Operator, IMappedTask, ITaskResult<TOut[]
     public override async Task<object?> ExecuteAsync(TaskContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        return await _invoke(context, await MapElements.ElementAsync(context, TaskId, Parts, Mode, _combine));
+    }
+}
+
+/// <summary>How an instance of a mapped task (or of a task in a mapped task group) finds its element.</summary>
+internal static class MapElements
+{
+    /// <summary>The element instance <c>context.MapIndex</c> of a task mapped over <paramref name="parts"/> is for.</summary>
+    internal static async Task<object?> ElementAsync(TaskContext context, string taskId, IReadOnlyList<MapPart> parts, MapMode mode, Func<object?[], object?> combine)
+    {
         if (context.MapIndex < 0)
         {
-            throw new TaskFailedException($"Task '{TaskId}' is mapped: it runs as instances with a map index (0, 1, …), not on its own.");
+            throw new TaskFailedException($"Task '{taskId}' is mapped: it runs as instances with a map index (0, 1, …), not on its own.");
         }
 
-        var lists = new List<IReadOnlyList<object?>>(Parts.Count);
-        foreach (var part in Parts)
+        var lists = new List<IReadOnlyList<object?>>(parts.Count);
+        foreach (var part in parts)
         {
             lists.Add(part.Literal ?? await ReadListAsync(context, part));
         }
 
-        var positions = MapLength.Positions(Mode, [.. lists.Select(l => l.Count)], context.MapIndex)
-            ?? throw new TaskFailedException($"Map index {context.MapIndex} is past the end of the input of '{TaskId}' (its upstream result changed since the task was expanded); clear the task to expand it again.");
-        var elements = new object?[Parts.Count];
-        for (var p = 0; p < Parts.Count; p++)
+        var positions = MapLength.Positions(mode, [.. lists.Select(l => l.Count)], context.MapIndex)
+            ?? throw new TaskFailedException($"Map index {context.MapIndex} is past the end of the input of '{taskId}' (its upstream result changed since the task was expanded); clear the task to expand it again.");
+        var elements = new object?[parts.Count];
+        for (var p = 0; p < parts.Count; p++)
         {
             elements[p] = lists[p][positions[p]];
         }
 
-        return await _invoke(context, _combine(elements));
+        return combine(elements);
     }
 
     private static async Task<IReadOnlyList<object?>> ReadListAsync(TaskContext context, MapPart part)

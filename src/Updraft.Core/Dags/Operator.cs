@@ -34,8 +34,14 @@ public abstract class Operator
 
     public string TaskId { get; }
 
-    /// <summary>Whether the task is expanded at run time into one instance per element of its input (dynamic task mapping).</summary>
-    public virtual bool IsMapped => false;
+    /// <summary>
+    /// Whether the task is expanded at run time into one instance per element of its input (dynamic task mapping): a
+    /// mapped task, or any task of a mapped task group.
+    /// </summary>
+    public virtual bool IsMapped => MappedGroup is not null;
+
+    /// <summary>The mapped task group the task is in (directly or in a group inside it), or null.</summary>
+    public TaskGroup? MappedGroup => Group?.MappedAncestorOrSelf;
 
     /// <summary>The operator's type name as listings show it, such as <c>BashOperator</c>.</summary>
     public virtual string OperatorName => GetType().Name;

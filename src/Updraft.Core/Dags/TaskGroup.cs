@@ -46,10 +46,33 @@ public sealed class TaskGroup : IDisposable
 
     internal string File { get; }
 
+    /// <summary>This group, or the nearest enclosing group, when it is mapped.</summary>
+    internal TaskGroup? MappedAncestorOrSelf => IsMapped ? this : Parent?.MappedAncestorOrSelf;
+
     /// <summary>The tasks directly in this group (not in nested groups).</summary>
     public IReadOnlyList<Operator> Tasks => _tasks;
 
     public IReadOnlyList<TaskGroup> Children => _children;
+
+    /// <summary>Whether the group is mapped (<c>dag.MapGroup</c>): every task in it expands into one instance per element of its input.</summary>
+    public bool IsMapped => Mapping is not null;
+
+    internal GroupMapping? Mapping { get; set; }
+
+    /// <summary>
+    /// The results of every instance of <paramref name="task"/>, a task of this mapped group, in map-index order: what a
+    /// task outside the group takes (inside it, a task receives the result of the same instance).
+    /// </summary>
+    public ITaskResult<T[]> Collect<T>(ITaskResult<T> task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        if (!IsMapped || !AllTasks.Contains(task.Producer))
+        {
+            throw new DagDefinitionException($"Collect takes a task of mapped task group '{GroupId}'; '{task.Producer.TaskId}' is not one.", File, DefinedAtLine);
+        }
+
+        return new CollectedResult<T>(task.Producer);
+    }
 
     /// <summary>Every task in this group and its nested groups.</summary>
     public IEnumerable<Operator> AllTasks => _tasks.Concat(_children.SelectMany(c => c.AllTasks));

@@ -11,14 +11,22 @@ public sealed class XComAccessor(IXComStore store, DagRunContext run, Operator t
 
     /// <summary>
     /// The value <paramref name="fromTaskId"/> pushed under <paramref name="key"/> in this run, or default when there is
-    /// none. From a mapped task: the values of all its instances, in map-index order, read as a list type (<c>int[]</c>).
+    /// none. From a mapped task: the values of all its instances, in map-index order, read as a list type (<c>int[]</c>);
+    /// from a task of the same mapped task group as this one, the value of the same instance (map index).
     /// </summary>
     public async Task<T?> PullAsync<T>(string fromTaskId, string key = XComKey.ReturnValue) =>
         await PullAsync(fromTaskId, key, typeof(T)) is T value ? value : default;
 
     internal async Task<object?> PullAsync(string fromTaskId, string key, Type type)
     {
-        if (task.Dag.TryGetTask(fromTaskId, out var from) && from.IsMapped)
+        var known = task.Dag.TryGetTask(fromTaskId, out var from);
+        if (known && mapIndex >= 0 && from!.MappedGroup is { } group && group == task.MappedGroup)
+        {
+            var own = await store.GetAsync(new XComKey(run.DagId, run.RunId, fromTaskId, mapIndex, key), cancellationToken);
+            return own is null ? null : XComJson.Deserialize(own, type);
+        }
+
+        if (known && from!.IsMapped)
         {
             return XComJson.Deserialize(await PullMappedJsonAsync(fromTaskId, key), type);
         }

@@ -52,11 +52,14 @@ public static class DagSerializer
                 OnFailureFailDagRun = t.OnFailureFailDagRun,
                 DocMd = t.DocMd,
                 TemplateFields = t.GetTemplateFields().ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal),
-                InputTaskIds = t is CallableTask c ? [.. c.Inputs.Select(i => i.Task.TaskId)] : [],
+                InputTaskIds = t is CallableTask c ? [.. c.Inputs.Where(i => i.Task is not null).Select(i => i.Task!.TaskId)] : [],
                 ResultType = (t as CallableTask)?.ResultType?.Name,
                 IsMapped = t.IsMapped,
-                MapInputs = t is IMappedTask m ? [.. m.Parts.Select(p => new SerializedMapInput { TaskId = p.Task?.TaskId, Length = p.Literal?.Count })] : [],
-                MapMode = (t as IMappedTask)?.Mode ?? MapMode.Single,
+                MapInputs = ((t as IMappedTask)?.Parts ?? t.MappedGroup?.Mapping!.Parts ?? [])
+                    .Select(p => new SerializedMapInput { TaskId = p.Task?.TaskId, Length = p.Literal?.Count })
+                    .ToList(),
+                MapMode = (t as IMappedTask)?.Mode ?? t.MappedGroup?.Mapping!.Mode ?? MapMode.Single,
+                MapGroupId = t.MappedGroup?.GroupId,
                 MaxMapLength = t.IsMapped ? defaults.MaxMapLength : 0,
                 MappedResultLimit = mapProducers.Contains(t.TaskId) ? defaults.MaxMapLength : null,
                 TaskGroupId = t.Group?.GroupId,
@@ -96,6 +99,7 @@ public static class DagSerializer
                 PrefixGroupId = g.PrefixGroupId,
                 TaskIds = [.. g.Tasks.Select(t => t.TaskId)],
                 ChildGroupIds = [.. g.Children.Select(c => c.GroupId)],
+                IsMapped = g.IsMapped ? true : null,
                 Line = g.DefinedAtLine,
             })],
         };
@@ -108,14 +112,15 @@ public static class DagSerializer
     private static HashSet<string> MapProducers(Dag dag, DagDefaults defaults)
     {
         var producers = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var mapped in dag.Tasks.OfType<IMappedTask>())
+        var mappedGroups = dag.TaskGroups.Where(g => g.IsMapped).Select(g => (Id: $"Task group '{g.GroupId}'", Line: g.DefinedAtLine, g.Mapping!.Parts, g.Mapping.Mode));
+        foreach (var (what, line, parts, mode) in dag.Tasks.OfType<IMappedTask>().Select(m => ($"Task '{((Operator)m).TaskId}'", ((Operator)m).DefinedAtLine, m.Parts, m.Mode)).Concat(mappedGroups))
         {
-            var task = (Operator)mapped;
+            var mapped = (Parts: parts, Mode: mode);
             var literal = (long)MapLength.Of(mapped.Mode, [.. mapped.Parts.Select(p => p.Literal?.Count ?? 1)]);
             if (mapped.Parts.All(p => p.Literal is not null) && literal > defaults.MaxMapLength)
             {
                 throw new DagDefinitionException(
-                    $"Task '{task.TaskId}' is mapped over {literal} elements, more than [core] max_map_length ({defaults.MaxMapLength}).", dag.Fileloc, task.DefinedAtLine);
+                    $"{what} is mapped over {literal} elements, more than [core] max_map_length ({defaults.MaxMapLength}).", dag.Fileloc, line);
             }
 
             foreach (var producer in mapped.Parts.Select(p => p.Task).OfType<Operator>())
@@ -123,7 +128,7 @@ public static class DagSerializer
                 if (!producer.DoXComPush)
                 {
                     throw new DagDefinitionException(
-                        $"Task '{task.TaskId}' is mapped over the result of '{producer.TaskId}', which does not push its result (DoXComPush = false).", dag.Fileloc, task.DefinedAtLine);
+                        $"{what} is mapped over the result of '{producer.TaskId}', which does not push its result (DoXComPush = false).", dag.Fileloc, line);
                 }
 
                 if (!producer.IsMapped)

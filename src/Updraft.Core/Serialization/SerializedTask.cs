@@ -80,6 +80,12 @@ public sealed record SerializedTask
     /// <summary>For a task whose result a mapped task expands over: the longest list it may return (else null).</summary>
     public int? MappedResultLimit { get; init; }
 
+    /// <summary>
+    /// For a task of a mapped task group: the group's id. Its instance <c>i</c> depends only on instance <c>i</c> of its
+    /// upstream tasks in the same group, and it expands together with them.
+    /// </summary>
+    public string? MapGroupId { get; init; }
+
     /// <summary>The innermost task group the task is in, or null at the DAG's top level.</summary>
     public string? TaskGroupId { get; init; }
 

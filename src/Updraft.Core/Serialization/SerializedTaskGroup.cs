@@ -17,6 +17,9 @@ public sealed record SerializedTaskGroup
     /// <summary>The ids of the tasks directly in the group.</summary>
     public IReadOnlyList<string> TaskIds { get; init; } = [];
 
+    /// <summary>True for a mapped task group (its tasks expand per element of its input); null otherwise.</summary>
+    public bool? IsMapped { get; init; }
+
     /// <summary>The ids of the groups directly in the group.</summary>
     public IReadOnlyList<string> ChildGroupIds { get; init; } = [];
 

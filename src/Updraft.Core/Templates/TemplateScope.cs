@@ -19,6 +19,7 @@ public sealed class TemplateScope(IReadOnlyDictionary<string, object?> values)
             ["run_id"] = context.RunId,
             ["try_number"] = context.TryNumber,
             ["max_tries"] = context.MaxTries,
+            ["map_index"] = context.MapIndex,
         };
         var values = RunValues(context.DagRun, context.Variables, context.Connections);
         values["task"] = new Dictionary<string, object?> { ["task_id"] = context.TaskId, ["owner"] = context.Task.Owner };

@@ -44,12 +44,13 @@ public sealed class DagTester(DagTestOptions options)
             var ready = evaluation.Ready.ToList();
             foreach (var taskId in evaluation.ToExpand)
             {
-                ready.AddRange(await ExpandAsync(log, run, serialized.GetTask(taskId), states, tries, xcom));
+                ready.AddRange(await ExpandAsync(log, run, serialized, serialized.GetTask(taskId), states, tries, xcom));
             }
 
             if (ready.Count == 0 && evaluation.ToExpand.Count > 0)
             {
-                // Every expansion ended the task (an empty list skips it): look at the run again.
+                // Every expansion ended the task (an empty list skips it) or left its instances waiting for their own
+                // upstream instance (a mapped task group): look at the run again.
                 continue;
             }
 
@@ -117,6 +118,7 @@ public sealed class DagTester(DagTestOptions options)
     private static async Task<IReadOnlyList<TaskInstanceId>> ExpandAsync(
         TaskLogger log,
         DagRunContext run,
+        SerializedDag dag,
         SerializedTask task,
         Dictionary<TaskInstanceId, TaskInstanceState> states,
         Dictionary<TaskInstanceId, int> tries,
@@ -159,7 +161,7 @@ public sealed class DagTester(DagTestOptions options)
         }
 
         log.Info($"Expanded task {task.TaskId} into {count} mapped instances");
-        return instances;
+        return MapExpansion.StartsOnExpansion(dag, task) ? instances : [];
     }
 
     /// <summary>Runs one task of the DAG on its own, ignoring its dependencies (Airflow's <c>tasks test</c>).</summary>

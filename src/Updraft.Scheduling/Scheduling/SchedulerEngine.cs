@@ -385,7 +385,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
 
             foreach (var taskId in evaluation.ToExpand)
             {
-                expanded += await ExpandAsync(run, dag.GetTask(taskId), now, cancellationToken);
+                expanded += await ExpandAsync(run, dag, dag.GetTask(taskId), now, cancellationToken);
             }
 
             if (evaluation.RunState is { } final)
@@ -424,7 +424,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
     /// list, or an upstream mapped task's collected results) and creates that many scheduled instances; an empty input
     /// skips it, one that cannot be expanded (no list, past <c>max_map_length</c>) fails it. Returns the instances made.
     /// </summary>
-    private async Task<int> ExpandAsync(DagRunRecord run, SerializedTask task, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<int> ExpandAsync(DagRunRecord run, SerializedDag dag, SerializedTask task, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var xcom = new DatabaseXComStore(database, timeProvider);
         var (count, error) = await MapExpansion.CountAsync(task, async input =>
@@ -441,7 +441,8 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
         }
 
         var endState = error is null ? TaskInstanceState.Skipped : TaskInstanceState.Failed;
-        return await _tasks.ExpandAsync(run.DagId, run.RunId, task.TaskId, error is null ? count : 0, endState, now, cancellationToken) ? Math.Max(count, 1) : 0;
+        var schedule = MapExpansion.StartsOnExpansion(dag, task);
+        return await _tasks.ExpandAsync(run.DagId, run.RunId, task.TaskId, error is null ? count : 0, endState, now, schedule, cancellationToken) ? Math.Max(count, 1) : 0;
     }
 
     /// <summary>A change the evaluation asks for, if the lifecycle allows it from the row's stored state.</summary>

@@ -496,7 +496,15 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
     /// (skipped for an empty list, failed when it could not be expanded). One transaction; false when an instance of
     /// the task has moved on meanwhile (nothing is written).
     /// </summary>
-    public async Task<bool> ExpandAsync(string dagId, string runId, string taskId, int count, TaskInstanceState endState, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<bool> ExpandAsync(string dagId, string runId, string taskId, int count, TaskInstanceState endState, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        await ExpandAsync(dagId, runId, taskId, count, endState, now, schedule: true, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ExpandAsync(string, string, string, int, TaskInstanceState, DateTimeOffset, CancellationToken)"/>;
+    /// with <paramref name="schedule"/> false the instances stay none (a mapped task group's task whose instances each
+    /// wait for their own upstream instance) and the run is flagged, so the next pass decides each one.
+    /// </summary>
+    public async Task<bool> ExpandAsync(string dagId, string runId, string taskId, int count, TaskInstanceState endState, DateTimeOffset now, bool schedule, CancellationToken cancellationToken = default)
     {
         TaskInstanceTransitions.Require([TaskInstanceState.None], TaskInstanceState.Scheduled);
         TaskInstanceTransitions.Require([TaskInstanceState.None], TaskInstanceState.Removed);
@@ -542,10 +550,14 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
             }
 
             await connection.ExecuteAsync(
-                $"UPDATE task_instance SET state = CASE WHEN map_index < @count THEN {StateSql.Of(TaskInstanceState.Scheduled)} ELSE {StateSql.Of(TaskInstanceState.Removed)} END " +
+                $"UPDATE task_instance SET state = CASE WHEN map_index < @count THEN {StateSql.Of(schedule ? TaskInstanceState.Scheduled : TaskInstanceState.None)} ELSE {StateSql.Of(TaskInstanceState.Removed)} END " +
                 $"WHERE {OfTask} AND state = {none}",
                 task,
                 transaction);
+            if (!schedule)
+            {
+                await connection.ExecuteAsync("UPDATE dag_run SET needs_evaluation = 1 WHERE dag_id = @DagId AND run_id = @RunId", task, transaction);
+            }
         }
 
         await transaction.CommitAsync(cancellationToken);

@@ -128,7 +128,7 @@ public class DagTests
         var total = dag.Task("total", numbers, (int[] n) => n.Sum());
         Assert.Equal(["numbers"], total.UpstreamTaskIds);
         Assert.Equal(typeof(int), total.ResultType);
-        Assert.Equal("numbers", Assert.Single(total.Inputs).Task.TaskId);
+        Assert.Equal("numbers", Assert.Single(total.Inputs).Task?.TaskId);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using Updraft.Core.Runtime;
 
-namespace Updraft.Scheduling.Tests;
+namespace Updraft.Tests.Shared;
 
 /// <summary>A task log sink for <c>dag.Test()</c> runs that keeps each line's message, for assertions.</summary>
 internal sealed class LineSink(List<string> lines) : ITaskLogSink
