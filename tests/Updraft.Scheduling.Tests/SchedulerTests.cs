@@ -1,4 +1,7 @@
 using Dapper;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Updraft.Core.States;
 using Updraft.Storage.Database;
 using Updraft.Storage.Stores;
@@ -1018,6 +1021,77 @@ public abstract class SchedulerTests
         var mail = MimeKit.MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(messages[0])));
         Assert.Equal("DAG cb - Task broken - Run ID " + run.RunId + " in State failed", mail.Subject);
         Assert.Equal("broken: InvalidOperationException: no luck", mail.HtmlBody?.TrimEnd());
+    }
+
+    [Fact]
+    public async Task EverydayAuthoring_InWorkerProcesses_SetupTeardownLatestOnlyHttpAndEmail()
+    {
+        await using var o = await NewAsync();
+        using var smtp = new SmtpTestServer();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var api = builder.Build();
+        var posted = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        api.MapGet("/status", () => Results.Json(new { ready = true, version = "7.1" }));
+        api.MapPost("/reports", async (HttpContext http) =>
+        {
+            posted.Enqueue(await new StreamReader(http.Request.Body).ReadToEndAsync());
+            return "stored";
+        });
+        api.MapGet("/broken", () => Results.StatusCode(503));
+        await api.StartAsync();
+        using var output = new StringWriter();
+        var environment = new Updraft.Cli.Hosting.CliEnvironment(o.Environment, output, output, TimeProvider.System);
+        Assert.Equal(0, await Updraft.Cli.UpdraftCli.RunAsync(["connections", "add", "http_default", "--conn-uri", api.Urls.First()], environment));
+        Assert.Equal(0, await Updraft.Cli.UpdraftCli.RunAsync(["connections", "add", "smtp_default", "--conn-uri", smtp.ConnectionUri()], environment));
+
+        o.WriteDag("cluster.cs", Orchestra.DagSource("cluster", """
+            var create = dag.Bash("create", "echo creating");
+            var work = dag.Task("work", ctx => { throw new InvalidOperationException("query failed"); });
+            var delete = dag.Bash("delete", "echo deleting").AsTeardown(create);
+            create.Then(work).Then(delete);
+            """));
+        o.WriteDag("flaky_teardown.cs", Orchestra.DagSource("flaky_teardown", """
+            var create = dag.Bash("create", "echo creating");
+            var delete = dag.Bash("delete", "exit 3").AsTeardown(create);
+            create.Then(dag.Bash("work", "echo working")).Then(delete);
+            """));
+        o.WriteDag("reporting.cs", Orchestra.DagSource("reporting", """
+            var latest = dag.LatestOnly("latest_only");
+            var status = dag.Http("status", "status", method: "GET").With(t =>
+            {
+                t.ResponseCheck = r => r.Json()?["ready"]?.GetValue<bool>() == true;
+                t.ResponseFilter = r => r.Json()?["version"]?.GetValue<string>();
+            });
+            var post = dag.Http("post", "reports").With(t => t.Data = "{\"day\": \"{{ ds }}\"}");
+            var mail = dag.Email("mail", to: "team@example.com", subject: "Report of {{ ds }}", htmlContent: "stored for {{ ds }}");
+            latest.Then(status).Then(post).Then(mail);
+            dag.Http("broken", "broken", method: "GET");
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var cluster = await o.TriggerAsync("cluster");
+        var flaky = await o.TriggerAsync("flaky_teardown");
+        var reporting = await o.TriggerAsync("reporting");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        // The teardown runs after the work failed; the run fails for the work, not for a failing teardown.
+        var tis = await o.TasksAsync("cluster", cluster.RunId);
+        Assert.Equal(("success", "failed", "success"), (tis["create"].State.ToWireName(), tis["work"].State.ToWireName(), tis["delete"].State.ToWireName()));
+        Assert.Equal("failed", await o.RunStateAsync("cluster", cluster.RunId));
+        Assert.Equal("failed", (await o.TasksAsync("flaky_teardown", flaky.RunId))["delete"].State.ToWireName());
+        Assert.Equal("success", await o.RunStateAsync("flaky_teardown", flaky.RunId));
+
+        // A manual run goes past latest-only; HTTP results and the mail go through workers with the stored connections.
+        tis = await o.TasksAsync("reporting", reporting.RunId);
+        Assert.Equal("success", tis["latest_only"].State.ToWireName());
+        Assert.Equal("\"7.1\"", await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new Core.Runtime.XComKey("reporting", reporting.RunId, "status", -1, Core.Runtime.XComKey.ReturnValue)));
+        Assert.Equal($"{{\"day\": \"{reporting.RunId[8..18]}\"}}", Assert.Single(posted));
+        var mail = MimeKit.MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Assert.Single(smtp.Messages()))));
+        Assert.Equal($"Report of {reporting.RunId[8..18]}", mail.Subject);
+        Assert.Equal("failed", tis["broken"].State.ToWireName());
+        Assert.Contains("503", o.ReadLog("reporting", reporting.RunId, "broken", tis["broken"].TryNumber));
     }
 
     [Fact]
