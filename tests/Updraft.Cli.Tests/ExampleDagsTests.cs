@@ -27,7 +27,7 @@ public sealed class ExampleDagsTests : IDisposable
         Assert.Equal(
             [
                 "example_bash_operator", "example_branch_operator", "example_callbacks", "example_dynamic_task_mapping", "example_email_operator",
-                "example_http_operator", "example_isolated_task", "example_latest_only", "example_mapped_task_group", "example_nested_branch_dag", "example_params", "example_setup_teardown",
+                "example_http_operator", "example_isolated_task", "example_latest_only", "example_mapped_task_group", "example_nested_branch_dag", "example_params", "example_sensors", "example_setup_teardown",
                 "example_shared_code", "example_short_circuit_operator", "example_skip_dag", "example_sql_operator", "example_task_group", "example_task_mapping_second_order",
                 "example_templates", "example_timezone", "example_trigger_controller_dag", "example_trigger_rules", "example_trigger_target_dag",
                 "example_xcom", "tutorial",
@@ -308,6 +308,16 @@ public sealed class ExampleDagsTests : IDisposable
         Assert.NotEqual(here, isolated);
         Assert.Contains($"mean score 18 published from process {here}", output);
         Assert.Null(Environment.GetEnvironmentVariable("MODEL_THREADS"));
+    }
+
+    [Fact]
+    public async Task Sensors_TheFileSensorGivesItsSlotBackUntilTheFileLands_ThenTheRowsFlowOn()
+    {
+        var states = await TestDagAsync("example_sensors", 0);
+        Assert.All(states.Values, s => Assert.Equal("success", s));
+        var (_, output, _) = await _cli.RunAsync("dags", "test", "example_sensors", "2025-03-02");
+        Assert.Contains("loading 3 orders", output);
+        Assert.Contains("Success criteria met. Exiting.", output);
     }
 
     [Fact]

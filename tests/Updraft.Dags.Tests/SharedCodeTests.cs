@@ -108,6 +108,35 @@ public sealed class SharedCodeTests : IDisposable
     }
 
     [Fact]
+    public void Load_FileUsingOnlyASharedConstantOrUsingDirective_RecordsTheBundle_SoAWorkerCompilesItTheSame()
+    {
+        Write("_shared/Conns.cs", "namespace Acme.Common;\npublic static class Conns { public const string Warehouse = \"pg_wh\"; }\n");
+        Write("constant.cs", DagFile("constant", "Acme.Common.Conns.Warehouse"));
+        Write("directive.cs", "using Acme.Common;\n" + DagFile("directive", "\"a\""));
+        Write("plain.cs", DagFile("plain", "\"a\""));
+        var bag = Loader().Load([Dags]);
+
+        Assert.Empty(bag.ImportErrors);
+        Assert.Equal("pg_wh", bag.GetDag("constant").Serialized.Tasks[0].TaskId);
+        Assert.NotNull(bag.GetDag("constant").Serialized.SharedHash);
+        Assert.NotNull(bag.GetDag("directive").Serialized.SharedHash);
+        Assert.Null(bag.GetDag("plain").Serialized.SharedHash);
+
+        var bundle = bag.Codes.Single(SharedCode.IsBundle);
+        var worker = new DagBagLoader(new DagBagOptions { CacheDirectory = Path.Combine(_root, "worker-cache") });
+        foreach (var id in new[] { "constant", "directive" })
+        {
+            var file = bag.Codes.Single(c => c.SourceHash == bag.GetDag(id).Serialized.SourceHash);
+            Assert.Empty(worker.LoadCode(file, bundle).ImportErrors);
+        }
+
+        // From the compile cache, the same answer.
+        var cached = Loader().Load([Dags]);
+        Assert.NotNull(cached.GetDag("constant").Serialized.SharedHash);
+        Assert.Null(cached.GetDag("plain").Serialized.SharedHash);
+    }
+
+    [Fact]
     public void Load_SharedCodeDoesNotCompile_ItsFileHasTheErrorAndFilesNotUsingItStillLoad()
     {
         Write("_shared/Naming.cs", "namespace Acme.Common;\npublic static class Naming\n{\n    public static string TaskId(string stem) => stem + 1 -;\n}\n");

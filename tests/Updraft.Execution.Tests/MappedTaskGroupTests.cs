@@ -3,6 +3,7 @@ using Updraft.Core.Dags;
 using Updraft.Core.Runtime;
 using Updraft.Core.Serialization;
 using Updraft.Core.States;
+using Updraft.Core.TriggerRules;
 using Updraft.Execution.Testing;
 using Updraft.Tests.Shared;
 
@@ -171,7 +172,66 @@ public sealed class MappedTaskGroupTests
         });
         Assert.Contains("takes the argument of mapped task group 'g' but is not inside that group", argumentOutside.Message, StringComparison.Ordinal);
 
+        var collectedInside = Assert.Throws<DagDefinitionException>(() =>
+        {
+            var dag = new Dag("bad6");
+            dag.MapGroup("g", new[] { 1 }, (g, n) =>
+            {
+                var a = dag.Task("a", n, (int x) => x);
+                dag.Task("b", g.Collect(a), (int[] all) => all.Length);
+            });
+        });
+        Assert.Contains("collects the results of 'g.a' from inside the same mapped task group", collectedInside.Message, StringComparison.Ordinal);
+
+        var mapOverInstance = Assert.Throws<DagDefinitionException>(() =>
+        {
+            var dag = new Dag("bad7");
+            CallableTask<int[]>? lists = null;
+            dag.MapGroup("g", new[] { 1 }, (g, n) => lists = dag.Task("a", n, (int x) => new[] { x }));
+            dag.Map("m", lists!, (int x) => x);
+        });
+        Assert.Contains("map over group.Collect(task)", mapOverInstance.Message, StringComparison.Ordinal);
+
         var empty = Assert.Throws<DagDefinitionException>(() => new Dag("bad5").MapGroup("g", new[] { 1 }, (g, n) => { }));
         Assert.Contains("has no tasks", empty.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BranchInsideTheGroup_ChoosesForItsOwnInstanceOnly()
+    {
+        var dag = new Dag("group_branch");
+        var files = new[] { "a.csv", "b.json", "c.csv" };
+        dag.MapGroup("per_file", files, (g, file) =>
+        {
+            var pick = dag.Branch("pick", ctx => files[ctx.MapIndex].EndsWith(".csv", StringComparison.Ordinal) ? "per_file.load_csv" : "per_file.load_json");
+            pick.Then(dag.Task("load_csv", file, (string name) => "csv " + name));
+            pick.Then(dag.Task("load_json", file, (string name) => "json " + name));
+        });
+
+        var result = Run(dag);
+
+        Assert.True(result.State == DagRunState.Success, string.Join("\n", _log));
+        Assert.Equal([TaskInstanceState.Success, TaskInstanceState.Skipped, TaskInstanceState.Success], result.MappedStates("per_file.load_csv"));
+        Assert.Equal([TaskInstanceState.Skipped, TaskInstanceState.Success, TaskInstanceState.Skipped], result.MappedStates("per_file.load_json"));
+    }
+
+    [Fact]
+    public void TriggerRuleWithUpstreamInAndOutsideTheGroup_JudgedPerInstanceWithAllOfThem()
+    {
+        var dag = new Dag("alerts");
+        var config = dag.Task("config", _ => "ok");
+        dag.MapGroup("per_file", new[] { "a", "bb", "c" }, (g, file) =>
+        {
+            var extract = dag.Task("extract", file, (string name) => name == "bb" ? throw new InvalidOperationException("bad file") : name.Length);
+            var alert = dag.Task("alert", ctx => ctx.Log.Info($"alert for instance {ctx.MapIndex}")).With(t => t.TriggerRule = TriggerRule.OneFailed);
+            extract.Then(alert);
+            config.Then(alert);
+        });
+
+        var result = Run(dag);
+
+        Assert.Equal([TaskInstanceState.Success, TaskInstanceState.Failed, TaskInstanceState.Success], result.MappedStates("per_file.extract"));
+        Assert.Equal([TaskInstanceState.Skipped, TaskInstanceState.Success, TaskInstanceState.Skipped], result.MappedStates("per_file.alert"));
+        Assert.Contains("alert for instance 1", _log);
     }
 }

@@ -1095,6 +1095,73 @@ public abstract class SchedulerTests
     }
 
     [Fact]
+    public async Task Sensors_RescheduleModeFreesTheOnlySlot_ForTasksThatRunMeanwhile_PokeModeAndTimeoutInAWorker()
+    {
+        await using var o = await NewAsync();
+        var marker = Path.Combine(o.Home, "landed.csv");
+        var counter = Path.Combine(o.Home, "pokes");
+        o.WriteDag("waiting.cs", Orchestra.DagSource("waiting", $$$"""
+            var landed = dag.FileSensor("landed", @"{{{marker}}}").With(s =>
+            {
+                s.Mode = SensorMode.Reschedule;
+                s.PokeInterval = TimeSpan.FromMilliseconds(300);
+                s.PriorityWeight = 100;
+            });
+            landed.Then(dag.Bash("after", "echo after"));
+            for (var i = 0; i < 3; i++)
+            {
+                dag.Bash($"work_{i}", "echo work");
+            }
+            """));
+        o.WriteDag("poking.cs", Orchestra.DagSource("poking", $$$"""
+            var count = dag.Sensor("count", ctx =>
+            {
+                File.AppendAllText(@"{{{counter}}}", "x");
+                var n = File.ReadAllText(@"{{{counter}}}").Length;
+                return n < 3 ? new PokeResult<int>(false) : new PokeResult<int>(true, n);
+            }).With(s => s.PokeInterval = TimeSpan.FromMilliseconds(100));
+            dag.Task("use", count, (TaskContext ctx, int n) => ctx.Log.Info($"ready after {n} pokes"));
+            dag.Sensor("never", _ => false).With(s =>
+            {
+                s.PokeInterval = TimeSpan.FromMilliseconds(100);
+                s.Timeout = TimeSpan.FromMilliseconds(300);
+                s.SoftFail = true;
+            });
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler(parallelism: 1);
+        var waiting = await o.TriggerAsync("waiting");
+        var poking = await o.TriggerAsync("poking");
+
+        // The file lands only once the other tasks have run: with one slot, a sensor holding it would wait forever.
+        await o.RunToCompletionAsync(engine, executor, TimeSpan.FromSeconds(120), afterPass: async () =>
+        {
+            var tis = await o.TasksAsync("waiting", waiting.RunId);
+            if (!File.Exists(marker) && Enumerable.Range(0, 3).All(i => tis[$"work_{i}"].State == TaskInstanceState.Success))
+            {
+                await File.WriteAllTextAsync(marker, "id\n");
+            }
+        });
+
+        var tis = await o.TasksAsync("waiting", waiting.RunId);
+        Assert.Equal("success", await o.RunStateAsync("waiting", waiting.RunId));
+        Assert.Equal((TaskInstanceState.Success, 1), (tis["landed"].State, tis["landed"].TryNumber));
+        Assert.All(Enumerable.Range(0, 3), i => Assert.True(tis[$"work_{i}"].EndDate < tis["landed"].EndDate));
+        var reschedules = await new TaskInstanceStore(o.Database).ReschedulesAsync(new TaskInstanceKey("waiting", waiting.RunId, "landed"), 1);
+        Assert.NotEmpty(reschedules);
+        Assert.All(reschedules, r => Assert.True(r.RescheduleDate > r.EndDate));
+        var log = o.ReadLog("waiting", waiting.RunId, "landed", 1);
+        Assert.True(System.Text.RegularExpressions.Regex.Count(log, "Poking for file") >= 2, log);
+        Assert.Contains("Marking the task as UP_FOR_RESCHEDULE", log);
+
+        var poked = await o.TasksAsync("poking", poking.RunId);
+        Assert.Equal((TaskInstanceState.Success, 1), (poked["count"].State, poked["count"].TryNumber));
+        Assert.Contains("ready after 3 pokes", o.ReadLog("poking", poking.RunId, "use", 1));
+        Assert.Equal(TaskInstanceState.Skipped, poked["never"].State);
+        Assert.Contains("Sensor has timed out", o.ReadLog("poking", poking.RunId, "never", 1));
+    }
+
+    [Fact]
     public async Task DagCallbacks_RunByTheDagProcessorInAChildProcess_WithConnectionsAndVariablesFromTheParent_AndChangeNoState()
     {
         await using var o = await NewAsync();

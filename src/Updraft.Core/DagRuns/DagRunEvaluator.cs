@@ -115,13 +115,22 @@ public static class DagRunEvaluator
         bool Expanded(string up) => toExpand.Contains(up) || byTask[up].Any(i => i.MapIndex >= 0);
         if (unexpanded)
         {
-            var upstream = task.UpstreamTaskIds
-                .Where(up => !(SameGroup(up) && Expanded(up)))
-                .SelectMany(up => byTask[up].Select(i => (current[i], byId[up].IsSetup)));
-            var decision = TriggerRuleEvaluator.Evaluate(task.TriggerRule, UpstreamSummary.From(upstream));
-            Apply(decision, pending, unexpanded: true, current, ready);
-            if (decision == TriggerDecision.Run)
+            var waitsOnExpanded = task.UpstreamTaskIds.Any(up => SameGroup(up) && Expanded(up));
+            if (!waitsOnExpanded)
             {
+                // The group's first tasks (or ones whose group upstream ended without expanding): the rule decides.
+                var upstream = task.UpstreamTaskIds.SelectMany(up => byTask[up].Select(i => (current[i], byId[up].IsSetup)));
+                var decision = TriggerRuleEvaluator.Evaluate(task.TriggerRule, UpstreamSummary.From(upstream));
+                Apply(decision, pending, unexpanded: true, current, ready);
+                if (decision == TriggerDecision.Run)
+                {
+                    toExpand.Add(task.TaskId);
+                }
+            }
+            else if (task.UpstreamTaskIds.Where(up => !SameGroup(up)).SelectMany(up => byTask[up]).All(i => !current[i].IsUnfinished()))
+            {
+                // Its upstream in the group has expanded and the rest has ended: expand, and let each instance's own
+                // upstream instances decide (a rule judged on part of the upstream would end the whole task).
                 toExpand.Add(task.TaskId);
             }
 

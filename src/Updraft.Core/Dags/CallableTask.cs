@@ -29,6 +29,14 @@ public class CallableTask : Operator
             }
 
             var producer = input.Task!;
+            if (input.Collected && producer.MappedGroup == MappedGroup)
+            {
+                throw new DagDefinitionException(
+                    $"Task '{TaskId}' collects the results of '{producer.TaskId}' from inside the same mapped task group, where it receives the result of its own instance: take '{producer.TaskId}' directly.",
+                    file,
+                    line);
+            }
+
             if (producer.MappedGroup is { } group && group != MappedGroup && !input.Collected)
             {
                 throw new DagDefinitionException(
@@ -56,7 +64,7 @@ public class CallableTask : Operator
         for (var i = 0; i < args.Length; i++)
         {
             args[i] = Inputs[i].Argument is { Mapping: { } mapping }
-                ? await MapElements.ElementAsync(context, TaskId, mapping.Parts, mapping.Mode, mapping.Combine)
+                ? await MapElements.ElementAsync(context, TaskId, mapping.Parts, mapping.Mode, mapping.Combine, inGroup: true)
                 : await context.XCom.PullAsync(Inputs[i].Task!.TaskId, XComKey.ReturnValue, Inputs[i].Type);
         }
 

@@ -1,16 +1,14 @@
-using System.Globalization;
 using Updraft.Core.Runtime;
 
 namespace Updraft.Core.Dags;
 
 /// <summary>
 /// Waits for a task, or a whole run, of another DAG (Airflow's <c>ExternalTaskSensor</c>): the run with the same logical
-/// date (less <see cref="ExecutionDelta"/>), checked every <see cref="PokeInterval"/> until it reaches one of
+/// date (less <see cref="ExecutionDelta"/>), checked every <see cref="SensorOperator.PokeInterval"/> until it reaches one of
 /// <see cref="AllowedStates"/>. A state in <see cref="FailedStates"/> fails the sensor, one in <see cref="SkippedStates"/>
-/// skips it; past <see cref="Timeout"/> it fails, or with <see cref="SoftFail"/> skips. It waits in <c>poke</c> mode,
-/// holding its worker slot (the reschedule and deferrable modes come with the sensor base).
+/// skips it; past <see cref="SensorOperator.Timeout"/> it fails, or with <see cref="SensorOperator.SoftFail"/> skips.
 /// </summary>
-public sealed class ExternalTaskSensor : Operator
+public sealed class ExternalTaskSensor : SensorOperator
 {
     internal ExternalTaskSensor(Dag dag, string taskId, string externalDagId, string? externalTaskId, string file, int line)
         : base(dag, taskId, file, line)
@@ -37,52 +35,32 @@ public sealed class ExternalTaskSensor : Operator
 
     public IReadOnlyList<string> SkippedStates { get; set; } = [];
 
-    public TimeSpan PokeInterval { get; set; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>How long to wait in all (7 days, as Airflow).</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromDays(7);
-
-    /// <summary>Skip instead of failing on timeout or a failed state.</summary>
-    public bool SoftFail { get; set; }
-
-    public override async Task<object?> ExecuteAsync(TaskContext context)
+    protected override async Task<PokeResult> PokeAsync(TaskContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var what = ExternalTaskId is null ? $"DAG {ExternalDagId}" : $"task {ExternalDagId}.{ExternalTaskId}";
         var client = context.DagRuns ?? throw new InvalidOperationException(
             $"Task '{TaskId}' waits for {what}, which needs the orchestrator; in dag.Test() give DagTestOptions.DagRuns (for example a RecordingDagRuns).");
         var date = context.LogicalDate - ExecutionDelta;
-        var started = context.Clock.GetUtcNow();
-        while (true)
+        var state = await client.GetStateAtAsync(ExternalDagId, ExternalTaskId, date, context.CancellationToken);
+        context.Log.Info($"Poking for {what} on {Iso.Format(date)}: {state ?? "no run yet"}");
+        if (state is not null && AllowedStates.Contains(state))
         {
-            var state = await client.GetStateAtAsync(ExternalDagId, ExternalTaskId, date, context.CancellationToken);
-            context.Log.Info($"Poking for {what} on {Iso.Format(date)}: {state ?? "no run yet"}");
-            if (state is not null && AllowedStates.Contains(state))
-            {
-                return null;
-            }
-
-            if (state is not null && FailedStates.Contains(state))
-            {
-                var failed = $"The external {what} on {Iso.Format(date)} is {state}.";
-                // Retried like any failure; a timeout is not (Airflow's AirflowSensorTimeout).
-                throw SoftFail ? new TaskSkippedException(failed + " Skipping (soft fail).") : new InvalidOperationException(failed);
-            }
-
-            if (state is not null && SkippedStates.Contains(state))
-            {
-                throw new TaskSkippedException($"The external {what} on {Iso.Format(date)} is {state}; skipping.");
-            }
-
-            var waited = context.Clock.GetUtcNow() - started;
-            if (waited >= Timeout)
-            {
-                var timedOut = $"Sensor has timed out; run duration of {waited.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} seconds exceeds the specified timeout of {Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}.";
-                throw SoftFail ? new TaskSkippedException(timedOut + " Skipping (soft fail).") : new TaskFailedException(timedOut);
-            }
-
-            var pause = PokeInterval < Timeout - waited ? PokeInterval : Timeout - waited;
-            await Task.Delay(pause, context.Clock, context.CancellationToken);
+            return PokeResult.Done();
         }
+
+        if (state is not null && FailedStates.Contains(state))
+        {
+            var failed = $"The external {what} on {Iso.Format(date)} is {state}.";
+            // Retried like any failure; a timeout is not (Airflow's AirflowSensorTimeout).
+            throw SoftFail ? new TaskSkippedException(failed + " Skipping (soft fail).") : new InvalidOperationException(failed);
+        }
+
+        if (state is not null && SkippedStates.Contains(state))
+        {
+            throw new TaskSkippedException($"The external {what} on {Iso.Format(date)} is {state}; skipping.");
+        }
+
+        return PokeResult.NotDone;
     }
 }

@@ -49,6 +49,14 @@ public static class MapInput
     public static MapInput<T> Over<T>(ITaskResult<IEnumerable<T>> task)
     {
         ArgumentNullException.ThrowIfNull(task);
+        if (task is not ICollectedResult && task.Producer.MappedGroup is { } group)
+        {
+            throw new DagDefinitionException(
+                $"Mapping over '{task.Producer.TaskId}', a task of mapped task group '{group.GroupId}': map over group.Collect(task), the results of every instance.",
+                group.File,
+                group.DefinedAtLine);
+        }
+
         return new([new MapPart(task.Producer, null, typeof(T))], MapMode.Single, e => (T)e[0]!);
     }
 

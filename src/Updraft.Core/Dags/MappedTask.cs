@@ -60,7 +60,7 @@ public sealed class MappedTask<TOut> : Operator, IMappedTask, ITaskResult<TOut[]
 internal static class MapElements
 {
     /// <summary>The element instance <c>context.MapIndex</c> of a task mapped over <paramref name="parts"/> is for.</summary>
-    internal static async Task<object?> ElementAsync(TaskContext context, string taskId, IReadOnlyList<MapPart> parts, MapMode mode, Func<object?[], object?> combine)
+    internal static async Task<object?> ElementAsync(TaskContext context, string taskId, IReadOnlyList<MapPart> parts, MapMode mode, Func<object?[], object?> combine, bool inGroup = false)
     {
         if (context.MapIndex < 0)
         {
@@ -74,7 +74,9 @@ internal static class MapElements
         }
 
         var positions = MapLength.Positions(mode, [.. lists.Select(l => l.Count)], context.MapIndex)
-            ?? throw new TaskFailedException($"Map index {context.MapIndex} is past the end of the input of '{taskId}' (its upstream result changed since the task was expanded); clear the task to expand it again.");
+            ?? throw new TaskFailedException(inGroup
+                ? $"Map index {context.MapIndex} is past the end of the input of '{taskId}''s mapped task group (its upstream result changed since the group was expanded); a group keeps the count it expanded to: start a new run for the new list."
+                : $"Map index {context.MapIndex} is past the end of the input of '{taskId}' (its upstream result changed since the task was expanded); clear the task to expand it again.");
         var elements = new object?[parts.Count];
         for (var p = 0; p < parts.Count; p++)
         {

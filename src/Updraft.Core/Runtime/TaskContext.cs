@@ -50,6 +50,15 @@ public sealed class TaskContext
 
     public string RunId => DagRun.RunId;
 
+    /// <summary>
+    /// For a try a sensor in reschedule mode gave back before: when its first poke started (its timeout counts from
+    /// there) and how many times it was rescheduled. Null and 0 for a try's first run.
+    /// </summary>
+    public DateTimeOffset? FirstPokeAt { get; init; }
+
+    /// <inheritdoc cref="FirstPokeAt"/>
+    public int Reschedules { get; init; }
+
     /// <summary>Retries plus one: the last try number this task instance may reach.</summary>
     public int MaxTries { get; init; } = 1;
 

@@ -60,6 +60,7 @@ public static class DagSerializer
                     .ToList(),
                 MapMode = (t as IMappedTask)?.Mode ?? t.MappedGroup?.Mapping!.Mode ?? MapMode.Single,
                 MapGroupId = t.MappedGroup?.GroupId,
+                SensorMode = t is SensorOperator sensor ? (sensor.Mode == Dags.SensorMode.Reschedule ? "reschedule" : "poke") : null,
                 MaxMapLength = t.IsMapped ? defaults.MaxMapLength : 0,
                 MappedResultLimit = mapProducers.Contains(t.TaskId) ? defaults.MaxMapLength : null,
                 TaskGroupId = t.Group?.GroupId,

@@ -86,6 +86,9 @@ public sealed record SerializedTask
     /// </summary>
     public string? MapGroupId { get; init; }
 
+    /// <summary>For a sensor: <c>poke</c> or <c>reschedule</c>; null for other tasks.</summary>
+    public string? SensorMode { get; init; }
+
     /// <summary>The innermost task group the task is in, or null at the DAG's top level.</summary>
     public string? TaskGroupId { get; init; }
 

@@ -73,10 +73,10 @@ public sealed class DagCompiler
         }
 
         var tree = CSharpSyntaxTree.ParseText(SourceText.From(source, Encoding.UTF8), ParseOptions, path);
-        List<MetadataReference> references = shared is null
-            ? _references.Value
-            : [.. _references.Value, MetadataReference.CreateFromImage(shared.Assembly), .. shared.Libraries.Select(l => MetadataReference.CreateFromImage(l))];
-        var result = Emit("UpdraftDag_" + key[..16], [_usingsTree.Value, tree], references, singleFile: true);
+        var sharedReferences = shared is null
+            ? []
+            : new List<MetadataReference> { MetadataReference.CreateFromImage(shared.Assembly) }.Concat(shared.Libraries.Select(l => MetadataReference.CreateFromImage(l))).ToList();
+        var result = Emit("UpdraftDag_" + key[..16], [_usingsTree.Value, tree], [.. _references.Value, .. sharedReferences], singleFile: true, sharedReferences);
         WriteCache(key, result);
         return result;
     }
@@ -98,7 +98,7 @@ public sealed class DagCompiler
             .Select(f => CSharpSyntaxTree.ParseText(SourceText.From(f.Content, f.Content.Length, Encoding.UTF8, canBeEmbedded: true), ParseOptions, f.FullPath(code.Folder)))
             .Prepend(_usingsTree.Value);
         List<MetadataReference> references = [.. _references.Value, .. code.Libraries.Select(l => MetadataReference.CreateFromImage(l.Content))];
-        var result = Emit(SharedAssemblyName(code.Hash), trees, references, singleFile: false);
+        var result = Emit(SharedAssemblyName(code.Hash), trees, references, singleFile: false, []);
         WriteCache(key, result);
         return result;
     }
@@ -106,7 +106,11 @@ public sealed class DagCompiler
     /// <summary>The name of the assembly a shared-code bundle compiles to.</summary>
     public static string SharedAssemblyName(string sharedHash) => "UpdraftShared_" + sharedHash[..16];
 
-    private CompileResult Emit(string assemblyName, IEnumerable<SyntaxTree> trees, IEnumerable<MetadataReference> references, bool singleFile)
+    /// <summary>
+    /// Compiles; a successful result says whether the code used any of <paramref name="shared"/> — by the compiler's
+    /// own account, which counts constants, <c>nameof</c> and using directives that leave no reference in the assembly.
+    /// </summary>
+    private CompileResult Emit(string assemblyName, IEnumerable<SyntaxTree> trees, IEnumerable<MetadataReference> references, bool singleFile, List<MetadataReference> shared)
     {
         Interlocked.Increment(ref _compilations);
         var compilation = CSharpCompilation.Create(
@@ -123,9 +127,44 @@ public sealed class DagCompiler
         using var pe = new MemoryStream();
         using var pdb = new MemoryStream();
         var emitted = compilation.Emit(pe, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb));
-        return emitted.Success
-            ? new CompileResult(pe.ToArray(), pdb.ToArray(), [], FromCache: false)
-            : new CompileResult(null, null, Errors(emitted.Diagnostics, singleFile), FromCache: false);
+        if (!emitted.Success)
+        {
+            return new CompileResult(null, null, Errors(emitted.Diagnostics, singleFile), FromCache: false);
+        }
+
+        var usesShared = shared.Count > 0 && (compilation.GetUsedAssemblyReferences().Any(shared.Contains) || UsingsReach(compilation, shared));
+        return new CompileResult(pe.ToArray(), pdb.ToArray(), [], FromCache: false) { UsesShared = usesShared };
+    }
+
+    /// <summary>Whether a using directive names a namespace or type of <paramref name="shared"/> (the file would not compile without it).</summary>
+    private static bool UsingsReach(CSharpCompilation compilation, List<MetadataReference> shared)
+    {
+        var assemblies = shared.Select(compilation.GetAssemblyOrModuleSymbol).OfType<IAssemblySymbol>().ToHashSet(SymbolEqualityComparer.Default);
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            var model = compilation.GetSemanticModel(tree);
+            foreach (var directive in tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.UsingDirectiveSyntax>())
+            {
+                if (directive.NamespaceOrType is null)
+                {
+                    continue;
+                }
+
+                var symbol = model.GetSymbolInfo(directive.NamespaceOrType).Symbol;
+                var reached = symbol switch
+                {
+                    INamespaceSymbol ns => ns.ConstituentNamespaces.Any(c => c.ContainingAssembly is { } a && assemblies.Contains(a)),
+                    { ContainingAssembly: { } a } => assemblies.Contains(a),
+                    _ => false,
+                };
+                if (reached)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static List<CompileError> Errors(IEnumerable<Diagnostic> diagnostics, bool singleFile) => diagnostics
@@ -162,7 +201,10 @@ public sealed class DagCompiler
             if (File.Exists(dll))
             {
                 var pdb = Path.Combine(_cacheDirectory, key + ".pdb");
-                return new CompileResult(File.ReadAllBytes(dll), File.Exists(pdb) ? File.ReadAllBytes(pdb) : null, [], FromCache: true);
+                return new CompileResult(File.ReadAllBytes(dll), File.Exists(pdb) ? File.ReadAllBytes(pdb) : null, [], FromCache: true)
+                {
+                    UsesShared = File.Exists(Path.Combine(_cacheDirectory, key + ".uses-shared")),
+                };
             }
 
             if (File.Exists(errors))
@@ -197,6 +239,11 @@ public sealed class DagCompiler
                 if (result.Symbols is not null)
                 {
                     WriteAtomically(Path.Combine(_cacheDirectory, key + ".pdb"), result.Symbols);
+                }
+
+                if (result.UsesShared)
+                {
+                    WriteAtomically(Path.Combine(_cacheDirectory, key + ".uses-shared"), []);
                 }
 
                 // The .dll is written last: its presence means the entry is complete.

@@ -146,15 +146,13 @@ public sealed class DagBagLoader(DagBagOptions options)
             return null;
         }
 
-        return _shared.GetOrAdd(code.Hash, _ =>
+        if (!_shared.ContainsKey(code.Hash) && _shared.Count >= MaxSharedVersionsKept)
         {
-            if (_shared.Count >= MaxSharedVersionsKept)
-            {
-                _shared.Clear();
-            }
+            // A bound on what a long-lived worker keeps; a version in use by a loaded DAG stays alive through it.
+            _shared.Clear();
+        }
 
-            return new Lazy<SharedOutcome>(() => CompileShared(code));
-        }).Value;
+        return _shared.GetOrAdd(code.Hash, _ => new Lazy<SharedOutcome>(() => CompileShared(code))).Value;
     }
 
     private SharedOutcome CompileShared(SharedCode code)
@@ -230,16 +228,12 @@ public sealed class DagBagLoader(DagBagOptions options)
         var content = Encoding.UTF8.GetBytes(source);
         var hash = HashHex(content);
 
-        // The DAGs record the shared code only when the file's assembly uses it: other files' versions do not change with it.
-        var sharedHash = shared?.References is { } references && UsesShared(assembly, shared) ? references.Hash : null;
+        // The DAGs record the shared code only when the file uses it: other files' versions do not change with it.
+        var sharedHash = shared?.References is { } references && compiled.UsesShared ? references.Hash : null;
         return BuildDags(path, assembly, hash, sharedHash) with { Code = new DagCode(hash, path, content) };
     }
 
-    private static bool UsesShared(Assembly assembly, SharedOutcome shared)
-    {
-        var names = shared.Context!.Names;
-        return assembly.GetReferencedAssemblies().Any(r => r.Name is { } name && names.Contains(name));
-    }
+
 
     private FileOutcome LoadAssemblyFile(string path)
     {

@@ -24,15 +24,10 @@ internal sealed class SharedLoadContext : AssemblyLoadContext
             }
         }
 
-        Names = new HashSet<string>(_libraries.Keys, StringComparer.Ordinal);
         using var pe = new MemoryStream(assembly);
         using var pdb = symbols is null ? null : new MemoryStream(symbols);
         Assembly = LoadFromStream(pe, pdb);
-        Names.Add(Assembly.GetName().Name!);
     }
-
-    /// <summary>The names of the shared assembly and libraries: a DAG assembly referencing one of them uses the shared code.</summary>
-    public HashSet<string> Names { get; }
 
     public Assembly Assembly { get; }
 

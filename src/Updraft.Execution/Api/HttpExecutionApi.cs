@@ -40,6 +40,13 @@ public sealed class HttpExecutionApi(HttpClient http) : IExecutionApi
         return response.StatusCode == HttpStatusCode.Conflict ? null : (await ReadAsync<JsonObject>(response, cancellationToken))!["state"].Deserialize<TaskInstanceState>(ExecutionApiJson.Options);
     }
 
+    public async Task<TaskInstanceState?> RescheduleAsync(string token, TryIdentity id, DateTimeOffset rescheduleDate, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(
+            HttpMethod.Patch, $"{ExecutionApiJson.TryPath(id)}/state", token, new { state = TaskInstanceState.UpForReschedule, rescheduleDate }, cancellationToken);
+        return response.StatusCode == HttpStatusCode.Conflict ? null : (await ReadAsync<JsonObject>(response, cancellationToken))!["state"].Deserialize<TaskInstanceState>(ExecutionApiJson.Options);
+    }
+
     public async Task<int> SkipDownstreamAsync(string token, TryIdentity id, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default)
     {
         using var response = await SendAsync(HttpMethod.Patch, $"{ExecutionApiJson.TryPath(id)}/skip-downstream", token, new { tasks = taskIds }, cancellationToken);

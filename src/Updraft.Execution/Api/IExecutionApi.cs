@@ -24,6 +24,13 @@ public interface IExecutionApi
     Task<TaskInstanceState?> FinishAsync(string token, TryIdentity id, TaskInstanceState state, bool retryAllowed, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Ends the try of a sensor in reschedule mode that is not done yet: up_for_reschedule until
+    /// <paramref name="rescheduleDate"/>, its slot free meanwhile, the poke recorded in the reschedule history. Returns the
+    /// state recorded (none when the task instance was cleared meanwhile), or null when the try no longer owns it.
+    /// </summary>
+    Task<TaskInstanceState?> RescheduleAsync(string token, TryIdentity id, DateTimeOffset rescheduleDate, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Marks tasks of the try's run skipped before the try ends (a branch's unchosen paths, a short-circuit's downstream
     /// tasks): only tasks downstream of the try's task, and only those that have not started. Returns how many were
     /// skipped; <see cref="TryNotOwnedException"/> when the try no longer owns its task instance.

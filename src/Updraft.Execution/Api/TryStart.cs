@@ -32,6 +32,12 @@ public sealed record TryStart
 
     public required SerializedTask Task { get; init; }
 
+    /// <summary>For a sensor's try it rescheduled before: when the try's first poke started (its timeout counts from there).</summary>
+    public DateTimeOffset? FirstPokeAt { get; init; }
+
+    /// <summary>How many times the try was rescheduled before.</summary>
+    public int Reschedules { get; init; }
+
     /// <summary>The DAG's timetable in that version.</summary>
     public Core.Timetables.ScheduleSpec? Timetable { get; init; }
 }

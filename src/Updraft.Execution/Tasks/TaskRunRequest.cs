@@ -30,6 +30,12 @@ public sealed record TaskRunRequest(
     /// <summary>Where tasks marked <see cref="Operator.Isolated"/> run; null runs them in this process.</summary>
     public ITaskIsolation? Isolation { get; init; }
 
+    /// <summary>For a try a sensor rescheduled before: when its first poke started; see <see cref="TaskContext.FirstPokeAt"/>.</summary>
+    public DateTimeOffset? FirstPokeAt { get; init; }
+
+    /// <summary>How many times the try was rescheduled before.</summary>
+    public int Reschedules { get; init; }
+
     /// <summary>Other DAGs' runs, for cross-DAG tasks; null where there is no orchestrator to ask.</summary>
     public IDagRunClient? DagRuns { get; init; }
 }

@@ -3,7 +3,10 @@ using Updraft.Core.States;
 
 namespace Updraft.Execution.Tasks;
 
-/// <summary>How one try ended: success, skipped or failed; a failure says whether retries may follow.</summary>
+/// <summary>
+/// How one try ended: success, skipped or failed (a failure says whether retries may follow), or up_for_reschedule (a
+/// sensor giving its slot back until <see cref="RescheduleDate"/>).
+/// </summary>
 public sealed record TaskRunResult(TaskInstanceState State, string? Error, bool RetryAllowed, DateTimeOffset StartDate, DateTimeOffset EndDate)
 {
     /// <summary>
@@ -17,6 +20,9 @@ public sealed record TaskRunResult(TaskInstanceState State, string? Error, bool 
 
     /// <summary>The context the try ran with (templates rendered), for its callbacks; null when it never started.</summary>
     public TaskContext? Context { get; init; }
+
+    /// <summary>With up_for_reschedule: when the sensor pokes again.</summary>
+    public DateTimeOffset? RescheduleDate { get; init; }
 
     public TimeSpan Duration => EndDate - StartDate;
 }

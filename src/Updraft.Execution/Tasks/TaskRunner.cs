@@ -42,6 +42,8 @@ public sealed class TaskRunner(TimeProvider timeProvider)
             CancellationToken = timeout.Token,
             Clock = timeProvider,
             DagRuns = request.DagRuns,
+            FirstPokeAt = request.FirstPokeAt,
+            Reschedules = request.Reschedules,
         };
 
         TaskRunResult outcome;
@@ -84,6 +86,11 @@ public sealed class TaskRunner(TimeProvider timeProvider)
             }
 
             outcome = Finish(log, request, start, TaskInstanceState.Success, null, retryAllowed: false);
+        }
+        catch (TaskRescheduleException e)
+        {
+            log.Info($"{e.Message} Marking the task as UP_FOR_RESCHEDULE; its slot is free until then.");
+            outcome = Finish(log, request, start, TaskInstanceState.UpForReschedule, null, retryAllowed: false) with { RescheduleDate = e.RescheduleDate };
         }
         catch (TaskSkippedException e)
         {
@@ -200,6 +207,8 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         CancellationToken = cancellationToken,
         Clock = context.Clock,
         DagRuns = context.DagRuns,
+        FirstPokeAt = context.FirstPokeAt,
+        Reschedules = context.Reschedules,
         Rendered = rendered,
     };
 

@@ -29,11 +29,18 @@ public sealed class DagTester(DagTestOptions options)
         var xcom = new InMemoryXComStore();
         var states = serialized.Tasks.ToDictionary(t => new TaskInstanceId(t.TaskId), _ => TaskInstanceState.None);
         var tries = serialized.Tasks.ToDictionary(t => new TaskInstanceId(t.TaskId), _ => 0);
+        var rescheduled = new Dictionary<TaskInstanceId, (DateTimeOffset Due, DateTimeOffset FirstPoke, int Count)>();
         log.Info($"Created DAG run {run.RunId} of {dag.DagId} (logical date {Iso.Format(run.LogicalDate)})");
 
         DagRunState? outcome;
         while (true)
         {
+            // A sensor whose next poke is due runs again, as the scheduler would schedule it.
+            foreach (var (id, reschedule) in rescheduled.Where(r => states[r.Key] == TaskInstanceState.UpForReschedule && r.Value.Due <= options.TimeProvider.GetUtcNow()))
+            {
+                states[id] = TaskInstanceState.None;
+            }
+
             var evaluation = DagRunEvaluator.Evaluate(serialized, states);
             foreach (var (id, state) in evaluation.States.Where(s => s.Value != states[s.Key]))
             {
@@ -55,6 +62,15 @@ public sealed class DagTester(DagTestOptions options)
             }
 
             outcome = evaluation.RunState;
+            var waiting = rescheduled.Where(r => states[r.Key] == TaskInstanceState.UpForReschedule).Select(r => r.Value.Due).ToList();
+            if (outcome is null && ready.Count == 0 && waiting.Count > 0)
+            {
+                // Nothing else can run: wait for the next sensor's poke (its slot was free meanwhile).
+                var pause = waiting.Min() - options.TimeProvider.GetUtcNow();
+                await Task.Delay(pause > TimeSpan.Zero ? pause : TimeSpan.Zero, options.TimeProvider, cancellationToken);
+                continue;
+            }
+
             if (outcome is not null || ready.Count == 0)
             {
                 break;
@@ -75,11 +91,16 @@ public sealed class DagTester(DagTestOptions options)
                     new TaskRunRequest(dag.GetTask(id.TaskId), settings, run, tries[id], xcom, options.Variables ?? secrets, options.Connections ?? secrets, sink)
                     {
                         MapIndex = id.MapIndex,
+                        FirstPokeAt = rescheduled.TryGetValue(id, out var before) ? before.FirstPoke : null,
+                        Reschedules = rescheduled.TryGetValue(id, out var again) ? again.Count : 0,
                         DagRuns = options.DagRuns,
                         Isolation = options.Isolation,
                         SkipDownstream = (ids, _) =>
                         {
-                            foreach (var skipped in states.Keys.Where(k => ids.Contains(k.TaskId) && states[k] is TaskInstanceState.None or TaskInstanceState.Scheduled).ToList())
+                            // Inside a mapped task group, an instance skips only its own instance of the group's tasks.
+                            bool SameInstanceOnly(string taskId) => settings.MapGroupId is { } group && id.MapIndex >= 0 && serialized.GetTask(taskId).MapGroupId == group;
+                            foreach (var skipped in states.Keys.Where(k => ids.Contains(k.TaskId) && (!SameInstanceOnly(k.TaskId) || k.MapIndex == id.MapIndex)
+                                && states[k] is TaskInstanceState.None or TaskInstanceState.Scheduled).ToList())
                             {
                                 log.Info($"Marking task {skipped} as SKIPPED (skipped by {id})");
                                 states[skipped] = TaskInstanceState.Skipped;
@@ -89,6 +110,17 @@ public sealed class DagTester(DagTestOptions options)
                         },
                     },
                     cancellationToken);
+                if (result is { State: TaskInstanceState.UpForReschedule, RescheduleDate: { } due })
+                {
+                    // The try keeps its number: the next poke is the same try, its timeout counted from the first.
+                    var first = rescheduled.TryGetValue(id, out var known) ? known.FirstPoke : result.StartDate;
+                    rescheduled[id] = (due, first, (known.Count) + 1);
+                    tries[id]--;
+                    states[id] = TaskInstanceState.UpForReschedule;
+                    continue;
+                }
+
+                rescheduled.Remove(id);
                 states[id] = await AfterTryAsync(log, run, settings, result, tries[id], cancellationToken);
             }
         }

@@ -65,8 +65,12 @@ public sealed class TaskExecutionService(
                 return null;
             }
 
+            // A sensor in reschedule mode pokes again within the same try: where its timeout counts from.
+            var reschedules = task.SensorMode == "reschedule" ? await _tasks.ReschedulesAsync(Key(id), id.TryNumber, cancellationToken) : [];
             return new TryStart
             {
+                FirstPokeAt = reschedules.Count > 0 ? reschedules[0].StartDate : null,
+                Reschedules = reschedules.Count,
                 RunType = run.RunType,
                 LogicalDate = Micros.To(run.LogicalDate),
                 DataIntervalStart = Micros.To(run.DataIntervalStart),
@@ -105,6 +109,26 @@ public sealed class TaskExecutionService(
             return await _finishes.RunAsync(new TryEnd(Key(id), id.TryNumber, state, retryAt)) ? state : null;
         });
 
+    public Task<TaskInstanceState?> RescheduleAsync(string token, TryIdentity id, DateTimeOffset rescheduleDate, CancellationToken cancellationToken = default) =>
+        ServeAsync<TaskInstanceState?>(token, id, async () =>
+        {
+            var now = timeProvider.GetUtcNow();
+            if (!await _finishes.RunAsync(new TryEnd(Key(id), id.TryNumber, TaskInstanceState.UpForReschedule, rescheduleDate)))
+            {
+                return null;
+            }
+
+            // Cleared while it poked (restarting), the try went back to none instead: nothing to record.
+            var row = await _tasks.GetAsync(Key(id), cancellationToken);
+            if (row is not { State: TaskInstanceState.UpForReschedule })
+            {
+                return TaskInstanceState.None;
+            }
+
+            await _tasks.RecordRescheduleAsync(Key(id), id.TryNumber, rescheduleDate, now, cancellationToken);
+            return TaskInstanceState.UpForReschedule;
+        });
+
     public Task<int> SkipDownstreamAsync(string token, TryIdentity id, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default) =>
         ServeAsync(token, id, async () =>
         {
@@ -123,7 +147,12 @@ public sealed class TaskExecutionService(
                 throw new ExecutionApiRefusedException($"Task '{stranger}' is not downstream of {id.DagId}.{id.TaskId}; a try may skip only its downstream tasks.", 422);
             }
 
-            return await _tasks.SkipForTryAsync(Key(id), id.TryNumber, taskIds, timeProvider.GetUtcNow(), cancellationToken)
+            // Inside a mapped task group, an instance skips only its own instance of the group's tasks.
+            var group = dag.GetTask(id.TaskId).MapGroupId;
+            var sameInstance = group is null || id.MapIndex < 0
+                ? null
+                : taskIds.Where(t => dag.GetTask(t).MapGroupId == group).ToHashSet(StringComparer.Ordinal);
+            return await _tasks.SkipForTryAsync(Key(id), id.TryNumber, taskIds, timeProvider.GetUtcNow(), sameInstance, cancellationToken)
                 ?? throw new TryNotOwnedException($"Try {id.TryNumber} of {id.DagId}.{id.TaskId} no longer owns its task instance; nothing was skipped.");
         });
 

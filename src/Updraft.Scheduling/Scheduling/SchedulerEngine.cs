@@ -359,9 +359,10 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
             var states = new Dictionary<TaskInstanceId, TaskInstanceState>();
             foreach (var ti in group)
             {
-                // A retry that has come due is, for the trigger rules, a task that has not run yet.
-                var retryDue = ti.State == TaskInstanceState.UpForRetry && ti.NextRetryAt is { } retryAt && retryAt <= Micros.From(now);
-                if (ti.State == TaskInstanceState.UpForRetry && !retryDue && ti.NextRetryAt is { } later && Micros.To(later) < _nextRetryDue)
+                // A retry (or a sensor's next poke) that has come due is, for the trigger rules, a task that has not run yet.
+                var waiting = ti.State is TaskInstanceState.UpForRetry or TaskInstanceState.UpForReschedule;
+                var retryDue = waiting && ti.NextRetryAt is { } retryAt && retryAt <= Micros.From(now);
+                if (waiting && !retryDue && ti.NextRetryAt is { } later && Micros.To(later) < _nextRetryDue)
                 {
                     // Its run is flagged again when the retry comes due, without waiting for the timed checks.
                     _nextRetryDue = Micros.To(later);

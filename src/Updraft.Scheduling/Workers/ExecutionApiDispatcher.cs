@@ -30,6 +30,8 @@ internal static class ExecutionApiDispatcher
                 "heartbeat" => JsonSerializer.SerializeToNode(await api.HeartbeatAsync(token, id, cancellationToken), Json),
                 "finish" => JsonSerializer.SerializeToNode(
                     await api.FinishAsync(token, id, args["state"].Deserialize<TaskInstanceState>(Json), (bool)args["retryAllowed"]!, cancellationToken), Json),
+                "reschedule" => JsonSerializer.SerializeToNode(
+                    await api.RescheduleAsync(token, id, args["rescheduleDate"].Deserialize<DateTimeOffset>(Json), cancellationToken), Json),
                 "skip_downstream" => await api.SkipDownstreamAsync(token, id, args["taskIds"].Deserialize<string[]>(Json) ?? [], cancellationToken),
                 "dag_code" => JsonSerializer.SerializeToNode(await api.GetDagCodeAsync(token, id, (string)args["sourceHash"]!, cancellationToken), Json),
                 "xcom_get" => await api.GetXComAsync(token, id, args["key"].Deserialize<XComKey>(Json)!, cancellationToken),

@@ -33,6 +33,9 @@ internal sealed class PipeExecutionApi(TextWriter output) : IExecutionApi, IDisp
             new JsonObject { ["state"] = JsonSerializer.SerializeToNode(state, WorkerProcessHost.Json), ["retryAllowed"] = retryAllowed },
             cancellationToken)).Deserialize<TaskInstanceState?>(WorkerProcessHost.Json);
 
+    public async Task<TaskInstanceState?> RescheduleAsync(string token, TryIdentity id, DateTimeOffset rescheduleDate, CancellationToken cancellationToken = default) =>
+        (await CallAsync("reschedule", token, id, new JsonObject { ["rescheduleDate"] = rescheduleDate }, cancellationToken)).Deserialize<TaskInstanceState?>(WorkerProcessHost.Json);
+
     public async Task<int> SkipDownstreamAsync(string token, TryIdentity id, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default) =>
         (int)(await CallAsync("skip_downstream", token, id, new JsonObject { ["taskIds"] = JsonSerializer.SerializeToNode(taskIds, WorkerProcessHost.Json) }, cancellationToken))!;
 

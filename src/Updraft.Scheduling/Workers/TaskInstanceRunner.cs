@@ -136,6 +136,8 @@ public sealed class TaskInstanceRunner(
                 {
                     Masker = masker,
                     MapIndex = id.MapIndex,
+                    FirstPokeAt = start.FirstPokeAt,
+                    Reschedules = start.Reschedules,
                     DagRuns = stores,
                     Isolation = isolatedTaskCommand is null ? null : new ProcessIsolation(isolatedTaskCommand, _ => (code, shared)),
                     SkipDownstream = (ids, ct) => retry.RunAsync(c => api.SkipDownstreamAsync(token, id, ids, c), cancellationToken: ct),
@@ -151,7 +153,9 @@ public sealed class TaskInstanceRunner(
             await heartbeat;
         }
 
-        var reply = await FinishAsync(id, () => token, result.State, result.RetryAllowed, log, cancellationToken);
+        var reply = result is { State: TaskInstanceState.UpForReschedule, RescheduleDate: { } due }
+            ? await RescheduleAsync(id, token, due, log, cancellationToken)
+            : await FinishAsync(id, () => token, result.State, result.RetryAllowed, log, cancellationToken);
         if (reply.State is { } recorded)
         {
             // Callbacks run once the state is kept (as Airflow 3's task runner does), so nothing they do changes it;
@@ -188,6 +192,22 @@ public sealed class TaskInstanceRunner(
         }
 
         return new WorkerReply(final, Exiting: false);
+    }
+
+    private async Task<WorkerReply> RescheduleAsync(TryIdentity id, string token, DateTimeOffset due, TaskLogger log, CancellationToken cancellationToken)
+    {
+        var recorded = await TransientRetry.ForExecutionApi(timeProvider, WriteRetryBudget).RunAsync(
+            ct => api.RescheduleAsync(token, id, due, ct),
+            (e, pause) => log.Warning($"Recording the reschedule failed ({e.Message.Split('\n')[0]}); trying again in {pause.TotalSeconds:0.#} s."),
+            cancellationToken);
+        if (recorded is not { } state)
+        {
+            var refused = $"The reschedule was refused: try {id.TryNumber} no longer owns the task instance.";
+            log.Warning(refused);
+            return new WorkerReply(null, Exiting: false, refused);
+        }
+
+        return new WorkerReply(state, Exiting: false);
     }
 
     private async Task HeartbeatAsync(TryIdentity id, Func<string> token, Action<string> refreshed, TaskLogger log, CancellationTokenSource tryStop, CancellationToken cancellationToken)

@@ -47,7 +47,22 @@ public static class ExecutionApiEndpoints
         api.MapMethods(Try + "/state", ["PATCH"], (HttpContext http, string dagId, string runId, string taskId, int mapIndex, int tryNumber, StateBody body) =>
             ServeAsync(http, async token =>
             {
-                var recorded = await service.FinishAsync(token, new TryIdentity(dagId, runId, taskId, mapIndex, tryNumber), body.State, body.RetryAllowed, http.RequestAborted);
+                var id = new TryIdentity(dagId, runId, taskId, mapIndex, tryNumber);
+                TaskInstanceState? recorded;
+                if (body.State == TaskInstanceState.UpForReschedule)
+                {
+                    if (body.RescheduleDate is not { } due)
+                    {
+                        return Detail(422, "up_for_reschedule needs a rescheduleDate: when the sensor pokes again.");
+                    }
+
+                    recorded = await service.RescheduleAsync(token, id, due, http.RequestAborted);
+                }
+                else
+                {
+                    recorded = await service.FinishAsync(token, id, body.State, body.RetryAllowed, http.RequestAborted);
+                }
+
                 return recorded is { } state
                     ? Results.Json(new { state }, ExecutionApiJson.Options)
                     : Detail(409, $"The result was refused: try {tryNumber} no longer owns the task instance.");
@@ -162,7 +177,7 @@ public static class ExecutionApiEndpoints
 
     internal sealed record StartBody(string Hostname, int Pid);
 
-    internal sealed record StateBody(TaskInstanceState State, bool RetryAllowed);
+    internal sealed record StateBody(TaskInstanceState State, bool RetryAllowed, DateTimeOffset? RescheduleDate = null);
 
     internal sealed record XComBody(string Value);
 

@@ -145,14 +145,14 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
         return rows.Where(t => wanted.Contains(runOf(t))).ToList();
     }
 
-    /// <summary>Marks for evaluation the runs that have a retry coming due by <paramref name="now"/>.</summary>
+    /// <summary>Marks for evaluation the runs that have a retry or a sensor's reschedule coming due by <paramref name="now"/>.</summary>
     public async Task<int> FlagDueRetriesAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(
             "UPDATE dag_run SET needs_evaluation = 1 WHERE needs_evaluation = 0 AND state = 'running' AND EXISTS (" +
             "SELECT 1 FROM task_instance ti WHERE ti.dag_id = dag_run.dag_id AND ti.run_id = dag_run.run_id " +
-            $"AND ti.state = {StateSql.Of(TaskInstanceState.UpForRetry)} AND ti.next_retry_at <= @At)",
+            $"AND ti.state IN ({StateSql.List([TaskInstanceState.UpForRetry, TaskInstanceState.UpForReschedule])}) AND ti.next_retry_at <= @At)",
             new { At = Micros.From(now) });
     }
 
@@ -198,6 +198,8 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
                 $"""
                 WITH v (dag_id, run_id, task_id, map_index, from_state, to_state) AS (VALUES {string.Join(", ", rows)})
                 UPDATE task_instance SET state = v.to_state,
+                    try_number = CASE WHEN task_instance.state = {StateSql.Of(TaskInstanceState.UpForReschedule)} AND v.to_state = {StateSql.Of(TaskInstanceState.Scheduled)}
+                        THEN task_instance.try_number - 1 ELSE task_instance.try_number END,
                     start_date = CASE WHEN v.to_state = {StateSql.Of(TaskInstanceState.Success)} THEN coalesce(task_instance.start_date, @At) ELSE task_instance.start_date END,
                     end_date = CASE WHEN v.to_state IN ({StateSql.Finished}) THEN coalesce(task_instance.end_date, @At) ELSE task_instance.end_date END
                 FROM v
@@ -565,12 +567,43 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
     }
 
     /// <summary>
+    /// Records that try <paramref name="tryNumber"/> of a sensor in reschedule mode gave its slot back (its row already
+    /// <c>up_for_reschedule</c>, due at <paramref name="rescheduleDate"/>): the poke's start and end, as Airflow's
+    /// task_reschedule. When a rescheduled try is scheduled again it keeps its try number.
+    /// </summary>
+    public async Task RecordRescheduleAsync(TaskInstanceKey key, int tryNumber, DateTimeOffset rescheduleDate, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            "INSERT INTO task_reschedule (dag_id, run_id, task_id, map_index, try_number, start_date, end_date, duration, reschedule_date) " +
+            "SELECT dag_id, run_id, task_id, map_index, try_number, coalesce(start_date, @At), @At, (@At - coalesce(start_date, @At)) / 1000000.0, @Due " +
+            $"FROM task_instance WHERE {KeyMatch} AND try_number = @tryNumber AND state = {StateSql.Of(TaskInstanceState.UpForReschedule)}",
+            new { key.DagId, key.RunId, key.TaskId, key.MapIndex, tryNumber, At = Micros.From(now), Due = Micros.From(rescheduleDate) });
+    }
+
+    /// <summary>The reschedules of one try, oldest first: how many times it gave its slot back, and when its first poke started.</summary>
+    public async Task<IReadOnlyList<TaskReschedule>> ReschedulesAsync(TaskInstanceKey key, int tryNumber, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long Start, long End, double Duration, long Due)>(
+            $"SELECT start_date, end_date, duration, reschedule_date FROM task_reschedule WHERE {KeyMatch} AND try_number = @tryNumber ORDER BY id",
+            new { key.DagId, key.RunId, key.TaskId, key.MapIndex, tryNumber });
+        return [.. rows.Select(r => new TaskReschedule(tryNumber, Micros.To(r.Start), Micros.To(r.End), r.Duration, Micros.To(r.Due)))];
+    }
+
+    /// <summary>
     /// For a running try (a branch, a short-circuit): marks <paramref name="taskIds"/> of the same run skipped, those not
     /// started yet (none or scheduled), in one transaction with a check that the try still owns its task instance, and
     /// flags the run for evaluation. Returns how many were skipped, or null (nothing written) when the row is no longer
     /// that running try.
     /// </summary>
-    public async Task<int?> SkipForTryAsync(TaskInstanceKey key, int tryNumber, IReadOnlyCollection<string> taskIds, DateTimeOffset now, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Tasks in <paramref name="sameInstance"/> (those of the try's own mapped task group) are skipped only at the try's
+    /// map index: a branch in instance 0 of a mapped group chooses for instance 0 alone, as in Airflow.
+    /// </remarks>
+    public async Task<int?> SkipForTryAsync(TaskInstanceKey key, int tryNumber, IReadOnlyCollection<string> taskIds, DateTimeOffset now, IReadOnlySet<string>? sameInstance = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(taskIds);
@@ -589,9 +622,10 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
         }
 
         var skipped = 0;
-        foreach (var chunk in taskIds.Distinct(StringComparer.Ordinal).Chunk(500))
+        foreach (var chunk in taskIds.Distinct(StringComparer.Ordinal).GroupBy(t => sameInstance?.Contains(t) == true).SelectMany(g => g.Chunk(500)))
         {
-            var parameters = new DynamicParameters(new { key.DagId, key.RunId, At = Micros.From(now) });
+            var oneIndex = sameInstance?.Contains(chunk[0]) == true;
+            var parameters = new DynamicParameters(new { key.DagId, key.RunId, key.MapIndex, At = Micros.From(now) });
             for (var i = 0; i < chunk.Length; i++)
             {
                 parameters.Add($"t{i}", chunk[i]);
@@ -599,7 +633,8 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
 
             skipped += await connection.ExecuteAsync(
                 $"UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Skipped)}, start_date = @At, end_date = @At, duration = 0 " +
-                $"WHERE dag_id = @DagId AND run_id = @RunId AND task_id IN ({string.Join(", ", chunk.Select((_, i) => $"@t{i}"))}) AND state IN ({StateSql.List(from)})",
+                $"WHERE dag_id = @DagId AND run_id = @RunId AND task_id IN ({string.Join(", ", chunk.Select((_, i) => $"@t{i}"))}) AND state IN ({StateSql.List(from)})" +
+                (oneIndex ? " AND map_index = @MapIndex" : ""),
                 parameters,
                 transaction);
         }

@@ -1,0 +1,116 @@
+using Updraft.Core.Runtime;
+
+namespace Updraft.Core.Dags;
+
+/// <summary>
+/// Waits for a file or folder to exist (Airflow's <c>FileSensor</c>). The path is a template and may be a glob
+/// (<c>*</c> and <c>?</c> within a name, <c>**</c> across folders with <see cref="Recursive"/>); a relative path is taken under the <c>path</c> extra of
+/// the <see cref="FsConnId"/> connection when it exists. A folder counts when it holds at least one file. The result
+/// is the matching paths.
+/// </summary>
+public sealed class FileSensor : SensorOperator, ITaskResult<string[]>
+{
+    internal FileSensor(Dag dag, string taskId, string filepath, string file, int line)
+        : base(dag, taskId, file, line)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(filepath);
+        Filepath = filepath;
+    }
+
+    public override string OperatorName => "FileSensor";
+
+    public Operator Producer => this;
+
+    public string Filepath { get; }
+
+    /// <summary>The connection whose <c>path</c> extra a relative path is under (Airflow's <c>fs_conn_id</c>).</summary>
+    public string FsConnId { get; set; } = "fs_default";
+
+    /// <summary>Whether <c>**</c> in the pattern matches across folders.</summary>
+    public bool Recursive { get; set; }
+
+    public override IEnumerable<KeyValuePair<string, string>> GetTemplateFields()
+    {
+        yield return new("filepath", Filepath);
+    }
+
+    protected override async Task<PokeResult> PokeAsync(TaskContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var path = context.Rendered.GetValueOrDefault("filepath") ?? Filepath;
+        if (!Path.IsPathRooted(path))
+        {
+            var connection = await context.Connections.GetAsync(FsConnId, context.CancellationToken);
+            var basePath = connection?.ExtraDejson["path"]?.GetValue<string>();
+            path = Path.Combine(basePath ?? Environment.CurrentDirectory, path);
+        }
+
+        context.Log.Info($"Poking for file {path}");
+        var found = Matches(path).ToList();
+        foreach (var match in found)
+        {
+            context.Log.Info($"Found File {match} last modified: {File.GetLastWriteTimeUtc(match):O}");
+        }
+
+        return found.Count > 0 ? PokeResult.Done(found.ToArray()) : PokeResult.NotDone;
+    }
+
+    private IEnumerable<string> Matches(string path)
+    {
+        if (path.IndexOfAny(['*', '?']) < 0)
+        {
+            if (File.Exists(path))
+            {
+                return [path];
+            }
+
+            return Directory.Exists(path) && Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Any() ? [path] : [];
+        }
+
+        // The folder part up to the first wildcard, then the rest as a pattern over paths below it.
+        var firstWild = path.IndexOfAny(['*', '?']);
+        var root = Path.GetDirectoryName(path[..(firstWild + 1)]) ?? "/";
+        if (!Directory.Exists(root))
+        {
+            return [];
+        }
+
+        var pattern = Path.GetRelativePath(root, path).Replace('\\', '/');
+        var regex = GlobPattern.Of(pattern, Recursive);
+        return Directory.EnumerateFileSystemEntries(root, "*", Recursive || pattern.Contains('/', StringComparison.Ordinal) ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
+            .Where(p => regex.IsMatch(Path.GetRelativePath(root, p).Replace('\\', '/')))
+            .Order(StringComparer.Ordinal);
+    }
+
+    private static class GlobPattern
+    {
+        /// <summary>A glob as a regular expression: <c>*</c> and <c>?</c> within a name, <c>**</c> across folders when recursive.</summary>
+        public static System.Text.RegularExpressions.Regex Of(string glob, bool recursive)
+        {
+            var regex = new System.Text.StringBuilder("^");
+            for (var i = 0; i < glob.Length; i++)
+            {
+                var c = glob[i];
+                if (c == '*' && i + 1 < glob.Length && glob[i + 1] == '*' && recursive)
+                {
+                    regex.Append(".*");
+                    i++;
+                }
+                else if (c == '*')
+                {
+                    regex.Append("[^/]*");
+                }
+                else if (c == '?')
+                {
+                    regex.Append("[^/]");
+                }
+                else
+                {
+                    regex.Append(System.Text.RegularExpressions.Regex.Escape(c.ToString()));
+                }
+            }
+
+            return new System.Text.RegularExpressions.Regex(regex.Append('$').ToString(), System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        }
+    }
+}
