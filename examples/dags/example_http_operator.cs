@@ -12,6 +12,16 @@ public sealed class ExampleHttpOperator : IDagSource
             Tags = ["example", "http"],
         };
 
+        // Waits for the service to say it is ready: a 404 or a failed check pokes again; in reschedule mode the worker
+        // slot is free between pokes.
+        var ready = dag.HttpSensor("wait_until_ready", "status").With(t =>
+        {
+            t.ResponseCheck = r => r.Json()?["ready"]?.GetValue<bool>() == true;
+            t.Mode = SensorMode.Reschedule;
+            t.PokeInterval = TimeSpan.FromSeconds(1);
+            t.Timeout = TimeSpan.FromMinutes(30);
+        });
+
         var status = dag.Http("get_status", "status", method: "GET").With(t =>
         {
             t.ResponseCheck = r => r.Json()?["ready"]?.GetValue<bool>() == true;
@@ -23,7 +33,7 @@ public sealed class ExampleHttpOperator : IDagSource
             t.Headers = new() { ["Content-Type"] = "application/json" };
             t.LogResponse = true;
         });
-        status.Then(post);
+        ready.Then(status).Then(post);
 
         yield return dag;
     }

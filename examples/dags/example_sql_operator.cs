@@ -18,6 +18,13 @@ public sealed class ExampleSqlOperator : IDagSource
             """, "example_sqlite").With(t => t.SplitStatements = true);
 
         // The SQL is a template; values that are not SQL go in as parameters.
+        // Waits until the day's rows are there: a first cell of 0 (or no row) pokes again.
+        var landed = dag.SqlSensor("wait_for_sales", "SELECT COUNT(*) FROM sales WHERE day = '{{ ds }}'", "example_sqlite").With(t =>
+        {
+            t.PokeInterval = TimeSpan.FromSeconds(5);
+            t.Timeout = TimeSpan.FromHours(1);
+        });
+
         var totals = dag.Sql("totals", "SELECT region, SUM(amount) FROM sales WHERE day = '{{ ds }}' AND amount >= @min_amount GROUP BY region ORDER BY region", "example_sqlite")
             .With(t => t.Parameters = new() { ["min_amount"] = 50 });
 
@@ -32,7 +39,7 @@ public sealed class ExampleSqlOperator : IDagSource
             return rows.Count;
         });
 
-        load.Then(totals).Then(report);
+        load.Then(landed).Then(totals).Then(report);
         yield return dag;
     }
 }

@@ -142,7 +142,7 @@ public sealed class ExampleDagsTests : IDisposable
 
         _cli.Environment["UPDRAFT_CONN_EXAMPLE_SQLITE"] = "sqlite:////" + Path.Combine(_cli.Home, "example.db").TrimStart('/');
         var states = await TestDagAsync("example_sql_operator", 0);
-        Assert.Equal(new Dictionary<string, string> { ["load"] = "success", ["totals"] = "success", ["report"] = "success" }, states);
+        Assert.Equal(new Dictionary<string, string> { ["load"] = "success", ["wait_for_sales"] = "success", ["totals"] = "success", ["report"] = "success" }, states);
         (_, output, _) = await _cli.RunAsync("dags", "test", "example_sql_operator", "2025-03-01");
         Assert.Contains("eu: 120", output);
         Assert.Contains("us: 80", output);
@@ -205,7 +205,9 @@ public sealed class ExampleDagsTests : IDisposable
         Microsoft.AspNetCore.Hosting.HostingAbstractionsWebHostBuilderExtensions.UseUrls(builder.WebHost, "http://127.0.0.1:0");
         await using var server = builder.Build();
         var posted = new List<string>();
-        Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapGet(server, "/status", () => Microsoft.AspNetCore.Http.Results.Json(new { ready = true, version = "4.2" }));
+        var polls = 0;
+        // Not ready on the first poke: the sensor is rescheduled and asks again.
+        Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapGet(server, "/status", () => Microsoft.AspNetCore.Http.Results.Json(new { ready = Interlocked.Increment(ref polls) > 1, version = "4.2" }));
         Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapPost(server, "/reports", async (Microsoft.AspNetCore.Http.HttpContext http) =>
         {
             posted.Add(await new StreamReader(http.Request.Body).ReadToEndAsync());
@@ -217,6 +219,8 @@ public sealed class ExampleDagsTests : IDisposable
         var (exit, output, error) = await _cli.RunAsync("dags", "test", "example_http_operator", "2025-03-01");
 
         Assert.True(exit == 0, error + output);
+        Assert.Contains("Response check returned False; poking again.", output);
+        Assert.Contains("UP_FOR_RESCHEDULE", output);
         Assert.Contains("stored", output);
         Assert.Equal(["{\"day\": \"2025-03-01\", \"run\": \"manual__2025-03-01T00:00:00+00:00\"}"], posted);
     }

@@ -19,6 +19,8 @@ public abstract class ProvidersTests : IAsyncLifetime
 
     private readonly List<string> _log = [];
     private WebApplication? _server;
+    private int _polls;
+    private int _counts;
 
     /// <summary>A URI for the SQL connection under test.</summary>
     protected abstract string SqlConnectionUri();
@@ -34,6 +36,11 @@ public abstract class ProvidersTests : IAsyncLifetime
         _server.MapPost("/echo", async (HttpContext http) =>
             $"{http.Request.Headers["X-Run"]}|{http.Request.Headers["X-From-Extra"]}|{await new StreamReader(http.Request.Body).ReadToEndAsync()}");
         _server.MapGet("/missing", () => Results.NotFound("no such report"));
+        _server.MapGet("/ready/{name}", (string name) => Interlocked.Increment(ref _polls) >= 3 && name == "report"
+            ? Results.Json(new { status = "ready", polls = _polls })
+            : Results.NotFound("not there yet"));
+        _server.MapGet("/count", () => Results.Json(new { count = Interlocked.Increment(ref _counts) }));
+        _server.MapGet("/broken", () => Results.Problem("the partner API is down", statusCode: 500));
         await _server.StartAsync();
     }
 
@@ -108,6 +115,97 @@ public abstract class ProvidersTests : IAsyncLifetime
         Assert.Equal(TaskInstanceState.Failed, result.TaskStates["broken"]);
         Assert.Contains(_log, l => l.StartsWith("SQL error: ", StringComparison.Ordinal) && l.Contains("nope", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void HttpSensor_PokesThrough404sAndChecks_FailsOnOtherErrorStatuses_SoftFailSkips()
+    {
+        var dag = new Dag("http_sensors");
+        var ready = dag.HttpSensor("ready", "ready/{{ params.name }}", connId: "api").With(t =>
+        {
+            t.PokeInterval = TimeSpan.FromMilliseconds(20);
+            t.ResponseFilter = r => r.Json()!["status"]!.GetValue<string>();
+        });
+        dag.Params.Add("name", new Param("report"));
+        var counted = dag.HttpSensor("counted", "count", connId: "api").With(t =>
+        {
+            t.PokeInterval = TimeSpan.FromMilliseconds(20);
+            t.Mode = SensorMode.Reschedule;
+            t.ResponseCheck = r => r.Json()!["count"]!.GetValue<int>() >= 3;
+            t.ResponseFilter = r => r.Json()!["count"]!.GetValue<int>();
+        });
+        dag.HttpSensor("broken", "broken", connId: "api").With(t => t.Retries = 0);
+        dag.HttpSensor("broken_soft", "broken", connId: "api").With(t => t.SoftFail = true);
+        dag.HttpSensor("never", "ready/other", connId: "api").With(t =>
+        {
+            t.PokeInterval = TimeSpan.FromMilliseconds(20);
+            t.Timeout = TimeSpan.FromMilliseconds(150);
+        });
+        ready.Then(counted);
+
+        var result = Run(dag);
+
+        Assert.True(result.TaskStates["ready"] == TaskInstanceState.Success, string.Join("\n", _log));
+        Assert.Equal("ready", result.XComValue<string>("ready"));
+        Assert.Contains("Not yet: 404 Not Found", _log);
+        Assert.Equal(TaskInstanceState.Success, result.TaskStates["counted"]);
+        Assert.Equal(3, result.XComValue<int>("counted"));
+        Assert.Equal(TaskInstanceState.Failed, result.TaskStates["broken"]);
+        Assert.Contains(_log, l => l.Contains("InvalidOperationException: 500:Internal Server Error", StringComparison.Ordinal));
+        Assert.Equal(TaskInstanceState.Skipped, result.TaskStates["broken_soft"]);
+        Assert.Contains("500:Internal Server Error Skipping (soft fail).", _log);
+        Assert.Equal(TaskInstanceState.Failed, result.TaskStates["never"]);
+        Assert.Contains(_log, l => l.Contains("Sensor has timed out", StringComparison.Ordinal));
+        Assert.DoesNotContain(_log, l => l.Contains("hunter2", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void SqlSensor_DoneOnATruthyFirstRow_WaitsOnNoRowsOrFalsy_FailureCriteriaAndFailOnEmptyFail()
+    {
+        var dag = new Dag("sql_sensors");
+        var setup = dag.Sql("setup", "CREATE TABLE signals (id INTEGER, ready INTEGER, label TEXT); INSERT INTO signals VALUES (1, 0, 'error'); INSERT INTO signals VALUES (2, 1, 'fine')", "db")
+            .With(t => t.SplitStatements = true);
+        var fast = TimeSpan.FromMilliseconds(20);
+        var sensors = new Operator[]
+        {
+            dag.SqlSensor("ready", "SELECT ready, label FROM signals WHERE id = @id", "db").With(t => t.Parameters = new() { ["id"] = 2 }),
+            dag.SqlSensor("falsy", "SELECT ready FROM signals WHERE id = 1", "db").With(t => { t.PokeInterval = fast; t.Timeout = TimeSpan.FromMilliseconds(120); t.Retries = 0; }),
+            dag.SqlSensor("empty", "SELECT id FROM signals WHERE id < 0", "db").With(t => { t.PokeInterval = fast; t.Timeout = TimeSpan.FromMilliseconds(120); t.SoftFail = true; }),
+            dag.SqlSensor("empty_fails", "SELECT id FROM signals WHERE id < 0", "db").With(t => { t.FailOnEmpty = true; t.Retries = 0; }),
+            dag.SqlSensor("criteria", "SELECT ready, label FROM signals WHERE id = 1", "db").With(t =>
+            {
+                t.Selector = row => row[1];
+                t.Failure = v => (string?)v == "error";
+                t.Retries = 0;
+            }),
+            dag.SqlSensor("success", "SELECT label FROM signals ORDER BY id", "db").With(t => t.Success = v => (string?)v == "error"),
+        };
+        setup.Then(sensors);
+
+        var result = Run(dag);
+
+        Assert.True(result.TaskStates["ready"] == TaskInstanceState.Success, string.Join("\n", _log));
+        Assert.Equal("[1,\"fine\"]", result.XComValue<JsonArray>("ready")!.ToJsonString());
+        Assert.Equal(TaskInstanceState.Failed, result.TaskStates["falsy"]);
+        Assert.Contains("First value 0: not yet.", _log);
+        Assert.Equal(TaskInstanceState.Skipped, result.TaskStates["empty"]);
+        Assert.Contains("No rows yet.", _log);
+        Assert.Equal(TaskInstanceState.Failed, result.TaskStates["empty_fails"]);
+        Assert.Contains(_log, l => l.Contains("No rows returned, raising as per fail_on_empty flag.", StringComparison.Ordinal));
+        Assert.Equal(TaskInstanceState.Failed, result.TaskStates["criteria"]);
+        Assert.Contains(_log, l => l.Contains("Failure criteria met: Failure(error) returned true.", StringComparison.Ordinal));
+        Assert.Equal(TaskInstanceState.Success, result.TaskStates["success"]);
+    }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData(0L, false)]
+    [InlineData(2L, true)]
+    [InlineData(0.0, false)]
+    [InlineData("", false)]
+    [InlineData("x", true)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void SqlSensor_TruthIsPythons(object? value, bool truthy) => Assert.Equal(truthy, SqlSensor.IsTruthy(value));
 
     [Fact]
     public void SplitStatements_KeepsSemicolonsInQuotesAndDropsComments() =>

@@ -53,7 +53,7 @@ public sealed class ExternalTaskSensor : SensorOperator
         {
             var failed = $"The external {what} on {Iso.Format(date)} is {state}.";
             // Retried like any failure; a timeout is not (Airflow's AirflowSensorTimeout).
-            throw SoftFail ? new TaskSkippedException(failed + " Skipping (soft fail).") : new InvalidOperationException(failed);
+            throw SensorFailure(failed);
         }
 
         if (state is not null && SkippedStates.Contains(state))

@@ -42,6 +42,13 @@ public abstract class SensorOperator : Operator
     /// <summary>One check: done (with the value to return) or not yet.</summary>
     protected abstract Task<PokeResult> PokeAsync(TaskContext context);
 
+    /// <summary>
+    /// What a poke throws when it finds the wait can never succeed (a failure criterion met, the awaited task failed):
+    /// the task fails (its retries apply), or with <see cref="SoftFail"/> skips.
+    /// </summary>
+    protected Exception SensorFailure(string message) =>
+        SoftFail ? new TaskSkippedException(message + " Skipping (soft fail).") : new InvalidOperationException(message);
+
     public override async Task<object?> ExecuteAsync(TaskContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -1,0 +1,92 @@
+using Updraft.Core.Dags;
+using Updraft.Core.Runtime;
+
+namespace Updraft.Providers;
+
+/// <summary>
+/// Calls an HTTP endpoint of a connection until it answers as wanted (Airflow's <c>HttpSensor</c>): GET by default,
+/// templated endpoint, body and header values, basic authentication from the connection. A 404 (or another status in
+/// <see cref="PokeOnStatuses"/>) is "not yet"; any other error status fails the task. Without
+/// <see cref="ResponseCheck"/> a success status is done; with it, done when the check says so. The result is the
+/// response text, or what <see cref="ResponseFilter"/> makes of the response.
+/// </summary>
+public sealed class HttpSensor : SensorOperator
+{
+    public HttpSensor(Dag dag, string taskId, string endpoint, string? file = null, int line = 0)
+        : base(dag, taskId, file, line)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        Endpoint = endpoint;
+    }
+
+    public override string OperatorName => "HttpSensor";
+
+    public string HttpConnId { get; set; } = HttpHook.DefaultConnId;
+
+    public string Method { get; set; } = "GET";
+
+    public string Endpoint { get; }
+
+    /// <summary>The request body (templated).</summary>
+    public string? Data { get; set; }
+
+    /// <summary>Request headers (values templated).</summary>
+    public Dictionary<string, string> Headers { get; set; } = [];
+
+    /// <summary>Done when true; false pokes again.</summary>
+    public Func<HttpResponseData, bool>? ResponseCheck { get; set; }
+
+    /// <summary>What to return once done instead of the response text.</summary>
+    public Func<HttpResponseData, object?>? ResponseFilter { get; set; }
+
+    /// <summary>Error statuses that mean "not yet" rather than a failure (Airflow's <c>response_error_codes_allowlist</c>: 404).</summary>
+    public IReadOnlyCollection<int> PokeOnStatuses { get; set; } = [404];
+
+    /// <summary>How long one request may take.</summary>
+    public TimeSpan? RequestTimeout { get; set; }
+
+    public override IEnumerable<KeyValuePair<string, string>> GetTemplateFields()
+    {
+        yield return new("endpoint", Endpoint);
+        if (Data is not null)
+        {
+            yield return new("data", Data);
+        }
+
+        foreach (var (name, value) in Headers)
+        {
+            yield return new($"headers.{name}", value);
+        }
+    }
+
+    protected override async Task<PokeResult> PokeAsync(TaskContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var rendered = context.Rendered;
+        var endpoint = rendered.GetValueOrDefault("endpoint") ?? Endpoint;
+        var headers = Headers.ToDictionary(h => h.Key, h => rendered.GetValueOrDefault($"headers.{h.Key}") ?? h.Value, StringComparer.OrdinalIgnoreCase);
+        context.Log.Info($"Poking: {Method.ToUpperInvariant()} {endpoint}");
+        var response = await new HttpHook(context, HttpConnId).RunAsync(
+            Method, endpoint, Data is null ? null : rendered.GetValueOrDefault("data") ?? Data, headers, RequestTimeout);
+        if (!response.IsSuccess)
+        {
+            if (PokeOnStatuses.Contains(response.StatusCode))
+            {
+                context.Log.Info($"Not yet: {response.StatusCode} {response.ReasonPhrase}");
+                return PokeResult.NotDone;
+            }
+
+            context.Log.Error($"HTTP error: {response.ReasonPhrase}");
+            context.Log.Error(response.Text.Length > 2000 ? response.Text[..2000] + " …" : response.Text);
+            throw SensorFailure($"{response.StatusCode}:{response.ReasonPhrase}");
+        }
+
+        if (ResponseCheck is { } check && !check(response))
+        {
+            context.Log.Info("Response check returned False; poking again.");
+            return PokeResult.NotDone;
+        }
+
+        return PokeResult.Done(ResponseFilter is { } filter ? filter(response) : response.Text);
+    }
+}
