@@ -9,6 +9,12 @@ public sealed class ExampleSensors : IDagSource
         {
             Catchup = false,
             Tags = ["example", "sensors"],
+
+            // A run still waiting an hour after it was queued calls this once, while it goes on waiting.
+            Deadline = new DeadlineAlert(DeadlineReference.DagRunQueuedAt, TimeSpan.FromHours(1), new CallbackList
+            {
+                ctx => ctx.Log.Warning($"Run {ctx.RunId} is late: {ctx.Reason}"),
+            }),
         };
 
         const string Landing = "/tmp/updraft_example_sensors";

@@ -1214,6 +1214,46 @@ public abstract class SchedulerTests
     }
 
     [Fact]
+    public async Task Deadline_MissedByARunStillRunning_AsksForItsCallbackOnce_WhileTheRunGoesOn_APunctualRunAsksNothing()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("late.cs", Orchestra.DagSource("late", """
+            dag.Task("slow", async ctx => await Task.Delay(3000, ctx.CancellationToken));
+            """, """
+            Deadline = new DeadlineAlert(DeadlineReference.DagRunQueuedAt, TimeSpan.FromSeconds(1), new CallbackList
+            {
+                c => c.Log.Info($"deadline missed by {c.RunId} ({c.Event}, run state {(c.RunState is null ? "open" : "ended")}): {c.Reason}"),
+            }),
+            """));
+        o.WriteDag("punctual.cs", Orchestra.DagSource("punctual", "dag.Empty(\"a\");", """
+            Deadline = new DeadlineAlert(DeadlineReference.DagRunQueuedAt, TimeSpan.FromMinutes(10), new CallbackList { c => c.Log.Info("never") }),
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var late = await o.TriggerAsync("late");
+        var punctual = await o.TriggerAsync("punctual");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        Assert.Equal("success", await o.RunStateAsync("late", late.RunId));
+        Assert.Equal("success", await o.RunStateAsync("punctual", punctual.RunId));
+        await using (var connection = await o.Database.OpenAsync())
+        {
+            var requests = await connection.QueryAsync<(string DagId, string Event)>("SELECT dag_id, event FROM callback_request");
+            Assert.Equal([("late", "deadline_missed")], requests);
+            var (missedAt, endDate) = await connection.QuerySingleAsync<(long?, long?)>("SELECT deadline_missed_at, end_date FROM dag_run WHERE dag_id = 'late'");
+            Assert.True(missedAt < endDate, $"the deadline was recorded at {missedAt}, after the run ended at {endDate}");
+            Assert.Null(await connection.ExecuteScalarAsync<long?>("SELECT deadline_missed_at FROM dag_run WHERE dag_id = 'punctual'"));
+        }
+
+        var runner = o.Context.NewDagCallbackRunner(o.Database, Microsoft.Extensions.Logging.Abstractions.NullLogger<Processing.DagCallbackRunner>.Instance);
+        Assert.Equal(1, await runner.RunPendingAsync());
+        var log = await File.ReadAllTextAsync(Processing.DagCallbackRunner.LogPath(o.LogFolder, "late", late.RunId));
+        Assert.Contains($"deadline missed by {late.RunId} (deadline_missed, run state open): deadline dagrun_queued_at + 1 s = ", log);
+        Assert.False(File.Exists(Processing.DagCallbackRunner.LogPath(o.LogFolder, "punctual", punctual.RunId)));
+    }
+
+    [Fact]
     public async Task CrossDag_InWorkerProcesses_TriggerWaitsForTheChildRun_AndAnExternalTaskSensorSeesItsTask()
     {
         await using var o = await NewAsync();

@@ -56,6 +56,12 @@ public sealed class Dag
     /// <summary>Run once when a run of this DAG fails (Airflow's DAG <c>on_failure_callback</c>).</summary>
     public CallbackList OnFailure { get; set; } = [];
 
+    /// <summary>
+    /// When a run must have finished by, and what to call once if it has not (Airflow 3's DAG <c>deadline</c>); null
+    /// for none.
+    /// </summary>
+    public DeadlineAlert? Deadline { get; set; }
+
     /// <summary>null uses <c>[core] max_active_runs_per_dag</c>.</summary>
     public int? MaxActiveRuns { get; set; }
 
@@ -252,6 +258,16 @@ public sealed class Dag
         catch (ParamValidationException e)
         {
             throw new DagDefinitionException($"DAG '{DagId}' has an invalid param default. {e.Message}", Fileloc, DefinedAtLine);
+        }
+
+        if (Deadline is { Reference: DeadlineReference.DagRunQueuedAt, Interval: var interval } && interval < TimeSpan.Zero)
+        {
+            throw new DagDefinitionException($"DAG '{DagId}' has a deadline before its runs are queued ({interval}); the interval after queued_at must not be negative.", Fileloc, DefinedAtLine);
+        }
+
+        if (Deadline is { Callback.Count: 0 })
+        {
+            throw new DagDefinitionException($"DAG '{DagId}' has a deadline without a callback: give it the callback or notifier to call when a run misses it.", Fileloc, DefinedAtLine);
         }
 
         if (EndDate is { } end && StartDate is { } start && end < start)

@@ -90,6 +90,7 @@ public static class DagSerializer
             DocMd = dag.DocMd,
             HasOnSuccessCallback = dag.OnSuccess.Count > 0,
             HasOnFailureCallback = dag.OnFailure.Count > 0,
+            Deadline = SerializedDeadline.From(dag.Deadline),
             Tasks = tasks,
             TaskGroups = [.. dag.TaskGroups.Select(g => new SerializedTaskGroup
             {

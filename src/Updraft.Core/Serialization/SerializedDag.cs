@@ -62,6 +62,9 @@ public sealed record SerializedDag
 
     public bool HasOnFailureCallback { get; init; }
 
+    /// <summary>The DAG's deadline, or null: the scheduler asks the DAG processor to run its callback when a run misses it.</summary>
+    public SerializedDeadline? Deadline { get; init; }
+
     public IReadOnlyList<SerializedTask> Tasks { get; init; } = [];
 
     public IReadOnlyList<SerializedTaskGroup> TaskGroups { get; init; } = [];

@@ -45,11 +45,14 @@ internal static class DagCallbackChild
                 };
                 var secrets = new MaskingSecretStores(lookups, lookups, masker);
                 log.Info($"Running {work.Event} of DAG {work.DagId} for run {work.RunId}");
-                failed = await (success ? dag.OnSuccess : dag.OnFailure).RunAsync(new CallbackContext
+                // A missed deadline is called while the run goes on: it has no final state.
+                var deadline = work.Event == "deadline_missed";
+                var callbacks = deadline ? dag.Deadline?.Callback ?? [] : success ? dag.OnSuccess : dag.OnFailure;
+                failed = await callbacks.RunAsync(new CallbackContext
                 {
                     Event = work.Event,
                     DagRun = run,
-                    RunState = success ? DagRunState.Success : DagRunState.Failed,
+                    RunState = deadline ? null : success ? DagRunState.Success : DagRunState.Failed,
                     Reason = work.Reason,
                     Log = log,
                     Variables = secrets,

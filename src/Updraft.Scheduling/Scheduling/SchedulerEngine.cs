@@ -164,6 +164,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
             lost += await FailZombiesAsync(now, cancellationToken) + await FailStuckQueuedAsync(now, cancellationToken);
             await TerminateRestartingAsync(cancellationToken);
             await _backfills.CompleteFinishedAsync(now, cancellationToken);
+            await CheckDeadlinesAsync(now, cancellationToken);
         }
 
         lost += await JobDutiesAsync(now, cancellationToken);
@@ -179,6 +180,40 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
         var (scheduled, finished) = await EvaluateRunningRunsAsync(now, cancellationToken);
         var queued = await QueueAsync(timeProvider.GetUtcNow(), cancellationToken);
         return new SchedulingPass(created, started, finished, scheduled, queued, lost);
+    }
+
+    /// <summary>
+    /// Asks for the deadline callback of each unfinished run past its DAG's deadline (Airflow 3's deadline alerts):
+    /// once per run, recorded with the run so no other scheduler asks again; the run goes on untouched.
+    /// </summary>
+    private async Task CheckDeadlinesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var withDeadlines = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (dagId, version) in await _runs.UnfinishedDagVersionsAsync(cancellationToken))
+        {
+            if ((await _serialized.GetAsync(dagId, version, cancellationToken))?.Deadline is not null)
+            {
+                withDeadlines.Add(dagId);
+            }
+        }
+
+        foreach (var dagId in withDeadlines)
+        {
+            foreach (var run in await _runs.UnfinishedWithoutMissedDeadlineAsync(dagId, cancellationToken))
+            {
+                // The deadline of the run's own DAG version.
+                if ((await _serialized.GetAsync(dagId, run.DagVersion, cancellationToken))?.Deadline is not { } deadline)
+                {
+                    continue;
+                }
+
+                var due = deadline.DeadlineFor(Micros.To(run.QueuedAt), Micros.To(run.LogicalDate));
+                if (due < now && await _runs.MissDeadlineAsync(run.Id, $"deadline {deadline.Describe()} = {Iso.Format(due)} missed", now, cancellationToken))
+                {
+                    SchedulerLog.DeadlineMissed(logger, run.RunId, run.DagId, deadline.Describe(), due);
+                }
+            }
+        }
     }
 
     private async Task<int> HandleExecutorEventsAsync(DateTimeOffset now, CancellationToken cancellationToken)

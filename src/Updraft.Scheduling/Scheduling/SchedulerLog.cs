@@ -36,6 +36,9 @@ internal static partial class SchedulerLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Created run {RunId} of {DagId}")]
     public static partial void RunCreated(ILogger logger, string runId, string dagId);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} of {DagId} missed its deadline ({Deadline}, at {At}); its deadline callback is asked for")]
+    public static partial void DeadlineMissed(ILogger logger, string runId, string dagId, string deadline, DateTimeOffset at);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} of {DagId} finished: {State}")]
     public static partial void RunFinished(ILogger logger, string runId, string dagId, Core.States.DagRunState state);
 }

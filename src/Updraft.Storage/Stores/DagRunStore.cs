@@ -244,6 +244,50 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
         return (await connection.QueryAsync<DagRunRecord>(sql, new { dagId, limit })).ToList();
     }
 
+    /// <summary>The DAG versions of queued and running runs whose deadline has not been recorded as missed.</summary>
+    public async Task<IReadOnlyList<(string DagId, int DagVersion)>> UnfinishedDagVersionsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<(string, int)>(
+            "SELECT DISTINCT dag_id, dag_version FROM dag_run WHERE state IN ('queued', 'running') AND deadline_missed_at IS NULL")).ToList();
+    }
+
+    /// <summary>Queued and running runs of <paramref name="dagId"/> whose deadline has not been recorded as missed.</summary>
+    public async Task<IReadOnlyList<DagRunRecord>> UnfinishedWithoutMissedDeadlineAsync(string dagId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<DagRunRecord>(
+            $"{SelectRun} WHERE dag_id = @dagId AND state IN ('queued', 'running') AND deadline_missed_at IS NULL ORDER BY id", new { dagId })).ToList();
+    }
+
+    /// <summary>
+    /// Records that run <paramref name="id"/> missed its DAG's deadline and asks the DAG processor for the
+    /// <c>deadline_missed</c> callback, in one transaction, only when the run is still unfinished and not recorded yet:
+    /// however many schedulers look, the callback is asked for once. False when nothing was written.
+    /// </summary>
+    public async Task<bool> MissDeadlineAsync(long id, string reason, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var runs = (await connection.QueryAsync<(string DagId, string RunId)>(
+            "UPDATE dag_run SET deadline_missed_at = @At WHERE id = @id AND deadline_missed_at IS NULL AND state IN ('queued', 'running') RETURNING dag_id, run_id",
+            new { id, At = Micros.From(now) },
+            transaction)).ToList();
+        if (runs.Count == 0)
+        {
+            return false;
+        }
+
+        var missed = runs[0];
+
+        await connection.ExecuteAsync(
+            "INSERT INTO callback_request (dag_id, run_id, event, reason, created_at) VALUES (@DagId, @RunId, 'deadline_missed', @reason, @At)",
+            new { missed.DagId, missed.RunId, reason, At = Micros.From(now) },
+            transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
     /// <summary>
     /// Claims up to <paramref name="limit"/> running runs that need evaluation and clears their flag, so a change
     /// after this moment flags them again. On PostgreSQL, rows another scheduler is claiming are skipped.
