@@ -14,13 +14,17 @@ using Updraft.Tests.Shared;
 /// Scheduler scenarios, run in this process with the real local executor (worker processes) and a real
 /// database: `lag` (100 DAGs × 10 linear tasks), `chain` (one DAG of 40 chained tasks), `throughput`
 /// (1,000 DAGs × 10 parallel tasks, one or two schedulers), `mapped` (one DAG whose task is mapped over a list of
-/// 10,000 elements, then one task collecting the 10,000 results).
+/// 10,000 elements, then one task collecting the 10,000 results), `sensors-poke` / `sensors-reschedule` (one DAG
+/// whose sensors, one per worker slot and first in line, wait 10 s, beside 200 short tasks: in reschedule mode the
+/// tasks run in the slots the sensors give back).
 /// </summary>
 internal static class SchedulerBench
 {
     private const string WarmUpRun = "warmup";
     private const int WarmUpTries = 400;
     private const int MappedLength = 10_000;
+    private const int SensedTasks = 200;
+    private static readonly TimeSpan SensorWait = TimeSpan.FromSeconds(10);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -33,7 +37,7 @@ internal static class SchedulerBench
             "lag" => (100, 10, true),
             "chain" => (1, 40, true),
             "throughput" => (1000, 10, false),
-            "mapped" => (1, 10, false),
+            "mapped" or "sensors-poke" or "sensors-reschedule" => (1, 10, false),
             _ => throw new ArgumentException($"unknown scenario {scenario}"),
         };
 
@@ -92,6 +96,34 @@ internal static class SchedulerBench
                     """);
             }
 
+            var sensing = scenario.StartsWith("sensors-", StringComparison.Ordinal);
+            if (sensing)
+            {
+                // d0 is only for the warm-up. The sensors outrank the tasks, so they take every slot first.
+                var mode = scenario == "sensors-poke" ? "Poke" : "Reschedule";
+                File.WriteAllText(Path.Combine(ctx.DagsFolder, "sensing.cs"), $$"""
+                    public sealed class Sensing : IDagSource
+                    {
+                        public IEnumerable<Dag> Build()
+                        {
+                            var dag = new Dag("sensing") { MaxActiveTasks = 64 };
+                            for (var i = 0; i < {{slots}}; i++)
+                            {
+                                dag.Sensor($"wait{i}", ctx => ctx.Clock.GetUtcNow() >= ctx.LogicalDate.AddSeconds({{SensorWait.TotalSeconds}})).With(s =>
+                                {
+                                    s.Mode = SensorMode.{{mode}};
+                                    s.PokeInterval = TimeSpan.FromSeconds(1);
+                                    s.PriorityWeight = 1000;
+                                });
+                            }
+
+                            for (var i = 0; i < {{SensedTasks}}; i++) { dag.Task($"t{i}", (TaskContext c) => { }); }
+                            yield return dag;
+                        }
+                    }
+                    """);
+            }
+
             var database = ctx.Database;
             await new Migrator(database, TimeProvider.System).MigrateAsync();
             var processing = Stopwatch.StartNew();
@@ -143,7 +175,7 @@ internal static class SchedulerBench
             }
 
             Console.WriteLine(cold ? "  cold: no warm-up" : $"  after an uncounted warm-up of {WarmUpTries / tasks} runs of d0 ({WarmUpTries / tasks * tasks} tries)");
-            foreach (var dagId in mapped ? ["mapped"] : Enumerable.Range(0, dags).Select(d => $"d{d}"))
+            foreach (var dagId in mapped ? ["mapped"] : sensing ? ["sensing"] : Enumerable.Range(0, dags).Select(d => $"d{d}"))
             {
                 await Updraft.Scheduling.Operations.DagRunService.CreateManualRunAsync(new DagStore(database), new DagRunStore(database), new(dagId) { RunId = "bench" }, TimeProvider.System.GetUtcNow());
             }
@@ -163,6 +195,10 @@ internal static class SchedulerBench
             if (mapped)
             {
                 await ReportMappedAsync(database, wall.Elapsed, heapBefore);
+            }
+            else if (sensing)
+            {
+                await ReportSensingAsync(database, wall.Elapsed);
             }
             else
             {
@@ -248,6 +284,23 @@ internal static class SchedulerBench
             $"  run end to end in {wall.TotalSeconds:0.0} s wall; {MappedLength} mapped instances in {seconds:0.0} s ({MappedLength / seconds:0} instances/s)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  scheduler process (scheduler + executor; workers are child processes): peak working set {process.PeakWorkingSet64 / 1048576.0:0} MB; managed heap {heapBefore / 1048576.0:0} MB before the run, {GC.GetTotalMemory(forceFullCollection: true) / 1048576.0:0} MB after"));
+    }
+
+    /// <summary>The sensor scenes: when the sensors and the tasks ended, and how many tasks ran while the sensors waited.</summary>
+    private static async Task ReportSensingAsync(MetadataDatabase database, TimeSpan wall)
+    {
+        await using var connection = await database.OpenAsync();
+        var rows = (await connection.QueryAsync<(string TaskId, string State, long End)>(
+            "SELECT task_id, state, end_date FROM task_instance WHERE run_id = 'bench'")).ToList();
+        var queuedAt = await connection.ExecuteScalarAsync<long>("SELECT queued_at FROM dag_run WHERE run_id = 'bench'");
+        var sensors = rows.Where(r => r.TaskId.StartsWith("wait", StringComparison.Ordinal)).ToList();
+        var tasks = rows.Where(r => r.TaskId.StartsWith('t')).ToList();
+        var sensorsDone = sensors.Max(r => r.End);
+        var pokes = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM task_reschedule WHERE run_id = 'bench'");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {sensors.Count} sensors ({sensors.Count(r => r.State == "success")} succeeded) done {(sensorsDone - queuedAt) / 1e6:0.0} s after the run was queued; {pokes} reschedules recorded"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {tasks.Count(r => r.State == "success")}/{tasks.Count} tasks succeeded; {tasks.Count(r => r.End < sensorsDone)} of them ended while the sensors still waited; last task ended {(tasks.Max(r => r.End) - queuedAt) / 1e6:0.0} s after queueing; run {wall.TotalSeconds:0.0} s wall"));
     }
 
     private static async Task ReportAsync(MetadataDatabase database, TimeSpan wall, bool linear)
