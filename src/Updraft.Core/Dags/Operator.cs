@@ -145,6 +145,50 @@ public abstract class Operator
     /// <summary>Runs the task and returns its result (stored as the <c>return_value</c> XCom when not null).</summary>
     public abstract Task<object?> ExecuteAsync(TaskContext context);
 
+    /// <summary>
+    /// Resumes the task after it deferred itself (<see cref="TaskContext.Defer"/>): <see cref="TaskContext.ExecuteMethod"/>
+    /// runs <see cref="ExecuteAsync"/> again (the context's <see cref="TaskContext.TriggerEvent"/> set); another name
+    /// calls the operator's method of that name taking <c>(TaskContext, TriggerEvent)</c> and returning
+    /// <c>Task&lt;object?&gt;</c>, <c>Task</c> or a value.
+    /// </summary>
+    public virtual async Task<object?> ResumeAsync(TaskContext context, string method)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(method);
+        if (method == TaskContext.ExecuteMethod)
+        {
+            return await ExecuteAsync(context);
+        }
+
+        var target = GetType().GetMethod(
+            method,
+            System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic,
+            [typeof(TaskContext), typeof(Triggers.TriggerEvent)])
+            ?? throw new TaskFailedException($"Cannot resume task '{TaskId}': {GetType().Name} has no method {method}(TaskContext, TriggerEvent).");
+        object? returned;
+        try
+        {
+            returned = target.Invoke(this, [context, context.TriggerEvent ?? new Triggers.TriggerEvent()]);
+        }
+        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
+        }
+
+        switch (returned)
+        {
+            case Task<object?> withValue:
+                return await withValue;
+            case Task task:
+                await task;
+                var result = task.GetType().GetProperty("Result");
+                return result is null || result.PropertyType.Name == "VoidTaskResult" ? null : result.GetValue(task);
+            default:
+                return returned;
+        }
+    }
+
     /// <summary>The templated settings of this operator, by Airflow field name (<c>bash_command</c>, <c>env.NAME</c>, …).</summary>
     public virtual IEnumerable<KeyValuePair<string, string>> GetTemplateFields() => [];
 

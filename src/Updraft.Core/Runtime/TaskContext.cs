@@ -59,6 +59,41 @@ public sealed class TaskContext
     /// <inheritdoc cref="FirstPokeAt"/>
     public int Reschedules { get; init; }
 
+    /// <summary>The method name meaning "run the task's <c>ExecuteAsync</c> again" on resume (Airflow's <c>execute</c>).</summary>
+    public const string ExecuteMethod = "execute";
+
+    /// <summary>For a task resumed after deferring: the event its trigger fired with; null on a first run.</summary>
+    public Triggers.TriggerEvent? TriggerEvent { get; init; }
+
+    /// <summary>For a task resumed after deferring: the values it handed to <see cref="Defer"/>.</summary>
+    public System.Text.Json.Nodes.JsonObject? NextKwargs { get; init; }
+
+    /// <summary>
+    /// Defers the task on <paramref name="trigger"/> (Airflow's <c>self.defer</c>): the try stops here, its slot is
+    /// freed, and when the trigger fires the task resumes in <paramref name="method"/> — a method of the operator taking
+    /// <c>(TaskContext, TriggerEvent)</c>, or <see cref="ExecuteMethod"/> to run <c>ExecuteAsync</c> again with
+    /// <see cref="TriggerEvent"/> set — with <paramref name="kwargs"/> as <see cref="NextKwargs"/>. Past
+    /// <paramref name="timeout"/> the task fails. A trigger whose arguments cannot be stored fails the task here.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    public void Defer(Triggers.Trigger trigger, string method = ExecuteMethod, TimeSpan? timeout = null, System.Text.Json.Nodes.JsonObject? kwargs = null)
+    {
+        ArgumentNullException.ThrowIfNull(trigger);
+        ArgumentException.ThrowIfNullOrEmpty(method);
+        System.Text.Json.Nodes.JsonObject stored;
+        try
+        {
+            stored = trigger.Serialize();
+        }
+        catch (Triggers.TriggerSerializationException e)
+        {
+            throw new Dags.TaskFailedException(e.Message);
+        }
+
+        Log.Info($"Deferring on {trigger.GetType().Name} {stored.ToJsonString()}; the task resumes in {method}{(timeout is { } t ? $" (times out after {t.TotalSeconds:0.###} s)" : "")}.");
+        throw new Triggers.TaskDeferredException(trigger, stored, method, kwargs, timeout);
+    }
+
     /// <summary>Retries plus one: the last try number this task instance may reach.</summary>
     public int MaxTries { get; init; } = 1;
 

@@ -36,6 +36,18 @@ public sealed record TaskRunRequest(
     /// <summary>How many times the try was rescheduled before.</summary>
     public int Reschedules { get; init; }
 
+    /// <summary>For a try resuming after it deferred itself: the method, the trigger's event and the values handed on.</summary>
+    public TaskResume? Resume { get; init; }
+
+    /// <summary>
+    /// Whether a task may defer itself here: true where something runs its trigger (<c>dags test</c>); elsewhere a
+    /// deferral fails the try saying so.
+    /// </summary>
+    public bool CanDefer { get; init; }
+
     /// <summary>Other DAGs' runs, for cross-DAG tasks; null where there is no orchestrator to ask.</summary>
     public IDagRunClient? DagRuns { get; init; }
 }
+
+/// <summary>Where a deferred task resumes: its method, the event its trigger fired with, and the values it handed on.</summary>
+public sealed record TaskResume(string Method, Core.Triggers.TriggerEvent Event, System.Text.Json.Nodes.JsonObject? Kwargs);

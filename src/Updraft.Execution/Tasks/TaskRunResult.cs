@@ -24,5 +24,8 @@ public sealed record TaskRunResult(TaskInstanceState State, string? Error, bool 
     /// <summary>With up_for_reschedule: when the sensor pokes again.</summary>
     public DateTimeOffset? RescheduleDate { get; init; }
 
+    /// <summary>With deferred: the trigger to wait on and where to resume.</summary>
+    public Core.Triggers.TaskDeferredException? Deferral { get; init; }
+
     public TimeSpan Duration => EndDate - StartDate;
 }

@@ -16,6 +16,12 @@ public sealed class TaskRunner(TimeProvider timeProvider)
     /// <summary>How long a timed-out task gets to stop after being cancelled before it is abandoned.</summary>
     public TimeSpan CancellationGrace { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The resume method meaning the deferral failed (Airflow's <c>__fail__</c>): its trigger threw or timed out; the
+    /// try fails with the event's <c>error</c>, its retries applying.
+    /// </summary>
+    public const string TriggerFailure = "__fail__";
+
     public async Task<TaskRunResult> RunAsync(TaskRunRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -44,6 +50,8 @@ public sealed class TaskRunner(TimeProvider timeProvider)
             DagRuns = request.DagRuns,
             FirstPokeAt = request.FirstPokeAt,
             Reschedules = request.Reschedules,
+            TriggerEvent = request.Resume?.Event,
+            NextKwargs = request.Resume?.Kwargs,
         };
 
         TaskRunResult outcome;
@@ -62,7 +70,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
                 log.Info($"Task {settings.TaskId} is isolated; running it in this process (there is no DAG file here to load in a fresh one)");
             }
 
-            var result = await ExecuteWithTimeoutAsync(request.Task, context, settings.ExecutionTimeout, timeout, request.Task.Isolated ? request.Isolation : null);
+            var result = await ExecuteWithTimeoutAsync(request.Task, context, settings.ExecutionTimeout, timeout, request.Task.Isolated ? request.Isolation : null, request.Resume);
             if (context.DownstreamToSkip.Count > 0)
             {
                 log.Info($"Skipping downstream tasks: {string.Join(", ", context.DownstreamToSkip)}");
@@ -86,6 +94,17 @@ public sealed class TaskRunner(TimeProvider timeProvider)
             }
 
             outcome = Finish(log, request, start, TaskInstanceState.Success, null, retryAllowed: false);
+        }
+        catch (Core.Triggers.TaskDeferredException e) when (request.CanDefer)
+        {
+            log.Info($"Pausing task as DEFERRED: {e.Message}");
+            outcome = Finish(log, request, start, TaskInstanceState.Deferred, null, retryAllowed: false) with { Deferral = e };
+        }
+        catch (Core.Triggers.TaskDeferredException e)
+        {
+            var message = $"The task deferred itself on {e.Trigger.GetType().Name}, but deferrable tasks run only in 'dags test' and dag.Test() for now: the triggerer that would wait for it in the scheduler is not built yet.";
+            log.Error(message);
+            outcome = Finish(log, request, start, TaskInstanceState.Failed, message, retryAllowed: false);
         }
         catch (TaskRescheduleException e)
         {
@@ -165,9 +184,13 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         CancellationToken = context.CancellationToken,
     };
 
-    private async Task<object?> ExecuteWithTimeoutAsync(Operator task, TaskContext context, TimeSpan? executionTimeout, CancellationTokenSource cancel, ITaskIsolation? isolation)
+    private async Task<object?> ExecuteWithTimeoutAsync(Operator task, TaskContext context, TimeSpan? executionTimeout, CancellationTokenSource cancel, ITaskIsolation? isolation, TaskResume? resume)
     {
-        var execution = Task.Run(() => isolation is null ? task.ExecuteAsync(context) : isolation.ExecuteAsync(task, context), CancellationToken.None);
+        var execution = Task.Run(
+            () => resume is { } r && r.Method == TriggerFailure ? throw new InvalidOperationException(r.Event.Payload?["error"]?.GetValue<string>() ?? "The trigger failed.")
+                : resume is { } next ? task.ResumeAsync(context, next.Method)
+                : isolation is null ? task.ExecuteAsync(context) : isolation.ExecuteAsync(task, context),
+            CancellationToken.None);
         if (executionTimeout is not { } limit)
         {
             return await execution;
@@ -209,6 +232,8 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         DagRuns = context.DagRuns,
         FirstPokeAt = context.FirstPokeAt,
         Reschedules = context.Reschedules,
+        TriggerEvent = context.TriggerEvent,
+        NextKwargs = context.NextKwargs,
         Rendered = rendered,
     };
 

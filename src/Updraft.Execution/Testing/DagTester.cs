@@ -30,6 +30,8 @@ public sealed class DagTester(DagTestOptions options)
         var states = serialized.Tasks.ToDictionary(t => new TaskInstanceId(t.TaskId), _ => TaskInstanceState.None);
         var tries = serialized.Tasks.ToDictionary(t => new TaskInstanceId(t.TaskId), _ => 0);
         var rescheduled = new Dictionary<TaskInstanceId, (DateTimeOffset Due, DateTimeOffset FirstPoke, int Count)>();
+        var deferred = new Dictionary<TaskInstanceId, Task<TaskResume>>();
+        var resumes = new Dictionary<TaskInstanceId, TaskResume>();
         log.Info($"Created DAG run {run.RunId} of {dag.DagId} (logical date {Iso.Format(run.LogicalDate)})");
 
         DagRunState? outcome;
@@ -38,6 +40,14 @@ public sealed class DagTester(DagTestOptions options)
             // A sensor whose next poke is due runs again, as the scheduler would schedule it.
             foreach (var (id, reschedule) in rescheduled.Where(r => states[r.Key] == TaskInstanceState.UpForReschedule && r.Value.Due <= options.TimeProvider.GetUtcNow()))
             {
+                states[id] = TaskInstanceState.None;
+            }
+
+            // A deferred task whose trigger fired resumes, as the triggerer would schedule it again.
+            foreach (var (id, wait) in deferred.Where(d => d.Value.IsCompleted).ToList())
+            {
+                resumes[id] = await wait;
+                deferred.Remove(id);
                 states[id] = TaskInstanceState.None;
             }
 
@@ -63,11 +73,17 @@ public sealed class DagTester(DagTestOptions options)
 
             outcome = evaluation.RunState;
             var waiting = rescheduled.Where(r => states[r.Key] == TaskInstanceState.UpForReschedule).Select(r => r.Value.Due).ToList();
-            if (outcome is null && ready.Count == 0 && waiting.Count > 0)
+            if (outcome is null && ready.Count == 0 && (waiting.Count > 0 || deferred.Count > 0))
             {
-                // Nothing else can run: wait for the next sensor's poke (its slot was free meanwhile).
-                var pause = waiting.Min() - options.TimeProvider.GetUtcNow();
-                await Task.Delay(pause > TimeSpan.Zero ? pause : TimeSpan.Zero, options.TimeProvider, cancellationToken);
+                // Nothing else can run: wait for the next sensor's poke or a trigger to fire (their slots were free meanwhile).
+                var waits = deferred.Values.Cast<Task>().ToList();
+                if (waiting.Count > 0)
+                {
+                    var pause = waiting.Min() - options.TimeProvider.GetUtcNow();
+                    waits.Add(Task.Delay(pause > TimeSpan.Zero ? pause : TimeSpan.Zero, options.TimeProvider, cancellationToken));
+                }
+
+                await Task.WhenAny(waits);
                 continue;
             }
 
@@ -93,6 +109,8 @@ public sealed class DagTester(DagTestOptions options)
                         MapIndex = id.MapIndex,
                         FirstPokeAt = rescheduled.TryGetValue(id, out var before) ? before.FirstPoke : null,
                         Reschedules = rescheduled.TryGetValue(id, out var again) ? again.Count : 0,
+                        Resume = resumes.Remove(id, out var resume) ? resume : null,
+                        CanDefer = true,
                         DagRuns = options.DagRuns,
                         Isolation = options.Isolation,
                         SkipDownstream = (ids, _) =>
@@ -117,6 +135,15 @@ public sealed class DagTester(DagTestOptions options)
                     rescheduled[id] = (due, first, (known.Count) + 1);
                     tries[id]--;
                     states[id] = TaskInstanceState.UpForReschedule;
+                    continue;
+                }
+
+                if (result is { State: TaskInstanceState.Deferred, Deferral: { } deferral })
+                {
+                    // The try keeps its number: it resumes when the trigger fires, its slot free meanwhile.
+                    tries[id]--;
+                    states[id] = TaskInstanceState.Deferred;
+                    deferred[id] = WaitForTriggerAsync(deferral, new TaskLogger(sink, options.TimeProvider, "triggerer"), cancellationToken);
                     continue;
                 }
 
@@ -252,6 +279,41 @@ public sealed class DagTester(DagTestOptions options)
             Params = parameters,
             Timetable = serialized.Timetable,
         };
+    }
+
+    /// <summary>
+    /// Runs a deferred task's trigger here, as the triggerer would: rebuilt from its stored arguments, until its first
+    /// event or the deferral's timeout. A trigger that throws, ends without an event or times out resumes the task in
+    /// <see cref="TaskRunner.TriggerFailure"/>, which fails the try.
+    /// </summary>
+    private async Task<TaskResume> WaitForTriggerAsync(Core.Triggers.TaskDeferredException deferral, TaskLogger log, CancellationToken cancellationToken)
+    {
+        static TaskResume Failure(string error) => new(TaskRunner.TriggerFailure, new Core.Triggers.TriggerEvent(new JsonObject { ["error"] = error }), null);
+        using var timeout = deferral.Timeout is { } limit ? new CancellationTokenSource(limit, options.TimeProvider) : new CancellationTokenSource();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            var trigger = Core.Triggers.Trigger.Deserialize(deferral.Trigger.GetType(), deferral.TriggerKwargs);
+            await foreach (var @event in trigger.RunAsync(new Core.Triggers.TriggerContext { Clock = options.TimeProvider, Log = log }, linked.Token))
+            {
+                log.Info($"Trigger {trigger.GetType().Name} fired: {@event.Payload?.ToJsonString() ?? "null"}");
+                return new TaskResume(deferral.Method, @event, deferral.Kwargs);
+            }
+
+            log.Error($"Trigger {trigger.GetType().Name} ended without an event.");
+            return Failure("Trigger failure: the trigger ended without an event.");
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            log.Error($"The deferral timed out after {deferral.Timeout!.Value.TotalSeconds:0.###} s.");
+            return Failure($"Trigger timeout: the task did not resume within {deferral.Timeout!.Value.TotalSeconds:0.###} s.");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A trigger is user code: whatever it throws fails the task, not the test run.
+            log.Error($"Trigger {deferral.Trigger.GetType().Name} failed: {e}");
+            return Failure($"Trigger failure: {e.GetType().Name}: {e.Message}");
+        }
     }
 
     private async Task<TaskInstanceState> AfterTryAsync(TaskLogger log, DagRunContext run, SerializedTask settings, TaskRunResult result, int tryNumber, CancellationToken cancellationToken)

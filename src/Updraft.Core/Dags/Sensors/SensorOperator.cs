@@ -39,6 +39,13 @@ public abstract class SensorOperator : Operator
     /// <summary>Whether the sensor holds its slot between pokes (<c>poke</c>) or gives it back (<c>reschedule</c>).</summary>
     public SensorMode Mode { get; set; } = SensorMode.Poke;
 
+    /// <summary>
+    /// Wait between pokes deferred on a <see cref="Triggers.DateTimeTrigger"/> (Airflow's <c>deferrable=True</c>):
+    /// no slot and no try is held until the next poke. Runs only where triggers run (<c>dags test</c>,
+    /// <c>dag.Test()</c>) until the triggerer is built.
+    /// </summary>
+    public bool Deferrable { get; set; }
+
     /// <summary>One check: done (with the value to return) or not yet.</summary>
     protected abstract Task<PokeResult> PokeAsync(TaskContext context);
 
@@ -53,8 +60,10 @@ public abstract class SensorOperator : Operator
     {
         ArgumentNullException.ThrowIfNull(context);
         Validate();
-        var started = context.FirstPokeAt ?? context.Clock.GetUtcNow();
-        for (var poke = context.Reschedules + 1; ; poke++)
+        // A deferrable sensor carries its first poke and count through its deferrals.
+        var started = context.NextKwargs?["first_poke"]?.GetValue<DateTimeOffset>() ?? context.FirstPokeAt ?? context.Clock.GetUtcNow();
+        var pokesBefore = context.NextKwargs?["pokes"]?.GetValue<int>() ?? context.Reschedules;
+        for (var poke = pokesBefore + 1; ; poke++)
         {
             var result = await PokeAsync(context);
             if (result.IsDone)
@@ -71,6 +80,15 @@ public abstract class SensorOperator : Operator
             }
 
             var pause = NextPokeInterval(context.DagId, context.MapIndex, started, poke, Timeout - waited);
+            if (Deferrable)
+            {
+                context.Defer(
+                    new Triggers.DateTimeTrigger(context.Clock.GetUtcNow() + pause),
+                    TaskContext.ExecuteMethod,
+                    Timeout - waited + pause,
+                    new System.Text.Json.Nodes.JsonObject { ["first_poke"] = started, ["pokes"] = poke });
+            }
+
             if (Mode == SensorMode.Reschedule)
             {
                 throw new TaskRescheduleException(context.Clock.GetUtcNow() + pause);
