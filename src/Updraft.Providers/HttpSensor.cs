@@ -27,7 +27,7 @@ public sealed class HttpSensor : SensorOperator
 
     public string Endpoint { get; }
 
-    /// <summary>The request body (templated).</summary>
+    /// <summary>The request body (templated); for GET and HEAD, query parameters (<c>a=1&amp;b=2</c>), as Airflow sends them.</summary>
     public string? Data { get; set; }
 
     /// <summary>Request headers (values templated).</summary>
@@ -65,9 +65,16 @@ public sealed class HttpSensor : SensorOperator
         var rendered = context.Rendered;
         var endpoint = rendered.GetValueOrDefault("endpoint") ?? Endpoint;
         var headers = Headers.ToDictionary(h => h.Key, h => rendered.GetValueOrDefault($"headers.{h.Key}") ?? h.Value, StringComparer.OrdinalIgnoreCase);
+        var data = Data is null ? null : rendered.GetValueOrDefault("data") ?? Data;
+        if (data is not null && Method.ToUpperInvariant() is "GET" or "HEAD")
+        {
+            // As Airflow's HttpHook: for GET and HEAD the data are query parameters (a=1&b=2), not a body.
+            endpoint += (endpoint.Contains('?', StringComparison.Ordinal) ? "&" : "?") + data.TrimStart('?');
+            data = null;
+        }
+
         context.Log.Info($"Poking: {Method.ToUpperInvariant()} {endpoint}");
-        var response = await new HttpHook(context, HttpConnId).RunAsync(
-            Method, endpoint, Data is null ? null : rendered.GetValueOrDefault("data") ?? Data, headers, RequestTimeout);
+        var response = await new HttpHook(context, HttpConnId).RunAsync(Method, endpoint, data, headers, RequestTimeout);
         if (!response.IsSuccess)
         {
             if (PokeOnStatuses.Contains(response.StatusCode))

@@ -96,6 +96,7 @@ public sealed class SqlSensor : SensorOperator
         float f => f != 0,
         double d => d != 0,
         decimal m => m != 0,
+        TimeSpan t => t != TimeSpan.Zero,
         System.Collections.ICollection c => c.Count > 0,
         _ => true,
     };

@@ -82,6 +82,19 @@ public sealed class DeferralTests
     }
 
     [Fact]
+    public void AResumeMethodReturningAValueTask_IsAwaited_AndAHugeDeferralTimeoutIsNoLimit()
+    {
+        var dag = new Dag("value_task");
+        new DeferOnce(dag, "wait", DateTimeTrigger.After(TimeSpan.Zero, TimeProvider.System), "ResumedValue", TimeSpan.MaxValue).Then(new DeferOnce(dag, "plain_method", DateTimeTrigger.After(TimeSpan.Zero, TimeProvider.System), "Resumed"));
+
+        var result = Run(dag);
+
+        Assert.True(result.State == DagRunState.Success, string.Join("\n", _log));
+        Assert.Equal("resumed later wait", result.XComValue<string>("wait"));
+        Assert.Equal("resumed plain_method", result.XComValue<string>("plain_method"));
+    }
+
+    [Fact]
     public void ADeferrableSensor_WaitsInTheTriggerBetweenPokes()
     {
         var dag = new Dag("deferrable_sensor");
@@ -139,6 +152,12 @@ public sealed class DeferralTests
         }
 
         public string Resumed(TaskContext context, TriggerEvent @event) => "resumed " + TaskId;
+
+        public async ValueTask<string> ResumedValue(TaskContext context, TriggerEvent @event)
+        {
+            await Task.Delay(10, context.CancellationToken);
+            return "resumed later " + TaskId;
+        }
     }
 
     private sealed class ThrowingTrigger : Trigger

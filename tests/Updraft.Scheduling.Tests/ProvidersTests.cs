@@ -36,7 +36,7 @@ public abstract class ProvidersTests : IAsyncLifetime
         _server.MapPost("/echo", async (HttpContext http) =>
             $"{http.Request.Headers["X-Run"]}|{http.Request.Headers["X-From-Extra"]}|{await new StreamReader(http.Request.Body).ReadToEndAsync()}");
         _server.MapGet("/missing", () => Results.NotFound("no such report"));
-        _server.MapGet("/ready/{name}", (string name) => Interlocked.Increment(ref _polls) >= 3 && name == "report"
+        _server.MapGet("/ready/{name}", (string name, string? day) => Interlocked.Increment(ref _polls) >= 3 && name == "report" && day == "2025-01-02"
             ? Results.Json(new { status = "ready", polls = _polls })
             : Results.NotFound("not there yet"));
         _server.MapGet("/count", () => Results.Json(new { count = Interlocked.Increment(ref _counts) }));
@@ -122,6 +122,7 @@ public abstract class ProvidersTests : IAsyncLifetime
         var dag = new Dag("http_sensors");
         var ready = dag.HttpSensor("ready", "ready/{{ params.name }}", connId: "api").With(t =>
         {
+            t.Data = "day={{ ds }}";
             t.PokeInterval = TimeSpan.FromMilliseconds(20);
             t.ResponseFilter = r => r.Json()!["status"]!.GetValue<string>();
         });
@@ -205,6 +206,7 @@ public abstract class ProvidersTests : IAsyncLifetime
     [InlineData("x", true)]
     [InlineData(false, false)]
     [InlineData(true, true)]
+    [InlineData(0.5, true)]
     public void SqlSensor_TruthIsPythons(object? value, bool truthy) => Assert.Equal(truthy, SqlSensor.IsTruthy(value));
 
     [Fact]

@@ -176,6 +176,16 @@ public abstract class Operator
             throw;
         }
 
+        // A ValueTask is awaited as the Task it wraps.
+        if (returned is ValueTask valueTask)
+        {
+            returned = valueTask.AsTask();
+        }
+        else if (returned is not null && returned.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == typeof(ValueTask<>))
+        {
+            returned = type.GetMethod(nameof(ValueTask<object>.AsTask))!.Invoke(returned, null);
+        }
+
         switch (returned)
         {
             case Task<object?> withValue:

@@ -90,7 +90,7 @@ public sealed class TaskContext
             throw new Dags.TaskFailedException(e.Message);
         }
 
-        Log.Info($"Deferring on {trigger.GetType().Name} {stored.ToJsonString()}; the task resumes in {method}{(timeout is { } t ? $" (times out after {t.TotalSeconds:0.###} s)" : "")}.");
+        Log.Info($"Deferring on {trigger.GetType().Name}; the task resumes in {method}{(timeout is { } t ? $" (times out after {t.TotalSeconds:0.###} s)" : "")}.");
         throw new Triggers.TaskDeferredException(trigger, stored, method, kwargs, timeout);
     }
 

@@ -26,12 +26,24 @@ public sealed record SerializedDeadline
     };
 
     /// <summary>When a run queued at <paramref name="queuedAt"/> with logical date <paramref name="logicalDate"/> must have finished by.</summary>
-    public DateTimeOffset DeadlineFor(DateTimeOffset queuedAt, DateTimeOffset logicalDate) => Reference switch
+    /// <remarks>A deadline past the calendar's range is never reached: <see cref="DateTimeOffset.MaxValue"/>.</remarks>
+    public DateTimeOffset DeadlineFor(DateTimeOffset queuedAt, DateTimeOffset logicalDate)
     {
-        "dagrun_queued_at" => queuedAt + TimeSpan.FromSeconds(IntervalSeconds),
-        "dagrun_logical_date" => logicalDate + TimeSpan.FromSeconds(IntervalSeconds),
-        _ => Moment ?? DateTimeOffset.MaxValue,
-    };
+        var reference = Reference switch
+        {
+            "dagrun_queued_at" => queuedAt,
+            "dagrun_logical_date" => logicalDate,
+            _ => (DateTimeOffset?)null,
+        };
+        if (reference is not { } from)
+        {
+            return Moment ?? DateTimeOffset.MaxValue;
+        }
+
+        var seconds = IntervalSeconds;
+        var room = (seconds >= 0 ? DateTimeOffset.MaxValue - from : from - DateTimeOffset.MinValue).TotalSeconds;
+        return Math.Abs(seconds) >= room ? (seconds >= 0 ? DateTimeOffset.MaxValue : DateTimeOffset.MinValue) : from.AddSeconds(seconds);
+    }
 
     /// <summary>How a log line names the deadline: <c>dagrun_queued_at + 900 s</c>, or the fixed moment.</summary>
     public string Describe() => Reference == "fixed_datetime" ? $"fixed_datetime {Moment:O}" : $"{Reference} + {IntervalSeconds:0.###} s";

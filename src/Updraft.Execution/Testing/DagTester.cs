@@ -289,14 +289,17 @@ public sealed class DagTester(DagTestOptions options)
     private async Task<TaskResume> WaitForTriggerAsync(Core.Triggers.TaskDeferredException deferral, TaskLogger log, CancellationToken cancellationToken)
     {
         static TaskResume Failure(string error) => new(TaskRunner.TriggerFailure, new Core.Triggers.TriggerEvent(new JsonObject { ["error"] = error }), null);
-        using var timeout = deferral.Timeout is { } limit ? new CancellationTokenSource(limit, options.TimeProvider) : new CancellationTokenSource();
+        // A timer reaches at most about 49 days; a longer deferral timeout is no limit here.
+        using var timeout = deferral.Timeout is { } limit && limit <= TimeSpan.FromDays(49)
+            ? new CancellationTokenSource(limit > TimeSpan.Zero ? limit : TimeSpan.Zero, options.TimeProvider)
+            : new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
             var trigger = Core.Triggers.Trigger.Deserialize(deferral.Trigger.GetType(), deferral.TriggerKwargs);
             await foreach (var @event in trigger.RunAsync(new Core.Triggers.TriggerContext { Clock = options.TimeProvider, Log = log }, linked.Token))
             {
-                log.Info($"Trigger {trigger.GetType().Name} fired: {@event.Payload?.ToJsonString() ?? "null"}");
+                log.Info($"Trigger {trigger.GetType().Name} fired.");
                 return new TaskResume(deferral.Method, @event, deferral.Kwargs);
             }
 
@@ -308,10 +311,15 @@ public sealed class DagTester(DagTestOptions options)
             log.Error($"The deferral timed out after {deferral.Timeout!.Value.TotalSeconds:0.###} s.");
             return Failure($"Trigger timeout: the task did not resume within {deferral.Timeout!.Value.TotalSeconds:0.###} s.");
         }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            log.Error($"Trigger {deferral.Trigger.GetType().Name} was cancelled.");
+            return Failure("Trigger failure: the trigger was cancelled.");
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A trigger is user code: whatever it throws fails the task, not the test run.
-            log.Error($"Trigger {deferral.Trigger.GetType().Name} failed: {e}");
+            log.Error($"Trigger {deferral.Trigger.GetType().Name} failed: {e.GetType().Name}: {e.Message}");
             return Failure($"Trigger failure: {e.GetType().Name}: {e.Message}");
         }
     }

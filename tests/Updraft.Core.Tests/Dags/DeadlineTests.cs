@@ -20,6 +20,8 @@ public sealed class DeadlineTests
         Assert.Equal(new DateTimeOffset(2025, 3, 2, 0, 0, 0, TimeSpan.Zero), fixedAt.DeadlineFor(Queued, Logical));
         Assert.Equal("dagrun_queued_at + 900 s", queued.Describe());
         Assert.Null(SerializedDeadline.From(null));
+        var never = SerializedDeadline.From(new DeadlineAlert(DeadlineReference.DagRunQueuedAt, TimeSpan.MaxValue, [_ => Task.CompletedTask]))!;
+        Assert.Equal(DateTimeOffset.MaxValue, never.DeadlineFor(Queued, Logical));
     }
 
     [Fact]

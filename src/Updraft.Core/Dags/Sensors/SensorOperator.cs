@@ -85,7 +85,7 @@ public abstract class SensorOperator : Operator
                 context.Defer(
                     new Triggers.DateTimeTrigger(context.Clock.GetUtcNow() + pause),
                     TaskContext.ExecuteMethod,
-                    Timeout - waited + pause,
+                    Timeout - waited > TimeSpan.MaxValue - pause ? TimeSpan.MaxValue : Timeout - waited + pause,
                     new System.Text.Json.Nodes.JsonObject { ["first_poke"] = started, ["pokes"] = poke });
             }
 
