@@ -1153,6 +1153,8 @@ public abstract class SchedulerTests
         var log = o.ReadLog("waiting", waiting.RunId, "landed", 1);
         Assert.True(System.Text.RegularExpressions.Regex.Count(log, "Poking for file") >= 2, log);
         Assert.Contains("Marking the task as UP_FOR_RESCHEDULE", log);
+        // Every poke that gave the slot back is in the history (recorded before the try ended).
+        Assert.Equal(System.Text.RegularExpressions.Regex.Count(log, "Marking the task as UP_FOR_RESCHEDULE"), reschedules.Count);
 
         var poked = await o.TasksAsync("poking", poking.RunId);
         Assert.Equal((TaskInstanceState.Success, 1), (poked["count"].State, poked["count"].TryNumber));

@@ -112,21 +112,17 @@ public sealed class TaskExecutionService(
     public Task<TaskInstanceState?> RescheduleAsync(string token, TryIdentity id, DateTimeOffset rescheduleDate, CancellationToken cancellationToken = default) =>
         ServeAsync<TaskInstanceState?>(token, id, async () =>
         {
-            var now = timeProvider.GetUtcNow();
+            // The poke is recorded while the try still runs, before its end lets the scheduler start the next poke:
+            // the next poke always finds this one and counts its timeout from the first.
+            await _tasks.RecordRescheduleAsync(Key(id), id.TryNumber, rescheduleDate, timeProvider.GetUtcNow(), cancellationToken);
             if (!await _finishes.RunAsync(new TryEnd(Key(id), id.TryNumber, TaskInstanceState.UpForReschedule, rescheduleDate)))
             {
                 return null;
             }
 
-            // Cleared while it poked (restarting), the try went back to none instead: nothing to record.
+            // Cleared while it poked (restarting), the try went back to none instead (its next run has a new try number).
             var row = await _tasks.GetAsync(Key(id), cancellationToken);
-            if (row is not { State: TaskInstanceState.UpForReschedule })
-            {
-                return TaskInstanceState.None;
-            }
-
-            await _tasks.RecordRescheduleAsync(Key(id), id.TryNumber, rescheduleDate, now, cancellationToken);
-            return TaskInstanceState.UpForReschedule;
+            return row is { State: TaskInstanceState.UpForReschedule } ? TaskInstanceState.UpForReschedule : TaskInstanceState.None;
         });
 
     public Task<int> SkipDownstreamAsync(string token, TryIdentity id, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default) =>

@@ -567,9 +567,10 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
     }
 
     /// <summary>
-    /// Records that try <paramref name="tryNumber"/> of a sensor in reschedule mode gave its slot back (its row already
-    /// <c>up_for_reschedule</c>, due at <paramref name="rescheduleDate"/>): the poke's start and end, as Airflow's
-    /// task_reschedule. When a rescheduled try is scheduled again it keeps its try number.
+    /// Records that try <paramref name="tryNumber"/> of a sensor in reschedule mode is giving its slot back (its row
+    /// still that running try, or restarting; next poke due at <paramref name="rescheduleDate"/>): the poke's start and
+    /// end, as Airflow's task_reschedule — written before the try ends, so the next poke always sees it. When a
+    /// rescheduled try is scheduled again it keeps its try number.
     /// </summary>
     public async Task RecordRescheduleAsync(TaskInstanceKey key, int tryNumber, DateTimeOffset rescheduleDate, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -578,7 +579,7 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
         await connection.ExecuteAsync(
             "INSERT INTO task_reschedule (dag_id, run_id, task_id, map_index, try_number, start_date, end_date, duration, reschedule_date) " +
             "SELECT dag_id, run_id, task_id, map_index, try_number, coalesce(start_date, @At), @At, (@At - coalesce(start_date, @At)) / 1000000.0, @Due " +
-            $"FROM task_instance WHERE {KeyMatch} AND try_number = @tryNumber AND state = {StateSql.Of(TaskInstanceState.UpForReschedule)}",
+            $"FROM task_instance WHERE {KeyMatch} AND try_number = @tryNumber AND state IN ({StateSql.List([TaskInstanceState.Running, TaskInstanceState.Restarting])})",
             new { key.DagId, key.RunId, key.TaskId, key.MapIndex, tryNumber, At = Micros.From(now), Due = Micros.From(rescheduleDate) });
     }
 
