@@ -51,6 +51,30 @@ public sealed class HttpHook : ConnectionHook
         return builder.Uri;
     }
 
+    /// <summary>The templated fields of an HTTP task: <c>endpoint</c>, <c>data</c> and <c>headers.NAME</c>.</summary>
+    public static IEnumerable<KeyValuePair<string, string>> TemplateFields(string endpoint, string? data, IReadOnlyDictionary<string, string> headers)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        yield return new("endpoint", endpoint);
+        if (data is not null)
+        {
+            yield return new("data", data);
+        }
+
+        foreach (var (name, value) in headers)
+        {
+            yield return new($"headers.{name}", value);
+        }
+    }
+
+    /// <summary>An HTTP task's headers with their rendered values (see <see cref="TemplateFields"/>).</summary>
+    public static Dictionary<string, string> RenderedHeaders(IReadOnlyDictionary<string, string> headers, IReadOnlyDictionary<string, string> rendered)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        ArgumentNullException.ThrowIfNull(rendered);
+        return headers.ToDictionary(h => h.Key, h => rendered.GetValueOrDefault($"headers.{h.Key}") ?? h.Value, StringComparer.OrdinalIgnoreCase);
+    }
+
     /// <summary>Sends one request to <paramref name="endpoint"/> (relative to the base URL) and reads the whole answer.</summary>
     public async Task<HttpResponseData> RunAsync(
         string method,

@@ -44,25 +44,13 @@ public sealed class HttpOperator : Operator
 
     public TimeSpan? Timeout { get; set; }
 
-    public override IEnumerable<KeyValuePair<string, string>> GetTemplateFields()
-    {
-        yield return new("endpoint", Endpoint);
-        if (Data is not null)
-        {
-            yield return new("data", Data);
-        }
-
-        foreach (var (name, value) in Headers)
-        {
-            yield return new($"headers.{name}", value);
-        }
-    }
+    public override IEnumerable<KeyValuePair<string, string>> GetTemplateFields() => HttpHook.TemplateFields(Endpoint, Data, Headers);
 
     public override async Task<object?> ExecuteAsync(TaskContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var rendered = context.Rendered;
-        var headers = Headers.ToDictionary(h => h.Key, h => rendered.GetValueOrDefault($"headers.{h.Key}") ?? h.Value, StringComparer.OrdinalIgnoreCase);
+        var headers = HttpHook.RenderedHeaders(Headers, rendered);
         var response = await new HttpHook(context, HttpConnId).RunAsync(
             Method, rendered.GetValueOrDefault("endpoint") ?? Endpoint, Data is null ? null : rendered.GetValueOrDefault("data") ?? Data, headers, Timeout);
         if (LogResponse)

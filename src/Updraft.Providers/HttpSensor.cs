@@ -45,26 +45,14 @@ public sealed class HttpSensor : SensorOperator
     /// <summary>How long one request may take.</summary>
     public TimeSpan? RequestTimeout { get; set; }
 
-    public override IEnumerable<KeyValuePair<string, string>> GetTemplateFields()
-    {
-        yield return new("endpoint", Endpoint);
-        if (Data is not null)
-        {
-            yield return new("data", Data);
-        }
-
-        foreach (var (name, value) in Headers)
-        {
-            yield return new($"headers.{name}", value);
-        }
-    }
+    public override IEnumerable<KeyValuePair<string, string>> GetTemplateFields() => HttpHook.TemplateFields(Endpoint, Data, Headers);
 
     protected override async Task<PokeResult> PokeAsync(TaskContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var rendered = context.Rendered;
         var endpoint = rendered.GetValueOrDefault("endpoint") ?? Endpoint;
-        var headers = Headers.ToDictionary(h => h.Key, h => rendered.GetValueOrDefault($"headers.{h.Key}") ?? h.Value, StringComparer.OrdinalIgnoreCase);
+        var headers = HttpHook.RenderedHeaders(Headers, rendered);
         var data = Data is null ? null : rendered.GetValueOrDefault("data") ?? Data;
         if (data is not null && Method.ToUpperInvariant() is "GET" or "HEAD")
         {

@@ -79,30 +79,6 @@ public static class DagFileFinder
     {
         var anchored = glob.TrimEnd('/').Contains('/', StringComparison.Ordinal);
         var body = glob.Trim('/');
-        var regex = new System.Text.StringBuilder(anchored ? "^" : "(^|/)");
-        for (var i = 0; i < body.Length; i++)
-        {
-            var c = body[i];
-            if (c == '*' && i + 1 < body.Length && body[i + 1] == '*')
-            {
-                regex.Append(".*");
-                i++;
-            }
-            else if (c == '*')
-            {
-                regex.Append("[^/]*");
-            }
-            else if (c == '?')
-            {
-                regex.Append("[^/]");
-            }
-            else
-            {
-                regex.Append(Regex.Escape(c.ToString()));
-            }
-        }
-
-        regex.Append("(/|$)");
-        return new Regex(regex.ToString(), RegexOptions.CultureInvariant);
+        return new Regex((anchored ? "^" : "(^|/)") + Core.Runtime.Glob.ToRegexBody(body) + "(/|$)", RegexOptions.CultureInvariant);
     }
 }

@@ -76,41 +76,9 @@ public sealed class FileSensor : SensorOperator, ITaskResult<string[]>
         }
 
         var pattern = Path.GetRelativePath(root, path).Replace('\\', '/');
-        var regex = GlobPattern.Of(pattern, Recursive);
+        var regex = new System.Text.RegularExpressions.Regex("^" + Glob.ToRegexBody(pattern, Recursive) + "$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
         return Directory.EnumerateFileSystemEntries(root, "*", Recursive || pattern.Contains('/', StringComparison.Ordinal) ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
             .Where(p => regex.IsMatch(Path.GetRelativePath(root, p).Replace('\\', '/')))
             .Order(StringComparer.Ordinal);
-    }
-
-    private static class GlobPattern
-    {
-        /// <summary>A glob as a regular expression: <c>*</c> and <c>?</c> within a name, <c>**</c> across folders when recursive.</summary>
-        public static System.Text.RegularExpressions.Regex Of(string glob, bool recursive)
-        {
-            var regex = new System.Text.StringBuilder("^");
-            for (var i = 0; i < glob.Length; i++)
-            {
-                var c = glob[i];
-                if (c == '*' && i + 1 < glob.Length && glob[i + 1] == '*' && recursive)
-                {
-                    regex.Append(".*");
-                    i++;
-                }
-                else if (c == '*')
-                {
-                    regex.Append("[^/]*");
-                }
-                else if (c == '?')
-                {
-                    regex.Append("[^/]");
-                }
-                else
-                {
-                    regex.Append(System.Text.RegularExpressions.Regex.Escape(c.ToString()));
-                }
-            }
-
-            return new System.Text.RegularExpressions.Regex(regex.Append('$').ToString(), System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-        }
     }
 }
