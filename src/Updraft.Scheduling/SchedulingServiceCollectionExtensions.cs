@@ -8,6 +8,7 @@ using Updraft.Scheduling.Hosting;
 using Updraft.Scheduling.Operations;
 using Updraft.Scheduling.Processing;
 using Updraft.Scheduling.Scheduling;
+using Updraft.Scheduling.Triggering;
 using Updraft.Storage.Database;
 
 namespace Updraft.Scheduling;
@@ -51,6 +52,50 @@ public static class SchedulingServiceCollectionExtensions
             s.GetRequiredService<IReadOnlyList<IExecutor>>(),
             s.GetRequiredService<TimeProvider>(),
             s.GetRequiredService<ILogger<SchedulerService>>()));
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the triggerer as a hosted service, with <see cref="TriggererOptions"/> from <c>[triggerer]</c> of the
+    /// registered <see cref="UpdraftConfig"/> (checked when the host starts) and task logs under
+    /// <paramref name="logFolder"/>. Needs <c>AddUpdraftStorage</c>. When a scheduler runs in the same host, tasks the
+    /// triggerer resumes are scheduled at once.
+    /// </summary>
+    public static IServiceCollection AddUpdraftTriggerer(this IServiceCollection services, string? logFolder)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<TriggererOptions>()
+            .Configure<UpdraftConfig>((o, config) =>
+            {
+                o.Capacity = config.GetInt("triggerer", "capacity");
+                o.JobHeartbeat = TimeSpan.FromSeconds(config.GetDouble("triggerer", "job_heartbeat_sec"));
+                o.HealthCheckThreshold = TimeSpan.FromSeconds(config.GetDouble("triggerer", "triggerer_health_check_threshold"));
+                o.LogFolder = logFolder;
+            })
+            .Validate(o => o.Capacity >= 1, "[triggerer] capacity must be 1 or more: with 0 no deferred task could ever resume.")
+            .Validate(
+                o => o.JobHeartbeat > TimeSpan.Zero && o.JobHeartbeat < o.HealthCheckThreshold,
+                "[triggerer] job_heartbeat_sec must be more than 0 and less than triggerer_health_check_threshold.")
+            .ValidateOnStart();
+        services.AddSingleton(s =>
+        {
+            var scheduler = s.GetService<SchedulerEngine>();
+            return new Triggering.Triggerer(
+                s.GetRequiredService<MetadataDatabase>(),
+                s.GetRequiredService<IOptions<TriggererOptions>>().Value,
+                s.GetRequiredService<TimeProvider>(),
+                s.GetRequiredService<ILogger<Triggering.Triggerer>>())
+            {
+                Resumed = scheduler is null ? null : resumed =>
+                {
+                    if (resumed > 0)
+                    {
+                        scheduler.RequestPass();
+                    }
+                },
+            };
+        });
+        services.AddHostedService(s => s.GetRequiredService<Triggering.Triggerer>());
         return services;
     }
 

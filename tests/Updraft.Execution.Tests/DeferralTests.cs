@@ -126,7 +126,7 @@ public sealed class DeferralTests
 
         Assert.Equal(TaskInstanceState.Failed, result.State);
         Assert.False(result.RetryAllowed);
-        Assert.Contains("the triggerer that would wait for it in the scheduler is not built yet", result.Error);
+        Assert.Contains("nothing where it runs would wait on the trigger", result.Error);
     }
 
     private sealed class WaitingOperator(Dag dag, string taskId, string method) : Operator(dag, taskId), ITaskResult<string>

@@ -50,7 +50,7 @@ public abstract class TryBatchComplianceTests
         var again = await tasks.StartManyAsync([new(Key("a"), 1, "h9", 99)], Now);
 
         Assert.Equal([new TryKey(Key("a"), 1), new TryKey(Key("b"), 1)], started.Keys.OrderBy(k => k.Key.TaskId));
-        Assert.All(started.Values, r => Assert.Equal((run.Id, run.DagVersion, run.LogicalDate), (r.Id, r.DagVersion, r.LogicalDate)));
+        Assert.All(started.Values, s => Assert.Equal((run.Id, run.DagVersion, run.LogicalDate, (TryResume?)null), (s.Run.Id, s.Run.DagVersion, s.Run.LogicalDate, s.Resume)));
         Assert.Empty(again);
         var b = (await tasks.GetAsync(Key("b")))!;
         Assert.Equal((TaskInstanceState.Running, "h2", 12), (b.State, b.Hostname, b.Pid));

@@ -21,7 +21,7 @@ using Updraft.Storage.Stores;
 
 namespace Updraft.Cli.Commands;
 
-/// <summary><c>updraft standalone | scheduler | dag-processor | api-server</c>, and the hidden <c>worker-process</c> the local executor starts.</summary>
+/// <summary><c>updraft standalone | scheduler | dag-processor | triggerer | api-server</c>, and the hidden <c>worker-process</c> the local executor starts.</summary>
 internal static class ServiceCommands
 {
     /// <summary>The parts a service command runs in its process.</summary>
@@ -31,13 +31,15 @@ internal static class ServiceCommands
         DagProcessor = 1,
         Scheduler = 2,
         ApiServer = 4,
+        Triggerer = 8,
     }
 
     public static IEnumerable<Command> Create(Func<CliContext> context)
     {
-        var standalone = Service(context, "standalone", "Run everything in one process tree on this machine: DAG processor, scheduler with its executor, and API server. Ctrl-C stops it.", Parts.DagProcessor | Parts.Scheduler | Parts.ApiServer);
+        var standalone = Service(context, "standalone", "Run everything in one process tree on this machine: DAG processor, scheduler with its executor, triggerer and API server. Ctrl-C stops it.", Parts.DagProcessor | Parts.Scheduler | Parts.Triggerer | Parts.ApiServer);
         var scheduler = Service(context, "scheduler", "Run the scheduler and its local executor.", Parts.Scheduler);
         var processor = Service(context, "dag-processor", "Run the DAG processor: keep the database in step with the DAG files.", Parts.DagProcessor);
+        var triggerer = Service(context, "triggerer", "Run the triggerer: wait on the triggers of deferred tasks and resume each task when its trigger fires.", Parts.Triggerer);
         var api = Service(context, "api-server", "Run the API server: the execution API workers report to, on [api] host and port.", Parts.ApiServer);
 
         var worker = new Command("worker-process", "Run task instances sent on standard input (started by the local executor).") { Hidden = true };
@@ -46,7 +48,7 @@ internal static class ServiceCommands
         parser.SetAction((_, cancellationToken) => RunDagFileChildAsync(context(), cancellationToken));
         var isolated = new Command("task-process", "Run one isolated task sent on standard input (started by a worker or dags test).") { Hidden = true };
         isolated.SetAction((_, cancellationToken) => RunTaskProcessAsync(context(), cancellationToken));
-        return [standalone, scheduler, processor, api, worker, parser, isolated];
+        return [standalone, scheduler, processor, triggerer, api, worker, parser, isolated];
     }
 
     private static Command Service(Func<CliContext> context, string name, string description, Parts parts)
@@ -200,6 +202,11 @@ internal static class ServiceCommands
             });
         }
 
+        if (parts.HasFlag(Parts.Triggerer))
+        {
+            builder.Services.AddUpdraftTriggerer(ctx.LogFolder);
+        }
+
         var host = builder.Build();
 
         // The host's services include parts that only dispose asynchronously (the DAG file parser's processes).
@@ -209,6 +216,7 @@ internal static class ServiceCommands
         _ = host.Services.GetRequiredService<IOptions<SchedulerOptions>>().Value;
         _ = host.Services.GetRequiredService<IOptions<DagProcessorOptions>>().Value;
         _ = host.Services.GetRequiredService<IOptions<ApiServerOptions>>().Value;
+        _ = host.Services.GetRequiredService<IOptions<Updraft.Scheduling.Triggering.TriggererOptions>>().Value;
         if (processor)
         {
             await using var check = ctx.NewChildProcessParser();
@@ -226,7 +234,7 @@ internal static class ServiceCommands
             output.WriteLine($"API server listening on {address} (execution API at {address}execution/v1/).");
         }
 
-        var what = standalone ? "Updraft standalone" : scheduler ? "Scheduler" : processor ? "DAG processor" : "API server";
+        var what = standalone ? "Updraft standalone" : scheduler ? "Scheduler" : processor ? "DAG processor" : parts == Parts.Triggerer ? "Triggerer" : "API server";
         output.WriteLine($"{what} is running (database {ctx.Database.Description}, DAGs {ctx.DagsFolder}, logs {ctx.LogFolder}). Press Ctrl-C to stop.");
 
         // Ctrl-C or SIGTERM: the host stops its parts in reverse order (the scheduler with its executors, the DAG

@@ -47,6 +47,26 @@ public sealed class HttpExecutionApi(HttpClient http) : IExecutionApi
         return response.StatusCode == HttpStatusCode.Conflict ? null : (await ReadAsync<JsonObject>(response, cancellationToken))!["state"].Deserialize<TaskInstanceState>(ExecutionApiJson.Options);
     }
 
+    public async Task<TaskInstanceState?> DeferAsync(string token, TryIdentity id, TaskDeferral deferral, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(deferral);
+        using var response = await SendAsync(
+            HttpMethod.Patch,
+            $"{ExecutionApiJson.TryPath(id)}/state",
+            token,
+            new
+            {
+                state = TaskInstanceState.Deferred,
+                classpath = deferral.Classpath,
+                triggerKwargs = deferral.TriggerKwargs,
+                triggerTimeout = deferral.TriggerTimeout?.TotalSeconds,
+                nextMethod = deferral.NextMethod,
+                nextKwargs = deferral.NextKwargs,
+            },
+            cancellationToken);
+        return response.StatusCode == HttpStatusCode.Conflict ? null : (await ReadAsync<JsonObject>(response, cancellationToken))!["state"].Deserialize<TaskInstanceState>(ExecutionApiJson.Options);
+    }
+
     public async Task<int> SkipDownstreamAsync(string token, TryIdentity id, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default)
     {
         using var response = await SendAsync(HttpMethod.Patch, $"{ExecutionApiJson.TryPath(id)}/skip-downstream", token, new { tasks = taskIds }, cancellationToken);

@@ -31,6 +31,13 @@ public interface IExecutionApi
     Task<TaskInstanceState?> RescheduleAsync(string token, TryIdentity id, DateTimeOffset rescheduleDate, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Defers the try on a trigger (state deferred, its slot free) until the triggerer fires it; the task instance then
+    /// runs again in the same try, resuming in <see cref="TaskDeferral.NextMethod"/>. Returns deferred (none when the
+    /// task instance was cleared meanwhile: it runs again from the start), or null when the try no longer owns it.
+    /// </summary>
+    Task<TaskInstanceState?> DeferAsync(string token, TryIdentity id, TaskDeferral deferral, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Marks tasks of the try's run skipped before the try ends (a branch's unchosen paths, a short-circuit's downstream
     /// tasks): only tasks downstream of the try's task, and only those that have not started. Returns how many were
     /// skipped; <see cref="TryNotOwnedException"/> when the try no longer owns its task instance.

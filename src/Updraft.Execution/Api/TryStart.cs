@@ -38,6 +38,15 @@ public sealed record TryStart
     /// <summary>How many times the try was rescheduled before.</summary>
     public int Reschedules { get; init; }
 
+    /// <summary>For a try that deferred and whose trigger fired: the method it resumes in (<c>__fail__</c> when the trigger failed or timed out).</summary>
+    public string? NextMethod { get; init; }
+
+    /// <summary>The values the try handed itself when it deferred.</summary>
+    public System.Text.Json.Nodes.JsonObject? NextKwargs { get; init; }
+
+    /// <summary>The payload of the trigger's event.</summary>
+    public System.Text.Json.Nodes.JsonNode? NextEvent { get; init; }
+
     /// <summary>The DAG's timetable in that version.</summary>
     public Core.Timetables.ScheduleSpec? Timetable { get; init; }
 }

@@ -40,8 +40,8 @@ public sealed record TaskRunRequest(
     public TaskResume? Resume { get; init; }
 
     /// <summary>
-    /// Whether a task may defer itself here: true where something runs its trigger (<c>dags test</c>); elsewhere a
-    /// deferral fails the try saying so.
+    /// Whether a task may defer itself here: true where something runs its trigger (the triggerer for worker tries,
+    /// the in-process one of <c>dags test</c>); elsewhere a deferral fails the try saying so.
     /// </summary>
     public bool CanDefer { get; init; }
 

@@ -102,7 +102,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         }
         catch (Core.Triggers.TaskDeferredException e)
         {
-            var message = $"The task deferred itself on {e.Trigger.GetType().Name}, but deferrable tasks run only in 'dags test' and dag.Test() for now: the triggerer that would wait for it in the scheduler is not built yet.";
+            var message = $"The task deferred itself on {e.Trigger.GetType().Name}, but nothing where it runs would wait on the trigger (a triggerer for worker tries, the in-process one of 'dags test').";
             log.Error(message);
             outcome = Finish(log, request, start, TaskInstanceState.Failed, message, retryAllowed: false);
         }

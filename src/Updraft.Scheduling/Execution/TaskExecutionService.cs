@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Updraft.Core.Connections;
 using Updraft.Core.Runtime;
 using Updraft.Core.States;
@@ -31,7 +32,7 @@ public sealed class TaskExecutionService(
     // Starts and ends of concurrent tries are written together: one statement (one round trip) per batch.
     // A try named twice in one batch (a call retried while the first was still waiting) is written once, and only its
     // first call wins, as when the calls were separate writes.
-    private readonly GroupCommit<TryStartRequest, DagRunRecord?> _starts = new(async batch =>
+    private readonly GroupCommit<TryStartRequest, TryStarted?> _starts = new(async batch =>
     {
         var unique = batch.DistinctBy(t => new TryKey(t.Key, t.TryNumber)).ToList();
         var started = await new TaskInstanceStore(database).StartManyAsync(unique, timeProvider.GetUtcNow());
@@ -52,10 +53,12 @@ public sealed class TaskExecutionService(
     public Task<TryStart?> StartAsync(string token, TryIdentity id, string hostname, int pid, CancellationToken cancellationToken = default) =>
         ServeAsync(token, id, async () =>
         {
-            if (await _starts.RunAsync(new TryStartRequest(Key(id), id.TryNumber, hostname, pid)) is not { } run)
+            if (await _starts.RunAsync(new TryStartRequest(Key(id), id.TryNumber, hostname, pid)) is not { } started)
             {
                 return null;
             }
+
+            var run = started.Run;
 
             var dag = await _serialized.GetAsync(id.DagId, run.DagVersion, cancellationToken);
             if (dag?.Tasks.FirstOrDefault(t => t.TaskId == id.TaskId) is not { } task)
@@ -65,7 +68,9 @@ public sealed class TaskExecutionService(
                 return null;
             }
 
-            // A sensor in reschedule mode pokes again within the same try: where its timeout counts from.
+            // A deferred try whose trigger fired resumes where it said; a sensor in reschedule mode pokes again within
+            // the same try: where its timeout counts from.
+            var resume = started.Resume;
             var reschedules = task.SensorMode == "reschedule" ? await _tasks.ReschedulesAsync(Key(id), id.TryNumber, cancellationToken) : [];
             return new TryStart
             {
@@ -82,6 +87,9 @@ public sealed class TaskExecutionService(
                 SharedHash = dag.SharedHash,
                 Task = task,
                 Timetable = dag.Timetable,
+                NextMethod = resume?.Method,
+                NextKwargs = resume?.Kwargs is { } kwargs ? JsonNode.Parse(kwargs) as JsonObject : null,
+                NextEvent = resume?.Event is { } payload ? JsonNode.Parse(payload) : null,
             };
         });
 
@@ -123,6 +131,32 @@ public sealed class TaskExecutionService(
             // Cleared while it poked (restarting), the try went back to none instead (its next run has a new try number).
             var row = await _tasks.GetAsync(Key(id), cancellationToken);
             return row is { State: TaskInstanceState.UpForReschedule } ? TaskInstanceState.UpForReschedule : TaskInstanceState.None;
+        });
+
+    public Task<TaskInstanceState?> DeferAsync(string token, TryIdentity id, TaskDeferral deferral, CancellationToken cancellationToken = default) =>
+        ServeAsync<TaskInstanceState?>(token, id, async () =>
+        {
+            ArgumentNullException.ThrowIfNull(deferral);
+            var now = timeProvider.GetUtcNow();
+            DateTimeOffset? timeoutAt = deferral.TriggerTimeout is { } timeout ? Clamp(now, timeout) : null;
+
+            // As in Airflow, the wait cannot outlast the task's execution timeout, counted from the try's start.
+            var row = await _tasks.GetAsync(Key(id), cancellationToken);
+            var run = await _runs.GetAsync(id.DagId, id.RunId, cancellationToken);
+            var task = run is null ? null : (await _serialized.GetAsync(id.DagId, run.DagVersion, cancellationToken))?.Tasks.FirstOrDefault(t => t.TaskId == id.TaskId);
+            if (task?.ExecutionTimeout is { } limit && row?.StartDate is { } startMicros)
+            {
+                var hardStop = Clamp(Micros.To(startMicros), limit);
+                timeoutAt = timeoutAt is { } soft && soft < hardStop ? soft : hardStop;
+            }
+
+            var stored = new TriggerDeferral(
+                deferral.Classpath,
+                deferral.TriggerKwargs.ToJsonString(),
+                deferral.NextMethod,
+                deferral.NextKwargs?.ToJsonString(),
+                timeoutAt);
+            return await new TriggerStore(database).DeferAsync(Key(id), id.TryNumber, stored, now, cancellationToken);
         });
 
     public Task<int> SkipDownstreamAsync(string token, TryIdentity id, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default) =>
@@ -235,6 +269,9 @@ public sealed class TaskExecutionService(
             throw new ExecutionApiUnavailableException($"The metadata database is not reachable right now: {e.Message.Split('\n')[0]}", e);
         }
     }
+
+    private static DateTimeOffset Clamp(DateTimeOffset from, TimeSpan span) =>
+        span >= DateTimeOffset.MaxValue - from ? DateTimeOffset.MaxValue : from + span;
 
     private static TaskInstanceKey Key(TryIdentity id) => new(id.DagId, id.RunId, id.TaskId, id.MapIndex);
 }

@@ -43,6 +43,14 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
     private DateTimeOffset _nextRetryDue = DateTimeOffset.MaxValue;
     private readonly JobStore _jobs = new(database);
     private readonly CallbackRequestStore _callbacks = new(database);
+    private readonly TriggerStore _triggers = new(database);
+    private TaskCompletionSource _passRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when something in this process asked for a pass before the poll interval (a triggerer resumed tasks).</summary>
+    public Task PassRequested => _passRequested.Task;
+
+    /// <summary>Asks for a scheduling pass now instead of at the next poll (the triggerer of the same process resumed tasks).</summary>
+    public void RequestPass() => _passRequested.TrySetResult();
     private DateTimeOffset _lastJobHeartbeat;
     private DateTimeOffset _lastOrphanCheck;
 
@@ -153,6 +161,11 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
 
     public async Task<SchedulingPass> RunOnceAsync(CancellationToken cancellationToken = default)
     {
+        if (_passRequested.Task.IsCompleted)
+        {
+            _passRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
         var now = timeProvider.GetUtcNow();
         var lost = await HandleExecutorEventsAsync(now, cancellationToken);
         var timed = now - _lastTimedChecks >= TimedCheckInterval;
@@ -165,6 +178,9 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
             await TerminateRestartingAsync(cancellationToken);
             await _backfills.CompleteFinishedAsync(now, cancellationToken);
             await CheckDeadlinesAsync(now, cancellationToken);
+
+            // A deferral past its timeout resumes into a failure (its retries apply), whether or not a triggerer runs.
+            await _triggers.TimeOutAsync(now, cancellationToken);
         }
 
         lost += await JobDutiesAsync(now, cancellationToken);

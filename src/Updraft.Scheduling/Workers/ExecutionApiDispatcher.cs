@@ -32,6 +32,8 @@ internal static class ExecutionApiDispatcher
                     await api.FinishAsync(token, id, args["state"].Deserialize<TaskInstanceState>(Json), (bool)args["retryAllowed"]!, cancellationToken), Json),
                 "reschedule" => JsonSerializer.SerializeToNode(
                     await api.RescheduleAsync(token, id, args["rescheduleDate"].Deserialize<DateTimeOffset>(Json), cancellationToken), Json),
+                "defer" => JsonSerializer.SerializeToNode(
+                    await api.DeferAsync(token, id, args["deferral"].Deserialize<TaskDeferral>(Json) ?? throw new InvalidDataException("A deferral without its trigger."), cancellationToken), Json),
                 "skip_downstream" => await api.SkipDownstreamAsync(token, id, args["taskIds"].Deserialize<string[]>(Json) ?? [], cancellationToken),
                 "dag_code" => JsonSerializer.SerializeToNode(await api.GetDagCodeAsync(token, id, (string)args["sourceHash"]!, cancellationToken), Json),
                 "xcom_get" => await api.GetXComAsync(token, id, args["key"].Deserialize<XComKey>(Json)!, cancellationToken),

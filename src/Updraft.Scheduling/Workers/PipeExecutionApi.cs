@@ -33,6 +33,10 @@ internal sealed class PipeExecutionApi(TextWriter output) : IExecutionApi, IDisp
             new JsonObject { ["state"] = JsonSerializer.SerializeToNode(state, WorkerProcessHost.Json), ["retryAllowed"] = retryAllowed },
             cancellationToken)).Deserialize<TaskInstanceState?>(WorkerProcessHost.Json);
 
+    public async Task<TaskInstanceState?> DeferAsync(string token, TryIdentity id, TaskDeferral deferral, CancellationToken cancellationToken = default) =>
+        (await CallAsync("defer", token, id, new JsonObject { ["deferral"] = JsonSerializer.SerializeToNode(deferral, WorkerProcessHost.Json) }, cancellationToken))
+            .Deserialize<TaskInstanceState?>(WorkerProcessHost.Json);
+
     public async Task<TaskInstanceState?> RescheduleAsync(string token, TryIdentity id, DateTimeOffset rescheduleDate, CancellationToken cancellationToken = default) =>
         (await CallAsync("reschedule", token, id, new JsonObject { ["rescheduleDate"] = rescheduleDate }, cancellationToken)).Deserialize<TaskInstanceState?>(WorkerProcessHost.Json);
 

@@ -138,6 +138,8 @@ public sealed class TaskInstanceRunner(
                     MapIndex = id.MapIndex,
                     FirstPokeAt = start.FirstPokeAt,
                     Reschedules = start.Reschedules,
+                    Resume = start.NextMethod is { } method ? new TaskResume(method, new Core.Triggers.TriggerEvent(start.NextEvent), start.NextKwargs) : null,
+                    CanDefer = true,
                     DagRuns = stores,
                     Isolation = isolatedTaskCommand is null ? null : new ProcessIsolation(isolatedTaskCommand, _ => (code, shared)),
                     SkipDownstream = (ids, ct) => retry.RunAsync(c => api.SkipDownstreamAsync(token, id, ids, c), cancellationToken: ct),
@@ -153,9 +155,12 @@ public sealed class TaskInstanceRunner(
             await heartbeat;
         }
 
-        var reply = result is { State: TaskInstanceState.UpForReschedule, RescheduleDate: { } due }
-            ? await RescheduleAsync(id, token, due, log, cancellationToken)
-            : await FinishAsync(id, () => token, result.State, result.RetryAllowed, log, cancellationToken);
+        var reply = result switch
+        {
+            { State: TaskInstanceState.UpForReschedule, RescheduleDate: { } due } => await RescheduleAsync(id, token, due, log, cancellationToken),
+            { State: TaskInstanceState.Deferred, Deferral: { } deferral } => await DeferAsync(id, token, deferral, log, cancellationToken),
+            _ => await FinishAsync(id, () => token, result.State, result.RetryAllowed, log, cancellationToken),
+        };
         if (reply.State is { } recorded)
         {
             // Callbacks run once the state is kept (as Airflow 3's task runner does), so nothing they do changes it;
@@ -192,6 +197,23 @@ public sealed class TaskInstanceRunner(
         }
 
         return new WorkerReply(final, Exiting: false);
+    }
+
+    private async Task<WorkerReply> DeferAsync(TryIdentity id, string token, Core.Triggers.TaskDeferredException deferral, TaskLogger log, CancellationToken cancellationToken)
+    {
+        var request = new TaskDeferral(deferral.Trigger.TypeName, deferral.TriggerKwargs, deferral.Method, deferral.Kwargs, deferral.Timeout);
+        var recorded = await TransientRetry.ForExecutionApi(timeProvider, WriteRetryBudget).RunAsync(
+            ct => api.DeferAsync(token, id, request, ct),
+            (e, pause) => log.Warning($"Recording the deferral failed ({e.Message.Split('\n')[0]}); trying again in {pause.TotalSeconds:0.#} s."),
+            cancellationToken);
+        if (recorded is not { } state)
+        {
+            var refused = $"The deferral was refused: try {id.TryNumber} no longer owns the task instance.";
+            log.Warning(refused);
+            return new WorkerReply(null, Exiting: false, refused);
+        }
+
+        return new WorkerReply(state, Exiting: false);
     }
 
     private async Task<WorkerReply> RescheduleAsync(TryIdentity id, string token, DateTimeOffset due, TaskLogger log, CancellationToken cancellationToken)

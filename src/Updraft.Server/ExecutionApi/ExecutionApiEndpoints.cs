@@ -58,6 +58,21 @@ public static class ExecutionApiEndpoints
 
                     recorded = await service.RescheduleAsync(token, id, due, http.RequestAborted);
                 }
+                else if (body.State == TaskInstanceState.Deferred)
+                {
+                    if (string.IsNullOrWhiteSpace(body.Classpath) || body.TriggerKwargs is null || string.IsNullOrWhiteSpace(body.NextMethod))
+                    {
+                        return Detail(422, "deferred needs the trigger's classpath and triggerKwargs, and the nextMethod the task resumes in.");
+                    }
+
+                    if (body.TriggerTimeout is < 0 or double.NaN)
+                    {
+                        return Detail(422, "triggerTimeout is a number of seconds, zero or more.");
+                    }
+
+                    var timeout = body.TriggerTimeout is { } seconds ? TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.MaxValue.TotalSeconds / 2)) : (TimeSpan?)null;
+                    recorded = await service.DeferAsync(token, id, new TaskDeferral(body.Classpath, body.TriggerKwargs, body.NextMethod, body.NextKwargs, timeout), http.RequestAborted);
+                }
                 else
                 {
                     recorded = await service.FinishAsync(token, id, body.State, body.RetryAllowed, http.RequestAborted);
@@ -177,7 +192,15 @@ public static class ExecutionApiEndpoints
 
     internal sealed record StartBody(string Hostname, int Pid);
 
-    internal sealed record StateBody(TaskInstanceState State, bool RetryAllowed, DateTimeOffset? RescheduleDate = null);
+    internal sealed record StateBody(
+        TaskInstanceState State,
+        bool RetryAllowed,
+        DateTimeOffset? RescheduleDate = null,
+        string? Classpath = null,
+        System.Text.Json.Nodes.JsonObject? TriggerKwargs = null,
+        double? TriggerTimeout = null,
+        string? NextMethod = null,
+        System.Text.Json.Nodes.JsonObject? NextKwargs = null);
 
     internal sealed record XComBody(string Value);
 

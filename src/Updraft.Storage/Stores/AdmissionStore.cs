@@ -156,7 +156,7 @@ public sealed class AdmissionStore(MetadataDatabase database)
         return await connection.QueryAsync<TaskInstanceRecord>(
             $"""
             UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Queued)}, try_number = try_number + 1, queued_dttm = @At, executor = @executor, queued_by_job_id = @jobId,
-                next_retry_at = NULL, {TaskInstanceStore.NewTryColumns}
+                next_retry_at = NULL, {TaskInstanceStore.QueuedTryColumns}
             WHERE state = {StateSql.Of(TaskInstanceState.Scheduled)} AND ({string.Join(" OR ", rows)})
             RETURNING {TaskInstanceStore.Columns}
             """,

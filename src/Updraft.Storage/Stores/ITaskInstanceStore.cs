@@ -37,7 +37,7 @@ public interface ITaskInstanceStore
     Task<TaskInstanceRecord?> ForceQueueAsync(TaskInstanceKey key, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>Marks queued tries running, in one statement per batch; returns each started try's run (missing: it was not that queued try any more).</summary>
-    Task<IReadOnlyDictionary<TryKey, DagRunRecord>> StartManyAsync(IReadOnlyList<TryStartRequest> tries, DateTimeOffset now, CancellationToken cancellationToken = default);
+    Task<IReadOnlyDictionary<TryKey, TryStarted>> StartManyAsync(IReadOnlyList<TryStartRequest> tries, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>Ends tries (each only if still that try in one of <paramref name="from"/>, running unless given) with their history and runs flagged, one round trip per batch on PostgreSQL; returns those that ended.</summary>
     Task<IReadOnlySet<TryKey>> FinishManyAsync(IReadOnlyList<TryEnd> ends, DateTimeOffset now, IReadOnlyCollection<TaskInstanceState>? from = null, CancellationToken cancellationToken = default);

@@ -261,7 +261,7 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
         var updated = await connection.ExecuteAsync(
             $"UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Queued)}, try_number = try_number + 1, " +
             "max_tries = CASE WHEN max_tries < try_number + 1 THEN try_number + 1 ELSE max_tries END, " +
-            $"queued_dttm = @At, executor = 'cli', next_retry_at = NULL, {NewTryColumns} WHERE {KeyMatch} AND state IN ({StateSql.List([TaskInstanceState.None, .. ClearedToNone])})",
+            $"queued_dttm = @At, executor = 'cli', next_retry_at = NULL, {NewTryColumns}, {NoDeferral} WHERE {KeyMatch} AND state IN ({StateSql.List([TaskInstanceState.None, .. ClearedToNone])})",
             new { key.DagId, key.RunId, key.TaskId, key.MapIndex, At = Micros.From(now) });
         return updated == 0 ? null : await connection.QuerySingleAsync<TaskInstanceRecord>($"SELECT {Columns} FROM task_instance WHERE {KeyMatch}", key);
     }
@@ -285,11 +285,11 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
     /// its worker needs); a try missing from the result was not that queued try any more (another runner took it, or
     /// it was cleared), and nothing was written for it.
     /// </summary>
-    public async Task<IReadOnlyDictionary<TryKey, DagRunRecord>> StartManyAsync(IReadOnlyList<TryStartRequest> tries, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyDictionary<TryKey, TryStarted>> StartManyAsync(IReadOnlyList<TryStartRequest> tries, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tries);
         TaskInstanceTransitions.Require([TaskInstanceState.Queued], TaskInstanceState.Running);
-        var result = new Dictionary<TryKey, DagRunRecord>();
+        var result = new Dictionary<TryKey, TryStarted>();
         if (tries.Count == 0)
         {
             return result;
@@ -314,7 +314,8 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
             var values = $"WITH v (dag_id, run_id, task_id, map_index, try_number, hostname, pid) AS (VALUES {string.Join(", ", rows)})";
             var update =
                 $"""
-                UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Running)}, start_date = @At, end_date = NULL, duration = NULL,
+                UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Running)},
+                    start_date = CASE WHEN task_instance.next_method IS NULL THEN @At ELSE coalesce(task_instance.start_date, @At) END, end_date = NULL, duration = NULL,
                     hostname = v.hostname, pid = v.pid, last_heartbeat_at = @At
                 FROM v
                 WHERE task_instance.dag_id = v.dag_id AND task_instance.run_id = v.run_id AND task_instance.task_id = v.task_id
@@ -328,8 +329,9 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
                     $"""
                     {values}, started AS ({update}
                         RETURNING task_instance.dag_id AS s_dag, task_instance.run_id AS s_run, task_instance.task_id AS s_task,
-                            task_instance.map_index AS s_map, task_instance.try_number AS s_try)
-                    SELECT s_task AS TaskId, s_map AS MapIndex, s_try AS TryNumber, {DagRunStore.RunColumns}
+                            task_instance.map_index AS s_map, task_instance.try_number AS s_try, task_instance.next_method AS s_method,
+                            task_instance.next_kwargs AS s_kwargs, task_instance.next_event AS s_event)
+                    SELECT s_task AS TaskId, s_map AS MapIndex, s_try AS TryNumber, s_method AS NextMethod, s_kwargs AS NextKwargs, s_event AS NextEvent, {DagRunStore.RunColumns}
                     FROM started JOIN dag_run ON dag_run.dag_id = s_dag AND dag_run.run_id = s_run
                     """,
                     (t, r) => (t, r),
@@ -338,19 +340,21 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
             }
             else
             {
-                var keys = (await connection.QueryAsync<(string DagId, string RunId, string TaskId, int MapIndex, int TryNumber)>(
-                    $"{values} {update} RETURNING dag_id, run_id, task_id, map_index, try_number", parameters)).ToList();
+                var keys = (await connection.QueryAsync<(string DagId, string RunId, string TaskId, int MapIndex, int TryNumber, string? NextMethod, string? NextKwargs, string? NextEvent)>(
+                    $"{values} {update} RETURNING dag_id, run_id, task_id, map_index, try_number, next_method, next_kwargs, next_event", parameters)).ToList();
                 var runs = keys.Count == 0 ? [] : (await connection.QueryAsync<DagRunRecord>(
                         $"SELECT {DagRunStore.RunColumns} FROM dag_run WHERE (dag_id, run_id) IN (VALUES {string.Join(", ", keys.Select((_, i) => $"(@d{i}, @r{i})"))})",
                         Pairs(keys.Select(k => (k.DagId, k.RunId)))))
                     .ToDictionary(r => (r.DagId, r.RunId));
                 started = keys.Where(k => runs.ContainsKey((k.DagId, k.RunId)))
-                    .Select(k => (new StartedTry { TaskId = k.TaskId, MapIndex = k.MapIndex, TryNumber = k.TryNumber }, runs[(k.DagId, k.RunId)]));
+                    .Select(k => (new StartedTry { TaskId = k.TaskId, MapIndex = k.MapIndex, TryNumber = k.TryNumber, NextMethod = k.NextMethod, NextKwargs = k.NextKwargs, NextEvent = k.NextEvent },
+                        runs[(k.DagId, k.RunId)]));
             }
 
             foreach (var (t, run) in started)
             {
-                result[new TryKey(new TaskInstanceKey(run.DagId, run.RunId, t.TaskId, t.MapIndex), t.TryNumber)] = run;
+                result[new TryKey(new TaskInstanceKey(run.DagId, run.RunId, t.TaskId, t.MapIndex), t.TryNumber)] =
+                    new TryStarted(run, t.NextMethod is { } method ? new TryResume(method, t.NextKwargs, t.NextEvent) : null);
             }
         }
 
@@ -402,7 +406,7 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
                 UPDATE task_instance SET
                     state = CASE WHEN task_instance.state = {restarting} THEN {StateSql.Of(TaskInstanceState.None)} ELSE v.state END,
                     next_retry_at = CASE WHEN task_instance.state = {restarting} THEN NULL ELSE v.retry END,
-                    end_date = @At,
+                    end_date = @At, {NoDeferral},
                     duration = CASE WHEN task_instance.start_date IS NULL THEN NULL ELSE (@At - task_instance.start_date) / 1000000.0 END
                 FROM v
                 WHERE task_instance.dag_id = v.dag_id AND task_instance.run_id = v.run_id AND task_instance.task_id = v.task_id
@@ -473,6 +477,12 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
         public int MapIndex { get; init; }
 
         public int TryNumber { get; init; }
+
+        public string? NextMethod { get; init; }
+
+        public string? NextKwargs { get; init; }
+
+        public string? NextEvent { get; init; }
     }
 
     /// <summary>
@@ -677,7 +687,7 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
     {
         var updated = await connection.ExecuteAsync(
             $"UPDATE task_instance SET state = CASE WHEN state IN ({StateSql.List(ClearedToRestarting)}) THEN {StateSql.Of(TaskInstanceState.Restarting)} ELSE {StateSql.Of(TaskInstanceState.None)} END, " +
-            "max_tries = try_number + @retries + 1, end_date = NULL, duration = NULL, next_retry_at = NULL " +
+            $"max_tries = try_number + @retries + 1, end_date = NULL, duration = NULL, next_retry_at = NULL, {NoDeferral} " +
             $"WHERE {KeyMatch} AND state IN ({StateSql.List([.. ClearedToNone, .. ClearedToRestarting])})",
             new { key.DagId, key.RunId, key.TaskId, key.MapIndex, retries },
             transaction);
@@ -773,10 +783,25 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
     /// <summary>The columns a new try starts without: nothing of the previous try's process or times carries over.</summary>
     internal const string NewTryColumns = "hostname = NULL, pid = NULL, start_date = NULL, end_date = NULL, duration = NULL, last_heartbeat_at = NULL";
 
-    private static readonly TaskInstanceState[] ClearedToRestarting = [TaskInstanceState.Queued, TaskInstanceState.Running, TaskInstanceState.Deferred];
+    /// <summary>
+    /// <see cref="NewTryColumns"/> for a try being queued: one resuming after its deferral keeps its start, so its
+    /// duration covers the wait, as in Airflow.
+    /// </summary>
+    internal const string QueuedTryColumns =
+        "hostname = NULL, pid = NULL, start_date = CASE WHEN next_method IS NULL THEN NULL ELSE start_date END, end_date = NULL, duration = NULL, last_heartbeat_at = NULL";
 
+    /// <summary>
+    /// The columns a try that ended (or a cleared task instance) no longer needs: what it was deferred on and where it
+    /// would have resumed; its trigger, if any, is dropped by the triggerer once nothing waits on it.
+    /// </summary>
+    internal const string NoDeferral = "trigger_id = NULL, trigger_timeout = NULL, next_method = NULL, next_kwargs = NULL, next_event = NULL";
+
+    private static readonly TaskInstanceState[] ClearedToRestarting = [TaskInstanceState.Queued, TaskInstanceState.Running];
+
+    // A deferred task instance has no try running (its trigger waits in the triggerer): cleared, it runs again at once.
     private static readonly TaskInstanceState[] ClearedToNone =
-        [.. Enum.GetValues<TaskInstanceState>().Where(s => s.IsFinished()), TaskInstanceState.Scheduled, TaskInstanceState.UpForRetry, TaskInstanceState.UpForReschedule];
+        [.. Enum.GetValues<TaskInstanceState>().Where(s => s.IsFinished()), TaskInstanceState.Scheduled, TaskInstanceState.UpForRetry, TaskInstanceState.UpForReschedule,
+            TaskInstanceState.Deferred];
 
     private const string HistoryInsert =
         "INSERT INTO task_instance_history (dag_id, run_id, task_id, map_index, try_number, state, hostname, pid, start_date, end_date, duration, executor)";

@@ -27,6 +27,7 @@ internal static class MonitorEndpoints
             string database_status;
             IReadOnlyList<(long Id, string Hostname, int Pid, DateTimeOffset LatestHeartbeat)> schedulers = [];
             IReadOnlyList<(long Id, string Hostname, int Pid, DateTimeOffset LatestHeartbeat)> processors = [];
+            IReadOnlyList<(long Id, string Hostname, int Pid, DateTimeOffset LatestHeartbeat)> triggerers = [];
             try
             {
                 await using (await database.OpenAsync(context.RequestAborted))
@@ -36,6 +37,7 @@ internal static class MonitorEndpoints
                 database_status = "healthy";
                 schedulers = await jobs.RunningAsync(SchedulerEngine.JobType, -1, context.RequestAborted);
                 processors = await jobs.RunningAsync(Scheduling.Hosting.DagProcessorService.JobType, -1, context.RequestAborted);
+                triggerers = await jobs.RunningAsync(TriggerStore.TriggererJobType, -1, context.RequestAborted);
             }
             catch (Exception e) when (e is System.Data.Common.DbException or DatabaseException or TimeoutException or IOException)
             {
@@ -49,11 +51,14 @@ internal static class MonitorEndpoints
             var schedulerStatus = latest is { } beat && time.GetUtcNow() - beat < TimeSpan.FromSeconds(30) ? "healthy" : "unhealthy";
             var processorBeat = processors.Count > 0 ? processors.Max(s => s.LatestHeartbeat) : (DateTimeOffset?)null;
             var processorStatus = processorBeat is { } pb && time.GetUtcNow() - pb < TimeSpan.FromSeconds(30) ? "healthy" : "unhealthy";
+            // As in Airflow, a triggerer's status is null until one runs ([triggerer] triggerer_health_check_threshold, 30 s).
+            var triggererBeat = triggerers.Count > 0 ? triggerers.Max(s => s.LatestHeartbeat) : (DateTimeOffset?)null;
+            var triggererStatus = triggererBeat is not { } tb ? null : time.GetUtcNow() - tb < TimeSpan.FromSeconds(30) ? "healthy" : "unhealthy";
             return V2.Json(new
             {
                 metadatabase = new { status = database_status },
                 scheduler = new { status = schedulerStatus, latest_scheduler_heartbeat = latest?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) },
-                triggerer = new { status = (string?)null, latest_triggerer_heartbeat = (string?)null },
+                triggerer = new { status = triggererStatus, latest_triggerer_heartbeat = triggererBeat?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) },
                 dag_processor = new { status = processorStatus, latest_dag_processor_heartbeat = processorBeat?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) },
             });
         }).Anonymous();

@@ -1,0 +1,246 @@
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Updraft.Core.States;
+using Updraft.Scheduling.Triggering;
+using Updraft.Storage.Stores;
+using Updraft.Tests.Shared;
+
+namespace Updraft.Scheduling.Tests;
+
+/// <summary>
+/// Deferrable tasks through the whole orchestrator: real worker processes defer through the execution API, a triggerer
+/// runs the triggers, the scheduler resumes and times out; run against SQLite and PostgreSQL by the subclasses.
+/// </summary>
+public abstract class TriggererTests
+{
+    protected abstract string? DatabaseUri();
+
+    private const string Operators = """
+        public sealed class WaitThenResume(Dag dag, string taskId, TimeSpan wait, TimeSpan? timeout = null) : Operator(dag, taskId)
+        {
+            public override Task<object?> ExecuteAsync(TaskContext context)
+            {
+                context.Log.Info($"deferring from try {context.TryNumber}");
+                context.Defer(DateTimeTrigger.After(wait, context.Clock), nameof(Resumed), timeout, new JsonObject { ["answer"] = 42 });
+                return Task.FromResult<object?>(null);
+            }
+
+            public string Resumed(TaskContext context, TriggerEvent @event) =>
+                $"resumed in try {context.TryNumber} with {context.NextKwargs!["answer"]} at {@event.Payload!.GetValue<string>()[..4]}";
+        }
+
+        public sealed class HomeMadeTrigger : Trigger
+        {
+            public override async IAsyncEnumerable<TriggerEvent> RunAsync(TriggerContext context, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+            {
+                await Task.Delay(1, cancellationToken);
+                yield return new TriggerEvent();
+            }
+        }
+
+        public sealed class DefersOnHomeMade(Dag dag, string taskId) : Operator(dag, taskId)
+        {
+            public override Task<object?> ExecuteAsync(TaskContext context)
+            {
+                context.Defer(new HomeMadeTrigger());
+                return Task.FromResult<object?>(null);
+            }
+        }
+
+        """;
+
+    private static string DagWith(string dagId, string body, string settings = "") => Operators + Orchestra.DagSource(dagId, body, settings);
+
+    private async Task<Orchestra> NewAsync() => await Orchestra.CreateAsync(DatabaseUri());
+
+    private static Triggerer NewTriggerer(Orchestra o, TimeSpan? healthThreshold = null) => new(
+        o.Database,
+        new TriggererOptions
+        {
+            PollInterval = TimeSpan.FromMilliseconds(100),
+            JobHeartbeat = TimeSpan.FromMilliseconds(200),
+            HealthCheckThreshold = healthThreshold ?? TimeSpan.FromSeconds(30),
+            CleanupInterval = TimeSpan.FromMilliseconds(500),
+            LogFolder = o.LogFolder,
+        },
+        TimeProvider.System,
+        NullLogger<Triggerer>.Instance);
+
+    [Fact]
+    public async Task ADeferredTask_FreesItsSlot_ThenResumesInItsMethodWithTheEventAndItsValues_InTheSameTry()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("deferring.cs", DagWith("deferring", """
+            new WaitThenResume(dag, "wait", TimeSpan.FromSeconds(2)).With(t => t.PriorityWeight = 10);
+            dag.Task("meanwhile", ctx => ctx.Log.Info("ran while the other waited"));
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler(parallelism: 1);
+        var triggerer = NewTriggerer(o);
+        await triggerer.StartAsync(CancellationToken.None);
+        try
+        {
+            var run = await o.TriggerAsync("deferring");
+            await o.RunToCompletionAsync(engine, executor);
+
+            Assert.Equal("success", await o.RunStateAsync("deferring", run.RunId));
+            var tis = await o.TasksAsync("deferring", run.RunId);
+            var (wait, meanwhile) = (tis["wait"], tis["meanwhile"]);
+            Assert.Equal((TaskInstanceState.Success, 1), (wait.State, wait.TryNumber));
+
+            // One slot: the other task ran in it while the first was deferred (between its first start and its end).
+            Assert.True(meanwhile.StartDate > wait.StartDate && meanwhile.EndDate < wait.EndDate, $"the other task did not run while the first was deferred: {wait.StartDate}..{wait.EndDate} vs {meanwhile.StartDate}..{meanwhile.EndDate}");
+            var xcom = await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new(run.DagId, run.RunId, "wait", -1, "return_value"));
+            Assert.Equal($"\"resumed in try 1 with 42 at {TimeProvider.System.GetUtcNow().Year}\"", xcom);
+            var log = o.ReadLog("deferring", run.RunId, "wait", 1);
+            Assert.Contains("Pausing task as DEFERRED: Deferring the task on DateTimeTrigger", log);
+            Assert.Contains("{triggerer} INFO - Trigger DateTimeTrigger (trigger ", log);
+            Assert.Contains("{triggerer} INFO - Trigger DateTimeTrigger fired; the task resumes.", log);
+            Assert.Equal(1, log.Split('\n').Count(l => l.Contains("deferring from try 1", StringComparison.Ordinal)));
+            Assert.Single(await new TaskInstanceStore(o.Database).TriesAsync(new TaskInstanceKey("deferring", run.RunId, "wait")));
+            await using var connection = await o.Database.OpenAsync();
+            Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM triggers"));
+            Assert.Null(await connection.ExecuteScalarAsync<string?>("SELECT next_method FROM task_instance WHERE task_id = 'wait'"));
+        }
+        finally
+        {
+            await triggerer.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task ADeferralPastItsTimeout_FailsTheTaskWithRetries_EvenWithNoTriggererRunning()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("late.cs", DagWith("late", """
+            new WaitThenResume(dag, "wait", TimeSpan.FromHours(1), TimeSpan.FromSeconds(1)).With(t => { t.Retries = 1; t.RetryDelay = TimeSpan.Zero; });
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("late");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        Assert.Equal("failed", await o.RunStateAsync("late", run.RunId));
+        var wait = (await o.TasksAsync("late", run.RunId))["wait"];
+        Assert.Equal((TaskInstanceState.Failed, 2), (wait.State, wait.TryNumber));
+        Assert.Contains("Trigger timeout: the task did not resume before its deferral timed out.", o.ReadLog("late", run.RunId, "wait", 1));
+        Assert.Contains("Trigger timeout", o.ReadLog("late", run.RunId, "wait", 2));
+    }
+
+    [Fact]
+    public async Task ATriggerTheTriggererCannotLoad_FailsTheTaskSayingWhich()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("homemade.cs", DagWith("homemade", """new DefersOnHomeMade(dag, "wait");"""));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var triggerer = NewTriggerer(o);
+        await triggerer.StartAsync(CancellationToken.None);
+        try
+        {
+            var run = await o.TriggerAsync("homemade");
+            await o.RunToCompletionAsync(engine, executor);
+
+            Assert.Equal("failed", await o.RunStateAsync("homemade", run.RunId));
+            var log = o.ReadLog("homemade", run.RunId, "wait", 1);
+            Assert.Contains("Trigger failure: the trigger type HomeMadeTrigger is not known to the triggerer", log);
+        }
+        finally
+        {
+            await triggerer.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task ATriggererThatStopsHeartbeating_IsTakenOver_AndEachTaskResumesExactlyOnce()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("many.cs", DagWith("many", """
+            foreach (var i in Enumerable.Range(0, 20))
+            {
+                new WaitThenResume(dag, $"wait_{i}", TimeSpan.FromSeconds(3));
+            }
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler(parallelism: 4);
+        var run = await o.TriggerAsync("many");
+
+        // The first triggerer claims every trigger once, then goes silent (as a paused or killed process) while its
+        // triggers still run and fire; the second takes them over once the first's heartbeat is stale.
+        var silent = NewTriggerer(o);
+        var second = NewTriggerer(o, healthThreshold: TimeSpan.FromSeconds(1));
+        var triggers = new TriggerStore(o.Database);
+        using var stop = new CancellationTokenSource();
+        var claimedOnce = false;
+        try
+        {
+            await o.RunToCompletionAsync(engine, executor, TimeSpan.FromSeconds(120), afterPass: async () =>
+            {
+                if (!claimedOnce && (await triggers.CountAsync()).Total == 20)
+                {
+                    claimedOnce = true;
+                    await silent.RunOnceAsync();
+                    Assert.Equal(20, silent.RunningCount);
+                    await second.StartAsync(CancellationToken.None);
+                }
+            });
+
+            Assert.True(claimedOnce);
+            Assert.Equal("success", await o.RunStateAsync("many", run.RunId));
+            foreach (var i in Enumerable.Range(0, 20))
+            {
+                var log = o.ReadLog("many", run.RunId, $"wait_{i}", 1);
+                Assert.Equal(2, log.Split('\n').Count(l => l.Contains("Starting attempt 1 of 1", StringComparison.Ordinal)));
+                Assert.Contains("resumed in try 1 with 42", (await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new("many", run.RunId, $"wait_{i}", -1, "return_value")))!);
+            }
+        }
+        finally
+        {
+            await second.StopAsync(CancellationToken.None);
+            await silent.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task ClearingADeferredTask_RunsItAgainFromTheStart_AndItsTriggerIsDropped()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("cleared.cs", DagWith("cleared", """new WaitThenResume(dag, "wait", TimeSpan.FromHours(1));"""));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("cleared");
+        var key = new TaskInstanceKey("cleared", run.RunId, "wait");
+        var tasks = new TaskInstanceStore(o.Database);
+        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while ((await tasks.GetAsync(key))!.State != TaskInstanceState.Deferred)
+            {
+                await engine.RunOnceAsync(limit.Token);
+                await Task.Delay(50, limit.Token);
+            }
+        }
+
+        Assert.Single(await tasks.ClearAsync([(key, 0)]));
+
+        var row = (await tasks.GetAsync(key))!;
+        Assert.Equal(TaskInstanceState.None, row.State);
+        var triggerer = NewTriggerer(o);
+        await triggerer.RunOnceAsync();
+        Assert.Equal(0, triggerer.RunningCount);
+        await using var connection = await o.Database.OpenAsync();
+        Assert.Null(await connection.ExecuteScalarAsync<long?>("SELECT trigger_id FROM task_instance WHERE task_id = 'wait'"));
+        Assert.Equal(0, (await new TriggerStore(o.Database).CountAsync()).Total);
+    }
+}
+
+public sealed class SqliteTriggererTests : TriggererTests
+{
+    protected override string? DatabaseUri() => null;
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresTriggererTests(PostgresServer server) : TriggererTests
+{
+    protected override string? DatabaseUri() => server.CreateDatabase();
+}
