@@ -49,18 +49,7 @@ public sealed class HttpSensor : SensorOperator
 
     protected override async Task<PokeResult> PokeAsync(TaskContext context)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        var rendered = context.Rendered;
-        var endpoint = rendered.GetValueOrDefault("endpoint") ?? Endpoint;
-        var headers = HttpHook.RenderedHeaders(Headers, rendered);
-        var data = Data is null ? null : rendered.GetValueOrDefault("data") ?? Data;
-        if (data is not null && Method.ToUpperInvariant() is "GET" or "HEAD")
-        {
-            // As Airflow's HttpHook: for GET and HEAD the data are query parameters (a=1&b=2), not a body.
-            endpoint += (endpoint.Contains('?', StringComparison.Ordinal) ? "&" : "?") + data.TrimStart('?');
-            data = null;
-        }
-
+        var (endpoint, data, headers) = Request(context);
         context.Log.Info($"Poking: {Method.ToUpperInvariant()} {endpoint}");
         var response = await new HttpHook(context, HttpConnId).RunAsync(Method, endpoint, data, headers, RequestTimeout);
         if (!response.IsSuccess)
@@ -83,5 +72,43 @@ public sealed class HttpSensor : SensorOperator
         }
 
         return PokeResult.Done(ResponseFilter is { } filter ? filter(response) : response.Text);
+    }
+
+    /// <summary>
+    /// Deferrable, it waits in the triggerer until the endpoint answers with a status other than
+    /// <see cref="PokeOnStatuses"/> (Airflow's <c>HttpSensorTrigger</c>), then pokes once more here, with its response
+    /// check, and defers again if that says not yet.
+    /// </summary>
+    protected override Task<Core.Triggers.Trigger?> WaitTriggerAsync(TaskContext context, TimeSpan pokeInterval)
+    {
+        var (endpoint, data, headers) = Request(context);
+        return Task.FromResult<Core.Triggers.Trigger?>(new HttpSensorTrigger
+        {
+            HttpConnId = HttpConnId,
+            Method = Method,
+            Endpoint = endpoint,
+            Data = data,
+            Headers = headers,
+            PokeOnStatuses = [.. PokeOnStatuses],
+            RequestTimeout = RequestTimeout,
+            PokeInterval = pokeInterval,
+        });
+    }
+
+    private (string Endpoint, string? Data, Dictionary<string, string> Headers) Request(TaskContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var rendered = context.Rendered;
+        var endpoint = rendered.GetValueOrDefault("endpoint") ?? Endpoint;
+        var headers = HttpHook.RenderedHeaders(Headers, rendered);
+        var data = Data is null ? null : rendered.GetValueOrDefault("data") ?? Data;
+        if (data is not null && Method.ToUpperInvariant() is "GET" or "HEAD")
+        {
+            // As Airflow's HttpHook: for GET and HEAD the data are query parameters (a=1&b=2), not a body.
+            endpoint += (endpoint.Contains('?', StringComparison.Ordinal) ? "&" : "?") + data.TrimStart('?');
+            data = null;
+        }
+
+        return (endpoint, data, headers);
     }
 }

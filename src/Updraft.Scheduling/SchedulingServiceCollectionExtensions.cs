@@ -59,9 +59,14 @@ public static class SchedulingServiceCollectionExtensions
     /// Adds the triggerer as a hosted service, with <see cref="TriggererOptions"/> from <c>[triggerer]</c> of the
     /// registered <see cref="UpdraftConfig"/> (checked when the host starts) and task logs under
     /// <paramref name="logFolder"/>. Needs <c>AddUpdraftStorage</c>. When a scheduler runs in the same host, tasks the
-    /// triggerer resumes are scheduled at once.
+    /// triggerer resumes are scheduled at once. Triggers that call services get their connections from
+    /// <paramref name="connections"/>; with <paramref name="types"/>, triggers defined in DAG code run too.
     /// </summary>
-    public static IServiceCollection AddUpdraftTriggerer(this IServiceCollection services, string? logFolder)
+    public static IServiceCollection AddUpdraftTriggerer(
+        this IServiceCollection services,
+        string? logFolder,
+        Func<IServiceProvider, Core.Runtime.IConnectionStore>? connections = null,
+        Func<IServiceProvider, DagCodeTriggerTypes>? types = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<TriggererOptions>()
@@ -86,6 +91,8 @@ public static class SchedulingServiceCollectionExtensions
                 s.GetRequiredService<TimeProvider>(),
                 s.GetRequiredService<ILogger<Triggering.Triggerer>>())
             {
+                Connections = connections?.Invoke(s),
+                ResolveType = types?.Invoke(s) is { } resolver ? resolver.ResolveAsync : (record, _) => Task.FromResult(TriggerTypes.Resolve(record.Classpath)),
                 Resumed = scheduler is null ? null : resumed =>
                 {
                     if (resumed > 0)

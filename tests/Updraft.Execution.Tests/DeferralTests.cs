@@ -114,6 +114,54 @@ public sealed class DeferralTests
     }
 
     [Fact]
+    public async Task DeferrableSensorsWithTriggersOfTheirOwn_DeferOnce_AndPokeAgainWhenTheirTriggerFires()
+    {
+        var folder = Directory.CreateTempSubdirectory("updraft-defer-").FullName;
+        var target = Path.Combine(folder, "ready.csv");
+        var dagRuns = new RecordingDagRuns();
+        var logicalDate = new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        var dag = new Dag("own_triggers");
+        dag.FileSensor("file", target).With(s => { s.Deferrable = true; s.PokeInterval = TimeSpan.FromMilliseconds(50); });
+        var soon = TimeProvider.System.GetUtcNow().AddMilliseconds(300);
+        dag.DateTimeSensor("moment", soon.ToString("O", System.Globalization.CultureInfo.InvariantCulture)).With(s => { s.Deferrable = true; s.PokeInterval = TimeSpan.FromHours(1); });
+        dag.ExternalTask("upstream", "other", "load").With(s => { s.Deferrable = true; s.PokeInterval = TimeSpan.FromMilliseconds(50); });
+        var writer = Task.Run(async () =>
+        {
+            await Task.Delay(200);
+            await File.WriteAllTextAsync(target, "a,b");
+            dagRuns.SetState("other", "load", logicalDate, "success");
+        });
+
+        var result = dag.Test(logicalDate, options: new DagTestOptions { Log = new LineSink(_log), DagRuns = dagRuns });
+        await writer;
+
+        Assert.True(result.State == DagRunState.Success, string.Join("\n", _log));
+        Assert.Equal([target], result.XComValue<string[]>("file")!);
+        Assert.Contains(_log, l => l.StartsWith("Pausing task as DEFERRED: Deferring the task on FileTrigger", StringComparison.Ordinal));
+        Assert.Contains(_log, l => l.StartsWith("Pausing task as DEFERRED: Deferring the task on WorkflowTrigger", StringComparison.Ordinal));
+
+        // The date-time sensor waits for its moment in one deferral, however long its poke interval.
+        Assert.Equal(1, _log.Count(l => l.StartsWith("Pausing task as DEFERRED: Deferring the task on DateTimeTrigger", StringComparison.Ordinal)));
+        Assert.Contains(_log, l => l.StartsWith("Found " + target, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ADeferrableSensorPastItsTimeout_FailsWithoutRetrying_OrSkipsWithSoftFail()
+    {
+        var dag = new Dag("sensor_timeouts");
+        var missing = Path.Combine(Path.GetTempPath(), "updraft-never-" + Guid.NewGuid().ToString("N"));
+        dag.FileSensor("fails", missing).With(s => { s.Deferrable = true; s.Timeout = TimeSpan.FromMilliseconds(200); s.Retries = 3; });
+        dag.FileSensor("skips", missing).With(s => { s.Deferrable = true; s.Timeout = TimeSpan.FromMilliseconds(200); s.SoftFail = true; });
+
+        var result = Run(dag);
+
+        Assert.Equal(TaskInstanceState.Failed, result.TaskStates["fails"]);
+        Assert.Equal(1, result.Tries["fails"]);
+        Assert.Equal(TaskInstanceState.Skipped, result.TaskStates["skips"]);
+        Assert.Contains(_log, l => l.Contains("Sensor has timed out while deferred: Trigger timeout", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task WhereNothingRunsTriggers_ADeferralFailsTheTrySayingWhy()
     {
         var dag = new Dag("worker");

@@ -119,9 +119,12 @@ public sealed class ChaosTests(PostgresServer server)
     }
 
     /// <summary>Starts a real <c>updraft scheduler</c> process on the installation.</summary>
-    internal static Process StartScheduler(Orchestra o)
+    internal static Process StartScheduler(Orchestra o) => StartService(o, "scheduler");
+
+    /// <summary>Starts a real <c>updraft <paramref name="name"/></c> service process on the installation.</summary>
+    internal static Process StartService(Orchestra o, string name)
     {
-        var command = o.Context.SelfCommand("scheduler");
+        var command = o.Context.SelfCommand(name);
         var start = new ProcessStartInfo(command.FileName) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in command.Arguments)
         {

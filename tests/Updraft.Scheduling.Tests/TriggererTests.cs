@@ -42,8 +42,12 @@ public abstract class TriggererTests
         {
             public override Task<object?> ExecuteAsync(TaskContext context)
             {
-                context.Defer(new HomeMadeTrigger());
-                return Task.FromResult<object?>(null);
+                if (context.TriggerEvent is null)
+                {
+                    context.Defer(new HomeMadeTrigger());
+                }
+
+                return Task.FromResult<object?>("resumed");
             }
         }
 
@@ -53,7 +57,7 @@ public abstract class TriggererTests
 
     private async Task<Orchestra> NewAsync() => await Orchestra.CreateAsync(DatabaseUri());
 
-    private static Triggerer NewTriggerer(Orchestra o, TimeSpan? healthThreshold = null) => new(
+    private static Triggerer NewTriggerer(Orchestra o, TimeSpan? healthThreshold = null, bool builtInOnly = false) => new(
         o.Database,
         new TriggererOptions
         {
@@ -64,7 +68,13 @@ public abstract class TriggererTests
             LogFolder = o.LogFolder,
         },
         TimeProvider.System,
-        NullLogger<Triggerer>.Instance);
+        NullLogger<Triggerer>.Instance)
+    {
+        Connections = o.Context.SecretsOn(o.Database),
+        ResolveType = builtInOnly
+            ? (record, _) => Task.FromResult(TriggerTypes.Resolve(record.Classpath))
+            : new DagCodeTriggerTypes(o.Database, o.Context.NewLoader()).ResolveAsync,
+    };
 
     [Fact]
     public async Task ADeferredTask_FreesItsSlot_ThenResumesInItsMethodWithTheEventAndItsValues_InTheSameTry()
@@ -129,13 +139,39 @@ public abstract class TriggererTests
     }
 
     [Fact]
+    public async Task ATriggerDefinedInDagCode_RunsInTheTriggerer_LoadedFromItsRunsDagVersion()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("homemade.cs", DagWith("homemade", """new DefersOnHomeMade(dag, "wait");"""));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("homemade");
+
+        // The file changes after the run was created: the trigger still comes from the run's own version.
+        o.WriteDag("homemade.cs", "this is not C# any more");
+        var triggerer = NewTriggerer(o);
+        await triggerer.StartAsync(CancellationToken.None);
+        try
+        {
+            await o.RunToCompletionAsync(engine, executor);
+
+            Assert.Equal("success", await o.RunStateAsync("homemade", run.RunId));
+            Assert.Contains("Trigger HomeMadeTrigger fired; the task resumes.", o.ReadLog("homemade", run.RunId, "wait", 1));
+        }
+        finally
+        {
+            await triggerer.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task ATriggerTheTriggererCannotLoad_FailsTheTaskSayingWhich()
     {
         await using var o = await NewAsync();
         o.WriteDag("homemade.cs", DagWith("homemade", """new DefersOnHomeMade(dag, "wait");"""));
         await o.ProcessAsync();
         var (engine, executor) = o.NewScheduler();
-        var triggerer = NewTriggerer(o);
+        var triggerer = NewTriggerer(o, builtInOnly: true);
         await triggerer.StartAsync(CancellationToken.None);
         try
         {
@@ -144,7 +180,7 @@ public abstract class TriggererTests
 
             Assert.Equal("failed", await o.RunStateAsync("homemade", run.RunId));
             var log = o.ReadLog("homemade", run.RunId, "wait", 1);
-            Assert.Contains("Trigger failure: the trigger type HomeMadeTrigger is not known to the triggerer", log);
+            Assert.Contains("Trigger failure: the trigger type HomeMadeTrigger is neither one of Updraft's nor defined in the code of this run's DAG version.", log);
         }
         finally
         {

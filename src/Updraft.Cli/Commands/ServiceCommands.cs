@@ -204,7 +204,10 @@ internal static class ServiceCommands
 
         if (parts.HasFlag(Parts.Triggerer))
         {
-            builder.Services.AddUpdraftTriggerer(ctx.LogFolder);
+            builder.Services.AddUpdraftTriggerer(
+                ctx.LogFolder,
+                s => ctx.SecretsOn(s.GetRequiredService<MetadataDatabase>()),
+                s => new Updraft.Scheduling.Triggering.DagCodeTriggerTypes(s.GetRequiredService<MetadataDatabase>(), ctx.NewLoader()));
         }
 
         var host = builder.Build();

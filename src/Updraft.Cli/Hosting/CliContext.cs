@@ -282,10 +282,15 @@ public sealed class CliContext(CliEnvironment environment)
     /// <summary>The execution API on <paramref name="database"/> (already made ready), with the environment and that database as the secrets chain.</summary>
     public TaskExecutionService ExecutionService(MetadataDatabase database)
     {
-        var environmentSecrets = Secrets;
-        var store = new SecretStore(database, new MultiFernet(Config.Get("core", "fernet_key")), Environment.Time);
-        var secrets = new LayeredSecrets([environmentSecrets, store], [environmentSecrets, store]);
+        var secrets = SecretsOn(database);
         return new TaskExecutionService(database, Tokens, secrets, secrets, Environment.Time, TimeSpan.FromSeconds(Config.GetDouble("core", "max_task_retry_delay")));
+    }
+
+    /// <summary>The secrets chain on <paramref name="database"/>: the environment first, then the database's encrypted store.</summary>
+    public LayeredSecrets SecretsOn(MetadataDatabase database)
+    {
+        var store = new SecretStore(database, new MultiFernet(Config.Get("core", "fernet_key")), Environment.Time);
+        return new LayeredSecrets([Secrets, store], [Secrets, store]);
     }
 
     /// <summary>
@@ -294,8 +299,7 @@ public sealed class CliContext(CliEnvironment environment)
     /// </summary>
     public DagCallbackRunner NewDagCallbackRunner(MetadataDatabase database, Microsoft.Extensions.Logging.ILogger<DagCallbackRunner> logger)
     {
-        var store = new SecretStore(database, new MultiFernet(Config.Get("core", "fernet_key")), Environment.Time);
-        var secrets = new LayeredSecrets([Secrets, store], [Secrets, store]);
+        var secrets = SecretsOn(database);
         return new DagCallbackRunner(database, WorkerCommand("dag-file-processor"), secrets, secrets, LogFolder,
             TimeSpan.FromSeconds(Config.GetDouble("core", "dagbag_import_timeout") + 60), logger);
     }

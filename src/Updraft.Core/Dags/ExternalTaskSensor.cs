@@ -63,4 +63,18 @@ public sealed class ExternalTaskSensor : SensorOperator
 
         return PokeResult.NotDone;
     }
+
+    /// <summary>Deferrable, it waits in the triggerer for the other run or task to reach a state it acts on.</summary>
+    protected override Task<Triggers.Trigger?> WaitTriggerAsync(TaskContext context, TimeSpan pokeInterval)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Task.FromResult<Triggers.Trigger?>(new Triggers.WorkflowTrigger
+        {
+            ExternalDagId = ExternalDagId,
+            ExternalTaskId = ExternalTaskId,
+            LogicalDate = context.LogicalDate - ExecutionDelta,
+            States = [.. AllowedStates, .. FailedStates, .. SkippedStates],
+            PokeInterval = pokeInterval,
+        });
+    }
 }

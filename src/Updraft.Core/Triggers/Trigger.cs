@@ -57,12 +57,18 @@ public abstract class Trigger
 /// <summary>What a trigger fired with: the payload its task's resume method receives (Airflow's <c>TriggerEvent</c>).</summary>
 public sealed record TriggerEvent(JsonNode? Payload = null);
 
-/// <summary>What a running trigger may use: the clock and a log.</summary>
+/// <summary>What a running trigger may use: the clock, a log (its task's), and the orchestrator's runs and connections.</summary>
 public sealed class TriggerContext
 {
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
     public required TaskLogger Log { get; init; }
+
+    /// <summary>Runs and task instances of any DAG (for triggers that wait on another DAG); null where there are none to ask.</summary>
+    public IDagRunClient? DagRuns { get; init; }
+
+    /// <summary>Connections, through the secrets chain (for triggers that call a service).</summary>
+    public IConnectionStore? Connections { get; init; }
 }
 
 /// <summary>A trigger whose arguments cannot be stored: the task fails, naming the trigger and why.</summary>

@@ -307,7 +307,7 @@ public sealed class DagBagLoader(DagBagOptions options)
                 }
 
                 dag.Validate();
-                loaded.Add(new LoadedDag(dag, DagSerializer.Serialize(dag, options.Defaults, sourceHash) with { SharedHash = sharedHash }));
+                loaded.Add(new LoadedDag(dag, DagSerializer.Serialize(dag, options.Defaults, sourceHash) with { SharedHash = sharedHash }, assembly));
             }
             catch (Exception e) when (e is DagDefinitionException or ArgumentException)
             {

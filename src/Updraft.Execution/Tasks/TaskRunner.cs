@@ -184,10 +184,14 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         CancellationToken = context.CancellationToken,
     };
 
+    /// <summary>A failed or timed-out trigger: a sensor's own rules (timeout without retries, soft fail), otherwise a failure with retries.</summary>
+    private static Exception TriggerFailed(Operator task, string error) =>
+        task is SensorOperator sensor ? sensor.TriggerFailed(error) : new InvalidOperationException(error);
+
     private async Task<object?> ExecuteWithTimeoutAsync(Operator task, TaskContext context, TimeSpan? executionTimeout, CancellationTokenSource cancel, ITaskIsolation? isolation, TaskResume? resume)
     {
         var execution = Task.Run(
-            () => resume is { } r && r.Method == TriggerFailure ? throw new InvalidOperationException(r.Event.Payload?["error"]?.GetValue<string>() ?? "The trigger failed.")
+            () => resume is { } r && r.Method == TriggerFailure ? throw TriggerFailed(task, r.Event.Payload?["error"]?.GetValue<string>() ?? "Trigger failure: the trigger failed.")
                 : resume is { } next ? task.ResumeAsync(context, next.Method)
                 : isolation is null ? task.ExecuteAsync(context) : isolation.ExecuteAsync(task, context),
             CancellationToken.None);

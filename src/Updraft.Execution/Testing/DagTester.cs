@@ -297,7 +297,14 @@ public sealed class DagTester(DagTestOptions options)
         try
         {
             var trigger = Core.Triggers.Trigger.Deserialize(deferral.Trigger.GetType(), deferral.TriggerKwargs);
-            await foreach (var @event in trigger.RunAsync(new Core.Triggers.TriggerContext { Clock = options.TimeProvider, Log = log }, linked.Token))
+            var context = new Core.Triggers.TriggerContext
+            {
+                Clock = options.TimeProvider,
+                Log = log,
+                DagRuns = options.DagRuns,
+                Connections = options.Connections ?? EnvironmentSecrets.FromProcess(),
+            };
+            await foreach (var @event in trigger.RunAsync(context, linked.Token))
             {
                 log.Info($"Trigger {trigger.GetType().Name} fired.");
                 return new TaskResume(deferral.Method, @event, deferral.Kwargs);

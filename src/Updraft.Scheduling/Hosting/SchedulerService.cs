@@ -82,7 +82,7 @@ public sealed partial class SchedulerService(SchedulerEngine engine, IReadOnlyLi
 
             using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var delay = Task.Delay(PollInterval, timeProvider, wake.Token);
-            Task[] waits = [delay, engine.PassRequested, .. executors.Select(e => e.Events.WaitToReadAsync(wake.Token).AsTask())];
+            Task[] waits = [delay, engine.PassRequested.WaitAsync(wake.Token), .. executors.Select(e => e.Events.WaitToReadAsync(wake.Token).AsTask())];
             await Task.WhenAny(waits);
             await wake.CancelAsync();
             await Task.WhenAll(waits).ContinueWith(_ => { }, TaskScheduler.Default);

@@ -17,7 +17,9 @@ public static class TriggerTypes
         ArgumentNullException.ThrowIfNull(classpath);
         return Known.GetOrAdd(classpath, static name =>
         {
+            // The providers' triggers live in an assembly nothing here may have loaded yet.
             _ = typeof(DateTimeTrigger).Assembly;
+            _ = typeof(Providers.HttpSensorTrigger).Assembly;
             return AppDomain.CurrentDomain.GetAssemblies()
                 .Where(a => !a.IsDynamic && !a.IsCollectible)
                 .Select(a => a.GetType(name, throwOnError: false))

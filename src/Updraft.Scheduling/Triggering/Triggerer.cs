@@ -25,6 +25,7 @@ public sealed partial class Triggerer(
 {
     private readonly TriggerStore _triggers = new(database);
     private readonly JobStore _jobs = new(database);
+    private readonly Operations.DatabaseDagRunClient _dagRuns = new(new DagStore(database), new DagRunStore(database), new TaskInstanceStore(database), timeProvider);
     private readonly ConcurrentDictionary<long, Running> _running = new();
     private readonly ConcurrentDictionary<long, byte> _settled = new();
     private readonly Channel<TriggerFiring> _outcomes = Channel.CreateUnbounded<TriggerFiring>(new UnboundedChannelOptions { SingleReader = true });
@@ -36,6 +37,15 @@ public sealed partial class Triggerer(
 
     /// <summary>How many triggers this triggerer runs now.</summary>
     public int RunningCount => _running.Count;
+
+    /// <summary>
+    /// Finds a stored trigger's type; by default Updraft's built-in triggers only (<see cref="TriggerTypes"/>), with a
+    /// <see cref="DagCodeTriggerTypes"/> also those defined in DAG code.
+    /// </summary>
+    public Func<TriggerRecord, CancellationToken, Task<Type?>> ResolveType { get; init; } = (record, _) => Task.FromResult(TriggerTypes.Resolve(record.Classpath));
+
+    /// <summary>Connections for triggers that call services (through the secrets chain); none when null.</summary>
+    public IConnectionStore? Connections { get; init; }
 
     /// <summary>Called after outcomes were written and task instances resumed (standalone wakes its scheduler with it).</summary>
     public Action<int>? Resumed { get; init; }
@@ -172,20 +182,28 @@ public sealed partial class Triggerer(
         // Started on the thread pool, so a trigger that blocks before its first await holds up no other.
         await Task.Yield();
         var key = record.Task!;
-        var log = new TaskLogger(new AppendingLogSink(options.LogFolder is { } folder ? Logging.TaskLogPaths.For(folder, key, record.TryNumber ?? 0) : null), timeProvider, "triggerer", new SecretMasker());
+        var masker = new SecretMasker();
+        var log = new TaskLogger(new AppendingLogSink(options.LogFolder is { } folder ? Logging.TaskLogPaths.For(folder, key, record.TryNumber ?? 0) : null), timeProvider, "triggerer", masker);
         var name = record.Classpath[(record.Classpath.LastIndexOf('.') + 1)..];
         try
         {
-            var type = TriggerTypes.Resolve(record.Classpath);
+            var type = await ResolveType(record, cancellationToken);
             if (type is null)
             {
-                await FailAsync(record.Id, log, $"Trigger failure: the trigger type {record.Classpath} is not known to the triggerer (only Updraft's built-in triggers run there so far).");
+                await FailAsync(record.Id, log, $"Trigger failure: the trigger type {record.Classpath} is neither one of Updraft's nor defined in the code of this run's DAG version.");
                 return;
             }
 
             var trigger = Trigger.Deserialize(type, JsonNode.Parse(record.Kwargs) as JsonObject ?? []);
             log.Info($"Trigger {name} (trigger {record.Id}) is running in triggerer {JobId}.");
-            await foreach (var @event in trigger.RunAsync(new TriggerContext { Clock = timeProvider, Log = log }, cancellationToken))
+            var context = new TriggerContext
+            {
+                Clock = timeProvider,
+                Log = log,
+                DagRuns = _dagRuns,
+                Connections = Connections is null ? null : new MaskingSecretStores(EmptyVariables.Instance, Connections, masker),
+            };
+            await foreach (var @event in trigger.RunAsync(context, cancellationToken))
             {
                 log.Info($"Trigger {name} fired; the task resumes.");
                 Settle(new TriggerFiring(record.Id, @event.Payload?.ToJsonString() ?? "null"));
@@ -289,6 +307,13 @@ public sealed partial class Triggerer(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Triggerer round failed; retrying")]
     private static partial void LoopFailed(ILogger logger, Exception exception);
+
+    private sealed class EmptyVariables : IVariableStore
+    {
+        public static readonly EmptyVariables Instance = new();
+
+        public Task<string?> GetAsync(string key, CancellationToken cancellationToken = default) => Task.FromResult<string?>(null);
+    }
 
     private sealed class Running(CancellationTokenSource stop)
     {

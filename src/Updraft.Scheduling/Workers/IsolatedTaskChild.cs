@@ -67,6 +67,13 @@ public static class IsolatedTaskChild
         {
             done = new IsolatedTaskMessage("done") { Outcome = "failed", Message = e.Message };
         }
+        catch (Core.Triggers.TaskDeferredException e)
+        {
+            // Its resume would run in another process than the one its deferral came from: refused, not retried.
+            var refused = $"Task '{task.TaskId}' is isolated and cannot defer itself ({e.Message}); run it without Isolated to defer.";
+            log.Error(refused);
+            done = new IsolatedTaskMessage("done") { Outcome = "failed", Message = refused };
+        }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             // User code may throw anything: the parent fails the try with it (retried as any failure).

@@ -36,17 +36,9 @@ public sealed class FileSensor : SensorOperator, ITaskResult<string[]>
 
     protected override async Task<PokeResult> PokeAsync(TaskContext context)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        var path = context.Rendered.GetValueOrDefault("filepath") ?? Filepath;
-        if (!Path.IsPathRooted(path))
-        {
-            var connection = await context.Connections.GetAsync(FsConnId, context.CancellationToken);
-            var basePath = connection?.ExtraDejson["path"]?.GetValue<string>();
-            path = Path.Combine(basePath ?? Environment.CurrentDirectory, path);
-        }
-
+        var path = await PathAsync(context);
         context.Log.Info($"Poking for file {path}");
-        var found = Matches(path).ToList();
+        var found = Matches(path, Recursive).ToList();
         foreach (var match in found)
         {
             context.Log.Info($"Found File {match} last modified: {File.GetLastWriteTimeUtc(match):O}");
@@ -55,7 +47,12 @@ public sealed class FileSensor : SensorOperator, ITaskResult<string[]>
         return found.Count > 0 ? PokeResult.Done(found.ToArray()) : PokeResult.NotDone;
     }
 
-    private IEnumerable<string> Matches(string path)
+    /// <summary>Deferrable, it waits in the triggerer for the path, checked every poke interval (Airflow's <c>FileTrigger</c>).</summary>
+    protected override async Task<Triggers.Trigger?> WaitTriggerAsync(TaskContext context, TimeSpan pokeInterval) =>
+        new Triggers.FileTrigger { Filepath = await PathAsync(context), Recursive = Recursive, PokeInterval = pokeInterval };
+
+    /// <summary>The paths <paramref name="path"/> (a glob or not) matches: a file, or a folder holding at least one file.</summary>
+    internal static IEnumerable<string> Matches(string path, bool recursive)
     {
         if (path.IndexOfAny(['*', '?']) < 0)
         {
@@ -76,9 +73,23 @@ public sealed class FileSensor : SensorOperator, ITaskResult<string[]>
         }
 
         var pattern = Path.GetRelativePath(root, path).Replace('\\', '/');
-        var regex = new System.Text.RegularExpressions.Regex("^" + Glob.ToRegexBody(pattern, Recursive) + "$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-        return Directory.EnumerateFileSystemEntries(root, "*", Recursive || pattern.Contains('/', StringComparison.Ordinal) ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
+        var regex = new System.Text.RegularExpressions.Regex("^" + Glob.ToRegexBody(pattern, recursive) + "$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        return Directory.EnumerateFileSystemEntries(root, "*", recursive || pattern.Contains('/', StringComparison.Ordinal) ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
             .Where(p => regex.IsMatch(Path.GetRelativePath(root, p).Replace('\\', '/')))
             .Order(StringComparer.Ordinal);
+    }
+
+    private async Task<string> PathAsync(TaskContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var path = context.Rendered.GetValueOrDefault("filepath") ?? Filepath;
+        if (!Path.IsPathRooted(path))
+        {
+            var connection = await context.Connections.GetAsync(FsConnId, context.CancellationToken);
+            var basePath = connection?.ExtraDejson["path"]?.GetValue<string>();
+            path = Path.Combine(basePath ?? Environment.CurrentDirectory, path);
+        }
+
+        return path;
     }
 }

@@ -40,14 +40,30 @@ public abstract class SensorOperator : Operator
     public SensorMode Mode { get; set; } = SensorMode.Poke;
 
     /// <summary>
-    /// Wait between pokes deferred on a <see cref="Triggers.DateTimeTrigger"/> (Airflow's <c>deferrable=True</c>):
-    /// no slot and no try is held until the next poke. Runs only where triggers run (<c>dags test</c>,
-    /// <c>dag.Test()</c>) until the triggerer is built.
+    /// Wait between pokes in the triggerer (Airflow's <c>deferrable=True</c>): no slot and no try is held meanwhile.
+    /// Sensors with a trigger of their own (<see cref="WaitTriggerAsync"/>: file, date-time, external task, HTTP) wait
+    /// on it and poke once more when it fires; the others defer on a <see cref="Triggers.DateTimeTrigger"/> to their next poke.
     /// </summary>
     public bool Deferrable { get; set; }
 
     /// <summary>One check: done (with the value to return) or not yet.</summary>
     protected abstract Task<PokeResult> PokeAsync(TaskContext context);
+
+    /// <summary>
+    /// For a deferrable sensor: a trigger that waits, in the triggerer, until a poke is worth making again (checking
+    /// every <paramref name="pokeInterval"/> if it polls); null (the default) to wait the poke interval on a
+    /// <see cref="Triggers.DateTimeTrigger"/>.
+    /// </summary>
+    protected virtual Task<Triggers.Trigger?> WaitTriggerAsync(TaskContext context, TimeSpan pokeInterval) => Task.FromResult<Triggers.Trigger?>(null);
+
+    /// <summary>
+    /// What a deferrable sensor's trigger failing becomes (Airflow's <c>resume_execution</c> of sensors): its timeout
+    /// fails the sensor without retries, another error fails it with retries; with <see cref="SoftFail"/> either skips.
+    /// </summary>
+    public Exception TriggerFailed(string error) =>
+        SoftFail ? new TaskSkippedException($"{error} Skipping (soft fail).")
+        : error.StartsWith("Trigger timeout", StringComparison.Ordinal) ? new TaskFailedException($"Sensor has timed out while deferred: {error}")
+        : new InvalidOperationException(error);
 
     /// <summary>
     /// What a poke throws when it finds the wait can never succeed (a failure criterion met, the awaited task failed):
@@ -82,10 +98,14 @@ public abstract class SensorOperator : Operator
             var pause = NextPokeInterval(context.DagId, context.MapIndex, started, poke, Timeout - waited);
             if (Deferrable)
             {
+                // A trigger of its own runs until the wait looks over, within what is left of the timeout; a plain
+                // wait defers to the next poke, which checks the timeout itself.
+                var own = await WaitTriggerAsync(context, PokeInterval);
+                var left = Timeout - waited;
                 context.Defer(
-                    new Triggers.DateTimeTrigger(context.Clock.GetUtcNow() + pause),
+                    own ?? new Triggers.DateTimeTrigger(context.Clock.GetUtcNow() + pause),
                     TaskContext.ExecuteMethod,
-                    Timeout - waited > TimeSpan.MaxValue - pause ? TimeSpan.MaxValue : Timeout - waited + pause,
+                    own is not null ? left : left > TimeSpan.MaxValue - pause ? TimeSpan.MaxValue : left + pause,
                     new System.Text.Json.Nodes.JsonObject { ["first_poke"] = started, ["pokes"] = poke });
             }
 

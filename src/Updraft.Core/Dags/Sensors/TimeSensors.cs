@@ -23,6 +23,13 @@ public sealed class TimeDeltaSensor : SensorOperator
         context.Log.Info($"Checking if the time ({Iso.Format(context.Clock.GetUtcNow())}) has come ({Iso.Format(target)})");
         return Task.FromResult(context.Clock.GetUtcNow() > target ? PokeResult.Done(Iso.Format(target)) : PokeResult.NotDone);
     }
+
+    /// <summary>Deferrable, it waits for its target in the triggerer (Airflow's <c>TimeDeltaSensorAsync</c>).</summary>
+    protected override Task<Triggers.Trigger?> WaitTriggerAsync(TaskContext context, TimeSpan pokeInterval)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Task.FromResult<Triggers.Trigger?>(new Triggers.DateTimeTrigger(context.DagRun.DataInterval.End + Delta + TimeSpan.FromMilliseconds(1)));
+    }
 }
 
 /// <summary>
@@ -49,14 +56,21 @@ public sealed class DateTimeSensor : SensorOperator
 
     protected override Task<PokeResult> PokeAsync(TaskContext context)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        var text = (context.Rendered.GetValueOrDefault("target_time") ?? TargetTime).Trim();
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var target))
-        {
-            throw new TaskFailedException($"Sensor '{TaskId}': target_time '{text}' is not a date and time (ISO 8601, such as 2025-03-01T06:00:00+00:00).");
-        }
-
+        var target = Target(context);
         context.Log.Info($"Checking if the time ({Iso.Format(context.Clock.GetUtcNow())}) has come ({Iso.Format(target)})");
         return Task.FromResult(context.Clock.GetUtcNow() > target ? PokeResult.Done(Iso.Format(target)) : PokeResult.NotDone);
+    }
+
+    /// <summary>Deferrable, it waits for its target in the triggerer at once (Airflow's <c>DateTimeSensorAsync</c>).</summary>
+    protected override Task<Triggers.Trigger?> WaitTriggerAsync(TaskContext context, TimeSpan pokeInterval) =>
+        Task.FromResult<Triggers.Trigger?>(new Triggers.DateTimeTrigger(Target(context) + TimeSpan.FromMilliseconds(1)));
+
+    private DateTimeOffset Target(TaskContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var text = (context.Rendered.GetValueOrDefault("target_time") ?? TargetTime).Trim();
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var target)
+            ? target
+            : throw new TaskFailedException($"Sensor '{TaskId}': target_time '{text}' is not a date and time (ISO 8601, such as 2025-03-01T06:00:00+00:00).");
     }
 }
