@@ -31,6 +31,7 @@ public static class UpdraftCli
         };
         root.Add(ConnectionsCommands.Create(Context));
         root.Add(PoolsCommands.Create(Context));
+        root.Add(AssetsCommands.Create(Context));
         root.Add(UsersCommands.Create(Context));
         root.Add(RolesCommands.Create(Context));
         root.Add(BackfillCommand.CreateGroup(Context));

@@ -35,6 +35,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<BackfillStore>();
         services.AddSingleton<DagWarningStore>();
         services.AddSingleton<DagParsingRequestStore>();
+        services.AddSingleton<AssetStore>();
         services.AddSingleton(s => new DatabaseXComStore(s.GetRequiredService<MetadataDatabase>(), s.GetRequiredService<TimeProvider>()));
         return services;
     }

@@ -50,6 +50,12 @@ public abstract class Operator
 
     public int? Retries { get; set; }
 
+    /// <summary>
+    /// The assets this task updates (Airflow's <c>outlets</c>): each success records an event for each, which starts
+    /// the DAGs scheduled on them. Extra data for an event: <c>ctx.OutletEvents[asset]["key"] = value</c>.
+    /// </summary>
+    public List<Assets.Asset> Outlets { get; set; } = [];
+
     public TimeSpan? RetryDelay { get; set; }
 
     public bool? RetryExponentialBackoff { get; set; }

@@ -13,4 +13,7 @@ public sealed record DagRunContext(string DagId, string RunId, DagRunType RunTyp
 
     /// <summary>The DAG's timetable in the run's version, as the scheduler resolved it (for latest-only checks); null when unknown.</summary>
     public ScheduleSpec? Timetable { get; init; }
+
+    /// <summary>For an asset-triggered run: the asset events it was created from, oldest first (Airflow's <c>triggering_asset_events</c>).</summary>
+    public IReadOnlyList<Assets.TriggeringAssetEvent> TriggeringAssetEvents { get; init; } = [];
 }

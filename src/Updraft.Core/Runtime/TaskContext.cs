@@ -59,6 +59,9 @@ public sealed class TaskContext
     /// <inheritdoc cref="FirstPokeAt"/>
     public int Reschedules { get; init; }
 
+    /// <summary>Extra data for the events of the task's outlets, recorded when the task succeeds.</summary>
+    public Assets.OutletEvents OutletEvents { get; init; } = new();
+
     /// <summary>The method name meaning "run the task's <c>ExecuteAsync</c> again" on resume (Airflow's <c>execute</c>).</summary>
     public const string ExecuteMethod = "execute";
 
@@ -114,6 +117,9 @@ public sealed class TaskContext
     public string TsNodash => Iso.TimestampNoDash(LogicalDate);
 
     public ResolvedParams Params => DagRun.Params;
+
+    /// <summary>For an asset-triggered run: the asset events that started it, oldest first; empty otherwise.</summary>
+    public IReadOnlyList<Assets.TriggeringAssetEvent> TriggeringAssetEvents => DagRun.TriggeringAssetEvents;
 
     public JsonObject Conf => DagRun.Conf;
 

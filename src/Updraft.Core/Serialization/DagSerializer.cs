@@ -65,6 +65,7 @@ public static class DagSerializer
                 MappedResultLimit = mapProducers.Contains(t.TaskId) ? defaults.MaxMapLength : null,
                 TaskGroupId = t.Group?.GroupId,
                 Line = t.DefinedAtLine,
+                Outlets = t.Outlets.Count == 0 ? null : [.. t.Outlets.Select(SerializedAsset.From)],
             };
         }).ToList();
 
@@ -76,7 +77,9 @@ public static class DagSerializer
             Description = dag.Description,
             ScheduleInterval = dag.Schedule.Text,
             Timetable = timetable.ToSpec(),
-            TimetableSummary = timetable.Summary,
+            TimetableSummary = dag.Schedule.Assets is null ? timetable.Summary
+                : timetable is Timetables.NullTimetable ? "Asset" : $"Asset or {timetable.Summary}",
+            AssetExpression = dag.Schedule.Assets?.ToExpression(),
             StartDate = dag.StartDate?.ToUniversalTime(),
             EndDate = dag.EndDate?.ToUniversalTime(),
             Timezone = dag.TimeZone ?? defaults.DefaultTimezone,

@@ -62,6 +62,12 @@ public sealed record SerializedDag
 
     public bool HasOnFailureCallback { get; init; }
 
+    /// <summary>
+    /// The assets the DAG is scheduled on, as Airflow's asset expression (<c>{"asset": …}</c>, <c>{"all": […]}</c>,
+    /// <c>{"any": […]}</c>); null when it runs on time alone. With a time schedule too, it runs on either.
+    /// </summary>
+    public System.Text.Json.Nodes.JsonObject? AssetExpression { get; init; }
+
     /// <summary>The DAG's deadline, or null: the scheduler asks the DAG processor to run its callback when a run misses it.</summary>
     public SerializedDeadline? Deadline { get; init; }
 

@@ -93,4 +93,17 @@ public sealed record SerializedTask
     public string? TaskGroupId { get; init; }
 
     public int Line { get; init; }
+
+    /// <summary>The assets a success of the task updates (an event is recorded for each); null when none.</summary>
+    public IReadOnlyList<SerializedAsset>? Outlets { get; init; }
+}
+
+/// <summary>An asset as stored in a serialized DAG.</summary>
+public sealed record SerializedAsset(string Name, string Uri, string Group)
+{
+    public static SerializedAsset From(Assets.Asset asset)
+    {
+        ArgumentNullException.ThrowIfNull(asset);
+        return new(asset.Name, asset.Uri, asset.Group);
+    }
 }

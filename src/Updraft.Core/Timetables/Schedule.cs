@@ -1,4 +1,5 @@
 using System.Globalization;
+using Updraft.Core.Assets;
 
 namespace Updraft.Core.Timetables;
 
@@ -96,6 +97,31 @@ public sealed class Schedule
     public static implicit operator Schedule(TimeSpan span) => Every(span);
 
     public static implicit operator Schedule(Timetable timetable) => Of(timetable);
+
+    /// <summary>A DAG run whenever <paramref name="assets"/> holds: its assets were updated (Airflow's asset schedule).</summary>
+    public static implicit operator Schedule(AssetCondition assets) => OnAssets(assets);
+
+    /// <summary>The assets (or asset condition) a DAG is scheduled on; null when it runs on time alone.</summary>
+    public AssetCondition? Assets { get; private init; }
+
+    /// <summary>Runs whenever <paramref name="assets"/> holds (<c>schedule: orders &amp; customers</c> does the same).</summary>
+    public static Schedule OnAssets(AssetCondition assets) =>
+        new(null, null, null, null, ScheduleKind.None) { Assets = assets ?? throw new ArgumentNullException(nameof(assets)) };
+
+    /// <summary>
+    /// Runs on <paramref name="time"/> and also whenever <paramref name="assets"/> holds (Airflow's
+    /// <c>AssetOrTimeSchedule</c>).
+    /// </summary>
+    public static Schedule AssetOrTime(Schedule time, AssetCondition assets)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        if (time.Assets is not null)
+        {
+            throw new InvalidScheduleException("Schedule.AssetOrTime takes a time schedule and an asset condition, not two asset schedules.");
+        }
+
+        return new(time.Text, time._cron, time._delta, time._timetable, time._special) { Assets = assets ?? throw new ArgumentNullException(nameof(assets)) };
+    }
 
     /// <summary>
     /// Resolves to a timetable. A cron string or preset is a trigger timetable unless

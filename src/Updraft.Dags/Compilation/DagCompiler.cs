@@ -24,7 +24,7 @@ public sealed class DagCompiler
         "System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Text.Json",
         "System.Text.Json.Nodes", "System.Threading", "System.Threading.Tasks",
         "Updraft.Core.Connections", "Updraft.Core.Dags", "Updraft.Core.Runtime", "Updraft.Core.States", "Updraft.Core.Timetables",
-        "Updraft.Core.TriggerRules", "Updraft.Core.Triggers", "Updraft.Providers",
+        "Updraft.Core.Assets", "Updraft.Core.TriggerRules", "Updraft.Core.Triggers", "Updraft.Providers",
     ];
 
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);

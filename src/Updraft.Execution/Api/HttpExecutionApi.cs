@@ -34,9 +34,9 @@ public sealed class HttpExecutionApi(HttpClient http) : IExecutionApi
         return new HeartbeatResult(true, response.Headers.TryGetValues("Refreshed-API-Token", out var fresh) ? fresh.FirstOrDefault() : null);
     }
 
-    public async Task<TaskInstanceState?> FinishAsync(string token, TryIdentity id, TaskInstanceState state, bool retryAllowed, CancellationToken cancellationToken = default)
+    public async Task<TaskInstanceState?> FinishAsync(string token, TryIdentity id, TaskInstanceState state, bool retryAllowed, JsonObject? outletEvents = null, CancellationToken cancellationToken = default)
     {
-        using var response = await SendAsync(HttpMethod.Patch, $"{ExecutionApiJson.TryPath(id)}/state", token, new { state, retryAllowed }, cancellationToken);
+        using var response = await SendAsync(HttpMethod.Patch, $"{ExecutionApiJson.TryPath(id)}/state", token, new { state, retryAllowed, outletEvents }, cancellationToken);
         return response.StatusCode == HttpStatusCode.Conflict ? null : (await ReadAsync<JsonObject>(response, cancellationToken))!["state"].Deserialize<TaskInstanceState>(ExecutionApiJson.Options);
     }
 

@@ -19,9 +19,11 @@ public interface IExecutionApi
 
     /// <summary>
     /// Ends the try in <paramref name="state"/> (success, skipped or failed); a failure that may retry is recorded as
-    /// up_for_retry when the task has retries left. Returns the state recorded, or null when the try no longer owns its task instance.
+    /// up_for_retry when the task has retries left. A success records an event for each of the task's outlets, with the
+    /// extra data in <paramref name="outletEvents"/> (by asset name). Returns the state recorded, or null when the try
+    /// no longer owns its task instance.
     /// </summary>
-    Task<TaskInstanceState?> FinishAsync(string token, TryIdentity id, TaskInstanceState state, bool retryAllowed, CancellationToken cancellationToken = default);
+    Task<TaskInstanceState?> FinishAsync(string token, TryIdentity id, TaskInstanceState state, bool retryAllowed, System.Text.Json.Nodes.JsonObject? outletEvents = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Ends the try of a sensor in reschedule mode that is not done yet: up_for_reschedule until

@@ -47,6 +47,9 @@ public sealed record TryStart
     /// <summary>The payload of the trigger's event.</summary>
     public System.Text.Json.Nodes.JsonNode? NextEvent { get; init; }
 
+    /// <summary>For an asset-triggered run: the events that started it, oldest first.</summary>
+    public IReadOnlyList<Core.Assets.TriggeringAssetEvent> TriggeringAssetEvents { get; init; } = [];
+
     /// <summary>The DAG's timetable in that version.</summary>
     public Core.Timetables.ScheduleSpec? Timetable { get; init; }
 }

@@ -238,6 +238,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         Reschedules = context.Reschedules,
         TriggerEvent = context.TriggerEvent,
         NextKwargs = context.NextKwargs,
+        OutletEvents = context.OutletEvents,
         Rendered = rendered,
     };
 

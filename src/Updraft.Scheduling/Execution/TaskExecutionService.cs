@@ -25,6 +25,7 @@ public sealed class TaskExecutionService(
     private readonly DagRunStore _runs = new(database);
     private readonly TaskInstanceStore _tasks = new(database);
     private readonly DagCodeStore _code = new(database);
+    private readonly AssetStore _assets = new(database);
     private readonly SerializedDagCache _serialized = new(new DagStore(database));
     private readonly Operations.DatabaseDagRunClient _dagRuns = new(new DagStore(database), new DagRunStore(database), new TaskInstanceStore(database), timeProvider);
     private FailedTryOutcome? _failedOutcome;
@@ -71,6 +72,7 @@ public sealed class TaskExecutionService(
             // A deferred try whose trigger fired resumes where it said; a sensor in reschedule mode pokes again within
             // the same try: where its timeout counts from.
             var resume = started.Resume;
+            IReadOnlyList<Core.Assets.TriggeringAssetEvent> triggering = run.RunType == "dataset_triggered" ? await TriggeringEventsAsync(run, cancellationToken) : [];
             var reschedules = task.SensorMode == "reschedule" ? await _tasks.ReschedulesAsync(Key(id), id.TryNumber, cancellationToken) : [];
             return new TryStart
             {
@@ -87,6 +89,7 @@ public sealed class TaskExecutionService(
                 SharedHash = dag.SharedHash,
                 Task = task,
                 Timetable = dag.Timetable,
+                TriggeringAssetEvents = triggering,
                 NextMethod = resume?.Method,
                 NextKwargs = resume?.Kwargs is { } kwargs ? JsonNode.Parse(kwargs) as JsonObject : null,
                 NextEvent = resume?.Event is { } payload ? JsonNode.Parse(payload) : null,
@@ -98,7 +101,7 @@ public sealed class TaskExecutionService(
             ? new HeartbeatResult(true, tokens.Issue(id))
             : new HeartbeatResult(false));
 
-    public Task<TaskInstanceState?> FinishAsync(string token, TryIdentity id, TaskInstanceState state, bool retryAllowed, CancellationToken cancellationToken = default) =>
+    public Task<TaskInstanceState?> FinishAsync(string token, TryIdentity id, TaskInstanceState state, bool retryAllowed, JsonObject? outletEvents = null, CancellationToken cancellationToken = default) =>
         ServeAsync<TaskInstanceState?>(token, id, async () =>
         {
             if (state is not (TaskInstanceState.Success or TaskInstanceState.Failed or TaskInstanceState.Skipped))
@@ -114,8 +117,38 @@ public sealed class TaskExecutionService(
                 (state, retryAt) = await _failedOutcome.DecideAsync(Key(id), id.TryNumber, now, cancellationToken);
             }
 
-            return await _finishes.RunAsync(new TryEnd(Key(id), id.TryNumber, state, retryAt)) ? state : null;
+            // A success's asset events are written with it, in one transaction: the scheduler never sees one without the other.
+            var events = state == TaskInstanceState.Success && outletEvents is { Count: > 0 } ? await OutletEventsAsync(id, outletEvents, cancellationToken) : null;
+            return await _finishes.RunAsync(new TryEnd(Key(id), id.TryNumber, state, retryAt) { OutletEvents = events }) ? state : null;
         });
+
+    private async Task<IReadOnlyList<Core.Assets.TriggeringAssetEvent>> TriggeringEventsAsync(DagRunRecord run, CancellationToken cancellationToken)
+    {
+        var events = await _assets.EventsAsync(
+            new AssetEventQuery(new Storage.Queries.PageRequest { Limit = 10_000, OrderBy = ["timestamp"] }) { ConsumedByRunId = run.Id }, cancellationToken);
+        return [.. events.Items.Select(e => new Core.Assets.TriggeringAssetEvent(e.Name, e.Uri, e.ExtraJson, e.Timestamp)
+        {
+            SourceDagId = e.SourceDagId,
+            SourceTaskId = e.SourceTaskId,
+            SourceRunId = e.SourceRunId,
+            SourceMapIndex = e.SourceMapIndex,
+        })];
+    }
+
+    /// <summary>
+    /// The asset events of a success: one for each outlet of the task in its run's DAG version (a name the worker sent
+    /// that is not one of them is ignored), with the extra data the task gave it.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, JsonObject>?> OutletEventsAsync(TryIdentity id, JsonObject outletEvents, CancellationToken cancellationToken)
+    {
+        var run = await _runs.GetAsync(id.DagId, id.RunId, cancellationToken);
+        var task = run is null ? null : (await _serialized.GetAsync(id.DagId, run.DagVersion, cancellationToken))?.Tasks.FirstOrDefault(t => t.TaskId == id.TaskId);
+        var outlets = (task?.Outlets ?? []).Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var extras = outletEvents
+            .Where(e => outlets.Contains(e.Key))
+            .ToDictionary(e => e.Key, e => e.Value as JsonObject is { } extra ? (JsonObject)extra.DeepClone() : [], StringComparer.Ordinal);
+        return extras.Count > 0 ? extras : null;
+    }
 
     public Task<TaskInstanceState?> RescheduleAsync(string token, TryIdentity id, DateTimeOffset rescheduleDate, CancellationToken cancellationToken = default) =>
         ServeAsync<TaskInstanceState?>(token, id, async () =>

@@ -44,6 +44,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
     private readonly JobStore _jobs = new(database);
     private readonly CallbackRequestStore _callbacks = new(database);
     private readonly TriggerStore _triggers = new(database);
+    private readonly AssetStore _assets = new(database);
     private TaskCompletionSource _passRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completes when something in this process asked for a pass before the poll interval (a triggerer resumed tasks).</summary>
@@ -185,7 +186,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
 
         lost += await JobDutiesAsync(now, cancellationToken);
 
-        var created = await CreateScheduledRunsAsync(now, cancellationToken);
+        var created = await CreateScheduledRunsAsync(now, cancellationToken) + await CreateAssetTriggeredRunsAsync(now, cancellationToken);
         var started = await StartQueuedRunsAsync(now, cancellationToken);
         if (timed || _nextRetryDue <= now)
         {
@@ -354,6 +355,54 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
 
             var next = dag.Timetable.ToTimetable().NextDagRunInfo(info.DataInterval, dag.Restriction, now);
             await _dags.SetNextRunAsync(record.DagId, next, cancellationToken);
+        }
+
+        return created;
+    }
+
+    /// <summary>
+    /// Creates a queued asset-triggered run of each DAG whose asset condition holds over the assets updated since it
+    /// last ran on them (Airflow 3's <c>_create_dag_runs_asset_triggered</c>): unpaused DAGs below their
+    /// <c>max_active_runs</c>; the others keep their queue until they can run.
+    /// </summary>
+    private async Task<int> CreateAssetTriggeredRunsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var queued = await _assets.QueuedAsync(cancellationToken);
+        if (queued.Count == 0)
+        {
+            return 0;
+        }
+
+        var active = await _runs.ActiveCountsAsync(cancellationToken: cancellationToken);
+        var created = 0;
+        foreach (var queue in queued)
+        {
+            if (await _dags.GetAsync(queue.DagId, cancellationToken) is not { } record || record.IsPaused || !record.IsActive
+                || active.GetValueOrDefault(queue.DagId) >= record.MaxActiveRuns
+                || await _serialized.GetLatestAsync(queue.DagId, cancellationToken) is not { } latest)
+            {
+                continue;
+            }
+
+            var (dag, version) = latest;
+            if (dag.AssetExpression is not { } expression)
+            {
+                // No longer scheduled on assets: nothing will consume its queue.
+                await _assets.DequeueAsync(queue.DagId, cancellationToken);
+                continue;
+            }
+
+            if (!Core.Assets.AssetCondition.FromExpression(expression).Evaluate(a => queue.AssetNames.Contains(a.Name)))
+            {
+                continue;
+            }
+
+            if (await _assets.CreateTriggeredRunAsync(dag, version, queue.LatestAt, now, cancellationToken) is { } run)
+            {
+                created++;
+                active[queue.DagId] = active.GetValueOrDefault(queue.DagId) + 1;
+                SchedulerLog.RunCreated(logger, run.RunId, queue.DagId);
+            }
         }
 
         return created;

@@ -29,7 +29,7 @@ internal static class ExecutionApiDispatcher
                 "start" => JsonSerializer.SerializeToNode(await api.StartAsync(token, id, (string)args["hostname"]!, (int)args["pid"]!, cancellationToken), Json),
                 "heartbeat" => JsonSerializer.SerializeToNode(await api.HeartbeatAsync(token, id, cancellationToken), Json),
                 "finish" => JsonSerializer.SerializeToNode(
-                    await api.FinishAsync(token, id, args["state"].Deserialize<TaskInstanceState>(Json), (bool)args["retryAllowed"]!, cancellationToken), Json),
+                    await api.FinishAsync(token, id, args["state"].Deserialize<TaskInstanceState>(Json), (bool)args["retryAllowed"]!, args["outletEvents"] as JsonObject, cancellationToken), Json),
                 "reschedule" => JsonSerializer.SerializeToNode(
                     await api.RescheduleAsync(token, id, args["rescheduleDate"].Deserialize<DateTimeOffset>(Json), cancellationToken), Json),
                 "defer" => JsonSerializer.SerializeToNode(

@@ -25,12 +25,12 @@ internal sealed class PipeExecutionApi(TextWriter output) : IExecutionApi, IDisp
         (await CallAsync("heartbeat", token, id, [], cancellationToken)).Deserialize<HeartbeatResult>(WorkerProcessHost.Json)
         ?? throw new InvalidDataException("An empty heartbeat answer.");
 
-    public async Task<TaskInstanceState?> FinishAsync(string token, TryIdentity id, TaskInstanceState state, bool retryAllowed, CancellationToken cancellationToken = default) =>
+    public async Task<TaskInstanceState?> FinishAsync(string token, TryIdentity id, TaskInstanceState state, bool retryAllowed, JsonObject? outletEvents = null, CancellationToken cancellationToken = default) =>
         (await CallAsync(
             "finish",
             token,
             id,
-            new JsonObject { ["state"] = JsonSerializer.SerializeToNode(state, WorkerProcessHost.Json), ["retryAllowed"] = retryAllowed },
+            new JsonObject { ["state"] = JsonSerializer.SerializeToNode(state, WorkerProcessHost.Json), ["retryAllowed"] = retryAllowed, ["outletEvents"] = outletEvents?.DeepClone() },
             cancellationToken)).Deserialize<TaskInstanceState?>(WorkerProcessHost.Json);
 
     public async Task<TaskInstanceState?> DeferAsync(string token, TryIdentity id, TaskDeferral deferral, CancellationToken cancellationToken = default) =>

@@ -117,6 +117,7 @@ public sealed class TaskInstanceRunner(
             Conf = conf,
             Params = loaded.Dag.Params.Resolve(conf),
             Timetable = start.Timetable,
+            TriggeringAssetEvents = start.TriggeringAssetEvents,
         };
 
         using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -159,7 +160,7 @@ public sealed class TaskInstanceRunner(
         {
             { State: TaskInstanceState.UpForReschedule, RescheduleDate: { } due } => await RescheduleAsync(id, token, due, log, cancellationToken),
             { State: TaskInstanceState.Deferred, Deferral: { } deferral } => await DeferAsync(id, token, deferral, log, cancellationToken),
-            _ => await FinishAsync(id, () => token, result.State, result.RetryAllowed, log, cancellationToken),
+            _ => await FinishAsync(id, () => token, result.State, result.RetryAllowed, log, cancellationToken, Outlets(settings, result)),
         };
         if (reply.State is { } recorded)
         {
@@ -182,11 +183,11 @@ public sealed class TaskInstanceRunner(
         return reply with { Exiting = result.ProcessUnsafe, Error = reply.Error ?? result.Error };
     }
 
-    private async Task<WorkerReply> FinishAsync(TryIdentity id, Func<string> token, TaskInstanceState state, bool retryAllowed, TaskLogger log, CancellationToken cancellationToken)
+    private async Task<WorkerReply> FinishAsync(TryIdentity id, Func<string> token, TaskInstanceState state, bool retryAllowed, TaskLogger log, CancellationToken cancellationToken, JsonObject? outletEvents = null)
     {
         // A finished try is never discarded because the orchestrator or its database was away for a moment.
         var recorded = await TransientRetry.ForExecutionApi(timeProvider, WriteRetryBudget).RunAsync(
-            ct => api.FinishAsync(token(), id, state, retryAllowed, ct),
+            ct => api.FinishAsync(token(), id, state, retryAllowed, outletEvents, ct),
             (e, pause) => log.Warning($"Recording the try's state failed ({e.Message.Split('\n')[0]}); trying again in {pause.TotalSeconds:0.#} s."),
             cancellationToken);
         if (recorded is not { } final)
@@ -198,6 +199,12 @@ public sealed class TaskInstanceRunner(
 
         return new WorkerReply(final, Exiting: false);
     }
+
+    /// <summary>For a success of a task with outlets, the extra data of each outlet's event; null otherwise (nothing to record).</summary>
+    private static JsonObject? Outlets(Core.Serialization.SerializedTask settings, TaskRunResult result) =>
+        result.State == TaskInstanceState.Success && settings.Outlets is { Count: > 0 } outlets
+            ? (result.Context?.OutletEvents ?? new Core.Assets.OutletEvents()).For(outlets.Select(o => o.Name))
+            : null;
 
     private async Task<WorkerReply> DeferAsync(TryIdentity id, string token, Core.Triggers.TaskDeferredException deferral, TaskLogger log, CancellationToken cancellationToken)
     {

@@ -75,7 +75,7 @@ public static class ExecutionApiEndpoints
                 }
                 else
                 {
-                    recorded = await service.FinishAsync(token, id, body.State, body.RetryAllowed, http.RequestAborted);
+                    recorded = await service.FinishAsync(token, id, body.State, body.RetryAllowed, body.OutletEvents, http.RequestAborted);
                 }
 
                 return recorded is { } state
@@ -200,7 +200,8 @@ public static class ExecutionApiEndpoints
         System.Text.Json.Nodes.JsonObject? TriggerKwargs = null,
         double? TriggerTimeout = null,
         string? NextMethod = null,
-        System.Text.Json.Nodes.JsonObject? NextKwargs = null);
+        System.Text.Json.Nodes.JsonObject? NextKwargs = null,
+        System.Text.Json.Nodes.JsonObject? OutletEvents = null);
 
     internal sealed record XComBody(string Value);
 

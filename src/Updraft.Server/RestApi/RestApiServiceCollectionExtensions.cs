@@ -45,6 +45,8 @@ public static class RestApiServiceCollectionExtensions
         Forward<BackfillService>(services, host);
         Forward<DagWarningStore>(services, host);
         Forward<DagParsingRequestStore>(services, host);
+        Forward<AssetStore>(services, host);
+        Forward<Scheduling.Scheduling.SchedulerEngine>(services, host);
         if (host.GetService<UpdraftConfig>() is { } config)
         {
             services.AddSingleton(config);
@@ -73,6 +75,7 @@ public static class RestApiServiceCollectionExtensions
         v2.MapXComs(settings);
         v2.MapAdmin(settings);
         v2.MapMonitor(settings);
+        v2.MapAssets(settings);
         app.MapGroup(V1.V1Endpoints.Prefix).MapV1(settings);
         MapDocuments(app, V2.V2.Prefix, "Updraft REST API", "2");
         MapDocuments(app, V1.V1Endpoints.Prefix, "Updraft REST API (Airflow 2 compatible)", "1");

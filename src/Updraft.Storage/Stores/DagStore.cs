@@ -76,7 +76,8 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
 
     /// <summary>
     /// Records what the DAG processor found: a new serialized version for each DAG whose content changed, the
-    /// dag rows (a new DAG starts paused as its serialized form says), DAGs of
+    /// dag rows (a new DAG starts paused as its serialized form says), the assets each DAG is scheduled on and
+    /// updates, DAGs of
     /// processed files that are gone marked inactive, and import errors replaced for the processed files.
     /// </summary>
     public async Task SyncAsync(
@@ -140,6 +141,7 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
                 "INSERT INTO dag_tag (dag_id, name) VALUES (@DagId, @Name) ON CONFLICT DO NOTHING",
                 dag.Tags.Select(name => new { dag.DagId, Name = name }),
                 transaction);
+            await AssetStore.SyncReferencesAsync(connection, transaction, dag, at);
         }
 
         var found = dags.Select(d => d.DagId).ToHashSet(StringComparer.Ordinal);

@@ -414,8 +414,11 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
                     AND task_instance.state IN ({StateSql.List([.. fromStates, TaskInstanceState.Restarting])})
                 """;
             List<(string DagId, string RunId, string TaskId, int MapIndex, int TryNumber)> ended;
+            var withEvents = chunk.Where(e => e.OutletEvents is { Count: > 0 } && e.State == TaskInstanceState.Success).ToList();
             if (database.Dialect == SqlDialect.Postgres)
             {
+                // Asset events are recorded in the same transaction as the success they come from.
+                await using var transaction = withEvents.Count > 0 ? await connection.BeginTransactionAsync(cancellationToken) : null;
                 ended = (await connection.QueryAsync<(string, string, string, int, int)>(
                     $"""
                     {values},
@@ -427,7 +430,13 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
                     flagged AS (UPDATE dag_run SET needs_evaluation = 1 FROM (SELECT DISTINCT dag_id, run_id FROM ended) e WHERE dag_run.dag_id = e.dag_id AND dag_run.run_id = e.run_id)
                     SELECT dag_id, run_id, task_id, map_index, try_number FROM ended
                     """,
-                    parameters)).ToList();
+                    parameters,
+                    transaction)).ToList();
+                if (transaction is not null)
+                {
+                    await RecordOutletEventsAsync(connection, transaction, withEvents, ended, now);
+                    await transaction.CommitAsync(cancellationToken);
+                }
             }
             else
             {
@@ -447,6 +456,7 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
                 }
 
                 await FlagRunsAsync(connection, transaction, [.. ended.Select(e => (e.DagId, e.RunId)).Distinct()], onlyUnflagged: false);
+                await RecordOutletEventsAsync(connection, transaction, withEvents, ended, now);
                 await transaction.CommitAsync(cancellationToken);
             }
 
@@ -454,6 +464,21 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
         }
 
         return result;
+    }
+
+    /// <summary>The asset events of the successes among <paramref name="ended"/>, in the transaction that ended them.</summary>
+    private static async Task RecordOutletEventsAsync(
+        DbConnection connection,
+        DbTransaction transaction,
+        List<TryEnd> withEvents,
+        List<(string DagId, string RunId, string TaskId, int MapIndex, int TryNumber)> ended,
+        DateTimeOffset now)
+    {
+        var endedKeys = ended.Select(e => new TryKey(new TaskInstanceKey(e.DagId, e.RunId, e.TaskId, e.MapIndex), e.TryNumber)).ToHashSet();
+        foreach (var end in withEvents.Where(e => endedKeys.Contains(new TryKey(e.Key, e.TryNumber))).DistinctBy(e => new TryKey(e.Key, e.TryNumber)))
+        {
+            await AssetStore.RecordAsync(connection, transaction, end.OutletEvents!, new AssetEventSource(end.Key.DagId, end.Key.RunId, end.Key.TaskId, end.Key.MapIndex), Micros.From(now));
+        }
     }
 
     private static DynamicParameters Pairs(IEnumerable<(string DagId, string RunId)> pairs)

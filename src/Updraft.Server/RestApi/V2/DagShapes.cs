@@ -56,7 +56,7 @@ internal static class DagShapes
         {
             catchup = dag.Catchup,
             dag_run_timeout = (string?)null,
-            asset_expression = (JsonObject?)null,
+            asset_expression = (JsonObject?)dag.AssetExpression?.DeepClone(),
             doc_md = dag.DocMd,
             start_date = dag.StartDate,
             end_date = dag.EndDate,

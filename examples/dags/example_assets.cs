@@ -1,0 +1,56 @@
+// Assets (Airflow 3's data-aware scheduling): a task lists the assets it updates in Outlets, and each success records
+// an event for each. A DAG scheduled on assets runs when its condition holds — all of them (a & b), any (a | b),
+// nested — and its run carries the events that started it. Events can also come from outside:
+// POST /api/v2/assets/events or `updraft assets event --name orders`.
+public sealed class ExampleAssets : IDagSource
+{
+    public IEnumerable<Dag> Build()
+    {
+        const string Folder = "/tmp/updraft_example_assets";
+        var orders = new Asset("orders", $"file://{Folder}/orders.csv");
+        var customers = new Asset("customers", $"file://{Folder}/customers.csv");
+
+        var producer = new Dag("example_asset_producer", schedule: "@daily", startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero))
+        {
+            Catchup = false,
+            Tags = ["example", "assets"],
+        };
+        producer.Task("export_orders", ctx =>
+        {
+            Directory.CreateDirectory(Folder);
+            File.WriteAllLines($"{Folder}/orders.csv", ["id,amount", "1,20", "2,35", "3,12"]);
+            ctx.OutletEvents[orders]["rows"] = 3;
+        }).With(t => t.Outlets = [orders]);
+        producer.Task("export_customers", ctx =>
+        {
+            Directory.CreateDirectory(Folder);
+            File.WriteAllLines($"{Folder}/customers.csv", ["id,name", "1,Ada", "2,Grace"]);
+        }).With(t => t.Outlets = [customers]);
+        yield return producer;
+
+        // Runs once both files were updated since its last run.
+        var consumer = new Dag("example_asset_consumer", schedule: orders & customers, startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero))
+        {
+            Tags = ["example", "assets"],
+        };
+        consumer.Task("report", ctx =>
+        {
+            foreach (var e in ctx.TriggeringAssetEvents)
+            {
+                ctx.Log.Info($"{e.AssetName} was updated at {e.Timestamp:O} by {e.SourceDagId ?? "the API"}.{e.SourceTaskId}, extra {e.Extra.ToJsonString()}");
+            }
+
+            return ctx.TriggeringAssetEvents.Count;
+        });
+        yield return consumer;
+
+        // Runs every week, and also whenever either file was updated.
+        var either = new Dag("example_asset_or_time", schedule: Schedule.AssetOrTime("@weekly", orders | customers), startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero))
+        {
+            Catchup = false,
+            Tags = ["example", "assets"],
+        };
+        either.Task("refresh", ctx => ctx.Log.Info($"refreshing after {ctx.TriggeringAssetEvents.Count} asset event(s) ({ctx.DagRun.RunType})"));
+        yield return either;
+    }
+}

@@ -1,0 +1,138 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Updraft.Core.States;
+using Updraft.Storage.Stores;
+using static Updraft.Storage.Security.Permissions;
+
+namespace Updraft.Server.RestApi.V2;
+
+/// <summary>
+/// Assets and their events (Airflow 3's asset routes): list and get assets, list events, post an event from outside
+/// (which starts the DAGs scheduled on the asset), the events a run consumed, and a DAG's queued assets.
+/// </summary>
+internal static class AssetEndpoints
+{
+    public static void MapAssets(this IEndpointRouteBuilder api, RestApiSettings settings)
+    {
+        // Declared before /assets/{asset_id}, as Airflow's: "events" is not an id.
+        api.MapGet("/assets/events", async (HttpContext context, AssetStore assets, IDagStore dags) =>
+        {
+            var q = new ApiQuery(context.Request);
+            var page = await assets.EventsAsync(
+                new AssetEventQuery(q.Page(settings.MaximumPageLimit))
+                {
+                    AssetId = q.Int("asset_id"),
+                    SourceDagId = q.String("source_dag_id"),
+                    SourceTaskId = q.String("source_task_id"),
+                    SourceRunId = q.String("source_run_id"),
+                    SourceMapIndex = q.Int("source_map_index"),
+                    TimestampGte = q.Date("timestamp_gte"),
+                    TimestampLte = q.Date("timestamp_lte"),
+                },
+                context.RequestAborted);
+            return V2.Json(new { asset_events = await EventsAsync(assets, page.Items, context.RequestAborted), total_entries = page.TotalEntries });
+        }).Query("limit:integer", "offset:integer", "order_by:array", "asset_id:integer", "source_dag_id", "source_task_id", "source_run_id", "source_map_index:integer", "timestamp_gte", "timestamp_lte")
+            .Requires(Read, Assets);
+
+        api.MapPost("/assets/events", async (HttpContext context, AssetStore assets, TimeProvider time, IServiceProvider services) =>
+        {
+            var body = await ApiBody.ReadAsync<EventBody>(context.Request, context.RequestAborted);
+            var extra = body.Extra is { } given ? (JsonObject)given.DeepClone() : [];
+            extra["from_rest_api"] = true;
+            var recorded = await assets.RecordEventAsync(body.AssetId, extra, time.GetUtcNow(), context.RequestAborted)
+                ?? throw ApiException.NotFound($"Asset with ID: `{body.AssetId}` was not found");
+
+            // A scheduler in this process (standalone) looks at once; others on their next pass.
+            (services.GetService(typeof(Scheduling.Scheduling.SchedulerEngine)) as Scheduling.Scheduling.SchedulerEngine)?.RequestPass();
+            return V2.Json((await EventsAsync(assets, [recorded], context.RequestAborted))[0]);
+        }).Accepts<EventBody>("application/json").Requires(Create, Assets).Audited("create_asset_event");
+
+        api.MapGet("/assets", async (HttpContext context, AssetStore assets) =>
+        {
+            var q = new ApiQuery(context.Request);
+            var dagIds = q.Strings("dag_ids").SelectMany(d => d.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+            var page = await assets.QueryAsync(
+                new AssetQuery(q.Page(settings.MaximumPageLimit))
+                {
+                    NamePattern = q.String("name_pattern"),
+                    UriPattern = q.String("uri_pattern"),
+                    DagIds = dagIds.Count == 0 ? null : dagIds,
+                    OnlyActive = q.Bool("only_active") ?? true,
+                },
+                context.RequestAborted);
+            var relations = await assets.RelationsAsync([.. page.Items.Select(a => a.Id)], context.RequestAborted);
+            return V2.Json(new { assets = page.Items.Select(a => Asset(a, relations)).ToList(), total_entries = page.TotalEntries });
+        }).Query("limit:integer", "offset:integer", "order_by:array", "name_pattern", "uri_pattern", "dag_ids:array", "only_active:boolean").Requires(Read, Assets);
+
+        api.MapGet("/assets/{asset_id:long}", async (long asset_id, HttpContext context, AssetStore assets) =>
+        {
+            var asset = await assets.GetAsync(asset_id, context.RequestAborted) ?? throw ApiException.NotFound($"The Asset with ID: `{asset_id}` was not found");
+            return V2.Json(Asset(asset, await assets.RelationsAsync([asset.Id], context.RequestAborted)));
+        }).Requires(Read, Assets);
+
+        api.MapGet("/dags/{dag_id}/dagRuns/{dag_run_id}/upstreamAssetEvents", async (string dag_id, string dag_run_id, HttpContext context, AssetStore assets, IDagRunStore runs, IDagStore dags) =>
+        {
+            var run = await DagRunEndpoints.GetRunAsync(runs, dags, dag_id, dag_run_id, context.RequestAborted);
+            var page = await assets.EventsAsync(new AssetEventQuery(new Storage.Queries.PageRequest { Limit = int.MaxValue }) { ConsumedByRunId = run.Id }, context.RequestAborted);
+            return V2.Json(new { asset_events = await EventsAsync(assets, page.Items, context.RequestAborted), total_entries = page.TotalEntries });
+        }).Requires(Read, Assets, DagScope.DagEntity);
+    }
+
+    private static object Asset(AssetRecord asset, AssetRelations relations) => new
+    {
+        id = asset.Id,
+        name = asset.Name,
+        uri = asset.Uri,
+        group = asset.AssetGroup,
+        extra = Extra(asset.Extra),
+        created_at = asset.CreatedAt,
+        updated_at = asset.UpdatedAt,
+        scheduled_dags = relations.Scheduled.Where(r => r.AssetId == asset.Id)
+            .Select(r => new { dag_id = r.DagId, created_at = r.CreatedAt, updated_at = r.UpdatedAt }).ToList(),
+        producing_tasks = relations.Producing.Where(r => r.AssetId == asset.Id)
+            .Select(r => new { dag_id = r.DagId, task_id = r.TaskId, created_at = r.CreatedAt, updated_at = r.UpdatedAt }).ToList(),
+        consuming_tasks = Array.Empty<object>(),
+        aliases = Array.Empty<object>(),
+        last_asset_event = relations.LatestEvents.TryGetValue(asset.Id, out var latest)
+            ? new { id = (long?)latest.Id, timestamp = (DateTimeOffset?)latest.Timestamp }
+            : new { id = (long?)null, timestamp = (DateTimeOffset?)null },
+    };
+
+    private static async Task<List<object>> EventsAsync(AssetStore assets, IReadOnlyList<AssetEventRecord> events, CancellationToken cancellationToken)
+    {
+        var created = await assets.CreatedRunsAsync([.. events.Select(e => e.Id)], cancellationToken);
+        return [.. events.Select(e => (object)new
+        {
+            id = e.Id,
+            asset_id = e.AssetId,
+            uri = e.Uri,
+            name = e.Name,
+            group = e.AssetGroup,
+            extra = Extra(e.Extra),
+            source_task_id = e.SourceTaskId,
+            source_dag_id = e.SourceDagId,
+            source_run_id = e.SourceRunId,
+            source_map_index = e.SourceMapIndex,
+            created_dagruns = created[e.Id].Select(r => new
+            {
+                run_id = r.RunId,
+                dag_id = r.DagId,
+                logical_date = V2.Time(r.LogicalDate),
+                start_date = V2.Time(r.StartDate),
+                end_date = V2.Time(r.EndDate),
+                state = r.State.ToWireName(),
+                data_interval_start = V2.Time(r.DataIntervalStart),
+                data_interval_end = V2.Time(r.DataIntervalEnd),
+            }).ToList(),
+            timestamp = e.Timestamp,
+        })];
+    }
+
+    /// <summary>Extra data as the API shows it: values under secret-looking keys masked.</summary>
+    private static JsonNode? Extra(string extra) => Redaction.Extra(extra) is { } shown && shown != Redaction.Mask ? JsonNode.Parse(shown) : new JsonObject();
+
+    /// <summary>Airflow's <c>CreateAssetEventsBody</c>.</summary>
+    internal sealed record EventBody(long AssetId, JsonObject? Extra = null);
+}

@@ -1,0 +1,411 @@
+using System.Data.Common;
+using System.Text.Json.Nodes;
+using Dapper;
+using Updraft.Core.Runtime;
+using Updraft.Core.States;
+using Updraft.Core.Serialization;
+using Updraft.Core.Timetables;
+using Updraft.Storage.Database;
+using Updraft.Storage.Queries;
+
+namespace Updraft.Storage.Stores;
+
+/// <summary>
+/// Assets, their events and the queue of DAGs they start (Airflow 3's asset manager and tables): the DAG processor
+/// records which DAGs are scheduled on which assets and which tasks update them; an event (a task's success, or one
+/// posted through the API) queues every unpaused DAG scheduled on its asset; the scheduler creates an asset-triggered
+/// run of a DAG whose condition holds, linked to the events it consumed, and empties its queue — one transaction.
+/// </summary>
+public sealed class AssetStore(MetadataDatabase database)
+{
+    internal const string AssetColumns =
+        "a.id AS Id, a.name AS Name, a.uri AS Uri, a.asset_group AS AssetGroup, a.extra AS Extra, a.created_at AS CreatedAtMicros, a.updated_at AS UpdatedAtMicros";
+
+    private const string EventColumns =
+        "e.id AS Id, e.asset_id AS AssetId, a.name AS Name, a.uri AS Uri, a.asset_group AS AssetGroup, e.extra AS Extra, e.source_dag_id AS SourceDagId, " +
+        "e.source_task_id AS SourceTaskId, e.source_run_id AS SourceRunId, e.source_map_index AS SourceMapIndex, e.timestamp AS TimestampMicros";
+
+    /// <summary>
+    /// In the DAG processor's transaction: the assets <paramref name="dag"/> is scheduled on and its tasks update (each
+    /// asset created, or its URI and group brought up to date), and the DAG's references replaced by these.
+    /// </summary>
+    internal static async Task SyncReferencesAsync(DbConnection connection, DbTransaction transaction, SerializedDag dag, long at)
+    {
+        var scheduled = dag.AssetExpression is { } expression ? Core.Assets.AssetCondition.FromExpression(expression).Assets.Select(SerializedAsset.From).ToList() : [];
+        var produced = dag.Tasks.SelectMany(t => (t.Outlets ?? []).Select(a => (Task: t.TaskId, Asset: a))).ToList();
+        await connection.ExecuteAsync("DELETE FROM dag_schedule_asset_reference WHERE dag_id = @DagId", new { dag.DagId }, transaction);
+        await connection.ExecuteAsync("DELETE FROM task_outlet_asset_reference WHERE dag_id = @DagId", new { dag.DagId }, transaction);
+        if (scheduled.Count == 0 && produced.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var asset in scheduled.Concat(produced.Select(p => p.Asset)).DistinctBy(a => a.Name))
+        {
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO asset (name, uri, asset_group, extra, created_at, updated_at) VALUES (@Name, @Uri, @Group, '{}', @at, @at)
+                ON CONFLICT (name) DO UPDATE SET uri = excluded.uri, asset_group = excluded.asset_group, updated_at = excluded.updated_at
+                WHERE asset.uri <> excluded.uri OR asset.asset_group <> excluded.asset_group
+                """,
+                new { asset.Name, asset.Uri, asset.Group, at },
+                transaction);
+        }
+
+        await connection.ExecuteAsync(
+            "INSERT INTO dag_schedule_asset_reference (asset_id, dag_id, created_at, updated_at) SELECT id, @DagId, @at, @at FROM asset WHERE name = @Name ON CONFLICT DO NOTHING",
+            scheduled.Select(a => new { dag.DagId, a.Name, at }),
+            transaction);
+        await connection.ExecuteAsync(
+            "INSERT INTO task_outlet_asset_reference (asset_id, dag_id, task_id, created_at, updated_at) SELECT id, @DagId, @Task, @at, @at FROM asset WHERE name = @Name ON CONFLICT DO NOTHING",
+            produced.Select(p => new { dag.DagId, p.Task, p.Asset.Name, at }),
+            transaction);
+    }
+
+    /// <summary>
+    /// Records one event per asset in <paramref name="extras"/> (by asset name, each with its extra data), from
+    /// <paramref name="source"/> when a task produced them, and queues every unpaused DAG scheduled on each asset.
+    /// Returns the events recorded; an asset name that is not known records nothing (its name is in <c>Unknown</c>).
+    /// </summary>
+    public async Task<(IReadOnlyList<AssetEventRecord> Events, IReadOnlyList<string> Unknown)> RecordEventsAsync(
+        IReadOnlyDictionary<string, JsonObject> extras,
+        AssetEventSource? source,
+        DateTimeOffset now,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(extras);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var result = await RecordAsync(connection, transaction, extras, source, Micros.From(now));
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
+
+    /// <summary><see cref="RecordEventsAsync"/> in the caller's transaction (a try's success records its outlets' events with its end).</summary>
+    internal static async Task<(IReadOnlyList<AssetEventRecord> Events, IReadOnlyList<string> Unknown)> RecordAsync(
+        DbConnection connection,
+        DbTransaction transaction,
+        IReadOnlyDictionary<string, JsonObject> extras,
+        AssetEventSource? source,
+        long at)
+    {
+        var recorded = new List<AssetEventRecord>();
+        var unknown = new List<string>();
+        foreach (var (name, extra) in extras)
+        {
+            var assetId = await connection.ExecuteScalarAsync<long?>("SELECT id FROM asset WHERE name = @name", new { name }, transaction);
+            if (assetId is not { } id)
+            {
+                unknown.Add(name);
+                continue;
+            }
+
+            recorded.Add(await InsertEventAsync(connection, transaction, id, extra, source, at));
+        }
+
+        return (recorded, unknown);
+    }
+
+    /// <summary>Records an event of asset <paramref name="assetId"/> posted from outside (the REST API, the CLI); null when there is no such asset.</summary>
+    public async Task<AssetEventRecord?> RecordEventAsync(long assetId, JsonObject extra, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(extra);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await connection.ExecuteScalarAsync<long?>("SELECT id FROM asset WHERE id = @assetId", new { assetId }, transaction) is null)
+        {
+            return null;
+        }
+
+        var recorded = await InsertEventAsync(connection, transaction, assetId, extra, null, Micros.From(now));
+        await transaction.CommitAsync(cancellationToken);
+        return recorded;
+    }
+
+    private static async Task<AssetEventRecord> InsertEventAsync(DbConnection connection, DbTransaction transaction, long assetId, JsonObject extra, AssetEventSource? source, long at)
+    {
+        var eventId = await connection.ExecuteScalarAsync<long>(
+            "INSERT INTO asset_event (asset_id, extra, source_dag_id, source_task_id, source_run_id, source_map_index, timestamp) " +
+            "VALUES (@assetId, @Extra, @DagId, @TaskId, @RunId, @MapIndex, @at) RETURNING id",
+            new { assetId, Extra = extra.ToJsonString(), source?.DagId, source?.TaskId, source?.RunId, MapIndex = source?.MapIndex ?? -1, at },
+            transaction);
+
+        // As Airflow: paused DAGs are not queued, and a DAG already queued on the asset keeps its first time.
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO asset_dag_run_queue (asset_id, target_dag_id, created_at)
+            SELECT r.asset_id, r.dag_id, @at FROM dag_schedule_asset_reference r JOIN dag d ON d.dag_id = r.dag_id
+            WHERE r.asset_id = @assetId AND d.is_paused = 0 AND d.is_active = 1
+            ON CONFLICT (asset_id, target_dag_id) DO NOTHING
+            """,
+            new { assetId, at },
+            transaction);
+        return await connection.QuerySingleAsync<AssetEventRecord>(
+            $"SELECT {EventColumns} FROM asset_event e JOIN asset a ON a.id = e.asset_id WHERE e.id = @eventId", new { eventId }, transaction);
+    }
+
+    /// <summary>The queue: for each DAG, the names of the assets updated since it last ran on them, and the latest queuing time.</summary>
+    public async Task<IReadOnlyList<QueuedAssets>> QueuedAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string DagId, string Name, long CreatedAt)>(
+            "SELECT q.target_dag_id, a.name, q.created_at FROM asset_dag_run_queue q JOIN asset a ON a.id = q.asset_id");
+        return [.. rows.GroupBy(r => r.DagId, StringComparer.Ordinal)
+            .Select(g => new QueuedAssets(g.Key, g.Select(r => r.Name).ToHashSet(StringComparer.Ordinal), Micros.To(g.Max(r => r.CreatedAt))))];
+    }
+
+    /// <summary>Empties a DAG's queue (it is no longer scheduled on assets).</summary>
+    public async Task<int> DequeueAsync(string dagId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync("DELETE FROM asset_dag_run_queue WHERE target_dag_id = @dagId", new { dagId });
+    }
+
+    /// <summary>
+    /// Creates the asset-triggered run of a DAG whose condition holds (queued, as Airflow 3: its logical date and data
+    /// interval are the trigger time), linked to every event of the DAG's assets since its previous asset-triggered run
+    /// up to <paramref name="triggeredAt"/>, and empties the DAG's queue — one transaction. Null when the queue was
+    /// emptied meanwhile (another scheduler created the run).
+    /// </summary>
+    public async Task<DagRunRecord?> CreateTriggeredRunAsync(
+        SerializedDag dag,
+        int dagVersion,
+        DateTimeOffset triggeredAt,
+        DateTimeOffset now,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dag);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // Locks the DAG's queue rows on PostgreSQL: a second scheduler waits, then finds them gone.
+        var lockRows = database.Dialect == SqlDialect.Postgres ? " FOR UPDATE" : "";
+        var queued = await connection.ExecuteScalarAsync<int>(
+            $"SELECT count(*) FROM (SELECT asset_id FROM asset_dag_run_queue WHERE target_dag_id = @DagId{lockRows}) q", new { dag.DagId }, transaction);
+        if (queued == 0)
+        {
+            return null;
+        }
+
+        var runId = $"asset_triggered__{Iso.Format(triggeredAt)}_{RandomSuffix()}";
+        var info = new DagRunInfo(triggeredAt, new DataInterval(triggeredAt, triggeredAt));
+        var id = await DagRunStore.InsertRunAsync(connection, transaction, dag, dagVersion, runId, DagRunType.DatasetTriggered, info, null, DagRunState.Queued, now, backfillId: null);
+        if (id is null)
+        {
+            return null;
+        }
+
+        var triggered = Micros.From(triggeredAt);
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO dagrun_asset_event (dag_run_id, event_id)
+            SELECT @id, e.id FROM asset_event e JOIN dag_schedule_asset_reference r ON r.asset_id = e.asset_id AND r.dag_id = @DagId
+            WHERE e.timestamp <= @triggered AND e.timestamp > coalesce(
+                (SELECT max(run_after) FROM dag_run WHERE dag_id = @DagId AND run_type = 'dataset_triggered' AND run_after < @triggered AND id <> @id), -1)
+            """,
+            new { id, dag.DagId, triggered },
+            transaction);
+        await connection.ExecuteAsync("DELETE FROM asset_dag_run_queue WHERE target_dag_id = @DagId", new { dag.DagId }, transaction);
+        var run = await connection.QuerySingleAsync<DagRunRecord>($"SELECT {DagRunStore.RunColumns} FROM dag_run WHERE id = @id", new { id }, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return run;
+    }
+
+    /// <summary>Assets, filtered and paged as the REST API asks.</summary>
+    public async Task<Page<AssetRecord>> QueryAsync(AssetQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var sql = new Queries.ListSql("asset a", Sortable, "id", "id");
+        if (query.NamePattern is { } name)
+        {
+            sql.Where(@"lower(a.name) LIKE @value ESCAPE '\'", "%" + Queries.ListSql.EscapeLike(name.ToLowerInvariant()) + "%");
+        }
+
+        if (query.UriPattern is { } uri)
+        {
+            sql.Where(@"lower(a.uri) LIKE @value ESCAPE '\'", "%" + Queries.ListSql.EscapeLike(uri.ToLowerInvariant()) + "%");
+        }
+
+        if (query.DagIds is { Count: > 0 } dagIds)
+        {
+            sql.WhereAny(
+                "(a.id IN (SELECT asset_id FROM dag_schedule_asset_reference WHERE dag_id = @value) OR a.id IN (SELECT asset_id FROM task_outlet_asset_reference WHERE dag_id = @value))",
+                dagIds);
+        }
+
+        if (query.OnlyActive)
+        {
+            // Active: some DAG is scheduled on it or updates it (Airflow's asset_active, kept by its DAG references).
+            sql.Where("(a.id IN (SELECT asset_id FROM dag_schedule_asset_reference) OR a.id IN (SELECT asset_id FROM task_outlet_asset_reference)) AND @value = 1", 1);
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await sql.RunAsync<AssetRecord>(connection, $"SELECT {AssetColumns}", query.Page);
+    }
+
+    /// <summary>One asset by id, or null.</summary>
+    public async Task<AssetRecord?> GetAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<AssetRecord>($"SELECT {AssetColumns} FROM asset a WHERE a.id = @id", new { id });
+    }
+
+    /// <summary>One asset by name, or null.</summary>
+    public async Task<AssetRecord?> GetByNameAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<AssetRecord>($"SELECT {AssetColumns} FROM asset a WHERE a.name = @name", new { name });
+    }
+
+    /// <summary>Assets by URI (several may share one).</summary>
+    public async Task<IReadOnlyList<AssetRecord>> GetByUriAsync(string uri, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return [.. await connection.QueryAsync<AssetRecord>($"SELECT {AssetColumns} FROM asset a WHERE a.uri = @uri ORDER BY a.id", new { uri })];
+    }
+
+    /// <summary>For assets <paramref name="ids"/>: the DAGs scheduled on each, the tasks updating each, and each one's latest event.</summary>
+    public async Task<AssetRelations> RelationsAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Count == 0)
+        {
+            return new([], [], new Dictionary<long, (long, DateTimeOffset)>());
+        }
+
+        var list = string.Join(", ", ids.Select((_, i) => $"@i{i}"));
+        var parameters = new DynamicParameters();
+        var n = 0;
+        foreach (var id in ids)
+        {
+            parameters.Add($"i{n++}", id);
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var scheduled = await connection.QueryAsync<(long AssetId, string DagId, long CreatedAt, long UpdatedAt)>(
+            $"SELECT asset_id, dag_id, created_at, updated_at FROM dag_schedule_asset_reference WHERE asset_id IN ({list}) ORDER BY dag_id", parameters);
+        var producing = await connection.QueryAsync<(long AssetId, string DagId, string TaskId, long CreatedAt, long UpdatedAt)>(
+            $"SELECT asset_id, dag_id, task_id, created_at, updated_at FROM task_outlet_asset_reference WHERE asset_id IN ({list}) ORDER BY dag_id, task_id", parameters);
+        var latest = await connection.QueryAsync<(long AssetId, long Id, long Timestamp)>(
+            $"""
+            SELECT e.asset_id, e.id, e.timestamp FROM asset_event e
+            WHERE e.asset_id IN ({list}) AND e.id = (SELECT e2.id FROM asset_event e2 WHERE e2.asset_id = e.asset_id ORDER BY e2.timestamp DESC, e2.id DESC LIMIT 1)
+            """,
+            parameters);
+        return new(
+            [.. scheduled.Select(s => new AssetDagReference(s.AssetId, s.DagId, null, Micros.To(s.CreatedAt), Micros.To(s.UpdatedAt)))],
+            [.. producing.Select(p => new AssetDagReference(p.AssetId, p.DagId, p.TaskId, Micros.To(p.CreatedAt), Micros.To(p.UpdatedAt)))],
+            latest.ToDictionary(l => l.AssetId, l => (l.Id, Micros.To(l.Timestamp))));
+    }
+
+    /// <summary>Asset events, filtered and paged as the REST API asks.</summary>
+    public async Task<Page<AssetEventRecord>> EventsAsync(AssetEventQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var sql = new Queries.ListSql("asset_event e JOIN asset a ON a.id = e.asset_id", EventSortable, "timestamp", "e.id");
+        if (query.AssetId is { } assetId)
+        {
+            sql.Where("e.asset_id = @value", assetId);
+        }
+
+        if (query.SourceDagId is { } dagId)
+        {
+            sql.Where("e.source_dag_id = @value", dagId);
+        }
+
+        if (query.SourceTaskId is { } taskId)
+        {
+            sql.Where("e.source_task_id = @value", taskId);
+        }
+
+        if (query.SourceRunId is { } runId)
+        {
+            sql.Where("e.source_run_id = @value", runId);
+        }
+
+        if (query.SourceMapIndex is { } mapIndex)
+        {
+            sql.Where("e.source_map_index = @value", mapIndex);
+        }
+
+        if (query.TimestampGte is { } gte)
+        {
+            sql.Where("e.timestamp >= @value", Micros.From(gte));
+        }
+
+        if (query.TimestampLte is { } lte)
+        {
+            sql.Where("e.timestamp <= @value", Micros.From(lte));
+        }
+
+        if (query.ConsumedByRunId is { } consumer)
+        {
+            sql.Where("e.id IN (SELECT event_id FROM dagrun_asset_event WHERE dag_run_id = @value)", consumer);
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await sql.RunAsync<AssetEventRecord>(connection, $"SELECT {EventColumns}", query.Page);
+    }
+
+    /// <summary>The runs each of <paramref name="eventIds"/> started.</summary>
+    public async Task<ILookup<long, DagRunRecord>> CreatedRunsAsync(IReadOnlyCollection<long> eventIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(eventIds);
+        if (eventIds.Count == 0)
+        {
+            return Array.Empty<(long, DagRunRecord)>().ToLookup(r => r.Item1, r => r.Item2);
+        }
+
+        var parameters = new DynamicParameters();
+        var n = 0;
+        foreach (var id in eventIds)
+        {
+            parameters.Add($"i{n++}", id);
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<EventRun, DagRunRecord, (long, DagRunRecord)>(
+            $"SELECT l.event_id AS EventId, {DagRunStore.RunColumns} FROM dagrun_asset_event l JOIN dag_run ON dag_run.id = l.dag_run_id " +
+            $"WHERE l.event_id IN ({string.Join(", ", eventIds.Select((_, i) => $"@i{i}"))}) ORDER BY dag_run.id",
+            (l, r) => (l.EventId, r),
+            parameters,
+            splitOn: "Id");
+        return rows.ToLookup(r => r.Item1, r => r.Item2);
+    }
+
+    private static readonly Dictionary<string, string> Sortable = new(StringComparer.Ordinal)
+    {
+        ["id"] = "a.id",
+        ["name"] = "a.name",
+        ["uri"] = "a.uri",
+        ["created_at"] = "a.created_at",
+        ["updated_at"] = "a.updated_at",
+    };
+
+    private static readonly Dictionary<string, string> EventSortable = new(StringComparer.Ordinal)
+    {
+        ["id"] = "e.id",
+        ["timestamp"] = "e.timestamp",
+        ["source_dag_id"] = "e.source_dag_id",
+        ["source_task_id"] = "e.source_task_id",
+        ["source_run_id"] = "e.source_run_id",
+        ["source_map_index"] = "e.source_map_index",
+    };
+
+    private static string RandomSuffix()
+    {
+        const string Letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        return string.Create(8, 0, (span, _) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = Letters[System.Security.Cryptography.RandomNumberGenerator.GetInt32(Letters.Length)];
+            }
+        });
+    }
+
+    private sealed class EventRun
+    {
+        public long EventId { get; init; }
+    }
+}

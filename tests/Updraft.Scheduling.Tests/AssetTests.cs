@@ -1,0 +1,151 @@
+using System.Text.Json.Nodes;
+using Dapper;
+using Updraft.Core.States;
+using Updraft.Storage.Stores;
+using Updraft.Tests.Shared;
+
+namespace Updraft.Scheduling.Tests;
+
+/// <summary>
+/// Data-aware scheduling through the whole orchestrator: outlets record events in worker processes, the scheduler
+/// starts the DAGs whose asset condition holds, and their runs carry the events; SQLite and PostgreSQL.
+/// </summary>
+public abstract class AssetTests
+{
+    protected abstract string? DatabaseUri();
+
+    private const string Assets = """
+        public static class Data
+        {
+            public static readonly Asset Orders = new("orders", "s3://lake/orders.parquet");
+            public static readonly Asset Customers = new("customers", "s3://lake/customers.parquet");
+        }
+
+        """;
+
+    private static string Source(string dagId, string body, string settings = "", string schedule = "null") => Assets + $$"""
+        public sealed class Source_{{dagId}} : IDagSource
+        {
+            public IEnumerable<Dag> Build()
+            {
+                var dag = new Dag("{{dagId}}", schedule: {{schedule}}, startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero)) { {{settings}} };
+                {{body}}
+                yield return dag;
+            }
+        }
+        """;
+
+    private async Task<Orchestra> NewAsync()
+    {
+        var o = await Orchestra.CreateAsync(DatabaseUri());
+        o.WriteDag("orders.cs", Source("export_orders", """
+            dag.Task("export", ctx => { ctx.OutletEvents[Data.Orders]["rows"] = 3; }).With(t => t.Outlets = [Data.Orders]);
+            """).Replace("public static class Data", "public static class DataO", StringComparison.Ordinal).Replace("Data.", "DataO.", StringComparison.Ordinal));
+        o.WriteDag("customers.cs", Source("export_customers", """
+            dag.Task("export", ctx => { }).With(t => t.Outlets = [Data.Customers]);
+            dag.Task("fails", ctx => throw new InvalidOperationException("no")).With(t => { t.Outlets = [Data.Orders]; t.Retries = 0; });
+            """).Replace("public static class Data", "public static class DataC", StringComparison.Ordinal).Replace("Data.", "DataC.", StringComparison.Ordinal));
+        return o;
+    }
+
+    [Fact]
+    public async Task AConsumerOfAllItsAssets_RunsOnlyOnceEachWasUpdated_AndItsRunCarriesTheEventsThatStartedIt()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("consumer.cs", Source("consumer", """
+            dag.Task("report", ctx =>
+            {
+                foreach (var e in ctx.TriggeringAssetEvents)
+                {
+                    ctx.Log.Info($"event of {e.AssetName} from {e.SourceDagId}.{e.SourceTaskId} extra {e.Extra.ToJsonString()}");
+                }
+
+                return ctx.TriggeringAssetEvents.Count;
+            });
+            """, schedule: "Data.Orders & Data.Customers"));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+
+        var orders = await o.TriggerAsync("export_orders");
+        await o.RunToCompletionAsync(engine, executor);
+        Assert.Equal("success", await o.RunStateAsync("export_orders", orders.RunId));
+        Assert.Empty(await RunsAsync(o, "consumer"));
+
+        // The producer of customers also has a task updating orders that fails: a failure records no event.
+        var customers = await o.TriggerAsync("export_customers");
+        await o.RunToCompletionAsync(engine, executor);
+        Assert.Equal("failed", await o.RunStateAsync("export_customers", customers.RunId));
+
+        var run = Assert.Single(await RunsAsync(o, "consumer"));
+        Assert.Equal(("dataset_triggered", "success"), (run.RunType, run.State.ToWireName()));
+        Assert.StartsWith("asset_triggered__", run.RunId, StringComparison.Ordinal);
+        var xcom = await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new("consumer", run.RunId, "report", -1, "return_value"));
+        Assert.Equal("2", xcom);
+        var log = o.ReadLog("consumer", run.RunId, "report", 1);
+        Assert.Contains("event of orders from export_orders.export extra {\"rows\":3}", log);
+        Assert.Contains("event of customers from export_customers.export extra {}", log);
+
+        await using var connection = await o.Database.OpenAsync();
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM asset_dag_run_queue"));
+        Assert.Equal(2, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM asset_event"));
+
+        // Nothing new: no second run.
+        await o.RunToCompletionAsync(engine, executor);
+        Assert.Single(await RunsAsync(o, "consumer"));
+    }
+
+    [Fact]
+    public async Task AConsumerOfAnyAsset_RunsOnEitherUpdate_AnAssetOrTimeDagToo_AndAPausedConsumerIsNotQueued()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("either.cs", Source("either", "dag.Task(\"work\", ctx => ctx.TriggeringAssetEvents.Count);", schedule: "Data.Orders | Data.Customers"));
+        o.WriteDag("timely.cs", Source("timely", "dag.Task(\"work\", ctx => ctx.TriggeringAssetEvents.Count);", "Catchup = false", "Schedule.AssetOrTime(\"@daily\", Data.Customers)"));
+        o.WriteDag("paused.cs", Source("paused", "dag.Empty(\"work\");", "IsPausedUponCreation = true", "Data.Orders"));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var dags = new DagStore(o.Database);
+        Assert.Equal("Asset or 0 0 * * *", (await dags.GetAsync("timely"))!.TimetableSummary);
+        Assert.Equal("Asset", (await dags.GetAsync("either"))!.TimetableSummary);
+
+        var orders = await new AssetStore(o.Database).GetByNameAsync("orders");
+        var posted = await new AssetStore(o.Database).RecordEventAsync(orders!.Id, new JsonObject { ["by"] = "test" }, TimeProvider.System.GetUtcNow());
+        Assert.NotNull(posted);
+        await o.RunToCompletionAsync(engine, executor);
+
+        var either = Assert.Single(await RunsAsync(o, "either"));
+        Assert.Equal("success", either.State.ToWireName());
+        Assert.Empty(await RunsAsync(o, "paused"));
+        await using (var connection = await o.Database.OpenAsync())
+        {
+            Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM asset_dag_run_queue WHERE target_dag_id = 'paused'"));
+        }
+
+        // The asset-or-time DAG: its time schedule goes on (its next run is set), and a customers update runs it too.
+        Assert.NotNull((await dags.GetAsync("timely"))!.NextDagrunCreateAfter);
+        var before = (await RunsAsync(o, "timely")).Count;
+        var customers = await o.TriggerAsync("export_customers");
+        await o.RunToCompletionAsync(engine, executor);
+        var timely = await RunsAsync(o, "timely");
+        Assert.Equal(before + 1, timely.Count);
+        Assert.Contains(timely, r => r.RunType == "dataset_triggered" && r.State == DagRunState.Success);
+
+        // An event for an asset nobody knows records nothing.
+        var (events, unknown) = await new AssetStore(o.Database).RecordEventsAsync(new Dictionary<string, JsonObject> { ["nope"] = [] }, null, TimeProvider.System.GetUtcNow());
+        Assert.Empty(events);
+        Assert.Equal(["nope"], unknown);
+    }
+
+    private static async Task<List<DagRunRecord>> RunsAsync(Orchestra o, string dagId) =>
+        [.. await new DagRunStore(o.Database).ListAsync(dagId, null, 100)];
+}
+
+public sealed class SqliteAssetTests : AssetTests
+{
+    protected override string? DatabaseUri() => null;
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresAssetTests(PostgresServer server) : AssetTests
+{
+    protected override string? DatabaseUri() => server.CreateDatabase();
+}
