@@ -48,6 +48,11 @@ public sealed class PermissionMatrixTests : IAsyncLifetime
         ["POST /api/v2/connections/test"] = (Op, false),
         ["GET /api/v2/dagWarnings"] = (Viewer, false),
         ["PUT /api/v2/parseDagFile/{file_token}"] = (User, false),
+        ["GET /api/v2/assets"] = (Viewer, false),
+        ["GET /api/v2/assets/{asset_id}"] = (Viewer, false),
+        ["GET /api/v2/assets/events"] = (Viewer, false),
+        ["POST /api/v2/assets/events"] = (User, false),
+        ["GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/upstreamAssetEvents"] = (Viewer, false),
         ["GET /api/v2/backfills"] = (Viewer, true),
         ["POST /api/v2/backfills"] = (User, false),
         ["POST /api/v2/backfills/dry_run"] = (User, false),
@@ -241,6 +246,7 @@ public sealed class PermissionMatrixTests : IAsyncLifetime
         .Replace("{import_error_id}", "1", StringComparison.Ordinal)
         .Replace("{event_log_id}", "1", StringComparison.Ordinal)
         .Replace("{backfill_id}", "1", StringComparison.Ordinal)
+        .Replace("{asset_id}", "1", StringComparison.Ordinal)
         .Replace("{file_token}", "bm8tc3VjaC1maWxl", StringComparison.Ordinal)
         .Replace("{xcom_key}", "return_value", StringComparison.Ordinal)
         .TrimStart('/');

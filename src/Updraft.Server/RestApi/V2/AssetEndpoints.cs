@@ -66,9 +66,13 @@ internal static class AssetEndpoints
             return V2.Json(new { assets = page.Items.Select(a => Asset(a, relations)).ToList(), total_entries = page.TotalEntries });
         }).Query("limit:integer", "offset:integer", "order_by:array", "name_pattern", "uri_pattern", "dag_ids:array", "only_active:boolean").Requires(Read, Assets);
 
-        api.MapGet("/assets/{asset_id:long}", async (long asset_id, HttpContext context, AssetStore assets) =>
+        api.MapGet("/assets/{asset_id}", async (string asset_id, HttpContext context, AssetStore assets) =>
         {
-            var asset = await assets.GetAsync(asset_id, context.RequestAborted) ?? throw ApiException.NotFound($"The Asset with ID: `{asset_id}` was not found");
+            // As FastAPI: an id that is not an integer is a validation error, not a missing asset.
+            var id = long.TryParse(asset_id, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var parsed)
+                ? parsed
+                : throw ApiException.Invalid(["path", "asset_id"], "Input should be a valid integer, unable to parse string as an integer", "int_parsing", asset_id);
+            var asset = await assets.GetAsync(id, context.RequestAborted) ?? throw ApiException.NotFound($"The Asset with ID: `{id}` was not found");
             return V2.Json(Asset(asset, await assets.RelationsAsync([asset.Id], context.RequestAborted)));
         }).Requires(Read, Assets);
 
