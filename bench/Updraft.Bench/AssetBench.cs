@@ -16,7 +16,8 @@ using Updraft.Tests.Shared;
 /// `assets` on SQLite or PostgreSQL: a running scheduler service (its real loop: a pass when an executor reports, or every
 /// second) with its local executor; 20 asset events recorded one after another, each once the previous one's run has
 /// ended. For each: time from the event to its asset-triggered run created, to the run's first task running, in two
-/// set-ups — the event recorded by another process (the scheduler finds it on its next pass) and posted to the API
+/// set-ups — the event recorded by another process (on PostgreSQL a NOTIFY wakes the scheduler; on SQLite it finds the
+/// event on its next pass, within a second) and posted to the API
 /// server of the same process (standalone: the scheduler is woken at once).
 /// </summary>
 internal static class AssetBench
@@ -88,7 +89,7 @@ internal static class AssetBench
                 }
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {(woken ? "posted to the API server of the scheduler's process (standalone)" : "recorded by another process (scheduler polls each second)")}: " +
+                    $"  {(woken ? "posted to the API server of the scheduler's process (standalone)" : "recorded by another process")}: " +
                     $"event → run created median {Median(created):0} ms (max {created.Max():0}); event → first task running median {Median(running):0} ms (max {running.Max():0})"));
             }
 

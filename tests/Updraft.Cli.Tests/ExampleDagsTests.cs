@@ -37,6 +37,12 @@ public sealed class ExampleDagsTests : IDisposable
         Assert.Equal("True", tutorial["is_paused"]!.GetValue<string>());
         Assert.Equal("updraft", tutorial["owners"]!.GetValue<string>());
         Assert.EndsWith("tutorial.cs", tutorial["fileloc"]!.GetValue<string>());
+
+        // What each DAG waits for: its schedule, its assets, or both.
+        string Schedule(string dagId) => rows.Single(r => r!["dag_id"]!.GetValue<string>() == dagId)!["schedule"]!.GetValue<string>();
+        Assert.Equal("assets (orders & customers)", Schedule("example_asset_consumer"));
+        Assert.Equal("@weekly or assets (orders | customers)", Schedule("example_asset_or_time"));
+        Assert.Equal("@daily", Schedule("example_asset_producer"));
     }
 
     [Fact]

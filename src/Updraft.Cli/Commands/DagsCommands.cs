@@ -38,7 +38,7 @@ internal static class DagsCommands
                 ("fileloc", d.Serialized.Fileloc),
                 ("owners", string.Join(", ", d.Serialized.Owners)),
                 ("is_paused", CliContext.Bool(paused.TryGetValue(d.Serialized.DagId, out var p) ? p : d.Serialized.IsPausedUponCreation)),
-                ("schedule", d.Serialized.ScheduleInterval ?? "None"),
+                ("schedule", Schedule(d.Serialized)),
                 ("tags", string.Join(", ", d.Serialized.Tags)))).ToList();
             Rows.Write(ctx.Environment.Out, parse.GetValue(output), ["dag_id", "fileloc", "owners", "is_paused", "schedule", "tags"], rows);
             if (ctx.Bag.ImportErrors.Count > 0)
@@ -168,6 +168,11 @@ internal static class DagsCommands
             last = info.DataInterval;
         }
     }
+
+    /// <summary>What a DAG waits for: its time schedule, its asset condition (<c>assets (orders &amp; customers)</c>), or both.</summary>
+    private static string Schedule(Core.Serialization.SerializedDag dag) => dag.AssetExpression is not { } expression
+        ? dag.ScheduleInterval ?? "None"
+        : (dag.ScheduleInterval is { } time ? $"{time} or " : "") + "assets " + Core.Assets.AssetCondition.FromExpression(expression);
 
     internal static Dictionary<string, object?> Row(params (string Key, object? Value)[] cells) =>
         cells.ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);

@@ -63,6 +63,8 @@ public sealed partial class SchedulerService(SchedulerEngine engine, IReadOnlyLi
             }
         }
 
+        // Other processes (triggerers, API servers) wake this scheduler through the database when they make work.
+        var listening = engine.ListenForWorkAsync(stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -87,6 +89,8 @@ public sealed partial class SchedulerService(SchedulerEngine engine, IReadOnlyLi
             await wake.CancelAsync();
             await Task.WhenAll(waits).ContinueWith(_ => { }, TaskScheduler.Default);
         }
+
+        await listening;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Scheduling pass failed; retrying")]

@@ -52,6 +52,27 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
 
     /// <summary>Asks for a scheduling pass now instead of at the next poll (the triggerer of the same process resumed tasks).</summary>
     public void RequestPass() => _passRequested.TrySetResult();
+
+    /// <summary>
+    /// On PostgreSQL, asks for a pass whenever another process says there is work (a triggerer resumed tasks, an asset
+    /// event queued a DAG), until cancelled; listens again after a lost connection. Nothing to do on SQLite.
+    /// </summary>
+    public async Task ListenForWorkAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested && database.Dialect == SqlDialect.Postgres)
+        {
+            try
+            {
+                await database.ListenForSchedulersAsync(RequestPass, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The database went away: the poll interval still bounds the delay; listen again shortly.
+                SchedulerLog.ListenFailed(logger, e);
+                await Task.Delay(TimeSpan.FromSeconds(1), timeProvider, cancellationToken);
+            }
+        }
+    }
     private DateTimeOffset _lastJobHeartbeat;
     private DateTimeOffset _lastOrphanCheck;
 

@@ -41,4 +41,7 @@ internal static partial class SchedulerLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} of {DagId} finished: {State}")]
     public static partial void RunFinished(ILogger logger, string runId, string dagId, Core.States.DagRunState state);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for work from other processes failed; listening again (the poll interval still applies)")]
+    public static partial void ListenFailed(ILogger logger, Exception exception);
 }

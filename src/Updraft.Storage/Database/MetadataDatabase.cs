@@ -145,6 +145,46 @@ public sealed class MetadataDatabase
     /// SQL that makes this transaction the only one admitting task instances until it ends: a transaction-scoped
     /// advisory lock on PostgreSQL. SQLite transactions here begin immediate, which already serialises writers.
     /// </summary>
+    /// <summary>
+    /// On PostgreSQL, the statement that tells every listening scheduler there is work (a trigger fired, an asset was
+    /// updated), run in the writing transaction so it is delivered when that commits; null on SQLite, where the
+    /// scheduler and what wakes it share a process.
+    /// </summary>
+    public string? NotifySchedulers => Dialect == SqlDialect.Postgres ? NotifySchedulersStatement : null;
+
+    /// <summary>The PostgreSQL statement of <see cref="NotifySchedulers"/>.</summary>
+    internal const string NotifySchedulersStatement = "SELECT pg_notify('" + SchedulerChannel + "', '')";
+
+    private const string SchedulerChannel = "updraft_scheduler";
+
+    /// <summary>
+    /// On PostgreSQL, calls <paramref name="notified"/> each time a writer runs <see cref="NotifySchedulers"/>, until
+    /// cancelled (on a connection of its own, outside the pool); returns at once on SQLite. Throws when the connection
+    /// is lost, so the caller listens again.
+    /// </summary>
+    public async Task ListenForSchedulersAsync(Action notified, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(notified);
+        if (Dialect != SqlDialect.Postgres)
+        {
+            return;
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(_connectionString) { Pooling = false, KeepAlive = 30 };
+        await using var connection = new NpgsqlConnection(builder.ToString());
+        connection.Notification += (_, _) => notified();
+        await connection.OpenAsync(cancellationToken);
+        await using (var listen = new NpgsqlCommand($"LISTEN {SchedulerChannel}", connection))
+        {
+            await listen.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        while (true)
+        {
+            await connection.WaitAsync(cancellationToken);
+        }
+    }
+
     public string? AdmissionLock => Dialect == SqlDialect.Postgres ? "SELECT pg_advisory_xact_lock(7235001)" : null;
 
     /// <summary>

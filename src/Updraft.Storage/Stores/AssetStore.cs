@@ -131,7 +131,7 @@ public sealed class AssetStore(MetadataDatabase database)
             transaction);
 
         // As Airflow: paused DAGs are not queued, and a DAG already queued on the asset keeps its first time.
-        await connection.ExecuteAsync(
+        var queued = await connection.ExecuteAsync(
             """
             INSERT INTO asset_dag_run_queue (asset_id, target_dag_id, created_at)
             SELECT r.asset_id, r.dag_id, @at FROM dag_schedule_asset_reference r JOIN dag d ON d.dag_id = r.dag_id
@@ -140,6 +140,11 @@ public sealed class AssetStore(MetadataDatabase database)
             """,
             new { assetId, at },
             transaction);
+        if (queued > 0 && connection is Npgsql.NpgsqlConnection)
+        {
+            // Schedulers in other processes look at once (delivered when the transaction commits).
+            await connection.ExecuteAsync(MetadataDatabase.NotifySchedulersStatement, transaction: transaction);
+        }
         return await connection.QuerySingleAsync<AssetEventRecord>(
             $"SELECT {EventColumns} FROM asset_event e JOIN asset a ON a.id = e.asset_id WHERE e.id = @eventId", new { eventId }, transaction);
     }

@@ -155,6 +155,11 @@ public sealed class TriggerStore(MetadataDatabase database)
                 parameters,
                 transaction);
             await TaskInstanceStore.FlagRunsAsync(connection, transaction, [.. keys.Distinct()]);
+            if (keys.Count > 0 && database.NotifySchedulers is { } notify)
+            {
+                await connection.ExecuteAsync(notify, transaction: transaction);
+            }
+
             await transaction.CommitAsync(cancellationToken);
             resumed += keys.Count;
         }
