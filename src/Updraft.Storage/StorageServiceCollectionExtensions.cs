@@ -36,6 +36,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<DagWarningStore>();
         services.AddSingleton<DagParsingRequestStore>();
         services.AddSingleton<AssetStore>();
+        services.AddSingleton<HitlStore>();
         services.AddSingleton(s => new DatabaseXComStore(s.GetRequiredService<MetadataDatabase>(), s.GetRequiredService<TimeProvider>()));
         return services;
     }

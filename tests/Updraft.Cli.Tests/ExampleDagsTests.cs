@@ -26,7 +26,7 @@ public sealed class ExampleDagsTests : IDisposable
         var rows = JsonNode.Parse(output)!.AsArray();
         Assert.Equal(
             [
-                "example_asset_consumer", "example_asset_or_time", "example_asset_producer", "example_bash_operator", "example_branch_operator", "example_callbacks", "example_deferrable", "example_dynamic_task_mapping", "example_email_operator",
+                "example_asset_consumer", "example_asset_or_time", "example_asset_producer", "example_bash_operator", "example_branch_operator", "example_callbacks", "example_deferrable", "example_dynamic_task_mapping", "example_email_operator", "example_hitl",
                 "example_http_operator", "example_isolated_task", "example_latest_only", "example_mapped_task_group", "example_nested_branch_dag", "example_params", "example_sensors", "example_setup_teardown",
                 "example_shared_code", "example_short_circuit_operator", "example_skip_dag", "example_sql_operator", "example_task_group", "example_task_mapping_second_order",
                 "example_templates", "example_timezone", "example_trigger_controller_dag", "example_trigger_rules", "example_trigger_target_dag",
@@ -345,6 +345,16 @@ public sealed class ExampleDagsTests : IDisposable
         Assert.Contains("Pausing task as DEFERRED: Deferring the task on FileTrigger", output);
         Assert.Contains("Pausing task as DEFERRED: Deferring the task on DateTimeTrigger; it resumes in Finished.", output);
         Assert.Contains("export landed and batch job 42 finished", output);
+    }
+
+    [Fact]
+    public async Task HumanInTheLoop_NobodyAnswersInDagsTest_TheDefaultsAreTaken_AndFlowDownstream()
+    {
+        var states = await TestDagAsync("example_hitl", 0);
+        Assert.All(states.Values, s => Assert.Equal("success", s));
+        var (_, output, _) = await _cli.RunAsync("dags", "test", "example_hitl", "2025-03-02");
+        Assert.Contains("Waiting for an answer to 'Publish the report for 2025-03-02?' (Approve / Reject)", output);
+        Assert.Contains("published via email to partners@example.com (chosen by default)", output);
     }
 
     [Fact]

@@ -59,6 +59,9 @@ public sealed class TaskContext
     /// <inheritdoc cref="FirstPokeAt"/>
     public int Reschedules { get; init; }
 
+    /// <summary>Where a human-in-the-loop task puts its question; null where nobody could answer.</summary>
+    public IHumanInput? HumanInput { get; init; }
+
     /// <summary>Extra data for the events of the task's outlets, recorded when the task succeeds.</summary>
     public Assets.OutletEvents OutletEvents { get; init; } = new();
 

@@ -69,6 +69,9 @@ public sealed class TriggerContext
 
     /// <summary>Connections, through the secrets chain (for triggers that call a service).</summary>
     public IConnectionStore? Connections { get; init; }
+
+    /// <summary>Answers to human-in-the-loop tasks; null where there are none to read.</summary>
+    public IHumanResponses? HumanResponses { get; init; }
 }
 
 /// <summary>A trigger whose arguments cannot be stored: the task fails, naming the trigger and why.</summary>

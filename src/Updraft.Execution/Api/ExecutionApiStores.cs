@@ -4,8 +4,10 @@ using Updraft.Core.Runtime;
 namespace Updraft.Execution.Api;
 
 /// <summary>The XCom, variable and connection stores of one try, and its cross-DAG client, served by the execution API with that try's token.</summary>
-public sealed class ExecutionApiStores(IExecutionApi api, TryIdentity id, Func<string> token) : IXComStore, IVariableStore, IConnectionStore, IDagRunClient
+public sealed class ExecutionApiStores(IExecutionApi api, TryIdentity id, Func<string> token) : IXComStore, IVariableStore, IConnectionStore, IDagRunClient, IHumanInput
 {
+    public Task RequestAsync(HumanRequest request, CancellationToken cancellationToken = default) => api.RequestHumanInputAsync(token(), id, request, cancellationToken);
+
     public Task SetAsync(XComKey key, string json, CancellationToken cancellationToken = default) => api.SetXComAsync(token(), id, key, json, cancellationToken);
 
     Task<string?> IXComStore.GetAsync(XComKey key, CancellationToken cancellationToken) => api.GetXComAsync(token(), id, key, cancellationToken);

@@ -67,6 +67,17 @@ public sealed class HttpExecutionApi(HttpClient http) : IExecutionApi
         return response.StatusCode == HttpStatusCode.Conflict ? null : (await ReadAsync<JsonObject>(response, cancellationToken))!["state"].Deserialize<TaskInstanceState>(ExecutionApiJson.Options);
     }
 
+    public async Task RequestHumanInputAsync(string token, TryIdentity id, HumanRequest request, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Put, $"{ExecutionApiJson.TryPath(id)}/hitl", token, request, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Conflict)
+        {
+            throw new TryNotOwnedException(await DetailAsync(response, cancellationToken));
+        }
+
+        await EnsureAsync(response, cancellationToken);
+    }
+
     public async Task<int> SkipDownstreamAsync(string token, TryIdentity id, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default)
     {
         using var response = await SendAsync(HttpMethod.Patch, $"{ExecutionApiJson.TryPath(id)}/skip-downstream", token, new { tasks = taskIds }, cancellationToken);

@@ -52,6 +52,9 @@ public interface IExecutionApi
     /// </summary>
     Task<Core.Serialization.DagCode?> GetDagCodeAsync(string token, TryIdentity id, string sourceHash, CancellationToken cancellationToken = default);
 
+    /// <summary>Records the question of the try's human-in-the-loop task (replacing an earlier one of its task instance).</summary>
+    Task RequestHumanInputAsync(string token, TryIdentity id, HumanRequest request, CancellationToken cancellationToken = default);
+
     /// <summary>An XCom of any task instance of the try's run (an upstream result), or null.</summary>
     Task<string?> GetXComAsync(string token, TryIdentity id, XComKey key, CancellationToken cancellationToken = default);
 

@@ -45,6 +45,9 @@ public sealed record TaskRunRequest(
     /// </summary>
     public bool CanDefer { get; init; }
 
+    /// <summary>Where human-in-the-loop tasks put their questions; null where nobody could answer.</summary>
+    public IHumanInput? HumanInput { get; init; }
+
     /// <summary>Other DAGs' runs, for cross-DAG tasks; null where there is no orchestrator to ask.</summary>
     public IDagRunClient? DagRuns { get; init; }
 }

@@ -52,6 +52,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
             Reschedules = request.Reschedules,
             TriggerEvent = request.Resume?.Event,
             NextKwargs = request.Resume?.Kwargs,
+            HumanInput = request.HumanInput,
         };
 
         TaskRunResult outcome;
@@ -239,6 +240,7 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         TriggerEvent = context.TriggerEvent,
         NextKwargs = context.NextKwargs,
         OutletEvents = context.OutletEvents,
+        HumanInput = context.HumanInput,
         Rendered = rendered,
     };
 

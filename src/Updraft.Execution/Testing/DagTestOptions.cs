@@ -33,4 +33,10 @@ public sealed record DagTestOptions
     /// skipped) so a DAG's unit tests stay fast.
     /// </summary>
     public bool HonorRetryDelay { get; init; }
+
+    /// <summary>
+    /// Answers human-in-the-loop tasks in a test: given the question, the answer (as if a person gave it at once), or
+    /// null to let it wait for its timeout and defaults. Null: nobody answers.
+    /// </summary>
+    public Func<Core.Runtime.HumanRequest, Core.Runtime.HumanResponse?>? HumanAnswers { get; init; }
 }

@@ -17,6 +17,7 @@ namespace Updraft.Execution.Testing;
 public sealed class DagTester(DagTestOptions options)
 {
     private readonly TaskRunner _runner = new(options.TimeProvider);
+    private readonly TestHumans _humans = new(options.HumanAnswers);
 
     public async Task<DagTestResult> RunAsync(Dag dag, DateTimeOffset? logicalDate = null, JsonObject? conf = null, CancellationToken cancellationToken = default)
     {
@@ -112,6 +113,7 @@ public sealed class DagTester(DagTestOptions options)
                         Resume = resumes.Remove(id, out var resume) ? resume : null,
                         CanDefer = true,
                         DagRuns = options.DagRuns,
+                        HumanInput = _humans.For(run.DagId, run.RunId, id.TaskId, id.MapIndex),
                         Isolation = options.Isolation,
                         SkipDownstream = (ids, _) =>
                         {
@@ -303,6 +305,7 @@ public sealed class DagTester(DagTestOptions options)
                 Log = log,
                 DagRuns = options.DagRuns,
                 Connections = options.Connections ?? EnvironmentSecrets.FromProcess(),
+                HumanResponses = _humans,
             };
             await foreach (var @event in trigger.RunAsync(context, linked.Token))
             {

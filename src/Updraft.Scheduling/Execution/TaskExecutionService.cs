@@ -192,6 +192,21 @@ public sealed class TaskExecutionService(
             return await new TriggerStore(database).DeferAsync(Key(id), id.TryNumber, stored, now, cancellationToken);
         });
 
+    public Task RequestHumanInputAsync(string token, TryIdentity id, HumanRequest request, CancellationToken cancellationToken = default) =>
+        ServeAsync(token, id, async () =>
+        {
+            ArgumentNullException.ThrowIfNull(request);
+
+            // Only a try that runs may ask (its task instance is its own while it runs).
+            if (await _tasks.GetAsync(Key(id), cancellationToken) is not { State: TaskInstanceState.Running } row || row.TryNumber != id.TryNumber)
+            {
+                throw new TryNotOwnedException($"Try {id.TryNumber} of {id.DagId}.{id.TaskId} no longer owns its task instance; its question was not recorded.");
+            }
+
+            await new HitlStore(database).AskAsync(Key(id), request, timeProvider.GetUtcNow(), cancellationToken);
+            return true;
+        });
+
     public Task<int> SkipDownstreamAsync(string token, TryIdentity id, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default) =>
         ServeAsync(token, id, async () =>
         {

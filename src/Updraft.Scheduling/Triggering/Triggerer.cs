@@ -25,6 +25,7 @@ public sealed partial class Triggerer(
 {
     private readonly TriggerStore _triggers = new(database);
     private readonly JobStore _jobs = new(database);
+    private readonly HitlStore _humans = new(database);
     private readonly Operations.DatabaseDagRunClient _dagRuns = new(new DagStore(database), new DagRunStore(database), new TaskInstanceStore(database), timeProvider);
     private readonly ConcurrentDictionary<long, Running> _running = new();
     private readonly ConcurrentDictionary<long, byte> _settled = new();
@@ -202,6 +203,7 @@ public sealed partial class Triggerer(
                 Log = log,
                 DagRuns = _dagRuns,
                 Connections = Connections is null ? null : new MaskingSecretStores(EmptyVariables.Instance, Connections, masker),
+                HumanResponses = _humans,
             };
             await foreach (var @event in trigger.RunAsync(context, cancellationToken))
             {

@@ -34,6 +34,7 @@ internal static class ExecutionApiDispatcher
                     await api.RescheduleAsync(token, id, args["rescheduleDate"].Deserialize<DateTimeOffset>(Json), cancellationToken), Json),
                 "defer" => JsonSerializer.SerializeToNode(
                     await api.DeferAsync(token, id, args["deferral"].Deserialize<TaskDeferral>(Json) ?? throw new InvalidDataException("A deferral without its trigger."), cancellationToken), Json),
+                "hitl" => await RequestHumanInputAsync(api, token, id, args, cancellationToken),
                 "skip_downstream" => await api.SkipDownstreamAsync(token, id, args["taskIds"].Deserialize<string[]>(Json) ?? [], cancellationToken),
                 "dag_code" => JsonSerializer.SerializeToNode(await api.GetDagCodeAsync(token, id, (string)args["sourceHash"]!, cancellationToken), Json),
                 "xcom_get" => await api.GetXComAsync(token, id, args["key"].Deserialize<XComKey>(Json)!, cancellationToken),
@@ -92,6 +93,12 @@ internal static class ExecutionApiDispatcher
 
     private static DateTimeOffset Date(string text) =>
         Iso.TryParse(text, out var date) ? date : throw new InvalidDataException($"'{text}' is not an ISO 8601 date.");
+
+    private static async Task<JsonNode?> RequestHumanInputAsync(IExecutionApi api, string token, TryIdentity id, JsonObject args, CancellationToken cancellationToken)
+    {
+        await api.RequestHumanInputAsync(token, id, args["request"].Deserialize<HumanRequest>(Json) ?? throw new InvalidDataException("A question without its request."), cancellationToken);
+        return true;
+    }
 
     private static async Task<JsonNode?> SetXComAsync(IExecutionApi api, string token, TryIdentity id, JsonObject args, CancellationToken cancellationToken)
     {

@@ -53,6 +53,9 @@ internal sealed class PipeExecutionApi(TextWriter output) : IExecutionApi, IDisp
         (await CallAsync("xcom_mapped", token, id, new JsonObject { ["key"] = JsonSerializer.SerializeToNode(key, WorkerProcessHost.Json) }, cancellationToken))
             .Deserialize<string[]>(WorkerProcessHost.Json) ?? [];
 
+    public async Task RequestHumanInputAsync(string token, TryIdentity id, HumanRequest request, CancellationToken cancellationToken = default) =>
+        await CallAsync("hitl", token, id, new JsonObject { ["request"] = JsonSerializer.SerializeToNode(request, WorkerProcessHost.Json) }, cancellationToken);
+
     public async Task SetXComAsync(string token, TryIdentity id, XComKey key, string json, CancellationToken cancellationToken = default) =>
         await CallAsync("xcom_set", token, id, new JsonObject { ["key"] = JsonSerializer.SerializeToNode(key, WorkerProcessHost.Json), ["json"] = json }, cancellationToken);
 

@@ -142,6 +142,7 @@ public sealed class TaskInstanceRunner(
                     Resume = start.NextMethod is { } method ? new TaskResume(method, new Core.Triggers.TriggerEvent(start.NextEvent), start.NextKwargs) : null,
                     CanDefer = true,
                     DagRuns = stores,
+                    HumanInput = stores,
                     Isolation = isolatedTaskCommand is null ? null : new ProcessIsolation(isolatedTaskCommand, _ => (code, shared)),
                     SkipDownstream = (ids, ct) => retry.RunAsync(c => api.SkipDownstreamAsync(token, id, ids, c), cancellationToken: ct),
                 },

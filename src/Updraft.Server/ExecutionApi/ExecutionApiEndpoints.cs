@@ -83,6 +83,13 @@ public static class ExecutionApiEndpoints
                     : Detail(409, $"The result was refused: try {tryNumber} no longer owns the task instance.");
             }));
 
+        api.MapPut(Try + "/hitl", (HttpContext http, string dagId, string runId, string taskId, int mapIndex, int tryNumber, HumanRequest body) =>
+            ServeAsync(http, async token =>
+            {
+                await service.RequestHumanInputAsync(token, new TryIdentity(dagId, runId, taskId, mapIndex, tryNumber), body, http.RequestAborted);
+                return Results.NoContent();
+            }));
+
         api.MapMethods(Try + "/skip-downstream", ["PATCH"], (HttpContext http, string dagId, string runId, string taskId, int mapIndex, int tryNumber, SkipBody body) =>
             ServeAsync(http, async token =>
             {
