@@ -135,6 +135,53 @@ public abstract class AssetTests
         Assert.Equal(["nope"], unknown);
     }
 
+    [Fact]
+    public async Task AnAssetWatcher_RunsInTheTriggerer_AndEachFileDroppedStartsTheDagScheduledOnTheAsset()
+    {
+        await using var o = await NewAsync();
+        var inbox = Path.Combine(o.Home, "inbox");
+        o.WriteDag("dropped.cs", Source("dropped", """
+            dag.Task("load", ctx => string.Join(",", ctx.TriggeringAssetEvents.Select(e => e.Extra["name"]!.GetValue<string>())));
+            """, schedule: $$"""new Asset("drops") { Watchers = [new AssetWatcher("inbox", new FileDropTrigger { Folder = "{{inbox}}", Pattern = "*.csv", PokeInterval = TimeSpan.FromMilliseconds(100) })] }"""));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var triggerer = new Triggering.Triggerer(
+            o.Database,
+            new Triggering.TriggererOptions { PollInterval = TimeSpan.FromMilliseconds(100), LogFolder = o.LogFolder },
+            TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Triggering.Triggerer>.Instance);
+        await triggerer.StartAsync(CancellationToken.None);
+        try
+        {
+            Directory.CreateDirectory(inbox);
+            await File.WriteAllTextAsync(Path.Combine(inbox, "orders_1.csv"), "id\n1\n");
+            await File.WriteAllTextAsync(Path.Combine(inbox, "ignored.txt"), "not a csv");
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while ((await RunsAsync(o, "dropped")).FirstOrDefault() is not { State: DagRunState.Success })
+            {
+                await engine.RunOnceAsync(limit.Token);
+                await Task.Delay(50, limit.Token);
+            }
+
+            var run = Assert.Single(await RunsAsync(o, "dropped"));
+            Assert.Equal("\"orders_1.csv\"", await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new("dropped", run.RunId, "load", -1, "return_value")));
+            Assert.True(File.Exists(Path.Combine(inbox, "processed", "orders_1.csv")));
+            Assert.True(File.Exists(Path.Combine(inbox, "ignored.txt")));
+
+            // Processing the unchanged DAG again keeps the watcher's trigger (the triggerer keeps running it).
+            await using var connection = await o.Database.OpenAsync();
+            var triggerId = await connection.ExecuteScalarAsync<long>("SELECT trigger_id FROM asset_watcher");
+            File.SetLastWriteTimeUtc(Path.Combine(o.Context.DagsFolder, "dropped.cs"), TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(1));
+            await o.ProcessAsync();
+            Assert.Equal(triggerId, await connection.ExecuteScalarAsync<long>("SELECT trigger_id FROM asset_watcher"));
+            Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM triggers"));
+        }
+        finally
+        {
+            await triggerer.StopAsync(CancellationToken.None);
+        }
+    }
+
     private static async Task<List<DagRunRecord>> RunsAsync(Orchestra o, string dagId) =>
         [.. await new DagRunStore(o.Database).ListAsync(dagId, null, 100)];
 }

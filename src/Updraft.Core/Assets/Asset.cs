@@ -109,6 +109,12 @@ public sealed class Asset : AssetCondition
 
     public string Group { get; }
 
+    /// <summary>
+    /// Triggers that watch for updates from outside (event-driven scheduling): each event one of them yields in the
+    /// triggerer records an event of this asset. Declared on the asset a DAG is scheduled on.
+    /// </summary>
+    public IReadOnlyList<AssetWatcher> Watchers { get; init; } = [];
+
     /// <summary>An asset named by its URI (Airflow's <c>Asset(uri)</c> with no name).</summary>
     public static Asset FromUri(string uri) => new(CheckUri(uri), uri);
 

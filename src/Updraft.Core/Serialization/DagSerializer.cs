@@ -80,6 +80,7 @@ public static class DagSerializer
             TimetableSummary = dag.Schedule.Assets is null ? timetable.Summary
                 : timetable is Timetables.NullTimetable ? "Asset" : $"Asset or {timetable.Summary}",
             AssetExpression = dag.Schedule.Assets?.ToExpression(),
+            AssetWatchers = Watchers(dag),
             StartDate = dag.StartDate?.ToUniversalTime(),
             EndDate = dag.EndDate?.ToUniversalTime(),
             Timezone = dag.TimeZone ?? defaults.DefaultTimezone,
@@ -108,6 +109,33 @@ public static class DagSerializer
                 Line = g.DefinedAtLine,
             })],
         };
+    }
+
+    /// <summary>The watchers of the assets a DAG is scheduled on, their triggers checked to be storable; null when none.</summary>
+    private static List<SerializedAssetWatcher>? Watchers(Dag dag)
+    {
+        var watchers = (dag.Schedule.Assets?.Assets ?? []).SelectMany(a => a.Watchers.Select(w => (Asset: a, Watcher: w))).ToList();
+        if (watchers.Count == 0)
+        {
+            return null;
+        }
+
+        var stored = new List<SerializedAssetWatcher>();
+        foreach (var (asset, watcher) in watchers)
+        {
+            try
+            {
+                stored.Add(new SerializedAssetWatcher(asset.Name, watcher.Name, watcher.Trigger.TypeName, watcher.Trigger.Serialize().ToJsonString()));
+            }
+            catch (Triggers.TriggerSerializationException e)
+            {
+                throw new DagDefinitionException($"Asset '{asset.Name}' has a watcher '{watcher.Name}' whose trigger cannot be stored: {e.Message}", dag.Fileloc, dag.DefinedAtLine);
+            }
+        }
+
+        return stored.DistinctBy(w => (w.Asset, w.Name)).Count() == stored.Count
+            ? stored
+            : throw new DagDefinitionException("Two watchers of one asset have the same name.", dag.Fileloc, dag.DefinedAtLine);
     }
 
     /// <summary>

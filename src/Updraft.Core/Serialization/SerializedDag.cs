@@ -68,6 +68,9 @@ public sealed record SerializedDag
     /// </summary>
     public System.Text.Json.Nodes.JsonObject? AssetExpression { get; init; }
 
+    /// <summary>The watchers of the assets the DAG is scheduled on (event-driven scheduling); null when none.</summary>
+    public IReadOnlyList<SerializedAssetWatcher>? AssetWatchers { get; init; }
+
     /// <summary>The DAG's deadline, or null: the scheduler asks the DAG processor to run its callback when a run misses it.</summary>
     public SerializedDeadline? Deadline { get; init; }
 

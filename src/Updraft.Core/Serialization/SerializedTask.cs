@@ -107,3 +107,6 @@ public sealed record SerializedAsset(string Name, string Uri, string Group)
         return new(asset.Name, asset.Uri, asset.Group);
     }
 }
+
+/// <summary>An asset watcher as stored: the asset, the watcher's name, and its trigger (type and JSON arguments).</summary>
+public sealed record SerializedAssetWatcher(string Asset, string Name, string Classpath, string Kwargs);

@@ -30,17 +30,28 @@ public sealed class DagCodeTriggerTypes(MetadataDatabase database, DagBagLoader 
             return builtIn;
         }
 
-        if (record.Task is not { } key || await _runs.GetAsync(key.DagId, key.RunId, cancellationToken) is not { } run)
+        // A task's trigger comes from its run's DAG version; an asset watcher's from the declaring DAG's latest.
+        string dagId;
+        int version;
+        if (record.Task is { } key && await _runs.GetAsync(key.DagId, key.RunId, cancellationToken) is { } run)
+        {
+            (dagId, version) = (key.DagId, run.DagVersion);
+        }
+        else if (record.WatcherDagId is { } watcherDag && await _serialized.GetLatestAsync(watcherDag, cancellationToken) is { } latest)
+        {
+            (dagId, version) = (watcherDag, latest.Version);
+        }
+        else
         {
             return null;
         }
 
-        if (_known.TryGetValue((key.DagId, run.DagVersion, record.Classpath), out var known))
+        if (_known.TryGetValue((dagId, version, record.Classpath), out var known))
         {
             return known;
         }
 
-        var dag = await _serialized.GetAsync(key.DagId, run.DagVersion, cancellationToken);
+        var dag = await _serialized.GetAsync(dagId, version, cancellationToken);
         var code = dag is null ? null : await _code.GetAsync(dag.SourceHash, cancellationToken);
         if (code is null)
         {
@@ -52,8 +63,8 @@ public sealed class DagCodeTriggerTypes(MetadataDatabase database, DagBagLoader 
         {
             // One load at a time: compiling is heavy, and the loader keeps one copy per version.
             var bag = loader.LoadCode(code, shared);
-            var type = bag.Dags.TryGetValue(key.DagId, out var loaded) && loaded.Assembly is { } assembly ? Find(assembly, record.Classpath) : null;
-            _known[(key.DagId, run.DagVersion, record.Classpath)] = type;
+            var type = bag.Dags.TryGetValue(dagId, out var loaded) && loaded.Assembly is { } assembly ? Find(assembly, record.Classpath) : null;
+            _known[(dagId, version, record.Classpath)] = type;
             return type;
         }
     }

@@ -26,6 +26,7 @@ public sealed partial class Triggerer(
     private readonly TriggerStore _triggers = new(database);
     private readonly JobStore _jobs = new(database);
     private readonly HitlStore _humans = new(database);
+    private readonly AssetStore _assets = new(database);
     private readonly Operations.DatabaseDagRunClient _dagRuns = new(new DagStore(database), new DagRunStore(database), new TaskInstanceStore(database), timeProvider);
     private readonly ConcurrentDictionary<long, Running> _running = new();
     private readonly ConcurrentDictionary<long, byte> _settled = new();
@@ -163,7 +164,7 @@ public sealed partial class Triggerer(
 
         foreach (var record in await _triggers.GetManyAsync(fresh, cancellationToken))
         {
-            if (record.Task is null)
+            if (record.Task is null && record.WatchedAssetId is null)
             {
                 // Nothing waits on it any more (its task instance was cleared or marked): the cleanup removes it.
                 continue;
@@ -173,7 +174,7 @@ public sealed partial class Triggerer(
             var running = new Running(stop);
             if (_running.TryAdd(record.Id, running))
             {
-                running.Task = RunTriggerAsync(record, stop.Token);
+                running.Task = record.WatchedAssetId is { } assetId ? WatchAsync(record, assetId, stop.Token) : RunTriggerAsync(record, stop.Token);
             }
         }
     }
@@ -221,6 +222,54 @@ public sealed partial class Triggerer(
         catch (Exception e)
         {
             await FailAsync(record.Id, log, $"Trigger failure: {e.GetType().Name}: {e.Message}");
+        }
+        finally
+        {
+            if (_running.TryRemove(record.Id, out var running))
+            {
+                running.Stop.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// An asset watcher: runs its trigger for as long as this triggerer holds it, recording an event of the asset for
+    /// every event the trigger yields (its payload as the extra data); a trigger that ends or fails starts again after
+    /// a poll interval.
+    /// </summary>
+    private async Task WatchAsync(TriggerRecord record, long assetId, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var log = new TaskLogger(new LoggerSink(logger), timeProvider, $"watcher {record.WatcherName}", new SecretMasker());
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    var type = await ResolveType(record, cancellationToken)
+                        ?? throw new InvalidOperationException($"the trigger type {record.Classpath} is neither one of Updraft's nor defined in the code of DAG {record.WatcherDagId}");
+                    var trigger = Trigger.Deserialize(type, JsonNode.Parse(record.Kwargs) as JsonObject ?? []);
+                    var context = new TriggerContext { Clock = timeProvider, Log = log, DagRuns = _dagRuns, HumanResponses = _humans };
+                    await foreach (var @event in trigger.RunAsync(context, cancellationToken))
+                    {
+                        var extra = @event.Payload as JsonObject is { } payload ? (JsonObject)payload.DeepClone() : new JsonObject { ["payload"] = @event.Payload?.DeepClone() };
+                        extra["from_watcher"] = record.WatcherName;
+                        await _assets.RecordEventAsync(assetId, extra, timeProvider.GetUtcNow(), CancellationToken.None);
+                        Resumed?.Invoke(1);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    WatcherFailed(logger, record.WatcherName ?? "", e);
+                }
+
+                await Task.Delay(options.PollInterval, timeProvider, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped here: handed back, taken over, or no longer declared.
         }
         finally
         {
@@ -307,8 +356,20 @@ public sealed partial class Triggerer(
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Resumed} task instances resumed from {Outcomes} trigger outcomes")]
     private static partial void ResumedTasks(ILogger logger, int resumed, int outcomes);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Asset watcher {Watcher} failed; it starts again")]
+    private static partial void WatcherFailed(ILogger logger, string watcher, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{{{Source}}} {Line}")]
+    private static partial void WatcherLine(ILogger logger, string source, string line);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Triggerer round failed; retrying")]
     private static partial void LoopFailed(ILogger logger, Exception exception);
+
+    /// <summary>A watcher's lines, in the triggerer's own log (a watcher belongs to no task).</summary>
+    private sealed class LoggerSink(ILogger logger) : ITaskLogSink
+    {
+        public void Write(DateTimeOffset timestamp, TaskLogLevel level, string source, string message) => WatcherLine(logger, source, message);
+    }
 
     private sealed class EmptyVariables : IVariableStore
     {

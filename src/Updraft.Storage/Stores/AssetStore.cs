@@ -37,6 +37,7 @@ public sealed class AssetStore(MetadataDatabase database)
         await connection.ExecuteAsync("DELETE FROM task_outlet_asset_reference WHERE dag_id = @DagId", new { dag.DagId }, transaction);
         if (scheduled.Count == 0 && produced.Count == 0)
         {
+            await SyncWatchersAsync(connection, transaction, dag, at);
             return;
         }
 
@@ -60,6 +61,47 @@ public sealed class AssetStore(MetadataDatabase database)
             "INSERT INTO task_outlet_asset_reference (asset_id, dag_id, task_id, created_at, updated_at) SELECT id, @DagId, @Task, @at, @at FROM asset WHERE name = @Name ON CONFLICT DO NOTHING",
             produced.Select(p => new { dag.DagId, p.Task, p.Asset.Name, at }),
             transaction);
+        await SyncWatchersAsync(connection, transaction, dag, at);
+    }
+
+    /// <summary>
+    /// The watchers the DAG declares, each with its trigger for the triggerer: a watcher whose trigger is unchanged keeps
+    /// it (and the triggerer running it); a changed or undeclared one has its trigger replaced or removed.
+    /// </summary>
+    private static async Task SyncWatchersAsync(DbConnection connection, DbTransaction transaction, SerializedDag dag, long at)
+    {
+        var declared = dag.AssetWatchers ?? [];
+        var existing = (await connection.QueryAsync<(long AssetId, string Asset, string Name, long TriggerId, string? Classpath, string? Kwargs)>(
+                "SELECT w.asset_id, a.name, w.name, w.trigger_id, t.classpath, t.kwargs FROM asset_watcher w JOIN asset a ON a.id = w.asset_id " +
+                "LEFT JOIN triggers t ON t.id = w.trigger_id WHERE w.dag_id = @DagId",
+                new { dag.DagId },
+                transaction)).ToList();
+        bool Same(SerializedAssetWatcher d, (long, string Asset, string Name, long, string? Classpath, string? Kwargs) e) =>
+            d.Asset == e.Asset && d.Name == e.Name && d.Classpath == e.Classpath && d.Kwargs == e.Kwargs;
+        foreach (var old in existing.Where(e => !declared.Any(d => Same(d, e))))
+        {
+            await connection.ExecuteAsync("DELETE FROM asset_watcher WHERE asset_id = @AssetId AND name = @Name", new { old.AssetId, old.Name }, transaction);
+            await connection.ExecuteAsync("DELETE FROM triggers WHERE id = @TriggerId", new { old.TriggerId }, transaction);
+        }
+
+        foreach (var watcher in declared.Where(d => !existing.Any(e => Same(d, e))))
+        {
+            var triggerId = await connection.ExecuteScalarAsync<long>(
+                "INSERT INTO triggers (classpath, kwargs, created_date) VALUES (@Classpath, @Kwargs, @at) RETURNING id", new { watcher.Classpath, watcher.Kwargs, at }, transaction);
+            if (await connection.ExecuteScalarAsync<long?>(
+                    "SELECT w.trigger_id FROM asset_watcher w JOIN asset a ON a.id = w.asset_id WHERE a.name = @Asset AND w.name = @Name", new { watcher.Asset, watcher.Name }, transaction)
+                is { } previous)
+            {
+                // Another DAG declared the same watcher of the asset: the latest declaration runs.
+                await connection.ExecuteAsync("DELETE FROM triggers WHERE id = @previous", new { previous }, transaction);
+            }
+
+            await connection.ExecuteAsync(
+                "INSERT INTO asset_watcher (asset_id, name, dag_id, trigger_id) SELECT id, @Name, @DagId, @triggerId FROM asset WHERE name = @Asset " +
+                "ON CONFLICT (asset_id, name) DO UPDATE SET dag_id = excluded.dag_id, trigger_id = excluded.trigger_id",
+                new { watcher.Name, dag.DagId, triggerId, watcher.Asset },
+                transaction);
+        }
     }
 
     /// <summary>

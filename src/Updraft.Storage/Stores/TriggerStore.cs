@@ -97,9 +97,11 @@ public sealed class TriggerStore(MetadataDatabase database)
             found.AddRange(await connection.QueryAsync<TriggerRecord>(
                 $"""
                 SELECT t.id AS Id, t.classpath AS Classpath, t.kwargs AS Kwargs, t.created_date AS CreatedDateMicros,
-                    ti.dag_id AS DagId, ti.run_id AS RunId, ti.task_id AS TaskId, ti.map_index AS MapIndex, ti.try_number AS TryNumber
+                    ti.dag_id AS DagId, ti.run_id AS RunId, ti.task_id AS TaskId, ti.map_index AS MapIndex, ti.try_number AS TryNumber,
+                    w.asset_id AS WatchedAssetId, w.name AS WatcherName, w.dag_id AS WatcherDagId
                 FROM triggers t
                 LEFT JOIN task_instance ti ON ti.trigger_id = t.id AND ti.state = {StateSql.Of(TaskInstanceState.Deferred)}
+                LEFT JOIN asset_watcher w ON w.trigger_id = t.id
                 WHERE t.id IN ({string.Join(", ", chunk.Select((_, i) => $"@i{i}"))})
                 """,
                 Ids(chunk)));
@@ -184,13 +186,16 @@ public sealed class TriggerStore(MetadataDatabase database)
         return await FireManyAsync([.. expired.Select(id => new TriggerFiring(id, TriggerFiring.Error("Trigger timeout: the task did not resume before its deferral timed out."), Failed: true))], cancellationToken);
     }
 
-    /// <summary>Removes the triggers no deferred task instance waits on any more (cleared or marked while deferred); returns how many.</summary>
+    /// <summary>
+    /// Removes the triggers nothing needs any more: no deferred task instance waits on them (cleared or marked while
+    /// deferred) and no asset watcher owns them. Returns how many.
+    /// </summary>
     public async Task<int> DeleteUnusedAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(
             "DELETE FROM triggers WHERE NOT EXISTS (SELECT 1 FROM task_instance ti WHERE ti.trigger_id = triggers.id " +
-            $"AND ti.state = {StateSql.Of(TaskInstanceState.Deferred)})");
+            $"AND ti.state = {StateSql.Of(TaskInstanceState.Deferred)}) AND NOT EXISTS (SELECT 1 FROM asset_watcher w WHERE w.trigger_id = triggers.id)");
     }
 
     /// <summary>Hands back the triggers a stopping triggerer holds, so another takes them at once.</summary>
@@ -252,6 +257,13 @@ public sealed record TriggerRecord
     public int? MapIndex { get; init; }
 
     public int? TryNumber { get; init; }
+
+    /// <summary>For an asset watcher's trigger: the asset whose events it records, the watcher's name and the DAG declaring it.</summary>
+    public long? WatchedAssetId { get; init; }
+
+    public string? WatcherName { get; init; }
+
+    public string? WatcherDagId { get; init; }
 
     /// <summary>The task instance waiting on the trigger, if any.</summary>
     public TaskInstanceKey? Task => DagId is null ? null : new(DagId, RunId!, TaskId!, MapIndex ?? -1);
