@@ -38,6 +38,40 @@ public abstract class TriggererTests
             }
         }
 
+        public sealed class BrokerDown : Trigger
+        {
+            public string Broker { get; init; } = "";
+
+            public override async IAsyncEnumerable<TriggerEvent> RunAsync(TriggerContext context, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+            {
+                await Task.Delay(1, cancellationToken);
+                throw new InvalidOperationException($"{Broker} is down");
+        #pragma warning disable CS0162
+                yield break;
+        #pragma warning restore CS0162
+            }
+        }
+
+        public sealed class Unstorable : Trigger
+        {
+            public Func<int> Callback { get; init; } = () => 1;
+
+            public override async IAsyncEnumerable<TriggerEvent> RunAsync(TriggerContext context, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+            {
+                await Task.Delay(1, cancellationToken);
+                yield return new TriggerEvent();
+            }
+        }
+
+        public sealed class DefersOn(Dag dag, string taskId, Trigger trigger) : Operator(dag, taskId)
+        {
+            public override Task<object?> ExecuteAsync(TaskContext context)
+            {
+                context.Defer(trigger);
+                return Task.FromResult<object?>(null);
+            }
+        }
+
         public sealed class DefersOnHomeMade(Dag dag, string taskId) : Operator(dag, taskId)
         {
             public override Task<object?> ExecuteAsync(TaskContext context)
@@ -157,6 +191,36 @@ public abstract class TriggererTests
 
             Assert.Equal("success", await o.RunStateAsync("homemade", run.RunId));
             Assert.Contains("Trigger HomeMadeTrigger fired; the task resumes.", o.ReadLog("homemade", run.RunId, "wait", 1));
+        }
+        finally
+        {
+            await triggerer.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task ATriggerThatThrows_FailsTheTaskWithItsError_OneThatCannotBeStored_FailsAtTheDeferral()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("broken.cs", DagWith("broken", """
+            new DefersOn(dag, "throws", new BrokerDown { Broker = "amqp://queue" }).With(t => t.Retries = 0);
+            new DefersOn(dag, "unstorable", new Unstorable()).With(t => t.Retries = 0);
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var triggerer = NewTriggerer(o);
+        await triggerer.StartAsync(CancellationToken.None);
+        try
+        {
+            var run = await o.TriggerAsync("broken");
+            await o.RunToCompletionAsync(engine, executor);
+
+            var tis = await o.TasksAsync("broken", run.RunId);
+            Assert.Equal((TaskInstanceState.Failed, TaskInstanceState.Failed), (tis["throws"].State, tis["unstorable"].State));
+            Assert.Contains("Trigger failure: InvalidOperationException: amqp://queue is down", o.ReadLog("broken", run.RunId, "throws", 1));
+            Assert.Contains("Trigger Unstorable cannot be serialized", o.ReadLog("broken", run.RunId, "unstorable", 1));
+            await using var connection = await o.Database.OpenAsync();
+            Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM triggers"));
         }
         finally
         {
