@@ -175,6 +175,12 @@ public abstract class AssetTests
             await o.ProcessAsync();
             Assert.Equal(triggerId, await connection.ExecuteScalarAsync<long>("SELECT trigger_id FROM asset_watcher"));
             Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM triggers"));
+
+            // A DAG that is gone watches nothing: its watcher and the watcher's trigger go with it.
+            File.Delete(Path.Combine(o.Context.DagsFolder, "dropped.cs"));
+            await o.ProcessAsync();
+            Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM asset_watcher"));
+            Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM triggers"));
         }
         finally
         {

@@ -65,7 +65,7 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
             {
                 await database.ListenForSchedulersAsync(RequestPass, cancellationToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 // The database went away: the poll interval still bounds the delay; listen again shortly.
                 SchedulerLog.ListenFailed(logger, e);
@@ -413,12 +413,14 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
                 continue;
             }
 
-            if (!Core.Assets.AssetCondition.FromExpression(expression).Evaluate(a => queue.AssetNames.Contains(a.Name)))
+            var condition = Core.Assets.AssetCondition.FromExpression(expression);
+            if (!condition.Evaluate(a => queue.AssetNames.Contains(a.Name)))
             {
                 continue;
             }
 
-            if (await _assets.CreateTriggeredRunAsync(dag, version, queue.LatestAt, now, cancellationToken) is { } run)
+            // Decided again on the queue as read under lock: another scheduler may have consumed it meanwhile.
+            if (await _assets.CreateTriggeredRunAsync(dag, version, names => condition.Evaluate(a => names.Contains(a.Name)), now, cancellationToken) is { } run)
             {
                 created++;
                 active[queue.DagId] = active.GetValueOrDefault(queue.DagId) + 1;

@@ -215,9 +215,15 @@ public sealed partial class Triggerer(
 
             await FailAsync(record.Id, log, "Trigger failure: the trigger ended without an event.");
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
-            // Stopped here: handed back, taken over, or no longer needed.
+            // Stopped here (handed back, taken over, or no longer needed): whatever it threw while stopping is no outcome.
+        }
+        catch (Exception e) when (MetadataDatabase.IsTransient(e) || e is DatabaseException)
+        {
+            // The database was away (a failover): the trigger is still held, and runs again on a later round; its task
+            // goes on waiting instead of failing.
+            log.Warning($"Trigger {name} lost the metadata database ({e.Message.Split('\n')[0]}); it starts again.");
         }
         catch (Exception e)
         {
@@ -258,8 +264,13 @@ public sealed partial class Triggerer(
                         await _assets.RecordEventAsync(assetId, extra, timeProvider.GetUtcNow(), CancellationToken.None);
                         Resumed?.Invoke(1);
                     }
+
+                    // A trigger that ends fires no more: it is not started again (a one-shot trigger would otherwise
+                    // record an event every round) until this triggerer hands it back.
+                    WatcherEnded(logger, record.WatcherName ?? "");
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
                 }
-                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
                     WatcherFailed(logger, record.WatcherName ?? "", e);
                 }
@@ -267,7 +278,7 @@ public sealed partial class Triggerer(
                 await Task.Delay(options.PollInterval, timeProvider, cancellationToken);
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
             // Stopped here: handed back, taken over, or no longer declared.
         }
@@ -355,6 +366,9 @@ public sealed partial class Triggerer(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Resumed} task instances resumed from {Outcomes} trigger outcomes")]
     private static partial void ResumedTasks(ILogger logger, int resumed, int outcomes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Asset watcher {Watcher} ended: its trigger fires no more, and it is not started again until this triggerer hands it back")]
+    private static partial void WatcherEnded(ILogger logger, string watcher);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Asset watcher {Watcher} failed; it starts again")]
     private static partial void WatcherFailed(ILogger logger, string watcher, Exception exception);

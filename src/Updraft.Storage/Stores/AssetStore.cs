@@ -65,6 +65,25 @@ public sealed class AssetStore(MetadataDatabase database)
     }
 
     /// <summary>
+    /// A DAG that is gone (its file deleted, the DAG no longer in it, or deleted through the API) watches nothing: its
+    /// asset watchers and their triggers go, with its queue. With <paramref name="deleted"/>, its asset references and
+    /// human-in-the-loop questions go too.
+    /// </summary>
+    internal static async Task ForgetDagAsync(DbConnection connection, DbTransaction? transaction, string dagId, bool deleted)
+    {
+        await connection.ExecuteAsync("DELETE FROM triggers WHERE id IN (SELECT trigger_id FROM asset_watcher WHERE dag_id = @dagId)", new { dagId }, transaction);
+        await connection.ExecuteAsync("DELETE FROM asset_watcher WHERE dag_id = @dagId", new { dagId }, transaction);
+        await connection.ExecuteAsync("DELETE FROM asset_dag_run_queue WHERE target_dag_id = @dagId", new { dagId }, transaction);
+        if (deleted)
+        {
+            foreach (var table in new[] { "dag_schedule_asset_reference", "task_outlet_asset_reference", "hitl_detail" })
+            {
+                await connection.ExecuteAsync($"DELETE FROM {table} WHERE dag_id = @dagId", new { dagId }, transaction);
+            }
+        }
+    }
+
+    /// <summary>
     /// The watchers the DAG declares, each with its trigger for the triggerer: a watcher whose trigger is unchanged keeps
     /// it (and the triggerer running it); a changed or undeclared one has its trigger replaced or removed.
     /// </summary>
@@ -209,31 +228,36 @@ public sealed class AssetStore(MetadataDatabase database)
     }
 
     /// <summary>
-    /// Creates the asset-triggered run of a DAG whose condition holds (queued, as Airflow 3: its logical date and data
-    /// interval are the trigger time), linked to every event of the DAG's assets since its previous asset-triggered run
-    /// up to <paramref name="triggeredAt"/>, and empties the DAG's queue — one transaction. Null when the queue was
-    /// emptied meanwhile (another scheduler created the run).
+    /// Creates the asset-triggered run of a DAG when its condition (<paramref name="ready"/>, given the names of the
+    /// assets queued for it) holds over its queue as read under lock — queued, as Airflow 3, its logical date and data
+    /// interval at the latest queuing time — linked to every event of the DAG's assets since the events its previous
+    /// runs consumed, and empties the queue rows it read: one transaction. Null when the condition does not hold
+    /// (another scheduler created the run, or the queue changed).
     /// </summary>
     public async Task<DagRunRecord?> CreateTriggeredRunAsync(
         SerializedDag dag,
         int dagVersion,
-        DateTimeOffset triggeredAt,
+        Func<IReadOnlySet<string>, bool> ready,
         DateTimeOffset now,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dag);
+        ArgumentNullException.ThrowIfNull(ready);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        // Locks the DAG's queue rows on PostgreSQL: a second scheduler waits, then finds them gone.
-        var lockRows = database.Dialect == SqlDialect.Postgres ? " FOR UPDATE" : "";
-        var queued = await connection.ExecuteScalarAsync<int>(
-            $"SELECT count(*) FROM (SELECT asset_id FROM asset_dag_run_queue WHERE target_dag_id = @DagId{lockRows}) q", new { dag.DagId }, transaction);
-        if (queued == 0)
+        // The DAG's queue rows, locked on PostgreSQL: a second scheduler waits, then finds them gone.
+        var lockRows = database.Dialect == SqlDialect.Postgres ? " FOR UPDATE OF q" : "";
+        var queue = (await connection.QueryAsync<(long AssetId, string Name, long CreatedAt)>(
+            $"SELECT q.asset_id, a.name, q.created_at FROM asset_dag_run_queue q JOIN asset a ON a.id = q.asset_id WHERE q.target_dag_id = @DagId{lockRows}",
+            new { dag.DagId },
+            transaction)).ToList();
+        if (queue.Count == 0 || !ready(queue.Select(q => q.Name).ToHashSet(StringComparer.Ordinal)))
         {
             return null;
         }
 
+        var triggeredAt = Micros.To(queue.Max(q => q.CreatedAt));
         var runId = $"asset_triggered__{Iso.Format(triggeredAt)}_{RandomSuffix()}";
         var info = new DagRunInfo(triggeredAt, new DataInterval(triggeredAt, triggeredAt));
         var id = await DagRunStore.InsertRunAsync(connection, transaction, dag, dagVersion, runId, DagRunType.DatasetTriggered, info, null, DagRunState.Queued, now, backfillId: null);
@@ -242,17 +266,22 @@ public sealed class AssetStore(MetadataDatabase database)
             return null;
         }
 
-        var triggered = Micros.From(triggeredAt);
+        // Every event of its assets not yet consumed by an earlier run of the DAG, up to now: an event that came
+        // while this was decided is consumed here, never dropped with the queue row it did not add.
         await connection.ExecuteAsync(
             """
             INSERT INTO dagrun_asset_event (dag_run_id, event_id)
             SELECT @id, e.id FROM asset_event e JOIN dag_schedule_asset_reference r ON r.asset_id = e.asset_id AND r.dag_id = @DagId
-            WHERE e.timestamp <= @triggered AND e.timestamp > coalesce(
-                (SELECT max(run_after) FROM dag_run WHERE dag_id = @DagId AND run_type = 'dataset_triggered' AND run_after < @triggered AND id <> @id), -1)
+            WHERE e.timestamp <= @At AND e.timestamp > coalesce(
+                (SELECT max(e2.timestamp) FROM dagrun_asset_event l JOIN dag_run dr ON dr.id = l.dag_run_id JOIN asset_event e2 ON e2.id = l.event_id
+                 WHERE dr.dag_id = @DagId AND dr.id <> @id), -1)
             """,
-            new { id, dag.DagId, triggered },
+            new { id, dag.DagId, At = Micros.From(now) },
             transaction);
-        await connection.ExecuteAsync("DELETE FROM asset_dag_run_queue WHERE target_dag_id = @DagId", new { dag.DagId }, transaction);
+        await connection.ExecuteAsync(
+            "DELETE FROM asset_dag_run_queue WHERE target_dag_id = @DagId AND asset_id = @AssetId",
+            queue.Select(q => new { dag.DagId, q.AssetId }),
+            transaction);
         var run = await connection.QuerySingleAsync<DagRunRecord>($"SELECT {DagRunStore.RunColumns} FROM dag_run WHERE id = @id", new { id }, transaction);
         await transaction.CommitAsync(cancellationToken);
         return run;

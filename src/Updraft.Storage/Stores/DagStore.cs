@@ -155,6 +155,7 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
         foreach (var dagId in stale)
         {
             await connection.ExecuteAsync("UPDATE dag SET is_active = 0 WHERE dag_id = @dagId", new { dagId }, transaction);
+            await AssetStore.ForgetDagAsync(connection, transaction, dagId, deleted: false);
         }
 
         foreach (var file in files)
@@ -182,6 +183,7 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
         foreach (var (dagId, _) in active.Where(a => !existingFiles.Contains(a.Fileloc)))
         {
             await connection.ExecuteAsync("UPDATE dag SET is_active = 0 WHERE dag_id = @dagId", new { dagId });
+            await AssetStore.ForgetDagAsync(connection, null, dagId, deleted: false);
         }
 
         var errors = await connection.QueryAsync<string>("SELECT filename FROM import_error");
@@ -349,6 +351,7 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
             await connection.ExecuteAsync($"DELETE FROM {table} WHERE dag_id = @dagId", new { dagId }, transaction);
         }
 
+        await AssetStore.ForgetDagAsync(connection, transaction, dagId, deleted: true);
         var deleted = await connection.ExecuteAsync("DELETE FROM dag WHERE dag_id = @dagId", new { dagId }, transaction);
         await transaction.CommitAsync(cancellationToken);
         return deleted > 0;

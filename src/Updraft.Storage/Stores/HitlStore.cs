@@ -85,8 +85,11 @@ public sealed class HitlStore(MetadataDatabase database) : IHumanResponses
         return await sql.RunAsync<HitlRecord>(connection, $"SELECT {Columns}", page);
     }
 
-    /// <summary>Records an answer unless there is one already; false when there was (nothing is written).</summary>
-    public async Task<bool> RespondAsync(TaskInstanceKey key, HumanResponse response, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Records an answer unless there is one already — and, given <paramref name="askedAt"/>, only to the question asked
+    /// then (not to one asked again since); false when not (nothing is written).
+    /// </summary>
+    public async Task<bool> RespondAsync(TaskInstanceKey key, HumanResponse response, long? askedAt = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(response);
@@ -95,6 +98,7 @@ public sealed class HitlStore(MetadataDatabase database) : IHumanResponses
             """
             UPDATE hitl_detail SET responded_at = @At, responded_by = @By, chosen_options = @Chosen, params_input = @Input
             WHERE dag_id = @DagId AND run_id = @RunId AND task_id = @TaskId AND map_index = @MapIndex AND responded_at IS NULL
+                AND (@AskedAt IS NULL OR created_at = @AskedAt)
             """,
             new
             {
@@ -106,6 +110,7 @@ public sealed class HitlStore(MetadataDatabase database) : IHumanResponses
                 By = response.RespondedBy,
                 Chosen = JsonSerializer.Serialize(response.ChosenOptions),
                 Input = response.ParamsInput.ToJsonString(),
+                AskedAt = askedAt,
             }) > 0;
     }
 
@@ -113,7 +118,7 @@ public sealed class HitlStore(MetadataDatabase database) : IHumanResponses
         (await GetAsync(new TaskInstanceKey(dagId, runId, taskId, mapIndex), cancellationToken))?.Response;
 
     Task<bool> IHumanResponses.RespondAsync(string dagId, string runId, string taskId, int mapIndex, HumanResponse response, CancellationToken cancellationToken) =>
-        RespondAsync(new TaskInstanceKey(dagId, runId, taskId, mapIndex), response, cancellationToken);
+        RespondAsync(new TaskInstanceKey(dagId, runId, taskId, mapIndex), response, null, cancellationToken);
 
     private static readonly Dictionary<string, string> Sortable = new(StringComparer.Ordinal)
     {

@@ -477,6 +477,12 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
         var endedKeys = ended.Select(e => new TryKey(new TaskInstanceKey(e.DagId, e.RunId, e.TaskId, e.MapIndex), e.TryNumber)).ToHashSet();
         foreach (var end in withEvents.Where(e => endedKeys.Contains(new TryKey(e.Key, e.TryNumber))).DistinctBy(e => new TryKey(e.Key, e.TryNumber)))
         {
+            // A try cleared while it ran ended as none, not as a success: it updated nothing.
+            if (await connection.ExecuteScalarAsync<string?>($"SELECT state FROM task_instance WHERE {KeyMatch}", end.Key, transaction) != TaskInstanceState.Success.ToWireName())
+            {
+                continue;
+            }
+
             await AssetStore.RecordAsync(connection, transaction, end.OutletEvents!, new AssetEventSource(end.Key.DagId, end.Key.RunId, end.Key.TaskId, end.Key.MapIndex), Micros.From(now));
         }
     }
@@ -712,7 +718,11 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
     {
         var updated = await connection.ExecuteAsync(
             $"UPDATE task_instance SET state = CASE WHEN state IN ({StateSql.List(ClearedToRestarting)}) THEN {StateSql.Of(TaskInstanceState.Restarting)} ELSE {StateSql.Of(TaskInstanceState.None)} END, " +
-            $"max_tries = try_number + @retries + 1, end_date = NULL, duration = NULL, next_retry_at = NULL, {NoDeferral} " +
+            // A resumed try waiting to be queued (scheduled, its try number lowered for the queueing to raise again):
+            // cleared, its next run is a new try, not the same number again.
+            $"try_number = CASE WHEN state = {StateSql.Of(TaskInstanceState.Scheduled)} AND next_method IS NOT NULL THEN try_number + 1 ELSE try_number END, " +
+            $"max_tries = try_number + @retries + 1 + CASE WHEN state = {StateSql.Of(TaskInstanceState.Scheduled)} AND next_method IS NOT NULL THEN 1 ELSE 0 END, " +
+            $"end_date = NULL, duration = NULL, next_retry_at = NULL, {NoDeferral} " +
             $"WHERE {KeyMatch} AND state IN ({StateSql.List([.. ClearedToNone, .. ClearedToRestarting])})",
             new { key.DagId, key.RunId, key.TaskId, key.MapIndex, retries },
             transaction);

@@ -77,7 +77,7 @@ internal static class HitlEndpoints
             }
 
             var answer = new HumanResponse([.. chosen], values, context.Caller().Username, time.GetUtcNow());
-            if (!await hitl.RespondAsync(key, answer, context.RequestAborted))
+            if (!await hitl.RespondAsync(key, answer, item.CreatedAtMicros, context.RequestAborted))
             {
                 throw ApiException.Conflict($"Human-in-the-loop detail has already been updated for {Describe(key)} and is not allowed to write again.");
             }
