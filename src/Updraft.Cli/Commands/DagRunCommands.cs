@@ -64,7 +64,8 @@ internal static class DagRunCommands
         ("dag_id", run.DagId),
         ("run_id", run.RunId),
         ("state", run.State.ToWireName()),
-        ("run_type", run.RunType),
+        // Airflow 3's name: the stored dataset_triggered (Airflow 2's) shows as asset_triggered, as in the REST API.
+        ("run_type", run.RunType == "dataset_triggered" ? "asset_triggered" : run.RunType),
         ("logical_date", Iso.Format(Micros.To(run.LogicalDate))),
         ("start_date", run.StartDate is { } s ? Iso.Format(Micros.To(s)) : null),
         ("end_date", run.EndDate is { } e ? Iso.Format(Micros.To(e)) : null));
