@@ -61,10 +61,18 @@ public sealed class FileDropTrigger : Trigger
                     target = Path.Combine(processed, $"{Path.GetFileNameWithoutExtension(file.Name)}.{context.Clock.GetUtcNow():yyyyMMddHHmmssfff}{file.Extension}");
                 }
 
-                file.MoveTo(target);
+                // The file is moved once its event is stored: a database error leaves it to be taken again.
+                var taken = target;
+                yield return new TriggerEvent(new JsonObject { ["path"] = target, ["name"] = file.Name, ["size"] = file.Length })
+                {
+                    Stored = _ =>
+                    {
+                        file.MoveTo(taken);
+                        context.Log.Info($"Took {file.Name} ({file.Length} bytes) into {processed}.");
+                        return Task.CompletedTask;
+                    },
+                };
                 lastSeen.Remove(file.FullName);
-                context.Log.Info($"Took {file.Name} ({file.Length} bytes) into {processed}.");
-                yield return new TriggerEvent(new JsonObject { ["path"] = target, ["name"] = file.Name, ["size"] = file.Length });
             }
 
             await Task.Delay(pause < TimeSpan.FromDays(1) ? pause : TimeSpan.FromDays(1), context.Clock, cancellationToken);

@@ -55,7 +55,15 @@ public abstract class Trigger
 }
 
 /// <summary>What a trigger fired with: the payload its task's resume method receives (Airflow's <c>TriggerEvent</c>).</summary>
-public sealed record TriggerEvent(JsonNode? Payload = null);
+public sealed record TriggerEvent(JsonNode? Payload = null)
+{
+    /// <summary>
+    /// For asset watchers: called once the event is stored as an asset event, before the trigger is asked for the
+    /// next one — where a source acknowledges what it delivered (a queue acks its message, a file drop moves its
+    /// file), so an event lost to a database error or a crash is delivered again rather than lost.
+    /// </summary>
+    public Func<CancellationToken, Task>? Stored { get; init; }
+}
 
 /// <summary>What a running trigger may use: the clock, a log (its task's), and the orchestrator's runs and connections.</summary>
 public sealed class TriggerContext

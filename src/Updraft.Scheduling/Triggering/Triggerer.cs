@@ -246,7 +246,8 @@ public sealed partial class Triggerer(
     private async Task WatchAsync(TriggerRecord record, long assetId, CancellationToken cancellationToken)
     {
         await Task.Yield();
-        var log = new TaskLogger(new LoggerSink(logger), timeProvider, $"watcher {record.WatcherName}", new SecretMasker());
+        var masker = new SecretMasker();
+        var log = new TaskLogger(new LoggerSink(logger), timeProvider, $"watcher {record.WatcherName}", masker);
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -256,12 +257,24 @@ public sealed partial class Triggerer(
                     var type = await ResolveType(record, cancellationToken)
                         ?? throw new InvalidOperationException($"the trigger type {record.Classpath} is neither one of Updraft's nor defined in the code of DAG {record.WatcherDagId}");
                     var trigger = Trigger.Deserialize(type, JsonNode.Parse(record.Kwargs) as JsonObject ?? []);
-                    var context = new TriggerContext { Clock = timeProvider, Log = log, DagRuns = _dagRuns, HumanResponses = _humans };
+                    var context = new TriggerContext
+                    {
+                        Clock = timeProvider,
+                        Log = log,
+                        DagRuns = _dagRuns,
+                        HumanResponses = _humans,
+                        Connections = Connections is null ? null : new MaskingSecretStores(EmptyVariables.Instance, Connections, masker),
+                    };
                     await foreach (var @event in trigger.RunAsync(context, cancellationToken))
                     {
                         var extra = @event.Payload as JsonObject is { } payload ? (JsonObject)payload.DeepClone() : new JsonObject { ["payload"] = @event.Payload?.DeepClone() };
                         extra["from_watcher"] = record.WatcherName;
                         await _assets.RecordEventAsync(assetId, extra, timeProvider.GetUtcNow(), CancellationToken.None);
+                        if (@event.Stored is { } stored)
+                        {
+                            await stored(cancellationToken);
+                        }
+
                         Resumed?.Invoke(1);
                     }
 
