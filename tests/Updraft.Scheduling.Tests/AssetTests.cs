@@ -136,6 +136,56 @@ public abstract class AssetTests
     }
 
     [Fact]
+    public async Task AnAlias_TakesTheAssetsATaskAddsWhileItRuns_AndStartsTheDagsScheduledOnIt_ThenOnEveryUpdateOfThoseAssets()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("partitions.cs", Source("export_partitions", """
+            var partitions = new AssetAlias("daily_partitions");
+            dag.Task("export", ctx =>
+            {
+                // Which asset is updated is known only now, while the task runs.
+                ctx.OutletEvents[partitions].Add(new Asset("orders_2026_12_05", "s3://lake/orders/2026-12-05.parquet"), new JsonObject { ["rows"] = 7 });
+            }).With(t => t.Outlets = [partitions]);
+            dag.Task("adds_nothing", ctx => { }).With(t => t.Outlets = [new AssetAlias("empty_alias")]);
+            """));
+        o.WriteDag("alias_consumer.cs", Source("alias_consumer", """
+            dag.Task("report", ctx => string.Join(",", ctx.TriggeringAssetEvents.Select(e => $"{e.AssetName}:{e.Uri}:{e.Extra["rows"]}")));
+            """, schedule: "new AssetAlias(\"daily_partitions\")"));
+        o.WriteDag("empty_consumer.cs", Source("empty_consumer", "dag.Empty(\"work\");", schedule: "new AssetAlias(\"empty_alias\")"));
+        await o.ProcessAsync();
+        Assert.Equal("Asset", (await new DagStore(o.Database).GetAsync("alias_consumer"))!.TimetableSummary);
+        var (engine, executor) = o.NewScheduler();
+
+        var export = await o.TriggerAsync("export_partitions");
+        await o.RunToCompletionAsync(engine, executor);
+        Assert.Equal("success", await o.RunStateAsync("export_partitions", export.RunId));
+
+        var run = Assert.Single(await RunsAsync(o, "alias_consumer"));
+        Assert.Equal(("dataset_triggered", DagRunState.Success), (run.RunType, run.State));
+        Assert.Equal("\"orders_2026_12_05:s3://lake/orders/2026-12-05.parquet:7\"",
+            await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new("alias_consumer", run.RunId, "report", -1, "return_value")));
+
+        // The asset was created, joined the alias and shows it; an alias given no asset records nothing, starts nothing.
+        var assets = new AssetStore(o.Database);
+        var partition = await assets.GetByNameAsync("orders_2026_12_05");
+        Assert.NotNull(partition);
+        var alias = Assert.Single((await assets.AliasesOfAsync([partition!.Id]))[partition.Id]);
+        Assert.Equal("daily_partitions", alias.Name);
+        Assert.Empty(await RunsAsync(o, "empty_consumer"));
+        var aliases = await assets.AliasesAsync(new Storage.Queries.PageRequest { Limit = 10 }, null);
+        Assert.Equal(["daily_partitions", "empty_alias"], aliases.Items.Select(a => a.Name).Order(StringComparer.Ordinal));
+
+        // From now on the alias's DAG is scheduled on that asset: an event of it from elsewhere starts it too.
+        Assert.NotNull(await assets.RecordEventAsync(partition.Id, new JsonObject { ["rows"] = 8 }, TimeProvider.System.GetUtcNow()));
+        await o.RunToCompletionAsync(engine, executor);
+        var runs = await RunsAsync(o, "alias_consumer");
+        Assert.Equal(2, runs.Count);
+        var second = runs.Single(r => r.RunId != run.RunId);
+        Assert.Equal("\"orders_2026_12_05:s3://lake/orders/2026-12-05.parquet:8\"",
+            await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new("alias_consumer", second.RunId, "report", -1, "return_value")));
+    }
+
+    [Fact]
     public async Task AnAssetWatcher_RunsInTheTriggerer_AndEachFileDroppedStartsTheDagScheduledOnTheAsset()
     {
         await using var o = await NewAsync();

@@ -16,6 +16,9 @@ public abstract class AssetCondition
     /// <summary>Every asset the condition names, each once.</summary>
     public abstract IEnumerable<Asset> Assets { get; }
 
+    /// <summary>Every asset alias the condition names, each once.</summary>
+    public virtual IEnumerable<AssetAlias> Aliases => [];
+
     public static AssetCondition operator &(AssetCondition left, AssetCondition right) => All(left, right);
 
     public static AssetCondition operator |(AssetCondition left, AssetCondition right) => Any(left, right);
@@ -27,7 +30,13 @@ public abstract class AssetCondition
     public static AssetCondition Any(params AssetCondition[] conditions) => new AssetBoolean("any", Flatten("any", conditions));
 
     /// <summary>Whether the condition holds, given which assets have had an event since the DAG last ran on them.</summary>
-    public abstract bool Evaluate(Func<Asset, bool> updated);
+    public bool Evaluate(Func<Asset, bool> updated) => Evaluate(updated, static _ => false);
+
+    /// <summary>
+    /// Whether the condition holds, given which assets have had an event since the DAG last ran on them, and which
+    /// aliases have (an event of an asset that joined the alias).
+    /// </summary>
+    public abstract bool Evaluate(Func<Asset, bool> updated, Func<AssetAlias, bool> aliasUpdated);
 
     /// <summary>The condition as Airflow's asset expression.</summary>
     public abstract JsonObject ToExpression();
@@ -43,6 +52,13 @@ public abstract class AssetCondition
                 (string?)asset["name"] ?? throw new FormatException("An asset expression's asset has no name."),
                 (string?)asset["uri"],
                 (string?)asset["group"] ?? Asset.DefaultGroup);
+        }
+
+        if (node["alias"] is JsonObject alias)
+        {
+            return new AssetAlias(
+                (string?)alias["name"] ?? throw new FormatException("An asset expression's alias has no name."),
+                (string?)alias["group"] ?? Asset.DefaultGroup);
         }
 
         foreach (var kind in (string[])["all", "any"])
@@ -76,7 +92,10 @@ public abstract class AssetCondition
 
         public override IEnumerable<Asset> Assets => Items.SelectMany(i => i.Assets).DistinctBy(a => a.Name);
 
-        public override bool Evaluate(Func<Asset, bool> updated) => Kind == "all" ? Items.All(i => i.Evaluate(updated)) : Items.Any(i => i.Evaluate(updated));
+        public override IEnumerable<AssetAlias> Aliases => Items.SelectMany(i => i.Aliases).DistinctBy(a => a.Name);
+
+        public override bool Evaluate(Func<Asset, bool> updated, Func<AssetAlias, bool> aliasUpdated) =>
+            Kind == "all" ? Items.All(i => i.Evaluate(updated, aliasUpdated)) : Items.Any(i => i.Evaluate(updated, aliasUpdated));
 
         public override JsonObject ToExpression() => new() { [Kind] = new JsonArray([.. Items.Select(i => (JsonNode)i.ToExpression())]) };
 
@@ -89,7 +108,7 @@ public abstract class AssetCondition
 /// dataset): named by <see cref="Name"/>, located by <see cref="Uri"/>. Either may be given alone: the other takes its
 /// value. A task lists the assets it updates in <c>Outlets</c>; its success records an event for each.
 /// </summary>
-public sealed class Asset : AssetCondition
+public sealed class Asset : AssetCondition, IOutlet
 {
     /// <summary>The group of an asset that names none.</summary>
     public const string DefaultGroup = "asset";
@@ -120,7 +139,7 @@ public sealed class Asset : AssetCondition
 
     public override IEnumerable<Asset> Assets => [this];
 
-    public override bool Evaluate(Func<Asset, bool> updated)
+    public override bool Evaluate(Func<Asset, bool> updated, Func<AssetAlias, bool> aliasUpdated)
     {
         ArgumentNullException.ThrowIfNull(updated);
         return updated(this);

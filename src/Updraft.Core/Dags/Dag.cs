@@ -265,6 +265,14 @@ public sealed class Dag
             throw new DagDefinitionException($"DAG '{DagId}' has a deadline before its runs are queued ({interval}); the interval after queued_at must not be negative.", Fileloc, DefinedAtLine);
         }
 
+        if (Tasks.FirstOrDefault(t => t.Outlets.Any(o => o is not (Assets.Asset or Assets.AssetAlias))) is { } odd)
+        {
+            throw new DagDefinitionException(
+                $"Task '{odd.TaskId}' of DAG '{DagId}' lists an outlet that is neither an Asset nor an AssetAlias ({odd.Outlets.First(o => o is not (Assets.Asset or Assets.AssetAlias)).GetType().Name}).",
+                Fileloc,
+                odd.DefinedAtLine);
+        }
+
         if (Deadline is { Callback.Count: 0 })
         {
             throw new DagDefinitionException($"DAG '{DagId}' has a deadline without a callback: give it the callback or notifier to call when a run misses it.", Fileloc, DefinedAtLine);

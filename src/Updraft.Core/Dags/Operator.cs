@@ -52,9 +52,11 @@ public abstract class Operator
 
     /// <summary>
     /// The assets this task updates (Airflow's <c>outlets</c>): each success records an event for each, which starts
-    /// the DAGs scheduled on them. Extra data for an event: <c>ctx.OutletEvents[asset]["key"] = value</c>.
+    /// the DAGs scheduled on them. Extra data for an event: <c>ctx.OutletEvents[asset]["key"] = value</c>. An
+    /// <see cref="Assets.AssetAlias"/> among them takes the assets the task adds to it while it runs:
+    /// <c>ctx.OutletEvents[alias].Add(new Asset("s3://…"), extra)</c>.
     /// </summary>
-    public List<Assets.Asset> Outlets { get; set; } = [];
+    public List<Assets.IOutlet> Outlets { get; set; } = [];
 
     public TimeSpan? RetryDelay { get; set; }
 

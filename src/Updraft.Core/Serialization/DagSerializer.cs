@@ -65,7 +65,8 @@ public static class DagSerializer
                 MappedResultLimit = mapProducers.Contains(t.TaskId) ? defaults.MaxMapLength : null,
                 TaskGroupId = t.Group?.GroupId,
                 Line = t.DefinedAtLine,
-                Outlets = t.Outlets.Count == 0 ? null : [.. t.Outlets.Select(SerializedAsset.From)],
+                Outlets = t.Outlets.OfType<Assets.Asset>().Any() ? [.. t.Outlets.OfType<Assets.Asset>().Select(SerializedAsset.From)] : null,
+                OutletAliases = t.Outlets.OfType<Assets.AssetAlias>().Any() ? [.. t.Outlets.OfType<Assets.AssetAlias>().Select(SerializedAssetAlias.From)] : null,
             };
         }).ToList();
 

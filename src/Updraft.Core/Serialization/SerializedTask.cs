@@ -96,6 +96,9 @@ public sealed record SerializedTask
 
     /// <summary>The assets a success of the task updates (an event is recorded for each); null when none.</summary>
     public IReadOnlyList<SerializedAsset>? Outlets { get; init; }
+
+    /// <summary>The asset aliases a success of the task adds assets to (an event recorded for each asset added); null when none.</summary>
+    public IReadOnlyList<SerializedAssetAlias>? OutletAliases { get; init; }
 }
 
 /// <summary>An asset as stored in a serialized DAG.</summary>
@@ -105,6 +108,16 @@ public sealed record SerializedAsset(string Name, string Uri, string Group)
     {
         ArgumentNullException.ThrowIfNull(asset);
         return new(asset.Name, asset.Uri, asset.Group);
+    }
+}
+
+/// <summary>An asset alias as stored.</summary>
+public sealed record SerializedAssetAlias(string Name, string Group)
+{
+    public static SerializedAssetAlias From(Assets.AssetAlias alias)
+    {
+        ArgumentNullException.ThrowIfNull(alias);
+        return new(alias.Name, alias.Group);
     }
 }
 

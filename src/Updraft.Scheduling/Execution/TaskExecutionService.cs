@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Updraft.Core.Connections;
 using Updraft.Core.Runtime;
+using Updraft.Core.Serialization;
 using Updraft.Core.States;
 using Updraft.Execution.Api;
 using Updraft.Scheduling.Scheduling;
@@ -118,8 +119,8 @@ public sealed class TaskExecutionService(
             }
 
             // A success's asset events are written with it, in one transaction: the scheduler never sees one without the other.
-            var events = state == TaskInstanceState.Success && outletEvents is { Count: > 0 } ? await OutletEventsAsync(id, outletEvents, cancellationToken) : null;
-            return await _finishes.RunAsync(new TryEnd(Key(id), id.TryNumber, state, retryAt) { OutletEvents = events }) ? state : null;
+            var (events, aliasEvents) = state == TaskInstanceState.Success && outletEvents is { Count: > 0 } ? await OutletEventsAsync(id, outletEvents, cancellationToken) : (null, null);
+            return await _finishes.RunAsync(new TryEnd(Key(id), id.TryNumber, state, retryAt) { OutletEvents = events, AliasEvents = aliasEvents }) ? state : null;
         });
 
     private async Task<IReadOnlyList<Core.Assets.TriggeringAssetEvent>> TriggeringEventsAsync(DagRunRecord run, CancellationToken cancellationToken)
@@ -136,18 +137,43 @@ public sealed class TaskExecutionService(
     }
 
     /// <summary>
-    /// The asset events of a success: one for each outlet of the task in its run's DAG version (a name the worker sent
-    /// that is not one of them is ignored), with the extra data the task gave it.
+    /// The asset events of a success (<c>{"assets": {name: extra}, "aliases": [{"alias", "asset", "extra"}]}</c>): one
+    /// for each asset outlet of the task in its run's DAG version, with the extra data the task gave it, and one for
+    /// each asset it added to one of its outlet aliases. What the worker sent for anything that is not one of the
+    /// task's outlets is ignored; an added asset that is not a valid asset is refused.
     /// </summary>
-    private async Task<IReadOnlyDictionary<string, JsonObject>?> OutletEventsAsync(TryIdentity id, JsonObject outletEvents, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyDictionary<string, JsonObject>? Assets, IReadOnlyList<AliasAssetEvent>? Aliases)> OutletEventsAsync(
+        TryIdentity id, JsonObject outletEvents, CancellationToken cancellationToken)
     {
         var run = await _runs.GetAsync(id.DagId, id.RunId, cancellationToken);
         var task = run is null ? null : (await _serialized.GetAsync(id.DagId, run.DagVersion, cancellationToken))?.Tasks.FirstOrDefault(t => t.TaskId == id.TaskId);
         var outlets = (task?.Outlets ?? []).Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
-        var extras = outletEvents
+        var extras = (outletEvents["assets"] as JsonObject ?? [])
             .Where(e => outlets.Contains(e.Key))
             .ToDictionary(e => e.Key, e => e.Value as JsonObject is { } extra ? (JsonObject)extra.DeepClone() : [], StringComparer.Ordinal);
-        return extras.Count > 0 ? extras : null;
+        var aliases = (task?.OutletAliases ?? []).Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
+        var added = new List<AliasAssetEvent>();
+        foreach (var item in (outletEvents["aliases"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if ((string?)item["alias"] is not { } alias || !aliases.Contains(alias) || item["asset"] is not JsonObject asset)
+            {
+                continue;
+            }
+
+            Core.Assets.Asset checkedAsset;
+            try
+            {
+                checkedAsset = new Core.Assets.Asset((string?)asset["name"] ?? "", (string?)asset["uri"], (string?)asset["group"] ?? Core.Assets.Asset.DefaultGroup);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ExecutionApiRefusedException($"Task {id.TaskId} added an invalid asset to alias '{alias}': {e.Message}", 422);
+            }
+
+            added.Add(new AliasAssetEvent(alias, SerializedAsset.From(checkedAsset), item["extra"] as JsonObject is { } extra ? (JsonObject)extra.DeepClone() : []));
+        }
+
+        return (extras.Count > 0 ? extras : null, added.Count > 0 ? added : null);
     }
 
     public Task<TaskInstanceState?> RescheduleAsync(string token, TryIdentity id, DateTimeOffset rescheduleDate, CancellationToken cancellationToken = default) =>

@@ -414,13 +414,13 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
             }
 
             var condition = Core.Assets.AssetCondition.FromExpression(expression);
-            if (!condition.Evaluate(a => queue.AssetNames.Contains(a.Name)))
+            if (!condition.Evaluate(a => queue.AssetNames.Contains(a.Name), a => queue.AliasNames.Contains(a.Name)))
             {
                 continue;
             }
 
             // Decided again on the queue as read under lock: another scheduler may have consumed it meanwhile.
-            if (await _assets.CreateTriggeredRunAsync(dag, version, names => condition.Evaluate(a => names.Contains(a.Name)), now, cancellationToken) is { } run)
+            if (await _assets.CreateTriggeredRunAsync(dag, version, (names, aliases) => condition.Evaluate(a => names.Contains(a.Name), a => aliases.Contains(a.Name)), now, cancellationToken) is { } run)
             {
                 created++;
                 active[queue.DagId] = active.GetValueOrDefault(queue.DagId) + 1;

@@ -203,8 +203,8 @@ public sealed class TaskInstanceRunner(
 
     /// <summary>For a success of a task with outlets, the extra data of each outlet's event; null otherwise (nothing to record).</summary>
     private static JsonObject? Outlets(Core.Serialization.SerializedTask settings, TaskRunResult result) =>
-        result.State == TaskInstanceState.Success && settings.Outlets is { Count: > 0 } outlets
-            ? (result.Context?.OutletEvents ?? new Core.Assets.OutletEvents()).For(outlets.Select(o => o.Name))
+        result.State == TaskInstanceState.Success && (settings.Outlets is { Count: > 0 } || settings.OutletAliases is { Count: > 0 })
+            ? (result.Context?.OutletEvents ?? new Core.Assets.OutletEvents()).For((settings.Outlets ?? []).Select(o => o.Name), (settings.OutletAliases ?? []).Select(a => a.Name))
             : null;
 
     private async Task<WorkerReply> DeferAsync(TryIdentity id, string token, Core.Triggers.TaskDeferredException deferral, TaskLogger log, CancellationToken cancellationToken)

@@ -60,7 +60,27 @@ public sealed record AssetEventRecord
 public sealed record AssetEventSource(string DagId, string RunId, string TaskId, int MapIndex);
 
 /// <summary>A DAG's queue: the assets updated since it last ran on them, and when the latest was queued.</summary>
-public sealed record QueuedAssets(string DagId, IReadOnlySet<string> AssetNames, DateTimeOffset LatestAt);
+public sealed record QueuedAssets(string DagId, IReadOnlySet<string> AssetNames, DateTimeOffset LatestAt)
+{
+    /// <summary>The aliases the DAG is scheduled on that one of the queued assets joined.</summary>
+    public IReadOnlySet<string> AliasNames { get; init; } = new HashSet<string>();
+}
+
+/// <summary>An asset updated since a DAG scheduled on it last ran on it: a row of the queue of asset-triggered runs.</summary>
+public sealed record QueuedAssetEvent(string DagId, long AssetId, DateTimeOffset CreatedAt);
+
+/// <summary>A stored asset alias.</summary>
+public sealed record AssetAliasRecord
+{
+    public long Id { get; init; }
+
+    public string Name { get; init; } = "";
+
+    public string AliasGroup { get; init; } = Core.Assets.Asset.DefaultGroup;
+}
+
+/// <summary>An asset a task added to one of its outlet aliases, with the extra data of its event.</summary>
+public sealed record AliasAssetEvent(string Alias, Core.Serialization.SerializedAsset Asset, System.Text.Json.Nodes.JsonObject Extra);
 
 /// <summary>A DAG scheduled on an asset (no task), or a task updating it.</summary>
 public sealed record AssetDagReference(long AssetId, string DagId, string? TaskId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);

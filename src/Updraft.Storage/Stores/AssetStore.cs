@@ -31,10 +31,18 @@ public sealed class AssetStore(MetadataDatabase database)
     /// </summary>
     internal static async Task SyncReferencesAsync(DbConnection connection, DbTransaction transaction, SerializedDag dag, long at)
     {
-        var scheduled = dag.AssetExpression is { } expression ? Core.Assets.AssetCondition.FromExpression(expression).Assets.Select(SerializedAsset.From).ToList() : [];
+        var condition = dag.AssetExpression is { } expression ? Core.Assets.AssetCondition.FromExpression(expression) : null;
+        var scheduled = condition?.Assets.Select(SerializedAsset.From).ToList() ?? [];
         var produced = dag.Tasks.SelectMany(t => (t.Outlets ?? []).Select(a => (Task: t.TaskId, Asset: a))).ToList();
         await connection.ExecuteAsync("DELETE FROM dag_schedule_asset_reference WHERE dag_id = @DagId", new { dag.DagId }, transaction);
         await connection.ExecuteAsync("DELETE FROM task_outlet_asset_reference WHERE dag_id = @DagId", new { dag.DagId }, transaction);
+        await SyncAliasesAsync(
+            connection,
+            transaction,
+            dag.DagId,
+            condition?.Aliases.Select(SerializedAssetAlias.From).ToList() ?? [],
+            dag.Tasks.SelectMany(t => t.OutletAliases ?? []).ToList(),
+            at);
         if (scheduled.Count == 0 && produced.Count == 0)
         {
             await SyncWatchersAsync(connection, transaction, dag, at);
@@ -64,6 +72,37 @@ public sealed class AssetStore(MetadataDatabase database)
         await SyncWatchersAsync(connection, transaction, dag, at);
     }
 
+    /// <summary>The aliases a DAG is scheduled on (its references replaced by these) and those its tasks add assets to, each created when new.</summary>
+    private static async Task SyncAliasesAsync(
+        DbConnection connection,
+        DbTransaction transaction,
+        string dagId,
+        List<SerializedAssetAlias> scheduled,
+        List<SerializedAssetAlias> produced,
+        long at)
+    {
+        await connection.ExecuteAsync("DELETE FROM dag_schedule_asset_alias_reference WHERE dag_id = @dagId", new { dagId }, transaction);
+        foreach (var alias in scheduled.Concat(produced).DistinctBy(a => a.Name))
+        {
+            await UpsertAliasAsync(connection, transaction, alias.Name, alias.Group);
+        }
+
+        await connection.ExecuteAsync(
+            "INSERT INTO dag_schedule_asset_alias_reference (alias_id, dag_id, created_at, updated_at) SELECT id, @dagId, @at, @at FROM asset_alias WHERE name = @Name ON CONFLICT DO NOTHING",
+            scheduled.Select(a => new { dagId, a.Name, at }),
+            transaction);
+    }
+
+    private static Task<long> UpsertAliasAsync(DbConnection connection, DbTransaction transaction, string name, string group) =>
+        connection.ExecuteScalarAsync<long>(
+            """
+            INSERT INTO asset_alias (name, alias_group) VALUES (@name, @group)
+            ON CONFLICT (name) DO UPDATE SET alias_group = excluded.alias_group
+            RETURNING id
+            """,
+            new { name, group },
+            transaction);
+
     /// <summary>
     /// A DAG that is gone (its file deleted, the DAG no longer in it, or deleted through the API) watches nothing: its
     /// asset watchers and their triggers go, with its queue. With <paramref name="deleted"/>, its asset references and
@@ -76,7 +115,7 @@ public sealed class AssetStore(MetadataDatabase database)
         await connection.ExecuteAsync("DELETE FROM asset_dag_run_queue WHERE target_dag_id = @dagId", new { dagId }, transaction);
         if (deleted)
         {
-            foreach (var table in new[] { "dag_schedule_asset_reference", "task_outlet_asset_reference", "hitl_detail" })
+            foreach (var table in new[] { "dag_schedule_asset_reference", "dag_schedule_asset_alias_reference", "task_outlet_asset_reference", "hitl_detail" })
             {
                 await connection.ExecuteAsync($"DELETE FROM {table} WHERE dag_id = @dagId", new { dagId }, transaction);
             }
@@ -167,6 +206,38 @@ public sealed class AssetStore(MetadataDatabase database)
         return (recorded, unknown);
     }
 
+    /// <summary>
+    /// In the caller's transaction (a try's success): for each asset a task added to one of its outlet aliases, the
+    /// asset (created when new), its joining the alias, and its event — recorded through the alias, so DAGs scheduled
+    /// on the alias are queued with those scheduled on the asset.
+    /// </summary>
+    internal static async Task<IReadOnlyList<AssetEventRecord>> RecordAliasEventsAsync(
+        DbConnection connection,
+        DbTransaction transaction,
+        IReadOnlyList<AliasAssetEvent> events,
+        AssetEventSource? source,
+        long at)
+    {
+        var recorded = new List<AssetEventRecord>();
+        foreach (var added in events)
+        {
+            var aliasId = await UpsertAliasAsync(connection, transaction, added.Alias, Core.Assets.Asset.DefaultGroup);
+            await connection.ExecuteAsync(
+                "INSERT INTO asset (name, uri, asset_group, extra, created_at, updated_at) VALUES (@Name, @Uri, @Group, '{}', @at, @at) ON CONFLICT (name) DO NOTHING",
+                new { added.Asset.Name, added.Asset.Uri, added.Asset.Group, at },
+                transaction);
+            var assetId = await connection.ExecuteScalarAsync<long>("SELECT id FROM asset WHERE name = @Name", new { added.Asset.Name }, transaction);
+            await connection.ExecuteAsync(
+                "INSERT INTO asset_alias_asset (alias_id, asset_id) VALUES (@aliasId, @assetId) ON CONFLICT DO NOTHING", new { aliasId, assetId }, transaction);
+            var recordedEvent = await InsertEventAsync(connection, transaction, assetId, added.Extra, source, at);
+            await connection.ExecuteAsync(
+                "INSERT INTO asset_alias_asset_event (alias_id, event_id) VALUES (@aliasId, @Id) ON CONFLICT DO NOTHING", new { aliasId, recordedEvent.Id }, transaction);
+            recorded.Add(recordedEvent);
+        }
+
+        return recorded;
+    }
+
     /// <summary>Records an event of asset <paramref name="assetId"/> posted from outside (the REST API, the CLI); null when there is no such asset.</summary>
     public async Task<AssetEventRecord?> RecordEventAsync(long assetId, JsonObject extra, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -195,8 +266,10 @@ public sealed class AssetStore(MetadataDatabase database)
         var queued = await connection.ExecuteAsync(
             """
             INSERT INTO asset_dag_run_queue (asset_id, target_dag_id, created_at)
-            SELECT r.asset_id, r.dag_id, @at FROM dag_schedule_asset_reference r JOIN dag d ON d.dag_id = r.dag_id
-            WHERE r.asset_id = @assetId AND d.is_paused = 0 AND d.is_active = 1
+            SELECT DISTINCT @assetId, d.dag_id, @at FROM dag d
+            WHERE d.is_paused = 0 AND d.is_active = 1 AND (
+                d.dag_id IN (SELECT r.dag_id FROM dag_schedule_asset_reference r WHERE r.asset_id = @assetId)
+                OR d.dag_id IN (SELECT ar.dag_id FROM dag_schedule_asset_alias_reference ar JOIN asset_alias_asset aa ON aa.alias_id = ar.alias_id WHERE aa.asset_id = @assetId))
             ON CONFLICT (asset_id, target_dag_id) DO NOTHING
             """,
             new { assetId, at },
@@ -216,9 +289,18 @@ public sealed class AssetStore(MetadataDatabase database)
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<(string DagId, string Name, long CreatedAt)>(
             "SELECT q.target_dag_id, a.name, q.created_at FROM asset_dag_run_queue q JOIN asset a ON a.id = q.asset_id");
+        var aliases = (await connection.QueryAsync<(string DagId, string Alias)>(QueuedAliasesSql(""))).ToLookup(r => r.DagId, r => r.Alias, StringComparer.Ordinal);
         return [.. rows.GroupBy(r => r.DagId, StringComparer.Ordinal)
-            .Select(g => new QueuedAssets(g.Key, g.Select(r => r.Name).ToHashSet(StringComparer.Ordinal), Micros.To(g.Max(r => r.CreatedAt))))];
+            .Select(g => new QueuedAssets(g.Key, g.Select(r => r.Name).ToHashSet(StringComparer.Ordinal), Micros.To(g.Max(r => r.CreatedAt)))
+            {
+                AliasNames = aliases[g.Key].ToHashSet(StringComparer.Ordinal),
+            })];
     }
+
+    /// <summary>For each DAG's queue: the aliases it is scheduled on that a queued asset joined (an alias updated).</summary>
+    private static string QueuedAliasesSql(string where) =>
+        "SELECT DISTINCT q.target_dag_id, al.name FROM asset_dag_run_queue q JOIN asset_alias_asset aa ON aa.asset_id = q.asset_id " +
+        "JOIN asset_alias al ON al.id = aa.alias_id JOIN dag_schedule_asset_alias_reference r ON r.alias_id = al.id AND r.dag_id = q.target_dag_id" + where;
 
     /// <summary>Empties a DAG's queue (it is no longer scheduled on assets).</summary>
     public async Task<int> DequeueAsync(string dagId, CancellationToken cancellationToken = default)
@@ -229,7 +311,7 @@ public sealed class AssetStore(MetadataDatabase database)
 
     /// <summary>
     /// Creates the asset-triggered run of a DAG when its condition (<paramref name="ready"/>, given the names of the
-    /// assets queued for it) holds over its queue as read under lock — queued, as Airflow 3, its logical date and data
+    /// assets queued for it and of the aliases they joined) holds over its queue as read under lock — queued, as Airflow 3, its logical date and data
     /// interval at the latest queuing time — linked to every event of the DAG's assets since the events its previous
     /// runs consumed, and empties the queue rows it read: one transaction. Null when the condition does not hold
     /// (another scheduler created the run, or the queue changed).
@@ -237,7 +319,7 @@ public sealed class AssetStore(MetadataDatabase database)
     public async Task<DagRunRecord?> CreateTriggeredRunAsync(
         SerializedDag dag,
         int dagVersion,
-        Func<IReadOnlySet<string>, bool> ready,
+        Func<IReadOnlySet<string>, IReadOnlySet<string>, bool> ready,
         DateTimeOffset now,
         CancellationToken cancellationToken = default)
     {
@@ -252,7 +334,11 @@ public sealed class AssetStore(MetadataDatabase database)
             $"SELECT q.asset_id, a.name, q.created_at FROM asset_dag_run_queue q JOIN asset a ON a.id = q.asset_id WHERE q.target_dag_id = @DagId{lockRows}",
             new { dag.DagId },
             transaction)).ToList();
-        if (queue.Count == 0 || !ready(queue.Select(q => q.Name).ToHashSet(StringComparer.Ordinal)))
+        var aliases = queue.Count == 0
+            ? []
+            : (await connection.QueryAsync<(string DagId, string Alias)>(QueuedAliasesSql(" WHERE q.target_dag_id = @DagId"), new { dag.DagId }, transaction))
+                .Select(r => r.Alias).ToHashSet(StringComparer.Ordinal);
+        if (queue.Count == 0 || !ready(queue.Select(q => q.Name).ToHashSet(StringComparer.Ordinal), aliases))
         {
             return null;
         }
@@ -271,8 +357,10 @@ public sealed class AssetStore(MetadataDatabase database)
         await connection.ExecuteAsync(
             """
             INSERT INTO dagrun_asset_event (dag_run_id, event_id)
-            SELECT @id, e.id FROM asset_event e JOIN dag_schedule_asset_reference r ON r.asset_id = e.asset_id AND r.dag_id = @DagId
-            WHERE e.timestamp <= @At AND e.timestamp > coalesce(
+            SELECT @id, e.id FROM asset_event e
+            WHERE (e.asset_id IN (SELECT r.asset_id FROM dag_schedule_asset_reference r WHERE r.dag_id = @DagId)
+                   OR e.asset_id IN (SELECT aa.asset_id FROM dag_schedule_asset_alias_reference ar JOIN asset_alias_asset aa ON aa.alias_id = ar.alias_id WHERE ar.dag_id = @DagId))
+              AND e.timestamp <= @At AND e.timestamp > coalesce(
                 (SELECT max(e2.timestamp) FROM dagrun_asset_event l JOIN dag_run dr ON dr.id = l.dag_run_id JOIN asset_event e2 ON e2.id = l.event_id
                  WHERE dr.dag_id = @DagId AND dr.id <> @id), -1)
             """,
@@ -312,7 +400,11 @@ public sealed class AssetStore(MetadataDatabase database)
         if (query.OnlyActive)
         {
             // Active: some DAG is scheduled on it or updates it (Airflow's asset_active, kept by its DAG references).
-            sql.Where("(a.id IN (SELECT asset_id FROM dag_schedule_asset_reference) OR a.id IN (SELECT asset_id FROM task_outlet_asset_reference)) AND @value = 1", 1);
+            // An asset that joined an alias is active as the alias's DAGs are scheduled on it.
+            sql.Where(
+                "(a.id IN (SELECT asset_id FROM dag_schedule_asset_reference) OR a.id IN (SELECT asset_id FROM task_outlet_asset_reference) " +
+                "OR a.id IN (SELECT asset_id FROM asset_alias_asset)) AND @value = 1",
+                1);
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -372,6 +464,107 @@ public sealed class AssetStore(MetadataDatabase database)
             [.. scheduled.Select(s => new AssetDagReference(s.AssetId, s.DagId, null, Micros.To(s.CreatedAt), Micros.To(s.UpdatedAt)))],
             [.. producing.Select(p => new AssetDagReference(p.AssetId, p.DagId, p.TaskId, Micros.To(p.CreatedAt), Micros.To(p.UpdatedAt)))],
             latest.ToDictionary(l => l.AssetId, l => (l.Id, Micros.To(l.Timestamp))));
+    }
+
+    /// <summary>
+    /// Queued asset events (the queue of asset-triggered runs): of one asset, of one DAG, or of one asset for one
+    /// DAG, queued before <paramref name="before"/> when given.
+    /// </summary>
+    public async Task<IReadOnlyList<QueuedAssetEvent>> QueuedEventsAsync(long? assetId, string? dagId, DateTimeOffset? before, CancellationToken cancellationToken = default)
+    {
+        var (where, parameters) = QueueFilter(assetId, dagId, before);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string DagId, long AssetId, long CreatedAt)>(
+            $"SELECT q.target_dag_id, q.asset_id, q.created_at FROM asset_dag_run_queue q WHERE {where} ORDER BY q.target_dag_id, q.asset_id", parameters);
+        return [.. rows.Select(r => new QueuedAssetEvent(r.DagId, r.AssetId, Micros.To(r.CreatedAt)))];
+    }
+
+    /// <summary>Empties the queue rows <see cref="QueuedEventsAsync"/> would list; returns how many went.</summary>
+    public async Task<int> DeleteQueuedEventsAsync(long? assetId, string? dagId, DateTimeOffset? before, CancellationToken cancellationToken = default)
+    {
+        var (where, parameters) = QueueFilter(assetId, dagId, before);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync($"DELETE FROM asset_dag_run_queue WHERE {where.Replace("q.", "", StringComparison.Ordinal)}", parameters);
+    }
+
+    private static (string Where, DynamicParameters Parameters) QueueFilter(long? assetId, string? dagId, DateTimeOffset? before)
+    {
+        var clauses = new List<string> { "1 = 1" };
+        var parameters = new DynamicParameters();
+        if (assetId is { } asset)
+        {
+            clauses.Add("q.asset_id = @asset");
+            parameters.Add("asset", asset);
+        }
+
+        if (dagId is { } dag)
+        {
+            clauses.Add("q.target_dag_id = @dag");
+            parameters.Add("dag", dag);
+        }
+
+        if (before is { } time)
+        {
+            clauses.Add("q.created_at < @before");
+            parameters.Add("before", Micros.From(time));
+        }
+
+        return (string.Join(" AND ", clauses), parameters);
+    }
+
+    /// <summary>The DAGs with a task that updates asset <paramref name="assetId"/> (those a materialization would run).</summary>
+    public async Task<IReadOnlyList<string>> ProducingDagsAsync(long assetId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return [.. await connection.QueryAsync<string>(
+            "SELECT DISTINCT r.dag_id FROM task_outlet_asset_reference r JOIN dag d ON d.dag_id = r.dag_id WHERE r.asset_id = @assetId AND d.is_active = 1 ORDER BY r.dag_id",
+            new { assetId })];
+    }
+
+    /// <summary>Asset aliases, filtered by name and paged as the REST API asks.</summary>
+    public async Task<Page<AssetAliasRecord>> AliasesAsync(PageRequest page, string? namePattern, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var sql = new Queries.ListSql("asset_alias al", AliasSortable, "id", "al.id");
+        if (namePattern is { } name)
+        {
+            sql.Where(@"lower(al.name) LIKE @value ESCAPE '\'", "%" + Queries.ListSql.EscapeLike(name.ToLowerInvariant()) + "%");
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await sql.RunAsync<AssetAliasRecord>(connection, "SELECT al.id AS Id, al.name AS Name, al.alias_group AS AliasGroup", page);
+    }
+
+    /// <summary>One asset alias by id, or null.</summary>
+    public async Task<AssetAliasRecord?> GetAliasAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<AssetAliasRecord>(
+            "SELECT al.id AS Id, al.name AS Name, al.alias_group AS AliasGroup FROM asset_alias al WHERE al.id = @id", new { id });
+    }
+
+    /// <summary>The aliases each of assets <paramref name="ids"/> joined.</summary>
+    public async Task<ILookup<long, AssetAliasRecord>> AliasesOfAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Count == 0)
+        {
+            return Array.Empty<(long, AssetAliasRecord)>().ToLookup(r => r.Item1, r => r.Item2);
+        }
+
+        var parameters = new DynamicParameters();
+        var n = 0;
+        foreach (var id in ids)
+        {
+            parameters.Add($"i{n++}", id);
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long AssetId, long Id, string Name, string Group)>(
+            $"SELECT aa.asset_id, al.id, al.name, al.alias_group FROM asset_alias_asset aa JOIN asset_alias al ON al.id = aa.alias_id " +
+            $"WHERE aa.asset_id IN ({string.Join(", ", ids.Select((_, i) => $"@i{i}"))}) ORDER BY al.name",
+            parameters);
+        return rows.ToLookup(r => r.AssetId, r => new AssetAliasRecord { Id = r.Id, Name = r.Name, AliasGroup = r.Group });
     }
 
     /// <summary>Asset events, filtered and paged as the REST API asks.</summary>
@@ -456,6 +649,12 @@ public sealed class AssetStore(MetadataDatabase database)
         ["uri"] = "a.uri",
         ["created_at"] = "a.created_at",
         ["updated_at"] = "a.updated_at",
+    };
+
+    private static readonly Dictionary<string, string> AliasSortable = new(StringComparer.Ordinal)
+    {
+        ["id"] = "al.id",
+        ["name"] = "al.name",
     };
 
     private static readonly Dictionary<string, string> EventSortable = new(StringComparer.Ordinal)

@@ -414,7 +414,7 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
                     AND task_instance.state IN ({StateSql.List([.. fromStates, TaskInstanceState.Restarting])})
                 """;
             List<(string DagId, string RunId, string TaskId, int MapIndex, int TryNumber)> ended;
-            var withEvents = chunk.Where(e => e.OutletEvents is { Count: > 0 } && e.State == TaskInstanceState.Success).ToList();
+            var withEvents = chunk.Where(e => (e.OutletEvents is { Count: > 0 } || e.AliasEvents is { Count: > 0 }) && e.State == TaskInstanceState.Success).ToList();
             if (database.Dialect == SqlDialect.Postgres)
             {
                 // Asset events are recorded in the same transaction as the success they come from.
@@ -483,7 +483,16 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
                 continue;
             }
 
-            await AssetStore.RecordAsync(connection, transaction, end.OutletEvents!, new AssetEventSource(end.Key.DagId, end.Key.RunId, end.Key.TaskId, end.Key.MapIndex), Micros.From(now));
+            var source = new AssetEventSource(end.Key.DagId, end.Key.RunId, end.Key.TaskId, end.Key.MapIndex);
+            if (end.OutletEvents is { Count: > 0 } outlets)
+            {
+                await AssetStore.RecordAsync(connection, transaction, outlets, source, Micros.From(now));
+            }
+
+            if (end.AliasEvents is { Count: > 0 } aliases)
+            {
+                await AssetStore.RecordAliasEventsAsync(connection, transaction, aliases, source, Micros.From(now));
+            }
         }
     }
 

@@ -9,4 +9,7 @@ namespace Updraft.Storage.Stores;
 public sealed record TryEnd(TaskInstanceKey Key, int TryNumber, TaskInstanceState State, DateTimeOffset? NextRetryAt = null)
 {
     public IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonObject>? OutletEvents { get; init; }
+
+    /// <summary>For a success of a task with outlet aliases: the assets it added to them, each recorded with its event.</summary>
+    public IReadOnlyList<AliasAssetEvent>? AliasEvents { get; init; }
 }

@@ -113,6 +113,109 @@ public abstract class AssetApiTests : IAsyncLifetime
         Assert.Equal(0, await Dapper.SqlMapper.ExecuteScalarAsync<int>(connection, "SELECT count(*) FROM asset_event"));
     }
 
+    [Fact]
+    public async Task QueuedEvents_AreListedByAssetAndByDag_AndDeletingThemMeansTheConsumerDoesNotRun()
+    {
+        var assets = new AssetStore(_api.Orchestra.Database);
+        var orders = await assets.GetByNameAsync("orders");
+        var customers = await assets.GetByNameAsync("customers");
+        await assets.RecordEventAsync(orders!.Id, [], TimeProvider.System.GetUtcNow());
+        await assets.RecordEventAsync(customers!.Id, [], TimeProvider.System.GetUtcNow());
+
+        var viewer = await _api.AsAsync("viewer");
+        var byAsset = await JsonAsync(await viewer.GetAsync($"api/v2/assets/{orders.Id}/queuedEvents"));
+        Assert.Equal(1, (int)byAsset["total_entries"]!);
+        Assert.Equal(("consumer", orders.Id), ((string?)byAsset["queued_events"]![0]!["dag_id"], (long)byAsset["queued_events"]![0]!["asset_id"]!));
+        Assert.NotNull((string?)byAsset["queued_events"]![0]!["created_at"]);
+        var byDag = await JsonAsync(await viewer.GetAsync("api/v2/dags/consumer/assets/queuedEvents"));
+        Assert.Equal(2, (int)byDag["total_entries"]!);
+        var one = await JsonAsync(await viewer.GetAsync($"api/v2/dags/consumer/assets/{customers.Id}/queuedEvents"));
+        Assert.Equal(customers.Id, (long)one["asset_id"]!);
+
+        // Events queued before a time long past: none.
+        using var none = await viewer.GetAsync($"api/v2/assets/{orders.Id}/queuedEvents?before=2000-01-01T00:00:00Z");
+        Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+        Assert.Equal($"Queue event with asset_id: `{orders.Id}` was not found", (string?)(await JsonAsync(none))["detail"]);
+
+        // A viewer may not delete; an Op may, one asset of one DAG, then the rest of the DAG's queue.
+        using var denied = await viewer.DeleteAsync("api/v2/dags/consumer/assets/queuedEvents");
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        var op = await _api.AsAsync("op");
+        using var deletedOne = await op.DeleteAsync($"api/v2/dags/consumer/assets/{orders.Id}/queuedEvents");
+        Assert.Equal(HttpStatusCode.NoContent, deletedOne.StatusCode);
+        Assert.Equal(1, (int)(await JsonAsync(await viewer.GetAsync("api/v2/dags/consumer/assets/queuedEvents")))["total_entries"]!);
+        using var deletedRest = await op.DeleteAsync("api/v2/dags/consumer/assets/queuedEvents");
+        Assert.Equal(HttpStatusCode.NoContent, deletedRest.StatusCode);
+        using var again = await op.DeleteAsync("api/v2/dags/consumer/assets/queuedEvents");
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+
+        var (engine, executor) = _api.Orchestra.NewScheduler();
+        await _api.Orchestra.RunToCompletionAsync(engine, executor);
+        Assert.Empty(await new DagRunStore(_api.Orchestra.Database).ListAsync("consumer"));
+    }
+
+    [Fact]
+    public async Task Materialize_RunsTheOneDagThatUpdatesTheAsset_AndSaysWhenNoneOrSeveralDo()
+    {
+        var assets = new AssetStore(_api.Orchestra.Database);
+        var orders = await assets.GetByNameAsync("orders");
+        var customers = await assets.GetByNameAsync("customers");
+
+        using var denied = await (await _api.AsAsync("viewer")).PostAsync($"api/v2/assets/{orders!.Id}/materialize", null);
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+
+        var user = await _api.AsAsync("user");
+        using var materialized = await user.PostAsync($"api/v2/assets/{orders.Id}/materialize", null);
+        Assert.Equal(HttpStatusCode.OK, materialized.StatusCode);
+        var run = await JsonAsync(materialized);
+        Assert.Equal(("producer", "manual", "queued"), ((string?)run["dag_id"], (string?)run["run_type"], (string?)run["state"]));
+        Assert.Single(await new DagRunStore(_api.Orchestra.Database).ListAsync("producer"));
+
+        using var nobody = await user.PostAsync($"api/v2/assets/{customers!.Id}/materialize", null);
+        Assert.Equal(HttpStatusCode.NotFound, nobody.StatusCode);
+        Assert.Equal($"No DAG materializes asset with ID: {customers.Id}", (string?)(await JsonAsync(nobody))["detail"]);
+
+        _api.Orchestra.WriteDag("producer2.cs", "public static class Lake2 { public static readonly Asset Orders = new(\"orders\", \"s3://lake/orders\"); }\n"
+            + Orchestra.DagSource("producer2", "dag.Empty(\"export\").With(t => t.Outlets = [Lake2.Orders]);"));
+        await _api.Orchestra.ProcessAsync();
+        using var several = await user.PostAsync($"api/v2/assets/{orders.Id}/materialize", null);
+        Assert.Equal(HttpStatusCode.Conflict, several.StatusCode);
+        Assert.Equal($"More than one DAG materializes asset with ID: {orders.Id}", (string?)(await JsonAsync(several))["detail"]);
+    }
+
+    [Fact]
+    public async Task Aliases_AreListedAndShownWithTheAssetsThatJoinedThem()
+    {
+        _api.Orchestra.WriteDag("partitions.cs", Orchestra.DagSource("partitions", """
+            var partitions = new AssetAlias("partitions");
+            dag.Task("export", ctx => { ctx.OutletEvents[partitions].Add(new Asset("orders")); }).With(t => t.Outlets = [partitions]);
+            """));
+        await _api.Orchestra.ProcessAsync();
+        var (engine, executor) = _api.Orchestra.NewScheduler();
+        await _api.Orchestra.TriggerAsync("partitions");
+        await _api.Orchestra.RunToCompletionAsync(engine, executor);
+
+        var viewer = await _api.AsAsync("viewer");
+        var list = await JsonAsync(await viewer.GetAsync("api/v2/assets/aliases?name_pattern=PART"));
+        Assert.Equal(1, (int)list["total_entries"]!);
+        var alias = list["asset_aliases"]![0]!;
+        Assert.Equal(("partitions", "asset"), ((string?)alias["name"], (string?)alias["group"]));
+        var one = await JsonAsync(await viewer.GetAsync($"api/v2/assets/aliases/{(long)alias["id"]!}"));
+        Assert.Equal("partitions", (string?)one["name"]);
+
+        var orders = await new AssetStore(_api.Orchestra.Database).GetByNameAsync("orders");
+        var asset = await JsonAsync(await viewer.GetAsync($"api/v2/assets/{orders!.Id}"));
+        Assert.Equal(["partitions"], asset["aliases"]!.AsArray().Select(a => (string?)a!["name"]));
+        var events = await JsonAsync(await viewer.GetAsync($"api/v2/assets/events?asset_id={orders.Id}"));
+        Assert.Equal("partitions", (string?)events["asset_events"]![0]!["source_dag_id"]);
+
+        using var missing = await viewer.GetAsync("api/v2/assets/aliases/424242");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("The Asset Alias with ID: `424242` was not found", (string?)(await JsonAsync(missing))["detail"]);
+        using var notAnId = await viewer.GetAsync("api/v2/assets/aliases/x");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, notAnId.StatusCode);
+    }
+
     private static async Task<JsonObject> JsonAsync(HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Updraft.Core.States;
+using Updraft.Scheduling.Operations;
 using Updraft.Storage.Stores;
 using static Updraft.Storage.Security.Permissions;
 
@@ -49,6 +50,84 @@ internal static class AssetEndpoints
             return V2.Json((await EventsAsync(assets, [recorded], context.RequestAborted))[0]);
         }).Accepts<EventBody>("application/json").Requires(Create, Assets).Audited("create_asset_event");
 
+        api.MapGet("/assets/aliases", async (HttpContext context, AssetStore assets) =>
+        {
+            var q = new ApiQuery(context.Request);
+            var page = await assets.AliasesAsync(q.Page(settings.MaximumPageLimit), q.String("name_pattern"), context.RequestAborted);
+            return V2.Json(new { asset_aliases = page.Items.Select(Alias).ToList(), total_entries = page.TotalEntries });
+        }).Query("limit:integer", "offset:integer", "order_by:array", "name_pattern").Requires(Read, Assets);
+
+        api.MapGet("/assets/aliases/{asset_alias_id}", async (string asset_alias_id, HttpContext context, AssetStore assets) =>
+        {
+            var id = PathId(asset_alias_id, "asset_alias_id");
+            var alias = await assets.GetAliasAsync(id, context.RequestAborted) ?? throw ApiException.NotFound($"The Asset Alias with ID: `{id}` was not found");
+            return V2.Json(Alias(alias));
+        }).Requires(Read, Assets);
+
+        api.MapGet("/assets/{asset_id}/queuedEvents", async (string asset_id, HttpContext context, AssetStore assets) =>
+        {
+            var id = PathId(asset_id, "asset_id");
+            var queued = await assets.QueuedEventsAsync(id, null, new ApiQuery(context.Request).Date("before"), context.RequestAborted);
+            return queued.Count == 0
+                ? throw ApiException.NotFound($"Queue event with asset_id: `{id}` was not found")
+                : V2.Json(new { queued_events = queued.Select(Queued).ToList(), total_entries = queued.Count });
+        }).Query("before").Requires(Read, Assets);
+
+        api.MapDelete("/assets/{asset_id}/queuedEvents", async (string asset_id, HttpContext context, AssetStore assets) =>
+        {
+            var id = PathId(asset_id, "asset_id");
+            return await assets.DeleteQueuedEventsAsync(id, null, new ApiQuery(context.Request).Date("before"), context.RequestAborted) == 0
+                ? throw ApiException.NotFound($"Queue event with asset_id: `{id}` was not found")
+                : Results.NoContent();
+        }).Query("before").Requires(Delete, Assets).Audited("delete_asset_queued_events");
+
+        api.MapPost("/assets/{asset_id}/materialize", async (string asset_id, HttpContext context, AssetStore assets, DagRunService service, IDagStore dags) =>
+        {
+            // As Airflow 3.1: run the one DAG whose task updates the asset.
+            var id = PathId(asset_id, "asset_id");
+            _ = await assets.GetAsync(id, context.RequestAborted) ?? throw ApiException.NotFound($"The Asset with ID: `{id}` was not found");
+            var producers = await assets.ProducingDagsAsync(id, context.RequestAborted);
+            var dagId = producers.Count switch
+            {
+                0 => throw ApiException.NotFound($"No DAG materializes asset with ID: {id}"),
+                1 => producers[0],
+                _ => throw new ApiException(409, $"More than one DAG materializes asset with ID: {id}"),
+            };
+            context.RequireOnDag(dagId);
+            var run = await service.TriggerAsync(new TriggerRequest(dagId), DagEndpoints.Actor(context), context.RequestAborted);
+            return V2.Json(RunShapes.Run(run, await DagRunEndpoints.VersionAsync(dags, run.DagId, run.DagVersion, context.RequestAborted)));
+        }).Requires(Create, DagRuns, DagScope.DagEntity).Audited("materialize_asset");
+
+        api.MapGet("/dags/{dag_id}/assets/queuedEvents", async (string dag_id, HttpContext context, AssetStore assets) =>
+        {
+            var queued = await assets.QueuedEventsAsync(null, dag_id, new ApiQuery(context.Request).Date("before"), context.RequestAborted);
+            return queued.Count == 0
+                ? throw ApiException.NotFound($"Queue event with dag_id: `{dag_id}` was not found")
+                : V2.Json(new { queued_events = queued.Select(Queued).ToList(), total_entries = queued.Count });
+        }).Query("before").Requires(Read, Assets, DagScope.DagEntity);
+
+        api.MapDelete("/dags/{dag_id}/assets/queuedEvents", async (string dag_id, HttpContext context, AssetStore assets) =>
+            await assets.DeleteQueuedEventsAsync(null, dag_id, new ApiQuery(context.Request).Date("before"), context.RequestAborted) == 0
+                ? throw ApiException.NotFound($"Queue event with dag_id: `{dag_id}` was not found")
+                : Results.NoContent()).Query("before").Requires(Delete, Assets, DagScope.DagEntity).Audited("delete_dag_asset_queued_events");
+
+        api.MapGet("/dags/{dag_id}/assets/{asset_id}/queuedEvents", async (string dag_id, string asset_id, HttpContext context, AssetStore assets) =>
+        {
+            var id = PathId(asset_id, "asset_id");
+            var queued = await assets.QueuedEventsAsync(id, dag_id, new ApiQuery(context.Request).Date("before"), context.RequestAborted);
+            return queued.Count == 0
+                ? throw ApiException.NotFound($"Queued event with dag_id: `{dag_id}` and asset_id: `{id}` was not found")
+                : V2.Json(Queued(queued[0]));
+        }).Query("before").Requires(Read, Assets, DagScope.DagEntity);
+
+        api.MapDelete("/dags/{dag_id}/assets/{asset_id}/queuedEvents", async (string dag_id, string asset_id, HttpContext context, AssetStore assets) =>
+        {
+            var id = PathId(asset_id, "asset_id");
+            return await assets.DeleteQueuedEventsAsync(id, dag_id, new ApiQuery(context.Request).Date("before"), context.RequestAborted) == 0
+                ? throw ApiException.NotFound($"Queued event with dag_id: `{dag_id}` and asset_id: `{id}` was not found")
+                : Results.NoContent();
+        }).Query("before").Requires(Delete, Assets, DagScope.DagEntity).Audited("delete_dag_asset_queued_event");
+
         api.MapGet("/assets", async (HttpContext context, AssetStore assets) =>
         {
             var q = new ApiQuery(context.Request);
@@ -63,17 +142,16 @@ internal static class AssetEndpoints
                 },
                 context.RequestAborted);
             var relations = await assets.RelationsAsync([.. page.Items.Select(a => a.Id)], context.RequestAborted);
-            return V2.Json(new { assets = page.Items.Select(a => Asset(a, relations)).ToList(), total_entries = page.TotalEntries });
+            var aliases = await assets.AliasesOfAsync([.. page.Items.Select(a => a.Id)], context.RequestAborted);
+            return V2.Json(new { assets = page.Items.Select(a => Asset(a, relations, aliases)).ToList(), total_entries = page.TotalEntries });
         }).Query("limit:integer", "offset:integer", "order_by:array", "name_pattern", "uri_pattern", "dag_ids:array", "only_active:boolean").Requires(Read, Assets);
 
         api.MapGet("/assets/{asset_id}", async (string asset_id, HttpContext context, AssetStore assets) =>
         {
             // As FastAPI: an id that is not an integer is a validation error, not a missing asset.
-            var id = long.TryParse(asset_id, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var parsed)
-                ? parsed
-                : throw ApiException.Invalid(["path", "asset_id"], "Input should be a valid integer, unable to parse string as an integer", "int_parsing", asset_id);
+            var id = PathId(asset_id, "asset_id");
             var asset = await assets.GetAsync(id, context.RequestAborted) ?? throw ApiException.NotFound($"The Asset with ID: `{id}` was not found");
-            return V2.Json(Asset(asset, await assets.RelationsAsync([asset.Id], context.RequestAborted)));
+            return V2.Json(Asset(asset, await assets.RelationsAsync([asset.Id], context.RequestAborted), await assets.AliasesOfAsync([asset.Id], context.RequestAborted)));
         }).Requires(Read, Assets);
 
         api.MapGet("/dags/{dag_id}/dagRuns/{dag_run_id}/upstreamAssetEvents", async (string dag_id, string dag_run_id, HttpContext context, AssetStore assets, IDagRunStore runs, IDagStore dags) =>
@@ -84,7 +162,23 @@ internal static class AssetEndpoints
         }).Requires(Read, Assets, DagScope.DagEntity);
     }
 
-    private static object Asset(AssetRecord asset, AssetRelations relations) => new
+    /// <summary>A path id that must be an integer: as FastAPI, anything else is a validation error, not a missing object.</summary>
+    private static long PathId(string value, string name) =>
+        long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var parsed)
+            ? parsed
+            : throw ApiException.Invalid(["path", name], "Input should be a valid integer, unable to parse string as an integer", "int_parsing", value);
+
+    private static object Alias(AssetAliasRecord alias) => new { id = alias.Id, name = alias.Name, group = alias.AliasGroup };
+
+    private static object Queued(QueuedAssetEvent queued) => new
+    {
+        dag_id = queued.DagId,
+        asset_id = queued.AssetId,
+        created_at = queued.CreatedAt,
+        dag_display_name = queued.DagId,
+    };
+
+    private static object Asset(AssetRecord asset, AssetRelations relations, ILookup<long, AssetAliasRecord> aliases) => new
     {
         id = asset.Id,
         name = asset.Name,
@@ -98,7 +192,7 @@ internal static class AssetEndpoints
         producing_tasks = relations.Producing.Where(r => r.AssetId == asset.Id)
             .Select(r => new { dag_id = r.DagId, task_id = r.TaskId, created_at = r.CreatedAt, updated_at = r.UpdatedAt }).ToList(),
         consuming_tasks = Array.Empty<object>(),
-        aliases = Array.Empty<object>(),
+        aliases = aliases[asset.Id].Select(Alias).ToList(),
         last_asset_event = relations.LatestEvents.TryGetValue(asset.Id, out var latest)
             ? new { id = (long?)latest.Id, timestamp = (DateTimeOffset?)latest.Timestamp }
             : new { id = (long?)null, timestamp = (DateTimeOffset?)null },
