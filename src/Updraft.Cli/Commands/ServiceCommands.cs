@@ -164,6 +164,8 @@ internal static class ServiceCommands
 
         if (api)
         {
+            // Webhook watchers read their secret through the secrets chain.
+            builder.Services.AddSingleton<Core.Runtime.IConnectionStore>(s => ctx.SecretsOn(s.GetRequiredService<MetadataDatabase>()));
             builder.Services.AddUpdraftApiServer(o =>
             {
                 o.Host = config.Get("api", "host");

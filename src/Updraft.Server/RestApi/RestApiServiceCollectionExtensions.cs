@@ -46,6 +46,7 @@ public static class RestApiServiceCollectionExtensions
         Forward<DagWarningStore>(services, host);
         Forward<DagParsingRequestStore>(services, host);
         Forward<AssetStore>(services, host);
+        Forward<Core.Runtime.IConnectionStore>(services, host);
         Forward<HitlStore>(services, host);
         Forward<Scheduling.Scheduling.SchedulerEngine>(services, host);
         if (host.GetService<UpdraftConfig>() is { } config)
@@ -79,6 +80,7 @@ public static class RestApiServiceCollectionExtensions
         v2.MapAssets(settings);
         v2.MapHitl(settings);
         app.MapGroup(V1.V1Endpoints.Prefix).MapV1(settings);
+        app.MapWebhooks();
         MapDocuments(app, V2.V2.Prefix, "Updraft REST API", "2");
         MapDocuments(app, V1.V1Endpoints.Prefix, "Updraft REST API (Airflow 2 compatible)", "1");
     }

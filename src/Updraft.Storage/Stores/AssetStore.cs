@@ -521,6 +521,16 @@ public sealed class AssetStore(MetadataDatabase database)
             new { assetId })];
     }
 
+    /// <summary>The watchers named <paramref name="name"/> whose trigger is of type <paramref name="classpath"/> (webhooks): asset id and name, and the trigger's arguments.</summary>
+    public async Task<IReadOnlyList<(long AssetId, string AssetName, string Kwargs)>> WatchersAsync(string name, string classpath, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return [.. await connection.QueryAsync<(long, string, string)>(
+            "SELECT w.asset_id, a.name, t.kwargs FROM asset_watcher w JOIN asset a ON a.id = w.asset_id JOIN triggers t ON t.id = w.trigger_id " +
+            "WHERE w.name = @name AND t.classpath = @classpath ORDER BY w.asset_id",
+            new { name, classpath })];
+    }
+
     /// <summary>Asset aliases, filtered by name and paged as the REST API asks.</summary>
     public async Task<Page<AssetAliasRecord>> AliasesAsync(PageRequest page, string? namePattern, CancellationToken cancellationToken = default)
     {

@@ -72,11 +72,13 @@ public sealed class TriggerStore(MetadataDatabase database)
             $"""
             UPDATE triggers SET triggerer_id = @triggererId WHERE id IN (
                 SELECT id FROM triggers
-                WHERE triggerer_id IS NULL OR triggerer_id NOT IN (
-                    SELECT id FROM job WHERE job_type = @Type AND state = @Running AND latest_heartbeat >= @Alive)
+                WHERE (triggerer_id IS NULL OR triggerer_id NOT IN (
+                    SELECT id FROM job WHERE job_type = @Type AND state = @Running AND latest_heartbeat >= @Alive))
+                  AND classpath <> @Webhook
                 ORDER BY id LIMIT @count {skipLocked})
             """,
-            new { triggererId, count, Type = TriggererJobType, JobStore.Running, Alive = Micros.From(aliveSince) });
+            // A webhook watcher's deliveries arrive at the API server: no triggerer holds it.
+            new { triggererId, count, Type = TriggererJobType, JobStore.Running, Alive = Micros.From(aliveSince), Webhook = typeof(Core.Triggers.WebhookTrigger).FullName });
     }
 
     /// <summary>The ids of the triggers triggerer <paramref name="triggererId"/> holds.</summary>
@@ -210,7 +212,8 @@ public sealed class TriggerStore(MetadataDatabase database)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var (total, unclaimed) = await connection.QuerySingleAsync<(long, long?)>(
-            "SELECT count(*), sum(CASE WHEN triggerer_id IS NULL THEN 1 ELSE 0 END) FROM triggers");
+            "SELECT count(*), sum(CASE WHEN triggerer_id IS NULL THEN 1 ELSE 0 END) FROM triggers WHERE classpath <> @Webhook",
+            new { Webhook = typeof(Core.Triggers.WebhookTrigger).FullName });
         return ((int)total, (int)(unclaimed ?? 0));
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Updraft.Scheduling.Tests;
 using Updraft.Storage.Stores;
 using Updraft.Tests.Shared;
@@ -214,6 +215,87 @@ public abstract class AssetApiTests : IAsyncLifetime
         Assert.Equal("The Asset Alias with ID: `424242` was not found", (string?)(await JsonAsync(missing))["detail"]);
         using var notAnId = await viewer.GetAsync("api/v2/assets/aliases/x");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, notAnId.StatusCode);
+    }
+
+    [Fact]
+    public async Task AWebhookWatcher_TakesSignedDeliveriesOnly_AndEachStartsTheDagScheduledOnTheAsset()
+    {
+        const string Secret = "whsec-Very-Private";
+        await _api.Services.GetRequiredService<SecretStore>().ImportConnectionsAsync([new Core.Connections.Connection("github_hook", "generic") { Password = Secret }], overwrite: true);
+        _api.Orchestra.WriteDag("pushed.cs", Orchestra.DagSource("pushed", """
+            dag.Task("build", ctx => ctx.TriggeringAssetEvents.Single().Extra["body"]!["ref"]!.GetValue<string>());
+            """).Replace("new Dag(\"pushed\",", "new Dag(\"pushed\", schedule: new Asset(\"repo\") { Watchers = [new AssetWatcher(\"github_push\", new WebhookTrigger { SecretConnectionId = \"github_hook\" })] },", StringComparison.Ordinal));
+        _api.Orchestra.WriteDag("nosecret.cs", Orchestra.DagSource("nosecret", "dag.Empty(\"work\");")
+            .Replace("new Dag(\"nosecret\",", "new Dag(\"nosecret\", schedule: new Asset(\"other\") { Watchers = [new AssetWatcher(\"no_secret\", new WebhookTrigger { SecretConnectionId = \"missing_conn\" })] },", StringComparison.Ordinal));
+        await _api.Orchestra.ProcessAsync();
+
+        var body = """{"ref":"refs/heads/main","pusher":{"name":"ada"}}"""u8.ToArray();
+        static string Sign(byte[] payload, string key) => "sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), payload));
+        async Task<HttpResponseMessage> PostAsync(string watcher, byte[] payload, string? signature)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"webhooks/{watcher}") { Content = new ByteArrayContent(payload) };
+            request.Content.Headers.ContentType = new("application/json");
+            if (signature is not null)
+            {
+                request.Headers.Add("X-Hub-Signature-256", signature);
+            }
+
+            return await _api.Anonymous.SendAsync(request);
+        }
+
+        // Unsigned, wrongly signed, signed for another body: refused, and nothing recorded.
+        using (var unsigned = await PostAsync("github_push", body, null))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);
+        }
+
+        using (var wrong = await PostAsync("github_push", body, Sign(body, "guess")))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+            Assert.Equal("The delivery's X-Hub-Signature-256 signature does not match.", (string?)(await JsonAsync(wrong))["detail"]);
+        }
+
+        using (var tampered = await PostAsync("github_push", "{\"ref\":\"refs/heads/evil\"}"u8.ToArray(), Sign(body, Secret)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, tampered.StatusCode);
+        }
+
+        using (var unknown = await PostAsync("nobody", body, Sign(body, Secret)))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        }
+
+        using (var noSecret = await PostAsync("no_secret", body, Sign(body, Secret)))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, noSecret.StatusCode);
+            Assert.DoesNotContain("missing_conn", await noSecret.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        await using (var connection = await _api.Orchestra.Database.OpenAsync())
+        {
+            Assert.Equal(0, await Dapper.SqlMapper.ExecuteScalarAsync<int>(connection, "SELECT count(*) FROM asset_event"));
+            // No triggerer holds a webhook watcher: its deliveries come to the API server.
+            var (total, unclaimed) = await new TriggerStore(_api.Orchestra.Database).CountAsync();
+            Assert.Equal((0, 0), (total, unclaimed));
+        }
+
+        using var accepted = await PostAsync("github_push", body, Sign(body, Secret));
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var receipt = await JsonAsync(accepted);
+        Assert.Equal("repo", (string?)receipt["asset"]);
+        Assert.DoesNotContain(Secret, receipt.ToJsonString(), StringComparison.Ordinal);
+
+        var (engine, executor) = _api.Orchestra.NewScheduler();
+        await _api.Orchestra.RunToCompletionAsync(engine, executor);
+        var run = Assert.Single(await new DagRunStore(_api.Orchestra.Database).ListAsync("pushed"));
+        Assert.Equal(Core.States.DagRunState.Success, run.State);
+        Assert.Equal("\"refs/heads/main\"", await new DatabaseXComStore(_api.Orchestra.Database, TimeProvider.System).GetAsync(new("pushed", run.RunId, "build", -1, "return_value")));
+        var repo = await new AssetStore(_api.Orchestra.Database).GetByNameAsync("repo");
+        var events = await JsonAsync(await (await _api.AsAsync("viewer")).GetAsync($"api/v2/assets/events?asset_id={repo!.Id}"));
+        var @event = Assert.Single(events["asset_events"]!.AsArray())!;
+        Assert.Equal((long)receipt["asset_event_id"]!, (long)@event["id"]!);
+        Assert.Equal("github_push", (string?)@event["extra"]!["from_webhook"]);
+        Assert.Equal("ada", (string?)@event["extra"]!["body"]!["pusher"]!["name"]);
     }
 
     private static async Task<JsonObject> JsonAsync(HttpResponseMessage response)
