@@ -1,7 +1,8 @@
 // Assets (Airflow 3's data-aware scheduling): a task lists the assets it updates in Outlets, and each success records
 // an event for each. A DAG scheduled on assets runs when its condition holds — all of them (a & b), any (a | b),
 // nested — and its run carries the events that started it. Events can also come from outside:
-// POST /api/v2/assets/events or `updraft assets event --name orders`.
+// POST /api/v2/assets/events or `updraft assets event --name orders`. An alias takes the assets a task decides on
+// while it runs (here one file per day), and a DAG scheduled on the alias runs on each of them.
 public sealed class ExampleAssets : IDagSource
 {
     public IEnumerable<Dag> Build()
@@ -26,7 +27,23 @@ public sealed class ExampleAssets : IDagSource
             Directory.CreateDirectory(Folder);
             File.WriteAllLines($"{Folder}/customers.csv", ["id,name", "1,Ada", "2,Grace"]);
         }).With(t => t.Outlets = [customers]);
+        var dailyFiles = new AssetAlias("daily_order_files");
+        producer.Task("export_daily_file", ctx =>
+        {
+            var path = $"{Folder}/orders_{ctx.Ds}.csv";
+            Directory.CreateDirectory(Folder);
+            File.WriteAllLines(path, ["id,amount", "1,20"]);
+            ctx.OutletEvents[dailyFiles].Add(new Asset($"orders_{ctx.Ds}", $"file://{path}"), new JsonObject { ["day"] = ctx.Ds });
+        }).With(t => t.Outlets = [dailyFiles]);
         yield return producer;
+
+        // Runs on every asset added to the alias: this day's file, whichever it is.
+        var daily = new Dag("example_asset_alias_consumer", schedule: dailyFiles, startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero))
+        {
+            Tags = ["example", "assets"],
+        };
+        daily.Task("load_day", ctx => string.Join(", ", ctx.TriggeringAssetEvents.Select(e => e.Uri)));
+        yield return daily;
 
         // Runs once both files were updated since its last run.
         var consumer = new Dag("example_asset_consumer", schedule: orders & customers, startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero))
