@@ -166,6 +166,8 @@ public sealed class RabbitMqServer : IAsyncLifetime
                 if (!process.HasExited)
                 {
                     await RunAsync(Path.Combine(_binaries, "rabbitmqctl"), ["-n", NodeName, "stop"], TimeSpan.FromSeconds(30));
+                    using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                    await process.WaitForExitAsync(grace.Token).ContinueWith(_ => { }, TaskScheduler.Default);
                 }
             }
             finally
