@@ -364,7 +364,9 @@ public sealed class AssetStore(MetadataDatabase database)
                 (SELECT max(e2.timestamp) FROM dagrun_asset_event l JOIN dag_run dr ON dr.id = l.dag_run_id JOIN asset_event e2 ON e2.id = l.event_id
                  WHERE dr.dag_id = @DagId AND dr.id <> @id), -1)
             """,
-            new { id, dag.DagId, At = Micros.From(now) },
+            // Up to the latest queuing too: the scheduler's round read its clock before it read the queue, so an
+            // event recorded in between queued this run yet would be later than that clock, and left unconsumed.
+            new { id, dag.DagId, At = Micros.From(now > triggeredAt ? now : triggeredAt) },
             transaction);
         await connection.ExecuteAsync(
             "DELETE FROM asset_dag_run_queue WHERE target_dag_id = @DagId AND asset_id = @AssetId",
