@@ -26,7 +26,7 @@ public sealed class ExampleDagsTests : IDisposable
         var rows = JsonNode.Parse(output)!.AsArray();
         Assert.Equal(
             [
-                "example_asset_alias_consumer", "example_asset_consumer", "example_asset_or_time", "example_asset_producer", "example_bash_operator", "example_branch_operator", "example_callbacks", "example_deferrable", "example_dynamic_task_mapping", "example_email_operator", "example_hitl",
+                "example_asset_alias_consumer", "example_asset_consumer", "example_asset_or_time", "example_asset_producer", "example_asset_watchers", "example_bash_operator", "example_branch_operator", "example_callbacks", "example_deferrable", "example_dynamic_task_mapping", "example_email_operator", "example_hitl",
                 "example_http_operator", "example_isolated_task", "example_latest_only", "example_mapped_task_group", "example_nested_branch_dag", "example_params", "example_sensors", "example_setup_teardown",
                 "example_shared_code", "example_short_circuit_operator", "example_skip_dag", "example_sql_operator", "example_task_group", "example_task_mapping_second_order",
                 "example_templates", "example_timezone", "example_trigger_controller_dag", "example_trigger_rules", "example_trigger_target_dag",
@@ -44,6 +44,7 @@ public sealed class ExampleDagsTests : IDisposable
         Assert.Equal("@weekly or assets (orders | customers)", Schedule("example_asset_or_time"));
         Assert.Equal("@daily", Schedule("example_asset_producer"));
         Assert.Equal("assets alias(daily_order_files)", Schedule("example_asset_alias_consumer"));
+        Assert.Equal("assets (example_dropped_files | example_pushes)", Schedule("example_asset_watchers"));
     }
 
     [Fact]
