@@ -140,7 +140,7 @@ public abstract class AssetTests
     {
         await using var o = await NewAsync();
         o.WriteDag("partitions.cs", Source("export_partitions", """
-            var partitions = new AssetAlias("daily_partitions");
+            var partitions = new AssetAlias("daily_partitions", "lake");
             dag.Task("export", ctx =>
             {
                 // Which asset is updated is known only now, while the task runs.
@@ -150,7 +150,7 @@ public abstract class AssetTests
             """));
         o.WriteDag("alias_consumer.cs", Source("alias_consumer", """
             dag.Task("report", ctx => string.Join(",", ctx.TriggeringAssetEvents.Select(e => $"{e.AssetName}:{e.Uri}:{e.Extra["rows"]}")));
-            """, schedule: "new AssetAlias(\"daily_partitions\")"));
+            """, schedule: "new AssetAlias(\"daily_partitions\", \"lake\")"));
         o.WriteDag("empty_consumer.cs", Source("empty_consumer", "dag.Empty(\"work\");", schedule: "new AssetAlias(\"empty_alias\")"));
         await o.ProcessAsync();
         Assert.Equal("Asset", (await new DagStore(o.Database).GetAsync("alias_consumer"))!.TimetableSummary);
@@ -174,6 +174,7 @@ public abstract class AssetTests
         Assert.Empty(await RunsAsync(o, "empty_consumer"));
         var aliases = await assets.AliasesAsync(new Storage.Queries.PageRequest { Limit = 10 }, null);
         Assert.Equal(["daily_partitions", "empty_alias"], aliases.Items.Select(a => a.Name).Order(StringComparer.Ordinal));
+        Assert.Equal("lake", aliases.Items.Single(a => a.Name == "daily_partitions").AliasGroup);
 
         // From now on the alias's DAG is scheduled on that asset: an event of it from elsewhere starts it too.
         Assert.NotNull(await assets.RecordEventAsync(partition.Id, new JsonObject { ["rows"] = 8 }, TimeProvider.System.GetUtcNow()));

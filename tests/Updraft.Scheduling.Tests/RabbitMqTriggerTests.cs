@@ -18,7 +18,7 @@ namespace Updraft.Scheduling.Tests;
 /// the messages it yields, acknowledgement once stored, and an asset watcher on a queue through the whole orchestrator.
 /// </summary>
 [Collection(RabbitMqCollection.Name)]
-public sealed class RabbitMqTriggerTests(RabbitMqServer server) : IAsyncLifetime
+public sealed class RabbitMqTriggerTests(RabbitMqServer server, PostgresServer postgres) : IAsyncLifetime
 {
     private readonly List<string> _log = [];
     private string _virtualHost = "";
@@ -70,11 +70,13 @@ public sealed class RabbitMqTriggerTests(RabbitMqServer server) : IAsyncLifetime
         Assert.Equal(0u, (await check.QueueDeclarePassiveAsync(queue)).MessageCount);
     }
 
-    [Fact]
-    public async Task AnAssetWatcherOnAQueue_RecordsAnEventWithTheMessage_AndStartsTheDagScheduledOnTheAsset()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task AnAssetWatcherOnAQueue_RecordsAnEventWithTheMessage_AndStartsTheDagScheduledOnTheAsset(string database)
     {
         var queue = "orders-" + Guid.NewGuid().ToString("N")[..8];
-        await using var o = await Orchestra.CreateAsync(null, new() { ["UPDRAFT_CONN_ORDERS_MQ"] = server.Uri(_virtualHost) });
+        await using var o = await Orchestra.CreateAsync(database == "postgres" ? postgres.CreateDatabase() : null, new() { ["UPDRAFT_CONN_ORDERS_MQ"] = server.Uri(_virtualHost) });
         o.WriteDag("queued.cs", $$"""
             public sealed class Source_queued : IDagSource
             {

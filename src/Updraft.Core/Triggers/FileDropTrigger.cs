@@ -6,9 +6,11 @@ namespace Updraft.Core.Triggers;
 
 /// <summary>
 /// Fires once for each file dropped into <see cref="Folder"/> whose name matches <see cref="Pattern"/> (a glob), oldest
-/// first: the file is moved into <see cref="ProcessedFolder"/> and the event's payload is
-/// <c>{"path": moved path, "name": file name, "size": bytes}</c>. Meant for asset watchers; checked every
-/// <see cref="PokeInterval"/>. A file still being written is taken once it has not changed for one interval.
+/// first, with the payload <c>{"path": where it ends up, "name": file name, "size": bytes}</c>. Meant for asset
+/// watchers; checked every <see cref="PokeInterval"/>. A file still being written is taken once it has not changed for
+/// one interval. A taken file is moved into <c>ProcessedFolder/.inflight</c> before its event (a file that cannot be
+/// moved fails there, recording nothing), and into <see cref="ProcessedFolder"/> once the event is stored; files left
+/// in flight by a crash or a database error are delivered again first when the trigger starts.
 /// </summary>
 public sealed class FileDropTrigger : Trigger
 {
@@ -31,6 +33,16 @@ public sealed class FileDropTrigger : Trigger
         }
 
         var processed = ProcessedFolder ?? Path.Combine(Folder, "processed");
+        var inflight = Path.Combine(processed, ".inflight");
+        if (Directory.Exists(inflight))
+        {
+            foreach (var left in new DirectoryInfo(inflight).EnumerateFiles().OrderBy(f => f.LastWriteTimeUtc).ThenBy(f => f.Name, StringComparer.Ordinal).ToList())
+            {
+                context.Log.Info($"Delivering {left.Name} again: it was taken before, and its event may not have been stored.");
+                yield return Deliver(left);
+            }
+        }
+
         var match = new Regex("^" + Runtime.Glob.ToRegexBody(Pattern) + "$", RegexOptions.CultureInvariant);
         var pause = PokeInterval > TimeSpan.Zero ? PokeInterval : TimeSpan.FromSeconds(1);
         var lastSeen = new Dictionary<string, (long Size, DateTime Written)>(StringComparer.Ordinal);
@@ -54,28 +66,36 @@ public sealed class FileDropTrigger : Trigger
             lastSeen = seenNow;
             foreach (var file in stable)
             {
-                Directory.CreateDirectory(processed);
-                var target = Path.Combine(processed, file.Name);
-                if (File.Exists(target))
-                {
-                    target = Path.Combine(processed, $"{Path.GetFileNameWithoutExtension(file.Name)}.{context.Clock.GetUtcNow():yyyyMMddHHmmssfff}{file.Extension}");
-                }
-
-                // The file is moved once its event is stored: a database error leaves it to be taken again.
-                var taken = target;
-                yield return new TriggerEvent(new JsonObject { ["path"] = target, ["name"] = file.Name, ["size"] = file.Length })
-                {
-                    Stored = _ =>
-                    {
-                        file.MoveTo(taken);
-                        context.Log.Info($"Took {file.Name} ({file.Length} bytes) into {processed}.");
-                        return Task.CompletedTask;
-                    },
-                };
                 lastSeen.Remove(file.FullName);
+                Directory.CreateDirectory(inflight);
+                file.MoveTo(Unique(inflight, file.Name));
+                yield return Deliver(file);
             }
 
             await Task.Delay(pause < TimeSpan.FromDays(1) ? pause : TimeSpan.FromDays(1), context.Clock, cancellationToken);
+        }
+
+        // The event of a file in flight; stored, it moves on into the processed folder.
+        TriggerEvent Deliver(FileInfo taken)
+        {
+            var target = Unique(processed, taken.Name);
+            return new TriggerEvent(new JsonObject { ["path"] = target, ["name"] = taken.Name, ["size"] = taken.Length })
+            {
+                Stored = _ =>
+                {
+                    taken.MoveTo(target);
+                    context.Log.Info($"Took {taken.Name} ({taken.Length} bytes) into {processed}.");
+                    return Task.CompletedTask;
+                },
+            };
+        }
+
+        string Unique(string folder, string name)
+        {
+            var path = Path.Combine(folder, name);
+            return File.Exists(path)
+                ? Path.Combine(folder, $"{Path.GetFileNameWithoutExtension(name)}.{context.Clock.GetUtcNow():yyyyMMddHHmmssfff}{Path.GetExtension(name)}")
+                : path;
         }
     }
 }

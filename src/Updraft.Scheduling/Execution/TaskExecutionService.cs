@@ -148,14 +148,16 @@ public sealed class TaskExecutionService(
         var run = await _runs.GetAsync(id.DagId, id.RunId, cancellationToken);
         var task = run is null ? null : (await _serialized.GetAsync(id.DagId, run.DagVersion, cancellationToken))?.Tasks.FirstOrDefault(t => t.TaskId == id.TaskId);
         var outlets = (task?.Outlets ?? []).Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
-        var extras = (outletEvents["assets"] as JsonObject ?? [])
+        // A worker of the release before aliases sends {name: extra} alone.
+        var assetExtras = outletEvents.ContainsKey("assets") || outletEvents.ContainsKey("aliases") ? outletEvents["assets"] as JsonObject ?? [] : outletEvents;
+        var extras = assetExtras
             .Where(e => outlets.Contains(e.Key))
             .ToDictionary(e => e.Key, e => e.Value as JsonObject is { } extra ? (JsonObject)extra.DeepClone() : [], StringComparer.Ordinal);
-        var aliases = (task?.OutletAliases ?? []).Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
+        var aliases = (task?.OutletAliases ?? []).ToDictionary(a => a.Name, a => a.Group, StringComparer.Ordinal);
         var added = new List<AliasAssetEvent>();
         foreach (var item in (outletEvents["aliases"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            if ((string?)item["alias"] is not { } alias || !aliases.Contains(alias) || item["asset"] is not JsonObject asset)
+            if ((string?)item["alias"] is not { } alias || !aliases.TryGetValue(alias, out var aliasGroup) || item["asset"] is not JsonObject asset)
             {
                 continue;
             }
@@ -170,7 +172,7 @@ public sealed class TaskExecutionService(
                 throw new ExecutionApiRefusedException($"Task {id.TaskId} added an invalid asset to alias '{alias}': {e.Message}", 422);
             }
 
-            added.Add(new AliasAssetEvent(alias, SerializedAsset.From(checkedAsset), item["extra"] as JsonObject is { } extra ? (JsonObject)extra.DeepClone() : []));
+            added.Add(new AliasAssetEvent(alias, SerializedAsset.From(checkedAsset), item["extra"] as JsonObject is { } extra ? (JsonObject)extra.DeepClone() : []) { AliasGroup = aliasGroup });
         }
 
         return (extras.Count > 0 ? extras : null, added.Count > 0 ? added : null);
@@ -196,6 +198,11 @@ public sealed class TaskExecutionService(
         ServeAsync<TaskInstanceState?>(token, id, async () =>
         {
             ArgumentNullException.ThrowIfNull(deferral);
+            if (deferral.Classpath == typeof(Core.Triggers.WebhookTrigger).FullName)
+            {
+                throw new ExecutionApiRefusedException("A WebhookTrigger serves asset watchers only (the API server receives its deliveries); a task cannot defer on it.", 422);
+            }
+
             var now = timeProvider.GetUtcNow();
             DateTimeOffset? timeoutAt = deferral.TriggerTimeout is { } timeout ? Clamp(now, timeout) : null;
 

@@ -209,6 +209,14 @@ public sealed partial class Triggerer(
             await foreach (var @event in trigger.RunAsync(context, cancellationToken))
             {
                 log.Info($"Trigger {name} fired; the task resumes.");
+
+                // A task's trigger takes what it delivered at once (a file drop moves its file): its outcome is
+                // written until it is stored.
+                if (@event.Stored is { } taken)
+                {
+                    await taken(CancellationToken.None);
+                }
+
                 Settle(new TriggerFiring(record.Id, @event.Payload?.ToJsonString() ?? "null"));
                 return;
             }
@@ -269,10 +277,16 @@ public sealed partial class Triggerer(
                     {
                         var extra = @event.Payload as JsonObject is { } payload ? (JsonObject)payload.DeepClone() : new JsonObject { ["payload"] = @event.Payload?.DeepClone() };
                         extra["from_watcher"] = record.WatcherName;
-                        await _assets.RecordEventAsync(assetId, extra, timeProvider.GetUtcNow(), CancellationToken.None);
+                        if (await _assets.RecordEventAsync(assetId, extra, timeProvider.GetUtcNow(), CancellationToken.None) is null)
+                        {
+                            // The asset is gone (its DAG too): nothing is acknowledged, and this watcher is stopped soon.
+                            continue;
+                        }
+
+                        // Acknowledged even while stopping: the event is stored, so it must not come again.
                         if (@event.Stored is { } stored)
                         {
-                            await stored(cancellationToken);
+                            await stored(CancellationToken.None);
                         }
 
                         Resumed?.Invoke(1);

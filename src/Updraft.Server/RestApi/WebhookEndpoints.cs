@@ -24,55 +24,70 @@ internal static partial class WebhookEndpoints
 
     public static void MapWebhooks(this IEndpointRouteBuilder app)
     {
+        // Outside /api and /auth, so the REST API's gate does not apply (no login, no CSRF): the signature is the
+        // authentication. Its errors are answered here, in the REST API's {"detail"} shape.
         app.MapPost(Prefix + "/{watcher_name}", async (string watcher_name, HttpContext context, AssetStore assets, TimeProvider time, IServiceProvider services, ILogger<WebhookTrigger> logger) =>
         {
-            var watchers = await assets.WatchersAsync(watcher_name, typeof(WebhookTrigger).FullName!, context.RequestAborted);
-            if (watchers.Count == 0)
+            try
             {
-                return Detail(404, $"No webhook watcher named '{watcher_name}'.");
+                return await ReceiveAsync(watcher_name, context, assets, time, services, logger);
             }
-
-            if (watchers.Count > 1)
+            catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
             {
-                return Detail(409, $"Several assets have a webhook watcher named '{watcher_name}'; give each a name of its own.");
+                Failed(logger, watcher_name, e);
+                return Detail(500, "The delivery could not be recorded; see the API server's log.");
             }
+        });
+    }
 
-            var (assetId, assetName, kwargs) = watchers[0];
-            var hook = (WebhookTrigger)Trigger.Deserialize(typeof(WebhookTrigger), JsonNode.Parse(kwargs) as JsonObject ?? []);
-            var body = await ReadBodyAsync(context.Request, hook.MaxBodyBytes, context.RequestAborted);
-            if (body is null)
-            {
-                return Detail(413, $"The delivery is larger than the webhook's limit of {hook.MaxBodyBytes} bytes.");
-            }
+    private static async Task<IResult> ReceiveAsync(string watcherName, HttpContext context, AssetStore assets, TimeProvider time, IServiceProvider services, ILogger logger)
+    {
+        var watchers = await assets.WatchersAsync(watcherName, typeof(WebhookTrigger).FullName!, context.RequestAborted);
+        if (watchers.Count == 0)
+        {
+            return Detail(404, $"No webhook watcher named '{watcherName}'.");
+        }
 
-            var connections = services.GetService<IConnectionStore>() ?? services.GetRequiredService<SecretStore>();
-            var secret = (await connections.GetAsync(hook.SecretConnectionId, context.RequestAborted))?.Password;
-            if (string.IsNullOrEmpty(secret))
-            {
-                SecretMissing(logger, watcher_name, hook.SecretConnectionId);
-                return Detail(503, $"Webhook '{watcher_name}' has no secret configured; see the API server's log.");
-            }
+        if (watchers.Count > 1)
+        {
+            return Detail(409, $"Several assets have a webhook watcher named '{watcherName}'; give each a name of its own.");
+        }
 
-            if (!SignatureMatches(context.Request.Headers[hook.SignatureHeader].ToString(), secret, body))
-            {
-                SignatureRefused(logger, watcher_name);
-                return Detail(401, $"The delivery's {hook.SignatureHeader} signature does not match.");
-            }
+        var (assetId, assetName, kwargs) = watchers[0];
+        var hook = (WebhookTrigger)Trigger.Deserialize(typeof(WebhookTrigger), JsonNode.Parse(kwargs) as JsonObject ?? []);
+        var body = await ReadBodyAsync(context.Request, hook.MaxBodyBytes, context.RequestAborted);
+        if (body is null)
+        {
+            return Detail(413, $"The delivery is larger than the webhook's limit of {hook.MaxBodyBytes} bytes.");
+        }
 
-            var extra = new JsonObject
-            {
-                ["body"] = ParseBody(body),
-                ["from_webhook"] = watcher_name,
-            };
-            var recorded = await assets.RecordEventAsync(assetId, extra, time.GetUtcNow(), context.RequestAborted);
-            if (recorded is null)
-            {
-                return Detail(404, $"The asset '{assetName}' of webhook '{watcher_name}' is gone.");
-            }
+        var connections = services.GetService<IConnectionStore>() ?? services.GetRequiredService<SecretStore>();
+        var secret = (await connections.GetAsync(hook.SecretConnectionId, context.RequestAborted))?.Password;
+        if (string.IsNullOrEmpty(secret))
+        {
+            SecretMissing(logger, watcherName, hook.SecretConnectionId);
+            return Detail(503, $"Webhook '{watcherName}' has no secret configured; see the API server's log.");
+        }
 
-            (services.GetService(typeof(Scheduling.Scheduling.SchedulerEngine)) as Scheduling.Scheduling.SchedulerEngine)?.RequestPass();
-            return Results.Json(new { asset_event_id = recorded.Id, asset = assetName }, ApiJson.Options, statusCode: 202);
-        }).Anonymous();
+        if (!SignatureMatches(context.Request.Headers[hook.SignatureHeader].ToString(), secret, body))
+        {
+            SignatureRefused(logger, watcherName);
+            return Detail(401, $"The delivery's {hook.SignatureHeader} signature does not match.");
+        }
+
+        var extra = new JsonObject
+        {
+            ["body"] = ParseBody(body),
+            ["from_webhook"] = watcherName,
+        };
+        var recorded = await assets.RecordEventAsync(assetId, extra, time.GetUtcNow(), context.RequestAborted);
+        if (recorded is null)
+        {
+            return Detail(404, $"The asset '{assetName}' of webhook '{watcherName}' is gone.");
+        }
+
+        (services.GetService(typeof(Scheduling.Scheduling.SchedulerEngine)) as Scheduling.Scheduling.SchedulerEngine)?.RequestPass();
+        return Results.Json(new { asset_event_id = recorded.Id, asset = assetName }, ApiJson.Options, statusCode: 202);
     }
 
     /// <summary>The raw body, or null when it is larger than <paramref name="limit"/>.</summary>
@@ -134,6 +149,10 @@ internal static partial class WebhookEndpoints
     [LoggerMessage(Level = LogLevel.Error, Message = "Webhook {Watcher}: its secret connection {ConnectionId} is not defined or has no password; every delivery is refused")]
     private static partial void SecretMissing(ILogger logger, string watcher, string connectionId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Watcher}: a delivery with a signature that does not match was refused")]
+    // Debug: anyone may post, and a stream of refused deliveries must not flood the log.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Webhook {Watcher}: a delivery with a signature that does not match was refused")]
     private static partial void SignatureRefused(ILogger logger, string watcher);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook {Watcher}: a delivery could not be recorded")]
+    private static partial void Failed(ILogger logger, string watcher, Exception exception);
 }

@@ -80,7 +80,11 @@ public sealed record AssetAliasRecord
 }
 
 /// <summary>An asset a task added to one of its outlet aliases, with the extra data of its event.</summary>
-public sealed record AliasAssetEvent(string Alias, Core.Serialization.SerializedAsset Asset, System.Text.Json.Nodes.JsonObject Extra);
+public sealed record AliasAssetEvent(string Alias, Core.Serialization.SerializedAsset Asset, System.Text.Json.Nodes.JsonObject Extra)
+{
+    /// <summary>The alias's group as the task declares it (used when the alias is new).</summary>
+    public string AliasGroup { get; init; } = Core.Assets.Asset.DefaultGroup;
+}
 
 /// <summary>A DAG scheduled on an asset (no task), or a task updating it.</summary>
 public sealed record AssetDagReference(long AssetId, string DagId, string? TaskId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);

@@ -82,7 +82,7 @@ public sealed class AssetStore(MetadataDatabase database)
         long at)
     {
         await connection.ExecuteAsync("DELETE FROM dag_schedule_asset_alias_reference WHERE dag_id = @dagId", new { dagId }, transaction);
-        foreach (var alias in scheduled.Concat(produced).DistinctBy(a => a.Name))
+        foreach (var alias in scheduled.Concat(produced).DistinctBy(a => a.Name).OrderBy(a => a.Name, StringComparer.Ordinal))
         {
             await UpsertAliasAsync(connection, transaction, alias.Name, alias.Group);
         }
@@ -219,9 +219,14 @@ public sealed class AssetStore(MetadataDatabase database)
         long at)
     {
         var recorded = new List<AssetEventRecord>();
-        foreach (var added in events)
+
+        // Rows are created (never updated: the DAG processor keeps an alias's group) in name order, so two batches of
+        // successes lock them in one order.
+        foreach (var added in events.OrderBy(e => e.Alias, StringComparer.Ordinal).ThenBy(e => e.Asset.Name, StringComparer.Ordinal))
         {
-            var aliasId = await UpsertAliasAsync(connection, transaction, added.Alias, Core.Assets.Asset.DefaultGroup);
+            await connection.ExecuteAsync(
+                "INSERT INTO asset_alias (name, alias_group) VALUES (@Alias, @AliasGroup) ON CONFLICT (name) DO NOTHING", new { added.Alias, added.AliasGroup }, transaction);
+            var aliasId = await connection.ExecuteScalarAsync<long>("SELECT id FROM asset_alias WHERE name = @Alias", new { added.Alias }, transaction);
             await connection.ExecuteAsync(
                 "INSERT INTO asset (name, uri, asset_group, extra, created_at, updated_at) VALUES (@Name, @Uri, @Group, '{}', @at, @at) ON CONFLICT (name) DO NOTHING",
                 new { added.Asset.Name, added.Asset.Uri, added.Asset.Group, at },
@@ -352,21 +357,24 @@ public sealed class AssetStore(MetadataDatabase database)
             return null;
         }
 
+        var queuedList = string.Join(", ", queue.Select((_, i) => $"@q{i}"));
         // Every event of its assets not yet consumed by an earlier run of the DAG, up to now: an event that came
         // while this was decided is consumed here, never dropped with the queue row it did not add.
         await connection.ExecuteAsync(
-            """
+            $"""
             INSERT INTO dagrun_asset_event (dag_run_id, event_id)
             SELECT @id, e.id FROM asset_event e
             WHERE (e.asset_id IN (SELECT r.asset_id FROM dag_schedule_asset_reference r WHERE r.dag_id = @DagId)
                    OR e.asset_id IN (SELECT aa.asset_id FROM dag_schedule_asset_alias_reference ar JOIN asset_alias_asset aa ON aa.alias_id = ar.alias_id WHERE ar.dag_id = @DagId))
-              AND e.timestamp <= @At AND e.timestamp > coalesce(
+              AND (e.timestamp <= @At OR e.asset_id IN ({queuedList}))
+              AND e.timestamp > coalesce(
                 (SELECT max(e2.timestamp) FROM dagrun_asset_event l JOIN dag_run dr ON dr.id = l.dag_run_id JOIN asset_event e2 ON e2.id = l.event_id
                  WHERE dr.dag_id = @DagId AND dr.id <> @id), -1)
             """,
-            // Up to the latest queuing too: the scheduler's round read its clock before it read the queue, so an
-            // event recorded in between queued this run yet would be later than that clock, and left unconsumed.
-            new { id, dag.DagId, At = Micros.From(now > triggeredAt ? now : triggeredAt) },
+            // Every event of an asset whose queue row this run takes, whenever it came: the row is deleted below, so
+            // an event after the scheduler's clock (recorded between its reading the clock and the queue) would
+            // otherwise be left unconsumed, queuing nothing. Other assets' events up to now.
+            Consumed(id.Value, dag.DagId, Micros.From(now > triggeredAt ? now : triggeredAt), queue.Select(q => q.AssetId)),
             transaction);
         await connection.ExecuteAsync(
             "DELETE FROM asset_dag_run_queue WHERE target_dag_id = @DagId AND asset_id = @AssetId",
@@ -375,6 +383,18 @@ public sealed class AssetStore(MetadataDatabase database)
         var run = await connection.QuerySingleAsync<DagRunRecord>($"SELECT {DagRunStore.RunColumns} FROM dag_run WHERE id = @id", new { id }, transaction);
         await transaction.CommitAsync(cancellationToken);
         return run;
+    }
+
+    private static DynamicParameters Consumed(long id, string dagId, long at, IEnumerable<long> queuedAssets)
+    {
+        var parameters = new DynamicParameters(new { id, DagId = dagId, At = at });
+        var i = 0;
+        foreach (var asset in queuedAssets)
+        {
+            parameters.Add($"q{i++}", asset);
+        }
+
+        return parameters;
     }
 
     /// <summary>Assets, filtered and paged as the REST API asks.</summary>
@@ -470,11 +490,12 @@ public sealed class AssetStore(MetadataDatabase database)
 
     /// <summary>
     /// Queued asset events (the queue of asset-triggered runs): of one asset, of one DAG, or of one asset for one
-    /// DAG, queued before <paramref name="before"/> when given.
+    /// DAG, queued before <paramref name="before"/> when given, of the DAGs in <paramref name="onlyDags"/> when given.
     /// </summary>
-    public async Task<IReadOnlyList<QueuedAssetEvent>> QueuedEventsAsync(long? assetId, string? dagId, DateTimeOffset? before, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<QueuedAssetEvent>> QueuedEventsAsync(
+        long? assetId, string? dagId, DateTimeOffset? before, IReadOnlySet<string>? onlyDags = null, CancellationToken cancellationToken = default)
     {
-        var (where, parameters) = QueueFilter(assetId, dagId, before);
+        var (where, parameters) = QueueFilter(assetId, dagId, before, onlyDags);
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<(string DagId, long AssetId, long CreatedAt)>(
             $"SELECT q.target_dag_id, q.asset_id, q.created_at FROM asset_dag_run_queue q WHERE {where} ORDER BY q.target_dag_id, q.asset_id", parameters);
@@ -482,14 +503,15 @@ public sealed class AssetStore(MetadataDatabase database)
     }
 
     /// <summary>Empties the queue rows <see cref="QueuedEventsAsync"/> would list; returns how many went.</summary>
-    public async Task<int> DeleteQueuedEventsAsync(long? assetId, string? dagId, DateTimeOffset? before, CancellationToken cancellationToken = default)
+    public async Task<int> DeleteQueuedEventsAsync(
+        long? assetId, string? dagId, DateTimeOffset? before, IReadOnlySet<string>? onlyDags = null, CancellationToken cancellationToken = default)
     {
-        var (where, parameters) = QueueFilter(assetId, dagId, before);
+        var (where, parameters) = QueueFilter(assetId, dagId, before, onlyDags);
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync($"DELETE FROM asset_dag_run_queue WHERE {where.Replace("q.", "", StringComparison.Ordinal)}", parameters);
     }
 
-    private static (string Where, DynamicParameters Parameters) QueueFilter(long? assetId, string? dagId, DateTimeOffset? before)
+    private static (string Where, DynamicParameters Parameters) QueueFilter(long? assetId, string? dagId, DateTimeOffset? before, IReadOnlySet<string>? onlyDags)
     {
         var clauses = new List<string> { "1 = 1" };
         var parameters = new DynamicParameters();
@@ -509,6 +531,16 @@ public sealed class AssetStore(MetadataDatabase database)
         {
             clauses.Add("q.created_at < @before");
             parameters.Add("before", Micros.From(time));
+        }
+
+        if (onlyDags is not null)
+        {
+            var names = onlyDags.Select((d, i) => (Name: $"@d{i}", Dag: d)).ToList();
+            clauses.Add(names.Count == 0 ? "1 = 0" : $"q.target_dag_id IN ({string.Join(", ", names.Select(n => n.Name))})");
+            foreach (var (name, only) in names)
+            {
+                parameters.Add(name[1..], only);
+            }
         }
 
         return (string.Join(" AND ", clauses), parameters);

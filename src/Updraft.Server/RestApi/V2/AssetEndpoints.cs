@@ -67,7 +67,8 @@ internal static class AssetEndpoints
         api.MapGet("/assets/{asset_id}/queuedEvents", async (string asset_id, HttpContext context, AssetStore assets) =>
         {
             var id = PathId(asset_id, "asset_id");
-            var queued = await assets.QueuedEventsAsync(id, null, new ApiQuery(context.Request).Date("before"), context.RequestAborted);
+            // As Airflow: only the queues of DAGs the caller may read.
+            var queued = await assets.QueuedEventsAsync(id, null, new ApiQuery(context.Request).Date("before"), context.Caller().ReadableDags, context.RequestAborted);
             return queued.Count == 0
                 ? throw ApiException.NotFound($"Queue event with asset_id: `{id}` was not found")
                 : V2.Json(new { queued_events = queued.Select(Queued).ToList(), total_entries = queued.Count });
@@ -76,7 +77,7 @@ internal static class AssetEndpoints
         api.MapDelete("/assets/{asset_id}/queuedEvents", async (string asset_id, HttpContext context, AssetStore assets) =>
         {
             var id = PathId(asset_id, "asset_id");
-            return await assets.DeleteQueuedEventsAsync(id, null, new ApiQuery(context.Request).Date("before"), context.RequestAborted) == 0
+            return await assets.DeleteQueuedEventsAsync(id, null, new ApiQuery(context.Request).Date("before"), context.Caller().ReadableDags, context.RequestAborted) == 0
                 ? throw ApiException.NotFound($"Queue event with asset_id: `{id}` was not found")
                 : Results.NoContent();
         }).Query("before").Requires(Delete, Assets).Audited("delete_asset_queued_events");
@@ -100,21 +101,21 @@ internal static class AssetEndpoints
 
         api.MapGet("/dags/{dag_id}/assets/queuedEvents", async (string dag_id, HttpContext context, AssetStore assets) =>
         {
-            var queued = await assets.QueuedEventsAsync(null, dag_id, new ApiQuery(context.Request).Date("before"), context.RequestAborted);
+            var queued = await assets.QueuedEventsAsync(null, dag_id, new ApiQuery(context.Request).Date("before"), cancellationToken: context.RequestAborted);
             return queued.Count == 0
                 ? throw ApiException.NotFound($"Queue event with dag_id: `{dag_id}` was not found")
                 : V2.Json(new { queued_events = queued.Select(Queued).ToList(), total_entries = queued.Count });
         }).Query("before").Requires(Read, Assets, DagScope.DagEntity);
 
         api.MapDelete("/dags/{dag_id}/assets/queuedEvents", async (string dag_id, HttpContext context, AssetStore assets) =>
-            await assets.DeleteQueuedEventsAsync(null, dag_id, new ApiQuery(context.Request).Date("before"), context.RequestAborted) == 0
+            await assets.DeleteQueuedEventsAsync(null, dag_id, new ApiQuery(context.Request).Date("before"), cancellationToken: context.RequestAborted) == 0
                 ? throw ApiException.NotFound($"Queue event with dag_id: `{dag_id}` was not found")
                 : Results.NoContent()).Query("before").Requires(Delete, Assets, DagScope.DagEntity).Audited("delete_dag_asset_queued_events");
 
         api.MapGet("/dags/{dag_id}/assets/{asset_id}/queuedEvents", async (string dag_id, string asset_id, HttpContext context, AssetStore assets) =>
         {
             var id = PathId(asset_id, "asset_id");
-            var queued = await assets.QueuedEventsAsync(id, dag_id, new ApiQuery(context.Request).Date("before"), context.RequestAborted);
+            var queued = await assets.QueuedEventsAsync(id, dag_id, new ApiQuery(context.Request).Date("before"), cancellationToken: context.RequestAborted);
             return queued.Count == 0
                 ? throw ApiException.NotFound($"Queued event with dag_id: `{dag_id}` and asset_id: `{id}` was not found")
                 : V2.Json(Queued(queued[0]));
@@ -123,7 +124,7 @@ internal static class AssetEndpoints
         api.MapDelete("/dags/{dag_id}/assets/{asset_id}/queuedEvents", async (string dag_id, string asset_id, HttpContext context, AssetStore assets) =>
         {
             var id = PathId(asset_id, "asset_id");
-            return await assets.DeleteQueuedEventsAsync(id, dag_id, new ApiQuery(context.Request).Date("before"), context.RequestAborted) == 0
+            return await assets.DeleteQueuedEventsAsync(id, dag_id, new ApiQuery(context.Request).Date("before"), cancellationToken: context.RequestAborted) == 0
                 ? throw ApiException.NotFound($"Queued event with dag_id: `{dag_id}` and asset_id: `{id}` was not found")
                 : Results.NoContent();
         }).Query("before").Requires(Delete, Assets, DagScope.DagEntity).Audited("delete_dag_asset_queued_event");
