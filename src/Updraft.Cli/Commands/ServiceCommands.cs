@@ -237,6 +237,7 @@ internal static class ServiceCommands
         if (host.Services.GetService<ApiServerService>()?.Address is { } address)
         {
             output.WriteLine($"API server listening on {address} (execution API at {address}execution/v1/).");
+            output.WriteLine($"Web UI at {address}{(standalone ? " (sign in as admin)" : "")}.");
         }
 
         var what = standalone ? "Updraft standalone" : scheduler ? "Scheduler" : processor ? "DAG processor" : parts == Parts.Triggerer ? "Triggerer" : "API server";

@@ -119,7 +119,8 @@ public sealed partial class ApiGate(UserTokens tokens, BasicAuthentication basic
         }
 
         var required = endpoint.Metadata.GetMetadata<RequiredPermission>();
-        if (required is null)
+        var signedInOnly = endpoint.Metadata.GetMetadata<SignedInRoute>() is not null;
+        if (required is null && !signedInOnly)
         {
             // A route without a declared permission is closed rather than open.
             await WriteAsync(context, 403, "Forbidden");
@@ -136,7 +137,7 @@ public sealed partial class ApiGate(UserTokens tokens, BasicAuthentication basic
 
         var caller = new ApiCaller(username, await PermissionsAsync(username, context.RequestAborted));
         context.Features.Set(caller);
-        if (!Allows(caller.Permissions, required, context.Request.RouteValues.TryGetValue("dag_id", out var dag) ? dag as string : null))
+        if (required is not null && !Allows(caller.Permissions, required, context.Request.RouteValues.TryGetValue("dag_id", out var dag) ? dag as string : null))
         {
             await WriteAsync(context, 403, "Forbidden");
             return false;

@@ -81,6 +81,7 @@ public static class RestApiServiceCollectionExtensions
         v2.MapHitl(settings);
         app.MapGroup(V1.V1Endpoints.Prefix).MapV1(settings);
         app.MapWebhooks();
+        Ui.UiEndpoints.MapUi(app);
         MapDocuments(app, V2.V2.Prefix, "Updraft REST API", "2");
         MapDocuments(app, V1.V1Endpoints.Prefix, "Updraft REST API (Airflow 2 compatible)", "1");
     }

@@ -15,6 +15,11 @@ public static class RouteBuilderExtensions
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(QueryParameters.Parse(parameters));
 
+    /// <summary>Any signed-in user may call the route, whatever their roles.</summary>
+    public static TBuilder SignedIn<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new SignedInRoute());
+
     public static TBuilder Anonymous<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new AnonymousRoute());

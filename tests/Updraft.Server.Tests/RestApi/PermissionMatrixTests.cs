@@ -12,6 +12,7 @@ namespace Updraft.Server.Tests.RestApi;
 public sealed class PermissionMatrixTests : IAsyncLifetime
 {
     private const string Anyone = "anyone";
+    private const string SignedIn = "signed-in";
     private const string Viewer = "viewer";
     private const string User = "user";
     private const string Op = "op";
@@ -24,6 +25,7 @@ public sealed class PermissionMatrixTests : IAsyncLifetime
         ["POST /auth/token"] = (Anyone, true),
         ["POST /auth/login"] = (Anyone, true),
         ["POST /auth/logout"] = (Anyone, true),
+        ["GET /auth/me"] = (SignedIn, true),
         ["GET /api/v2/monitor/health"] = (Anyone, true),
         ["GET /api/v2/version"] = (Anyone, true),
         ["GET /api/v2/dags"] = (Viewer, true),
@@ -186,7 +188,7 @@ public sealed class PermissionMatrixTests : IAsyncLifetime
         var unexpected = routes.Where(r => !Expected.ContainsKey(r)).ToList();
         var gone = Expected.Keys.Where(k => !routes.Contains(k)).ToList();
         // Updraft's own: its documents live under each version's prefix (Airflow serves them at the root).
-        string[] ours = ["POST /auth/login", "POST /auth/logout", "GET /api/v2/openapi.json", "GET /api/v2/docs", "GET /api/v1/openapi.json", "GET /api/v1/docs"];
+        string[] ours = ["POST /auth/login", "POST /auth/logout", "GET /auth/me", "GET /api/v2/openapi.json", "GET /api/v2/docs", "GET /api/v1/openapi.json", "GET /api/v1/docs"];
         var notAirflows = routes.Where(r => !airflow.Contains(r) && !ours.Contains(r)).ToList();
         Assert.True(unexpected.Count == 0, "Routes with no expected permissions: " + string.Join(", ", unexpected));
         Assert.True(gone.Count == 0, "Expected routes that are not served: " + string.Join(", ", gone));
@@ -209,7 +211,7 @@ public sealed class PermissionMatrixTests : IAsyncLifetime
             var (lowest, alphaReader) = Expected[key];
             foreach (var (name, client) in callers)
             {
-                var allowed = lowest == Anyone || name switch
+                var allowed = lowest == Anyone || (lowest == SignedIn && name != Anyone) || name switch
                 {
                     "team" => alphaReader,
                     Anyone or "public" => false,

@@ -1,0 +1,385 @@
+// Updraft's web UI: one page, drawn from the public REST API (/api/v2) with the session cookie of POST /auth/login.
+// It holds no rules of its own about states or permissions: states come from the API, and what a user may do from
+// GET /auth/me, which asks the API's own gate. Plain ES modules, no build step, no third-party code (ADR 0026).
+
+const view = document.getElementById("view");
+const POLL_MS = 2000;
+let timers = [];
+let me = null;
+
+// ---- API ------------------------------------------------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(status, detail) {
+    super(typeof detail === "string" ? detail : detailText(detail));
+    this.status = status;
+  }
+}
+
+function detailText(detail) {
+  if (Array.isArray(detail)) {
+    return detail.map(d => `${(d.loc || []).slice(1).join(".") || "request"}: ${d.msg}`).join("\n");
+  }
+  return detail ? JSON.stringify(detail) : "The request failed.";
+}
+
+function cookie(name) {
+  return document.cookie.split("; ").find(c => c.startsWith(name + "="))?.slice(name.length + 1) ?? "";
+}
+
+async function api(path, { method = "GET", body } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET") headers["X-CSRF-Token"] = cookie("updraft_csrf");
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
+  if (response.status === 401 && !path.startsWith("/auth/login")) {
+    // No session: sign in, then come back here. The CSRF cookie outlives a session that expired or was ended
+    // elsewhere, so its presence tells the two apart.
+    const expired = cookie("updraft_csrf") !== "";
+    me = null;
+    go(`/login?next=${encodeURIComponent(location.pathname + location.search)}${expired ? "&expired=1" : ""}`);
+    throw new ApiError(401, "Your session has expired; please sign in again.");
+  }
+  if (response.status === 204) return null;
+  const text = await response.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON: the text is the message */ }
+  if (!response.ok) throw new ApiError(response.status, json?.detail ?? (text || response.statusText));
+  return json;
+}
+
+const enc = encodeURIComponent;
+
+// ---- helpers --------------------------------------------------------------------------------------------------
+
+function esc(value) {
+  return String(value ?? "").replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
+function when(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  return isNaN(d) ? esc(iso) : d.toISOString().replace("T", " ").slice(0, 19);
+}
+
+function show(text, kind = "info") {
+  const box = document.getElementById("message");
+  box.textContent = text;
+  box.className = kind;
+  box.hidden = !text;
+}
+
+function every(ms, fn) {
+  const id = setInterval(() => fn().catch(e => show(e.message, "error")), ms);
+  timers.push(id);
+}
+
+function stopTimers() {
+  timers.forEach(clearInterval);
+  timers = [];
+}
+
+function go(path) {
+  if (location.pathname + location.search !== path) history.pushState(null, "", path);
+  route();
+}
+
+async function whoAmI(dagIds = []) {
+  const query = dagIds.length ? `?dag_ids=${enc(dagIds.join(","))}` : "";
+  return api(`/auth/me${query}`);
+}
+
+const STATES = ["success", "failed", "running", "queued", "scheduled", "up_for_retry", "up_for_reschedule", "upstream_failed", "skipped", "deferred", "removed", "restarting"];
+
+function stateClass(state) {
+  return `state-${STATES.includes(state) ? state : "none"}`;
+}
+
+// ---- views ----------------------------------------------------------------------------------------------------
+
+async function loginView() {
+  const params = new URLSearchParams(location.search);
+  document.getElementById("nav").innerHTML = "";
+  document.getElementById("user").innerHTML = "";
+  view.innerHTML = `
+    <form class="login" id="login-form">
+      <h1>Sign in to Updraft</h1>
+      ${params.get("expired") ? `<p class="banner" id="login-expired">Your session has expired; please sign in again.</p>` : ""}
+      <label for="username">Username</label>
+      <input id="username" name="username" type="text" autocomplete="username" required autofocus>
+      <label for="password">Password</label>
+      <input id="password" name="password" type="password" autocomplete="current-password" required>
+      <div class="form-error" id="login-error" role="alert"></div>
+      <button class="primary" type="submit" id="login-submit">Sign in</button>
+    </form>`;
+  document.getElementById("login-form").addEventListener("submit", async event => {
+    event.preventDefault();
+    const error = document.getElementById("login-error");
+    error.textContent = "";
+    try {
+      await api("/auth/login", { method: "POST", body: { username: document.getElementById("username").value, password: document.getElementById("password").value } });
+      me = null;
+      const next = params.get("next");
+      go(next && next.startsWith("/") && !next.startsWith("//") ? next : "/");
+    } catch (e) {
+      error.textContent = e.status === 401 ? "Wrong username or password." : e.message;
+    }
+  });
+}
+
+async function chrome() {
+  me ??= await whoAmI();
+  const nav = [`<a href="/" data-link>DAGs</a>`];
+  document.getElementById("nav").innerHTML = nav.join("");
+  document.getElementById("user").innerHTML = `<span id="username-shown">${esc(me.username)}</span> <button id="logout" type="button">Sign out</button>`;
+  document.getElementById("logout").onclick = async () => {
+    await api("/auth/logout", { method: "POST" });
+    me = null;
+    go("/login");
+  };
+}
+
+async function dagListView() {
+  await chrome();
+  const params = new URLSearchParams(location.search);
+  const search = params.get("search") ?? "";
+  const filter = params.get("filter") ?? "all";
+  const offset = Number(params.get("offset") ?? 0) || 0;
+  const limit = 50;
+  view.innerHTML = `
+    <h1>DAGs</h1>
+    <div id="import-errors"></div>
+    <div class="toolbar">
+      <input id="dag-search" type="search" placeholder="Search DAGs" value="${esc(search)}" aria-label="Search DAGs">
+      <select id="dag-filter" aria-label="Show">
+        ${["all", "active", "paused", "failed"].map(f => `<option value="${f}" ${f === filter ? "selected" : ""}>${f[0].toUpperCase() + f.slice(1)}</option>`).join("")}
+      </select>
+      <span class="muted" id="dag-count"></span>
+    </div>
+    <table class="list" id="dag-table">
+      <thead><tr><th>Active</th><th>DAG</th><th>Schedule</th><th>Next run</th><th>Recent runs</th><th>Owner</th><th></th></tr></thead>
+      <tbody></tbody>
+    </table>
+    <div class="pager" id="pager"></div>
+    ${triggerDialog()}`;
+  const searchBox = document.getElementById("dag-search");
+  let typing;
+  searchBox.addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => go(`/?search=${enc(searchBox.value)}&filter=${enc(filter)}`), 250);
+  });
+  document.getElementById("dag-filter").onchange = e => go(`/?search=${enc(search)}&filter=${enc(e.target.value)}`);
+
+  const load = async () => {
+    let query = `limit=${limit}&offset=${offset}&order_by=dag_id`;
+    if (search) query += `&dag_id_pattern=${enc(search)}`;
+    if (filter === "active") query += "&paused=false";
+    if (filter === "paused") query += "&paused=true";
+    if (filter === "failed") query += "&last_dag_run_state=failed";
+    const page = await api(`/api/v2/dags?${query}`);
+    const ids = page.dags.map(d => d.dag_id);
+    const [rights, runs] = await Promise.all([
+      whoAmI(ids),
+      ids.length ? api(`/api/v2/dags/~/dagRuns/list`, { method: "POST", body: { dag_ids: ids, page_limit: 100, order_by: "-run_after" } }) : { dag_runs: [] },
+    ]);
+    const recent = new Map();
+    for (const run of runs.dag_runs) {
+      const list = recent.get(run.dag_id) ?? [];
+      if (list.length < 10) list.push(run);
+      recent.set(run.dag_id, list);
+    }
+    const body = document.querySelector("#dag-table tbody");
+    body.innerHTML = page.dags.map(dag => {
+      const can = rights.dags[dag.dag_id] ?? {};
+      return `
+        <tr data-dag-id="${esc(dag.dag_id)}">
+          <td><label class="switch" title="${dag.is_paused ? "Paused: unpause" : "Active: pause"}">
+            <input type="checkbox" class="pause-toggle" aria-label="Active: ${esc(dag.dag_id)}" ${dag.is_paused ? "" : "checked"} ${can.pause ? "" : "disabled"}><span></span></label></td>
+          <td><a class="dag-link" href="/dags/${enc(dag.dag_id)}" data-link>${esc(dag.dag_id)}</a>
+            <div>${(dag.tags ?? []).map(t => `<span class="tag">${esc(t.name)}</span>`).join("")}</div></td>
+          <td>${esc(dag.timetable_summary ?? "")}</td>
+          <td>${when(dag.next_dagrun_run_after)}</td>
+          <td class="recent-runs">${(recent.get(dag.dag_id) ?? []).slice().reverse().map(r => `<span class="dot ${stateClass(r.state)}" title="${esc(r.dag_run_id)}: ${esc(r.state)}"></span>`).join("")}</td>
+          <td class="muted">${esc((dag.owners ?? []).join(", "))}</td>
+          <td>${can.trigger ? `<button type="button" class="trigger" aria-label="Trigger ${esc(dag.dag_id)}">Trigger</button>` : ""}</td>
+        </tr>`;
+    }).join("") || `<tr><td colspan="7" class="muted">No DAG matches.</td></tr>`;
+    document.getElementById("dag-count").textContent = `${page.total_entries} DAG${page.total_entries === 1 ? "" : "s"}`;
+    const pager = document.getElementById("pager");
+    pager.innerHTML = page.total_entries > limit
+      ? `${offset > 0 ? `<a href="/?search=${enc(search)}&filter=${enc(filter)}&offset=${Math.max(0, offset - limit)}" data-link>Previous</a>` : ""}
+         <span>${offset + 1}–${Math.min(offset + limit, page.total_entries)} of ${page.total_entries}</span>
+         ${offset + limit < page.total_entries ? `<a href="/?search=${enc(search)}&filter=${enc(filter)}&offset=${offset + limit}" data-link>Next</a>` : ""}`
+      : "";
+    for (const row of body.querySelectorAll("tr[data-dag-id]")) {
+      const dagId = row.dataset.dagId;
+      row.querySelector(".pause-toggle").onchange = e => setPaused(dagId, !e.target.checked).then(load);
+      const trigger = row.querySelector(".trigger");
+      if (trigger) trigger.onclick = () => openTrigger(dagId);
+    }
+    await importErrors();
+  };
+  await load();
+  every(5000, load);
+}
+
+async function importErrors() {
+  if (!me?.pages?.import_errors) return;
+  const errors = await api("/api/v2/importErrors?limit=20");
+  const box = document.getElementById("import-errors");
+  if (!box) return;
+  box.innerHTML = errors.total_entries
+    ? `<div class="banner" id="import-error-banner"><strong>${errors.total_entries} DAG file${errors.total_entries === 1 ? "" : "s"} failed to load</strong>
+        <ul>${errors.import_errors.map(e => `<li><code>${esc(e.filename)}</code>: ${esc(e.stack_trace)}</li>`).join("")}</ul></div>`
+    : "";
+}
+
+async function setPaused(dagId, paused) {
+  try {
+    await api(`/api/v2/dags/${enc(dagId)}`, { method: "PATCH", body: { is_paused: paused } });
+    show(`${dagId} is ${paused ? "paused" : "active"}.`);
+  } catch (e) {
+    show(e.message, "error");
+  }
+}
+
+function triggerDialog() {
+  return `
+    <dialog id="trigger-dialog" aria-labelledby="trigger-title">
+      <form method="dialog" id="trigger-form">
+        <h1 id="trigger-title">Trigger</h1>
+        <label for="trigger-conf">Configuration (JSON object)</label>
+        <textarea id="trigger-conf" spellcheck="false">{}</textarea>
+        <div class="form-error" id="trigger-error" role="alert"></div>
+        <div class="actions">
+          <button type="button" id="trigger-cancel">Cancel</button>
+          <button type="submit" class="primary" id="trigger-submit">Trigger</button>
+        </div>
+      </form>
+    </dialog>`;
+}
+
+function openTrigger(dagId, after) {
+  const dialog = document.getElementById("trigger-dialog");
+  document.getElementById("trigger-title").textContent = `Trigger ${dagId}`;
+  document.getElementById("trigger-error").textContent = "";
+  document.getElementById("trigger-cancel").onclick = () => dialog.close();
+  document.getElementById("trigger-form").onsubmit = async event => {
+    event.preventDefault();
+    const error = document.getElementById("trigger-error");
+    let conf;
+    try {
+      conf = JSON.parse(document.getElementById("trigger-conf").value || "{}");
+      if (conf === null || typeof conf !== "object" || Array.isArray(conf)) throw new SyntaxError("the configuration must be a JSON object, such as {\"rows\": 10}");
+    } catch (e) {
+      error.textContent = `Not valid: ${e.message}`;
+      return;
+    }
+    try {
+      const run = await api(`/api/v2/dags/${enc(dagId)}/dagRuns`, { method: "POST", body: { logical_date: null, conf } });
+      dialog.close();
+      show(`Triggered ${dagId}: ${run.dag_run_id}`);
+      if (after) await after(run);
+    } catch (e) {
+      error.textContent = e.message;
+    }
+  };
+  dialog.showModal();
+}
+
+async function dagView(dagId) {
+  await chrome();
+  let dag;
+  try {
+    dag = await api(`/api/v2/dags/${enc(dagId)}`);
+  } catch (e) {
+    view.innerHTML = `<h1>DAG not found</h1><p id="not-found">${esc(e.status === 404 ? `There is no DAG '${dagId}' (or you may not see it).` : e.message)}</p><p><a href="/" data-link>All DAGs</a></p>`;
+    return;
+  }
+  const rights = (await whoAmI([dagId])).dags[dagId] ?? {};
+  view.innerHTML = `
+    <h1><label class="switch" title="Active"><input type="checkbox" class="pause-toggle" aria-label="Active: ${esc(dagId)}" ${dag.is_paused ? "" : "checked"} ${rights.pause ? "" : "disabled"}><span></span></label>
+      <span id="dag-title">${esc(dagId)}</span>
+      <span class="muted">${esc(dag.timetable_summary ?? "")}</span>
+      ${rights.trigger ? `<button type="button" class="trigger primary">Trigger</button>` : ""}</h1>
+    <div class="grid-wrap"><table class="grid" id="grid"></table></div>
+    <div class="legend">${STATES.map(s => `<span><span class="dot ${stateClass(s)}"></span>${s}</span>`).join("")}</div>
+    ${triggerDialog()}`;
+  view.querySelector(".pause-toggle").onchange = e => setPaused(dagId, !e.target.checked);
+  const trigger = view.querySelector(".trigger");
+  const load = () => drawGrid(dagId);
+  if (trigger) trigger.onclick = () => openTrigger(dagId, load);
+  await load();
+  every(POLL_MS, load);
+}
+
+async function drawGrid(dagId) {
+  const [tasks, runs] = await Promise.all([
+    api(`/api/v2/dags/${enc(dagId)}/tasks`),
+    api(`/api/v2/dags/${enc(dagId)}/dagRuns?limit=25&order_by=-run_after`),
+  ]);
+  const runList = runs.dag_runs.slice().reverse();
+  const states = new Map();
+  if (runList.length) {
+    let offset = 0;
+    for (;;) {
+      const page = await api(`/api/v2/dags/${enc(dagId)}/dagRuns/~/taskInstances/list`, {
+        method: "POST", body: { dag_run_ids: runList.map(r => r.dag_run_id), page_limit: 100, page_offset: offset },
+      });
+      for (const ti of page.task_instances) {
+        const key = `${ti.dag_run_id}\u0000${ti.task_id}`;
+        const list = states.get(key) ?? [];
+        list.push(ti.state ?? "none");
+        states.set(key, list);
+      }
+      offset += page.task_instances.length;
+      if (!page.task_instances.length || offset >= page.total_entries) break;
+    }
+  }
+  const grid = document.getElementById("grid");
+  if (!grid) return;
+  const header = `<tr><th></th>${runList.map(r => `<th class="run" data-run-id="${esc(r.dag_run_id)}" title="${esc(r.dag_run_id)}">${esc(when(r.run_after ?? r.logical_date))}</th>`).join("")}</tr>`;
+  const runRow = `<tr class="run-row"><th class="task muted">Runs</th>${runList.map(r => `<td class="run-bar"><div class="run-state ${stateClass(r.state)}" data-run-id="${esc(r.dag_run_id)}" data-state="${esc(r.state)}" title="${esc(r.dag_run_id)}: ${esc(r.state)}" style="height:24px"></div></td>`).join("")}</tr>`;
+  const rows = tasks.tasks.map(t => `<tr data-task-id="${esc(t.task_id)}"><th class="task">${esc(t.task_id)}</th>${runList.map(r => {
+    const list = states.get(`${r.dag_run_id}\u0000${t.task_id}`) ?? [];
+    // A mapped task: the state most of its instances are in, and the count of each.
+    const counts = list.reduce((m, s) => m.set(s, (m.get(s) ?? 0) + 1), new Map());
+    const state = list.length === 1 ? list[0] : [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "none";
+    const title = list.length > 1 ? [...counts].map(([s, n]) => `${s}: ${n}`).join(", ") : state;
+    return `<td class="ti ${stateClass(state)}" data-run-id="${esc(r.dag_run_id)}" data-state="${esc(state)}" title="${esc(t.task_id)} · ${esc(r.dag_run_id)} · ${esc(title)}"></td>`;
+  }).join("")}</tr>`).join("");
+  grid.innerHTML = runList.length ? header + runRow + rows : `<tr><td class="muted" id="no-runs">No runs yet.</td></tr>`;
+}
+
+// ---- routing --------------------------------------------------------------------------------------------------
+
+async function route() {
+  stopTimers();
+  show("");
+  const path = location.pathname;
+  try {
+    if (path === "/login") return await loginView();
+    const dag = path.match(/^\/dags\/([^/]+)\/?$/);
+    if (dag) return await dagView(decodeURIComponent(dag[1]));
+    if (path === "/" || path === "/dags") return await dagListView();
+    await chrome();
+    view.innerHTML = `<h1>Not found</h1><p id="not-found">There is no page at ${esc(path)}.</p><p><a href="/" data-link>All DAGs</a></p>`;
+  } catch (e) {
+    if (e.status !== 401) show(e.message, "error");
+  }
+}
+
+document.addEventListener("click", event => {
+  const link = event.target.closest("a[data-link]");
+  if (link && !event.ctrlKey && !event.metaKey && !event.shiftKey && link.origin === location.origin) {
+    event.preventDefault();
+    go(link.pathname + link.search);
+  }
+});
+window.addEventListener("popstate", route);
+document.getElementById("theme-toggle").onclick = () => {
+  const next = document.documentElement.dataset.theme === "dark" ? "light" : "dark";
+  document.documentElement.dataset.theme = next;
+  localStorage.setItem("updraft-theme", next);
+};
+route();

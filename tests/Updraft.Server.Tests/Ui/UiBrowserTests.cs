@@ -1,0 +1,186 @@
+using Microsoft.Playwright;
+using Updraft.Server.Tests.RestApi;
+using Updraft.Storage.Stores;
+
+namespace Updraft.Server.Tests.Ui;
+
+/// <summary>
+/// The web UI in a real browser: Debian's Chromium, headless, driven by Playwright, against a real API server on a
+/// real database. Each test keeps screenshots of the views it passes through (1440 × 900, both themes) in
+/// <c>artifacts/ui-screenshots</c>.
+/// </summary>
+public sealed class UiBrowserTests : IAsyncLifetime
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private RestApiServer _api = null!;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(Chromium), "The browser tests need Debian's Chromium: apt-get install -y chromium (.ci/run installs it).");
+        _api = await RestApiServer.StartAsync(null);
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await _api.DisposeAsync();
+    }
+
+    private async Task<IPage> SignInAsync(string username, string? path = null)
+    {
+        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _api.Server.Address.ToString(), ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(path ?? "/");
+        await page.WaitForSelectorAsync("#login-form");
+        await page.FillAsync("#username", username);
+        await page.FillAsync("#password", RestApiServer.Password);
+        await page.ClickAsync("#login-submit");
+        try
+        {
+            await page.WaitForSelectorAsync("#username-shown", new PageWaitForSelectorOptions { Timeout = 10_000 });
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"{username} did not get in: at {page.Url}, error '{await page.Locator("#login-error").TextContentAsync()}', message '{await page.Locator("#message").TextContentAsync()}'");
+        }
+
+        return page;
+    }
+
+    private static async Task ScreenshotsAsync(IPage page, string name)
+    {
+        var folder = Path.Combine(RepositoryRoot(), "artifacts", "ui-screenshots");
+        Directory.CreateDirectory(folder);
+        foreach (var theme in (string[])["light", "dark"])
+        {
+            await page.EvaluateAsync($"document.documentElement.dataset.theme = '{theme}'");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"{name}-{theme}.png") });
+        }
+
+        // Nothing needs horizontal scrolling at 1440 × 900 (the grid scrolls inside its own box).
+        Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"), $"{name} scrolls horizontally");
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "global.json")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return AppContext.BaseDirectory;
+    }
+
+    [Fact]
+    public async Task AUser_SignsIn_FindsADag_UnpausesAndTriggersIt_AndWatchesTheRunTurnGreenInTheGrid()
+    {
+        var dags = new DagStore(_api.Orchestra.Database);
+        await dags.SetPausedAsync("alpha", true);
+        var page = await SignInAsync("user");
+        await page.WaitForSelectorAsync("tr[data-dag-id='alpha']");
+        await ScreenshotsAsync(page, "dag-list");
+
+        // Search narrows the list (and the URL keeps it).
+        await page.FillAsync("#dag-search", "alp");
+        await page.WaitForFunctionAsync("document.querySelectorAll('tr[data-dag-id]').length === 1");
+        Assert.Contains("search=alp", page.Url, StringComparison.Ordinal);
+
+        // Unpause from the list.
+        var row = page.Locator("tr[data-dag-id='alpha']");
+        Assert.False(await row.Locator(".pause-toggle").IsCheckedAsync());
+        await row.Locator(".pause-toggle").CheckAsync();
+        await WaitAsync(async () => (await dags.GetAsync("alpha"))!.IsPaused == false);
+
+        // Trigger from the form: malformed conf is refused on the page, then a good one runs.
+        await row.Locator("button.trigger").ClickAsync();
+        await page.FillAsync("#trigger-conf", "{\"rows\": ");
+        await page.ClickAsync("#trigger-submit");
+        Assert.StartsWith("Not valid:", await page.Locator("#trigger-error").TextContentAsync(), StringComparison.Ordinal);
+        await ScreenshotsAsync(page, "trigger-form-error");
+        await page.FillAsync("#trigger-conf", "{\"rows\": 5}");
+        await page.ClickAsync("#trigger-submit");
+        await page.WaitForSelectorAsync("#message:not([hidden])");
+        var runs = new DagRunStore(_api.Orchestra.Database);
+        var triggered = (await runs.ListAsync("alpha")).Single(r => r.RunId != "r1");
+
+        // The DAG page's grid: the new run turns green without a reload.
+        await page.ClickAsync("a.dag-link");
+        await page.WaitForSelectorAsync($"#grid .run-state[data-run-id='{triggered.RunId}']");
+        var (engine, executor) = _api.Orchestra.NewScheduler();
+        await _api.Orchestra.RunToCompletionAsync(engine, executor);
+        await page.WaitForSelectorAsync($"#grid .run-state[data-run-id='{triggered.RunId}'][data-state='success']", new PageWaitForSelectorOptions { Timeout = 30_000 });
+        await page.WaitForSelectorAsync($"#grid tr[data-task-id='b'] td.ti[data-run-id='{triggered.RunId}'][data-state='success']");
+        await ScreenshotsAsync(page, "dag-grid");
+    }
+
+    [Fact]
+    public async Task AViewer_CannotTriggerOrPause_AndARoleLimitedToOneDagDoesNotSeeTheOthers()
+    {
+        var viewer = await SignInAsync("viewer");
+        await viewer.WaitForSelectorAsync("tr[data-dag-id='alpha']");
+        Assert.Equal(0, await viewer.Locator("button.trigger").CountAsync());
+        Assert.True(await viewer.Locator("tr[data-dag-id='alpha'] .pause-toggle").IsDisabledAsync());
+
+        var team = await SignInAsync("team");
+        await team.WaitForSelectorAsync("tr[data-dag-id='alpha']");
+        Assert.Equal(0, await team.Locator("tr[data-dag-id='beta']").CountAsync());
+        await team.GotoAsync("/dags/beta");
+        await team.WaitForSelectorAsync("#not-found");
+    }
+
+    [Fact]
+    public async Task BadInput_AMissingDagAndAnExpiredSession_AreClearMessagesOnThePage()
+    {
+        var page = await SignInAsync("admin");
+        await page.GotoAsync("/dags/no_such_dag");
+        Assert.Contains("There is no DAG 'no_such_dag'", await page.Locator("#not-found").TextContentAsync(), StringComparison.Ordinal);
+        await ScreenshotsAsync(page, "missing-dag");
+
+        // The session cookie goes (expired or signed out elsewhere): the next poll leads to the sign-in page, which says so.
+        await page.GotoAsync("/");
+        await page.WaitForSelectorAsync("tr[data-dag-id='alpha']");
+        var session = (await page.Context.CookiesAsync()).Where(c => c.Name == "updraft_session").ToList();
+        Assert.Single(session);
+        await page.Context.ClearCookiesAsync(new BrowserContextClearCookiesOptions { Name = "updraft_session" });
+        await page.WaitForSelectorAsync("#login-form", new PageWaitForSelectorOptions { Timeout = 15_000 });
+        Assert.Contains("/login?next=", page.Url, StringComparison.Ordinal);
+        Assert.Contains("expired", await page.Locator("#login-expired").TextContentAsync(), StringComparison.Ordinal);
+
+        // Signing in again comes back to the page.
+        await page.FillAsync("#username", "admin");
+        await page.FillAsync("#password", RestApiServer.Password);
+        await page.ClickAsync("#login-submit");
+        await page.WaitForSelectorAsync("tr[data-dag-id='alpha']");
+
+        // A wrong password is a message, not a page of errors.
+        var other = await (await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _api.Server.Address.ToString() })).NewPageAsync();
+        await other.GotoAsync("/login");
+        await other.FillAsync("#username", "admin");
+        await other.FillAsync("#password", "wrong");
+        await other.ClickAsync("#login-submit");
+        await other.WaitForFunctionAsync("document.getElementById('login-error').textContent.length > 0");
+        Assert.Equal("Wrong username or password.", await other.Locator("#login-error").TextContentAsync());
+    }
+
+    private static async Task WaitAsync(Func<Task<bool>> condition)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (!await condition())
+        {
+            await Task.Delay(100, limit.Token);
+        }
+    }
+}
