@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Updraft.Scheduling.Tests;
 using Updraft.Server.Tests.RestApi;
 using Updraft.Storage.Stores;
 
@@ -124,6 +125,64 @@ public sealed class UiBrowserTests : IAsyncLifetime
         await page.WaitForSelectorAsync($"#grid .run-state[data-run-id='{triggered.RunId}'][data-state='success']", new PageWaitForSelectorOptions { Timeout = 30_000 });
         await page.WaitForSelectorAsync($"#grid tr[data-task-id='b'] td.ti[data-run-id='{triggered.RunId}'][data-state='success']");
         await ScreenshotsAsync(page, "dag-grid");
+    }
+
+    [Fact]
+    public async Task ATasksLog_IsShownAndSearchable_AndAFailedTaskIsClearedAfterAPreview_AndRunsAgain()
+    {
+        var marker = Path.Combine(_api.Orchestra.Home, "ready.flag");
+        _api.Orchestra.WriteDag("flaky.cs", Orchestra.DagSource("flaky", $$"""
+            var work = dag.Task("work", ctx =>
+            {
+                ctx.Log.Info("looking for the marker");
+                if (!File.Exists(@"{{marker}}"))
+                {
+                    throw new InvalidOperationException("marker missing");
+                }
+
+                ctx.Log.Info("found the marker");
+            }).With(t => t.Retries = 0);
+            var after = dag.Task("after", ctx => { });
+            _ = work >> after;
+            """));
+        await _api.Orchestra.ProcessAsync();
+        await new DagStore(_api.Orchestra.Database).SetPausedAsync("flaky", false);
+        var run = await _api.Orchestra.TriggerAsync("flaky");
+        var (engine, executor) = _api.Orchestra.NewScheduler();
+        await _api.Orchestra.RunToCompletionAsync(engine, executor);
+        Assert.Equal("failed", await _api.Orchestra.RunStateAsync("flaky", run.RunId));
+
+        // The failed task's panel: its state and its log, searchable.
+        var page = await SignInAsync("user", "/dags/flaky");
+        var cell = $"#grid tr[data-task-id='work'] td.ti[data-run-id='{run.RunId}']";
+        await page.WaitForSelectorAsync(cell + "[data-state='failed']");
+        await page.ClickAsync(cell);
+        await page.WaitForFunctionAsync("document.getElementById('log')?.textContent.includes('marker missing')");
+        Assert.Equal("failed", await page.Locator("#ti-state").TextContentAsync());
+        Assert.Contains($"task=work", page.Url, StringComparison.Ordinal);
+        await page.FillAsync("#log-search", "looking for");
+        await page.WaitForFunctionAsync("document.querySelectorAll('#log .log-line').length === 1");
+        Assert.Contains("looking for the marker", await page.Locator("#log .log-line").TextContentAsync(), StringComparison.Ordinal);
+        await ScreenshotsAsync(page, "task-log");
+
+        // Clear it: the dry run lists what will change (the task and, downstream, the task after it), then it runs again.
+        await File.WriteAllTextAsync(marker, "");
+        await page.FillAsync("#log-search", "");
+        await page.ClickAsync("#ti-clear");
+        await page.WaitForFunctionAsync("document.querySelectorAll('#clear-preview .clear-item').length === 2");
+        await ScreenshotsAsync(page, "clear-preview");
+        await page.UncheckAsync("#clear-downstream");
+        await page.WaitForFunctionAsync("document.querySelectorAll('#clear-preview .clear-item').length === 1");
+        await page.CheckAsync("#clear-downstream");
+        await page.WaitForFunctionAsync("document.querySelectorAll('#clear-preview .clear-item').length === 2");
+        await page.ClickAsync("#clear-confirm");
+        await page.WaitForSelectorAsync("#message:not([hidden])");
+
+        await _api.Orchestra.RunToCompletionAsync(engine, executor);
+        await page.WaitForSelectorAsync($"#grid .run-state[data-run-id='{run.RunId}'][data-state='success']", new PageWaitForSelectorOptions { Timeout = 30_000 });
+        await page.WaitForFunctionAsync("document.getElementById('ti-state')?.textContent === 'success'");
+        await page.WaitForFunctionAsync("document.getElementById('log')?.textContent.includes('found the marker')");
+        Assert.Equal("2", await page.Locator("#log-try").InputValueAsync());
     }
 
     [Fact]

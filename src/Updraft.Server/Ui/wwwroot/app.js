@@ -302,15 +302,194 @@ async function dagView(dagId) {
       <span id="dag-title">${esc(dagId)}</span>
       <span class="muted">${esc(dag.timetable_summary ?? "")}</span>
       ${rights.trigger ? `<button type="button" class="trigger primary">Trigger</button>` : ""}</h1>
-    <div class="grid-wrap"><table class="grid" id="grid"></table></div>
+    <div class="dag-body">
+      <div class="grid-wrap"><table class="grid" id="grid"></table></div>
+      <aside id="ti-panel" hidden></aside>
+    </div>
     <div class="legend">${STATES.map(s => `<span><span class="dot ${stateClass(s)}"></span>${s}</span>`).join("")}</div>
-    ${triggerDialog()}`;
+    ${triggerDialog()}
+    ${clearDialog()}`;
   view.querySelector(".pause-toggle").onchange = e => setPaused(dagId, !e.target.checked);
   const trigger = view.querySelector(".trigger");
-  const load = () => drawGrid(dagId);
+  const panel = { dagId, rights, open: null };
+  const load = async () => {
+    await drawGrid(dagId);
+    if (panel.open) await drawPanel(panel);
+  };
   if (trigger) trigger.onclick = () => openTrigger(dagId, load);
+  document.getElementById("grid").addEventListener("click", event => {
+    const cell = event.target.closest("td.ti");
+    if (!cell) return;
+    panel.open = { runId: cell.dataset.runId, taskId: cell.closest("tr").dataset.taskId, tryNumber: null, token: null, lines: [] };
+    const url = new URL(location.href);
+    url.searchParams.set("run", panel.open.runId);
+    url.searchParams.set("task", panel.open.taskId);
+    history.replaceState(null, "", url);
+    drawPanel(panel).catch(e => show(e.message, "error"));
+  });
+  const params = new URLSearchParams(location.search);
+  if (params.get("run") && params.get("task")) {
+    panel.open = { runId: params.get("run"), taskId: params.get("task"), tryNumber: null, token: null, lines: [] };
+  }
   await load();
   every(POLL_MS, load);
+}
+
+// The task-instance panel: state, times, tries; the log of a try (tailed while it runs, searchable, downloadable);
+// clear with a dry-run preview.
+async function drawPanel(panel) {
+  const { dagId, rights } = panel;
+  const open = panel.open;
+  const box = document.getElementById("ti-panel");
+  if (!box || !open) return;
+  const base = `/api/v2/dags/${enc(dagId)}/dagRuns/${enc(open.runId)}/taskInstances/${enc(open.taskId)}`;
+  const ti = await api(base);
+  const tries = Math.max(ti.try_number ?? 0, 1);
+  const firstDraw = box.hidden || box.dataset.key !== `${open.runId}\u0000${open.taskId}`;
+  if (firstDraw) {
+    box.dataset.key = `${open.runId}\u0000${open.taskId}`;
+    box.hidden = false;
+    open.tryNumber = null;
+    box.innerHTML = `
+      <div class="panel-head"><strong id="ti-title"></strong><button type="button" id="ti-close" aria-label="Close">×</button></div>
+      <dl id="ti-facts"></dl>
+      <div class="toolbar" id="ti-actions"></div>
+      <div class="toolbar">
+        <label for="log-try">Try</label><select id="log-try"></select>
+        <input id="log-search" type="search" placeholder="Search the log" aria-label="Search the log">
+        <button type="button" id="log-download">Download</button>
+      </div>
+      <pre id="log" tabindex="0"></pre>`;
+    document.getElementById("ti-close").onclick = () => {
+      panel.open = null;
+      box.hidden = true;
+      const url = new URL(location.href);
+      url.searchParams.delete("run");
+      url.searchParams.delete("task");
+      history.replaceState(null, "", url);
+    };
+    document.getElementById("log-try").onchange = e => {
+      open.tryNumber = Number(e.target.value);
+      open.pinned = true;
+      open.token = null;
+      open.lines = [];
+      drawPanel(panel).catch(err => show(err.message, "error"));
+    };
+    document.getElementById("log-search").oninput = () => drawLog(open);
+    document.getElementById("log-download").onclick = () => {
+      const blob = new Blob([open.lines.join("\n") + "\n"], { type: "text/plain" });
+      const link = Object.assign(document.createElement("a"), { href: URL.createObjectURL(blob), download: `${dagId}.${open.runId}.${open.taskId}.${open.tryNumber}.log` });
+      link.click();
+      URL.revokeObjectURL(link.href);
+    };
+  }
+  document.getElementById("ti-title").textContent = `${open.taskId} · ${open.runId}`;
+  document.getElementById("ti-facts").innerHTML = [
+    ["State", `<span class="dot ${stateClass(ti.state)}"></span><span id="ti-state">${esc(ti.state ?? "none")}</span>`],
+    ["Try", esc(ti.try_number)], ["Started", when(ti.start_date)], ["Ended", when(ti.end_date)],
+    ["Duration", ti.duration == null ? "" : `${Number(ti.duration).toFixed(1)} s`], ["Operator", esc(ti.operator ?? "")],
+  ].map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("");
+  document.getElementById("ti-actions").innerHTML = rights.clear
+    ? `<button type="button" id="ti-clear">Clear…</button>` : "";
+  const clear = document.getElementById("ti-clear");
+  if (clear) clear.onclick = () => openClear(dagId, open.runId, open.taskId);
+
+  const select = document.getElementById("log-try");
+  if (select.options.length !== tries) {
+    select.innerHTML = Array.from({ length: tries }, (_, i) => `<option value="${i + 1}">${i + 1}</option>`).join("");
+  }
+  // The latest try, unless one was chosen: a task cleared while watched shows its new try.
+  if (open.tryNumber === null || open.tryNumber > tries || (!open.pinned && open.tryNumber !== tries)) {
+    open.tryNumber = tries;
+    open.token = null;
+    open.lines = [];
+  }
+  select.value = String(open.tryNumber);
+  if (ti.state === null && (ti.try_number ?? 0) === 0) {
+    document.getElementById("log").textContent = "The task has not run yet.";
+    return;
+  }
+  // The whole log the first time, then what was written since (the continuation token) while it runs.
+  if (open.token === null || !["success", "failed", "skipped", "upstream_failed", "removed"].includes(ti.state) || open.lines.length === 0) {
+    const query = open.token ? `?token=${enc(open.token)}` : "";
+    try {
+      const log = await api(`${base}/logs/${open.tryNumber}${query}`);
+      open.lines.push(...log.content.map(c => c.event));
+      open.token = log.continuation_token ?? open.token;
+    } catch (e) {
+      if (e.status !== 404) throw e;
+    }
+  }
+  drawLog(open);
+}
+
+function drawLog(open) {
+  const pre = document.getElementById("log");
+  if (!pre) return;
+  const term = document.getElementById("log-search").value.trim().toLowerCase();
+  const lines = term ? open.lines.filter(l => l.toLowerCase().includes(term)) : open.lines;
+  const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+  pre.innerHTML = lines.map(l => `<span class="log-line">${esc(l)}</span>`).join("\n") || `<span class="muted">${term ? "No line matches." : "No log lines yet."}</span>`;
+  if (atBottom) pre.scrollTop = pre.scrollHeight;
+}
+
+function clearDialog() {
+  return `
+    <dialog id="clear-dialog" aria-labelledby="clear-title">
+      <form method="dialog" id="clear-form">
+        <h1 id="clear-title">Clear</h1>
+        <div class="toolbar">
+          <label><input type="checkbox" id="clear-upstream"> Upstream</label>
+          <label><input type="checkbox" id="clear-downstream" checked> Downstream</label>
+          <label><input type="checkbox" id="clear-only-failed"> Only failed</label>
+        </div>
+        <p class="muted">These task instances will be cleared and run again:</p>
+        <ul id="clear-preview"></ul>
+        <div class="form-error" id="clear-error" role="alert"></div>
+        <div class="actions">
+          <button type="button" id="clear-cancel">Cancel</button>
+          <button type="submit" class="primary" id="clear-confirm">Clear</button>
+        </div>
+      </form>
+    </dialog>`;
+}
+
+function openClear(dagId, runId, taskId) {
+  const dialog = document.getElementById("clear-dialog");
+  const body = dryRun => ({
+    dry_run: dryRun, dag_run_id: runId, task_ids: [taskId], only_failed: document.getElementById("clear-only-failed").checked,
+    include_upstream: document.getElementById("clear-upstream").checked, include_downstream: document.getElementById("clear-downstream").checked,
+  });
+  const error = document.getElementById("clear-error");
+  const preview = async () => {
+    error.textContent = "";
+    const list = document.getElementById("clear-preview");
+    list.innerHTML = `<li class="muted">…</li>`;
+    try {
+      const result = await api(`/api/v2/dags/${enc(dagId)}/clearTaskInstances`, { method: "POST", body: body(true) });
+      list.innerHTML = result.task_instances.map(t => `<li class="clear-item" data-task-id="${esc(t.task_id)}">${esc(t.task_id)}${t.map_index >= 0 ? `[${t.map_index}]` : ""} <span class="muted">${esc(t.state ?? "none")}</span></li>`).join("")
+        || `<li class="muted">Nothing to clear.</li>`;
+      document.getElementById("clear-confirm").disabled = result.task_instances.length === 0;
+    } catch (e) {
+      list.innerHTML = "";
+      error.textContent = e.message;
+    }
+  };
+  for (const id of ["clear-upstream", "clear-downstream", "clear-only-failed"]) document.getElementById(id).onchange = preview;
+  document.getElementById("clear-title").textContent = `Clear ${taskId} · ${runId}`;
+  document.getElementById("clear-cancel").onclick = () => dialog.close();
+  document.getElementById("clear-form").onsubmit = async event => {
+    event.preventDefault();
+    try {
+      const result = await api(`/api/v2/dags/${enc(dagId)}/clearTaskInstances`, { method: "POST", body: body(false) });
+      dialog.close();
+      show(`Cleared ${result.task_instances.length} task instance${result.task_instances.length === 1 ? "" : "s"}.`);
+    } catch (e) {
+      error.textContent = e.message;
+    }
+  };
+  dialog.showModal();
+  preview();
 }
 
 async function drawGrid(dagId) {
