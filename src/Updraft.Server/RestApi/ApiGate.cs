@@ -23,7 +23,8 @@ public sealed partial class ApiGate(UserTokens tokens, BasicAuthentication basic
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (PermissionSet Permissions, DateTimeOffset Until)> _permissions = new(StringComparer.Ordinal);
 
-    public static bool IsRestPath(PathString path) => path.StartsWithSegments("/api", StringComparison.Ordinal) || path.StartsWithSegments("/auth", StringComparison.Ordinal);
+    public static bool IsRestPath(PathString path) =>
+        path.StartsWithSegments("/api", StringComparison.Ordinal) || path.StartsWithSegments("/auth", StringComparison.Ordinal) || path.StartsWithSegments("/ui", StringComparison.Ordinal);
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {

@@ -31,10 +31,11 @@ internal static class UiEndpoints
         ArgumentNullException.ThrowIfNull(app);
         foreach (var route in PageRoutes)
         {
-            app.MapGet(route, () => Asset("index.html")).ExcludeFromDescription();
+            app.MapGet(route, () => Asset("index.html")).Anonymous().ExcludeFromDescription();
         }
 
-        app.MapGet("/ui/{file}", (string file) => Asset(file)).ExcludeFromDescription();
+        app.MapGet("/ui/{file}", (string file) => Asset(file)).Anonymous().ExcludeFromDescription();
+        app.MapGrid();
 
         app.MapGet("/auth/me", (HttpContext context, EndpointDataSource endpoints) =>
         {

@@ -20,6 +20,9 @@ public interface ITaskInstanceStore
     /// <summary>All task instances of the given runs, in one query.</summary>
     Task<IReadOnlyList<TaskInstanceRecord>> ListForRunsAsync(IReadOnlyCollection<(string DagId, string RunId)> runs, CancellationToken cancellationToken = default);
 
+    /// <summary>The key and state of every task instance of the given runs, in one narrow query.</summary>
+    Task<IReadOnlyList<TaskInstanceStateRow>> StatesForRunsAsync(IReadOnlyCollection<(string DagId, string RunId)> runs, CancellationToken cancellationToken = default);
+
     /// <summary>Marks for evaluation the runs that have a retry coming due by <paramref name="now"/>.</summary>
     Task<int> FlagDueRetriesAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
 

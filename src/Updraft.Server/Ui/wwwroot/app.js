@@ -319,7 +319,7 @@ async function dagView(dagId) {
   if (trigger) trigger.onclick = () => openTrigger(dagId, load);
   document.getElementById("grid").addEventListener("click", event => {
     const cell = event.target.closest("td.ti");
-    if (!cell) return;
+    if (!cell || cell.classList.contains("group-cell")) return;
     panel.open = { runId: cell.dataset.runId, taskId: cell.closest("tr").dataset.taskId, tryNumber: null, token: null, lines: [] };
     const url = new URL(location.href);
     url.searchParams.set("run", panel.open.runId);
@@ -492,42 +492,44 @@ function openClear(dagId, runId, taskId) {
   preview();
 }
 
+const collapsed = new Set();
+
 async function drawGrid(dagId) {
-  const [tasks, runs] = await Promise.all([
-    api(`/api/v2/dags/${enc(dagId)}/tasks`),
-    api(`/api/v2/dags/${enc(dagId)}/dagRuns?limit=25&order_by=-run_after`),
-  ]);
-  const runList = runs.dag_runs.slice().reverse();
-  const states = new Map();
-  if (runList.length) {
-    let offset = 0;
-    for (;;) {
-      const page = await api(`/api/v2/dags/${enc(dagId)}/dagRuns/~/taskInstances/list`, {
-        method: "POST", body: { dag_run_ids: runList.map(r => r.dag_run_id), page_limit: 100, page_offset: offset },
-      });
-      for (const ti of page.task_instances) {
-        const key = `${ti.dag_run_id}\u0000${ti.task_id}`;
-        const list = states.get(key) ?? [];
-        list.push(ti.state ?? "none");
-        states.set(key, list);
-      }
-      offset += page.task_instances.length;
-      if (!page.task_instances.length || offset >= page.total_entries) break;
-    }
-  }
+  const data = await api(`/ui/grid/${enc(dagId)}?limit=25`);
   const grid = document.getElementById("grid");
   if (!grid) return;
-  const header = `<tr><th></th>${runList.map(r => `<th class="run" data-run-id="${esc(r.dag_run_id)}" title="${esc(r.dag_run_id)}">${esc(when(r.run_after ?? r.logical_date))}</th>`).join("")}</tr>`;
-  const runRow = `<tr class="run-row"><th class="task muted">Runs</th>${runList.map(r => `<td class="run-bar"><div class="run-state ${stateClass(r.state)}" data-run-id="${esc(r.dag_run_id)}" data-state="${esc(r.state)}" title="${esc(r.dag_run_id)}: ${esc(r.state)}" style="height:24px"></div></td>`).join("")}</tr>`;
-  const rows = tasks.tasks.map(t => `<tr data-task-id="${esc(t.task_id)}"><th class="task">${esc(t.task_id)}</th>${runList.map(r => {
-    const list = states.get(`${r.dag_run_id}\u0000${t.task_id}`) ?? [];
-    // A mapped task: the state most of its instances are in, and the count of each.
-    const counts = list.reduce((m, s) => m.set(s, (m.get(s) ?? 0) + 1), new Map());
-    const state = list.length === 1 ? list[0] : [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "none";
-    const title = list.length > 1 ? [...counts].map(([s, n]) => `${s}: ${n}`).join(", ") : state;
-    return `<td class="ti ${stateClass(state)}" data-run-id="${esc(r.dag_run_id)}" data-state="${esc(state)}" title="${esc(t.task_id)} · ${esc(r.dag_run_id)} · ${esc(title)}"></td>`;
-  }).join("")}</tr>`).join("");
-  grid.innerHTML = runList.length ? header + runRow + rows : `<tr><td class="muted" id="no-runs">No runs yet.</td></tr>`;
+  const runs = data.runs;
+  if (!runs.length) {
+    grid.innerHTML = `<tr><td class="muted" id="no-runs">No runs yet.</td></tr>`;
+    return;
+  }
+  // A node is hidden when a group above it is collapsed.
+  const parents = new Map(data.nodes.map(n => [n.id, n.parent]));
+  const hidden = node => { for (let p = node.parent; p; p = parents.get(p)) if (collapsed.has(`${dagId}\u0000${p}`)) return true; return false; };
+  const header = `<tr><th></th>${runs.map(r => `<th class="run" data-run-id="${esc(r.dag_run_id)}" title="${esc(r.dag_run_id)}">${esc(when(r.run_after ?? r.logical_date))}</th>`).join("")}</tr>`;
+  const runRow = `<tr class="run-row"><th class="task muted">Runs</th>${runs.map(r => `<td class="run-bar"><div class="run-state ${stateClass(r.state)}" data-run-id="${esc(r.dag_run_id)}" data-state="${esc(r.state)}" title="${esc(r.dag_run_id)}: ${esc(r.state)}" style="height:24px"></div></td>`).join("")}</tr>`;
+  const rows = data.nodes.filter(n => !hidden(n)).map(n => {
+    const isGroup = n.kind === "group";
+    const open = !collapsed.has(`${dagId}\u0000${n.id}`);
+    const name = isGroup
+      ? `<button type="button" class="group-toggle" aria-expanded="${open}" data-group="${esc(n.id)}">${open ? "▾" : "▸"} ${esc(n.label)}</button>`
+      : `${esc(n.label)}${n.mapped ? ` <span class="muted">[ ]</span>` : ""}`;
+    const cells = runs.map((r, i) => {
+      const state = n.states[i] ?? "none";
+      const counts = n.counts?.[i];
+      const detail = counts && Object.keys(counts).length ? Object.entries(counts).map(([s, c]) => `${s}: ${c}`).join(", ") : state;
+      return `<td class="ti ${stateClass(state)}${isGroup ? " group-cell" : ""}" data-run-id="${esc(r.dag_run_id)}" data-state="${esc(state)}" title="${esc(n.label)} · ${esc(r.dag_run_id)} · ${esc(detail)}"></td>`;
+    }).join("");
+    return `<tr data-${isGroup ? "group-id" : "task-id"}="${esc(isGroup ? n.id : n.id)}"><th class="task" style="padding-left:${n.depth * 14}px">${name}</th>${cells}</tr>`;
+  }).join("");
+  grid.innerHTML = header + runRow + rows;
+  for (const toggle of grid.querySelectorAll(".group-toggle")) {
+    toggle.onclick = () => {
+      const key = `${dagId}\u0000${toggle.dataset.group}`;
+      if (collapsed.has(key)) collapsed.delete(key); else collapsed.add(key);
+      drawGrid(dagId).catch(e => show(e.message, "error"));
+    };
+  }
 }
 
 // ---- routing --------------------------------------------------------------------------------------------------
