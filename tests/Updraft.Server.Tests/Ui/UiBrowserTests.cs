@@ -113,7 +113,9 @@ public sealed class UiBrowserTests : IAsyncLifetime
         await ScreenshotsAsync(page, "trigger-form-error");
         await page.FillAsync("#trigger-conf", "{\"rows\": 5}");
         await page.ClickAsync("#trigger-submit");
-        await page.WaitForSelectorAsync("#message:not([hidden])");
+
+        // Wait for the trigger's own message: the pause toggle's message is already showing.
+        await page.WaitForFunctionAsync("document.getElementById('message').textContent.startsWith('Triggered alpha')");
         var runs = new DagRunStore(_api.Orchestra.Database);
         var triggered = (await runs.ListAsync("alpha")).Single(r => r.RunId != "r1");
 
@@ -176,7 +178,7 @@ public sealed class UiBrowserTests : IAsyncLifetime
         await page.CheckAsync("#clear-downstream");
         await page.WaitForFunctionAsync("document.querySelectorAll('#clear-preview .clear-item').length === 2");
         await page.ClickAsync("#clear-confirm");
-        await page.WaitForSelectorAsync("#message:not([hidden])");
+        await page.WaitForFunctionAsync("document.getElementById('message').textContent.startsWith('Cleared ')");
 
         await _api.Orchestra.RunToCompletionAsync(engine, executor);
         await page.WaitForSelectorAsync($"#grid .run-state[data-run-id='{run.RunId}'][data-state='success']", new PageWaitForSelectorOptions { Timeout = 30_000 });
