@@ -55,13 +55,16 @@ internal static class UiBench
             var source = big.Task("source", _ => Enumerable.Range(0, 20).ToArray());
             for (var g = 0; g < 10; g++)
             {
-                big.Group($"group_{g}", _ =>
+                // Five chains of 19 tasks in each group, the group after the source: edges for the graph to lay out.
+                var group = big.Group($"group_{g}", _ =>
                 {
-                    for (var t = 0; t < 95; t++)
+                    var tasks = Enumerable.Range(0, 95).Select(t => big.Empty($"task_{t}")).ToList();
+                    for (var t = 5; t < tasks.Count; t++)
                     {
-                        big.Empty($"task_{t}");
+                        tasks[t - 5].Then(tasks[t]);
                     }
                 });
+                source.Then(group);
             }
 
             big.Map("mapped_a", source, (int n) => n);
@@ -114,7 +117,7 @@ internal static class UiBench
             var token = new Updraft.Server.Security.UserTokens(options.JwtSecret, options.JwtExpiration, TimeProvider.System).Issue("admin");
             using var client = new HttpClient { BaseAddress = server.Address };
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            foreach (var path in (string[])["ui/grid/grid_1000?limit=25", "api/v2/dags?limit=50&order_by=dag_id", "api/v2/dags?limit=50&order_by=dag_id&dag_id_pattern=list_09"])
+            foreach (var path in (string[])["ui/grid/grid_1000?limit=25", "ui/graph/grid_1000", $"ui/graph/grid_1000?expanded={string.Join(",", Enumerable.Range(0, 10).Select(g => $"group:group_{g}"))}", "api/v2/dags?limit=50&order_by=dag_id", "api/v2/dags?limit=50&order_by=dag_id&dag_id_pattern=list_09"])
             {
                 var times = new List<double>();
                 long bytes = 0;

@@ -31,21 +31,19 @@ internal static class GridEndpoints
             var column = latest.Select((r, i) => (r.RunId, i)).ToDictionary(p => p.RunId, p => p.i, StringComparer.Ordinal);
 
             // Per node (task or group) and run: the states of the instances under it.
-            var nodes = Nodes(dag);
-            var states = nodes.ToDictionary(n => n.Id, _ => latest.Select(_ => new List<TaskInstanceState>()).ToArray(), StringComparer.Ordinal);
-            var parents = nodes.ToDictionary(n => n.Id, n => n.Parent, StringComparer.Ordinal);
+            var nodes = DagNodes.Of(dag);
+            var states = nodes.All.ToDictionary(n => n.Id, _ => latest.Select(_ => new List<TaskInstanceState>()).ToArray(), StringComparer.Ordinal);
             foreach (var row in rows)
             {
-                if (!column.TryGetValue(row.RunId, out var at) || !states.TryGetValue(row.TaskId, out var own))
+                if (!column.TryGetValue(row.RunId, out var at) || !nodes.ById.ContainsKey(row.TaskId))
                 {
                     // A run of another version may have tasks this one no longer has.
                     continue;
                 }
 
-                own[at].Add(row.State);
-                for (var group = parents[row.TaskId]; group is not null; group = parents[group])
+                foreach (var node in nodes.SelfAndGroups(row.TaskId))
                 {
-                    states[group][at].Add(row.State);
+                    states[node][at].Add(row.State);
                 }
             }
 
@@ -62,7 +60,7 @@ internal static class GridEndpoints
                     start_date = V2.Time(r.StartDate),
                     end_date = V2.Time(r.EndDate),
                 }).ToList(),
-                nodes = nodes.Select(n => new
+                nodes = nodes.All.Select(n => new
                 {
                     id = n.Id,
                     label = n.Label,
@@ -71,41 +69,11 @@ internal static class GridEndpoints
                     depth = n.Depth,
                     mapped = n.Mapped,
                     states = states[n.Id].Select(list => StatePriority.Summarize(list)?.ToWireName()).ToList(),
-                    counts = n.Mapped || n.Kind == "group"
+                    counts = n.Mapped || n.IsGroup
                         ? states[n.Id].Select(list => list.GroupBy(s => s.ToWireName()).ToDictionary(g => g.Key, g => g.Count())).ToList()
                         : null,
                 }).ToList(),
             });
         }).Query("limit:integer").Requires(Read, TaskInstances, DagScope.DagEntity);
-    }
-
-    private sealed record Node(string Id, string Label, string Kind, string? Parent, int Depth, bool Mapped);
-
-    /// <summary>Tasks in the DAG's order, each group placed before its first task (groups' ids prefixed <c>group:</c>).</summary>
-    private static List<Node> Nodes(SerializedDag dag)
-    {
-        var nodes = new List<Node>();
-        var placed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var task in dag.Tasks)
-        {
-            var groups = new List<string>();
-            for (var g = task.TaskGroupId ?? ""; g.Length > 0; g = g.Contains('.', StringComparison.Ordinal) ? g[..g.LastIndexOf('.')] : "")
-            {
-                groups.Insert(0, g);
-            }
-
-            for (var i = 0; i < groups.Count; i++)
-            {
-                if (placed.Add(groups[i]))
-                {
-                    nodes.Add(new Node("group:" + groups[i], groups[i][(groups[i].LastIndexOf('.') + 1)..], "group", i == 0 ? null : "group:" + groups[i - 1], i, dag.Tasks.Any(t => t.MapGroupId == groups[i])));
-                }
-            }
-
-            var label = task.TaskGroupId is { } own && task.TaskId.StartsWith(own + ".", StringComparison.Ordinal) ? task.TaskId[(own.Length + 1)..] : task.TaskId;
-            nodes.Add(new Node(task.TaskId, label, "task", groups.Count == 0 ? null : "group:" + groups[^1], groups.Count, task.IsMapped));
-        }
-
-        return nodes;
     }
 }

@@ -16,7 +16,7 @@ namespace Updraft.Server.Ui;
 internal static class UiEndpoints
 {
     /// <summary>The page's client-side routes: each answers with the page, which draws the view.</summary>
-    private static readonly string[] PageRoutes = ["/", "/login", "/dags", "/dags/{**rest}", "/assets", "/admin/{**rest}"];
+    private static readonly string[] PageRoutes = ["/", "/login", "/dags", "/dags/{**rest}", "/assets", "/approvals", "/admin/{**rest}"];
 
     /// <summary>What <c>GET /auth/me</c> reports for each DAG asked about: the REST routes of these actions, as their gate decides.</summary>
     private static readonly (string Ability, string Method, string Pattern)[] DagAbilities =
@@ -24,6 +24,18 @@ internal static class UiEndpoints
         ("trigger", "POST", "/api/v2/dags/{dag_id}/dagRuns"),
         ("pause", "PATCH", "/api/v2/dags/{dag_id}"),
         ("clear", "POST", "/api/v2/dags/{dag_id}/clearTaskInstances"),
+        ("mark", "PATCH", "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}"),
+        ("edit_run", "PATCH", "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}"),
+    ];
+
+    /// <summary>What <c>GET /auth/me</c> reports beyond DAGs: the admin and asset actions, as their gate decides.</summary>
+    private static readonly (string Ability, string Method, string Pattern)[] OtherAbilities =
+    [
+        ("edit_connections", "POST", "/api/v2/connections"),
+        ("edit_variables", "POST", "/api/v2/variables"),
+        ("edit_pools", "POST", "/api/v2/pools"),
+        ("create_asset_event", "POST", "/api/v2/assets/events"),
+        ("materialize", "POST", "/api/v2/assets/{asset_id}/materialize"),
     ];
 
     public static void MapUi(this WebApplication app)
@@ -36,6 +48,8 @@ internal static class UiEndpoints
 
         app.MapGet("/ui/{file}", (string file) => Asset(file)).Anonymous().ExcludeFromDescription();
         app.MapGrid();
+        app.MapGraph();
+        app.MapDocs();
 
         app.MapGet("/auth/me", (HttpContext context, EndpointDataSource endpoints) =>
         {
@@ -43,12 +57,13 @@ internal static class UiEndpoints
             var q = new ApiQuery(context.Request);
             var dagIds = q.Strings("dag_ids").SelectMany(d => d.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct(StringComparer.Ordinal).Take(1000).ToList();
             var required = DagAbilities.Select(a => (a.Ability, Permission: Required(endpoints, a.Method, a.Pattern))).ToList();
+            var other = OtherAbilities.Select(a => (a.Ability, Permission: Required(endpoints, a.Method, a.Pattern)));
             return Results.Json(
                 new
                 {
                     username = caller.Username,
                     // Whether the user may do each at all (on some DAG), and on each DAG asked about.
-                    can = required.ToDictionary(r => r.Ability, r => ApiGate.Allows(caller.Permissions, r.Permission, null)),
+                    can = required.Concat(other).ToDictionary(r => r.Ability, r => ApiGate.Allows(caller.Permissions, r.Permission, null)),
                     dags = dagIds.ToDictionary(d => d, d => required.ToDictionary(r => r.Ability, r => ApiGate.Allows(caller.Permissions, r.Permission, d))),
                     pages = new
                     {
@@ -58,6 +73,8 @@ internal static class UiEndpoints
                         pools = caller.Permissions.Has(Storage.Security.Permissions.Read, Storage.Security.Permissions.Pools),
                         users = caller.Permissions.Has(Storage.Security.Permissions.Read, Storage.Security.Permissions.Users),
                         import_errors = caller.Permissions.Has(Storage.Security.Permissions.Read, Storage.Security.Permissions.ImportErrors),
+                        event_log = caller.Permissions.Has(Storage.Security.Permissions.Read, Storage.Security.Permissions.AuditLogs),
+                        config = caller.Permissions.Has(Storage.Security.Permissions.Read, Storage.Security.Permissions.Configurations),
                     },
                 },
                 ApiJson.Options);

@@ -5,90 +5,13 @@ using Updraft.Storage.Stores;
 
 namespace Updraft.Server.Tests.Ui;
 
-/// <summary>
-/// The web UI in a real browser: Debian's Chromium, headless, driven by Playwright, against a real API server on a
-/// real database. Each test keeps screenshots of the views it passes through (1440 × 900, both themes) in
-/// <c>artifacts/ui-screenshots</c>.
-/// </summary>
-public sealed class UiBrowserTests : IAsyncLifetime
+/// <summary>The main journeys: sign in, find, unpause and trigger a DAG, watch it run; a task's log; clear; roles.</summary>
+public sealed class UiBrowserTests : UiBrowserTest
 {
-    private const string Chromium = "/usr/bin/chromium";
-    private RestApiServer _api = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        Assert.True(File.Exists(Chromium), "The browser tests need Debian's Chromium: apt-get install -y chromium (.ci/run installs it).");
-        _api = await RestApiServer.StartAsync(null);
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        await _api.DisposeAsync();
-    }
-
-    private async Task<IPage> SignInAsync(string username, string? path = null)
-    {
-        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _api.Server.Address.ToString(), ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(path ?? "/");
-        await page.WaitForSelectorAsync("#login-form");
-        await page.FillAsync("#username", username);
-        await page.FillAsync("#password", RestApiServer.Password);
-        await page.ClickAsync("#login-submit");
-        try
-        {
-            await page.WaitForSelectorAsync("#username-shown", new PageWaitForSelectorOptions { Timeout = 10_000 });
-        }
-        catch (TimeoutException)
-        {
-            Assert.Fail($"{username} did not get in: at {page.Url}, error '{await page.Locator("#login-error").TextContentAsync()}', message '{await page.Locator("#message").TextContentAsync()}'");
-        }
-
-        return page;
-    }
-
-    private static async Task ScreenshotsAsync(IPage page, string name)
-    {
-        var folder = Path.Combine(RepositoryRoot(), "artifacts", "ui-screenshots");
-        Directory.CreateDirectory(folder);
-        foreach (var theme in (string[])["light", "dark"])
-        {
-            await page.EvaluateAsync($"document.documentElement.dataset.theme = '{theme}'");
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"{name}-{theme}.png") });
-        }
-
-        // Nothing needs horizontal scrolling at 1440 × 900 (the grid scrolls inside its own box).
-        Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"), $"{name} scrolls horizontally");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "global.json")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        return AppContext.BaseDirectory;
-    }
-
     [Fact]
     public async Task AUser_SignsIn_FindsADag_UnpausesAndTriggersIt_AndWatchesTheRunTurnGreenInTheGrid()
     {
-        var dags = new DagStore(_api.Orchestra.Database);
+        var dags = new DagStore(Api.Orchestra.Database);
         await dags.SetPausedAsync("alpha", true);
         var page = await SignInAsync("user");
         await page.WaitForSelectorAsync("tr[data-dag-id='alpha']");
@@ -105,25 +28,35 @@ public sealed class UiBrowserTests : IAsyncLifetime
         await row.Locator(".pause-toggle").CheckAsync();
         await WaitAsync(async () => (await dags.GetAsync("alpha"))!.IsPaused == false);
 
-        // Trigger from the form: malformed conf is refused on the page, then a good one runs.
+        // Trigger from the form generated from the DAG's params: a value the param refuses is the server's message on
+        // the form, malformed raw JSON is refused on the page, then a good value runs.
         await row.Locator("button.trigger").ClickAsync();
+        Assert.Equal("10", await page.Locator("#param-rows").InputValueAsync());
+        await page.FillAsync("#param-rows", "500");
+        await page.ClickAsync("#trigger-dialog-submit");
+        await page.WaitForFunctionAsync("document.getElementById('trigger-error').textContent.includes('rows')");
+        await page.ClickAsync("#trigger-tab-json");
+        Assert.Contains("500", await page.Locator("#trigger-conf").InputValueAsync(), StringComparison.Ordinal);
         await page.FillAsync("#trigger-conf", "{\"rows\": ");
-        await page.ClickAsync("#trigger-submit");
+        await page.ClickAsync("#trigger-dialog-submit");
         Assert.StartsWith("Not valid:", await page.Locator("#trigger-error").TextContentAsync(), StringComparison.Ordinal);
         await ScreenshotsAsync(page, "trigger-form-error");
-        await page.FillAsync("#trigger-conf", "{\"rows\": 5}");
-        await page.ClickAsync("#trigger-submit");
+        await page.ClickAsync("#trigger-tab-form");
+        await page.FillAsync("#param-rows", "5");
+        await ScreenshotsAsync(page, "trigger-form");
+        await page.ClickAsync("#trigger-dialog-submit");
 
         // Wait for the trigger's own message: the pause toggle's message is already showing.
         await page.WaitForFunctionAsync("document.getElementById('message').textContent.startsWith('Triggered alpha')");
-        var runs = new DagRunStore(_api.Orchestra.Database);
+        var runs = new DagRunStore(Api.Orchestra.Database);
         var triggered = (await runs.ListAsync("alpha")).Single(r => r.RunId != "r1");
+        Assert.Equal(5, System.Text.Json.Nodes.JsonNode.Parse(triggered.Conf)!["rows"]!.GetValue<int>());
 
         // The DAG page's grid: the new run turns green without a reload.
         await page.ClickAsync("a.dag-link");
         await page.WaitForSelectorAsync($"#grid .run-state[data-run-id='{triggered.RunId}']");
-        var (engine, executor) = _api.Orchestra.NewScheduler();
-        await _api.Orchestra.RunToCompletionAsync(engine, executor);
+        var (engine, executor) = Api.Orchestra.NewScheduler();
+        await Api.Orchestra.RunToCompletionAsync(engine, executor);
         await page.WaitForSelectorAsync($"#grid .run-state[data-run-id='{triggered.RunId}'][data-state='success']", new PageWaitForSelectorOptions { Timeout = 30_000 });
         await page.WaitForSelectorAsync($"#grid tr[data-task-id='b'] td.ti[data-run-id='{triggered.RunId}'][data-state='success']");
         await ScreenshotsAsync(page, "dag-grid");
@@ -132,8 +65,8 @@ public sealed class UiBrowserTests : IAsyncLifetime
     [Fact]
     public async Task ATasksLog_IsShownAndSearchable_AndAFailedTaskIsClearedAfterAPreview_AndRunsAgain()
     {
-        var marker = Path.Combine(_api.Orchestra.Home, "ready.flag");
-        _api.Orchestra.WriteDag("flaky.cs", Orchestra.DagSource("flaky", $$"""
+        var marker = Path.Combine(Api.Orchestra.Home, "ready.flag");
+        Api.Orchestra.WriteDag("flaky.cs", Orchestra.DagSource("flaky", $$"""
             var work = dag.Task("work", ctx =>
             {
                 ctx.Log.Info("looking for the marker");
@@ -147,12 +80,12 @@ public sealed class UiBrowserTests : IAsyncLifetime
             var after = dag.Task("after", ctx => { });
             _ = work >> after;
             """));
-        await _api.Orchestra.ProcessAsync();
-        await new DagStore(_api.Orchestra.Database).SetPausedAsync("flaky", false);
-        var run = await _api.Orchestra.TriggerAsync("flaky");
-        var (engine, executor) = _api.Orchestra.NewScheduler();
-        await _api.Orchestra.RunToCompletionAsync(engine, executor);
-        Assert.Equal("failed", await _api.Orchestra.RunStateAsync("flaky", run.RunId));
+        await Api.Orchestra.ProcessAsync();
+        await new DagStore(Api.Orchestra.Database).SetPausedAsync("flaky", false);
+        var run = await Api.Orchestra.TriggerAsync("flaky");
+        var (engine, executor) = Api.Orchestra.NewScheduler();
+        await Api.Orchestra.RunToCompletionAsync(engine, executor);
+        Assert.Equal("failed", await Api.Orchestra.RunStateAsync("flaky", run.RunId));
 
         // The failed task's panel: its state and its log, searchable.
         var page = await SignInAsync("user", "/dags/flaky");
@@ -177,10 +110,10 @@ public sealed class UiBrowserTests : IAsyncLifetime
         await page.WaitForFunctionAsync("document.querySelectorAll('#clear-preview .clear-item').length === 1");
         await page.CheckAsync("#clear-downstream");
         await page.WaitForFunctionAsync("document.querySelectorAll('#clear-preview .clear-item').length === 2");
-        await page.ClickAsync("#clear-confirm");
+        await page.ClickAsync("#clear-dialog-submit");
         await page.WaitForFunctionAsync("document.getElementById('message').textContent.startsWith('Cleared ')");
 
-        await _api.Orchestra.RunToCompletionAsync(engine, executor);
+        await Api.Orchestra.RunToCompletionAsync(engine, executor);
         await page.WaitForSelectorAsync($"#grid .run-state[data-run-id='{run.RunId}'][data-state='success']", new PageWaitForSelectorOptions { Timeout = 30_000 });
         await page.WaitForFunctionAsync("document.getElementById('ti-state')?.textContent === 'success'");
         await page.WaitForFunctionAsync("document.getElementById('log')?.textContent.includes('found the marker')");
@@ -227,21 +160,12 @@ public sealed class UiBrowserTests : IAsyncLifetime
         await page.WaitForSelectorAsync("tr[data-dag-id='alpha']");
 
         // A wrong password is a message, not a page of errors.
-        var other = await (await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _api.Server.Address.ToString() })).NewPageAsync();
+        var other = await (await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = Api.Server.Address.ToString() })).NewPageAsync();
         await other.GotoAsync("/login");
         await other.FillAsync("#username", "admin");
         await other.FillAsync("#password", "wrong");
         await other.ClickAsync("#login-submit");
         await other.WaitForFunctionAsync("document.getElementById('login-error').textContent.length > 0");
         Assert.Equal("Wrong username or password.", await other.Locator("#login-error").TextContentAsync());
-    }
-
-    private static async Task WaitAsync(Func<Task<bool>> condition)
-    {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        while (!await condition())
-        {
-            await Task.Delay(100, limit.Token);
-        }
     }
 }
