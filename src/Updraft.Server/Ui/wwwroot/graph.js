@@ -14,6 +14,12 @@ function pathOf(points) {
   return d;
 }
 
+/** The label cut to its box (the server sized the box for up to ~36 characters); the full id is in the tooltip. */
+function fit(label, width) {
+  const room = Math.max(4, Math.floor((width - 24) / 7.4));
+  return label.length > room ? `${label.slice(0, room - 1)}…` : label;
+}
+
 export async function drawGraph(dagId, main, panel, openTask) {
   const open = expanded.get(dagId) ?? new Set();
   expanded.set(dagId, open);
@@ -94,7 +100,7 @@ export async function drawGraph(dagId, main, panel, openTask) {
         <title>${esc(n.id)}${n.state ? ` · ${esc(n.state)}` : ""}${counts ? ` (${esc(counts)})` : ""}</title>
         <rect x="${n.x}" y="${n.y}" width="${n.width}" height="${n.height}" rx="6" class="box"></rect>
         <rect x="${n.x}" y="${n.y}" width="6" height="${n.height}" rx="3" class="${stateClass(n.state)} stripe"></rect>
-        <text x="${n.x + 14}" y="${n.y + n.height / 2 + 4}">${isGroup ? "▸ " : ""}${esc(n.label)}${n.mapped ? " [ ]" : ""}</text>
+        <text x="${n.x + 14}" y="${n.y + n.height / 2 + 4}">${esc(fit(`${isGroup ? "▸ " : ""}${n.label}${n.mapped ? " [ ]" : ""}`, n.width))}</text>
       </g>`;
     }).join("")}`;
   if (focused) svg.querySelector(`[data-node="${CSS.escape(focused)}"]`)?.focus();

@@ -2,7 +2,7 @@
 // log tailed while it runs; clear and mark success / failed with a dry-run preview) and a run (state, conf, note;
 // clear and mark).
 
-import { api, enc, esc, when, seconds, show, failed, badge, facts, modal, setQuery, FINISHED } from "./core.js";
+import { api, enc, esc, when, seconds, show, failed, badge, facts, modal, setQuery, stateClass, FINISHED } from "./core.js";
 
 const runBase = (dagId, runId) => `/api/v2/dags/${enc(dagId)}/dagRuns/${enc(runId)}`;
 
@@ -172,7 +172,7 @@ async function drawTask(panel, box) {
   // Mapped: every instance with its state, one chosen.
   const mappedBox = box.querySelector("#ti-mapped");
   mappedBox.innerHTML = mapped
-    ? `<div class="mapped" role="listbox" aria-label="Mapped instances">${list.map(t => `<button type="button" role="option" class="map-index" data-map-index="${t.map_index}" aria-selected="${t.map_index === open.mapIndex}" title="[${t.map_index}] ${esc(t.state ?? "none")}">${badge(t.state)} ${t.map_index}</button>`).join("")}</div>`
+    ? `<div class="mapped" role="listbox" aria-label="Mapped instances">${list.map(t => `<button type="button" role="option" class="map-index" data-map-index="${t.map_index}" aria-selected="${t.map_index === open.mapIndex}" title="[${t.map_index}] ${esc(t.state ?? "none")}" aria-label="Instance ${t.map_index}: ${esc(t.state ?? "none")}"><span class="dot ${stateClass(t.state)}"></span>${t.map_index}</button>`).join("")}</div>`
     : "";
   for (const button of mappedBox.querySelectorAll(".map-index")) {
     button.onclick = () => {
@@ -183,7 +183,7 @@ async function drawTask(panel, box) {
   }
 
   box.querySelector("#ti-facts").innerHTML = facts([
-    ["State", `<span class="dot ${`state-${ti.state ?? "none"}`}"></span><span id="ti-state">${esc(ti.state ?? "none")}</span>`],
+    ["State", `<span class="dot ${stateClass(ti.state)}"></span><span id="ti-state">${esc(ti.state ?? "none")}</span>`],
     ["Try", esc(ti.try_number)], ["Started", when(ti.start_date)], ["Ended", when(ti.end_date)], ["Duration", seconds(ti.duration)],
     ["Operator", esc(ti.operator ?? "")], ["Pool", esc(ti.pool ?? "")], ["Queue", esc(ti.queue ?? "")], ["Host", esc(ti.hostname ?? "")],
     ti.note ? ["Note", esc(ti.note)] : null,
