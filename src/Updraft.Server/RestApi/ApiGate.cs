@@ -147,6 +147,9 @@ public sealed partial class ApiGate(UserTokens tokens, BasicAuthentication basic
         return true;
     }
 
+    /// <summary>Drops the reused permissions: a user or role changed here takes effect on this server's next request.</summary>
+    public void ForgetPermissions() => _permissions.Clear();
+
     private async Task<PermissionSet> PermissionsAsync(string username, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();

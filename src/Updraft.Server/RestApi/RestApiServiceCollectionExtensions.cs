@@ -69,6 +69,7 @@ public static class RestApiServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(app);
         var settings = app.Services.GetRequiredService<RestApiSettings>();
         app.MapAuth();
+        app.MapFab(settings);
         var v2 = app.MapGroup(V2.V2.Prefix);
         v2.MapDags(settings);
         v2.MapDagRuns(settings);

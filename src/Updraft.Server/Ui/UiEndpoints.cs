@@ -36,6 +36,8 @@ internal static class UiEndpoints
         ("edit_pools", "POST", "/api/v2/pools"),
         ("create_asset_event", "POST", "/api/v2/assets/events"),
         ("materialize", "POST", "/api/v2/assets/{asset_id}/materialize"),
+        ("edit_users", "POST", "/auth/fab/v1/users"),
+        ("edit_roles", "POST", "/auth/fab/v1/roles"),
     ];
 
     public static void MapUi(this WebApplication app)
@@ -72,6 +74,7 @@ internal static class UiEndpoints
                         variables = caller.Permissions.Has(Storage.Security.Permissions.Read, Storage.Security.Permissions.Variables),
                         pools = caller.Permissions.Has(Storage.Security.Permissions.Read, Storage.Security.Permissions.Pools),
                         users = caller.Permissions.Has(Storage.Security.Permissions.Read, Storage.Security.Permissions.Users),
+                        roles = caller.Permissions.Has(Storage.Security.Permissions.Read, Storage.Security.Permissions.Roles),
                         import_errors = caller.Permissions.Has(Storage.Security.Permissions.Read, Storage.Security.Permissions.ImportErrors),
                         event_log = caller.Permissions.Has(Storage.Security.Permissions.Read, Storage.Security.Permissions.AuditLogs),
                         config = caller.Permissions.Has(Storage.Security.Permissions.Read, Storage.Security.Permissions.Configurations),

@@ -62,6 +62,32 @@ public sealed class UserStore(MetadataDatabase database)
         return deleted;
     }
 
+    /// <summary>
+    /// Sets a user's names, email, whether they are active, and their roles (which must exist) in one transaction;
+    /// false when there is no such user.
+    /// </summary>
+    public async Task<bool> UpdateAsync(UserRecord user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var found = await connection.ExecuteAsync(
+            "UPDATE updraft_user SET first_name = @FirstName, last_name = @LastName, email = @Email, active = @active WHERE username = @Username",
+            new { user.FirstName, user.LastName, user.Email, active = user.Active ? 1 : 0, user.Username },
+            transaction) > 0;
+        if (found)
+        {
+            await connection.ExecuteAsync("DELETE FROM updraft_user_role WHERE username = @Username", new { user.Username }, transaction);
+            await connection.ExecuteAsync(
+                "INSERT INTO updraft_user_role (username, role) VALUES (@username, @role)",
+                user.Roles.Distinct(StringComparer.Ordinal).Select(role => new { username = user.Username, role }),
+                transaction);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return found;
+    }
+
     /// <summary>Sets a new password; false when there is no such user.</summary>
     public async Task<bool> ResetPasswordAsync(string username, string password, CancellationToken cancellationToken = default)
     {

@@ -70,6 +70,10 @@ public abstract class UiBrowserTest : IAsyncLifetime
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"{name}-{theme}.png") });
         }
 
+        // No view reached here failed: an error would be in the page's message bar.
+        var error = await page.EvaluateAsync<string>("document.getElementById('message').classList.contains('error') ? document.getElementById('message').textContent : ''");
+        Assert.True(error.Length == 0, $"{name} shows an error: {error}");
+
         // Nothing needs horizontal scrolling at 1440 × 900 (the grid scrolls inside its own box).
         Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"), $"{name} scrolls horizontally");
     }

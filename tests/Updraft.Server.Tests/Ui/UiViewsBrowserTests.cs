@@ -225,6 +225,25 @@ public sealed class UiViewsBrowserTests : UiBrowserTest
         await page.WaitForSelectorAsync("#event-log tbody tr");
         await ScreenshotsAsync(page, "admin-events");
 
+        // Users (Admin only): a new user with a role, who can then sign in; a built-in role's permissions, read-only.
+        await page.ClickAsync("nav.tabs a[href='/admin/users']");
+        await page.ClickAsync("#user-add");
+        await page.FillAsync("#user-name", "carol");
+        await page.FillAsync("#user-email", "carol@example.com");
+        await page.FillAsync("#user-password", RestApi.RestApiServer.Password);
+        await page.CheckAsync("fieldset.roles-pick input[value='Viewer']");
+        await page.ClickAsync("#user-dialog-submit");
+        await page.WaitForSelectorAsync("#users tr[data-username='carol']");
+        Assert.Contains("Viewer", await page.Locator("#users tr[data-username='carol']").TextContentAsync(), StringComparison.Ordinal);
+        await ScreenshotsAsync(page, "admin-users");
+        var carol = await SignInAsync("carol");
+        await carol.WaitForSelectorAsync("tr[data-dag-id='alpha']");
+
+        await page.ClickAsync("nav.tabs a[href='/admin/roles']");
+        await page.ClickAsync("#roles a[href='/admin/roles?role=Viewer']");
+        await page.WaitForSelectorAsync("#role-panel input[data-action='can_read'][data-resource='DAGs']:checked:disabled");
+        await ScreenshotsAsync(page, "admin-roles");
+
         // The server does not expose its configuration: the page says so.
         await page.ClickAsync("nav.tabs a[href='/admin/config']");
         await page.WaitForSelectorAsync("#config-hidden");

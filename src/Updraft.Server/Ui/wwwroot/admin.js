@@ -5,6 +5,7 @@ import { api, enc, esc, when, show, every, go, session, pager, modal, facts } fr
 
 export const ADMIN_PAGES = [
   ["connections", "Connections", "connections"], ["variables", "Variables", "variables"], ["pools", "Pools", "pools"],
+  ["users", "Users", "users"], ["roles", "Roles", "roles"],
   ["events", "Event log", "event_log"], ["config", "Configuration", "config"], ["health", "Health", null],
 ];
 
@@ -25,7 +26,7 @@ export async function adminView(page) {
     main.innerHTML = `<p class="banner" id="forbidden">Your role may not see ${esc(known[1].toLowerCase())}.</p>`;
     return;
   }
-  await { connections, variables, pools, events, config, health }[page](main);
+  await { connections, variables, pools, users, roles, events, config, health }[page](main);
 }
 
 function field(id, label, value = "", { type = "text", textarea = false, placeholder = "", readonly = false } = {}) {
@@ -197,6 +198,119 @@ function editPool(p) {
       return result;
     },
   });
+}
+
+// ---- users and roles (Airflow's FAB auth manager API) ----------------------------------------------------------------
+
+async function users(main) {
+  const can = session.me.can;
+  const load = async () => {
+    const [page, roleList] = await Promise.all([api("/auth/fab/v1/users?limit=100"), api("/auth/fab/v1/roles?limit=100")]);
+    const names = roleList.roles.map(r => r.name);
+    main.innerHTML = `
+      <div class="toolbar">${can.edit_users ? `<button type="button" class="primary" id="user-add">Add user</button>` : ""}<span class="muted">${page.total_entries} user${page.total_entries === 1 ? "" : "s"}</span></div>
+      <table class="list" id="users"><thead><tr><th>Username</th><th>Name</th><th>Email</th><th>Roles</th><th>Active</th><th>Last login</th><th>Logins</th><th></th></tr></thead><tbody>
+      ${page.users.map(u => `<tr data-username="${esc(u.username)}"><td><code>${esc(u.username)}</code></td><td>${esc(`${u.first_name} ${u.last_name}`.trim())}</td><td>${esc(u.email)}</td>
+        <td>${u.roles.map(r => `<span class="tag">${esc(r.name)}</span>`).join("")}</td><td>${u.active ? "yes" : `<span class="danger-text">no</span>`}</td><td>${when(u.last_login)}</td><td>${u.login_count}</td>
+        <td class="row-actions">${can.edit_users ? `<button type="button" class="edit">Edit</button>${u.username === session.me.username ? "" : `<button type="button" class="delete danger-text">Delete</button>`}` : ""}</td></tr>`).join("")}</tbody></table>`;
+    main.querySelector("#user-add")?.addEventListener("click", () => editUser(null, names).then(done => done && load()));
+    for (const row of main.querySelectorAll("tr[data-username]")) {
+      const u = page.users.find(x => x.username === row.dataset.username);
+      row.querySelector(".edit")?.addEventListener("click", () => editUser(u, names).then(done => done && load()));
+      row.querySelector(".delete")?.addEventListener("click", () => remove(`user ${u.username}`, `/auth/fab/v1/users/${enc(u.username)}`).then(done => done && load()));
+    }
+  };
+  await load();
+}
+
+function editUser(u, roleNames) {
+  const has = new Set((u?.roles ?? []).map(r => r.name));
+  return modal({
+    id: "user-dialog", title: u ? `Edit user ${u.username}` : "Add user", submit: "Save",
+    body: `<div class="form-grid">
+      ${field("user-name", "Username", u?.username ?? "", { readonly: !!u })}
+      ${field("user-email", "Email", u?.email ?? "", { type: "email" })}
+      ${field("user-first", "First name", u?.first_name ?? "")}
+      ${field("user-last", "Last name", u?.last_name ?? "")}
+      ${field("user-password", u ? "New password" : "Password", "", { type: "password", placeholder: u ? "unchanged unless typed" : "" })}
+      <div class="field"><label><input type="checkbox" id="user-active" ${u?.active === false ? "" : "checked"}> Active</label></div></div>
+      <fieldset class="roles-pick"><legend>Roles</legend>${roleNames.map(n => `<label><input type="checkbox" name="role" value="${esc(n)}" ${has.has(n) ? "checked" : ""}> ${esc(n)}</label>`).join("")}</fieldset>`,
+    onSubmit: async dialog => {
+      const username = val(dialog, "user-name").trim();
+      const password = val(dialog, "user-password");
+      if (!username) throw new Error("A username is required.");
+      if (!u && !password) throw new Error("A password is required.");
+      const body = {
+        username, email: val(dialog, "user-email"), first_name: val(dialog, "user-first"), last_name: val(dialog, "user-last"),
+        active: dialog.querySelector("#user-active").checked,
+        roles: [...dialog.querySelectorAll("input[name=role]:checked")].map(i => ({ name: i.value })),
+      };
+      if (password) body.password = password;
+      const result = u ? await api(`/auth/fab/v1/users/${enc(u.username)}`, { method: "PATCH", body }) : await api("/auth/fab/v1/users", { method: "POST", body });
+      show(`Saved user ${username}.`);
+      return result;
+    },
+  });
+}
+
+const ACTIONS = ["can_read", "can_edit", "can_create", "can_delete", "menu_access"];
+const BUILT_IN = ["Admin", "Op", "User", "Viewer", "Public"];
+
+async function roles(main) {
+  const can = session.me.can;
+  const selected = new URLSearchParams(location.search).get("role");
+  const [list, known] = await Promise.all([api("/auth/fab/v1/roles?limit=100"), api("/auth/fab/v1/permissions")]);
+  const role = list.roles.find(r => r.name === selected);
+  main.innerHTML = `
+    <div class="toolbar">${can.edit_roles ? `<button type="button" class="primary" id="role-add">Add role</button>` : ""}</div>
+    <div class="dag-body">
+      <table class="list" id="roles"><thead><tr><th>Role</th><th>Permissions</th></tr></thead><tbody>
+      ${list.roles.map(r => `<tr data-role="${esc(r.name)}" ${r.name === selected ? `class="selected"` : ""}><td><a href="/admin/roles?role=${enc(r.name)}" data-link>${esc(r.name)}</a>${BUILT_IN.includes(r.name) ? ` <span class="muted small">built in</span>` : ""}</td><td>${r.actions.length}</td></tr>`).join("")}</tbody></table>
+      ${role ? `<aside class="side-panel" id="role-panel">${rolePanel(role, known.actions, can.edit_roles && !BUILT_IN.includes(role.name))}</aside>` : ""}
+    </div>`;
+  main.querySelector("#role-add")?.addEventListener("click", async () => {
+    const done = await modal({
+      id: "role-dialog", title: "Add role", submit: "Create", body: field("role-name", "Name", ""),
+      onSubmit: async dialog => {
+        const name = val(dialog, "role-name").trim();
+        if (!name) throw new Error("A name is required.");
+        return api("/auth/fab/v1/roles", { method: "POST", body: { name, actions: [] } });
+      },
+    });
+    if (done) go(`/admin/roles?role=${enc(done.name)}`);
+  });
+  const form = main.querySelector("#role-form");
+  if (form) {
+    form.onsubmit = async event => {
+      event.preventDefault();
+      const actions = [...form.querySelectorAll("input[data-action]:checked")].map(i => ({ action: { name: i.dataset.action }, resource: { name: i.dataset.resource } }));
+      const extra = form.querySelector("#role-dag").value.trim();
+      if (extra) actions.push({ action: { name: "can_read" }, resource: { name: `DAG:${extra}` } });
+      try {
+        await api(`/auth/fab/v1/roles/${enc(role.name)}`, { method: "PATCH", body: { actions } });
+        show(`Saved role ${role.name}.`);
+        await roles(main);
+      } catch (e) {
+        form.querySelector(".form-error").textContent = e.message;
+      }
+    };
+    main.querySelector("#role-delete")?.addEventListener("click", () => remove(`role ${role.name}`, `/auth/fab/v1/roles/${enc(role.name)}`).then(done => done && go("/admin/roles")));
+  }
+}
+
+function rolePanel(role, known, editable) {
+  const has = new Set(role.actions.map(a => `${a.action.name}\u0000${a.resource.name}`));
+  const resources = [...new Set([...known.map(a => a.resource.name), ...role.actions.map(a => a.resource.name)])].sort();
+  const rows = resources.map(r => `<tr><td>${esc(r)}</td>${ACTIONS.map(a => `<td><input type="checkbox" aria-label="${esc(a)} on ${esc(r)}" data-action="${a}" data-resource="${esc(r)}" ${has.has(`${a}\u0000${r}`) ? "checked" : ""} ${editable ? "" : "disabled"}></td>`).join("")}</tr>`).join("");
+  return `
+    <div class="panel-head"><strong>${esc(role.name)}</strong><a href="/admin/roles" data-link aria-label="Close the panel">×</a></div>
+    ${editable ? "" : `<p class="muted">A built-in role: its permissions are Airflow's and cannot be changed here.</p>`}
+    <form id="role-form">
+      <div class="permission-table"><table class="list compact"><thead><tr><th>Resource</th>${ACTIONS.map(a => `<th>${a.replace("can_", "").replace("_", " ")}</th>`).join("")}</tr></thead><tbody>${rows}</tbody></table></div>
+      ${editable ? `<div class="field"><label for="role-dag">Also let it read one DAG (its id)</label><input id="role-dag" type="text" placeholder="e.g. sales_daily"></div>
+        <div class="form-error" role="alert"></div>
+        <div class="actions"><button type="button" class="danger-text" id="role-delete">Delete role</button><button type="submit" class="primary" id="role-save">Save</button></div>` : ""}
+    </form>`;
 }
 
 // ---- event log --------------------------------------------------------------------------------------------------
