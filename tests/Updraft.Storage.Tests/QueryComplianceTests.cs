@@ -93,6 +93,17 @@ public abstract class QueryComplianceTests
     }
 
     [Fact]
+    public async Task Runs_LatestOfEachDag_AtMostSoManyOfEach_NewestFirst()
+    {
+        var store = new DagRunStore(await SeededAsync());
+
+        var latest = await store.LatestOfEachAsync(["alpha", "beta", "alpha_2"], 2);
+
+        Assert.Equal([("alpha", "r5"), ("alpha", "r4"), ("beta", "r1")], latest.Select(r => (r.DagId, r.RunId)));
+        Assert.Empty(await store.LatestOfEachAsync([], 2));
+    }
+
+    [Fact]
     public async Task TaskInstances_FilteredByRunAndState_OrderedByAnyAllowedField()
     {
         var store = new TaskInstanceStore(await SeededAsync());

@@ -225,6 +225,30 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
         return await connection.QuerySingleOrDefaultAsync<DagRunRecord>($"{SelectRun} WHERE dag_id = @dagId AND run_id = @runId", new { dagId, runId });
     }
 
+    /// <summary>The latest runs of each DAG (by run after, newest first), at most <paramref name="perDag"/> of each.</summary>
+    public async Task<IReadOnlyList<DagRunRecord>> LatestOfEachAsync(IReadOnlyCollection<string> dagIds, int perDag, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dagIds);
+        if (dagIds.Count == 0)
+        {
+            return [];
+        }
+
+        // One query for a page of DAGs: a busy DAG cannot crowd the others out, as one LIMIT over all of them would.
+        var ids = dagIds.ToList();
+        var parameters = DagStore.Parameters(ids);
+        parameters.Add("perDag", perDag);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<DagRunRecord>(
+            $"""
+            SELECT {RunColumns} FROM (
+                SELECT dag_run.*, ROW_NUMBER() OVER (PARTITION BY dag_id ORDER BY run_after DESC, id DESC) AS latest_rank
+                FROM dag_run WHERE dag_id IN {DagStore.InList(ids.Count)}) ranked
+            WHERE latest_rank <= @perDag ORDER BY dag_id, run_after DESC, id DESC
+            """,
+            parameters)).ToList();
+    }
+
     /// <summary>Runs, newest logical date first; optionally of one DAG and in some states.</summary>
     public async Task<IReadOnlyList<DagRunRecord>> ListAsync(string? dagId = null, IReadOnlyCollection<DagRunState>? states = null, int limit = 100, CancellationToken cancellationToken = default)
     {

@@ -42,6 +42,9 @@ public interface IDagRunStore
     /// <summary>Sets (or, with null, removes) the note on a run; false when there is no such run.</summary>
     Task<bool> SetNoteAsync(string dagId, string runId, string? note, string? user, CancellationToken cancellationToken = default);
 
+    /// <summary>The latest runs of each DAG (by run after, newest first), at most <paramref name="perDag"/> of each.</summary>
+    Task<IReadOnlyList<DagRunRecord>> LatestOfEachAsync(IReadOnlyCollection<string> dagIds, int perDag, CancellationToken cancellationToken = default);
+
     /// <summary>Runs, newest logical date first; optionally of one DAG and in some states.</summary>
     Task<IReadOnlyList<DagRunRecord>> ListAsync(string? dagId = null, IReadOnlyCollection<DagRunState>? states = null, int limit = 100, CancellationToken cancellationToken = default);
 

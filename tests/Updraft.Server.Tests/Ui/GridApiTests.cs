@@ -56,6 +56,25 @@ public sealed class GridApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RecentRuns_AreTheLatestOfEachDag_OnlyOfDagsTheCallerMayRead()
+    {
+        for (var i = 0; i < 12; i++)
+        {
+            await _api.Orchestra.TriggerAsync("beta", $"b{i:00}");
+        }
+
+        var viewer = await _api.AsAsync("viewer");
+        var recent = JsonNode.Parse(await viewer.GetStringAsync("ui/recent-runs?dag_ids=beta,alpha&limit=10"))!["dag_runs"]!;
+        Assert.Equal(10, recent["beta"]!.AsArray().Count);
+        Assert.Equal("b11", (string?)recent["beta"]![0]!["dag_run_id"]);
+        Assert.Equal(["r1"], recent["alpha"]!.AsArray().Select(r => (string?)r!["dag_run_id"]));
+
+        var team = await _api.AsAsync("team");
+        var own = JsonNode.Parse(await team.GetStringAsync("ui/recent-runs?dag_ids=beta,alpha"))!["dag_runs"]!.AsObject();
+        Assert.Equal(["alpha"], own.Select(p => p.Key));
+    }
+
+    [Fact]
     public async Task TheGrid_FollowsTheRestApisPermissions_AndSaysWhenTheDagIsMissing()
     {
         using var anonymous = await _api.Anonymous.GetAsync("ui/grid/alpha");

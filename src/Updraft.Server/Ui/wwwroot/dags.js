@@ -77,17 +77,12 @@ export async function dagListView() {
     if (filter === "failed") query += "&last_dag_run_state=failed";
     const page = await api(`/api/v2/dags?${query}`);
     const ids = page.dags.map(d => d.dag_id);
-    // The ten latest runs of each DAG on the page: one call per DAG would be 50 calls every few seconds.
+    // The ten latest runs of each DAG on the page, in one call.
     const [rights, runs] = await Promise.all([
       whoAmI(ids),
-      ids.length ? api(`/api/v2/dags/~/dagRuns/list`, { method: "POST", body: { dag_ids: ids, page_limit: Math.min(ids.length * 10, 500), order_by: "-run_after" } }) : { dag_runs: [] },
+      ids.length ? api(`/ui/recent-runs?dag_ids=${enc(ids.join(","))}&limit=10`) : { dag_runs: {} },
     ]);
-    const recent = new Map();
-    for (const run of runs.dag_runs) {
-      const list = recent.get(run.dag_id) ?? [];
-      if (list.length < 10) list.push(run);
-      recent.set(run.dag_id, list);
-    }
+    const recent = new Map(Object.entries(runs.dag_runs));
     const body = document.querySelector("#dag-table tbody");
     if (!body) return;
     body.innerHTML = page.dags.map(dag => {
@@ -127,7 +122,13 @@ function paramField(name, p) {
   const value = p.value;
   const id = `param-${name}`;
   const label = `<label for="${esc(id)}">${esc(schema.title ?? name)}${schema.has_default || schema.nullable ? "" : ` <span class="required" title="required">*</span>`}</label>`;
-  const help = p.description ? `<div class="muted help">${esc(p.description)}</div>` : "";
+  // The rules the server checks, said up front.
+  const rules = [
+    schema.minimum != null && schema.maximum != null ? `from ${schema.minimum} to ${schema.maximum}` : schema.minimum != null ? `at least ${schema.minimum}` : schema.maximum != null ? `at most ${schema.maximum}` : "",
+    schema.min_length != null ? `at least ${schema.min_length} characters` : "", schema.max_length != null ? `at most ${schema.max_length} characters` : "",
+    schema.pattern ? `matching ${schema.pattern}` : "",
+  ].filter(Boolean).join(", ");
+  const help = p.description || rules ? `<div class="muted help">${esc([p.description, rules].filter(Boolean).join(" · "))}</div>` : "";
   let input;
   if (Array.isArray(schema.enum)) {
     input = `<select id="${esc(id)}" data-param="${esc(name)}" data-type="enum">${schema.nullable ? `<option value="__null__">(none)</option>` : ""}${schema.enum.map((v, i) => `<option value="${i}" ${JSON.stringify(v) === JSON.stringify(value) ? "selected" : ""}>${esc(typeof v === "string" ? v : JSON.stringify(v))}</option>`).join("")}</select>`;
@@ -202,14 +203,14 @@ export async function openTrigger(dagId, after) {
         <label for="trigger-conf">Configuration (JSON object)</label>
         <textarea id="trigger-conf" spellcheck="false">${esc(JSON.stringify(Object.fromEntries(names.map(n => [n, params[n].value ?? null])), null, 2))}</textarea>
       </div>
-      <label for="trigger-note">Note</label>
-      <input type="text" id="trigger-note" placeholder="Optional">
+      <div class="field"><label for="trigger-note">Note</label><input type="text" id="trigger-note" placeholder="Optional"></div>
       <div class="form-error" id="trigger-error" role="alert"></div>`,
     onOpen: dialog => {
       const form = dialog.querySelector("#trigger-tab-form");
       const json = dialog.querySelector("#trigger-tab-json");
       if (!form) return;
       form.onclick = () => {
+        dialog.querySelector("#trigger-error").textContent = "";
         form.setAttribute("aria-selected", "true"); json.setAttribute("aria-selected", "false");
         dialog.querySelector("#trigger-fields").hidden = false; dialog.querySelector("#trigger-raw").hidden = true;
       };
@@ -217,6 +218,7 @@ export async function openTrigger(dagId, after) {
         // The JSON starts from what the form holds.
         const conf = readParams(dialog, params);
         if (conf) dialog.querySelector("#trigger-conf").value = JSON.stringify(conf, null, 2);
+        dialog.querySelector("#trigger-error").textContent = "";
         json.setAttribute("aria-selected", "true"); form.setAttribute("aria-selected", "false");
         dialog.querySelector("#trigger-fields").hidden = true; dialog.querySelector("#trigger-raw").hidden = false;
       };
