@@ -60,6 +60,15 @@ public sealed class UiBrowserTests : UiBrowserTest
         await page.WaitForSelectorAsync($"#grid .run-state[data-run-id='{triggered.RunId}'][data-state='success']", new PageWaitForSelectorOptions { Timeout = 30_000 });
         await page.WaitForSelectorAsync($"#grid tr[data-task-id='b'] td.ti[data-run-id='{triggered.RunId}'][data-state='success']");
         await ScreenshotsAsync(page, "dag-grid");
+
+        // By keyboard: a cell takes focus and Enter opens its panel; Escape closes a dialog.
+        await page.FocusAsync($"#grid tr[data-task-id='b'] td.ti[data-run-id='{triggered.RunId}']");
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForFunctionAsync("document.getElementById('ti-state')?.textContent === 'success'");
+        await page.ClickAsync("h1 button.trigger");
+        await page.WaitForSelectorAsync("#trigger-dialog[open]");
+        await page.Keyboard.PressAsync("Escape");
+        await page.WaitForSelectorAsync("#trigger-dialog[open]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Detached });
     }
 
     [Fact]
@@ -142,6 +151,11 @@ public sealed class UiBrowserTests : UiBrowserTest
         await page.GotoAsync("/dags/no_such_dag");
         Assert.Contains("There is no DAG 'no_such_dag'", await page.Locator("#not-found").TextContentAsync(), StringComparison.Ordinal);
         await ScreenshotsAsync(page, "missing-dag");
+
+        // A run that does not exist, in a shared link: the page says so.
+        await page.GotoAsync("/dags/alpha/gantt?run=no_such_run");
+        await page.WaitForFunctionAsync("document.getElementById('message').textContent.includes('no_such_run')");
+        Assert.Equal("error", await page.GetAttributeAsync("#message", "class"));
 
         // The session cookie goes (expired or signed out elsewhere): the next poll leads to the sign-in page, which says so.
         await page.GotoAsync("/");
