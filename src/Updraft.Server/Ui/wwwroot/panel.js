@@ -129,6 +129,7 @@ async function drawTask(panel, box) {
       <div class="tabs small" role="tablist">
         <button type="button" role="tab" id="ti-tab-log" aria-selected="true">Log</button>
         <button type="button" role="tab" id="ti-tab-xcom" aria-selected="false">XCom</button>
+        <button type="button" role="tab" id="ti-tab-rendered" aria-selected="false">Rendered</button>
       </div>
       <section id="ti-log-section">
         <div class="toolbar">
@@ -138,8 +139,9 @@ async function drawTask(panel, box) {
         </div>
         <pre id="log" tabindex="0"></pre>
       </section>
-      <section id="ti-xcom-section" hidden><table class="list compact" id="xcom"></table></section>`;
-    const tabs = [["log", "#ti-log-section"], ["xcom", "#ti-xcom-section"]];
+      <section id="ti-xcom-section" hidden><table class="list compact" id="xcom"></table></section>
+      <section id="ti-rendered-section" hidden><table class="list compact" id="rendered"></table></section>`;
+    const tabs = [["log", "#ti-log-section"], ["xcom", "#ti-xcom-section"], ["rendered", "#ti-rendered-section"]];
     for (const [name] of tabs) {
       box.querySelector(`#ti-tab-${name}`).onclick = () => {
         for (const [other, section] of tabs) {
@@ -147,6 +149,7 @@ async function drawTask(panel, box) {
           box.querySelector(section).hidden = other !== name;
         }
         if (name === "xcom") drawXcom(base, open, query).catch(failed);
+        if (name === "rendered") drawRendered(base, open).catch(failed);
       };
     }
     box.querySelector("#log-try").onchange = e => {
@@ -249,6 +252,16 @@ async function drawXcom(base, open, query) {
   table.innerHTML = entries.length
     ? `<thead><tr><th>Key</th><th>Value</th></tr></thead><tbody>${entries.map((x, i) => `<tr class="xcom-row"><td><code>${esc(x.key)}</code></td><td><pre class="value">${esc(typeof values[i] === "string" ? values[i] : JSON.stringify(values[i], null, 2))}</pre></td></tr>`).join("")}</tbody>`
     : `<tbody><tr><td class="muted">This task instance pushed no XCom.</td></tr></tbody>`;
+}
+
+/** The template fields as the try rendered them (secrets masked by the worker before they were stored). */
+async function drawRendered(base, open) {
+  const table = document.getElementById("rendered");
+  const ti = await api(`${base}/${enc(open.taskId)}${open.mapIndex >= 0 ? `/${open.mapIndex}` : ""}`);
+  const fields = Object.entries(ti.rendered_fields ?? {});
+  table.innerHTML = fields.length
+    ? `<thead><tr><th>Field</th><th>Rendered</th></tr></thead><tbody>${fields.map(([k, v]) => `<tr class="rendered-row"><td><code>${esc(k)}</code></td><td><pre class="value">${esc(typeof v === "string" ? v : JSON.stringify(v, null, 2))}</pre></td></tr>`).join("")}</tbody>`
+    : `<tbody><tr><td class="muted">No rendered templates: the task has no templated fields, or has not rendered them yet.</td></tr></tbody>`;
 }
 
 // ---- clear and mark -----------------------------------------------------------------------------------------------
