@@ -12,7 +12,7 @@ public sealed class UiViewsBrowserTests : UiBrowserTest
         var start = dag.Task("start", ctx => new[] { "eu", "us", "apac" }).With(t => t.Outlets = [new Asset("ui_orders")]);
         var section = dag.Group("section", _ => { dag.Empty("one").Then(dag.Empty("two")); });
         var each = dag.Map("each", start, (string region) => region.ToUpperInvariant());
-        start.Then(section).Then(dag.Empty("end"));
+        start.Then(section).Then(dag.Empty("end").With(t => t.DocMd = "Marks the **end**."));
         """;
 
     private const string ShapesSettings = """
@@ -58,6 +58,12 @@ public sealed class UiViewsBrowserTests : UiBrowserTest
             })()
             """), "boxes overlap or the group does not hold its tasks");
         await ScreenshotsAsync(page, "dag-graph-expanded");
+
+        // A task's panel shows its own docs.
+        await page.ClickAsync("#graph [data-node='end']");
+        await page.WaitForSelectorAsync("#ti-docs details.task-docs");
+        await page.ClickAsync("#ti-docs summary");
+        Assert.Equal("end", await page.Locator("#ti-docs strong").TextContentAsync());
 
         // A mapped task's panel lists its instances; each has its own state and log.
         await page.ClickAsync("#graph [data-node='each']");

@@ -7,23 +7,28 @@ export async function assetsView() {
   const params = new URLSearchParams(location.search);
   const offset = Number(params.get("offset") ?? 0) || 0;
   const selected = params.get("asset");
-  const page = await api(`/api/v2/assets?limit=50&offset=${offset}&order_by=name`);
-  view.innerHTML = `
-    <h1>Assets</h1>
-    <div class="dag-body">
-      <div class="dag-main">
-        <table class="list" id="assets"><thead><tr><th>Asset</th><th>Group</th><th>Produced by</th><th>Starts</th><th>Last event</th></tr></thead><tbody>
-        ${page.assets.map(a => `<tr data-asset-id="${a.id}" ${String(a.id) === selected ? `class="selected"` : ""}>
-          <td><a href="/assets?asset=${a.id}" data-link class="asset-link">${esc(a.name)}</a><div class="muted small">${esc(a.uri)}</div></td><td>${esc(a.group)}</td>
-          <td>${a.producing_tasks.map(t => `<a href="/dags/${enc(t.dag_id)}" data-link>${esc(t.dag_id)}</a>.${esc(t.task_id)}`).join("<br>")}</td>
-          <td>${a.scheduled_dags.map(d => `<a href="/dags/${enc(d.dag_id)}" data-link>${esc(d.dag_id)}</a>`).join("<br>")}</td>
-          <td>${when(a.last_asset_event?.timestamp)}</td></tr>`).join("") || `<tr><td colspan="5" class="muted">No assets yet: a task's outlets or a DAG's schedule declare them.</td></tr>`}
-        </tbody></table>
-        <div class="pager">${pager(page.total_entries, offset, 50, o => `/assets?offset=${o}`)}</div>
-      </div>
-      <aside class="side-panel" id="asset-panel" ${selected ? "" : "hidden"}></aside>
-    </div>`;
-  if (selected) await assetPanel(Number(selected));
+  // New assets and events show up without a reload; nothing here is typed into, so a full redraw is safe.
+  const load = async () => {
+    const page = await api(`/api/v2/assets?limit=50&offset=${offset}&order_by=name`);
+    view.innerHTML = `
+      <h1>Assets</h1>
+      <div class="dag-body">
+        <div class="dag-main">
+          <table class="list" id="assets"><thead><tr><th>Asset</th><th>Group</th><th>Produced by</th><th>Starts</th><th>Last event</th></tr></thead><tbody>
+          ${page.assets.map(a => `<tr data-asset-id="${a.id}" ${String(a.id) === selected ? `class="selected"` : ""}>
+            <td><a href="/assets?asset=${a.id}" data-link class="asset-link">${esc(a.name)}</a><div class="muted small">${esc(a.uri)}</div></td><td>${esc(a.group)}</td>
+            <td>${a.producing_tasks.map(t => `<a href="/dags/${enc(t.dag_id)}" data-link>${esc(t.dag_id)}</a>.${esc(t.task_id)}`).join("<br>")}</td>
+            <td>${a.scheduled_dags.map(d => `<a href="/dags/${enc(d.dag_id)}" data-link>${esc(d.dag_id)}</a>`).join("<br>")}</td>
+            <td>${when(a.last_asset_event?.timestamp)}</td></tr>`).join("") || `<tr><td colspan="5" class="muted">No assets yet: a task's outlets or a DAG's schedule declare them.</td></tr>`}
+          </tbody></table>
+          <div class="pager">${pager(page.total_entries, offset, 50, o => `/assets?offset=${o}`)}</div>
+        </div>
+        <aside class="side-panel" id="asset-panel" ${selected ? "" : "hidden"}></aside>
+      </div>`;
+    if (selected) await assetPanel(Number(selected));
+  };
+  await load();
+  every(5000, () => document.querySelector("dialog[open]") ? Promise.resolve() : load());
 }
 
 async function assetPanel(id) {

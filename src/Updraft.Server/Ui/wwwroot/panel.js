@@ -126,6 +126,7 @@ async function drawTask(panel, box) {
       <dl class="facts" id="ti-facts"></dl>
       <div class="toolbar" id="ti-actions"></div>
       <div id="ti-deps"></div>
+      <div id="ti-docs"></div>
       <div class="tabs small" role="tablist">
         <button type="button" role="tab" id="ti-tab-log" aria-selected="true">Log</button>
         <button type="button" role="tab" id="ti-tab-xcom" aria-selected="false">XCom</button>
@@ -163,6 +164,13 @@ async function drawTask(panel, box) {
       link.click();
       URL.revokeObjectURL(link.href);
     };
+    // The task's own documentation (DocMd), rendered by the server once per DAG page.
+    panel.docs ??= api(`/ui/docs/${enc(dagId)}`).catch(() => ({ tasks: {} }));
+    panel.docs.then(docs => {
+      const html = docs.tasks?.[open.taskId];
+      const target = box.querySelector("#ti-docs");
+      if (html && target) target.innerHTML = `<details class="task-docs"><summary>Docs</summary><div class="markdown">${html}</div></details>`;
+    });
     const actions = box.querySelector("#ti-actions");
     actions.innerHTML = `
       ${rights.clear ? `<button type="button" id="ti-clear">Clear…</button>` : ""}
