@@ -37,6 +37,9 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<DagParsingRequestStore>();
         services.AddSingleton<AssetStore>();
         services.AddSingleton<HitlStore>();
+
+        // Readers need no retention: only the execution API writes, with [core] max_num_rendered_ti_fields_per_task.
+        services.AddSingleton(s => new RenderedFieldsStore(s.GetRequiredService<MetadataDatabase>()));
         services.AddSingleton(s => new DatabaseXComStore(s.GetRequiredService<MetadataDatabase>(), s.GetRequiredService<TimeProvider>()));
         return services;
     }

@@ -92,6 +92,29 @@ public abstract class ExecutionApiTests
     }
 
     [Fact]
+    public async Task SetRenderedFields_OnlyWhileTheTryOwnsItsRunningRow_AStaleTryRefused()
+    {
+        var (o, a) = await QueuedTryAsync(DatabaseUri());
+        await using var _ = o;
+        var api = o.Service;
+        var token = api.Tokens.Issue(a);
+        var store = new RenderedFieldsStore(o.Database);
+        var key = new TaskInstanceKey("api", "r1", "a");
+
+        await Assert.ThrowsAsync<TryNotOwnedException>(() => api.SetRenderedFieldsAsync(token, a, new Dictionary<string, string> { ["f"] = "queued" }));
+        Assert.NotNull(await api.StartAsync(token, a, "host", 1));
+        var stale = a with { TryNumber = 0 };
+        await Assert.ThrowsAsync<TryNotOwnedException>(() => api.SetRenderedFieldsAsync(api.Tokens.Issue(stale), stale, new Dictionary<string, string> { ["f"] = "stale" }));
+        Assert.Null(await store.GetAsync(key));
+
+        await api.SetRenderedFieldsAsync(token, a, new Dictionary<string, string> { ["f"] = "owned" });
+        Assert.Equal("owned", (await store.GetAsync(key))!["f"]);
+        Assert.Equal(TaskInstanceState.Success, await api.FinishAsync(token, a, TaskInstanceState.Success, retryAllowed: false));
+        await Assert.ThrowsAsync<TryNotOwnedException>(() => api.SetRenderedFieldsAsync(token, a, new Dictionary<string, string> { ["f"] = "late" }));
+        Assert.Equal("owned", (await store.GetAsync(key))!["f"]);
+    }
+
+    [Fact]
     public async Task ForgedOrExpiredToken_Refused401()
     {
         var (o, a) = await QueuedTryAsync(DatabaseUri());

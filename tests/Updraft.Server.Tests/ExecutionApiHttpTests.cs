@@ -118,6 +118,32 @@ public sealed class ExecutionApiHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RenderedFields_OverHttp_KeptWhileTheTryRuns_OtherOrStaleTriesRefused()
+    {
+        var api = new HttpExecutionApi(_http);
+        var token = _orchestra.Service.Tokens.Issue(A);
+        var store = new RenderedFieldsStore(_orchestra.Database);
+        var key = new TaskInstanceKey("remote", "r1", "a");
+        var fields = new Dictionary<string, string> { ["bash_command"] = "echo 2025-01-01", ["env.MODE"] = "full" };
+
+        // Queued, not started: the try owns nothing yet.
+        await Assert.ThrowsAsync<TryNotOwnedException>(() => api.SetRenderedFieldsAsync(token, A, fields));
+        Assert.NotNull(await api.StartAsync(token, A, "remote-host", 4242));
+        var foreign = await Assert.ThrowsAsync<ExecutionApiRefusedException>(() => api.SetRenderedFieldsAsync(_orchestra.Service.Tokens.Issue(A with { TaskId = "b" }), A, fields));
+        Assert.Equal(403, foreign.StatusCode);
+        var stale = A with { TryNumber = 0 };
+        await Assert.ThrowsAsync<TryNotOwnedException>(() => api.SetRenderedFieldsAsync(_orchestra.Service.Tokens.Issue(stale), stale, fields));
+        Assert.Null(await store.GetAsync(key));
+
+        await api.SetRenderedFieldsAsync(token, A, fields);
+        Assert.Equal(fields, await store.GetAsync(key));
+
+        Assert.Equal(TaskInstanceState.Success, await api.FinishAsync(token, A, TaskInstanceState.Success, retryAllowed: false));
+        await Assert.ThrowsAsync<TryNotOwnedException>(() => api.SetRenderedFieldsAsync(token, A, new Dictionary<string, string> { ["bash_command"] = "late" }));
+        Assert.Equal("echo 2025-01-01", (await store.GetAsync(key))!["bash_command"]);
+    }
+
+    [Fact]
     public async Task Health_AnswersWithoutToken()
     {
         using var response = await _http.GetAsync(new Uri(_server.Address, "execution/health"));

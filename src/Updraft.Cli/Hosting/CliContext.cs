@@ -283,7 +283,14 @@ public sealed class CliContext(CliEnvironment environment)
     public TaskExecutionService ExecutionService(MetadataDatabase database)
     {
         var secrets = SecretsOn(database);
-        return new TaskExecutionService(database, Tokens, secrets, secrets, Environment.Time, TimeSpan.FromSeconds(Config.GetDouble("core", "max_task_retry_delay")));
+        return new TaskExecutionService(
+            database,
+            Tokens,
+            secrets,
+            secrets,
+            Environment.Time,
+            TimeSpan.FromSeconds(Config.GetDouble("core", "max_task_retry_delay")),
+            Config.GetInt("core", "max_num_rendered_ti_fields_per_task"));
     }
 
     /// <summary>The secrets chain on <paramref name="database"/>: the environment first, then the database's encrypted store.</summary>

@@ -19,6 +19,7 @@ public static class ConfigDefaults
         new("core", "max_task_retry_delay", "86400", "The longest retry delay in seconds, also with exponential backoff."),
         new("core", "default_timezone", "utc", "The time zone of DAGs that name none."),
         new("core", "max_map_length", "1024", "The most instances a mapped task may expand into; a longer input fails the task that returned it (or the mapped task)."),
+        new("core", "max_num_rendered_ti_fields_per_task", "30", "How many runs of each task keep their rendered template fields (newest by logical date; 0 or less keeps all)."),
         new("core", "default_pool_task_slot_count", "128", "Slots of the default pool."),
         new("core", "fernet_key", "", "Key(s) that encrypt connection passwords and extras in the database; comma-separated for rotation.", Sensitive: true),
         new("database", "connection", "sqlite:///{UPDRAFT_HOME}/updraft.db", "The metadata database: a SQLite path or a PostgreSQL URI.", Sensitive: true),

@@ -89,6 +89,17 @@ public sealed class HttpExecutionApi(HttpClient http) : IExecutionApi
         return (int)(await ReadAsync<JsonObject>(response, cancellationToken))!["skipped"]!;
     }
 
+    public async Task SetRenderedFieldsAsync(string token, TryIdentity id, IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Put, $"{ExecutionApiJson.TryPath(id)}/rtif", token, fields, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Conflict)
+        {
+            throw new TryNotOwnedException(await DetailAsync(response, cancellationToken));
+        }
+
+        await EnsureAsync(response, cancellationToken);
+    }
+
     public async Task<Core.Serialization.DagCode?> GetDagCodeAsync(string token, TryIdentity id, string sourceHash, CancellationToken cancellationToken = default) =>
         await GetOrNullAsync($"{ExecutionApiJson.TryPath(id)}/dag-code/{Uri.EscapeDataString(sourceHash)}", token, cancellationToken) is { } json
             ? json.Deserialize<Core.Serialization.DagCode>(ExecutionApiJson.Options)

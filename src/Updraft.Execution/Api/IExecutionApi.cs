@@ -47,6 +47,13 @@ public interface IExecutionApi
     Task<int> SkipDownstreamAsync(string token, TryIdentity id, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Records the try's rendered template fields (field name to rendered value, secrets already masked) for the REST
+    /// API and the UI, replacing what an earlier try of its task instance recorded (Airflow's RTIF);
+    /// <see cref="TryNotOwnedException"/> when the try no longer owns its running task instance.
+    /// </summary>
+    Task SetRenderedFieldsAsync(string token, TryIdentity id, IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// The content of the DAG file the try's run version was built from (<see cref="TryStart.SourceHash"/>), so the try
     /// runs that code and no other, and a worker needs no DAGs folder; null when it is not stored.
     /// </summary>

@@ -27,6 +27,13 @@ public sealed record TaskRunRequest(
     /// </summary>
     public Func<IReadOnlyCollection<string>, CancellationToken, Task>? SkipDownstream { get; init; }
 
+    /// <summary>
+    /// Keeps the try's rendered template fields (secrets masked) where the REST API and the UI show them, once they are
+    /// rendered and before the task executes (Airflow's RTIF); a failure here is logged and does not fail the try.
+    /// Null where nothing keeps them (<c>dags test</c>).
+    /// </summary>
+    public Func<IReadOnlyDictionary<string, string>, CancellationToken, Task>? RecordRenderedFields { get; init; }
+
     /// <summary>Where tasks marked <see cref="Operator.Isolated"/> run; null runs them in this process.</summary>
     public ITaskIsolation? Isolation { get; init; }
 

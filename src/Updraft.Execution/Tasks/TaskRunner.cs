@@ -64,6 +64,11 @@ public sealed class TaskRunner(TimeProvider timeProvider)
                 rendered[name] = await TemplateRenderer.RenderAsync(template, TemplateScope.For(context), name, cancellationToken);
             }
 
+            if (request.RecordRenderedFields is { } record && rendered.Count > 0)
+            {
+                await RecordRenderedFieldsAsync(record, rendered, masker, log, cancellationToken);
+            }
+
             context = Copy(context, rendered, context.CancellationToken);
             await request.Task.CallbacksFor(TaskCallbackEvent.OnExecute).RunAsync(CallbackContextFor(context, TaskCallbackEvent.OnExecute, TaskInstanceState.Running, null));
             if (request.Task.Isolated && request.Isolation is null)
@@ -243,6 +248,35 @@ public sealed class TaskRunner(TimeProvider timeProvider)
         HumanInput = context.HumanInput,
         Rendered = rendered,
     };
+
+    /// <summary>
+    /// Hands the rendered fields on with every secret the try has read masked as in its log (templates read connections
+    /// and variables through the masking stores, so what they rendered is known), and a field whose name marks it secret
+    /// (<c>env.DB_PASSWORD</c>, <c>headers.Authorization</c>) masked whole, as Airflow's redaction does. Only a stop of
+    /// the try ends it here: the fields are for people looking at the run, never a reason for the task to fail.
+    /// </summary>
+    private static async Task RecordRenderedFieldsAsync(
+        Func<IReadOnlyDictionary<string, string>, CancellationToken, Task> record,
+        Dictionary<string, string> rendered,
+        SecretMasker masker,
+        TaskLogger log,
+        CancellationToken cancellationToken)
+    {
+        var masked = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in rendered)
+        {
+            masked[name] = SecretMasker.IsSensitiveName(name) ? "***" : masker.Mask(value);
+        }
+
+        try
+        {
+            await record(masked, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            log.Warning($"Could not record the rendered template fields ({e.Message.Split('\n')[0]}); the task runs on.");
+        }
+    }
 
     /// <summary>A result a mapped task expands over must be a list no longer than <c>[core] max_map_length</c> (Airflow's unmappable-XCom checks).</summary>
     private static void CheckMappable(string taskId, object? result, int limit)

@@ -14,6 +14,7 @@ namespace Updraft.Scheduling.Execution;
 /// The execution API's one implementation, on the metadata database: every call is checked against its try's token,
 /// every write is guarded by the try number, and secrets resolve through the orchestrator's chain. Served to local
 /// worker processes over their pipes, to <c>tasks run</c> in-process, and over HTTP by the API server (ADR 0012).
+/// <paramref name="maxRenderedFieldsPerTask"/> is <c>[core] max_num_rendered_ti_fields_per_task</c>.
 /// </summary>
 public sealed class TaskExecutionService(
     MetadataDatabase database,
@@ -21,12 +22,14 @@ public sealed class TaskExecutionService(
     IVariableStore variables,
     IConnectionStore connections,
     TimeProvider timeProvider,
-    TimeSpan maxRetryDelay) : IExecutionApi
+    TimeSpan maxRetryDelay,
+    int maxRenderedFieldsPerTask = RenderedFieldsStore.DefaultMaxRunsPerTask) : IExecutionApi
 {
     private readonly DagRunStore _runs = new(database);
     private readonly TaskInstanceStore _tasks = new(database);
     private readonly DagCodeStore _code = new(database);
     private readonly AssetStore _assets = new(database);
+    private readonly RenderedFieldsStore _rendered = new(database, maxRenderedFieldsPerTask);
     private readonly SerializedDagCache _serialized = new(new DagStore(database));
     private readonly Operations.DatabaseDagRunClient _dagRuns = new(new DagStore(database), new DagRunStore(database), new TaskInstanceStore(database), timeProvider);
     private FailedTryOutcome? _failedOutcome;
@@ -265,6 +268,16 @@ public sealed class TaskExecutionService(
                 : taskIds.Where(t => dag.GetTask(t).MapGroupId == group).ToHashSet(StringComparer.Ordinal);
             return await _tasks.SkipForTryAsync(Key(id), id.TryNumber, taskIds, timeProvider.GetUtcNow(), sameInstance, cancellationToken)
                 ?? throw new TryNotOwnedException($"Try {id.TryNumber} of {id.DagId}.{id.TaskId} no longer owns its task instance; nothing was skipped.");
+        });
+
+    public Task SetRenderedFieldsAsync(string token, TryIdentity id, IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken = default) =>
+        ServeAsync(token, id, async () =>
+        {
+            ArgumentNullException.ThrowIfNull(fields);
+
+            // Guarded in the write itself, as XCom is: a stale try never replaces what its successor rendered.
+            await _rendered.SetAsync(Key(id), fields, id.TryNumber, cancellationToken);
+            return true;
         });
 
     public Task<Core.Serialization.DagCode?> GetDagCodeAsync(string token, TryIdentity id, string sourceHash, CancellationToken cancellationToken = default) =>

@@ -36,6 +36,7 @@ internal static class ExecutionApiDispatcher
                     await api.DeferAsync(token, id, args["deferral"].Deserialize<TaskDeferral>(Json) ?? throw new InvalidDataException("A deferral without its trigger."), cancellationToken), Json),
                 "hitl" => await RequestHumanInputAsync(api, token, id, args, cancellationToken),
                 "skip_downstream" => await api.SkipDownstreamAsync(token, id, args["taskIds"].Deserialize<string[]>(Json) ?? [], cancellationToken),
+                "rendered_fields" => await SetRenderedFieldsAsync(api, token, id, args, cancellationToken),
                 "dag_code" => JsonSerializer.SerializeToNode(await api.GetDagCodeAsync(token, id, (string)args["sourceHash"]!, cancellationToken), Json),
                 "xcom_get" => await api.GetXComAsync(token, id, args["key"].Deserialize<XComKey>(Json)!, cancellationToken),
                 "xcom_mapped" => JsonSerializer.SerializeToNode(await api.GetMappedXComsAsync(token, id, args["key"].Deserialize<XComKey>(Json)!, cancellationToken), Json),
@@ -98,6 +99,12 @@ internal static class ExecutionApiDispatcher
     {
         await api.RequestHumanInputAsync(token, id, args["request"].Deserialize<HumanRequest>(Json) ?? throw new InvalidDataException("A question without its request."), cancellationToken);
         return true;
+    }
+
+    private static async Task<JsonNode?> SetRenderedFieldsAsync(IExecutionApi api, string token, TryIdentity id, JsonObject args, CancellationToken cancellationToken)
+    {
+        await api.SetRenderedFieldsAsync(token, id, args["fields"].Deserialize<Dictionary<string, string>>(Json) ?? [], cancellationToken);
+        return null;
     }
 
     private static async Task<JsonNode?> SetXComAsync(IExecutionApi api, string token, TryIdentity id, JsonObject args, CancellationToken cancellationToken)

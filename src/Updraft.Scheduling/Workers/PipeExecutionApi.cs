@@ -43,6 +43,9 @@ internal sealed class PipeExecutionApi(TextWriter output) : IExecutionApi, IDisp
     public async Task<int> SkipDownstreamAsync(string token, TryIdentity id, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default) =>
         (int)(await CallAsync("skip_downstream", token, id, new JsonObject { ["taskIds"] = JsonSerializer.SerializeToNode(taskIds, WorkerProcessHost.Json) }, cancellationToken))!;
 
+    public async Task SetRenderedFieldsAsync(string token, TryIdentity id, IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken = default) =>
+        await CallAsync("rendered_fields", token, id, new JsonObject { ["fields"] = JsonSerializer.SerializeToNode(fields, WorkerProcessHost.Json) }, cancellationToken);
+
     public async Task<Core.Serialization.DagCode?> GetDagCodeAsync(string token, TryIdentity id, string sourceHash, CancellationToken cancellationToken = default) =>
         (await CallAsync("dag_code", token, id, new JsonObject { ["sourceHash"] = sourceHash }, cancellationToken)).Deserialize<Core.Serialization.DagCode>(WorkerProcessHost.Json);
 

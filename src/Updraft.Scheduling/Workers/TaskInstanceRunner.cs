@@ -40,6 +40,12 @@ public sealed class TaskInstanceRunner(
     /// <summary>How long a call (start, finish) is retried while the orchestrator or its database is away.</summary>
     public TimeSpan WriteRetryBudget { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long recording the rendered template fields is retried while the orchestrator is away: briefly, since the
+    /// task waits meanwhile and the fields are only for people to look at.
+    /// </summary>
+    public TimeSpan RenderedFieldsRetryBudget { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a try that lost its task instance has to stop once cancelled, before <see cref="StopLostTry"/>.</summary>
     public TimeSpan LostTryGrace { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -145,6 +151,13 @@ public sealed class TaskInstanceRunner(
                     HumanInput = stores,
                     Isolation = isolatedTaskCommand is null ? null : new ProcessIsolation(isolatedTaskCommand, _ => (code, shared)),
                     SkipDownstream = (ids, ct) => retry.RunAsync(c => api.SkipDownstreamAsync(token, id, ids, c), cancellationToken: ct),
+                    RecordRenderedFields = (fields, ct) => TransientRetry.ForExecutionApi(timeProvider, RenderedFieldsRetryBudget).RunAsync(
+                        async c =>
+                        {
+                            await api.SetRenderedFieldsAsync(token, id, fields, c);
+                            return true;
+                        },
+                        cancellationToken: ct),
                 },
                 tryStop.Token);
         }

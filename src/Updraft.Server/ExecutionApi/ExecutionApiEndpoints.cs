@@ -97,6 +97,14 @@ public static class ExecutionApiEndpoints
                 return Results.Json(new { skipped }, ExecutionApiJson.Options);
             }));
 
+        // The body is the fields themselves ({"bash_command": "echo 2025-01-01"}), as Airflow's PUT …/rtif takes them.
+        api.MapPut(Try + "/rtif", (HttpContext http, string dagId, string runId, string taskId, int mapIndex, int tryNumber, Dictionary<string, string> body) =>
+            ServeAsync(http, async token =>
+            {
+                await service.SetRenderedFieldsAsync(token, new TryIdentity(dagId, runId, taskId, mapIndex, tryNumber), body, http.RequestAborted);
+                return Results.NoContent();
+            }));
+
         api.MapGet(Try + "/dag-code/{sourceHash}", (HttpContext http, string dagId, string runId, string taskId, int mapIndex, int tryNumber, string sourceHash) =>
             ServeAsync(http, async token =>
                 await service.GetDagCodeAsync(token, new TryIdentity(dagId, runId, taskId, mapIndex, tryNumber), sourceHash, http.RequestAborted) is { } code

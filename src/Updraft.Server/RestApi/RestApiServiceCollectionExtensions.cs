@@ -48,6 +48,7 @@ public static class RestApiServiceCollectionExtensions
         Forward<AssetStore>(services, host);
         Forward<Core.Runtime.IConnectionStore>(services, host);
         Forward<HitlStore>(services, host);
+        Forward<RenderedFieldsStore>(services, host);
         Forward<Scheduling.Scheduling.SchedulerEngine>(services, host);
         if (host.GetService<UpdraftConfig>() is { } config)
         {

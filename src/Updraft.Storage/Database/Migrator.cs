@@ -63,7 +63,7 @@ public sealed class Migrator(MetadataDatabase database, TimeProvider timeProvide
         {
             var tables = new[]
             {
-                "dag_schedule_asset_alias_reference", "asset_alias_asset_event", "asset_alias_asset", "asset_alias", "asset_watcher", "hitl_detail", "dagrun_asset_event", "asset_dag_run_queue", "task_outlet_asset_reference", "dag_schedule_asset_reference", "asset_event", "asset", "triggers", "task_reschedule", "callback_request", "dag_parsing_request", "dag_warning", "backfill_dag_run", "backfill", "dag_tag", "dag_code", "updraft_user_role", "updraft_role_permission", "updraft_role", "updraft_user", "job", "log", "import_error", "slot_pool", "variable", "connection", "xcom", "task_instance_history",
+                "rendered_task_instance_fields", "dag_schedule_asset_alias_reference", "asset_alias_asset_event", "asset_alias_asset", "asset_alias", "asset_watcher", "hitl_detail", "dagrun_asset_event", "asset_dag_run_queue", "task_outlet_asset_reference", "dag_schedule_asset_reference", "asset_event", "asset", "triggers", "task_reschedule", "callback_request", "dag_parsing_request", "dag_warning", "backfill_dag_run", "backfill", "dag_tag", "dag_code", "updraft_user_role", "updraft_role_permission", "updraft_role", "updraft_user", "job", "log", "import_error", "slot_pool", "variable", "connection", "xcom", "task_instance_history",
                 "task_instance", "dag_run", "dag", "serialized_dag", "updraft_schema",
             };
             foreach (var table in tables)

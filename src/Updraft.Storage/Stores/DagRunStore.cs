@@ -451,7 +451,7 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var table in new[] { "xcom", "task_instance_history", "task_instance" })
+        foreach (var table in new[] { "xcom", "rendered_task_instance_fields", "task_instance_history", "task_instance" })
         {
             await connection.ExecuteAsync($"DELETE FROM {table} WHERE dag_id = @dagId AND run_id = @runId", new { dagId, runId }, transaction);
         }

@@ -346,7 +346,7 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // backfill_dag_run rows go with their backfill (ON DELETE CASCADE is not enforced by SQLite without foreign_keys on).
         await connection.ExecuteAsync("DELETE FROM backfill_dag_run WHERE backfill_id IN (SELECT id FROM backfill WHERE dag_id = @dagId)", new { dagId }, transaction);
-        foreach (var table in new[] { "xcom", "task_instance_history", "task_instance", "dag_run", "serialized_dag", "dag_tag", "backfill", "dag_warning" })
+        foreach (var table in new[] { "xcom", "rendered_task_instance_fields", "task_instance_history", "task_instance", "dag_run", "serialized_dag", "dag_tag", "backfill", "dag_warning" })
         {
             await connection.ExecuteAsync($"DELETE FROM {table} WHERE dag_id = @dagId", new { dagId }, transaction);
         }

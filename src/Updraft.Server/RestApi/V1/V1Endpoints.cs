@@ -272,12 +272,13 @@ internal static class V1Endpoints
             return V2.V2.Json(new { task_instances = items, total_entries = page.TotalEntries });
         }).Query("limit:integer", "offset:integer", "order_by:array", "state:array", "pool:array", "queue:array").Requires(Read, TaskInstances, DagScope.DagEntity);
 
-        api.MapGet("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}", async (string dag_id, string dag_run_id, string task_id, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
+        api.MapGet("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}", async (string dag_id, string dag_run_id, string task_id, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags, RenderedFieldsStore rendered) =>
         {
             var run = await DagRunEndpoints.GetRunAsync(runs, dags, dag_id, dag_run_id, context.RequestAborted);
-            var ti = await tis.GetAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id), context.RequestAborted)
+            var key = new TaskInstanceKey(dag_id, dag_run_id, task_id);
+            var ti = await tis.GetAsync(key, context.RequestAborted)
                 ?? throw ApiException.NotFound($"Task instance {task_id} of run {dag_run_id} of DAG {dag_id} not found");
-            return V2.V2.Json(V1Shapes.TaskInstance(ti, run));
+            return V2.V2.Json(V1Shapes.TaskInstance(ti, run, await rendered.GetAsync(key, context.RequestAborted)));
         }).Requires(Read, TaskInstances, DagScope.DagEntity);
     }
 

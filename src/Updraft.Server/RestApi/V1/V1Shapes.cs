@@ -134,7 +134,8 @@ internal static class V1Shapes
         note = run.Note,
     };
 
-    public static object TaskInstance(TaskInstanceRecord ti, DagRunRecord? run) => new
+    /// <summary>A task instance; only the single-instance route reads its <paramref name="renderedFields"/> (lists keep them empty).</summary>
+    public static object TaskInstance(TaskInstanceRecord ti, DagRunRecord? run, IReadOnlyDictionary<string, string>? renderedFields = null) => new
     {
         task_id = ti.TaskId,
         task_display_name = ti.TaskId,
@@ -161,7 +162,7 @@ internal static class V1Shapes
         executor_config = "{}",
         sla_miss = (object?)null,
         rendered_map_index = ti.MapIndex >= 0 ? ti.MapIndex.ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
-        rendered_fields = new JsonObject(),
+        rendered_fields = RunShapes.Rendered(renderedFields),
         trigger = (object?)null,
         triggerer_job = (object?)null,
         note = ti.Note,

@@ -44,7 +44,12 @@ internal static class RunShapes
 
     public static string? State(TaskInstanceState state) => state == TaskInstanceState.None ? null : state.ToWireName();
 
-    public static object TaskInstance(TaskInstanceRecord ti, DagRunRecord? run, DagShapes.DagVersion? version) => new
+    /// <summary>
+    /// A task instance; <paramref name="renderedFields"/> are its stored rendered template fields, which only the
+    /// single-instance routes read (Airflow returns them there): lists keep <c>rendered_fields</c> empty rather than
+    /// read them once per row.
+    /// </summary>
+    public static object TaskInstance(TaskInstanceRecord ti, DagRunRecord? run, DagShapes.DagVersion? version, IReadOnlyDictionary<string, string>? renderedFields = null) => new
     {
         id = V2.StableGuid($"{ti.DagId}\n{ti.RunId}\n{ti.TaskId}\n{ti.MapIndex}").ToString(),
         task_id = ti.TaskId,
@@ -76,11 +81,23 @@ internal static class RunShapes
         executor_config = "{}",
         note = ti.Note,
         rendered_map_index = ti.MapIndex >= 0 ? ti.MapIndex.ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
-        rendered_fields = new JsonObject(),
+        rendered_fields = Rendered(renderedFields),
         trigger = (object?)null,
         triggerer_job = (object?)null,
         dag_version = version,
     };
+
+    /// <summary>The <c>rendered_fields</c> object: field name to rendered value, in the order the task rendered them.</summary>
+    public static JsonObject Rendered(IReadOnlyDictionary<string, string>? fields)
+    {
+        var json = new JsonObject();
+        foreach (var (name, value) in fields ?? new Dictionary<string, string>())
+        {
+            json[name] = value;
+        }
+
+        return json;
+    }
 
     public static object Try(TaskInstanceRecord ti, TaskInstanceTry attempt, DagShapes.DagVersion? version) => new
     {

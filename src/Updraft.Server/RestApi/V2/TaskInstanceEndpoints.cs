@@ -66,12 +66,12 @@ internal static class TaskInstanceEndpoints
             return V2.Json(await ListAsync(service, runs, dags, query, context.RequestAborted));
         }).Accepts<BatchBody>("application/json").Requires(Read, TaskInstances, DagScope.DagEntity);
 
-        api.MapGet(Base + "/{task_id}", (string dag_id, string dag_run_id, string task_id, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
-            GetAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id), tis, runs, dags, context.RequestAborted))
+        api.MapGet(Base + "/{task_id}", (string dag_id, string dag_run_id, string task_id, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags, RenderedFieldsStore rendered) =>
+            GetAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id), tis, runs, dags, rendered, context.RequestAborted))
             .Requires(Read, TaskInstances, DagScope.DagEntity);
 
-        api.MapGet(Base + "/{task_id}/{map_index:int}", (string dag_id, string dag_run_id, string task_id, int map_index, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
-            GetAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id, map_index), tis, runs, dags, context.RequestAborted))
+        api.MapGet(Base + "/{task_id}/{map_index:int}", (string dag_id, string dag_run_id, string task_id, int map_index, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags, RenderedFieldsStore rendered) =>
+            GetAsync(new TaskInstanceKey(dag_id, dag_run_id, task_id, map_index), tis, runs, dags, rendered, context.RequestAborted))
             .Requires(Read, TaskInstances, DagScope.DagEntity);
 
         api.MapGet(Base + "/{task_id}/tries", async (string dag_id, string dag_run_id, string task_id, HttpContext context, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags) =>
@@ -257,8 +257,12 @@ internal static class TaskInstanceEndpoints
         return V2.Json(new { dependencies = await TaskDependencies.ExplainAsync(ti, run, dags, tis, pools, time, context.RequestAborted) });
     }
 
-    private static async Task<IResult> GetAsync(TaskInstanceKey key, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags, CancellationToken cancellationToken) =>
-        V2.Json(await ShapeAsync(key, tis, runs, dags, cancellationToken));
+    private static async Task<IResult> GetAsync(TaskInstanceKey key, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags, RenderedFieldsStore rendered, CancellationToken cancellationToken)
+    {
+        var (ti, run) = await FindAsync(key, tis, runs, dags, cancellationToken);
+        var version = await DagRunEndpoints.VersionAsync(dags, key.DagId, run.DagVersion, cancellationToken);
+        return V2.Json(RunShapes.TaskInstance(ti, run, version, await rendered.GetAsync(key, cancellationToken)));
+    }
 
     private static async Task<object> ShapeAsync(TaskInstanceKey key, ITaskInstanceStore tis, IDagRunStore runs, IDagStore dags, CancellationToken cancellationToken)
     {
