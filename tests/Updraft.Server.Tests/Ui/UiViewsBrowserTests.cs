@@ -13,6 +13,7 @@ public sealed class UiViewsBrowserTests : UiBrowserTest
         var section = dag.Group("section", _ => { dag.Empty("one").Then(dag.Empty("two")); });
         var each = dag.Map("each", start, (string region) => region.ToUpperInvariant());
         start.Then(section).Then(dag.Empty("end").With(t => t.DocMd = "Marks the **end**."));
+        dag.Bash("say_day", "echo day {{ ds }}");
         """;
 
     private const string ShapesSettings = """
@@ -64,6 +65,14 @@ public sealed class UiViewsBrowserTests : UiBrowserTest
         await page.WaitForSelectorAsync("#ti-docs details.task-docs");
         await page.ClickAsync("#ti-docs summary");
         Assert.Equal("end", await page.Locator("#ti-docs strong").TextContentAsync());
+
+        // A templated task's panel shows its fields as its try rendered them.
+        await page.ClickAsync("#graph [data-node='say_day']");
+        await page.WaitForFunctionAsync("document.getElementById('panel-title')?.textContent.startsWith('say_day')");
+        await page.ClickAsync("#ti-tab-rendered");
+        await page.WaitForSelectorAsync("#rendered tr.rendered-row");
+        Assert.Matches(@"echo day \d{4}-\d{2}-\d{2}", await page.Locator("#rendered").TextContentAsync());
+        await ScreenshotsAsync(page, "task-rendered");
 
         // A mapped task's panel lists its instances; each has its own state and log.
         await page.ClickAsync("#graph [data-node='each']");
