@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using MySqlConnector;
 using Npgsql;
 
 namespace Updraft.Storage.Database;
@@ -7,13 +8,15 @@ namespace Updraft.Storage.Database;
 /// <summary>
 /// The metadata database named by <c>[database] connection</c>: <c>sqlite:////absolute/path.db</c> or
 /// <c>sqlite:///relative/path.db</c> (WAL mode; a relative path is resolved against the folder given, which the CLI
-/// sets to <c>UPDRAFT_HOME</c>) or <c>postgresql://user:password@host:port/database</c>. Opens connections; every
-/// store works through it.
+/// sets to <c>UPDRAFT_HOME</c>), <c>postgresql://user:password@host:port/database</c> or
+/// <c>mysql://user:password@host:port/database</c> (also <c>mysql+driver://</c> and <c>mariadb://</c>; MySQL 8.0+ or
+/// MariaDB 10.6+). Opens connections; every store works through it.
 /// </summary>
 public sealed class MetadataDatabase
 {
     private readonly string _connectionString;
     private int _walEnabled;
+    private volatile string? _mySqlCollation;
 
     private MetadataDatabase(SqlDialect dialect, string connectionString, string description)
     {
@@ -88,12 +91,23 @@ public sealed class MetadataDatabase
             return new MetadataDatabase(SqlDialect.Postgres, builder.ToString(), $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}");
         }
 
-        throw new DatabaseException($"[database] connection must start with sqlite:/// or postgresql://, found '{(schemeEnd > 0 ? scheme + "://…" : "(no scheme)")}'.");
+        if (scheme is "mysql" or "mariadb" || scheme.StartsWith("mysql+", StringComparison.Ordinal) || scheme.StartsWith("mariadb+", StringComparison.Ordinal))
+        {
+            var (connectionString, description) = MySqlSupport.FromUri(uri, schemeEnd);
+            return new MetadataDatabase(SqlDialect.MySql, connectionString, description);
+        }
+
+        throw new DatabaseException($"[database] connection must start with sqlite:///, postgresql:// or mysql://, found '{(schemeEnd > 0 ? scheme + "://…" : "(no scheme)")}'.");
     }
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
-        DbConnection connection = Dialect == SqlDialect.Sqlite ? new SqliteConnection(_connectionString) : new NpgsqlConnection(_connectionString);
+        DbConnection connection = Dialect switch
+        {
+            SqlDialect.Sqlite => new SqliteConnection(_connectionString),
+            SqlDialect.MySql => new MySqlConnection(_connectionString),
+            _ => new NpgsqlConnection(_connectionString),
+        };
         try
         {
             if (Dialect == SqlDialect.Sqlite)
@@ -117,10 +131,25 @@ public sealed class MetadataDatabase
                     : "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
                 await pragma.ExecuteNonQueryAsync(cancellationToken);
             }
+            else if (Dialect == SqlDialect.MySql)
+            {
+                await using (var session = connection.CreateCommand())
+                {
+                    session.CommandText = MySqlSupport.SessionSql;
+                    await session.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                _mySqlCollation ??= await MySqlSupport.CheckServerAsync(connection, Description, cancellationToken);
+            }
 
             return connection;
         }
-        catch (Exception e) when (e is NpgsqlException or SqliteException or System.Net.Sockets.SocketException or TimeoutException or IOException)
+        catch (DatabaseException)
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+        catch (Exception e) when (e is NpgsqlException or SqliteException or MySqlException or System.Net.Sockets.SocketException or TimeoutException or IOException)
         {
             await connection.DisposeAsync();
             throw new DatabaseException($"Cannot connect to the metadata database at {Description}: {FirstLine(e.Message)}", e);
@@ -137,14 +166,13 @@ public sealed class MetadataDatabase
         DatabaseException { InnerException: { } inner } => IsTransient(inner),
         NpgsqlException npgsql => npgsql.IsTransient || npgsql is PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "40001" or "40P01" },
         SqliteException sqlite => sqlite.SqliteErrorCode is 5 or 6,
+
+        // A deadlock (1213) or a lock wait that timed out (1205) rolled the transaction back: it may run again.
+        MySqlException mysql => mysql.IsTransient || mysql.ErrorCode is MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout,
         System.Net.Sockets.SocketException or TimeoutException or IOException => true,
         _ => false,
     };
 
-    /// <summary>
-    /// SQL that makes this transaction the only one admitting task instances until it ends: a transaction-scoped
-    /// advisory lock on PostgreSQL. SQLite transactions here begin immediate, which already serialises writers.
-    /// </summary>
     /// <summary>
     /// On PostgreSQL, the statement that tells every listening scheduler there is work (a trigger fired, an asset was
     /// updated), run in the writing transaction so it is delivered when that commits; null on SQLite, where the
@@ -185,17 +213,70 @@ public sealed class MetadataDatabase
         }
     }
 
-    public string? AdmissionLock => Dialect == SqlDialect.Postgres ? "SELECT pg_advisory_xact_lock(7235001)" : null;
+    /// <summary>
+    /// The binary, no-padding collation of every MySQL table (ids compare case- and accent-sensitively, as on
+    /// PostgreSQL): <c>utf8mb4_nopad_bin</c> on MariaDB, <c>utf8mb4_0900_bin</c> on MySQL; known once a connection has
+    /// been opened.
+    /// </summary>
+    internal string MySqlCollation => _mySqlCollation ?? throw new InvalidOperationException("No MySQL connection has been opened yet.");
+
+    /// <summary>
+    /// SQL that makes this transaction the only one admitting task instances until it ends: a transaction-scoped
+    /// advisory lock on PostgreSQL, a locked row of <c>updraft_lock</c> on MySQL (its named locks belong to the
+    /// session, not the transaction). SQLite transactions here begin immediate, which already serialises writers.
+    /// </summary>
+    public string? AdmissionLock => Dialect switch
+    {
+        SqlDialect.Postgres => "SELECT pg_advisory_xact_lock(7235001)",
+        SqlDialect.MySql => "SELECT name FROM updraft_lock WHERE name = 'admission' FOR UPDATE",
+        _ => null,
+    };
 
     /// <summary>
     /// The lock under which a scheduler starts queued runs, so several never start more than a DAG's or a backfill's
     /// <c>max_active_runs</c> between them: a transaction-scoped advisory lock on PostgreSQL (SQLite's write lock already
-    /// serialises them).
+    /// serialises them), a locked row of <c>updraft_lock</c> on MySQL.
     /// </summary>
-    public string? RunStartLock => Dialect == SqlDialect.Postgres ? "SELECT pg_advisory_xact_lock(7235002)" : null;
+    public string? RunStartLock => Dialect switch
+    {
+        SqlDialect.Postgres => "SELECT pg_advisory_xact_lock(7235002)",
+        SqlDialect.MySql => "SELECT name FROM updraft_lock WHERE name = 'run_start' FOR UPDATE",
+        _ => null,
+    };
 
-    /// <summary>SQL that locks the selected rows for this transaction and skips rows other schedulers hold (PostgreSQL only).</summary>
-    public string ForUpdateSkipLocked => Dialect == SqlDialect.Postgres ? " FOR UPDATE SKIP LOCKED" : "";
+    /// <summary>SQL that locks the selected rows for this transaction and skips rows other schedulers hold (not on SQLite, whose writers are serialised).</summary>
+    public string ForUpdateSkipLocked => Dialect == SqlDialect.Sqlite ? "" : " FOR UPDATE SKIP LOCKED";
+
+    /// <summary>
+    /// The end of an INSERT that leaves rows whose key exists as they are: <c>ON CONFLICT DO NOTHING</c>; on MySQL an
+    /// <c>ON DUPLICATE KEY UPDATE</c> that sets <paramref name="keyColumn"/> to itself, which changes nothing (not
+    /// <c>INSERT IGNORE</c>, which would also truncate a value too long instead of failing). On MySQL the statement's
+    /// count includes the rows it skipped: where the count matters, insert plainly and catch <see cref="IsDuplicateKey"/>.
+    /// </summary>
+    public string SkipExisting(string keyColumn) =>
+        Dialect == SqlDialect.MySql ? $" ON DUPLICATE KEY UPDATE {keyColumn} = {keyColumn}" : " ON CONFLICT DO NOTHING";
+
+    /// <summary>
+    /// The end of an INSERT that overwrites <paramref name="columns"/> of a row whose key (<paramref name="conflictColumns"/>)
+    /// exists with the values being inserted: <c>ON CONFLICT (…) DO UPDATE SET c = excluded.c</c>, on MySQL
+    /// <c>ON DUPLICATE KEY UPDATE c = VALUES(c)</c>.
+    /// </summary>
+    public string Overwrite(string conflictColumns, params string[] columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        return Dialect == SqlDialect.MySql
+            ? " ON DUPLICATE KEY UPDATE " + string.Join(", ", columns.Select(c => $"{c} = VALUES({c})"))
+            : $" ON CONFLICT ({conflictColumns}) DO UPDATE SET " + string.Join(", ", columns.Select(c => $"{c} = excluded.{c}"));
+    }
+
+    /// <summary>Whether an INSERT failed because a row with its key exists (on any dialect).</summary>
+    public static bool IsDuplicateKey(Exception error) => error switch
+    {
+        MySqlException mysql => mysql.ErrorCode == MySqlErrorCode.DuplicateKeyEntry,
+        PostgresException postgres => postgres.SqlState == PostgresErrorCodes.UniqueViolation,
+        SqliteException sqlite => sqlite.SqliteExtendedErrorCode is 1555 or 2067,
+        _ => false,
+    };
 
     private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 }

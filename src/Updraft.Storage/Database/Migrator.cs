@@ -15,13 +15,20 @@ public sealed class Migrator(MetadataDatabase database, TimeProvider timeProvide
     public async Task<int> CurrentVersionAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var exists = database.Dialect == SqlDialect.Sqlite
-            ? await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'updraft_schema'") > 0
-            : await connection.ExecuteScalarAsync<bool>("SELECT to_regclass('updraft_schema') IS NOT NULL");
+        var exists = database.Dialect switch
+        {
+            SqlDialect.Sqlite => await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'updraft_schema'") > 0,
+            SqlDialect.MySql => await connection.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'updraft_schema'") > 0,
+            _ => await connection.ExecuteScalarAsync<bool>("SELECT to_regclass('updraft_schema') IS NOT NULL"),
+        };
         return exists ? await connection.ExecuteScalarAsync<int?>("SELECT max(version) FROM updraft_schema") ?? 0 : 0;
     }
 
-    /// <summary>Applies every pending migration, each in its own transaction; returns how many ran.</summary>
+    /// <summary>
+    /// Applies every pending migration, each in its own transaction; returns how many ran. MySQL commits each DDL
+    /// statement by itself, so there a migration that fails half-way leaves its first statements applied.
+    /// </summary>
     public async Task<int> MigrateAsync(CancellationToken cancellationToken = default)
     {
         var current = await CurrentVersionAsync(cancellationToken);
@@ -31,7 +38,8 @@ public sealed class Migrator(MetadataDatabase database, TimeProvider timeProvide
         {
             await using var connection = await database.OpenAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await connection.ExecuteAsync(migration.Sql, transaction: transaction);
+            var sql = database.Dialect == SqlDialect.MySql ? migration.Sql.Replace("{collation}", database.MySqlCollation, StringComparison.Ordinal) : migration.Sql;
+            await connection.ExecuteAsync(sql, transaction: transaction);
             await connection.ExecuteAsync(
                 "INSERT INTO updraft_schema (version, applied_at) VALUES (@Version, @At)",
                 new { migration.Version, At = Micros.From(timeProvider.GetUtcNow()) },
@@ -66,9 +74,17 @@ public sealed class Migrator(MetadataDatabase database, TimeProvider timeProvide
                 "rendered_task_instance_fields", "dag_schedule_asset_alias_reference", "asset_alias_asset_event", "asset_alias_asset", "asset_alias", "asset_watcher", "hitl_detail", "dagrun_asset_event", "asset_dag_run_queue", "task_outlet_asset_reference", "dag_schedule_asset_reference", "asset_event", "asset", "triggers", "task_reschedule", "callback_request", "dag_parsing_request", "dag_warning", "backfill_dag_run", "backfill", "dag_tag", "dag_code", "updraft_user_role", "updraft_role_permission", "updraft_role", "updraft_user", "job", "log", "import_error", "slot_pool", "variable", "connection", "xcom", "task_instance_history",
                 "task_instance", "dag_run", "dag", "serialized_dag", "updraft_schema",
             };
-            foreach (var table in tables)
+            if (database.Dialect == SqlDialect.MySql)
             {
-                await connection.ExecuteAsync($"DROP TABLE IF EXISTS {table}");
+                // Foreign keys checked off for this session only (every open turns them on again).
+                await connection.ExecuteAsync("SET SESSION foreign_key_checks = 0; DROP TABLE IF EXISTS " + string.Join(", ", tables.Prepend("updraft_lock")) + "; SET SESSION foreign_key_checks = 1");
+            }
+            else
+            {
+                foreach (var table in tables)
+                {
+                    await connection.ExecuteAsync($"DROP TABLE IF EXISTS {table}");
+                }
             }
         }
 

@@ -5,4 +5,7 @@ public enum SqlDialect
 {
     Sqlite,
     Postgres,
+
+    /// <summary>MySQL 8.0+ and MariaDB 10.6+ (one dialect: the stores use what both servers share).</summary>
+    MySql,
 }

@@ -64,8 +64,15 @@ internal sealed class ListSql(string from, IReadOnlyDictionary<string, string> s
         return this;
     }
 
-    /// <summary><paramref name="text"/> for a <c>LIKE … ESCAPE '\'</c> pattern: its own <c>%</c>, <c>_</c> and <c>\</c> match only themselves.</summary>
-    public static string EscapeLike(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+    /// <summary>
+    /// <paramref name="text"/> for a <c>LIKE … ESCAPE '!'</c> pattern (<see cref="LikeEscape"/>): its own <c>%</c>,
+    /// <c>_</c> and <c>!</c> match only themselves. <c>!</c> rather than a backslash, which MySQL reads as an escape
+    /// inside the string literal itself.
+    /// </summary>
+    public static string EscapeLike(string text) => text.Replace("!", "!!", StringComparison.Ordinal).Replace("%", "!%", StringComparison.Ordinal).Replace("_", "!_", StringComparison.Ordinal);
+
+    /// <summary>The ESCAPE clause that goes with <see cref="EscapeLike"/>.</summary>
+    public const string LikeEscape = "ESCAPE '!'";
 
     public async Task<Page<T>> RunAsync<T>(DbConnection connection, string select, PageRequest page)
     {

@@ -404,12 +404,12 @@ public sealed class AssetStore(MetadataDatabase database)
         var sql = new Queries.ListSql("asset a", Sortable, "id", "id");
         if (query.NamePattern is { } name)
         {
-            sql.Where(@"lower(a.name) LIKE @value ESCAPE '\'", "%" + Queries.ListSql.EscapeLike(name.ToLowerInvariant()) + "%");
+            sql.Where(@"lower(a.name) LIKE @value ESCAPE '!'", "%" + Queries.ListSql.EscapeLike(name.ToLowerInvariant()) + "%");
         }
 
         if (query.UriPattern is { } uri)
         {
-            sql.Where(@"lower(a.uri) LIKE @value ESCAPE '\'", "%" + Queries.ListSql.EscapeLike(uri.ToLowerInvariant()) + "%");
+            sql.Where(@"lower(a.uri) LIKE @value ESCAPE '!'", "%" + Queries.ListSql.EscapeLike(uri.ToLowerInvariant()) + "%");
         }
 
         if (query.DagIds is { Count: > 0 } dagIds)
@@ -572,7 +572,7 @@ public sealed class AssetStore(MetadataDatabase database)
         var sql = new Queries.ListSql("asset_alias al", AliasSortable, "id", "al.id");
         if (namePattern is { } name)
         {
-            sql.Where(@"lower(al.name) LIKE @value ESCAPE '\'", "%" + Queries.ListSql.EscapeLike(name.ToLowerInvariant()) + "%");
+            sql.Where(@"lower(al.name) LIKE @value ESCAPE '!'", "%" + Queries.ListSql.EscapeLike(name.ToLowerInvariant()) + "%");
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);

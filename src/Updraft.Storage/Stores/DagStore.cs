@@ -30,7 +30,7 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
         var sql = new ListSql("dag", DagSortable, "dag_id", "dag_id").In("dag_id", query.DagIds);
         if (query.DagIdPattern is { } pattern)
         {
-            sql.Where(@"lower(dag_id) LIKE @value ESCAPE '\'", "%" + ListSql.EscapeLike(pattern.ToLowerInvariant()) + "%");
+            sql.Where(@"lower(dag_id) LIKE @value ESCAPE '!'", "%" + ListSql.EscapeLike(pattern.ToLowerInvariant()) + "%");
         }
 
         if (query.Paused is { } paused)
@@ -62,7 +62,7 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
         if (query.Owners is { Count: > 0 } owners)
         {
             // owners is stored as "a, b": match whole names.
-            sql.WhereAny(@"(', ' || owners || ', ') LIKE @value ESCAPE '\'", [.. owners.Select(o => "%, " + ListSql.EscapeLike(o) + ", %")]);
+            sql.WhereAny(@"(', ' || owners || ', ') LIKE @value ESCAPE '!'", [.. owners.Select(o => "%, " + ListSql.EscapeLike(o) + ", %")]);
         }
 
         if (query.LastRunStates is { Count: > 0 } states)
@@ -298,7 +298,7 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
 
         if (pattern is not null)
         {
-            sql.Where(@"lower(name) LIKE @value ESCAPE '\'", "%" + ListSql.EscapeLike(pattern.ToLowerInvariant()) + "%");
+            sql.Where(@"lower(name) LIKE @value ESCAPE '!'", "%" + ListSql.EscapeLike(pattern.ToLowerInvariant()) + "%");
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);

@@ -61,7 +61,7 @@ public sealed class PoolStore(MetadataDatabase database)
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(
-            "INSERT INTO slot_pool (pool, slots, description) VALUES (@Pool, @Slots, @Description) ON CONFLICT (pool) DO UPDATE SET slots = excluded.slots, description = excluded.description",
+            "INSERT INTO slot_pool (pool, slots, description) VALUES (@Pool, @Slots, @Description)" + database.Overwrite("pool", "slots", "description"),
             pools,
             transaction);
         await transaction.CommitAsync(cancellationToken);

@@ -21,9 +21,9 @@ public sealed class RoleStore(MetadataDatabase database)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         foreach (var (name, permissions) in missing)
         {
-            await connection.ExecuteAsync("INSERT INTO updraft_role (name) VALUES (@name) ON CONFLICT (name) DO NOTHING", new { name }, transaction);
+            await connection.ExecuteAsync("INSERT INTO updraft_role (name) VALUES (@name)" + database.SkipExisting("name"), new { name }, transaction);
             await connection.ExecuteAsync(
-                "INSERT INTO updraft_role_permission (role, action, resource) VALUES (@Role, @Action, @Resource) ON CONFLICT DO NOTHING",
+                "INSERT INTO updraft_role_permission (role, action, resource) VALUES (@Role, @Action, @Resource)" + database.SkipExisting("role"),
                 permissions.Select(p => new { Role = name, p.Action, p.Resource }),
                 transaction);
         }
@@ -55,7 +55,14 @@ public sealed class RoleStore(MetadataDatabase database)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync("INSERT INTO updraft_role (name) VALUES (@name) ON CONFLICT (name) DO NOTHING", new { name }) > 0;
+        try
+        {
+            return await connection.ExecuteAsync("INSERT INTO updraft_role (name) VALUES (@name)", new { name }) > 0;
+        }
+        catch (Exception e) when (MetadataDatabase.IsDuplicateKey(e))
+        {
+            return false;
+        }
     }
 
     /// <summary>Deletes a role, its permissions and its grants to users; false when there is no such role.</summary>
@@ -73,10 +80,18 @@ public sealed class RoleStore(MetadataDatabase database)
     /// <summary>Gives a role permissions (those it has already are skipped); returns how many were added.</summary>
     public async Task<int> AddPermissionsAsync(string role, IReadOnlyCollection<Permission> permissions, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(permissions);
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(
-            "INSERT INTO updraft_role_permission (role, action, resource) VALUES (@role, @Action, @Resource) ON CONFLICT DO NOTHING",
-            permissions.Select(p => new { role, p.Action, p.Resource }));
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var had = (await connection.QueryAsync<(string Action, string Resource)>(
+            "SELECT action, resource FROM updraft_role_permission WHERE role = @role", new { role }, transaction)).ToHashSet();
+        var added = permissions.Distinct().Where(p => !had.Contains((p.Action, p.Resource))).ToList();
+        await connection.ExecuteAsync(
+            "INSERT INTO updraft_role_permission (role, action, resource) VALUES (@role, @Action, @Resource)" + database.SkipExisting("role"),
+            added.Select(p => new { role, p.Action, p.Resource }),
+            transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return added.Count;
     }
 
     /// <summary>Takes permissions from a role; returns how many it had.</summary>

@@ -179,3 +179,10 @@ CREATE TABLE updraft_user (
     created_at BIGINT NOT NULL,
     CONSTRAINT updraft_user_username_key UNIQUE (username)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE={collation};
+
+-- MySQL only: rows locked FOR UPDATE stand in for PostgreSQL's transaction-scoped advisory locks (MySQL's named locks
+-- belong to the session and would outlive a pooled transaction).
+CREATE TABLE updraft_lock (
+    name VARCHAR(50) NOT NULL PRIMARY KEY
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE={collation};
+INSERT INTO updraft_lock (name) VALUES ('admission'), ('run_start');
