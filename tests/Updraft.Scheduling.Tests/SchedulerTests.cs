@@ -1164,6 +1164,81 @@ public abstract class SchedulerTests
     }
 
     [Fact]
+    public async Task RescheduleSensor_TimeoutCountedFromTheFirstTry_FailsWithoutRetryOrSoftFailSkips_ThoughEachPokeIsShort()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("patient.cs", Orchestra.DagSource("patient", """
+            foreach (var (id, soft) in new[] { ("never", false), ("never_soft", true) })
+            {
+                dag.Sensor(id, _ => false).With(s =>
+                {
+                    s.Mode = SensorMode.Reschedule;
+                    s.PokeInterval = TimeSpan.FromMilliseconds(100);
+                    s.Timeout = TimeSpan.FromSeconds(3);
+                    s.SoftFail = soft;
+                    s.Retries = 2;
+                    s.RetryDelay = TimeSpan.Zero;
+                });
+            }
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("patient");
+
+        // Counted from each run of the sensor instead, a 100 ms pause would never reach the timeout and the run never end.
+        await o.RunToCompletionAsync(engine, executor, TimeSpan.FromSeconds(120));
+
+        var tis = await o.TasksAsync("patient", run.RunId);
+        Assert.Equal((TaskInstanceState.Failed, 1), (tis["never"].State, tis["never"].TryNumber));
+        Assert.Equal((TaskInstanceState.Skipped, 1), (tis["never_soft"].State, tis["never_soft"].TryNumber));
+        Assert.Equal("failed", await o.RunStateAsync("patient", run.RunId));
+        var tasks = new TaskInstanceStore(o.Database);
+        foreach (var id in (string[])["never", "never_soft"])
+        {
+            var log = o.ReadLog("patient", run.RunId, id, 1);
+            var reschedules = await tasks.ReschedulesAsync(new TaskInstanceKey("patient", run.RunId, id), 1);
+            Assert.NotEmpty(reschedules);
+            Assert.Equal(System.Text.RegularExpressions.Regex.Count(log, "Marking the task as UP_FOR_RESCHEDULE"), reschedules.Count);
+            Assert.Matches(@"Sensor has timed out; run duration of [\d.]+ seconds exceeds the specified timeout of 3\.", log);
+        }
+
+        Assert.Contains("Skipping (soft fail).", o.ReadLog("patient", run.RunId, "never_soft", 1));
+        Assert.Empty(await tasks.ReschedulesAsync(new TaskInstanceKey("patient", run.RunId, "never"), 2));
+    }
+
+    [Fact]
+    public async Task RescheduleSensor_WithExponentialBackoff_RecordsLongerWaitsFromPokeToPoke()
+    {
+        await using var o = await NewAsync();
+        var counter = Path.Combine(o.Home, "pokes");
+        o.WriteDag("backoff.cs", Orchestra.DagSource("backoff", $$$"""
+            dag.Sensor("grows", _ =>
+            {
+                File.AppendAllText(@"{{{counter}}}", "x");
+                return File.ReadAllText(@"{{{counter}}}").Length >= 5;
+            }).With(s =>
+            {
+                s.Mode = SensorMode.Reschedule;
+                s.PokeInterval = TimeSpan.FromSeconds(1);
+                s.ExponentialBackoff = true;
+            });
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("backoff");
+
+        await o.RunToCompletionAsync(engine, executor, TimeSpan.FromSeconds(120));
+
+        Assert.Equal("success", await o.RunStateAsync("backoff", run.RunId));
+        var reschedules = await new TaskInstanceStore(o.Database).ReschedulesAsync(new TaskInstanceKey("backoff", run.RunId, "grows"), 1);
+        Assert.Equal(4, reschedules.Count);
+        // The wait each poke asked for, as recorded: 1 s, 1 s, then 2–3 s, then 4–7 s (Airflow's doubling with jitter).
+        var waits = reschedules.Select(r => r.RescheduleDate - r.EndDate).ToList();
+        Assert.True(waits[2] > waits[1] && waits[3] > waits[2] && waits[3] >= 2 * waits[0], string.Join(", ", waits));
+        Assert.All(reschedules.Zip(reschedules.Skip(1)), p => Assert.True(p.Second.RescheduleDate > p.First.RescheduleDate));
+    }
+
+    [Fact]
     public async Task DagCallbacks_RunByTheDagProcessorInAChildProcess_WithConnectionsAndVariablesFromTheParent_AndChangeNoState()
     {
         await using var o = await NewAsync();
