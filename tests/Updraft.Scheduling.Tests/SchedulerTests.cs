@@ -1239,6 +1239,130 @@ public abstract class SchedulerTests
     }
 
     [Fact]
+    public async Task TimeSensors_InWorkerProcesses_WaitForTheirTarget_AndTimeOutWhenItIsFar()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("timely.cs", Orchestra.DagSource("timely", """
+            dag.TimeDeltaSensor("delta", TimeSpan.FromSeconds(2)).With(s => { s.Mode = SensorMode.Reschedule; s.PokeInterval = TimeSpan.FromMilliseconds(200); });
+            dag.DateTimeSensor("at", "{{ data_interval_end }}").With(s => s.PokeInterval = TimeSpan.FromMilliseconds(200));
+            dag.TimeDeltaSensor("delta_far", TimeSpan.FromHours(1)).With(s => { s.PokeInterval = TimeSpan.FromMilliseconds(200); s.Timeout = TimeSpan.FromSeconds(1); s.SoftFail = true; });
+            dag.DateTimeSensor("at_far", "2999-01-01T00:00:00Z").With(s => { s.PokeInterval = TimeSpan.FromMilliseconds(200); s.Timeout = TimeSpan.FromSeconds(1); s.Retries = 0; });
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("timely");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        var tis = await o.TasksAsync("timely", run.RunId);
+        Assert.Equal(
+            (TaskInstanceState.Success, TaskInstanceState.Success, TaskInstanceState.Skipped, TaskInstanceState.Failed),
+            (tis["delta"].State, tis["at"].State, tis["delta_far"].State, tis["at_far"].State));
+        var end = Micros.To(run.DataIntervalEnd);
+        var target = end + TimeSpan.FromSeconds(2);
+        Assert.True(Micros.To(tis["delta"].EndDate!.Value) > target, "the time-delta sensor succeeded before its target");
+        var xcoms = new DatabaseXComStore(o.Database, TimeProvider.System);
+        Assert.Equal(Core.Runtime.Iso.Format(target), System.Text.Json.Nodes.JsonNode.Parse((await xcoms.GetAsync(new("timely", run.RunId, "delta", -1, "return_value")))!)!.GetValue<string>());
+        Assert.Equal(Core.Runtime.Iso.Format(end), System.Text.Json.Nodes.JsonNode.Parse((await xcoms.GetAsync(new("timely", run.RunId, "at", -1, "return_value")))!)!.GetValue<string>());
+        Assert.Contains("Sensor has timed out", o.ReadLog("timely", run.RunId, "delta_far", 1));
+        Assert.Contains("Checking if the time (", o.ReadLog("timely", run.RunId, "at_far", 1));
+        Assert.Contains("has come (2999-01-01T00:00:00+00:00)", o.ReadLog("timely", run.RunId, "at_far", 1));
+        Assert.Contains("Sensor has timed out", o.ReadLog("timely", run.RunId, "at_far", 1));
+    }
+
+    [Fact]
+    public async Task SqlSensor_InWorkerProcesses_WaitsUntilItsQueryOnASqliteConnectionReturnsATruthyRow()
+    {
+        await using var o = await NewAsync();
+        var file = Path.Combine(o.Home, "signals.db");
+        var sqlite = $"Data Source={file};Pooling=False";
+        await using (var setup = new Microsoft.Data.Sqlite.SqliteConnection(sqlite))
+        {
+            await setup.OpenAsync();
+            await setup.ExecuteAsync("CREATE TABLE signals (ready INTEGER, label TEXT); INSERT INTO signals VALUES (0, 'go')");
+        }
+
+        using var output = new StringWriter();
+        var added = await Updraft.Cli.UpdraftCli.RunAsync(
+            ["connections", "add", "signals", "--conn-uri", "sqlite:////" + file.TrimStart('/')],
+            new Updraft.Cli.Hosting.CliEnvironment(o.Environment, output, output, TimeProvider.System));
+        Assert.True(added == 0, output.ToString());
+        o.WriteDag("signalled.cs", Orchestra.DagSource("signalled", """
+            dag.SqlSensor("ready", "SELECT ready, label FROM signals", "signals").With(s => { s.Mode = SensorMode.Reschedule; s.PokeInterval = TimeSpan.FromMilliseconds(200); })
+                .Then(dag.Bash("after", "echo after"));
+            dag.SqlSensor("broken", "SELECT missing FROM signals", "signals").With(s => s.Retries = 0);
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("signalled");
+        var key = new TaskInstanceKey("signalled", run.RunId, "ready");
+        var tasks = new TaskInstanceStore(o.Database);
+
+        // The row turns truthy only after the sensor has found it falsy once.
+        var flipped = false;
+        await o.RunToCompletionAsync(engine, executor, afterPass: async () =>
+        {
+            if (!flipped && (await tasks.ReschedulesAsync(key, 1)).Count > 0)
+            {
+                flipped = true;
+                await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(sqlite);
+                await connection.ExecuteAsync("UPDATE signals SET ready = 1");
+            }
+        });
+
+        Assert.True(flipped);
+        var tis = await o.TasksAsync("signalled", run.RunId);
+        Assert.Equal((TaskInstanceState.Success, TaskInstanceState.Success, TaskInstanceState.Failed), (tis["ready"].State, tis["after"].State, tis["broken"].State));
+        var log = o.ReadLog("signalled", run.RunId, "ready", 1);
+        Assert.Contains("First value 0: not yet.", log);
+        Assert.Contains("First value 1: done.", log);
+        Assert.Contains("go", await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new("signalled", run.RunId, "ready", -1, "return_value")));
+        Assert.Contains("SQL error", o.ReadLog("signalled", run.RunId, "broken", 1));
+    }
+
+    [Fact]
+    public async Task HttpSensor_InWorkerProcesses_PokesALocalServerUntilItsCheckPasses_AndFailsOnAnErrorStatus()
+    {
+        await using var o = await NewAsync();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var api = builder.Build();
+        var asked = 0;
+        api.MapGet("/ready", () => Interlocked.Increment(ref asked) switch
+        {
+            1 => Results.NotFound(),
+            2 => Results.Json(new { ready = false }),
+            _ => Results.Json(new { ready = true, version = "7.2" }),
+        });
+        api.MapGet("/broken", () => Results.StatusCode(503));
+        await api.StartAsync();
+        using var output = new StringWriter();
+        var environment = new Updraft.Cli.Hosting.CliEnvironment(o.Environment, output, output, TimeProvider.System);
+        Assert.Equal(0, await Updraft.Cli.UpdraftCli.RunAsync(["connections", "add", "http_default", "--conn-uri", api.Urls.First()], environment));
+        o.WriteDag("polled.cs", Orchestra.DagSource("polled", """
+            dag.HttpSensor("ready", "ready").With(s =>
+            {
+                s.PokeInterval = TimeSpan.FromMilliseconds(100);
+                s.ResponseCheck = r => r.Json()!["ready"]!.GetValue<bool>();
+                s.ResponseFilter = r => r.Json()!["version"]!.GetValue<string>();
+            });
+            dag.HttpSensor("broken", "broken").With(s => s.Retries = 0);
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("polled");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        var tis = await o.TasksAsync("polled", run.RunId);
+        Assert.Equal((TaskInstanceState.Success, 1, TaskInstanceState.Failed), (tis["ready"].State, tis["ready"].TryNumber, tis["broken"].State));
+        Assert.Equal(3, Volatile.Read(ref asked));
+        Assert.Equal("\"7.2\"", await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new("polled", run.RunId, "ready", -1, "return_value")));
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(o.ReadLog("polled", run.RunId, "ready", 1), "Poking: GET ready"));
+        Assert.Contains("503", o.ReadLog("polled", run.RunId, "broken", 1));
+    }
+
+    [Fact]
     public async Task DagCallbacks_RunByTheDagProcessorInAChildProcess_WithConnectionsAndVariablesFromTheParent_AndChangeNoState()
     {
         await using var o = await NewAsync();
