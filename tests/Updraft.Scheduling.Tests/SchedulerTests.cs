@@ -1363,6 +1363,44 @@ public abstract class SchedulerTests
     }
 
     [Fact]
+    public async Task Deadline_AfterTheLogicalDate_IsMissedByARunWhoseLogicalDateIsLongPast_NotByARecentOne()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("dated.cs", Orchestra.DagSource("dated", """
+            dag.Task("work", async ctx => await Task.Delay(1000, ctx.CancellationToken));
+            """, """
+            Deadline = new DeadlineAlert(DeadlineReference.DagRunLogicalDate, TimeSpan.FromHours(1), new CallbackList
+            {
+                c => c.Log.Info($"deadline missed by {c.RunId}: {c.Reason}"),
+            }),
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var now = TimeProvider.System.GetUtcNow();
+        async Task<DagRunRecord> TriggerAsync(DateTimeOffset logicalDate) => await Updraft.Scheduling.Operations.DagRunService.CreateManualRunAsync(
+            new DagStore(o.Database), new DagRunStore(o.Database), new("dated") { LogicalDate = logicalDate }, now);
+        // Both queued now: only the logical date tells them apart.
+        var overdue = await TriggerAsync(now - TimeSpan.FromHours(2));
+        var recent = await TriggerAsync(now - TimeSpan.FromMinutes(1));
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        Assert.Equal("success", await o.RunStateAsync("dated", overdue.RunId));
+        Assert.Equal("success", await o.RunStateAsync("dated", recent.RunId));
+        await using (var connection = await o.Database.OpenAsync())
+        {
+            var requests = await connection.QueryAsync<(string RunId, string Event)>("SELECT run_id, event FROM callback_request");
+            Assert.Equal([(overdue.RunId, "deadline_missed")], requests);
+            Assert.Null(await connection.ExecuteScalarAsync<long?>("SELECT deadline_missed_at FROM dag_run WHERE run_id = @RunId", new { recent.RunId }));
+        }
+
+        var runner = o.Context.NewDagCallbackRunner(o.Database, Microsoft.Extensions.Logging.Abstractions.NullLogger<Processing.DagCallbackRunner>.Instance);
+        Assert.Equal(1, await runner.RunPendingAsync());
+        var log = await File.ReadAllTextAsync(Processing.DagCallbackRunner.LogPath(o.LogFolder, "dated", overdue.RunId));
+        Assert.Contains($"deadline missed by {overdue.RunId}: deadline dagrun_logical_date + ", log);
+    }
+
+    [Fact]
     public async Task DagCallbacks_RunByTheDagProcessorInAChildProcess_WithConnectionsAndVariablesFromTheParent_AndChangeNoState()
     {
         await using var o = await NewAsync();
