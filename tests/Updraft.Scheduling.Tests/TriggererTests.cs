@@ -1,4 +1,7 @@
 using Dapper;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Updraft.Core.States;
 using Updraft.Scheduling.Triggering;
@@ -299,6 +302,85 @@ public abstract class TriggererTests
         {
             await second.StopAsync(CancellationToken.None);
             await silent.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task ADeferrableHttpSensor_WaitsInTheTriggererUntilTheEndpointAnswers_ThenResumesAndPokesOnce()
+    {
+        await using var o = await NewAsync();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var api = builder.Build();
+        var asked = 0;
+        api.MapGet("/ready", () => Interlocked.Increment(ref asked) <= 3 ? Results.NotFound() : Results.Text("ready now"));
+        await api.StartAsync();
+        using var output = new StringWriter();
+        var environment = new Updraft.Cli.Hosting.CliEnvironment(o.Environment, output, output, TimeProvider.System);
+        Assert.Equal(0, await Updraft.Cli.UpdraftCli.RunAsync(["connections", "add", "http_default", "--conn-uri", api.Urls.First()], environment));
+        o.WriteDag("polled.cs", DagWith("polled", """
+            dag.HttpSensor("ready", "ready").With(s => { s.Deferrable = true; s.PokeInterval = TimeSpan.FromMilliseconds(100); });
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var triggerer = NewTriggerer(o);
+        await triggerer.StartAsync(CancellationToken.None);
+        try
+        {
+            var run = await o.TriggerAsync("polled");
+            await o.RunToCompletionAsync(engine, executor);
+
+            var ready = (await o.TasksAsync("polled", run.RunId))["ready"];
+            Assert.Equal((TaskInstanceState.Success, 1), (ready.State, ready.TryNumber));
+            var log = o.ReadLog("polled", run.RunId, "ready", 1);
+            Assert.Contains("Pausing task as DEFERRED", log);
+            Assert.Contains("Trigger HttpSensorTrigger fired; the task resumes.", log);
+            Assert.Equal(2, log.Split('\n').Count(l => l.Contains("Starting attempt 1 of 1", StringComparison.Ordinal)));
+            // One poke before the deferral, two 404s in the triggerer, its 200, and one poke after resuming.
+            Assert.Equal(5, Volatile.Read(ref asked));
+            Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(log, "Poking: GET ready"));
+            Assert.Equal("\"ready now\"", await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new("polled", run.RunId, "ready", -1, "return_value")));
+        }
+        finally
+        {
+            await triggerer.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task ADeferrableTimeDeltaSensor_WaitsForItsTargetInTheTriggerer_FreeingItsSlot_ThenSucceeds()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("later.cs", DagWith("later", """
+            dag.TimeDeltaSensor("delta", TimeSpan.FromSeconds(3)).With(s => { s.Deferrable = true; s.PriorityWeight = 10; });
+            dag.Task("meanwhile", ctx => ctx.Log.Info("ran while the sensor waited"));
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler(parallelism: 1);
+        var triggerer = NewTriggerer(o);
+        await triggerer.StartAsync(CancellationToken.None);
+        try
+        {
+            var run = await o.TriggerAsync("later");
+            await o.RunToCompletionAsync(engine, executor);
+
+            Assert.Equal("success", await o.RunStateAsync("later", run.RunId));
+            var tis = await o.TasksAsync("later", run.RunId);
+            var (delta, meanwhile) = (tis["delta"], tis["meanwhile"]);
+            Assert.Equal((TaskInstanceState.Success, 1), (delta.State, delta.TryNumber));
+            Assert.True(meanwhile.StartDate > delta.StartDate && meanwhile.EndDate < delta.EndDate, "the other task did not run in the slot the sensor freed");
+            var target = Storage.Database.Micros.To(run.DataIntervalEnd) + TimeSpan.FromSeconds(3);
+            Assert.True(Storage.Database.Micros.To(delta.EndDate!.Value) > target, "the sensor succeeded before its target");
+            var log = o.ReadLog("later", run.RunId, "delta", 1);
+            Assert.Contains("Pausing task as DEFERRED: Deferring the task on DateTimeTrigger", log);
+            Assert.Contains("Trigger DateTimeTrigger fired; the task resumes.", log);
+            Assert.Equal(2, log.Split('\n').Count(l => l.Contains("Starting attempt 1 of 1", StringComparison.Ordinal)));
+            var xcom = await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new("later", run.RunId, "delta", -1, "return_value"));
+            Assert.Equal(Core.Runtime.Iso.Format(target), System.Text.Json.Nodes.JsonNode.Parse(xcom!)!.GetValue<string>());
+        }
+        finally
+        {
+            await triggerer.StopAsync(CancellationToken.None);
         }
     }
 
