@@ -239,6 +239,43 @@ public abstract class AssetTests
         }
     }
 
+    [Fact]
+    public async Task ANestedCondition_AllOfTwoOrAThird_RunsTheConsumerOnlyWhenThePairOrTheThirdWasUpdated()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("refunds.cs", Source("export_refunds", """
+            dag.Task("export", ctx => { }).With(t => t.Outlets = [new Asset("refunds", "s3://lake/refunds.parquet")]);
+            """).Replace("public static class Data", "public static class DataR", StringComparison.Ordinal));
+        o.WriteDag("nested.cs", Source("nested", """
+            dag.Task("report", ctx => ctx.TriggeringAssetEvents.Select(e => e.AssetName).Order().ToList());
+            """, schedule: "(Data.Orders & Data.Customers) | new Asset(\"refunds\", \"s3://lake/refunds.parquet\")")
+            .Replace("public static class Data", "public static class DataN", StringComparison.Ordinal).Replace("Data.", "DataN.", StringComparison.Ordinal));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+
+        async Task<int> ProduceAsync(string dagId)
+        {
+            await o.TriggerAsync(dagId);
+            await o.RunToCompletionAsync(engine, executor);
+            return (await RunsAsync(o, "nested")).Count;
+        }
+
+        // Orders alone: the pair is not complete and refunds not updated.
+        Assert.Equal(0, await ProduceAsync("export_orders"));
+        // Customers completes the pair.
+        Assert.Equal(1, await ProduceAsync("export_customers"));
+        // The pair was consumed by that run: orders alone again is not enough.
+        Assert.Equal(1, await ProduceAsync("export_orders"));
+        // Refunds alone is.
+        Assert.Equal(2, await ProduceAsync("export_refunds"));
+
+        var runs = await RunsAsync(o, "nested");
+        Assert.All(runs, r => Assert.Equal(("dataset_triggered", DagRunState.Success), (r.RunType, r.State)));
+        var first = runs.MinBy(r => r.QueuedAt)!;
+        var xcom = await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new("nested", first.RunId, "report", -1, "return_value"));
+        Assert.Equal("""["customers","orders"]""", xcom);
+    }
+
     private static async Task<List<DagRunRecord>> RunsAsync(Orchestra o, string dagId) =>
         [.. await new DagRunStore(o.Database).ListAsync(dagId, null, 100)];
 }

@@ -1164,6 +1164,243 @@ public abstract class SchedulerTests
     }
 
     [Fact]
+    public async Task RescheduleSensor_TimeoutCountedFromTheFirstTry_FailsWithoutRetryOrSoftFailSkips_ThoughEachPokeIsShort()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("patient.cs", Orchestra.DagSource("patient", """
+            foreach (var (id, soft) in new[] { ("never", false), ("never_soft", true) })
+            {
+                dag.Sensor(id, _ => false).With(s =>
+                {
+                    s.Mode = SensorMode.Reschedule;
+                    s.PokeInterval = TimeSpan.FromMilliseconds(100);
+                    s.Timeout = TimeSpan.FromSeconds(3);
+                    s.SoftFail = soft;
+                    s.Retries = 2;
+                    s.RetryDelay = TimeSpan.Zero;
+                });
+            }
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("patient");
+
+        // Counted from each run of the sensor instead, a 100 ms pause would never reach the timeout and the run never end.
+        await o.RunToCompletionAsync(engine, executor, TimeSpan.FromSeconds(120));
+
+        var tis = await o.TasksAsync("patient", run.RunId);
+        Assert.Equal((TaskInstanceState.Failed, 1), (tis["never"].State, tis["never"].TryNumber));
+        Assert.Equal((TaskInstanceState.Skipped, 1), (tis["never_soft"].State, tis["never_soft"].TryNumber));
+        Assert.Equal("failed", await o.RunStateAsync("patient", run.RunId));
+        var tasks = new TaskInstanceStore(o.Database);
+        foreach (var id in (string[])["never", "never_soft"])
+        {
+            var log = o.ReadLog("patient", run.RunId, id, 1);
+            var reschedules = await tasks.ReschedulesAsync(new TaskInstanceKey("patient", run.RunId, id), 1);
+            Assert.NotEmpty(reschedules);
+            Assert.Equal(System.Text.RegularExpressions.Regex.Count(log, "Marking the task as UP_FOR_RESCHEDULE"), reschedules.Count);
+            Assert.Matches(@"Sensor has timed out; run duration of [\d.]+ seconds exceeds the specified timeout of 3\.", log);
+        }
+
+        Assert.Contains("Skipping (soft fail).", o.ReadLog("patient", run.RunId, "never_soft", 1));
+        Assert.Empty(await tasks.ReschedulesAsync(new TaskInstanceKey("patient", run.RunId, "never"), 2));
+    }
+
+    [Fact]
+    public async Task RescheduleSensor_WithExponentialBackoff_RecordsLongerWaitsFromPokeToPoke()
+    {
+        await using var o = await NewAsync();
+        var counter = Path.Combine(o.Home, "pokes");
+        o.WriteDag("backoff.cs", Orchestra.DagSource("backoff", $$$"""
+            dag.Sensor("grows", _ =>
+            {
+                File.AppendAllText(@"{{{counter}}}", "x");
+                return File.ReadAllText(@"{{{counter}}}").Length >= 5;
+            }).With(s =>
+            {
+                s.Mode = SensorMode.Reschedule;
+                s.PokeInterval = TimeSpan.FromSeconds(1);
+                s.ExponentialBackoff = true;
+            });
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("backoff");
+
+        await o.RunToCompletionAsync(engine, executor, TimeSpan.FromSeconds(120));
+
+        Assert.Equal("success", await o.RunStateAsync("backoff", run.RunId));
+        var reschedules = await new TaskInstanceStore(o.Database).ReschedulesAsync(new TaskInstanceKey("backoff", run.RunId, "grows"), 1);
+        Assert.Equal(4, reschedules.Count);
+        // The wait each poke asked for, as recorded: 1 s, 1 s, then 2–3 s, then 4–7 s (Airflow's doubling with jitter).
+        var waits = reschedules.Select(r => r.RescheduleDate - r.EndDate).ToList();
+        Assert.True(waits[2] > waits[1] && waits[3] > waits[2] && waits[3] >= 2 * waits[0], string.Join(", ", waits));
+        Assert.All(reschedules.Zip(reschedules.Skip(1)), p => Assert.True(p.Second.RescheduleDate > p.First.RescheduleDate));
+    }
+
+    [Fact]
+    public async Task TimeSensors_InWorkerProcesses_WaitForTheirTarget_AndTimeOutWhenItIsFar()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("timely.cs", Orchestra.DagSource("timely", """
+            dag.TimeDeltaSensor("delta", TimeSpan.FromSeconds(2)).With(s => { s.Mode = SensorMode.Reschedule; s.PokeInterval = TimeSpan.FromMilliseconds(200); });
+            dag.DateTimeSensor("at", "{{ data_interval_end }}").With(s => s.PokeInterval = TimeSpan.FromMilliseconds(200));
+            dag.TimeDeltaSensor("delta_far", TimeSpan.FromHours(1)).With(s => { s.PokeInterval = TimeSpan.FromMilliseconds(200); s.Timeout = TimeSpan.FromSeconds(1); s.SoftFail = true; });
+            dag.DateTimeSensor("at_far", "2999-01-01T00:00:00Z").With(s => { s.PokeInterval = TimeSpan.FromMilliseconds(200); s.Timeout = TimeSpan.FromSeconds(1); s.Retries = 0; });
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("timely");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        var tis = await o.TasksAsync("timely", run.RunId);
+        Assert.Equal(
+            (TaskInstanceState.Success, TaskInstanceState.Success, TaskInstanceState.Skipped, TaskInstanceState.Failed),
+            (tis["delta"].State, tis["at"].State, tis["delta_far"].State, tis["at_far"].State));
+        var end = Micros.To(run.DataIntervalEnd);
+        var target = end + TimeSpan.FromSeconds(2);
+        Assert.True(Micros.To(tis["delta"].EndDate!.Value) > target, "the time-delta sensor succeeded before its target");
+        var xcoms = new DatabaseXComStore(o.Database, TimeProvider.System);
+        Assert.Equal(Core.Runtime.Iso.Format(target), System.Text.Json.Nodes.JsonNode.Parse((await xcoms.GetAsync(new("timely", run.RunId, "delta", -1, "return_value")))!)!.GetValue<string>());
+        Assert.Equal(Core.Runtime.Iso.Format(end), System.Text.Json.Nodes.JsonNode.Parse((await xcoms.GetAsync(new("timely", run.RunId, "at", -1, "return_value")))!)!.GetValue<string>());
+        Assert.Contains("Sensor has timed out", o.ReadLog("timely", run.RunId, "delta_far", 1));
+        Assert.Contains("Checking if the time (", o.ReadLog("timely", run.RunId, "at_far", 1));
+        Assert.Contains("has come (2999-01-01T00:00:00+00:00)", o.ReadLog("timely", run.RunId, "at_far", 1));
+        Assert.Contains("Sensor has timed out", o.ReadLog("timely", run.RunId, "at_far", 1));
+    }
+
+    [Fact]
+    public async Task SqlSensor_InWorkerProcesses_WaitsUntilItsQueryOnASqliteConnectionReturnsATruthyRow()
+    {
+        await using var o = await NewAsync();
+        var file = Path.Combine(o.Home, "signals.db");
+        var sqlite = $"Data Source={file};Pooling=False";
+        await using (var setup = new Microsoft.Data.Sqlite.SqliteConnection(sqlite))
+        {
+            await setup.OpenAsync();
+            await setup.ExecuteAsync("CREATE TABLE signals (ready INTEGER, label TEXT); INSERT INTO signals VALUES (0, 'go')");
+        }
+
+        using var output = new StringWriter();
+        var added = await Updraft.Cli.UpdraftCli.RunAsync(
+            ["connections", "add", "signals", "--conn-uri", "sqlite:////" + file.TrimStart('/')],
+            new Updraft.Cli.Hosting.CliEnvironment(o.Environment, output, output, TimeProvider.System));
+        Assert.True(added == 0, output.ToString());
+        o.WriteDag("signalled.cs", Orchestra.DagSource("signalled", """
+            dag.SqlSensor("ready", "SELECT ready, label FROM signals", "signals").With(s => { s.Mode = SensorMode.Reschedule; s.PokeInterval = TimeSpan.FromMilliseconds(200); })
+                .Then(dag.Bash("after", "echo after"));
+            dag.SqlSensor("broken", "SELECT missing FROM signals", "signals").With(s => s.Retries = 0);
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("signalled");
+        var key = new TaskInstanceKey("signalled", run.RunId, "ready");
+        var tasks = new TaskInstanceStore(o.Database);
+
+        // The row turns truthy only after the sensor has found it falsy once.
+        var flipped = false;
+        await o.RunToCompletionAsync(engine, executor, afterPass: async () =>
+        {
+            if (!flipped && (await tasks.ReschedulesAsync(key, 1)).Count > 0)
+            {
+                flipped = true;
+                await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(sqlite);
+                await connection.ExecuteAsync("UPDATE signals SET ready = 1");
+            }
+        });
+
+        Assert.True(flipped);
+        var tis = await o.TasksAsync("signalled", run.RunId);
+        Assert.Equal((TaskInstanceState.Success, TaskInstanceState.Success, TaskInstanceState.Failed), (tis["ready"].State, tis["after"].State, tis["broken"].State));
+        var log = o.ReadLog("signalled", run.RunId, "ready", 1);
+        Assert.Contains("First value 0: not yet.", log);
+        Assert.Contains("First value 1: done.", log);
+        Assert.Contains("go", await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new("signalled", run.RunId, "ready", -1, "return_value")));
+        Assert.Contains("SQL error", o.ReadLog("signalled", run.RunId, "broken", 1));
+    }
+
+    [Fact]
+    public async Task HttpSensor_InWorkerProcesses_PokesALocalServerUntilItsCheckPasses_AndFailsOnAnErrorStatus()
+    {
+        await using var o = await NewAsync();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var api = builder.Build();
+        var asked = 0;
+        api.MapGet("/ready", () => Interlocked.Increment(ref asked) switch
+        {
+            1 => Results.NotFound(),
+            2 => Results.Json(new { ready = false }),
+            _ => Results.Json(new { ready = true, version = "7.2" }),
+        });
+        api.MapGet("/broken", () => Results.StatusCode(503));
+        await api.StartAsync();
+        using var output = new StringWriter();
+        var environment = new Updraft.Cli.Hosting.CliEnvironment(o.Environment, output, output, TimeProvider.System);
+        Assert.Equal(0, await Updraft.Cli.UpdraftCli.RunAsync(["connections", "add", "http_default", "--conn-uri", api.Urls.First()], environment));
+        o.WriteDag("polled.cs", Orchestra.DagSource("polled", """
+            dag.HttpSensor("ready", "ready").With(s =>
+            {
+                s.PokeInterval = TimeSpan.FromMilliseconds(100);
+                s.ResponseCheck = r => r.Json()!["ready"]!.GetValue<bool>();
+                s.ResponseFilter = r => r.Json()!["version"]!.GetValue<string>();
+            });
+            dag.HttpSensor("broken", "broken").With(s => s.Retries = 0);
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("polled");
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        var tis = await o.TasksAsync("polled", run.RunId);
+        Assert.Equal((TaskInstanceState.Success, 1, TaskInstanceState.Failed), (tis["ready"].State, tis["ready"].TryNumber, tis["broken"].State));
+        Assert.Equal(3, Volatile.Read(ref asked));
+        Assert.Equal("\"7.2\"", await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new("polled", run.RunId, "ready", -1, "return_value")));
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(o.ReadLog("polled", run.RunId, "ready", 1), "Poking: GET ready"));
+        Assert.Contains("503", o.ReadLog("polled", run.RunId, "broken", 1));
+    }
+
+    [Fact]
+    public async Task Deadline_AfterTheLogicalDate_IsMissedByARunWhoseLogicalDateIsLongPast_NotByARecentOne()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("dated.cs", Orchestra.DagSource("dated", """
+            dag.Task("work", async ctx => await Task.Delay(1000, ctx.CancellationToken));
+            """, """
+            Deadline = new DeadlineAlert(DeadlineReference.DagRunLogicalDate, TimeSpan.FromHours(1), new CallbackList
+            {
+                c => c.Log.Info($"deadline missed by {c.RunId}: {c.Reason}"),
+            }),
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var now = TimeProvider.System.GetUtcNow();
+        async Task<DagRunRecord> TriggerAsync(DateTimeOffset logicalDate) => await Updraft.Scheduling.Operations.DagRunService.CreateManualRunAsync(
+            new DagStore(o.Database), new DagRunStore(o.Database), new("dated") { LogicalDate = logicalDate }, now);
+        // Both queued now: only the logical date tells them apart.
+        var overdue = await TriggerAsync(now - TimeSpan.FromHours(2));
+        var recent = await TriggerAsync(now - TimeSpan.FromMinutes(1));
+
+        await o.RunToCompletionAsync(engine, executor);
+
+        Assert.Equal("success", await o.RunStateAsync("dated", overdue.RunId));
+        Assert.Equal("success", await o.RunStateAsync("dated", recent.RunId));
+        await using (var connection = await o.Database.OpenAsync())
+        {
+            var requests = await connection.QueryAsync<(string RunId, string Event)>("SELECT run_id, event FROM callback_request");
+            Assert.Equal([(overdue.RunId, "deadline_missed")], requests);
+            Assert.Null(await connection.ExecuteScalarAsync<long?>("SELECT deadline_missed_at FROM dag_run WHERE run_id = @RunId", new { recent.RunId }));
+        }
+
+        var runner = o.Context.NewDagCallbackRunner(o.Database, Microsoft.Extensions.Logging.Abstractions.NullLogger<Processing.DagCallbackRunner>.Instance);
+        Assert.Equal(1, await runner.RunPendingAsync());
+        var log = await File.ReadAllTextAsync(Processing.DagCallbackRunner.LogPath(o.LogFolder, "dated", overdue.RunId));
+        Assert.Contains($"deadline missed by {overdue.RunId}: deadline dagrun_logical_date + ", log);
+    }
+
+    [Fact]
     public async Task DagCallbacks_RunByTheDagProcessorInAChildProcess_WithConnectionsAndVariablesFromTheParent_AndChangeNoState()
     {
         await using var o = await NewAsync();

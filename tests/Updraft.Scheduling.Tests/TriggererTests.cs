@@ -1,4 +1,7 @@
 using Dapper;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Updraft.Core.States;
 using Updraft.Scheduling.Triggering;
@@ -91,10 +94,11 @@ public abstract class TriggererTests
 
     private async Task<Orchestra> NewAsync() => await Orchestra.CreateAsync(DatabaseUri());
 
-    private static Triggerer NewTriggerer(Orchestra o, TimeSpan? healthThreshold = null, bool builtInOnly = false) => new(
+    private static Triggerer NewTriggerer(Orchestra o, TimeSpan? healthThreshold = null, bool builtInOnly = false, int capacity = 1000) => new(
         o.Database,
         new TriggererOptions
         {
+            Capacity = capacity,
             PollInterval = TimeSpan.FromMilliseconds(100),
             JobHeartbeat = TimeSpan.FromMilliseconds(200),
             HealthCheckThreshold = healthThreshold ?? TimeSpan.FromSeconds(30),
@@ -299,6 +303,174 @@ public abstract class TriggererTests
         {
             await second.StopAsync(CancellationToken.None);
             await silent.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task TwoTriggerersBelowTheLoad_ShareTheTriggers_EachHeldByOneAtATime_AndEachTaskResumesOnce()
+    {
+        await using var o = await NewAsync();
+        var gate = Path.Combine(o.Home, "gate");
+        o.WriteDag("shared.cs", Operators + $$$"""
+            public sealed class WaitsForGate(Dag dag, string taskId) : Operator(dag, taskId)
+            {
+                public override Task<object?> ExecuteAsync(TaskContext context)
+                {
+                    if (context.TriggerEvent is null)
+                    {
+                        context.Defer(new FileTrigger { Filepath = @"{{{gate}}}", PokeInterval = TimeSpan.FromMilliseconds(100) });
+                    }
+
+                    context.Log.Info("resumed after the gate");
+                    return Task.FromResult<object?>("resumed");
+                }
+            }
+
+            """ + Orchestra.DagSource("shared", """
+            foreach (var i in Enumerable.Range(0, 10))
+            {
+                new WaitsForGate(dag, $"wait_{i}");
+            }
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler(parallelism: 4);
+        var first = NewTriggerer(o, capacity: 4);
+        var second = NewTriggerer(o, capacity: 4);
+        var holders = new Dictionary<long, HashSet<long>>();
+        var split = new List<int>();
+        await first.StartAsync(CancellationToken.None);
+        await second.StartAsync(CancellationToken.None);
+        try
+        {
+            var run = await o.TriggerAsync("shared");
+
+            // The gate opens once both triggerers are full (8 of the 10 triggers held): until then no trigger fires.
+            await o.RunToCompletionAsync(engine, executor, TimeSpan.FromSeconds(120), afterPass: async () =>
+            {
+                await using var connection = await o.Database.OpenAsync();
+                var held = (await connection.QueryAsync<(long Id, long Triggerer)>("SELECT id, triggerer_id FROM triggers WHERE triggerer_id IS NOT NULL")).ToList();
+                foreach (var (id, triggerer) in held)
+                {
+                    holders.TryAdd(id, []);
+                    holders[id].Add(triggerer);
+                }
+
+                var perTriggerer = held.GroupBy(h => h.Triggerer).Select(g => g.Count()).ToList();
+                Assert.All(perTriggerer, n => Assert.InRange(n, 1, 4));
+                Assert.InRange(first.RunningCount, 0, 4);
+                Assert.InRange(second.RunningCount, 0, 4);
+                if (split.Count == 0 && held.Count == 8)
+                {
+                    split.AddRange(perTriggerer.Order());
+                    await File.WriteAllTextAsync(gate, "open");
+                }
+            });
+
+            Assert.Equal([4, 4], split);
+            Assert.Equal("success", await o.RunStateAsync("shared", run.RunId));
+            // Each trigger, as sampled in the database, was held by one triggerer only (the last two fire too soon to be seen).
+            Assert.InRange(holders.Count, 8, 10);
+            Assert.All(holders.Values, h => Assert.Single(h));
+            var xcoms = new DatabaseXComStore(o.Database, TimeProvider.System);
+            var ranIn = new Dictionary<long, long>();
+            foreach (var i in Enumerable.Range(0, 10))
+            {
+                var log = o.ReadLog("shared", run.RunId, $"wait_{i}", 1);
+                Assert.Equal(2, log.Split('\n').Count(l => l.Contains("Starting attempt 1 of 1", StringComparison.Ordinal)));
+                // Its trigger ran in one triggerer, once: the one the database said held it.
+                var running = Assert.Single(System.Text.RegularExpressions.Regex.Matches(log, @"\(trigger (\d+)\) is running in triggerer (\d+)\."));
+                var (trigger, triggerer) = (long.Parse(running.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), long.Parse(running.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+                Assert.True(ranIn.TryAdd(trigger, triggerer));
+                Assert.True(!holders.TryGetValue(trigger, out var sampled) || sampled.Single() == triggerer);
+                Assert.Equal(1, log.Split('\n').Count(l => l.Contains("resumed after the gate", StringComparison.Ordinal)));
+                Assert.Equal("\"resumed\"", await xcoms.GetAsync(new("shared", run.RunId, $"wait_{i}", -1, "return_value")));
+            }
+
+            Assert.Equal(new[] { first.JobId!.Value, second.JobId!.Value }.Order(), ranIn.Values.Distinct().Order());
+        }
+        finally
+        {
+            await second.StopAsync(CancellationToken.None);
+            await first.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task ADeferrableHttpSensor_WaitsInTheTriggererUntilTheEndpointAnswers_ThenResumesAndPokesOnce()
+    {
+        await using var o = await NewAsync();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var api = builder.Build();
+        var asked = 0;
+        api.MapGet("/ready", () => Interlocked.Increment(ref asked) <= 3 ? Results.NotFound() : Results.Text("ready now"));
+        await api.StartAsync();
+        using var output = new StringWriter();
+        var environment = new Updraft.Cli.Hosting.CliEnvironment(o.Environment, output, output, TimeProvider.System);
+        Assert.Equal(0, await Updraft.Cli.UpdraftCli.RunAsync(["connections", "add", "http_default", "--conn-uri", api.Urls.First()], environment));
+        o.WriteDag("polled.cs", DagWith("polled", """
+            dag.HttpSensor("ready", "ready").With(s => { s.Deferrable = true; s.PokeInterval = TimeSpan.FromMilliseconds(100); });
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var triggerer = NewTriggerer(o);
+        await triggerer.StartAsync(CancellationToken.None);
+        try
+        {
+            var run = await o.TriggerAsync("polled");
+            await o.RunToCompletionAsync(engine, executor);
+
+            var ready = (await o.TasksAsync("polled", run.RunId))["ready"];
+            Assert.Equal((TaskInstanceState.Success, 1), (ready.State, ready.TryNumber));
+            var log = o.ReadLog("polled", run.RunId, "ready", 1);
+            Assert.Contains("Pausing task as DEFERRED", log);
+            Assert.Contains("Trigger HttpSensorTrigger fired; the task resumes.", log);
+            Assert.Equal(2, log.Split('\n').Count(l => l.Contains("Starting attempt 1 of 1", StringComparison.Ordinal)));
+            // One poke before the deferral, two 404s in the triggerer, its 200, and one poke after resuming.
+            Assert.Equal(5, Volatile.Read(ref asked));
+            Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(log, "Poking: GET ready"));
+            Assert.Equal("\"ready now\"", await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new("polled", run.RunId, "ready", -1, "return_value")));
+        }
+        finally
+        {
+            await triggerer.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task ADeferrableTimeDeltaSensor_WaitsForItsTargetInTheTriggerer_FreeingItsSlot_ThenSucceeds()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("later.cs", DagWith("later", """
+            dag.TimeDeltaSensor("delta", TimeSpan.FromSeconds(3)).With(s => { s.Deferrable = true; s.PriorityWeight = 10; });
+            dag.Task("meanwhile", ctx => ctx.Log.Info("ran while the sensor waited"));
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler(parallelism: 1);
+        var triggerer = NewTriggerer(o);
+        await triggerer.StartAsync(CancellationToken.None);
+        try
+        {
+            var run = await o.TriggerAsync("later");
+            await o.RunToCompletionAsync(engine, executor);
+
+            Assert.Equal("success", await o.RunStateAsync("later", run.RunId));
+            var tis = await o.TasksAsync("later", run.RunId);
+            var (delta, meanwhile) = (tis["delta"], tis["meanwhile"]);
+            Assert.Equal((TaskInstanceState.Success, 1), (delta.State, delta.TryNumber));
+            Assert.True(meanwhile.StartDate > delta.StartDate && meanwhile.EndDate < delta.EndDate, "the other task did not run in the slot the sensor freed");
+            var target = Storage.Database.Micros.To(run.DataIntervalEnd) + TimeSpan.FromSeconds(3);
+            Assert.True(Storage.Database.Micros.To(delta.EndDate!.Value) > target, "the sensor succeeded before its target");
+            var log = o.ReadLog("later", run.RunId, "delta", 1);
+            Assert.Contains("Pausing task as DEFERRED: Deferring the task on DateTimeTrigger", log);
+            Assert.Contains("Trigger DateTimeTrigger fired; the task resumes.", log);
+            Assert.Equal(2, log.Split('\n').Count(l => l.Contains("Starting attempt 1 of 1", StringComparison.Ordinal)));
+            var xcom = await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new("later", run.RunId, "delta", -1, "return_value"));
+            Assert.Equal(Core.Runtime.Iso.Format(target), System.Text.Json.Nodes.JsonNode.Parse(xcom!)!.GetValue<string>());
+        }
+        finally
+        {
+            await triggerer.StopAsync(CancellationToken.None);
         }
     }
 
