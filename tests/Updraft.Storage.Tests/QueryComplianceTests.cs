@@ -151,3 +151,11 @@ public sealed class PostgresQueryTests(Updraft.Tests.Shared.PostgresServer serve
 
     protected override MetadataDatabase Database => _database;
 }
+
+[Collection(Updraft.Tests.Shared.MariaDbCollection.Name)]
+public sealed class MariaDbQueryTests(Updraft.Tests.Shared.MariaDbServer server) : QueryComplianceTests
+{
+    private readonly MetadataDatabase _database = MetadataDatabase.FromUri(server.CreateDatabase());
+
+    protected override MetadataDatabase Database => _database;
+}

@@ -153,3 +153,11 @@ public sealed class PostgresRenderedFieldsTests(Updraft.Tests.Shared.PostgresSer
 
     protected override MetadataDatabase Database => _database;
 }
+
+[Collection(Updraft.Tests.Shared.MariaDbCollection.Name)]
+public sealed class MariaDbRenderedFieldsTests(Updraft.Tests.Shared.MariaDbServer server) : RenderedFieldsComplianceTests
+{
+    private readonly MetadataDatabase _database = MetadataDatabase.FromUri(server.CreateDatabase());
+
+    protected override MetadataDatabase Database => _database;
+}

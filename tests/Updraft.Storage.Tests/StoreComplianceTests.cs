@@ -615,3 +615,11 @@ public sealed class PostgresStoreTests(Updraft.Tests.Shared.PostgresServer serve
 
     protected override MetadataDatabase Database => _database;
 }
+
+[Collection(Updraft.Tests.Shared.MariaDbCollection.Name)]
+public sealed class MariaDbStoreTests(Updraft.Tests.Shared.MariaDbServer server) : StoreComplianceTests
+{
+    private readonly MetadataDatabase _database = MetadataDatabase.FromUri(server.CreateDatabase());
+
+    protected override MetadataDatabase Database => _database;
+}

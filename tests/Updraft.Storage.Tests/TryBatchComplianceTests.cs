@@ -164,3 +164,11 @@ public sealed class PostgresTryBatchTests(Updraft.Tests.Shared.PostgresServer se
 
     protected override MetadataDatabase Database => _database;
 }
+
+[Collection(Updraft.Tests.Shared.MariaDbCollection.Name)]
+public sealed class MariaDbTryBatchTests(Updraft.Tests.Shared.MariaDbServer server) : TryBatchComplianceTests
+{
+    private readonly MetadataDatabase _database = MetadataDatabase.FromUri(server.CreateDatabase());
+
+    protected override MetadataDatabase Database => _database;
+}

@@ -259,15 +259,43 @@ public sealed class MetadataDatabase
     /// <summary>
     /// The end of an INSERT that overwrites <paramref name="columns"/> of a row whose key (<paramref name="conflictColumns"/>)
     /// exists with the values being inserted: <c>ON CONFLICT (…) DO UPDATE SET c = excluded.c</c>, on MySQL
-    /// <c>ON DUPLICATE KEY UPDATE c = VALUES(c)</c>.
+    /// <c>ON DUPLICATE KEY UPDATE c = VALUES(c)</c>. An entry written <c>c = expression</c> sets that column to a
+    /// constant expression instead.
     /// </summary>
     public string Overwrite(string conflictColumns, params string[] columns)
     {
         ArgumentNullException.ThrowIfNull(columns);
+        var sets = columns.Select(c => c.Contains('=', StringComparison.Ordinal) ? c
+            : Dialect == SqlDialect.MySql ? $"{c} = VALUES({c})" : $"{c} = excluded.{c}");
         return Dialect == SqlDialect.MySql
-            ? " ON DUPLICATE KEY UPDATE " + string.Join(", ", columns.Select(c => $"{c} = VALUES({c})"))
-            : $" ON CONFLICT ({conflictColumns}) DO UPDATE SET " + string.Join(", ", columns.Select(c => $"{c} = excluded.{c}"));
+            ? " ON DUPLICATE KEY UPDATE " + string.Join(", ", sets)
+            : $" ON CONFLICT ({conflictColumns}) DO UPDATE SET " + string.Join(", ", sets);
     }
+
+    /// <summary>
+    /// Runs a one-row INSERT unless a row with its key exists; returns 1 when it inserted, 0 when the row existed
+    /// (<c>ON CONFLICT DO NOTHING</c>; on MySQL the duplicate-key error, which fails only the statement, not the transaction).
+    /// </summary>
+    public async Task<int> InsertUnlessExistsAsync(DbConnection connection, string insert, object? parameters, DbTransaction? transaction = null)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (Dialect != SqlDialect.MySql)
+        {
+            return await Dapper.SqlMapper.ExecuteAsync(connection, insert + " ON CONFLICT DO NOTHING", parameters, transaction);
+        }
+
+        try
+        {
+            return await Dapper.SqlMapper.ExecuteAsync(connection, insert, parameters, transaction);
+        }
+        catch (MySqlException e) when (e.ErrorCode == MySqlErrorCode.DuplicateKeyEntry)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Whether a connection is to MySQL/MariaDB (for static store helpers that get a connection, not the database).</summary>
+    public static bool IsMySql(DbConnection connection) => connection is MySqlConnection;
 
     /// <summary>Whether an INSERT failed because a row with its key exists (on any dialect).</summary>
     public static bool IsDuplicateKey(Exception error) => error switch

@@ -153,15 +153,40 @@ public sealed class AdmissionStore(MetadataDatabase database)
             rows.Add($"(dag_id = @d{i} AND run_id = @r{i} AND task_id = @t{i} AND map_index = @m{i})");
         }
 
-        return await connection.QueryAsync<TaskInstanceRecord>(
-            $"""
-            UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Queued)}, try_number = try_number + 1, queued_dttm = @At, executor = @executor, queued_by_job_id = @jobId,
-                next_retry_at = NULL, {TaskInstanceStore.QueuedTryColumns}
+        // state last: MySQL assigns left to right.
+        var update = $"""
+            UPDATE task_instance SET try_number = try_number + 1, queued_dttm = @At, executor = @executor, queued_by_job_id = @jobId,
+                next_retry_at = NULL, {TaskInstanceStore.QueuedTryColumns}, state = {StateSql.Of(TaskInstanceState.Queued)}
             WHERE state = {StateSql.Of(TaskInstanceState.Scheduled)} AND ({string.Join(" OR ", rows)})
-            RETURNING {TaskInstanceStore.Columns}
-            """,
+            """;
+        if (!MetadataDatabase.IsMySql(connection))
+        {
+            return await connection.QueryAsync<TaskInstanceRecord>($"{update} RETURNING {TaskInstanceStore.Columns}", parameters, transaction);
+        }
+
+        // No RETURNING there: the scheduled rows are locked and their keys read, then queued and read back.
+        var queued = (await connection.QueryAsync<(string DagId, string RunId, string TaskId, int MapIndex)>(
+            $"SELECT dag_id, run_id, task_id, map_index FROM task_instance WHERE state = {StateSql.Of(TaskInstanceState.Scheduled)} AND ({string.Join(" OR ", rows)}) FOR UPDATE",
             parameters,
-            transaction);
+            transaction)).ToList();
+        if (queued.Count == 0)
+        {
+            return [];
+        }
+
+        await connection.ExecuteAsync(update, parameters, transaction);
+        var back = new DynamicParameters();
+        var match = new List<string>(queued.Count);
+        for (var i = 0; i < queued.Count; i++)
+        {
+            back.Add($"d{i}", queued[i].DagId);
+            back.Add($"r{i}", queued[i].RunId);
+            back.Add($"t{i}", queued[i].TaskId);
+            back.Add($"m{i}", queued[i].MapIndex);
+            match.Add($"(dag_id = @d{i} AND run_id = @r{i} AND task_id = @t{i} AND map_index = @m{i})");
+        }
+
+        return await connection.QueryAsync<TaskInstanceRecord>($"SELECT {TaskInstanceStore.Columns} FROM task_instance WHERE {string.Join(" OR ", match)}", back, transaction);
     }
 
     private static Dictionary<string, int> Sum(IEnumerable<(string Name, int Count)> items)

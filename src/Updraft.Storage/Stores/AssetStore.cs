@@ -145,7 +145,7 @@ public sealed class AssetStore(MetadataDatabase database)
         foreach (var watcher in declared.Where(d => !existing.Any(e => Same(d, e))))
         {
             var triggerId = await connection.ExecuteScalarAsync<long>(
-                "INSERT INTO triggers (classpath, kwargs, created_date) VALUES (@Classpath, @Kwargs, @at) RETURNING id", new { watcher.Classpath, watcher.Kwargs, at }, transaction);
+                PortableSql.ReturningId(connection, "INSERT INTO triggers (classpath, kwargs, created_date) VALUES (@Classpath, @Kwargs, @at)"), new { watcher.Classpath, watcher.Kwargs, at }, transaction);
             if (await connection.ExecuteScalarAsync<long?>(
                     "SELECT w.trigger_id FROM asset_watcher w JOIN asset a ON a.id = w.asset_id WHERE a.name = @Asset AND w.name = @Name", new { watcher.Asset, watcher.Name }, transaction)
                 is { } previous)
@@ -262,8 +262,10 @@ public sealed class AssetStore(MetadataDatabase database)
     private static async Task<AssetEventRecord> InsertEventAsync(DbConnection connection, DbTransaction transaction, long assetId, JsonObject extra, AssetEventSource? source, long at)
     {
         var eventId = await connection.ExecuteScalarAsync<long>(
-            "INSERT INTO asset_event (asset_id, extra, source_dag_id, source_task_id, source_run_id, source_map_index, timestamp) " +
-            "VALUES (@assetId, @Extra, @DagId, @TaskId, @RunId, @MapIndex, @at) RETURNING id",
+            PortableSql.ReturningId(
+                connection,
+                "INSERT INTO asset_event (asset_id, extra, source_dag_id, source_task_id, source_run_id, source_map_index, timestamp) " +
+                "VALUES (@assetId, @Extra, @DagId, @TaskId, @RunId, @MapIndex, @at)"),
             new { assetId, Extra = extra.ToJsonString(), source?.DagId, source?.TaskId, source?.RunId, MapIndex = source?.MapIndex ?? -1, at },
             transaction);
 

@@ -31,6 +31,21 @@ public sealed class CallbackRequestStore(MetadataDatabase database)
     public async Task<CallbackRequest?> TakeOneAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        if (database.Dialect == Database.SqlDialect.MySql)
+        {
+            // No DELETE … RETURNING there: the oldest row is locked (others' locked rows skipped), read and deleted.
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var oldest = (await connection.QueryAsync<(long Id, string DagId, string RunId, string Event, string Reason)>(
+                "SELECT id, dag_id, run_id, event, reason FROM callback_request ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", transaction: transaction)).ToList();
+            foreach (var r in oldest)
+            {
+                await connection.ExecuteAsync("DELETE FROM callback_request WHERE id = @Id", new { r.Id }, transaction);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return oldest.Select(r => new CallbackRequest(r.Id, r.DagId, r.RunId, r.Event, r.Reason)).FirstOrDefault();
+        }
+
         var rows = await connection.QueryAsync<(long Id, string DagId, string RunId, string Event, string Reason)>(
             "DELETE FROM callback_request WHERE id = (SELECT MIN(id) FROM callback_request) RETURNING id, dag_id, run_id, event, reason");
         return rows.Select(r => new CallbackRequest(r.Id, r.DagId, r.RunId, r.Event, r.Reason)).FirstOrDefault();

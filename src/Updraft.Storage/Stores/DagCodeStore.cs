@@ -25,7 +25,7 @@ public sealed class DagCodeStore(MetadataDatabase database)
             .ToHashSet(StringComparer.Ordinal);
         var added = codes.Where(c => !known.Contains(c.SourceHash)).DistinctBy(c => c.SourceHash).ToList();
         await connection.ExecuteAsync(
-            "INSERT INTO dag_code (source_hash, fileloc, content, created_at) VALUES (@SourceHash, @Fileloc, @Content, @At) ON CONFLICT (source_hash) DO NOTHING",
+            "INSERT INTO dag_code (source_hash, fileloc, content, created_at) VALUES (@SourceHash, @Fileloc, @Content, @At)" + database.SkipExisting("source_hash"),
             added.Select(c => new { c.SourceHash, c.Fileloc, c.Content, At = Micros.From(now) }),
             transaction);
         await transaction.CommitAsync(cancellationToken);

@@ -23,6 +23,20 @@ public sealed class DagParsingRequestStore(MetadataDatabase database)
     public async Task<IReadOnlySet<string>> TakeAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        if (database.Dialect == Database.SqlDialect.MySql)
+        {
+            // No DELETE … RETURNING there: the rows are locked, read and deleted in one transaction.
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var files = (await connection.QueryAsync<string>("SELECT fileloc FROM dag_parsing_request FOR UPDATE", transaction: transaction)).ToHashSet(StringComparer.Ordinal);
+            if (files.Count > 0)
+            {
+                await connection.ExecuteAsync("DELETE FROM dag_parsing_request WHERE fileloc IN @files", new { files = files.ToList() }, transaction);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return files;
+        }
+
         return (await connection.QueryAsync<string>("DELETE FROM dag_parsing_request RETURNING fileloc")).ToHashSet(StringComparer.Ordinal);
     }
 }

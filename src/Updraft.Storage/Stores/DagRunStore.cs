@@ -113,14 +113,11 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
         long? backfillId)
     {
         var at = Micros.From(now);
-        var inserted = await connection.ExecuteScalarAsync<long?>(
-            """
+        const string Insert = """
             INSERT INTO dag_run (dag_id, run_id, run_type, dag_version, logical_date, data_interval_start, data_interval_end, run_after, state, conf, queued_at, start_date, backfill_id)
             VALUES (@DagId, @runId, @RunType, @dagVersion, @Logical, @Start, @End, @After, @State, @Conf, @at, @StartDate, @backfillId)
-            ON CONFLICT (dag_id, run_id) DO NOTHING
-            RETURNING id
-            """,
-            new
+            """;
+        var parameters = new
             {
                 dag.DagId,
                 runId,
@@ -135,8 +132,26 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
                 at,
                 StartDate = state == DagRunState.Running ? at : (long?)null,
                 backfillId,
-            },
-            transaction);
+            };
+        long? inserted;
+        if (MetadataDatabase.IsMySql(connection))
+        {
+            // No RETURNING there; a duplicate key fails only the statement, not the transaction.
+            try
+            {
+                await connection.ExecuteAsync(Insert, parameters, transaction);
+                inserted = await connection.ExecuteScalarAsync<long>("SELECT LAST_INSERT_ID()", transaction: transaction);
+            }
+            catch (Exception e) when (MetadataDatabase.IsDuplicateKey(e))
+            {
+                inserted = null;
+            }
+        }
+        else
+        {
+            inserted = await connection.ExecuteScalarAsync<long?>(Insert + " ON CONFLICT (dag_id, run_id) DO NOTHING RETURNING id", parameters, transaction);
+        }
+
         if (inserted is { })
         {
             await InsertTaskInstancesAsync(connection, transaction, dag.DagId, runId, dag.Tasks);
@@ -318,8 +333,26 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
     /// </summary>
     public async Task<IReadOnlyList<DagRunRecord>> ClaimForEvaluationAsync(int limit, CancellationToken cancellationToken = default)
     {
-        // One statement: pick, clear the flag and return (a round trip, not a transaction of four).
         await using var connection = await database.OpenAsync(cancellationToken);
+        if (database.Dialect == SqlDialect.MySql)
+        {
+            // No RETURNING and no LIMIT in an IN subquery there: pick under lock, then clear the flag.
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var picked = (await connection.QueryAsync<DagRunRecord>(
+                $"SELECT {RunColumns} FROM dag_run WHERE state = 'running' AND needs_evaluation = 1 ORDER BY id LIMIT @limit{database.ForUpdateSkipLocked}",
+                new { limit },
+                transaction)).ToList();
+            if (picked.Count > 0)
+            {
+                await connection.ExecuteAsync(
+                    "UPDATE dag_run SET needs_evaluation = 0 WHERE id IN @ids", new { ids = picked.Select(r => r.Id).ToList() }, transaction);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return picked;
+        }
+
+        // One statement: pick, clear the flag and return (a round trip, not a transaction of four).
         var runs = await connection.QueryAsync<DagRunRecord>(
             $"""
             UPDATE dag_run SET needs_evaluation = 0

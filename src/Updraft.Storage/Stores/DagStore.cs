@@ -116,11 +116,9 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
                 """
                 INSERT INTO dag (dag_id, is_paused, is_active, fileloc, owners, timetable_summary, latest_version, max_active_runs, max_active_tasks, last_parsed_time, description, has_task_concurrency_limits)
                 VALUES (@DagId, @Paused, 1, @Fileloc, @Owners, @Summary, @Version, @MaxActiveRuns, @MaxActiveTasks, @At, @Description, @Limits)
-                ON CONFLICT (dag_id) DO UPDATE SET is_active = 1, fileloc = excluded.fileloc, owners = excluded.owners,
-                    timetable_summary = excluded.timetable_summary, latest_version = excluded.latest_version,
-                    max_active_runs = excluded.max_active_runs, max_active_tasks = excluded.max_active_tasks, last_parsed_time = excluded.last_parsed_time,
-                    description = excluded.description, has_task_concurrency_limits = excluded.has_task_concurrency_limits
-                """,
+                """ + database.Overwrite(
+                    "dag_id", "is_active = 1", "fileloc", "owners", "timetable_summary", "latest_version", "max_active_runs", "max_active_tasks",
+                    "last_parsed_time", "description", "has_task_concurrency_limits"),
                 new
                 {
                     dag.DagId,
@@ -138,7 +136,7 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
                 transaction);
             await connection.ExecuteAsync("DELETE FROM dag_tag WHERE dag_id = @DagId", new { dag.DagId }, transaction);
             await connection.ExecuteAsync(
-                "INSERT INTO dag_tag (dag_id, name) VALUES (@DagId, @Name) ON CONFLICT DO NOTHING",
+                "INSERT INTO dag_tag (dag_id, name) VALUES (@DagId, @Name)" + database.SkipExisting("name"),
                 dag.Tags.Select(name => new { dag.DagId, Name = name }),
                 transaction);
             await AssetStore.SyncReferencesAsync(connection, transaction, dag, at);
@@ -166,7 +164,7 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
         foreach (var (file, line, message) in importErrors)
         {
             await connection.ExecuteAsync(
-                "INSERT INTO import_error (filename, line, stack_trace, timestamp) VALUES (@file, @line, @message, @at) ON CONFLICT (filename) DO UPDATE SET line = excluded.line, stack_trace = excluded.stack_trace, timestamp = excluded.timestamp",
+                "INSERT INTO import_error (filename, line, stack_trace, timestamp) VALUES (@file, @line, @message, @at)" + database.Overwrite("filename", "line", "stack_trace", "timestamp"),
                 new { file, line, message, at },
                 transaction);
         }

@@ -12,6 +12,8 @@ namespace Updraft.Storage.Stores;
 /// </summary>
 public sealed class DatabaseXComStore(MetadataDatabase database, TimeProvider timeProvider, int? writerTry = null) : IXComStore
 {
+    private string Upsert => database.Overwrite("dag_id, run_id, task_id, map_index, \"key\"", "value", "timestamp");
+
     public async Task SetAsync(XComKey key, string json, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -21,19 +23,18 @@ public sealed class DatabaseXComStore(MetadataDatabase database, TimeProvider ti
         {
             await connection.ExecuteAsync(
                 """
-                INSERT INTO xcom (dag_id, run_id, task_id, map_index, key, value, timestamp) VALUES (@DagId, @RunId, @TaskId, @MapIndex, @Key, @json, @At)
-                ON CONFLICT (dag_id, run_id, task_id, map_index, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp
-                """,
+                INSERT INTO xcom (dag_id, run_id, task_id, map_index, "key", value, timestamp) VALUES (@DagId, @RunId, @TaskId, @MapIndex, @Key, @json, @At)
+                """ + Upsert,
                 parameters);
             return;
         }
 
         var written = await connection.ExecuteAsync(
             $"""
-            INSERT INTO xcom (dag_id, run_id, task_id, map_index, key, value, timestamp)
+            INSERT INTO xcom (dag_id, run_id, task_id, map_index, "key", value, timestamp)
             SELECT dag_id, run_id, task_id, map_index, @Key, @json, @At FROM task_instance
             WHERE {TaskInstanceStore.KeyMatch} AND try_number = @writerTry AND state = {StateSql.Of(TaskInstanceState.Running)}
-            ON CONFLICT (dag_id, run_id, task_id, map_index, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp
+            {Upsert}
             """,
             parameters);
         if (written == 0)
@@ -48,14 +49,14 @@ public sealed class DatabaseXComStore(MetadataDatabase database, TimeProvider ti
         ArgumentNullException.ThrowIfNull(key);
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<string>(
-            "SELECT value FROM xcom WHERE dag_id = @DagId AND run_id = @RunId AND task_id = @TaskId AND map_index = @MapIndex AND key = @Key", key);
+            "SELECT value FROM xcom WHERE dag_id = @DagId AND run_id = @RunId AND task_id = @TaskId AND map_index = @MapIndex AND \"key\" = @Key", key);
     }
 
     public async Task<IReadOnlyList<string>> GetMappedAsync(string dagId, string runId, string taskId, string key, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return [.. await connection.QueryAsync<string>(
-            "SELECT value FROM xcom WHERE dag_id = @dagId AND run_id = @runId AND task_id = @taskId AND map_index >= 0 AND key = @key ORDER BY map_index",
+            "SELECT value FROM xcom WHERE dag_id = @dagId AND run_id = @runId AND task_id = @taskId AND map_index >= 0 AND \"key\" = @key ORDER BY map_index",
             new { dagId, runId, taskId, key })];
     }
 
@@ -64,7 +65,7 @@ public sealed class DatabaseXComStore(MetadataDatabase database, TimeProvider ti
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<int>(
-            "SELECT COUNT(*) FROM xcom WHERE dag_id = @dagId AND run_id = @runId AND task_id = @taskId AND map_index >= 0 AND key = @key",
+            "SELECT COUNT(*) FROM xcom WHERE dag_id = @dagId AND run_id = @runId AND task_id = @taskId AND map_index >= 0 AND \"key\" = @key",
             new { dagId, runId, taskId, key = XComKey.ReturnValue });
     }
 
@@ -86,7 +87,7 @@ public sealed class DatabaseXComStore(MetadataDatabase database, TimeProvider ti
         Queries.PageRequest page,
         CancellationToken cancellationToken = default)
     {
-        var sql = new Queries.ListSql("xcom x LEFT JOIN dag_run r ON r.dag_id = x.dag_id AND r.run_id = x.run_id", Sortable, "x.dag_id, x.run_id, x.task_id, x.map_index, x.key", "x.dag_id, x.run_id, x.task_id, x.map_index, x.key")
+        var sql = new Queries.ListSql("xcom x LEFT JOIN dag_run r ON r.dag_id = x.dag_id AND r.run_id = x.run_id", Sortable, "x.dag_id, x.run_id, x.task_id, x.map_index, x.\"key\"", "x.dag_id, x.run_id, x.task_id, x.map_index, x.\"key\"")
             .In("x.dag_id", dagIds);
         if (runId is not null)
         {
@@ -105,13 +106,13 @@ public sealed class DatabaseXComStore(MetadataDatabase database, TimeProvider ti
 
         if (key is not null)
         {
-            sql.Where("x.key = @value", key);
+            sql.Where("x.\"key\" = @value", key);
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
         return await sql.RunAsync<XComEntry>(
             connection,
-            "SELECT x.dag_id AS DagId, x.run_id AS RunId, x.task_id AS TaskId, x.map_index AS MapIndex, x.key AS Key, x.timestamp AS Timestamp, r.logical_date AS LogicalDate, x.value AS Value",
+            "SELECT x.dag_id AS DagId, x.run_id AS RunId, x.task_id AS TaskId, x.map_index AS MapIndex, x.\"key\" AS Key, x.timestamp AS Timestamp, r.logical_date AS LogicalDate, x.value AS Value",
             page);
     }
 
@@ -120,8 +121,9 @@ public sealed class DatabaseXComStore(MetadataDatabase database, TimeProvider ti
     {
         ArgumentNullException.ThrowIfNull(key);
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(
-            "INSERT INTO xcom (dag_id, run_id, task_id, map_index, key, value, timestamp) VALUES (@DagId, @RunId, @TaskId, @MapIndex, @Key, @json, @At) ON CONFLICT DO NOTHING",
+        return await database.InsertUnlessExistsAsync(
+            connection,
+            "INSERT INTO xcom (dag_id, run_id, task_id, map_index, \"key\", value, timestamp) VALUES (@DagId, @RunId, @TaskId, @MapIndex, @Key, @json, @At)",
             new { key.DagId, key.RunId, key.TaskId, key.MapIndex, key.Key, json, At = Micros.From(timeProvider.GetUtcNow()) }) > 0;
     }
 
@@ -131,13 +133,13 @@ public sealed class DatabaseXComStore(MetadataDatabase database, TimeProvider ti
         ArgumentNullException.ThrowIfNull(key);
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(
-            "UPDATE xcom SET value = @json, timestamp = @At WHERE dag_id = @DagId AND run_id = @RunId AND task_id = @TaskId AND map_index = @MapIndex AND key = @Key",
+            "UPDATE xcom SET value = @json, timestamp = @At WHERE dag_id = @DagId AND run_id = @RunId AND task_id = @TaskId AND map_index = @MapIndex AND \"key\" = @Key",
             new { key.DagId, key.RunId, key.TaskId, key.MapIndex, key.Key, json, At = Micros.From(timeProvider.GetUtcNow()) }) > 0;
     }
 
     private static readonly Dictionary<string, string> Sortable = new(StringComparer.Ordinal)
     {
-        ["key"] = "x.key",
+        ["key"] = "x.\"key\"",
         ["dag_id"] = "x.dag_id",
         ["run_id"] = "x.run_id",
         ["task_id"] = "x.task_id",

@@ -18,7 +18,7 @@ public sealed class JobStore(MetadataDatabase database)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<long>(
-            "INSERT INTO job (job_type, state, hostname, pid, start_date, latest_heartbeat) VALUES (@jobType, @Running, @hostname, @pid, @At, @At) RETURNING id",
+            PortableSql.ReturningId(connection, "INSERT INTO job (job_type, state, hostname, pid, start_date, latest_heartbeat) VALUES (@jobType, @Running, @hostname, @pid, @At, @At)"),
             new { jobType, Running, hostname, pid, At = Micros.From(now) });
     }
 

@@ -37,11 +37,11 @@ public sealed class RenderedFieldsStore(MetadataDatabase database, int maxRunsPe
 
         var parameters = new { key.DagId, key.TaskId, key.RunId, key.MapIndex, Fields = json.ToJsonString(), writerTry, Keep = maxRunsPerTask };
         await using var connection = await database.OpenAsync(cancellationToken);
-        const string Upsert = "ON CONFLICT (dag_id, task_id, run_id, map_index) DO UPDATE SET rendered_fields = excluded.rendered_fields";
+        var upsert = database.Overwrite("dag_id, task_id, run_id, map_index", "rendered_fields");
         if (writerTry is null)
         {
             await connection.ExecuteAsync(
-                $"INSERT INTO rendered_task_instance_fields (dag_id, task_id, run_id, map_index, rendered_fields) VALUES (@DagId, @TaskId, @RunId, @MapIndex, @Fields) {Upsert}",
+                $"INSERT INTO rendered_task_instance_fields (dag_id, task_id, run_id, map_index, rendered_fields) VALUES (@DagId, @TaskId, @RunId, @MapIndex, @Fields) {upsert}",
                 parameters);
         }
         else if (await connection.ExecuteAsync(
@@ -49,7 +49,7 @@ public sealed class RenderedFieldsStore(MetadataDatabase database, int maxRunsPe
             INSERT INTO rendered_task_instance_fields (dag_id, task_id, run_id, map_index, rendered_fields)
             SELECT dag_id, task_id, run_id, map_index, @Fields FROM task_instance
             WHERE {TaskInstanceStore.KeyMatch} AND try_number = @writerTry AND state = {StateSql.Of(TaskInstanceState.Running)}
-            {Upsert}
+            {upsert}
             """,
             parameters) == 0)
         {
@@ -62,17 +62,18 @@ public sealed class RenderedFieldsStore(MetadataDatabase database, int maxRunsPe
         }
 
         // The task's rows are one range of the key and at most about maxRunsPerTask runs long (every write trims them),
-        // so this reads little however many runs the DAG has. Rows of runs that are gone are not kept either.
+        // so this reads little however many runs the DAG has. Rows of runs that are gone are not kept either. The kept
+        // runs are a derived table: MySQL takes no LIMIT in an IN subquery, nor the table being deleted from in one.
         await connection.ExecuteAsync(
             """
             DELETE FROM rendered_task_instance_fields
-            WHERE dag_id = @DagId AND task_id = @TaskId AND run_id NOT IN (
+            WHERE dag_id = @DagId AND task_id = @TaskId AND run_id NOT IN (SELECT kept.run_id FROM (
                 SELECT f.run_id FROM rendered_task_instance_fields f
                 JOIN dag_run r ON r.dag_id = f.dag_id AND r.run_id = f.run_id
                 WHERE f.dag_id = @DagId AND f.task_id = @TaskId
                 GROUP BY f.run_id, r.logical_date, r.id
                 ORDER BY r.logical_date DESC, r.id DESC
-                LIMIT @Keep)
+                LIMIT @Keep) kept)
             """,
             parameters);
     }

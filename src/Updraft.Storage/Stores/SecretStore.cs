@@ -38,31 +38,33 @@ public sealed class SecretStore(MetadataDatabase database, MultiFernet fernet, T
         var written = 0;
         foreach (var connection in connections)
         {
-            written += await db.ExecuteAsync(
-                $"""
-                INSERT INTO connection (conn_id, conn_type, description, host, schema, login, password, port, extra, is_encrypted, is_extra_encrypted)
+            const string Insert = """
+                INSERT INTO connection (conn_id, conn_type, description, host, "schema", login, password, port, extra, is_encrypted, is_extra_encrypted)
                 VALUES (@ConnId, @ConnType, @Description, @Host, @Schema, @Login, @Password, @Port, @Extra, @IsEncrypted, @IsExtraEncrypted)
-                ON CONFLICT (conn_id) DO {(overwrite ? """
-                    UPDATE SET conn_type = excluded.conn_type, description = excluded.description, host = excluded.host,
-                    schema = excluded.schema, login = excluded.login, password = excluded.password, port = excluded.port, extra = excluded.extra,
-                    is_encrypted = excluded.is_encrypted, is_extra_encrypted = excluded.is_extra_encrypted
-                    """ : "NOTHING")}
-                """,
-                new
-                {
-                    connection.ConnId,
-                    ConnType = connection.ConnType ?? "",
-                    connection.Description,
-                    connection.Host,
-                    connection.Schema,
-                    connection.Login,
-                    Password = connection.Password is null ? null : fernet.Encrypt(connection.Password, now),
-                    connection.Port,
-                    Extra = connection.Extra is null ? null : fernet.Encrypt(connection.Extra, now),
-                    IsEncrypted = connection.Password is null ? 0 : 1,
-                    IsExtraEncrypted = connection.Extra is null ? 0 : 1,
-                },
-                transaction);
+                """;
+            var row = new
+            {
+                connection.ConnId,
+                ConnType = connection.ConnType ?? "",
+                connection.Description,
+                connection.Host,
+                connection.Schema,
+                connection.Login,
+                Password = connection.Password is null ? null : fernet.Encrypt(connection.Password, now),
+                connection.Port,
+                Extra = connection.Extra is null ? null : fernet.Encrypt(connection.Extra, now),
+                IsEncrypted = connection.Password is null ? 0 : 1,
+                IsExtraEncrypted = connection.Extra is null ? 0 : 1,
+            };
+
+            // One row each: an overwrite that changes a row counts once on every dialect (MySQL reports 2).
+            written += overwrite
+                ? Math.Min(1, await db.ExecuteAsync(
+                    Insert + database.Overwrite(
+                        "conn_id", "conn_type", "description", "host", "\"schema\"", "login", "password", "port", "extra", "is_encrypted", "is_extra_encrypted"),
+                    row,
+                    transaction))
+                : await database.InsertUnlessExistsAsync(db, Insert, row, transaction);
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -84,7 +86,7 @@ public sealed class SecretStore(MetadataDatabase database, MultiFernet fernet, T
     {
         await using var db = await database.OpenAsync(cancellationToken);
         var rows = await db.QueryAsync<ConnectionRow>(
-            "SELECT conn_id AS ConnId, conn_type AS ConnType, description AS Description, host AS Host, schema AS Schema, login AS Login, " +
+            "SELECT conn_id AS ConnId, conn_type AS ConnType, description AS Description, host AS Host, \"schema\" AS Schema, login AS Login, " +
             "password AS Password, port AS Port, extra AS Extra, is_encrypted AS IsEncrypted, is_extra_encrypted AS IsExtraEncrypted FROM connection" +
             (connId is null ? " ORDER BY conn_id" : " WHERE conn_id = @connId"),
             new { connId });
@@ -124,8 +126,8 @@ public sealed class SecretStore(MetadataDatabase database, MultiFernet fernet, T
         await using var db = await database.OpenAsync(cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
         await db.ExecuteAsync(
-            "INSERT INTO variable (key, val, description, is_encrypted) VALUES (@Key, @Val, @Description, 1) " +
-            "ON CONFLICT (key) DO UPDATE SET val = excluded.val, description = excluded.description, is_encrypted = 1",
+            "INSERT INTO variable (\"key\", val, description, is_encrypted) VALUES (@Key, @Val, @Description, 1)" +
+            database.Overwrite("\"key\"", "val", "description", "is_encrypted = 1"),
             variables.Select(v => new { v.Key, Val = fernet.Encrypt(v.Value, now), v.Description }).ToList(),
             transaction);
         await transaction.CommitAsync(cancellationToken);
@@ -134,7 +136,7 @@ public sealed class SecretStore(MetadataDatabase database, MultiFernet fernet, T
     public async Task<string?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         await using var db = await database.OpenAsync(cancellationToken);
-        var row = await db.QuerySingleOrDefaultAsync<(string Val, int Encrypted)?>("SELECT val, is_encrypted FROM variable WHERE key = @key", new { key });
+        var row = await db.QuerySingleOrDefaultAsync<(string Val, int Encrypted)?>("SELECT val, is_encrypted FROM variable WHERE \"key\" = @key", new { key });
         return row is { } r ? r.Encrypted == 1 ? fernet.Decrypt(r.Val, timeProvider.GetUtcNow()) : r.Val : null;
     }
 
@@ -142,7 +144,7 @@ public sealed class SecretStore(MetadataDatabase database, MultiFernet fernet, T
     {
         await using var db = await database.OpenAsync(cancellationToken);
         var now = timeProvider.GetUtcNow();
-        return (await db.QueryAsync<(string Key, string Val, string? Description, int Encrypted)>("SELECT key, val, description, is_encrypted FROM variable ORDER BY key"))
+        return (await db.QueryAsync<(string Key, string Val, string? Description, int Encrypted)>("SELECT \"key\", val, description, is_encrypted FROM variable ORDER BY \"key\""))
             .Select(r => (r.Key, r.Encrypted == 1 ? fernet.Decrypt(r.Val, now) : r.Val, r.Description))
             .ToList();
     }
@@ -150,7 +152,7 @@ public sealed class SecretStore(MetadataDatabase database, MultiFernet fernet, T
     public async Task<bool> DeleteVariableAsync(string key, CancellationToken cancellationToken = default)
     {
         await using var db = await database.OpenAsync(cancellationToken);
-        return await db.ExecuteAsync("DELETE FROM variable WHERE key = @key", new { key }) > 0;
+        return await db.ExecuteAsync("DELETE FROM variable WHERE \"key\" = @key", new { key }) > 0;
     }
 
     /// <summary>Re-encrypts every stored secret with the first key; returns how many values were rotated.</summary>
@@ -173,11 +175,11 @@ public sealed class SecretStore(MetadataDatabase database, MultiFernet fernet, T
                 transaction);
         }
 
-        var variables = await db.QueryAsync<(string Key, string Val, int Encrypted)>("SELECT key, val, is_encrypted FROM variable", transaction: transaction);
+        var variables = await db.QueryAsync<(string Key, string Val, int Encrypted)>("SELECT \"key\", val, is_encrypted FROM variable", transaction: transaction);
         foreach (var v in variables)
         {
             var val = v.Encrypted == 1 ? fernet.Rotate(v.Val, now) : fernet.Encrypt(v.Val, now);
-            await db.ExecuteAsync("UPDATE variable SET val = @val, is_encrypted = 1 WHERE key = @Key", new { v.Key, val }, transaction);
+            await db.ExecuteAsync("UPDATE variable SET val = @val, is_encrypted = 1 WHERE \"key\" = @Key", new { v.Key, val }, transaction);
             rotated++;
         }
 

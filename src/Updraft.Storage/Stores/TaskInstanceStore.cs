@@ -194,18 +194,24 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
                 rows.Add($"(@d{i}, @r{i}, @t{i}, @m{i}, @f{i}, @s{i})");
             }
 
+            // state last: MySQL assigns left to right, and try_number reads the state it had.
             applied += await connection.ExecuteAsync(
-                $"""
-                WITH v (dag_id, run_id, task_id, map_index, from_state, to_state) AS (VALUES {string.Join(", ", rows)})
-                UPDATE task_instance SET state = v.to_state,
+                PortableSql.UpdateFromRows(
+                    database.Dialect == SqlDialect.MySql,
+                    "task_instance",
+                    "dag_id, run_id, task_id, map_index, from_state, to_state",
+                    rows,
+                    $"""
                     try_number = CASE WHEN task_instance.state = {StateSql.Of(TaskInstanceState.UpForReschedule)} AND v.to_state = {StateSql.Of(TaskInstanceState.Scheduled)}
                         THEN task_instance.try_number - 1 ELSE task_instance.try_number END,
                     start_date = CASE WHEN v.to_state = {StateSql.Of(TaskInstanceState.Success)} THEN coalesce(task_instance.start_date, @At) ELSE task_instance.start_date END,
-                    end_date = CASE WHEN v.to_state IN ({StateSql.Finished}) THEN coalesce(task_instance.end_date, @At) ELSE task_instance.end_date END
-                FROM v
-                WHERE task_instance.dag_id = v.dag_id AND task_instance.run_id = v.run_id AND task_instance.task_id = v.task_id
-                    AND task_instance.map_index = v.map_index AND task_instance.state = v.from_state
-                """,
+                    end_date = CASE WHEN v.to_state IN ({StateSql.Finished}) THEN coalesce(task_instance.end_date, @At) ELSE task_instance.end_date END,
+                    state = v.to_state
+                    """,
+                    """
+                    task_instance.dag_id = v.dag_id AND task_instance.run_id = v.run_id AND task_instance.task_id = v.task_id
+                        AND task_instance.map_index = v.map_index AND task_instance.state = v.from_state
+                    """),
                 parameters,
                 transaction);
         }
@@ -234,7 +240,7 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
             }
 
             await connection.ExecuteAsync(
-                $"UPDATE dag_run SET needs_evaluation = 1 WHERE {(onlyUnflagged ? "needs_evaluation = 0 AND " : "")}(dag_id, run_id) IN (VALUES {string.Join(", ", rows)})",
+                $"UPDATE dag_run SET needs_evaluation = 1 WHERE {(onlyUnflagged ? "needs_evaluation = 0 AND " : "")}(dag_id, run_id) IN {PortableSql.RowList(MetadataDatabase.IsMySql(connection), rows)}",
                 parameters,
                 transaction);
         }
@@ -311,16 +317,17 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
                 rows.Add($"(@d{i}, @r{i}, @t{i}, @m{i}, @n{i}, @h{i}, @p{i})");
             }
 
-            var values = $"WITH v (dag_id, run_id, task_id, map_index, try_number, hostname, pid) AS (VALUES {string.Join(", ", rows)})";
-            var update =
-                $"""
-                UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Running)},
-                    start_date = CASE WHEN task_instance.next_method IS NULL THEN @At ELSE coalesce(task_instance.start_date, @At) END, end_date = NULL, duration = NULL,
-                    hostname = v.hostname, pid = v.pid, last_heartbeat_at = @At
-                FROM v
-                WHERE task_instance.dag_id = v.dag_id AND task_instance.run_id = v.run_id AND task_instance.task_id = v.task_id
+            const string Columns = "dag_id, run_id, task_id, map_index, try_number, hostname, pid";
+            var values = $"WITH v ({Columns}) AS (VALUES {string.Join(", ", rows)})";
+            var sets = $"""
+                start_date = CASE WHEN task_instance.next_method IS NULL THEN @At ELSE coalesce(task_instance.start_date, @At) END, end_date = NULL, duration = NULL,
+                    hostname = v.hostname, pid = v.pid, last_heartbeat_at = @At, state = {StateSql.Of(TaskInstanceState.Running)}
+                """;
+            var where = $"""
+                task_instance.dag_id = v.dag_id AND task_instance.run_id = v.run_id AND task_instance.task_id = v.task_id
                     AND task_instance.map_index = v.map_index AND task_instance.try_number = v.try_number AND task_instance.state = {StateSql.Of(TaskInstanceState.Queued)}
                 """;
+            var update = $"UPDATE task_instance SET {sets} FROM v WHERE {where}";
             IEnumerable<(StartedTry Try, DagRunRecord Run)> started;
             if (database.Dialect == SqlDialect.Postgres)
             {
@@ -340,10 +347,31 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
             }
             else
             {
-                var keys = (await connection.QueryAsync<(string DagId, string RunId, string TaskId, int MapIndex, int TryNumber, string? NextMethod, string? NextKwargs, string? NextEvent)>(
-                    $"{values} {update} RETURNING dag_id, run_id, task_id, map_index, try_number, next_method, next_kwargs, next_event", parameters)).ToList();
+                List<(string DagId, string RunId, string TaskId, int MapIndex, int TryNumber, string? NextMethod, string? NextKwargs, string? NextEvent)> keys;
+                var mySql = database.Dialect == SqlDialect.MySql;
+                if (mySql)
+                {
+                    // No RETURNING: the rows are locked and read, then changed, in one transaction.
+                    await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                    keys = (await connection.QueryAsync<(string, string, string, int, int, string?, string?, string?)>(
+                        $"""
+                        SELECT task_instance.dag_id, task_instance.run_id, task_instance.task_id, task_instance.map_index, task_instance.try_number,
+                            task_instance.next_method, task_instance.next_kwargs, task_instance.next_event
+                        FROM task_instance JOIN {PortableSql.DerivedTable(Columns, rows)} ON {PortableSql.ForDerived(where)} FOR UPDATE
+                        """,
+                        parameters,
+                        transaction)).ToList();
+                    await connection.ExecuteAsync(PortableSql.UpdateFromRows(true, "task_instance", Columns, rows, sets, where), parameters, transaction);
+                    await transaction.CommitAsync(cancellationToken);
+                }
+                else
+                {
+                    keys = (await connection.QueryAsync<(string, string, string, int, int, string?, string?, string?)>(
+                        $"{values} {update} RETURNING dag_id, run_id, task_id, map_index, try_number, next_method, next_kwargs, next_event", parameters)).ToList();
+                }
+
                 var runs = keys.Count == 0 ? [] : (await connection.QueryAsync<DagRunRecord>(
-                        $"SELECT {DagRunStore.RunColumns} FROM dag_run WHERE (dag_id, run_id) IN (VALUES {string.Join(", ", keys.Select((_, i) => $"(@d{i}, @r{i})"))})",
+                        $"SELECT {DagRunStore.RunColumns} FROM dag_run WHERE (dag_id, run_id) IN {PortableSql.RowList(mySql, keys.Select((_, i) => $"(@d{i}, @r{i})"))}",
                         Pairs(keys.Select(k => (k.DagId, k.RunId)))))
                     .ToDictionary(r => (r.DagId, r.RunId));
                 started = keys.Where(k => runs.ContainsKey((k.DagId, k.RunId)))
@@ -400,19 +428,22 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
             }
 
             var restarting = StateSql.Of(TaskInstanceState.Restarting);
-            var values = $"WITH v (dag_id, run_id, task_id, map_index, try_number, state, retry) AS (VALUES {string.Join(", ", rows)})";
-            var update =
-                $"""
-                UPDATE task_instance SET
-                    state = CASE WHEN task_instance.state = {restarting} THEN {StateSql.Of(TaskInstanceState.None)} ELSE v.state END,
-                    next_retry_at = CASE WHEN task_instance.state = {restarting} THEN NULL ELSE v.retry END,
+            const string Columns = "dag_id, run_id, task_id, map_index, try_number, state, retry";
+            var values = $"WITH v ({Columns}) AS (VALUES {string.Join(", ", rows)})";
+
+            // state last: MySQL assigns left to right, and next_retry_at reads the state it had.
+            var sets = $"""
+                next_retry_at = CASE WHEN task_instance.state = {restarting} THEN NULL ELSE v.retry END,
                     end_date = @At, {NoDeferral},
-                    duration = CASE WHEN task_instance.start_date IS NULL THEN NULL ELSE (@At - task_instance.start_date) / 1000000.0 END
-                FROM v
-                WHERE task_instance.dag_id = v.dag_id AND task_instance.run_id = v.run_id AND task_instance.task_id = v.task_id
+                    duration = CASE WHEN task_instance.start_date IS NULL THEN NULL ELSE (@At - task_instance.start_date) / 1000000.0 END,
+                    state = CASE WHEN task_instance.state = {restarting} THEN {StateSql.Of(TaskInstanceState.None)} ELSE v.state END
+                """;
+            var where = $"""
+                task_instance.dag_id = v.dag_id AND task_instance.run_id = v.run_id AND task_instance.task_id = v.task_id
                     AND task_instance.map_index = v.map_index AND task_instance.try_number = v.try_number
                     AND task_instance.state IN ({StateSql.List([.. fromStates, TaskInstanceState.Restarting])})
                 """;
+            var update = $"UPDATE task_instance SET {sets} FROM v WHERE {where}";
             List<(string DagId, string RunId, string TaskId, int MapIndex, int TryNumber)> ended;
             var withEvents = chunk.Where(e => (e.OutletEvents is { Count: > 0 } || e.AliasEvents is { Count: > 0 }) && e.State == TaskInstanceState.Success).ToList();
             if (database.Dialect == SqlDialect.Postgres)
@@ -441,8 +472,24 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
             else
             {
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                ended = (await connection.QueryAsync<(string, string, string, int, int)>(
-                    $"{values} {update} RETURNING dag_id, run_id, task_id, map_index, try_number", parameters, transaction)).ToList();
+                if (database.Dialect == SqlDialect.MySql)
+                {
+                    // No RETURNING: the rows are locked and read, then changed, in the transaction.
+                    ended = (await connection.QueryAsync<(string, string, string, int, int)>(
+                        $"""
+                        SELECT task_instance.dag_id, task_instance.run_id, task_instance.task_id, task_instance.map_index, task_instance.try_number
+                        FROM task_instance JOIN {PortableSql.DerivedTable(Columns, rows)} ON {PortableSql.ForDerived(where)} FOR UPDATE
+                        """,
+                        parameters,
+                        transaction)).ToList();
+                    await connection.ExecuteAsync(PortableSql.UpdateFromRows(true, "task_instance", Columns, rows, sets, where), parameters, transaction);
+                }
+                else
+                {
+                    ended = (await connection.QueryAsync<(string, string, string, int, int)>(
+                        $"{values} {update} RETURNING dag_id, run_id, task_id, map_index, try_number", parameters, transaction)).ToList();
+                }
+
                 var outcomes = new Dictionary<(TaskInstanceKey, int), TaskInstanceState>();
                 foreach (var e in chunk)
                 {
@@ -853,12 +900,14 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
     private const string HistoryConflict =
         "ON CONFLICT (dag_id, run_id, task_id, map_index, try_number) DO UPDATE SET state = excluded.state, end_date = excluded.end_date, duration = excluded.duration";
 
+    private const string HistoryConflictMySql = "ON DUPLICATE KEY UPDATE state = VALUES(state), end_date = VALUES(end_date), duration = VALUES(duration)";
+
     private static Task<int> RecordHistoryAsync(DbConnection connection, DbTransaction transaction, TaskInstanceKey key, TaskInstanceState outcome) => connection.ExecuteAsync(
         $"""
         {HistoryInsert}
         SELECT dag_id, run_id, task_id, map_index, try_number, @Outcome, hostname, pid, start_date, end_date, duration, executor
         FROM task_instance WHERE {KeyMatch}
-        {HistoryConflict}
+        {(MetadataDatabase.IsMySql(connection) ? HistoryConflictMySql : HistoryConflict)}
         """,
         new { key.DagId, key.RunId, key.TaskId, key.MapIndex, Outcome = outcome.ToWireName() },
         transaction);

@@ -33,7 +33,7 @@ public sealed class TriggerStore(MetadataDatabase database)
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var triggerId = await connection.ExecuteScalarAsync<long>(
-            "INSERT INTO triggers (classpath, kwargs, created_date) VALUES (@Classpath, @Kwargs, @At) RETURNING id",
+            PortableSql.ReturningId(connection, "INSERT INTO triggers (classpath, kwargs, created_date) VALUES (@Classpath, @Kwargs, @At)"),
             new { deferral.Classpath, deferral.Kwargs, At = Micros.From(now) },
             transaction);
         var parameters = new DynamicParameters(new { key.DagId, key.RunId, key.TaskId, key.MapIndex, tryNumber, triggerId, deferral.NextMethod, deferral.NextKwargs });
