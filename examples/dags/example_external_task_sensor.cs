@@ -3,6 +3,7 @@
 // frees its worker slot between checks; deferrable, it waits in the triggerer instead. A failed parent fails the
 // sensor at once (FailedStates) rather than letting it wait until its timeout.
 //
+//   updraft dags unpause example_external_task_parent
 //   updraft dags trigger example_external_task_parent -l 2025-03-01   (the scheduler runs it)
 //   updraft dags test example_external_task_child 2025-03-01
 public sealed class ExampleExternalTaskSensor : IDagSource
