@@ -7,7 +7,11 @@
 //   body='{"ref":"main"}'; curl -X POST http://127.0.0.1:8080/webhooks/example_push -d "$body" \
 //     -H "X-Hub-Signature-256: sha256=$(printf %s "$body" | openssl dgst -sha256 -hmac s3cret -r | cut -d' ' -f1)"
 //
-// A queue is watched the same way with RabbitMqTrigger (Updraft.Providers) and an amqp connection.
+// Each message on the RabbitMQ queue example_orders (a RabbitMqTrigger, its broker the amqp connection
+// example_rabbitmq) records an event of example_queue_messages, the message in its extra. The watcher connects only
+// when a triggerer runs it: parsing this file and `dags test` need no broker.
+//
+//   updraft connections add example_rabbitmq --conn-uri amqp://guest:guest@127.0.0.1:5672/
 public sealed class ExampleAssetWatchers : IDagSource
 {
     public IEnumerable<Dag> Build()
@@ -21,7 +25,12 @@ public sealed class ExampleAssetWatchers : IDagSource
             Watchers = [new AssetWatcher("example_push", new WebhookTrigger { SecretConnectionId = "example_webhook" })],
         };
 
-        var dag = new Dag("example_asset_watchers", schedule: dropped | pushes, startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero))
+        var messages = new Asset("example_queue_messages")
+        {
+            Watchers = [new AssetWatcher("example_orders_queue", new RabbitMqTrigger { ConnectionId = "example_rabbitmq", Queue = "example_orders" })],
+        };
+
+        var dag = new Dag("example_asset_watchers", schedule: dropped | pushes | messages, startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero))
         {
             Tags = ["example", "assets"],
         };

@@ -10,6 +10,7 @@ public sealed class ExampleAssets : IDagSource
         const string Folder = "/tmp/updraft_example_assets";
         var orders = new Asset("orders", $"file://{Folder}/orders.csv");
         var customers = new Asset("customers", $"file://{Folder}/customers.csv");
+        var corrections = new Asset("corrections", $"file://{Folder}/corrections.csv");
 
         var producer = new Dag("example_asset_producer", schedule: "@daily", startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero))
         {
@@ -69,5 +70,13 @@ public sealed class ExampleAssets : IDagSource
         };
         either.Task("refresh", ctx => ctx.Log.Info($"refreshing after {ctx.TriggeringAssetEvents.Count} asset event(s) ({ctx.DagRun.RunType})"));
         yield return either;
+
+        // Nested: both files were updated, or someone posted a correction (updraft assets event --name corrections).
+        var nested = new Dag("example_asset_nested_condition", schedule: (orders & customers) | corrections, startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero))
+        {
+            Tags = ["example", "assets"],
+        };
+        nested.Task("rebuild", ctx => ctx.Log.Info($"rebuilding after {string.Join(", ", ctx.TriggeringAssetEvents.Select(e => e.AssetName))}"));
+        yield return nested;
     }
 }

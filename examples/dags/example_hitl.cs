@@ -37,8 +37,24 @@ public sealed class ExampleHitl : IDagSource
             return done;
         });
 
+        // Values to enter (Airflow's HITLEntryOperator): the only option is OK; the fields keep their defaults unless
+        // the person changes them.
+        var limits = dag.HumanEntry("enter_limits", "Limits for the {{ ds }} report", new JsonObject { ["max_rows"] = 1000, ["note"] = "none" }).With(t =>
+        {
+            t.ResponseTimeout = TimeSpan.FromSeconds(3);
+        });
+
+        dag.Task("apply_limits", limits, (TaskContext ctx, JsonObject answer) =>
+        {
+            var when = answer["responded_by"] is null ? "by default" : $"by {answer["responded_by"]} at {answer["responded_at"]}";
+            var applied = $"at most {answer["params_input"]!["max_rows"]} rows, note '{answer["params_input"]!["note"]}' (entered {when})";
+            ctx.Log.Info(applied);
+            return applied;
+        });
+
         report.Then(approval);
         approval.Then(channel);
+        report.Then(limits);
         yield return dag;
     }
 }

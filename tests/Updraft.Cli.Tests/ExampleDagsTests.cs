@@ -26,10 +26,10 @@ public sealed class ExampleDagsTests : IDisposable
         var rows = JsonNode.Parse(output)!.AsArray();
         Assert.Equal(
             [
-                "example_asset_alias_consumer", "example_asset_consumer", "example_asset_or_time", "example_asset_producer", "example_asset_watchers", "example_bash_operator", "example_branch_operator", "example_callbacks", "example_deferrable", "example_dynamic_task_mapping", "example_email_operator", "example_hitl",
-                "example_http_operator", "example_isolated_task", "example_latest_only", "example_mapped_task_group", "example_nested_branch_dag", "example_params", "example_sensors", "example_setup_teardown",
+                "example_asset_alias_consumer", "example_asset_consumer", "example_asset_nested_condition", "example_asset_or_time", "example_asset_producer", "example_asset_watchers", "example_bash_operator", "example_branch_operator", "example_callbacks", "example_deferrable", "example_dynamic_task_mapping", "example_email_operator",
+                "example_external_task_child", "example_external_task_parent", "example_hitl", "example_http_operator", "example_isolated_task", "example_latest_only", "example_mapped_task_group", "example_nested_branch_dag", "example_params", "example_sensors", "example_setup_teardown",
                 "example_shared_code", "example_short_circuit_operator", "example_skip_dag", "example_sql_operator", "example_task_group", "example_task_mapping_second_order",
-                "example_templates", "example_timezone", "example_trigger_controller_dag", "example_trigger_rules", "example_trigger_target_dag",
+                "example_templates", "example_time_delta_sensor", "example_timezone", "example_trigger_controller_dag", "example_trigger_rules", "example_trigger_target_dag",
                 "example_xcom", "tutorial",
             ],
             rows.Select(r => r!["dag_id"]!.GetValue<string>()));
@@ -44,7 +44,8 @@ public sealed class ExampleDagsTests : IDisposable
         Assert.Equal("@weekly or assets (orders | customers)", Schedule("example_asset_or_time"));
         Assert.Equal("@daily", Schedule("example_asset_producer"));
         Assert.Equal("assets alias(daily_order_files)", Schedule("example_asset_alias_consumer"));
-        Assert.Equal("assets (example_dropped_files | example_pushes)", Schedule("example_asset_watchers"));
+        Assert.Equal("assets ((orders & customers) | corrections)", Schedule("example_asset_nested_condition"));
+        Assert.Equal("assets (example_dropped_files | example_pushes | example_queue_messages)", Schedule("example_asset_watchers"));
     }
 
     [Fact]
@@ -357,6 +358,65 @@ public sealed class ExampleDagsTests : IDisposable
         var (_, output, _) = await _cli.RunAsync("dags", "test", "example_hitl", "2025-03-02");
         Assert.Contains("Waiting for an answer to 'Publish the report for 2025-03-02?' (Approve / Reject)", output);
         Assert.Contains("published via email to partners@example.com (chosen by default)", output);
+        Assert.Contains("Waiting for an answer to 'Limits for the 2025-03-02 report' (OK)", output);
+        Assert.Contains("at most 1000 rows, note 'none' (entered by default)", output);
+    }
+
+    [Fact]
+    public async Task TimeDeltaSensor_AMomentLongPast_BothTheReschedulingAndTheDeferrableSensorGoOn()
+    {
+        var (exit, output, error) = await _cli.RunAsync("dags", "test", "example_time_delta_sensor", "2025-03-01");
+        Assert.True(exit == 0, error + output);
+        Assert.Matches(@"\{wait_for_late_records\} INFO - Checking if the time \(\S+\) has come \(2025-03-01T01:00:00\+00:00\)", output);
+        Assert.Matches(@"\{wait_in_the_triggerer\} INFO - Checking if the time \(\S+\) has come \(2025-03-01T01:30:00\+00:00\)", output);
+        var states = await TestDagAsync("example_time_delta_sensor", 0);
+        Assert.Equal(new Dictionary<string, string> { ["wait_for_late_records"] = "success", ["wait_in_the_triggerer"] = "success", ["close_the_day"] = "success" }, states);
+    }
+
+    [Fact]
+    public async Task ExternalTaskSensor_TheChildGoesOnOnceTheParentsTaskOfTheSameDateSucceeded()
+    {
+        Assert.Equal(0, (await _cli.RunAsync("dags", "reserialize")).Exit);
+        Assert.Equal(0, (await _cli.RunAsync("dags", "unpause", "example_external_task_parent")).Exit);
+        Assert.Equal(0, (await _cli.RunAsync("dags", "trigger", "example_external_task_parent", "-l", "2025-03-01", "-r", "parent_run")).Exit);
+        var (ran, ranOut, ranError) = await _cli.RunAsync("tasks", "run", "example_external_task_parent", "export_orders", "parent_run", "--force");
+        Assert.True(ran == 0, ranError + ranOut);
+
+        var (exit, output, error) = await _cli.RunAsync("dags", "test", "example_external_task_child", "2025-03-01");
+
+        Assert.True(exit == 0, error + output);
+        Assert.Contains("Poking for task example_external_task_parent.export_orders on 2025-03-01T00:00:00+00:00: success", output);
+        Assert.Contains("loading the orders the parent exported for 2025-03-01", output);
+        var states = await TestDagAsync("example_external_task_child", 0);
+        Assert.Equal(new Dictionary<string, string> { ["wait_for_export"] = "success", ["load_orders"] = "success" }, states);
+    }
+
+    [Fact]
+    public async Task NestedAssetCondition_Loads_AndRuns()
+    {
+        var states = await TestDagAsync("example_asset_nested_condition", 0);
+        Assert.Equal(new Dictionary<string, string> { ["rebuild"] = "success" }, states);
+        var details = JsonNode.Parse((await _cli.RunAsync("dags", "details", "example_asset_nested_condition")).Out)!;
+        Assert.Equal(
+            "{\"any\":[{\"all\":[{\"asset\":{\"name\":\"orders\",\"uri\":\"file:///tmp/updraft_example_assets/orders.csv\",\"group\":\"asset\"}},{\"asset\":{\"name\":\"customers\",\"uri\":\"file:///tmp/updraft_example_assets/customers.csv\",\"group\":\"asset\"}}]},{\"asset\":{\"name\":\"corrections\",\"uri\":\"file:///tmp/updraft_example_assets/corrections.csv\",\"group\":\"asset\"}}]}",
+            details["asset_expression"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task AssetWatchers_TheRabbitMqWatcherIsDeclared_AndNeedsNoBrokerToLoadOrTest()
+    {
+        var (parsed, parseOut, _) = await _cli.RunAsync("dags", "reserialize");
+        Assert.True(parsed == 0, parseOut);
+        Assert.Contains("; 0 import errors.", parseOut);
+        var details = JsonNode.Parse((await _cli.RunAsync("dags", "details", "example_asset_watchers")).Out)!;
+        var watcher = Assert.Single(details["asset_watchers"]!.AsArray(), w => (string?)w!["asset"] == "example_queue_messages")!;
+        Assert.Equal(("example_orders_queue", "Updraft.Providers.RabbitMqTrigger"), ((string?)watcher["name"], (string?)watcher["classpath"]));
+        var kwargs = JsonNode.Parse((string)watcher["kwargs"]!)!;
+        Assert.Equal(("example_rabbitmq", "example_orders"), ((string?)kwargs["connectionId"], (string?)kwargs["queue"]));
+        Assert.Contains("example_queue_messages", (await _cli.RunAsync("assets", "list")).Out);
+
+        var states = await TestDagAsync("example_asset_watchers", 0);
+        Assert.Equal(new Dictionary<string, string> { ["handle"] = "success" }, states);
     }
 
     [Fact]

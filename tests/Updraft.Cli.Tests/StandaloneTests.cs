@@ -244,6 +244,75 @@ public sealed class StandaloneTests : IDisposable
         Assert.Equal(0, standalone.ExitCode);
     }
 
+    [Fact]
+    public async Task Standalone_ItsTriggererResumesADeferredTask_TheRunSucceeds_HealthShowsTheTriggerer()
+    {
+        var dags = Path.Combine(_home, "dags");
+        Directory.CreateDirectory(dags);
+        await File.WriteAllTextAsync(Path.Combine(dags, "defers.cs"), """
+            public sealed class Defers : IDagSource
+            {
+                public IEnumerable<Dag> Build()
+                {
+                    var dag = new Dag("defers", startDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
+                    var wait = dag.Task("wait", ctx =>
+                    {
+                        if (ctx.TriggerEvent is null)
+                        {
+                            ctx.Defer(DateTimeTrigger.After(TimeSpan.FromSeconds(2), ctx.Clock));
+                        }
+
+                        return $"resumed with {ctx.TriggerEvent!.Payload}";
+                    });
+                    dag.Task("after", wait, (TaskContext ctx, string resumed) => ctx.Log.Info($"after: {resumed}"));
+                    yield return dag;
+                }
+            }
+            """);
+        var start = Start("standalone");
+        start.Environment["UPDRAFT__CORE__LOAD_EXAMPLES"] = "False";
+        using var standalone = Process.Start(start)!;
+        var stderr = standalone.StandardError.ReadToEndAsync();
+        try
+        {
+            string? line;
+            var banner = new List<string>();
+            while ((line = await standalone.StandardOutput.ReadLineAsync()) is not null && !line.Contains("is running", StringComparison.Ordinal))
+            {
+                banner.Add(line);
+            }
+
+            Assert.NotNull(line);
+            var api = new Uri(Assert.Single(banner, l => l.StartsWith("API server listening on http://127.0.0.1:", StringComparison.Ordinal)).Split(' ')[4]);
+            Assert.Equal(0, (await RunAsync("dags", "unpause", "defers")).Exit);
+            Assert.Equal(0, (await RunAsync("dags", "trigger", "defers", "-r", "deferring")).Exit);
+
+            await WaitForAsync(async () => (await RunAsync("dags", "state", "defers", "deferring")).Out.Trim() is "success" or "failed");
+
+            Assert.Equal("success", (await RunAsync("dags", "state", "defers", "deferring")).Out.Trim());
+            var tasks = JsonNode.Parse((await RunAsync("tasks", "states-for-dag-run", "defers", "deferring", "-o", "json")).Out)!.AsArray();
+            Assert.All(tasks, t => Assert.Equal("success", t!["state"]!.GetValue<string>()));
+            // Deferred and resumed in the same try, by the triggerer inside standalone.
+            var log = await File.ReadAllTextAsync(Path.Combine(_home, "logs", "dag_id=defers", "run_id=deferring", "task_id=wait", "attempt=1.log"));
+            Assert.Contains("Pausing task as DEFERRED: Deferring the task on DateTimeTrigger", log);
+            var after = await File.ReadAllTextAsync(Path.Combine(_home, "logs", "dag_id=defers", "run_id=deferring", "task_id=after", "attempt=1.log"));
+            Assert.Matches(@"after: resumed with \S+", after);
+            using var http = new HttpClient();
+            var health = JsonNode.Parse(await http.GetStringAsync(new Uri(api, "api/v2/monitor/health")))!;
+            Assert.Equal("healthy", (string?)health["triggerer"]!["status"]);
+            Assert.NotNull(health["triggerer"]!["latest_triggerer_heartbeat"]);
+        }
+        finally
+        {
+            Process.Start("kill", ["-TERM", standalone.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            await standalone.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        }
+
+        var errors = await stderr;
+        Assert.False(errors.Contains("Unhandled", StringComparison.Ordinal), errors);
+        Assert.Equal(0, standalone.ExitCode);
+    }
+
     private static async Task WaitForAsync(Func<Task<bool>> condition)
     {
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));

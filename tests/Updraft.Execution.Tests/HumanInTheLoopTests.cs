@@ -39,6 +39,68 @@ public sealed class HumanInTheLoopTests
     }
 
     [Fact]
+    public void AnEntry_AsksForItsFieldsWithOkAsTheOnlyOption_WhoAnsweredWhatAndWhenFlowDownstream()
+    {
+        var dag = new Dag("entry");
+        var asked = new List<HumanRequest>();
+        var entry = dag.HumanEntry("limits", "Limits for {{ ds }}", new JsonObject { ["rows"] = 10, ["note"] = "none" });
+        dag.Task("apply", entry, (JsonObject answer) =>
+            $"{answer["params_input"]!["rows"]} rows, note {answer["params_input"]!["note"]}, {answer["chosen_options"]![0]} by {answer["responded_by"]} at {answer["responded_at"]}");
+        // In the question's zone (+02:00): recorded and passed on in UTC.
+        var answeredAt = new DateTimeOffset(2025, 3, 1, 11, 15, 30, TimeSpan.FromHours(2));
+
+        var result = Run(dag, request =>
+        {
+            asked.Add(request);
+            return new HumanResponse(["OK"], new JsonObject { ["rows"] = 25, ["note"] = "rush" }, "grace", answeredAt);
+        });
+
+        Assert.True(result.State == DagRunState.Success, string.Join("\n", _log));
+        var question = Assert.Single(asked);
+        Assert.Equal("Limits for 2025-03-01", question.Subject);
+        Assert.Equal(["OK"], question.Options);
+        Assert.Equal(["OK"], question.Defaults!);
+        Assert.Equal("{\"rows\":10,\"note\":\"none\"}", question.Params.ToJsonString());
+        var answer = result.XComValue<JsonObject>("limits")!;
+        Assert.Equal(("grace", "2025-03-01T09:15:30+00:00"), (answer["responded_by"]!.GetValue<string>(), answer["responded_at"]!.GetValue<string>()));
+        Assert.Equal("25 rows, note rush, OK by grace at 2025-03-01T09:15:30+00:00", result.XComValue<string>("apply"));
+    }
+
+    [Fact]
+    public void AnEntryNobodyAnswers_FailsSayingSo_ItHasNoTimeoutToTakeTheDefaultsAt()
+    {
+        var dag = new Dag("entry_unanswered");
+        dag.HumanEntry("limits", "Limits?", new JsonObject { ["rows"] = 10 });
+
+        var result = Run(dag, _ => null);
+
+        Assert.Equal(TaskInstanceState.Failed, result.TaskStates["limits"]);
+        Assert.Contains(_log, l => l.Contains("'Limits?' needs an answer, and nobody can give one here", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AnEntryNobodyAnswersInTime_TakesTheFieldDefaults_AnsweredByNobody_AtTheTimeout()
+    {
+        var dag = new Dag("entry_timeout");
+        var before = TimeProvider.System.GetUtcNow();
+        dag.HumanEntry("limits", "Limits?", new JsonObject { ["rows"] = 10 }).With(t =>
+        {
+            t.ResponseTimeout = TimeSpan.FromMilliseconds(200);
+            t.PollInterval = TimeSpan.FromMilliseconds(50);
+        });
+
+        var result = Run(dag, _ => null);
+
+        Assert.True(result.State == DagRunState.Success, string.Join("\n", _log));
+        var answer = result.XComValue<JsonObject>("limits")!;
+        Assert.Equal(("OK", 10), (answer["chosen_options"]![0]!.GetValue<string>(), answer["params_input"]!["rows"]!.GetValue<int>()));
+        Assert.Null(answer["responded_by"]);
+        // Taken no earlier than the timeout, counted from when it asked (recorded to the microsecond).
+        var at = DateTimeOffset.Parse(answer["responded_at"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(at >= before + TimeSpan.FromMilliseconds(200) - TimeSpan.FromTicks(10), $"defaults taken at {at:O}, asked after {before:O}");
+    }
+
+    [Fact]
     public void AChoiceNobodyAnswers_TakesItsDefaultsAtTheTimeout_WithTheParamsDefaults()
     {
         var dag = new Dag("choice");

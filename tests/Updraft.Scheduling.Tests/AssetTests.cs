@@ -276,6 +276,58 @@ public abstract class AssetTests
         Assert.Equal("""["customers","orders"]""", xcom);
     }
 
+    [Fact]
+    public async Task AnAssetWatcherOfAPausedDag_DoesNotRun_StartsWhenTheDagIsUnpaused_AndStopsWhenItIsPausedAgain()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("watched.cs", Source("watched", """
+            dag.Task("load", ctx => 1);
+            """, "IsPausedUponCreation = true", $$"""new Asset("drops") { Watchers = [new AssetWatcher("inbox", new FileDropTrigger { Folder = "{{Path.Combine(o.Home, "inbox")}}", Pattern = "*.csv" })] }"""));
+        await o.ProcessAsync();
+        var dags = new DagStore(o.Database);
+        var triggers = new TriggerStore(o.Database);
+        var triggerer = new Triggering.Triggerer(
+            o.Database,
+            new Triggering.TriggererOptions { LogFolder = o.LogFolder },
+            TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Triggering.Triggerer>.Instance);
+
+        // The watchers it starts stop with this token.
+        using var watching = new CancellationTokenSource();
+        try
+        {
+            await triggerer.RunOnceAsync(watching.Token);
+            Assert.Equal(0, triggerer.RunningCount);
+            Assert.Empty(await triggers.HeldAsync(triggerer.JobId!.Value));
+
+            Assert.True(await dags.SetPausedAsync("watched", paused: false));
+            await triggerer.RunOnceAsync(watching.Token);
+            Assert.Equal(1, triggerer.RunningCount);
+            var held = Assert.Single(await triggers.HeldAsync(triggerer.JobId!.Value));
+
+            Assert.True(await dags.SetPausedAsync("watched", paused: true));
+            await triggerer.RunOnceAsync(watching.Token);
+            Assert.Empty(await triggers.HeldAsync(triggerer.JobId!.Value));
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (triggerer.RunningCount > 0)
+            {
+                await Task.Delay(20, limit.Token);
+            }
+
+            // Unpaused again, the same trigger runs again in the triggerer that still holds it.
+            Assert.True(await dags.SetPausedAsync("watched", paused: false));
+            await triggerer.RunOnceAsync(watching.Token);
+            Assert.Equal(1, triggerer.RunningCount);
+            Assert.Equal(held, Assert.Single(await triggers.HeldAsync(triggerer.JobId!.Value)));
+        }
+        finally
+        {
+            await watching.CancelAsync();
+            await triggerer.StopAsync(CancellationToken.None);
+            triggerer.Dispose();
+        }
+    }
+
     private static async Task<List<DagRunRecord>> RunsAsync(Orchestra o, string dagId) =>
         [.. await new DagRunStore(o.Database).ListAsync(dagId, null, 100)];
 }

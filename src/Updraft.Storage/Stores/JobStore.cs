@@ -40,6 +40,13 @@ public sealed class JobStore(MetadataDatabase database)
             new { id, state, Running, At = Micros.From(now) });
     }
 
+    /// <summary>The last heartbeat of the most recent job of <paramref name="jobType"/> in any state; null when none ever ran.</summary>
+    public async Task<DateTimeOffset?> LatestHeartbeatAsync(string jobType, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return Micros.To(await connection.ExecuteScalarAsync<long?>("SELECT MAX(latest_heartbeat) FROM job WHERE job_type = @jobType", new { jobType }));
+    }
+
     /// <summary>Running jobs of <paramref name="jobType"/> other than <paramref name="self"/>: id, host, pid and last heartbeat.</summary>
     public async Task<IReadOnlyList<(long Id, string Hostname, int Pid, DateTimeOffset LatestHeartbeat)>> RunningAsync(
         string jobType,

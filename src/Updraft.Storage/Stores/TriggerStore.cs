@@ -75,18 +75,29 @@ public sealed class TriggerStore(MetadataDatabase database)
                 WHERE (triggerer_id IS NULL OR triggerer_id NOT IN (
                     SELECT id FROM job WHERE job_type = @Type AND state = @Running AND latest_heartbeat >= @Alive))
                   AND classpath <> @Webhook
+                  AND {NotPausedWatcher}
                 ORDER BY id LIMIT @count {skipLocked})
             """,
             // A webhook watcher's deliveries arrive at the API server: no triggerer holds it.
             new { triggererId, count, Type = TriggererJobType, JobStore.Running, Alive = Micros.From(aliveSince), Webhook = typeof(Core.Triggers.WebhookTrigger).FullName });
     }
 
-    /// <summary>The ids of the triggers triggerer <paramref name="triggererId"/> holds.</summary>
+    /// <summary>
+    /// The ids of the triggers triggerer <paramref name="triggererId"/> holds and should run: not the watchers of a
+    /// paused DAG, which it stops, and starts again once the DAG is unpaused.
+    /// </summary>
     public async Task<IReadOnlyList<long>> HeldAsync(long triggererId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return [.. await connection.QueryAsync<long>("SELECT id FROM triggers WHERE triggerer_id = @triggererId", new { triggererId })];
+        return [.. await connection.QueryAsync<long>($"SELECT id FROM triggers WHERE triggerer_id = @triggererId AND {NotPausedWatcher}", new { triggererId })];
     }
+
+    /// <summary>
+    /// As in Airflow, the asset watchers of a paused DAG do not run: a paused example needs no broker, and nothing
+    /// it would start could run anyway.
+    /// </summary>
+    private const string NotPausedWatcher =
+        "NOT EXISTS (SELECT 1 FROM asset_watcher w JOIN dag d ON d.dag_id = w.dag_id WHERE w.trigger_id = triggers.id AND d.is_paused = 1)";
 
     /// <summary>Triggers by id, with the task instance each one's deferred try waits on it (none: nothing waits any more).</summary>
     public async Task<IReadOnlyList<TriggerRecord>> GetManyAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default)

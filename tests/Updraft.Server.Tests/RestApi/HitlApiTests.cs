@@ -38,6 +38,11 @@ public abstract class HitlApiTests : IAsyncLifetime
         _api.Orchestra.WriteDag("late.cs", Orchestra.DagSource("late", """
             dag.HumanChoice("decide", "Go?", ["yes", "no"]).With(t => { t.Defaults = ["no"]; t.ResponseTimeout = TimeSpan.FromSeconds(1); t.PollInterval = TimeSpan.FromMilliseconds(100); });
             """));
+        _api.Orchestra.WriteDag("entry.cs", Orchestra.DagSource("entry", """
+            var limits = dag.HumanEntry("limits", "Limits for {{ ds }}", new JsonObject { ["rows"] = 10, ["note"] = "none" }).With(t => t.PollInterval = TimeSpan.FromMilliseconds(100));
+            dag.Task("apply", limits, (JsonObject answer) =>
+                $"{answer["params_input"]!["rows"]} rows, note {answer["params_input"]!["note"]}, {answer["chosen_options"]![0]} by {answer["responded_by"]} at {answer["responded_at"]}");
+            """));
         await _api.Orchestra.ProcessAsync();
     }
 
@@ -49,7 +54,7 @@ public abstract class HitlApiTests : IAsyncLifetime
         var o = _api.Orchestra;
         var (engine, executor) = o.NewScheduler();
         var run = await o.TriggerAsync("approve");
-        await WaitForAsync(async () => await StateAsync(run.RunId, "pick") == TaskInstanceState.Deferred && await StateAsync(run.RunId, "sign_off") == TaskInstanceState.Deferred, engine);
+        await WaitForAsync(async () => await StateAsync("approve", run.RunId, "pick") == TaskInstanceState.Deferred && await StateAsync("approve", run.RunId, "sign_off") == TaskInstanceState.Deferred, engine);
 
         var viewer = await _api.AsAsync("viewer");
         var open = await JsonAsync(await viewer.GetAsync("api/v2/hitlDetails/?dag_id=approve&response_received=false"));
@@ -116,6 +121,60 @@ public abstract class HitlApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnEntry_APersonEntersValues_WhoWhatAndWhenAreRecorded_AndFlowDownstream()
+    {
+        var o = _api.Orchestra;
+        var (engine, executor) = o.NewScheduler();
+        var run = await o.TriggerAsync("entry");
+        await WaitForAsync(async () => await StateAsync("entry", run.RunId, "limits") == TaskInstanceState.Deferred, engine);
+
+        var viewer = await _api.AsAsync("viewer");
+        var question = await JsonAsync(await viewer.GetAsync($"api/v2/hitlDetails/entry/{run.RunId}/limits"));
+        Assert.Equal(["OK"], question["options"]!.AsArray().Select(o => (string?)o));
+        Assert.Equal(["OK"], question["defaults"]!.AsArray().Select(o => (string?)o));
+        Assert.Equal("{\"rows\":10,\"note\":\"none\"}", question["params"]!.ToJsonString());
+        Assert.Null(question["responded_at"]);
+
+        var before = TimeProvider.System.GetUtcNow();
+        DateTimeOffset respondedAt;
+        using (var answered = await (await _api.AsAsync("user")).PatchAsJsonAsync($"api/v2/hitlDetails/entry/{run.RunId}/limits", new { chosen_options = new[] { "OK" }, params_input = new { rows = 25 } }))
+        {
+            Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+            var body = await JsonAsync(answered);
+            respondedAt = DateTimeOffset.Parse((string)body["responded_at"]!, System.Globalization.CultureInfo.InvariantCulture);
+            // The field left out keeps its default.
+            Assert.Equal("{\"rows\":25,\"note\":\"none\"}", body["params_input"]!.ToJsonString());
+        }
+
+        var after = TimeProvider.System.GetUtcNow();
+        // Stored to the microsecond.
+        Assert.InRange(respondedAt, before.AddTicks(-10), after);
+
+        var triggerer = NewTriggerer(o);
+        await triggerer.StartAsync(CancellationToken.None);
+        try
+        {
+            await o.RunToCompletionAsync(engine, executor);
+        }
+        finally
+        {
+            await triggerer.StopAsync(CancellationToken.None);
+        }
+
+        Assert.Equal("success", await o.RunStateAsync("entry", run.RunId));
+        var done = await JsonAsync(await viewer.GetAsync($"api/v2/hitlDetails/entry/{run.RunId}/limits"));
+        Assert.True((bool)done["response_received"]!);
+        Assert.Equal("user", (string?)done["responded_by_user"]!["name"]);
+        Assert.Equal(respondedAt, DateTimeOffset.Parse((string)done["responded_at"]!, System.Globalization.CultureInfo.InvariantCulture));
+        var xcoms = new DatabaseXComStore(o.Database, TimeProvider.System);
+        var result = JsonNode.Parse((await xcoms.GetAsync(new("entry", run.RunId, "limits", -1, "return_value")))!)!;
+        Assert.Equal(("user", respondedAt), ((string?)result["responded_by"], DateTimeOffset.Parse((string)result["responded_at"]!, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(
+            $"25 rows, note none, OK by user at {Core.Runtime.Iso.Format(respondedAt)}",
+            JsonNode.Parse((await xcoms.GetAsync(new("entry", run.RunId, "apply", -1, "return_value")))!)!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task NobodyAnswersInTime_TheDefaultsAreTakenAndRecorded_ALateAnswerIsRefused()
     {
         var o = _api.Orchestra;
@@ -154,8 +213,8 @@ public abstract class HitlApiTests : IAsyncLifetime
         TimeProvider.System,
         NullLogger<Triggerer>.Instance);
 
-    private async Task<TaskInstanceState?> StateAsync(string runId, string taskId) =>
-        (await new TaskInstanceStore(_api.Orchestra.Database).GetAsync(new TaskInstanceKey("approve", runId, taskId)))?.State;
+    private async Task<TaskInstanceState?> StateAsync(string dagId, string runId, string taskId) =>
+        (await new TaskInstanceStore(_api.Orchestra.Database).GetAsync(new TaskInstanceKey(dagId, runId, taskId)))?.State;
 
     private static async Task WaitForAsync(Func<Task<bool>> done, Scheduling.Scheduling.SchedulerEngine engine)
     {

@@ -657,6 +657,55 @@ public abstract class RestApiTests : IAsyncLifetime
         Assert.Contains("expose", await ExpectAsync((await _api.AsAsync("admin")).GetAsync("api/v2/config"), HttpStatusCode.Forbidden), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Monitor_Health_TriggererNoneUntilOneRuns_HealthyWhileItBeats_UnhealthyOnceStaleOrStopped()
+    {
+        var before = await Json(await _api.Anonymous.GetAsync("api/v2/monitor/health"));
+        AirflowSchemas.AssertMatches("HealthInfoResponse", before);
+        Assert.Null(before["triggerer"]!["status"]);
+        Assert.Null(before["triggerer"]!["latest_triggerer_heartbeat"]);
+
+        // A triggerer whose last heartbeat is older than the 30 s threshold: still running by its row, but unhealthy.
+        using var stale = NewTriggerer(new ShiftedTime(TimeSpan.FromMinutes(-1)));
+        var staleFrom = TimeProvider.System.GetUtcNow() - TimeSpan.FromMinutes(1);
+        await stale.RunOnceAsync();
+        var staleTo = TimeProvider.System.GetUtcNow() - TimeSpan.FromMinutes(1);
+        var staleHealth = await TriggererHealthAsync();
+        Assert.Equal("unhealthy", staleHealth.Status);
+        Assert.InRange(staleHealth.Heartbeat!.Value, staleFrom.AddTicks(-10), staleTo);
+
+        // A live one beats now: the latest heartbeat is its, and the triggerer is healthy.
+        using var live = NewTriggerer(TimeProvider.System);
+        var liveFrom = TimeProvider.System.GetUtcNow();
+        await live.RunOnceAsync();
+        var liveTo = TimeProvider.System.GetUtcNow();
+        var liveHealth = await TriggererHealthAsync();
+        Assert.Equal("healthy", liveHealth.Status);
+        Assert.InRange(liveHealth.Heartbeat!.Value, liveFrom.AddTicks(-10), liveTo);
+
+        // Stopped, as in Airflow: unhealthy, with the last heartbeat of the most recent triggerer.
+        await live.StopAsync(CancellationToken.None);
+        await stale.StopAsync(CancellationToken.None);
+        var stopped = await Json(await _api.Anonymous.GetAsync("api/v2/monitor/health"));
+        AirflowSchemas.AssertMatches("HealthInfoResponse", stopped);
+        Assert.Equal("unhealthy", (string?)stopped["triggerer"]!["status"]);
+        Assert.Equal(liveHealth.Heartbeat, DateTimeOffset.Parse((string)stopped["triggerer"]!["latest_triggerer_heartbeat"]!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private Scheduling.Triggering.Triggerer NewTriggerer(TimeProvider time) => new(
+        _api.Orchestra.Database,
+        new Scheduling.Triggering.TriggererOptions { LogFolder = _api.Orchestra.LogFolder },
+        time,
+        Microsoft.Extensions.Logging.Abstractions.NullLogger<Scheduling.Triggering.Triggerer>.Instance);
+
+    private async Task<(string? Status, DateTimeOffset? Heartbeat)> TriggererHealthAsync()
+    {
+        var health = await Json(await _api.Anonymous.GetAsync("api/v2/monitor/health"));
+        AirflowSchemas.AssertMatches("HealthInfoResponse", health);
+        var beat = (string?)health["triggerer"]!["latest_triggerer_heartbeat"];
+        return ((string?)health["triggerer"]!["status"], beat is null ? null : DateTimeOffset.Parse(beat, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     protected static async Task<JsonObject> Json(HttpResponseMessage response) =>
         (await response.Content.ReadFromJsonAsync<JsonObject>())!;
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Updraft.Core.Runtime;
 using Updraft.Core.States;
+using Updraft.Storage.Database;
 using Updraft.Storage.Stores;
 using static Updraft.Storage.Security.Permissions;
 
@@ -76,7 +77,8 @@ internal static class HitlEndpoints
                 values[name] = value?.DeepClone();
             }
 
-            var answer = new HumanResponse([.. chosen], values, context.Caller().Username, time.GetUtcNow());
+            // At the precision it is stored in, so this reply gives the same responded_at as GET and the task's result.
+            var answer = new HumanResponse([.. chosen], values, context.Caller().Username, Micros.To(Micros.From(time.GetUtcNow())));
             if (!await hitl.RespondAsync(key, answer, item.CreatedAtMicros, context.RequestAborted))
             {
                 throw ApiException.Conflict($"Human-in-the-loop detail has already been updated for {Describe(key)} and is not allowed to write again.");

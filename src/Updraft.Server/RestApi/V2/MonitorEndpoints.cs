@@ -28,6 +28,7 @@ internal static class MonitorEndpoints
             IReadOnlyList<(long Id, string Hostname, int Pid, DateTimeOffset LatestHeartbeat)> schedulers = [];
             IReadOnlyList<(long Id, string Hostname, int Pid, DateTimeOffset LatestHeartbeat)> processors = [];
             IReadOnlyList<(long Id, string Hostname, int Pid, DateTimeOffset LatestHeartbeat)> triggerers = [];
+            DateTimeOffset? lastTriggererBeat = null;
             try
             {
                 await using (await database.OpenAsync(context.RequestAborted))
@@ -38,6 +39,7 @@ internal static class MonitorEndpoints
                 schedulers = await jobs.RunningAsync(SchedulerEngine.JobType, -1, context.RequestAborted);
                 processors = await jobs.RunningAsync(Scheduling.Hosting.DagProcessorService.JobType, -1, context.RequestAborted);
                 triggerers = await jobs.RunningAsync(TriggerStore.TriggererJobType, -1, context.RequestAborted);
+                lastTriggererBeat = triggerers.Count > 0 ? null : await jobs.LatestHeartbeatAsync(TriggerStore.TriggererJobType, context.RequestAborted);
             }
             catch (Exception e) when (e is System.Data.Common.DbException or DatabaseException or TimeoutException or IOException)
             {
@@ -51,9 +53,11 @@ internal static class MonitorEndpoints
             var schedulerStatus = latest is { } beat && time.GetUtcNow() - beat < TimeSpan.FromSeconds(30) ? "healthy" : "unhealthy";
             var processorBeat = processors.Count > 0 ? processors.Max(s => s.LatestHeartbeat) : (DateTimeOffset?)null;
             var processorStatus = processorBeat is { } pb && time.GetUtcNow() - pb < TimeSpan.FromSeconds(30) ? "healthy" : "unhealthy";
-            // As in Airflow, a triggerer's status is null until one runs ([triggerer] triggerer_health_check_threshold, 30 s).
-            var triggererBeat = triggerers.Count > 0 ? triggerers.Max(s => s.LatestHeartbeat) : (DateTimeOffset?)null;
-            var triggererStatus = triggererBeat is not { } tb ? null : time.GetUtcNow() - tb < TimeSpan.FromSeconds(30) ? "healthy" : "unhealthy";
+            // As in Airflow, a triggerer's status is null until one ever ran, healthy while one beats
+            // ([triggerer] triggerer_health_check_threshold, 30 s), and once all stopped, unhealthy with the last heartbeat.
+            var triggererBeat = triggerers.Count > 0 ? triggerers.Max(s => s.LatestHeartbeat) : lastTriggererBeat;
+            var triggererStatus = triggererBeat is not { } tb ? null
+                : triggerers.Count > 0 && time.GetUtcNow() - tb < TimeSpan.FromSeconds(30) ? "healthy" : "unhealthy";
             return V2.Json(new
             {
                 metadatabase = new { status = database_status },
