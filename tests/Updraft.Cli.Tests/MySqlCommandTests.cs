@@ -2,7 +2,7 @@ using Updraft.Tests.Shared;
 
 namespace Updraft.Cli.Tests;
 
-/// <summary>'updraft db' on a real MariaDB server, and the clear errors a user meets there.</summary>
+/// <summary>The CLI on a real MariaDB server: 'updraft db', other commands, and the clear errors a user meets there.</summary>
 [Collection(MariaDbCollection.Name)]
 public sealed class MySqlCommandTests(MariaDbServer server) : IDisposable
 {
@@ -23,11 +23,16 @@ public sealed class MySqlCommandTests(MariaDbServer server) : IDisposable
         Assert.Equal(0, (await _cli.RunAsync("db", "reset", "--yes")).Exit);
         Assert.Equal(0, (await _cli.RunAsync("db", "check")).Exit);
 
-        // The stores are not all written for MySQL yet: other commands say so in one line instead of failing in SQL.
-        var list = await _cli.RunAsync("pools", "list");
-        Assert.NotEqual(0, list.Exit);
-        Assert.Contains("is MySQL/MariaDB: 'updraft db migrate|check|reset' work on it, the other commands and services do not yet", list.Error);
-        Assert.DoesNotContain(MariaDbServer.Password, list.Error);
+        // The other commands work on the database as on the other dialects.
+        Assert.Equal(0, (await _cli.RunAsync("pools", "set", "etl", "3", "ETL jobs")).Exit);
+        var list = await _cli.RunAsync("pools", "list", "-o", "json");
+        Assert.Equal(0, list.Exit);
+        Assert.Contains("\"etl\"", list.Out);
+        Assert.Contains("\"default_pool\"", list.Out);
+        Assert.Equal(0, (await _cli.RunAsync("variables", "set", "Key", "ünïcode 🚀")).Exit);
+        Assert.Equal(0, (await _cli.RunAsync("variables", "set", "key", "lower")).Exit);
+        Assert.Equal("ünïcode 🚀", (await _cli.RunAsync("variables", "get", "Key")).Out.Trim());
+        Assert.Equal("lower", (await _cli.RunAsync("variables", "get", "key")).Out.Trim());
     }
 
     [Fact]

@@ -342,3 +342,9 @@ public sealed class PostgresAssetTests(PostgresServer server) : AssetTests
 {
     protected override string? DatabaseUri() => server.CreateDatabase();
 }
+
+[Collection(MariaDbCollection.Name)]
+public sealed class MariaDbAssetTests(MariaDbServer server) : AssetTests
+{
+    protected override string? DatabaseUri() => server.CreateDatabase();
+}

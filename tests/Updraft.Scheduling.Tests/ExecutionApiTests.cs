@@ -181,3 +181,9 @@ public sealed class PostgresExecutionApiTests(PostgresServer server) : Execution
 {
     protected override string? DatabaseUri() => server.CreateDatabase();
 }
+
+[Collection(MariaDbCollection.Name)]
+public sealed class MariaDbExecutionApiTests(MariaDbServer server) : ExecutionApiTests
+{
+    protected override string? DatabaseUri() => server.CreateDatabase();
+}

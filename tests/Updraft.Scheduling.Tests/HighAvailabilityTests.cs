@@ -5,13 +5,15 @@ using Updraft.Tests.Shared;
 
 namespace Updraft.Scheduling.Tests;
 
-[Collection(PostgresCollection.Name)]
-public sealed class HighAvailabilityTests(PostgresServer server)
+/// <summary>Several schedulers on one database: no try runs twice, no limit is overshot (PostgreSQL and MariaDB).</summary>
+public abstract class HighAvailabilityTests
 {
+    protected abstract string CreateDatabase();
+
     [Fact]
     public async Task TwoSchedulers_1000TaskInstances_NoneRunTwice()
     {
-        await using var o = new Orchestra(server.CreateDatabase());
+        await using var o = new Orchestra(CreateDatabase());
         await o.MigrateAsync();
         var ledger = Path.Combine(o.Home, "ledger.txt");
         o.WriteDag("wide.cs", Orchestra.DagSource("wide", $$$"""
@@ -47,7 +49,7 @@ public sealed class HighAvailabilityTests(PostgresServer server)
     [InlineData(3)]
     public async Task Schedulers_PoolOfTwoAndDagCappedAtThree_NeverAboveTheLimitWhileRunning(int schedulers)
     {
-        await using var o = new Orchestra(server.CreateDatabase());
+        await using var o = new Orchestra(CreateDatabase());
         await o.MigrateAsync();
         await new PoolStore(o.Database).SetAsync("two", 2, null);
         o.WriteDag("pooled.cs", Orchestra.DagSource("pooled", """
@@ -96,7 +98,7 @@ public sealed class HighAvailabilityTests(PostgresServer server)
     [Fact]
     public async Task TwoSchedulers_CatchUpRunsOfOneDag_EachRunCreatedOnceAndNoPassAborted()
     {
-        await using var o = new Orchestra(server.CreateDatabase());
+        await using var o = new Orchestra(CreateDatabase());
         await o.MigrateAsync();
         o.WriteDag("daily.cs", """
             public sealed class Daily : IDagSource
@@ -134,11 +136,17 @@ public sealed class HighAvailabilityTests(PostgresServer server)
         Assert.Equal(20, runs.Select(r => r.LogicalDate).Distinct().Count());
         Assert.All(runs, r => Assert.Equal(DagRunState.Success, r.State));
     }
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresHighAvailabilityTests(PostgresServer server) : HighAvailabilityTests
+{
+    protected override string CreateDatabase() => server.CreateDatabase();
 
     [Fact]
     public async Task PostgresRestart_DuringARun_SchedulerAndWorkersRideItOut_NothingLostOrDoubled()
     {
-        await using var o = new Orchestra(server.CreateDatabase());
+        await using var o = new Orchestra(CreateDatabase());
         await o.MigrateAsync();
         var ledger = Path.Combine(o.Home, "ledger.txt");
         o.WriteDag("steady.cs", Orchestra.DagSource("steady", $$$"""
@@ -172,4 +180,10 @@ public sealed class HighAvailabilityTests(PostgresServer server)
         Assert.Equal(DagRunState.Success, (await new DagRunStore(o.Database).GetAsync("steady", run.RunId))!.State);
         Assert.All((await o.TasksAsync("steady", run.RunId)).Values, t => Assert.Equal((TaskInstanceState.Success, 1), (t.State, t.TryNumber)));
     }
+}
+
+[Collection(MariaDbCollection.Name)]
+public sealed class MariaDbHighAvailabilityTests(MariaDbServer server) : HighAvailabilityTests
+{
+    protected override string CreateDatabase() => server.CreateDatabase();
 }

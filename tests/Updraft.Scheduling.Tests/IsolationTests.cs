@@ -80,3 +80,9 @@ public sealed class PostgresIsolationTests(Updraft.Tests.Shared.PostgresServer s
 {
     protected override string? DatabaseUri() => server.CreateDatabase();
 }
+
+[Collection(Updraft.Tests.Shared.MariaDbCollection.Name)]
+public sealed class MariaDbIsolationTests(Updraft.Tests.Shared.MariaDbServer server) : IsolationTests
+{
+    protected override string? DatabaseUri() => server.CreateDatabase();
+}

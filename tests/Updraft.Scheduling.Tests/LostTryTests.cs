@@ -187,3 +187,9 @@ public sealed class PostgresLostTryTests(PostgresServer server) : LostTryTests
 {
     protected override string? DatabaseUri() => server.CreateDatabase();
 }
+
+[Collection(MariaDbCollection.Name)]
+public sealed class MariaDbLostTryTests(MariaDbServer server) : LostTryTests
+{
+    protected override string? DatabaseUri() => server.CreateDatabase();
+}

@@ -1611,3 +1611,9 @@ public sealed class PostgresSchedulerTests(PostgresServer server) : SchedulerTes
 {
     protected override string? DatabaseUri() => server.CreateDatabase();
 }
+
+[Collection(MariaDbCollection.Name)]
+public sealed class MariaDbSchedulerTests(MariaDbServer server) : SchedulerTests
+{
+    protected override string? DatabaseUri() => server.CreateDatabase();
+}

@@ -516,3 +516,9 @@ public sealed class PostgresTriggererTests(PostgresServer server) : TriggererTes
 {
     protected override string? DatabaseUri() => server.CreateDatabase();
 }
+
+[Collection(MariaDbCollection.Name)]
+public sealed class MariaDbTriggererTests(MariaDbServer server) : TriggererTests
+{
+    protected override string? DatabaseUri() => server.CreateDatabase();
+}

@@ -160,13 +160,6 @@ public sealed class CliContext(CliEnvironment environment)
         }
 
         await migrator.CheckAsync(cancellationToken);
-        if (Database.Dialect == SqlDialect.MySql)
-        {
-            // The schema and 'updraft db' are ready on MySQL; the stores' statements are not all written for it yet.
-            throw new DatabaseException(
-                $"The metadata database at {Database.Description} is MySQL/MariaDB: 'updraft db migrate|check|reset' work on it, the other commands and services do not yet; use PostgreSQL or SQLite to run Updraft.");
-        }
-
         return Database;
     }
 

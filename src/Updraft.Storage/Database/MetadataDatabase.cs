@@ -133,13 +133,10 @@ public sealed class MetadataDatabase
             }
             else if (Dialect == SqlDialect.MySql)
             {
-                await using (var session = connection.CreateCommand())
-                {
-                    session.CommandText = MySqlSupport.SessionSql;
-                    await session.ExecuteNonQueryAsync(cancellationToken);
-                }
-
                 _mySqlCollation ??= await MySqlSupport.CheckServerAsync(connection, Description, cancellationToken);
+                await using var session = connection.CreateCommand();
+                session.CommandText = MySqlSupport.SessionSql + (_mySqlCollation == MySqlSupport.MySqlCollation ? MySqlSupport.MySqlRecursion : "");
+                await session.ExecuteNonQueryAsync(cancellationToken);
             }
 
             return connection;
@@ -253,8 +250,7 @@ public sealed class MetadataDatabase
     /// <c>INSERT IGNORE</c>, which would also truncate a value too long instead of failing). On MySQL the statement's
     /// count includes the rows it skipped: where the count matters, insert plainly and catch <see cref="IsDuplicateKey"/>.
     /// </summary>
-    public string SkipExisting(string keyColumn) =>
-        Dialect == SqlDialect.MySql ? $" ON DUPLICATE KEY UPDATE {keyColumn} = {keyColumn}" : " ON CONFLICT DO NOTHING";
+    public string SkipExisting(string keyColumn) => PortableSql.SkipExisting(Dialect == SqlDialect.MySql, keyColumn);
 
     /// <summary>
     /// The end of an INSERT that overwrites <paramref name="columns"/> of a row whose key (<paramref name="conflictColumns"/>)
@@ -262,15 +258,7 @@ public sealed class MetadataDatabase
     /// <c>ON DUPLICATE KEY UPDATE c = VALUES(c)</c>. An entry written <c>c = expression</c> sets that column to a
     /// constant expression instead.
     /// </summary>
-    public string Overwrite(string conflictColumns, params string[] columns)
-    {
-        ArgumentNullException.ThrowIfNull(columns);
-        var sets = columns.Select(c => c.Contains('=', StringComparison.Ordinal) ? c
-            : Dialect == SqlDialect.MySql ? $"{c} = VALUES({c})" : $"{c} = excluded.{c}");
-        return Dialect == SqlDialect.MySql
-            ? " ON DUPLICATE KEY UPDATE " + string.Join(", ", sets)
-            : $" ON CONFLICT ({conflictColumns}) DO UPDATE SET " + string.Join(", ", sets);
-    }
+    public string Overwrite(string conflictColumns, params string[] columns) => PortableSql.Overwrite(Dialect == SqlDialect.MySql, conflictColumns, columns);
 
     /// <summary>
     /// Runs a one-row INSERT unless a row with its key exists; returns 1 when it inserted, 0 when the row existed
@@ -293,6 +281,35 @@ public sealed class MetadataDatabase
             return 0;
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> (a whole transaction: it opens its own connection) again when the database chose it
+    /// as a deadlock victim and rolled it back — InnoDB does that under contention that PostgreSQL would queue — up to
+    /// five times with a short random pause; other errors, and the sixth deadlock, go to the caller.
+    /// </summary>
+    public static async Task<T> RetryDeadlocksAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await work();
+            }
+            catch (Exception e) when (attempt < 6 && IsDeadlock(e))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Whether the database rolled a transaction back to break a deadlock (so running it again may succeed).</summary>
+    public static bool IsDeadlock(Exception error) => error switch
+    {
+        MySqlException mysql => mysql.ErrorCode == MySqlErrorCode.LockDeadlock,
+        PostgresException postgres => postgres.SqlState == PostgresErrorCodes.DeadlockDetected,
+        _ => false,
+    };
 
     /// <summary>Whether a connection is to MySQL/MariaDB (for static store helpers that get a connection, not the database).</summary>
     public static bool IsMySql(DbConnection connection) => connection is MySqlConnection;

@@ -21,6 +21,18 @@ internal static class MySqlSupport
         "SET SESSION sql_mode = 'ANSI_QUOTES,PIPES_AS_CONCAT,STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00', foreign_key_checks = 1;"
         + " SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
 
+    /// <summary>
+    /// MySQL (not MariaDB, whose limit is four billion) stops a recursive CTE after 1,000 rows; mapping a task to more
+    /// instances counts further.
+    /// </summary>
+    internal const string MySqlRecursion = "; SET SESSION cte_max_recursion_depth = 4294967295";
+
+    /// <summary>The binary, no-pad utf8mb4 collation of MariaDB's tables.</summary>
+    internal const string MariaDbCollation = "utf8mb4_nopad_bin";
+
+    /// <summary>The binary, no-pad utf8mb4 collation of MySQL's tables.</summary>
+    internal const string MySqlCollation = "utf8mb4_0900_bin";
+
     private const string Usage = "mysql://user:password@host:3306/database";
 
     /// <summary>Reads <c>mysql://</c>, <c>mysql+driver://</c>, <c>mariadb://</c> and <c>mariadb+driver://</c> URIs as Airflow users write them.</summary>
@@ -107,7 +119,7 @@ internal static class MySqlSupport
             throw new DatabaseException(problem);
         }
 
-        return IsMariaDb(version) ? "utf8mb4_nopad_bin" : "utf8mb4_0900_bin";
+        return IsMariaDb(version) ? MariaDbCollation : MySqlCollation;
     }
 
     /// <summary>Why a server of this version and a database of this character set cannot hold Updraft's metadata; null when they can.</summary>

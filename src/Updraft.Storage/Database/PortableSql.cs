@@ -6,6 +6,20 @@ namespace Updraft.Storage.Database;
 /// </summary>
 internal static partial class PortableSql
 {
+    /// <summary>See <see cref="MetadataDatabase.SkipExisting"/>.</summary>
+    internal static string SkipExisting(bool mySql, string keyColumn) =>
+        mySql ? $" ON DUPLICATE KEY UPDATE {keyColumn} = {keyColumn}" : " ON CONFLICT DO NOTHING";
+
+    /// <summary>See <see cref="MetadataDatabase.Overwrite"/>.</summary>
+    internal static string Overwrite(bool mySql, string conflictColumns, params string[] columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        var sets = columns.Select(c => c.Contains('=', StringComparison.Ordinal) ? c : mySql ? $"{c} = VALUES({c})" : $"{c} = excluded.{c}");
+        return mySql
+            ? " ON DUPLICATE KEY UPDATE " + string.Join(", ", sets)
+            : $" ON CONFLICT ({conflictColumns}) DO UPDATE SET " + string.Join(", ", sets);
+    }
+
     /// <summary>
     /// An INSERT of one row that returns the row's generated id: <c>… RETURNING id</c>, on MySQL followed by
     /// <c>SELECT LAST_INSERT_ID()</c> in the same round trip.

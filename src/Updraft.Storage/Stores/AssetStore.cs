@@ -49,24 +49,28 @@ public sealed class AssetStore(MetadataDatabase database)
             return;
         }
 
+        var mySql = MetadataDatabase.IsMySql(connection);
         foreach (var asset in scheduled.Concat(produced.Select(p => p.Asset)).DistinctBy(a => a.Name))
         {
             await connection.ExecuteAsync(
-                """
-                INSERT INTO asset (name, uri, asset_group, extra, created_at, updated_at) VALUES (@Name, @Uri, @Group, '{}', @at, @at)
-                ON CONFLICT (name) DO UPDATE SET uri = excluded.uri, asset_group = excluded.asset_group, updated_at = excluded.updated_at
-                WHERE asset.uri <> excluded.uri OR asset.asset_group <> excluded.asset_group
-                """,
+                "INSERT INTO asset (name, uri, asset_group, extra, created_at, updated_at) VALUES (@Name, @Uri, @Group, '{}', @at, @at) " + (mySql
+                    // updated_at first: MySQL assigns left to right and it compares the old uri and group.
+                    ? "ON DUPLICATE KEY UPDATE updated_at = CASE WHEN uri <> VALUES(uri) OR asset_group <> VALUES(asset_group) THEN VALUES(updated_at) ELSE updated_at END, " +
+                      "uri = VALUES(uri), asset_group = VALUES(asset_group)"
+                    : """
+                      ON CONFLICT (name) DO UPDATE SET uri = excluded.uri, asset_group = excluded.asset_group, updated_at = excluded.updated_at
+                      WHERE asset.uri <> excluded.uri OR asset.asset_group <> excluded.asset_group
+                      """),
                 new { asset.Name, asset.Uri, asset.Group, at },
                 transaction);
         }
 
         await connection.ExecuteAsync(
-            "INSERT INTO dag_schedule_asset_reference (asset_id, dag_id, created_at, updated_at) SELECT id, @DagId, @at, @at FROM asset WHERE name = @Name ON CONFLICT DO NOTHING",
+            "INSERT INTO dag_schedule_asset_reference (asset_id, dag_id, created_at, updated_at) SELECT id, @DagId, @at, @at FROM asset WHERE name = @Name" + PortableSql.SkipExisting(mySql, "dag_id"),
             scheduled.Select(a => new { dag.DagId, a.Name, at }),
             transaction);
         await connection.ExecuteAsync(
-            "INSERT INTO task_outlet_asset_reference (asset_id, dag_id, task_id, created_at, updated_at) SELECT id, @DagId, @Task, @at, @at FROM asset WHERE name = @Name ON CONFLICT DO NOTHING",
+            "INSERT INTO task_outlet_asset_reference (asset_id, dag_id, task_id, created_at, updated_at) SELECT id, @DagId, @Task, @at, @at FROM asset WHERE name = @Name" + PortableSql.SkipExisting(mySql, "dag_id"),
             produced.Select(p => new { dag.DagId, p.Task, p.Asset.Name, at }),
             transaction);
         await SyncWatchersAsync(connection, transaction, dag, at);
@@ -88,18 +92,18 @@ public sealed class AssetStore(MetadataDatabase database)
         }
 
         await connection.ExecuteAsync(
-            "INSERT INTO dag_schedule_asset_alias_reference (alias_id, dag_id, created_at, updated_at) SELECT id, @dagId, @at, @at FROM asset_alias WHERE name = @Name ON CONFLICT DO NOTHING",
+            "INSERT INTO dag_schedule_asset_alias_reference (alias_id, dag_id, created_at, updated_at) SELECT id, @dagId, @at, @at FROM asset_alias WHERE name = @Name" +
+            PortableSql.SkipExisting(MetadataDatabase.IsMySql(connection), "dag_id"),
             scheduled.Select(a => new { dagId, a.Name, at }),
             transaction);
     }
 
     private static Task<long> UpsertAliasAsync(DbConnection connection, DbTransaction transaction, string name, string group) =>
         connection.ExecuteScalarAsync<long>(
-            """
-            INSERT INTO asset_alias (name, alias_group) VALUES (@name, @group)
-            ON CONFLICT (name) DO UPDATE SET alias_group = excluded.alias_group
-            RETURNING id
-            """,
+            MetadataDatabase.IsMySql(connection)
+                // LAST_INSERT_ID(id) makes the existing row's id the one SELECT LAST_INSERT_ID() returns.
+                ? "INSERT INTO asset_alias (name, alias_group) VALUES (@name, @group) ON DUPLICATE KEY UPDATE alias_group = VALUES(alias_group), id = LAST_INSERT_ID(id); SELECT LAST_INSERT_ID()"
+                : "INSERT INTO asset_alias (name, alias_group) VALUES (@name, @group) ON CONFLICT (name) DO UPDATE SET alias_group = excluded.alias_group RETURNING id",
             new { name, group },
             transaction);
 
@@ -155,8 +159,8 @@ public sealed class AssetStore(MetadataDatabase database)
             }
 
             await connection.ExecuteAsync(
-                "INSERT INTO asset_watcher (asset_id, name, dag_id, trigger_id) SELECT id, @Name, @DagId, @triggerId FROM asset WHERE name = @Asset " +
-                "ON CONFLICT (asset_id, name) DO UPDATE SET dag_id = excluded.dag_id, trigger_id = excluded.trigger_id",
+                "INSERT INTO asset_watcher (asset_id, name, dag_id, trigger_id) SELECT id, @Name, @DagId, @triggerId FROM asset WHERE name = @Asset" +
+                PortableSql.Overwrite(MetadataDatabase.IsMySql(connection), "asset_id, name", "dag_id", "trigger_id"),
                 new { watcher.Name, dag.DagId, triggerId, watcher.Asset },
                 transaction);
         }
@@ -225,18 +229,18 @@ public sealed class AssetStore(MetadataDatabase database)
         foreach (var added in events.OrderBy(e => e.Alias, StringComparer.Ordinal).ThenBy(e => e.Asset.Name, StringComparer.Ordinal))
         {
             await connection.ExecuteAsync(
-                "INSERT INTO asset_alias (name, alias_group) VALUES (@Alias, @AliasGroup) ON CONFLICT (name) DO NOTHING", new { added.Alias, added.AliasGroup }, transaction);
+                "INSERT INTO asset_alias (name, alias_group) VALUES (@Alias, @AliasGroup)" + PortableSql.SkipExisting(MetadataDatabase.IsMySql(connection), "name"), new { added.Alias, added.AliasGroup }, transaction);
             var aliasId = await connection.ExecuteScalarAsync<long>("SELECT id FROM asset_alias WHERE name = @Alias", new { added.Alias }, transaction);
             await connection.ExecuteAsync(
-                "INSERT INTO asset (name, uri, asset_group, extra, created_at, updated_at) VALUES (@Name, @Uri, @Group, '{}', @at, @at) ON CONFLICT (name) DO NOTHING",
+                "INSERT INTO asset (name, uri, asset_group, extra, created_at, updated_at) VALUES (@Name, @Uri, @Group, '{}', @at, @at)" + PortableSql.SkipExisting(MetadataDatabase.IsMySql(connection), "name"),
                 new { added.Asset.Name, added.Asset.Uri, added.Asset.Group, at },
                 transaction);
             var assetId = await connection.ExecuteScalarAsync<long>("SELECT id FROM asset WHERE name = @Name", new { added.Asset.Name }, transaction);
             await connection.ExecuteAsync(
-                "INSERT INTO asset_alias_asset (alias_id, asset_id) VALUES (@aliasId, @assetId) ON CONFLICT DO NOTHING", new { aliasId, assetId }, transaction);
+                "INSERT INTO asset_alias_asset (alias_id, asset_id) VALUES (@aliasId, @assetId)" + PortableSql.SkipExisting(MetadataDatabase.IsMySql(connection), "alias_id"), new { aliasId, assetId }, transaction);
             var recordedEvent = await InsertEventAsync(connection, transaction, assetId, added.Extra, source, at);
             await connection.ExecuteAsync(
-                "INSERT INTO asset_alias_asset_event (alias_id, event_id) VALUES (@aliasId, @Id) ON CONFLICT DO NOTHING", new { aliasId, recordedEvent.Id }, transaction);
+                "INSERT INTO asset_alias_asset_event (alias_id, event_id) VALUES (@aliasId, @Id)" + PortableSql.SkipExisting(MetadataDatabase.IsMySql(connection), "alias_id"), new { aliasId, recordedEvent.Id }, transaction);
             recorded.Add(recordedEvent);
         }
 
@@ -277,8 +281,7 @@ public sealed class AssetStore(MetadataDatabase database)
             WHERE d.is_paused = 0 AND d.is_active = 1 AND (
                 d.dag_id IN (SELECT r.dag_id FROM dag_schedule_asset_reference r WHERE r.asset_id = @assetId)
                 OR d.dag_id IN (SELECT ar.dag_id FROM dag_schedule_asset_alias_reference ar JOIN asset_alias_asset aa ON aa.alias_id = ar.alias_id WHERE aa.asset_id = @assetId))
-            ON CONFLICT (asset_id, target_dag_id) DO NOTHING
-            """,
+            """ + PortableSql.SkipExisting(MetadataDatabase.IsMySql(connection), "target_dag_id"),
             new { assetId, at },
             transaction);
         if (queued > 0 && connection is Npgsql.NpgsqlConnection)
@@ -336,7 +339,8 @@ public sealed class AssetStore(MetadataDatabase database)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         // The DAG's queue rows, locked on PostgreSQL: a second scheduler waits, then finds them gone.
-        var lockRows = database.Dialect == SqlDialect.Postgres ? " FOR UPDATE OF q" : "";
+        // MariaDB has no FOR UPDATE OF: there the assets' rows are locked too.
+        var lockRows = database.Dialect switch { SqlDialect.Postgres => " FOR UPDATE OF q", SqlDialect.MySql => " FOR UPDATE", _ => "" };
         var queue = (await connection.QueryAsync<(long AssetId, string Name, long CreatedAt)>(
             $"SELECT q.asset_id, a.name, q.created_at FROM asset_dag_run_queue q JOIN asset a ON a.id = q.asset_id WHERE q.target_dag_id = @DagId{lockRows}",
             new { dag.DagId },

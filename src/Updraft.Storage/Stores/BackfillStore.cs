@@ -46,26 +46,41 @@ public sealed class BackfillStore(MetadataDatabase database)
         var conf = (plan.DagRunConf ?? []).ToJsonString();
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var id = await connection.ExecuteScalarAsync<long?>(
-            """
+        const string Insert = """
             INSERT INTO backfill (dag_id, from_date, to_date, dag_run_conf, is_paused, reprocess_behavior, max_active_runs, run_backwards, triggering_user_name, created_at, updated_at)
             VALUES (@DagId, @From, @To, @conf, 0, @Behavior, @MaxActiveRuns, @Backwards, @TriggeringUserName, @at, @at)
-            ON CONFLICT (dag_id) WHERE completed_at IS NULL DO NOTHING
-            RETURNING id
-            """,
-            new
+            """;
+        var row = new
+        {
+            plan.Dag.DagId,
+            From = Micros.From(plan.FromDate),
+            To = Micros.From(plan.ToDate),
+            conf,
+            Behavior = plan.ReprocessBehavior.ToWireName(),
+            plan.MaxActiveRuns,
+            Backwards = plan.RunBackwards ? 1 : 0,
+            plan.TriggeringUserName,
+            at,
+        };
+        long? inserted;
+        if (database.Dialect == SqlDialect.MySql)
+        {
+            // One active backfill per DAG is a unique index on a generated column there; its duplicate fails the statement only.
+            try
             {
-                plan.Dag.DagId,
-                From = Micros.From(plan.FromDate),
-                To = Micros.From(plan.ToDate),
-                conf,
-                Behavior = plan.ReprocessBehavior.ToWireName(),
-                plan.MaxActiveRuns,
-                Backwards = plan.RunBackwards ? 1 : 0,
-                plan.TriggeringUserName,
-                at,
-            },
-            transaction) ?? throw new BackfillActiveException(plan.Dag.DagId);
+                inserted = await connection.ExecuteScalarAsync<long>(Insert + "; SELECT LAST_INSERT_ID()", row, transaction);
+            }
+            catch (Exception e) when (MetadataDatabase.IsDuplicateKey(e))
+            {
+                inserted = null;
+            }
+        }
+        else
+        {
+            inserted = await connection.ExecuteScalarAsync<long?>(Insert + " ON CONFLICT (dag_id) WHERE completed_at IS NULL DO NOTHING RETURNING id", row, transaction);
+        }
+
+        var id = inserted ?? throw new BackfillActiveException(plan.Dag.DagId);
 
         var ordinal = 0;
         var (made, rerun) = (0, 0);

@@ -308,10 +308,13 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var runs = (await connection.QueryAsync<(string DagId, string RunId)>(
-            "UPDATE dag_run SET deadline_missed_at = @At WHERE id = @id AND deadline_missed_at IS NULL AND state IN ('queued', 'running') RETURNING dag_id, run_id",
-            new { id, At = Micros.From(now) },
-            transaction)).ToList();
+        const string Update = "UPDATE dag_run SET deadline_missed_at = @At WHERE id = @id AND deadline_missed_at IS NULL AND state IN ('queued', 'running')";
+        var runs = database.Dialect == SqlDialect.MySql
+            // No RETURNING there: the run is read in the transaction once the update has locked it.
+            ? await connection.ExecuteAsync(Update, new { id, At = Micros.From(now) }, transaction) == 0
+                ? []
+                : (await connection.QueryAsync<(string DagId, string RunId)>("SELECT dag_id, run_id FROM dag_run WHERE id = @id", new { id }, transaction)).ToList()
+            : (await connection.QueryAsync<(string DagId, string RunId)>(Update + " RETURNING dag_id, run_id", new { id, At = Micros.From(now) }, transaction)).ToList();
         if (runs.Count == 0)
         {
             return false;
@@ -333,24 +336,12 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
     /// </summary>
     public async Task<IReadOnlyList<DagRunRecord>> ClaimForEvaluationAsync(int limit, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
         if (database.Dialect == SqlDialect.MySql)
         {
-            // No RETURNING and no LIMIT in an IN subquery there: pick under lock, then clear the flag.
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var picked = (await connection.QueryAsync<DagRunRecord>(
-                $"SELECT {RunColumns} FROM dag_run WHERE state = 'running' AND needs_evaluation = 1 ORDER BY id LIMIT @limit{database.ForUpdateSkipLocked}",
-                new { limit },
-                transaction)).ToList();
-            if (picked.Count > 0)
-            {
-                await connection.ExecuteAsync(
-                    "UPDATE dag_run SET needs_evaluation = 0 WHERE id IN @ids", new { ids = picked.Select(r => r.Id).ToList() }, transaction);
-            }
-
-            await transaction.CommitAsync(cancellationToken);
-            return picked;
+            return await MetadataDatabase.RetryDeadlocksAsync(() => ClaimForEvaluationMySqlAsync(limit, cancellationToken), cancellationToken);
         }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
 
         // One statement: pick, clear the flag and return (a round trip, not a transaction of four).
         var runs = await connection.QueryAsync<DagRunRecord>(
@@ -361,6 +352,25 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
             """,
             new { limit });
         return [.. runs.OrderBy(r => r.Id)];
+    }
+
+    /// <summary>MySQL: no RETURNING and no LIMIT in an IN subquery there; pick under lock, then clear the flag.</summary>
+    private async Task<IReadOnlyList<DagRunRecord>> ClaimForEvaluationMySqlAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var picked = (await connection.QueryAsync<DagRunRecord>(
+            $"SELECT {RunColumns} FROM dag_run WHERE state = 'running' AND needs_evaluation = 1 ORDER BY id LIMIT @limit{database.ForUpdateSkipLocked}",
+            new { limit },
+            transaction)).ToList();
+        if (picked.Count > 0)
+        {
+            await connection.ExecuteAsync(
+                "UPDATE dag_run SET needs_evaluation = 0 WHERE id IN @ids", new { ids = picked.Select(r => r.Id).ToList() }, transaction);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return picked;
     }
 
     /// <summary>Marks every running run for evaluation.</summary>

@@ -50,11 +50,9 @@ public sealed class HitlStore(MetadataDatabase database) : IHumanResponses
             """
             INSERT INTO hitl_detail (dag_id, run_id, task_id, map_index, subject, body, options, defaults, multiple, params, timeout_at, created_at)
             VALUES (@DagId, @RunId, @TaskId, @MapIndex, @Subject, @Body, @Options, @Defaults, @Multiple, @Params, @Timeout, @At)
-            ON CONFLICT (dag_id, run_id, task_id, map_index) DO UPDATE SET subject = excluded.subject, body = excluded.body,
-                options = excluded.options, defaults = excluded.defaults, multiple = excluded.multiple, params = excluded.params,
-                timeout_at = excluded.timeout_at, created_at = excluded.created_at,
-                responded_at = NULL, responded_by = NULL, chosen_options = NULL, params_input = NULL
-            """,
+            """ + database.Overwrite(
+                "dag_id, run_id, task_id, map_index", "subject", "body", "options", "defaults", "multiple", "params", "timeout_at", "created_at",
+                "responded_at = NULL", "responded_by = NULL", "chosen_options = NULL", "params_input = NULL"),
             parameters);
     }
 

@@ -265,9 +265,9 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
         TaskInstanceTransitions.Require([TaskInstanceState.None], TaskInstanceState.Queued);
         await using var connection = await database.OpenAsync(cancellationToken);
         var updated = await connection.ExecuteAsync(
-            $"UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Queued)}, try_number = try_number + 1, " +
-            "max_tries = CASE WHEN max_tries < try_number + 1 THEN try_number + 1 ELSE max_tries END, " +
-            $"queued_dttm = @At, executor = 'cli', next_retry_at = NULL, {NewTryColumns}, {NoDeferral} WHERE {KeyMatch} AND state IN ({StateSql.List([TaskInstanceState.None, .. ClearedToNone])})",
+            // max_tries before try_number, state last: MySQL assigns left to right, each item seeing the ones before.
+            "UPDATE task_instance SET max_tries = CASE WHEN max_tries < try_number + 1 THEN try_number + 1 ELSE max_tries END, try_number = try_number + 1, " +
+            $"queued_dttm = @At, executor = 'cli', next_retry_at = NULL, {NewTryColumns}, {NoDeferral}, state = {StateSql.Of(TaskInstanceState.Queued)} WHERE {KeyMatch} AND state IN ({StateSql.List([TaskInstanceState.None, .. ClearedToNone])})",
             new { key.DagId, key.RunId, key.TaskId, key.MapIndex, At = Micros.From(now) });
         return updated == 0 ? null : await connection.QuerySingleAsync<TaskInstanceRecord>($"SELECT {Columns} FROM task_instance WHERE {KeyMatch}", key);
     }
@@ -637,10 +637,14 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
             if (next < count)
             {
                 // One statement for every new index, copied from index 0 with a fresh try budget.
+                // MySQL takes the WITH after INSERT INTO …; PostgreSQL and SQLite before it.
+                const string Numbers = "WITH RECURSIVE n(i) AS (SELECT @next UNION ALL SELECT i + 1 FROM n WHERE i + 1 < @count)";
+                const string Insert = "INSERT INTO task_instance (dag_id, run_id, task_id, map_index, state, try_number, max_tries, operator, pool, pool_slots, priority_weight, queue, executor)";
+                var mySql = MetadataDatabase.IsMySql(connection);
                 await connection.ExecuteAsync(
                     $"""
-                    WITH RECURSIVE n(i) AS (SELECT @next UNION ALL SELECT i + 1 FROM n WHERE i + 1 < @count)
-                    INSERT INTO task_instance (dag_id, run_id, task_id, map_index, state, try_number, max_tries, operator, pool, pool_slots, priority_weight, queue, executor)
+                    {(mySql ? Insert : Numbers)}
+                    {(mySql ? Numbers : Insert)}
                     SELECT t.dag_id, t.run_id, t.task_id, n.i, {none}, 0, t.max_tries - t.try_number, t.operator, t.pool, t.pool_slots, t.priority_weight, t.queue, t.executor
                     FROM n CROSS JOIN task_instance t WHERE t.{OfTask.Replace(" AND ", " AND t.", StringComparison.Ordinal)} AND t.map_index = 0
                     """,
@@ -772,13 +776,15 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
     /// <summary>One task instance of <see cref="ClearAsync"/>, in the caller's transaction; false when it was not in a state that clears.</summary>
     internal static async Task<bool> ClearOneAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, TaskInstanceKey key, int retries)
     {
+        // Each item reads only columns not yet assigned (MySQL assigns left to right): max_tries, then try_number, then
+        // the deferral columns, state last.
         var updated = await connection.ExecuteAsync(
-            $"UPDATE task_instance SET state = CASE WHEN state IN ({StateSql.List(ClearedToRestarting)}) THEN {StateSql.Of(TaskInstanceState.Restarting)} ELSE {StateSql.Of(TaskInstanceState.None)} END, " +
+            $"UPDATE task_instance SET max_tries = try_number + @retries + 1 + CASE WHEN state = {StateSql.Of(TaskInstanceState.Scheduled)} AND next_method IS NOT NULL THEN 1 ELSE 0 END, " +
             // A resumed try waiting to be queued (scheduled, its try number lowered for the queueing to raise again):
             // cleared, its next run is a new try, not the same number again.
             $"try_number = CASE WHEN state = {StateSql.Of(TaskInstanceState.Scheduled)} AND next_method IS NOT NULL THEN try_number + 1 ELSE try_number END, " +
-            $"max_tries = try_number + @retries + 1 + CASE WHEN state = {StateSql.Of(TaskInstanceState.Scheduled)} AND next_method IS NOT NULL THEN 1 ELSE 0 END, " +
-            $"end_date = NULL, duration = NULL, next_retry_at = NULL, {NoDeferral} " +
+            $"end_date = NULL, duration = NULL, next_retry_at = NULL, {NoDeferral}, " +
+            $"state = CASE WHEN state IN ({StateSql.List(ClearedToRestarting)}) THEN {StateSql.Of(TaskInstanceState.Restarting)} ELSE {StateSql.Of(TaskInstanceState.None)} END " +
             $"WHERE {KeyMatch} AND state IN ({StateSql.List([.. ClearedToNone, .. ClearedToRestarting])})",
             new { key.DagId, key.RunId, key.TaskId, key.MapIndex, retries },
             transaction);

@@ -66,20 +66,33 @@ public sealed class TriggerStore(MetadataDatabase database)
             return 0;
         }
 
-        var skipLocked = database.Dialect == SqlDialect.Postgres ? "FOR UPDATE SKIP LOCKED" : "";
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(
-            $"""
-            UPDATE triggers SET triggerer_id = @triggererId WHERE id IN (
-                SELECT id FROM triggers
-                WHERE (triggerer_id IS NULL OR triggerer_id NOT IN (
-                    SELECT id FROM job WHERE job_type = @Type AND state = @Running AND latest_heartbeat >= @Alive))
-                  AND classpath <> @Webhook
-                  AND {NotPausedWatcher}
-                ORDER BY id LIMIT @count {skipLocked})
-            """,
-            // A webhook watcher's deliveries arrive at the API server: no triggerer holds it.
-            new { triggererId, count, Type = TriggererJobType, JobStore.Running, Alive = Micros.From(aliveSince), Webhook = typeof(Core.Triggers.WebhookTrigger).FullName });
+        var claimable = $"""
+            SELECT id FROM triggers
+            WHERE (triggerer_id IS NULL OR triggerer_id NOT IN (
+                SELECT id FROM job WHERE job_type = @Type AND state = @Running AND latest_heartbeat >= @Alive))
+              AND classpath <> @Webhook
+              AND {NotPausedWatcher}
+            ORDER BY id LIMIT @count
+            """;
+
+        // A webhook watcher's deliveries arrive at the API server: no triggerer holds it.
+        var parameters = new { triggererId, count, Type = TriggererJobType, JobStore.Running, Alive = Micros.From(aliveSince), Webhook = typeof(Core.Triggers.WebhookTrigger).FullName };
+        if (database.Dialect == SqlDialect.MySql)
+        {
+            // No LIMIT in an IN subquery there: pick under lock (skipping rows another triggerer is claiming), then take.
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var ids = (await connection.QueryAsync<long>(claimable + database.ForUpdateSkipLocked, parameters, transaction)).ToList();
+            if (ids.Count > 0)
+            {
+                await connection.ExecuteAsync("UPDATE triggers SET triggerer_id = @triggererId WHERE id IN @ids", new { triggererId, ids }, transaction);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return ids.Count;
+        }
+
+        return await connection.ExecuteAsync($"UPDATE triggers SET triggerer_id = @triggererId WHERE id IN ({claimable}{database.ForUpdateSkipLocked})", parameters);
     }
 
     /// <summary>
@@ -153,18 +166,28 @@ public sealed class TriggerStore(MetadataDatabase database)
             }
 
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var keys = (await connection.QueryAsync<(string DagId, string RunId)>(
-                $"""
-                WITH v (trigger_id, event, failed) AS (VALUES {string.Join(", ", rows)})
-                UPDATE task_instance SET state = {StateSql.Of(TaskInstanceState.Scheduled)}, try_number = task_instance.try_number - 1,
-                    trigger_id = NULL, trigger_timeout = NULL, next_event = v.event,
-                    next_method = CASE WHEN v.failed = 1 THEN '{FailMethod}' ELSE task_instance.next_method END
-                FROM v
-                WHERE task_instance.trigger_id = v.trigger_id AND task_instance.state = {StateSql.Of(TaskInstanceState.Deferred)}
-                RETURNING dag_id, run_id
-                """,
-                parameters,
-                transaction)).ToList();
+            const string Columns = "trigger_id, event, failed";
+            var sets = $"""
+                try_number = task_instance.try_number - 1, trigger_id = NULL, trigger_timeout = NULL, next_event = v.event,
+                    next_method = CASE WHEN v.failed = 1 THEN '{FailMethod}' ELSE task_instance.next_method END, state = {StateSql.Of(TaskInstanceState.Scheduled)}
+                """;
+            var where = $"task_instance.trigger_id = v.trigger_id AND task_instance.state = {StateSql.Of(TaskInstanceState.Deferred)}";
+            List<(string DagId, string RunId)> keys;
+            if (database.Dialect == SqlDialect.MySql)
+            {
+                // No RETURNING there: the rows are locked and read, then changed, in the transaction.
+                keys = (await connection.QueryAsync<(string, string)>(
+                    $"SELECT task_instance.dag_id, task_instance.run_id FROM task_instance JOIN {PortableSql.DerivedTable(Columns, rows)} ON {PortableSql.ForDerived(where)} FOR UPDATE",
+                    parameters,
+                    transaction)).ToList();
+                await connection.ExecuteAsync(PortableSql.UpdateFromRows(true, "task_instance", Columns, rows, sets, where), parameters, transaction);
+            }
+            else
+            {
+                keys = (await connection.QueryAsync<(string, string)>(
+                    PortableSql.UpdateFromRows(false, "task_instance", Columns, rows, sets, where) + " RETURNING dag_id, run_id", parameters, transaction)).ToList();
+            }
+
             await connection.ExecuteAsync(
                 $"DELETE FROM triggers WHERE id IN ({string.Join(", ", chunk.Select((_, i) => $"@i{i}"))})",
                 parameters,

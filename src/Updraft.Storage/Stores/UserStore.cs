@@ -28,15 +28,16 @@ public sealed class UserStore(MetadataDatabase database)
         ArgumentException.ThrowIfNullOrEmpty(password);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var created = await connection.ExecuteAsync(
+        var created = await database.InsertUnlessExistsAsync(
+            connection,
             "INSERT INTO updraft_user (username, password_hash, first_name, last_name, email, active, created_at) " +
-            "VALUES (@Username, @hash, @FirstName, @LastName, @Email, 1, @at) ON CONFLICT (username) DO NOTHING",
+            "VALUES (@Username, @hash, @FirstName, @LastName, @Email, 1, @at)",
             new { user.Username, hash = Hash(password), user.FirstName, user.LastName, user.Email, at = Micros.From(now) },
             transaction) > 0;
         if (created)
         {
             await connection.ExecuteAsync(
-                "INSERT INTO updraft_user_role (username, role) VALUES (@username, @role) ON CONFLICT DO NOTHING",
+                "INSERT INTO updraft_user_role (username, role) VALUES (@username, @role)" + database.SkipExisting("role"),
                 user.Roles.Distinct(StringComparer.Ordinal).Select(role => new { username = user.Username, role }),
                 transaction);
         }
@@ -101,7 +102,7 @@ public sealed class UserStore(MetadataDatabase database)
     public async Task<bool> AddRoleAsync(string username, string role, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync("INSERT INTO updraft_user_role (username, role) VALUES (@username, @role) ON CONFLICT DO NOTHING", new { username, role }) > 0;
+        return await database.InsertUnlessExistsAsync(connection, "INSERT INTO updraft_user_role (username, role) VALUES (@username, @role)", new { username, role }) > 0;
     }
 
     /// <summary>Takes a role away; false when the user did not have it.</summary>
