@@ -42,6 +42,7 @@ internal static class SchedulerBench
         };
 
         using var postgres = dialect == "postgres" ? new PostgresServer() : null;
+        using var mariaDb = dialect == "mariadb" ? new MariaDbServer() : null;
         var home = Directory.CreateTempSubdirectory("updraft-bench-").FullName;
         try
         {
@@ -55,6 +56,11 @@ internal static class SchedulerBench
             if (postgres is not null)
             {
                 env["UPDRAFT__DATABASE__CONNECTION"] = postgres.CreateDatabase();
+            }
+
+            if (mariaDb is not null)
+            {
+                env["UPDRAFT__DATABASE__CONNECTION"] = mariaDb.CreateDatabase();
             }
 
             var ctx = new CliContext(new CliEnvironment(env, TextWriter.Null, TextWriter.Null, TimeProvider.System));
@@ -134,7 +140,7 @@ internal static class SchedulerBench
                 await new DagProcessor(parser, ctx.DagFolders, database, TimeProvider.System).RunOnceAsync();
             }
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{scenario} on {dialect}{(postgres is not null && Environment.GetEnvironmentVariable("UPDRAFT_PG_DURABLE") == "1" ? " (durable defaults)" : postgres is not null ? " (fsync off)" : "")}: {dags} DAGs x {tasks} {(linear ? "chained" : "parallel")} tasks, {schedulers} scheduler(s), {slots} worker slots each (DAG files processed in {processing.Elapsed.TotalSeconds:0.0} s, not counted)"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{scenario} on {dialect}{(postgres is not null && Environment.GetEnvironmentVariable("UPDRAFT_PG_DURABLE") == "1" ? " (durable defaults)" : postgres is not null ? " (fsync off)" : mariaDb is not null ? " (redo log flushed once a second)" : "")}: {dags} DAGs x {tasks} {(linear ? "chained" : "parallel")} tasks, {schedulers} scheduler(s), {slots} worker slots each (DAG files processed in {processing.Elapsed.TotalSeconds:0.0} s, not counted)"));
 
             var engines = new List<(SchedulerEngine Engine, LocalExecutor Executor)>();
             var execution = await ctx.ExecutionServiceAsync();
