@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using MySqlConnector;
 
 namespace Updraft.Tests.Shared;
@@ -42,8 +40,8 @@ public sealed class MariaDbServer : IDisposable
         var data = Path.Combine(_directory, "data");
         Directory.CreateDirectory(data);
         var user = Environment.UserName == "root" ? "root" : Environment.UserName;
-        Run(install, ["--no-defaults", $"--user={user}", $"--datadir={data}", "--auth-root-authentication-method=normal", "--skip-test-db"]);
-        var port = FreePort();
+        ServerProcess.Run(install, ["--no-defaults", $"--user={user}", $"--datadir={data}", "--auth-root-authentication-method=normal", "--skip-test-db"]);
+        var port = ServerProcess.FreePort();
         var socket = Path.Combine(_directory, "mariadb.sock");
         var start = new ProcessStartInfo(server) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[]
@@ -146,30 +144,5 @@ public sealed class MariaDbServer : IDisposable
             Database = parsed.AbsolutePath.Trim('/'),
             Pooling = false,
         }.ToString();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static void Run(string file, string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{Path.GetFileName(file)} failed ({process.ExitCode}): {error}{output.Result}");
-        }
     }
 }

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-
 namespace Updraft.Tests.Shared;
 
 /// <summary>
@@ -31,7 +27,7 @@ public sealed class PostgresServer : IDisposable
         }
 
         _binDirectory = FindBinaries();
-        var port = FreePort();
+        var port = ServerProcess.FreePort();
         _dataDirectory = Path.Combine(Path.GetTempPath(), "updraft-pg-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_dataDirectory);
         var asRoot = Environment.UserName == "root";
@@ -119,36 +115,5 @@ public sealed class PostgresServer : IDisposable
             "PostgreSQL tests need a server: install PostgreSQL (apt-get install -y postgresql) or set UPDRAFT_TEST_POSTGRES to a postgresql:// URI.");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static void Run(string file, string[] args, bool asPostgres = false)
-    {
-        var start = new ProcessStartInfo(asPostgres ? "runuser" : file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (asPostgres)
-        {
-            foreach (var a in new[] { "-u", "postgres", "--", file })
-            {
-                start.ArgumentList.Add(a);
-            }
-        }
-
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{Path.GetFileName(file)} failed ({process.ExitCode}): {error}{output.Result}");
-        }
-    }
+    private static void Run(string file, string[] args, bool asPostgres = false) => ServerProcess.Run(file, args, asPostgres ? "postgres" : null);
 }
