@@ -135,7 +135,7 @@ public sealed class MetadataDatabase
             {
                 _mySqlCollation ??= await MySqlSupport.CheckServerAsync(connection, Description, cancellationToken);
                 await using var session = connection.CreateCommand();
-                session.CommandText = MySqlSupport.SessionSql + (_mySqlCollation == MySqlSupport.MySqlCollation ? MySqlSupport.MySqlRecursion : "");
+                session.CommandText = MySqlSupport.SessionSql + (_mySqlCollation == MySqlSupport.MySqlCollation ? MySqlSupport.MySqlRecursion : MySqlSupport.MariaDbRecursion);
                 await session.ExecuteNonQueryAsync(cancellationToken);
             }
 

@@ -22,10 +22,13 @@ internal static class MySqlSupport
         + " SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
 
     /// <summary>
-    /// MySQL (not MariaDB, whose limit is four billion) stops a recursive CTE after 1,000 rows; mapping a task to more
-    /// instances counts further.
+    /// MySQL stops a recursive CTE after 1,000 rows (cte_max_recursion_depth) and MariaDB after 1,000 iterations
+    /// (max_recursive_iterations); mapping a task to more instances counts further.
     /// </summary>
     internal const string MySqlRecursion = "; SET SESSION cte_max_recursion_depth = 4294967295";
+
+    /// <summary>MariaDB's form of <see cref="MySqlRecursion"/>.</summary>
+    internal const string MariaDbRecursion = "; SET SESSION max_recursive_iterations = 4294967295";
 
     /// <summary>The binary, no-pad utf8mb4 collation of MariaDB's tables.</summary>
     internal const string MariaDbCollation = "utf8mb4_nopad_bin";

@@ -34,6 +34,22 @@ public sealed class AdmissionStore(MetadataDatabase database)
     {
         ArgumentNullException.ThrowIfNull(select);
         TaskInstanceTransitions.Require([TaskInstanceState.Scheduled], TaskInstanceState.Queued);
+
+        // InnoDB breaks lock cycles with other schedulers by rolling one transaction back: run it again.
+        return database.Dialect == SqlDialect.MySql
+            ? await MetadataDatabase.RetryDeadlocksAsync(() => AdmitOnceAsync(candidateLimit, select, now, jobId, wanted, parallelism, cancellationToken), cancellationToken)
+            : await AdmitOnceAsync(candidateLimit, select, now, jobId, wanted, parallelism, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<TaskInstanceRecord>> AdmitOnceAsync(
+        int candidateLimit,
+        Func<AdmissionSnapshot, ValueTask<IReadOnlyList<(TaskInstanceKey Key, string Executor)>>> select,
+        DateTimeOffset now,
+        long? jobId,
+        int? wanted,
+        int? parallelism,
+        CancellationToken cancellationToken)
+    {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // The lock, what is active and the pools: one round trip.

@@ -427,6 +427,15 @@ public sealed class DagRunStore(MetadataDatabase database) : IDagRunStore
         ArgumentNullException.ThrowIfNull(candidates);
         ArgumentNullException.ThrowIfNull(limitOf);
         DagRunTransitions.Require(DagRunState.Queued, DagRunState.Running);
+
+        // InnoDB breaks lock cycles with other schedulers' claims by rolling one transaction back: run it again.
+        return database.Dialect == SqlDialect.MySql
+            ? await MetadataDatabase.RetryDeadlocksAsync(() => StartQueuedOnceAsync(candidates, limitOf, now, cancellationToken), cancellationToken)
+            : await StartQueuedOnceAsync(candidates, limitOf, now, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<DagRunRecord>> StartQueuedOnceAsync(IReadOnlyList<DagRunRecord> candidates, Func<DagRunRecord, int> limitOf, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var started = new List<DagRunRecord>();
         if (candidates.Count == 0)
         {
