@@ -1,3 +1,6 @@
+using System.Data.Common;
+using Dapper;
+
 namespace Updraft.Storage.Database;
 
 /// <summary>
@@ -51,17 +54,31 @@ internal static partial class PortableSql
     }
 
     /// <summary>
+    /// MySQL's stand-in for <see cref="UpdateFromRows"/> with <c>RETURNING <paramref name="returning"/></c>: in the caller's
+    /// transaction, locks and reads the rows the update will change, then changes them (locked, they cannot change in
+    /// between). Returns what was read.
+    /// </summary>
+    internal static async Task<List<T>> UpdateFromRowsReturningMySqlAsync<T>(
+        DbConnection connection, DbTransaction transaction, string table, string columns, IReadOnlyList<string> rows, string sets, string where, string returning, object parameters)
+    {
+        var read = (await connection.QueryAsync<T>(
+            $"SELECT {returning} FROM {table} JOIN {DerivedTable(columns, rows)} ON {ForDerived(where)} FOR UPDATE", parameters, transaction)).ToList();
+        await connection.ExecuteAsync(UpdateFromRows(true, table, columns, rows, sets, where), parameters, transaction);
+        return read;
+    }
+
+    /// <summary>
     /// <paramref name="sql"/> reading the rows of <see cref="DerivedTable"/>: its columns are named <c>v_…</c> on MySQL so
     /// an unqualified SET target never also names a column of <c>v</c> (MySQL calls that ambiguous; PostgreSQL refuses a
     /// qualified target), and <c>v.c</c> becomes <c>v.v_c</c>.
     /// </summary>
-    internal static string ForDerived(string sql) => ColumnOfV().Replace(sql, "v.v_$1");
+    private static string ForDerived(string sql) => ColumnOfV().Replace(sql, "v.v_$1");
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\bv\.(\w+)")]
     private static partial System.Text.RegularExpressions.Regex ColumnOfV();
 
     /// <summary>The rows as a derived table <c>v</c> on MySQL: <c>(SELECT @a AS v_a, … UNION ALL SELECT @b, …) AS v</c>; read it through <see cref="ForDerived"/>.</summary>
-    internal static string DerivedTable(string columns, IReadOnlyList<string> rows)
+    private static string DerivedTable(string columns, IReadOnlyList<string> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var names = columns.Split(',', StringSplitOptions.TrimEntries);

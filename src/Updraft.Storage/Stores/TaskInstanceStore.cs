@@ -353,15 +353,17 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
                 {
                     // No RETURNING: the rows are locked and read, then changed, in one transaction.
                     await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                    keys = (await connection.QueryAsync<(string, string, string, int, int, string?, string?, string?)>(
-                        $"""
-                        SELECT task_instance.dag_id, task_instance.run_id, task_instance.task_id, task_instance.map_index, task_instance.try_number,
-                            task_instance.next_method, task_instance.next_kwargs, task_instance.next_event
-                        FROM task_instance JOIN {PortableSql.DerivedTable(Columns, rows)} ON {PortableSql.ForDerived(where)} FOR UPDATE
-                        """,
-                        parameters,
-                        transaction)).ToList();
-                    await connection.ExecuteAsync(PortableSql.UpdateFromRows(true, "task_instance", Columns, rows, sets, where), parameters, transaction);
+                    keys = await PortableSql.UpdateFromRowsReturningMySqlAsync<(string, string, string, int, int, string?, string?, string?)>(
+                        connection,
+                        transaction,
+                        "task_instance",
+                        Columns,
+                        rows,
+                        sets,
+                        where,
+                        "task_instance.dag_id, task_instance.run_id, task_instance.task_id, task_instance.map_index, task_instance.try_number, " +
+                        "task_instance.next_method, task_instance.next_kwargs, task_instance.next_event",
+                        parameters);
                     await transaction.CommitAsync(cancellationToken);
                 }
                 else
@@ -475,14 +477,16 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
                 if (database.Dialect == SqlDialect.MySql)
                 {
                     // No RETURNING: the rows are locked and read, then changed, in the transaction.
-                    ended = (await connection.QueryAsync<(string, string, string, int, int)>(
-                        $"""
-                        SELECT task_instance.dag_id, task_instance.run_id, task_instance.task_id, task_instance.map_index, task_instance.try_number
-                        FROM task_instance JOIN {PortableSql.DerivedTable(Columns, rows)} ON {PortableSql.ForDerived(where)} FOR UPDATE
-                        """,
-                        parameters,
-                        transaction)).ToList();
-                    await connection.ExecuteAsync(PortableSql.UpdateFromRows(true, "task_instance", Columns, rows, sets, where), parameters, transaction);
+                    ended = await PortableSql.UpdateFromRowsReturningMySqlAsync<(string, string, string, int, int)>(
+                        connection,
+                        transaction,
+                        "task_instance",
+                        Columns,
+                        rows,
+                        sets,
+                        where,
+                        "task_instance.dag_id, task_instance.run_id, task_instance.task_id, task_instance.map_index, task_instance.try_number",
+                        parameters);
                 }
                 else
                 {

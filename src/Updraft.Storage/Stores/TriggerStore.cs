@@ -176,11 +176,8 @@ public sealed class TriggerStore(MetadataDatabase database)
             if (database.Dialect == SqlDialect.MySql)
             {
                 // No RETURNING there: the rows are locked and read, then changed, in the transaction.
-                keys = (await connection.QueryAsync<(string, string)>(
-                    $"SELECT task_instance.dag_id, task_instance.run_id FROM task_instance JOIN {PortableSql.DerivedTable(Columns, rows)} ON {PortableSql.ForDerived(where)} FOR UPDATE",
-                    parameters,
-                    transaction)).ToList();
-                await connection.ExecuteAsync(PortableSql.UpdateFromRows(true, "task_instance", Columns, rows, sets, where), parameters, transaction);
+                keys = await PortableSql.UpdateFromRowsReturningMySqlAsync<(string, string)>(
+                    connection, transaction, "task_instance", Columns, rows, sets, where, "task_instance.dag_id, task_instance.run_id", parameters);
             }
             else
             {
