@@ -11,7 +11,7 @@ public sealed class SqliteTestFile(string prefix = "updraft-test") : IDisposable
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        foreach (var suffix in new[] { "", "-wal", "-shm", "-wake" })
         {
             File.Delete(Path + suffix);
         }

@@ -328,6 +328,109 @@ public abstract class AssetTests
         }
     }
 
+    [Fact]
+    public async Task AnEventRecordedByAnotherProcess_WakesAListeningScheduler_WhereTheDatabaseCanSaySo()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("consumer.cs", Source("consumer", "dag.Empty(\"work\");", schedule: "Data.Orders"));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var other = OtherProcess(o);
+        var orders = (await new AssetStore(other).GetByNameAsync("orders"))!;
+        var woken = await WokenAsync(other, engine, () => new AssetStore(other).RecordEventAsync(orders.Id, new JsonObject(), TimeProvider.System.GetUtcNow()));
+        if (o.Database.Dialect == Updraft.Storage.Database.SqlDialect.MySql)
+        {
+            // MySQL has no NOTIFY: its schedulers find such work on their next poll.
+            Assert.False(woken);
+            Assert.False(o.Database.SchedulersCanListen);
+            return;
+        }
+
+        Assert.True(woken, "an asset event recorded through another process's connections did not wake the listening scheduler");
+        await o.RunToCompletionAsync(engine, executor);
+        Assert.Equal("success", Assert.Single(await RunsAsync(o, "consumer")).State.ToWireName());
+    }
+
+    [Fact]
+    public async Task ATriggerFiredByATriggererInAnotherProcess_WakesAListeningScheduler_WhereTheDatabaseCanSaySo()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("waiter.cs", Source("waiter", "dag.Empty(\"work\");"));
+        await o.ProcessAsync();
+        var (engine, _) = o.NewScheduler();
+        var other = OtherProcess(o);
+        var triggers = new TriggerStore(other);
+        var run = await o.TriggerAsync("waiter", "deferred");
+        var key = new TaskInstanceKey("waiter", run.RunId, "work", -1);
+        await using (var connection = await o.Database.OpenAsync())
+        {
+            await connection.ExecuteAsync("UPDATE task_instance SET state = 'running', try_number = 1");
+        }
+
+        // Deferred as a worker's execution API call leaves it; the triggerer of the other process fires it.
+        var trigger = new Updraft.Core.Triggers.DateTimeTrigger(TimeProvider.System.GetUtcNow().AddHours(1));
+        await triggers.DeferAsync(key, 1, new TriggerDeferral(trigger.TypeName, trigger.Serialize().ToJsonString(), "execute", null, null), TimeProvider.System.GetUtcNow());
+        var woken = await WokenAsync(other, engine, async () =>
+        {
+            await using var connection = await other.OpenAsync();
+            var triggerId = await connection.ExecuteScalarAsync<long>("SELECT trigger_id FROM task_instance WHERE run_id = @RunId", key);
+            Assert.Equal(1, await triggers.FireManyAsync([new TriggerFiring(triggerId, "{}")]));
+        });
+        Assert.Equal(o.Database.Dialect != Updraft.Storage.Database.SqlDialect.MySql, woken);
+    }
+
+    /// <summary>Another process's view of the database: its own MetadataDatabase, pools and (on SQLite) file handles.</summary>
+    private static Updraft.Storage.Database.MetadataDatabase OtherProcess(Orchestra o) =>
+        new Updraft.Cli.Hosting.CliContext(new Updraft.Cli.Hosting.CliEnvironment(o.Environment, TextWriter.Null, TextWriter.Null, TimeProvider.System)).Database;
+
+    /// <summary>
+    /// Listens as a scheduler service does; once the listener is known to be up (a bare notification from
+    /// <paramref name="other"/> woke it, then a pass took that request), makes one <paramref name="write"/> through
+    /// <paramref name="other"/> and returns whether it woke the scheduler (nothing else asks it for a pass here).
+    /// </summary>
+    private static async Task<bool> WokenAsync(Updraft.Storage.Database.MetadataDatabase other, Scheduling.SchedulerEngine engine, Func<Task> write)
+    {
+        if (!other.SchedulersCanListen)
+        {
+            return false;
+        }
+
+        using var stop = new CancellationTokenSource();
+        var listening = engine.ListenForWorkAsync(stop.Token);
+        try
+        {
+            for (var attempt = 0; attempt < 40 && !engine.PassRequested.IsCompleted; attempt++)
+            {
+                await using (var connection = await other.OpenAsync())
+                {
+                    if (other.NotifySchedulers is { } notify)
+                    {
+                        await connection.ExecuteAsync(notify);
+                    }
+                }
+
+                other.WakeSchedulers();
+                await Task.WhenAny(engine.PassRequested, Task.Delay(250));
+            }
+
+            if (!engine.PassRequested.IsCompleted)
+            {
+                return false;
+            }
+
+            await engine.RunOnceAsync();
+            Assert.False(engine.PassRequested.IsCompleted);
+            await write();
+            await Task.WhenAny(engine.PassRequested, Task.Delay(TimeSpan.FromSeconds(30)));
+            return engine.PassRequested.IsCompleted;
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await listening.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
     private static async Task<List<DagRunRecord>> RunsAsync(Orchestra o, string dagId) =>
         [.. await new DagRunStore(o.Database).ListAsync(dagId, null, 100)];
 }

@@ -54,25 +54,31 @@ public sealed class SchedulerEngine(MetadataDatabase database, IReadOnlyList<IEx
     public void RequestPass() => _passRequested.TrySetResult();
 
     /// <summary>
-    /// On PostgreSQL, asks for a pass whenever another process says there is work (a triggerer resumed tasks, an asset
-    /// event queued a DAG), until cancelled; listens again after a lost connection. Nothing to do on SQLite.
+    /// Asks for a pass whenever another process says there is work (a triggerer resumed tasks, an asset event queued a
+    /// DAG), until cancelled: through <c>LISTEN</c> on PostgreSQL, a watch of the database's wake file on SQLite;
+    /// nothing to do on MySQL. Listens again after a lost connection or watch, waiting longer after each quick failure
+    /// (1 s doubling to 30 s) so a watch the system refuses does not fill the log; the poll interval applies meanwhile.
     /// </summary>
     public async Task ListenForWorkAsync(CancellationToken cancellationToken)
     {
-        while (!cancellationToken.IsCancellationRequested && database.Dialect == SqlDialect.Postgres)
+        var retry = TimeSpan.FromSeconds(1);
+        while (!cancellationToken.IsCancellationRequested && database.SchedulersCanListen)
         {
+            var started = timeProvider.GetUtcNow();
             try
             {
                 await database.ListenForSchedulersAsync(RequestPass, cancellationToken);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                // The database went away: the poll interval still bounds the delay; listen again shortly.
                 SchedulerLog.ListenFailed(logger, e);
-                await Task.Delay(TimeSpan.FromSeconds(1), timeProvider, cancellationToken);
+                retry = timeProvider.GetUtcNow() - started > TimeSpan.FromMinutes(1) ? TimeSpan.FromSeconds(1) : retry;
+                await Task.Delay(retry, timeProvider, cancellationToken);
+                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
             }
         }
     }
+
     private DateTimeOffset _lastJobHeartbeat;
     private DateTimeOffset _lastOrphanCheck;
 

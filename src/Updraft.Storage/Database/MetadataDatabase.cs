@@ -15,6 +15,7 @@ namespace Updraft.Storage.Database;
 public sealed class MetadataDatabase
 {
     private readonly string _connectionString;
+    private readonly string? _wakeFile;
     private int _walEnabled;
     private volatile string? _mySqlCollation;
 
@@ -23,6 +24,10 @@ public sealed class MetadataDatabase
         Dialect = dialect;
         _connectionString = connectionString;
         Description = description;
+        if (dialect == SqlDialect.Sqlite)
+        {
+            _wakeFile = new SqliteConnectionStringBuilder(connectionString).DataSource + "-wake";
+        }
     }
 
     public SqlDialect Dialect { get; }
@@ -172,8 +177,8 @@ public sealed class MetadataDatabase
 
     /// <summary>
     /// On PostgreSQL, the statement that tells every listening scheduler there is work (a trigger fired, an asset was
-    /// updated), run in the writing transaction so it is delivered when that commits; null on SQLite, where the
-    /// scheduler and what wakes it share a process.
+    /// updated), run in the writing transaction so it is delivered when that commits; null elsewhere (on SQLite the
+    /// writer calls <see cref="WakeSchedulers"/> once it has committed).
     /// </summary>
     public string? NotifySchedulers => Dialect == SqlDialect.Postgres ? NotifySchedulersStatement : null;
 
@@ -183,13 +188,53 @@ public sealed class MetadataDatabase
     private const string SchedulerChannel = "updraft_scheduler";
 
     /// <summary>
-    /// On PostgreSQL, calls <paramref name="notified"/> each time a writer runs <see cref="NotifySchedulers"/>, until
-    /// cancelled (on a connection of its own, outside the pool); returns at once on SQLite. Throws when the connection
-    /// is lost, so the caller listens again.
+    /// Whether schedulers can be told of work at once by other processes: PostgreSQL (<c>LISTEN</c>/<c>NOTIFY</c>) and
+    /// SQLite (a wake file beside the database, watched through the file system). MySQL has neither: its schedulers
+    /// find such work on their next poll.
+    /// </summary>
+    public bool SchedulersCanListen => Dialect == SqlDialect.Postgres || _wakeFile is not null;
+
+    /// <summary>
+    /// After a commit that schedulers in other processes should see at once (a trigger fired, an asset event queued a
+    /// DAG): on SQLite, which has no <c>NOTIFY</c>, writes a byte to the file beside the database
+    /// (<c>updraft.db-wake</c>) that every scheduler on that database watches. Nothing elsewhere (PostgreSQL's
+    /// <see cref="NotifySchedulers"/> went with the transaction). Never throws: if the file cannot be written, the
+    /// schedulers' poll still finds the work.
+    /// </summary>
+    public void WakeSchedulers()
+    {
+        if (_wakeFile is null)
+        {
+            return;
+        }
+
+        try
+        {
+            // A write, not a touch of the time stamp: inotify reports it as a modification on every file system.
+            using var file = new FileStream(_wakeFile, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
+            file.WriteByte(1);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The poll interval bounds the delay.
+        }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="notified"/> each time another writer tells schedulers there is work, until cancelled:
+    /// on PostgreSQL each <see cref="NotifySchedulers"/> (on a connection of its own, outside the pool), on SQLite each
+    /// <see cref="WakeSchedulers"/> (a file-system watch of the wake file); returns at once on MySQL. Throws when the
+    /// connection or the watch is lost, so the caller listens again.
     /// </summary>
     public async Task ListenForSchedulersAsync(Action notified, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(notified);
+        if (_wakeFile is not null)
+        {
+            await WatchWakeFileAsync(_wakeFile, notified, cancellationToken);
+            return;
+        }
+
         if (Dialect != SqlDialect.Postgres)
         {
             return;
@@ -208,6 +253,23 @@ public sealed class MetadataDatabase
         {
             await connection.WaitAsync(cancellationToken);
         }
+    }
+
+    private static async Task WatchWakeFileAsync(string wakeFile, Action notified, CancellationToken cancellationToken)
+    {
+        var folder = Path.GetDirectoryName(wakeFile)!;
+        Directory.CreateDirectory(folder);
+        var lost = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var watcher = new FileSystemWatcher(folder, Path.GetFileName(wakeFile))
+        {
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size,
+        };
+        watcher.Changed += (_, _) => notified();
+        watcher.Created += (_, _) => notified();
+        watcher.Error += (_, e) => lost.TrySetResult(e.GetException());
+        watcher.EnableRaisingEvents = true;
+        var error = await lost.Task.WaitAsync(cancellationToken);
+        throw new IOException($"Watching {wakeFile} for work from other processes failed: {error.Message}", error);
     }
 
     /// <summary>

@@ -182,6 +182,11 @@ public sealed class AssetStore(MetadataDatabase database)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var result = await RecordAsync(connection, transaction, extras, source, Micros.From(now));
         await transaction.CommitAsync(cancellationToken);
+        if (result.Events.Count > 0)
+        {
+            database.WakeSchedulers();
+        }
+
         return result;
     }
 
@@ -260,6 +265,7 @@ public sealed class AssetStore(MetadataDatabase database)
 
         var recorded = await InsertEventAsync(connection, transaction, assetId, extra, null, Micros.From(now));
         await transaction.CommitAsync(cancellationToken);
+        database.WakeSchedulers();
         return recorded;
     }
 

@@ -199,6 +199,11 @@ public sealed class TriggerStore(MetadataDatabase database)
             resumed += keys.Count;
         }
 
+        if (resumed > 0)
+        {
+            database.WakeSchedulers();
+        }
+
         return resumed;
     }
 
