@@ -637,7 +637,7 @@ public abstract class RestApiTests : IAsyncLifetime
         Assert.Equal("healthy", body["metadatabase"]!["status"]!.GetValue<string>());
         Assert.Equal("unhealthy", body["dag_processor"]!["status"]!.GetValue<string>());
 
-        // A running DAG processor has a job row whose heartbeat health reports; stopped, it has none.
+        // A running DAG processor has a job row whose heartbeat health reports; stopped, it is unhealthy.
         var processor = new Scheduling.Hosting.DagProcessorService(
             new Scheduling.Processing.DagProcessor(_api.Orchestra.Context.NewLoader(), _api.Orchestra.Context.DagFolders, _api.Orchestra.Database, TimeProvider.System),
             _api.Orchestra.Context.DagFolders,
@@ -690,6 +690,46 @@ public abstract class RestApiTests : IAsyncLifetime
         AirflowSchemas.AssertMatches("HealthInfoResponse", stopped);
         Assert.Equal("unhealthy", (string?)stopped["triggerer"]!["status"]);
         Assert.Equal(liveHealth.Heartbeat, DateTimeOffset.Parse((string)stopped["triggerer"]!["latest_triggerer_heartbeat"]!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task Monitor_Health_SchedulerAndDagProcessor_HealthyWhileTheyBeat_UnhealthyWithTheirLastHeartbeatOnceStopped()
+    {
+        var before = await Json(await _api.Anonymous.GetAsync("api/v2/monitor/health"));
+        Assert.Equal(("unhealthy", null), ((string?)before["scheduler"]!["status"], (string?)before["scheduler"]!["latest_scheduler_heartbeat"]));
+        Assert.Equal(("unhealthy", null), ((string?)before["dag_processor"]!["status"], (string?)before["dag_processor"]!["latest_dag_processor_heartbeat"]));
+
+        var (scheduler, _) = _api.Orchestra.NewScheduler();
+        await scheduler.StartJobAsync();
+        using var processor = new Scheduling.Hosting.DagProcessorService(
+            new Scheduling.Processing.DagProcessor(_api.Orchestra.Context.NewLoader(), _api.Orchestra.Context.DagFolders, _api.Orchestra.Database, TimeProvider.System),
+            _api.Orchestra.Context.DagFolders,
+            TimeSpan.FromMinutes(1),
+            TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Scheduling.Hosting.DagProcessorService>.Instance,
+            new JobStore(_api.Orchestra.Database));
+        await processor.StartAsync(CancellationToken.None);
+        var running = await Json(await _api.Anonymous.GetAsync("api/v2/monitor/health"));
+        AirflowSchemas.AssertMatches("HealthInfoResponse", running);
+        Assert.Equal("healthy", (string?)running["scheduler"]!["status"]);
+        Assert.Equal("healthy", (string?)running["dag_processor"]!["status"]);
+        var schedulerBeat = (string?)running["scheduler"]!["latest_scheduler_heartbeat"];
+        var processorBeat = (string?)running["dag_processor"]!["latest_dag_processor_heartbeat"];
+        Assert.NotNull(schedulerBeat);
+        Assert.NotNull(processorBeat);
+
+        // Stopped, as in Airflow: unhealthy, with the last heartbeat each recorded.
+        await scheduler.EndJobAsync();
+        await processor.StopAsync(CancellationToken.None);
+        var stopped = await Json(await _api.Anonymous.GetAsync("api/v2/monitor/health"));
+        AirflowSchemas.AssertMatches("HealthInfoResponse", stopped);
+        Assert.Equal(("unhealthy", schedulerBeat), ((string?)stopped["scheduler"]!["status"], (string?)stopped["scheduler"]!["latest_scheduler_heartbeat"]));
+        Assert.Equal(("unhealthy", processorBeat), ((string?)stopped["dag_processor"]!["status"], (string?)stopped["dag_processor"]!["latest_dag_processor_heartbeat"]));
+
+        // The v1 route has the same shape and answers the same.
+        var v1 = await Json(await _api.Anonymous.GetAsync("api/v1/health"));
+        AirflowSchemas.AssertMatches("HealthInfo", v1, AirflowSchemas.V1);
+        Assert.Equal(("unhealthy", schedulerBeat), ((string?)v1["scheduler"]!["status"], (string?)v1["scheduler"]!["latest_scheduler_heartbeat"]));
     }
 
     private Scheduling.Triggering.Triggerer NewTriggerer(TimeProvider time) => new(
