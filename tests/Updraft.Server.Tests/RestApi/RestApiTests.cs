@@ -605,6 +605,47 @@ public abstract class RestApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task XComs_PlusAnglesAmpersandsAndNonAscii_AreStoredAsRawText_AndReadBackByteIdentical()
+    {
+        const string Text = "1+1 <b> & café 日本";
+        const string Raw = "\"1+1 <b> & café 日本\"";
+
+        // Returned by a task in a worker process: stored through the one XCom serializer.
+        _api.Orchestra.WriteDag("texts.cs", Scheduling.Tests.Orchestra.DagSource("texts", $$"""dag.Task("emit", ctx => "{{Text}}");"""));
+        await _api.Orchestra.ProcessAsync();
+        var run = await _api.Orchestra.TriggerAsync("texts", "t1");
+        var (engine, executor) = _api.Orchestra.NewScheduler();
+        await _api.Orchestra.RunToCompletionAsync(engine, executor);
+        Assert.Equal("success", await _api.Orchestra.RunStateAsync("texts", run.RunId));
+        var xcoms = new DatabaseXComStore(_api.Orchestra.Database, TimeProvider.System);
+        Assert.Equal(Raw, await xcoms.GetAsync(new("texts", "t1", "emit", -1, "return_value")));
+
+        // Posted through the REST API, as a string and inside an object.
+        var op = await _api.AsAsync("op");
+        const string Base = "api/v2/dags/texts/dagRuns/t1/taskInstances/emit/xcomEntries";
+        using (var created = await op.PostAsJsonAsync(Base, new { key = "posted", value = new { q = Text } }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        Assert.Equal("{\"q\":" + Raw + "}", await xcoms.GetAsync(new("texts", "t1", "emit", -1, "posted")));
+        using (var updated = await op.PatchAsJsonAsync(Base + "/posted", new { value = Text }))
+        {
+            Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        }
+
+        Assert.Equal(Raw, await xcoms.GetAsync(new("texts", "t1", "emit", -1, "posted")));
+
+        // Read back: the stored text itself (stringify), and the value as raw text in the response.
+        foreach (var key in new[] { "return_value", "posted" })
+        {
+            Assert.Equal(Raw, (await GetJsonAsync(op, $"{Base}/{key}?stringify=true"))["value"]!.GetValue<string>());
+            using var native = await op.GetAsync($"{Base}/{key}");
+            Assert.Contains("\"value\":" + Raw, await native.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task BadInput_ClearAnswers_NothingChanged()
     {
         var op = await _api.AsAsync("op");
