@@ -1,7 +1,9 @@
 // Event-driven scheduling: assets with watchers. A file dropped into /tmp/updraft_example_inbox (a FileDropTrigger the
 // triggerer runs) or a signed POST to /webhooks/example_push on the API server (a WebhookTrigger, its secret the
-// password of connection example_webhook) records an event of its asset, and so starts this DAG.
+// password of connection example_webhook) records an event of its asset, and so starts this DAG. Its watchers are
+// inactive while it is paused (as examples start), so unpause it first.
 //
+//   updraft dags unpause example_asset_watchers
 //   mkdir -p /tmp/updraft_example_inbox && echo "id,amount" > /tmp/updraft_example_inbox/orders.csv
 //   updraft connections add example_webhook --conn-type generic --conn-password s3cret
 //   body='{"ref":"main"}'; curl -X POST http://127.0.0.1:8080/webhooks/example_push -d "$body" \

@@ -81,6 +81,9 @@ public static class SchedulingServiceCollectionExtensions
             .Validate(
                 o => o.JobHeartbeat > TimeSpan.Zero && o.JobHeartbeat < o.HealthCheckThreshold,
                 "[triggerer] job_heartbeat_sec must be more than 0 and less than triggerer_health_check_threshold.")
+            .Validate(
+                o => o.WatcherRetryDelay > TimeSpan.Zero && o.WatcherMaxRetryDelay >= o.WatcherRetryDelay,
+                "The asset watchers' retry delay must be more than 0 and no longer than their longest retry delay.")
             .ValidateOnStart();
         services.AddSingleton(s =>
         {

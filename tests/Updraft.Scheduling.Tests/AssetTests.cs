@@ -438,6 +438,64 @@ public abstract class AssetTests
         }
     }
 
+    [Fact]
+    public async Task AFailingAssetWatcher_StartsAgainOnlyOnceItsBackoffPassed_DoublingUpToTheCap_LoggingEachFailureOnce()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("watched.cs", Source("watched", """
+            dag.Task("load", ctx => 1);
+            """, schedule: $$"""new Asset("drops") { Watchers = [new AssetWatcher("inbox", new FileDropTrigger { Folder = "{{Path.Combine(o.Home, "inbox")}}", Pattern = "*.csv" })] }"""));
+        await o.ProcessAsync();
+        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero));
+        var log = new ListLogger<Triggering.Triggerer>();
+        var starts = 0;
+        using var triggerer = new Triggering.Triggerer(
+            o.Database,
+            new Triggering.TriggererOptions { LogFolder = o.LogFolder, WatcherRetryDelay = TimeSpan.FromSeconds(1), WatcherMaxRetryDelay = TimeSpan.FromSeconds(5) },
+            clock,
+            log)
+        {
+            // Its trigger type cannot be found: the watcher fails each time it starts.
+            ResolveType = (_, _) =>
+            {
+                Interlocked.Increment(ref starts);
+                return Task.FromResult<Type?>(null);
+            },
+        };
+
+        // The watchers it starts stop with this token.
+        using var watching = new CancellationTokenSource();
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await triggerer.RunOnceAsync(watching.Token);
+            var attempt = 0;
+            foreach (var backoff in new[] { 1, 2, 4, 5, 5 }.Select(s => TimeSpan.FromSeconds(s)))
+            {
+                attempt++;
+
+                // It failed and waits: the only timer it sets is its backoff, and until that is due nothing starts it.
+                Assert.Equal(backoff, await clock.Timers.ReadAsync(limit.Token));
+                Assert.Equal(attempt, Volatile.Read(ref starts));
+                var failed = Assert.Single(log.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Error && e.Message.Contains($"({attempt} in a row)", StringComparison.Ordinal));
+                Assert.Contains($"starts again at {(clock.GetUtcNow() + backoff).ToString("O", System.Globalization.CultureInfo.InvariantCulture)}", failed.Message, StringComparison.Ordinal);
+                Assert.Equal(0, clock.Advance(backoff - TimeSpan.FromMilliseconds(1)));
+                Assert.Equal(attempt, Volatile.Read(ref starts));
+                Assert.Equal(1, clock.Advance(TimeSpan.FromMilliseconds(1)));
+            }
+
+            // Started again once the last backoff passed: it failed once more, and waits the cap again.
+            Assert.Equal(TimeSpan.FromSeconds(5), await clock.Timers.ReadAsync(limit.Token));
+            Assert.Equal(6, Volatile.Read(ref starts));
+            Assert.Equal(6, log.Entries.Count(e => e.Level == Microsoft.Extensions.Logging.LogLevel.Error));
+        }
+        finally
+        {
+            await watching.CancelAsync();
+            await triggerer.StopAsync(CancellationToken.None);
+        }
+    }
+
     private static async Task<List<DagRunRecord>> RunsAsync(Orchestra o, string dagId) =>
         [.. await new DagRunStore(o.Database).ListAsync(dagId, null, 100)];
 }

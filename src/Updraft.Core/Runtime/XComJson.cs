@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -10,6 +11,11 @@ public static class XComJson
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         WriteIndented = false,
+
+        // Stored as the text it is, as Airflow stores it: the default encoder escapes HTML-sensitive characters and
+        // everything outside ASCII ("a+b" became "a\u002Bb"), which is only a defence for JSON pasted into HTML, and
+        // this JSON is data (the REST API and the UI read it as JSON and escape what they render).
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static string Serialize(object? value) => JsonSerializer.Serialize(value, value?.GetType() ?? typeof(object), Options);

@@ -248,18 +248,20 @@ public sealed partial class Triggerer(
 
     /// <summary>
     /// An asset watcher: runs its trigger for as long as this triggerer holds it, recording an event of the asset for
-    /// every event the trigger yields (its payload as the extra data); a trigger that ends or fails starts again after
-    /// a poll interval.
+    /// every event the trigger yields (its payload as the extra data); a trigger that fails starts again after a
+    /// backoff that grows with its failures in a row (<see cref="WatcherBackoff"/>).
     /// </summary>
     private async Task WatchAsync(TriggerRecord record, long assetId, CancellationToken cancellationToken)
     {
         await Task.Yield();
         var masker = new SecretMasker();
         var log = new TaskLogger(new LoggerSink(logger), timeProvider, $"watcher {record.WatcherName}", masker);
+        var backoff = new WatcherBackoff(options.WatcherRetryDelay, options.WatcherMaxRetryDelay);
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
+                var started = timeProvider.GetUtcNow();
                 try
                 {
                     var type = await ResolveType(record, cancellationToken)
@@ -290,6 +292,7 @@ public sealed partial class Triggerer(
                         }
 
                         Resumed?.Invoke(1);
+                        backoff.Reset();
                     }
 
                     // A trigger that ends fires no more: it is not started again (a one-shot trigger would otherwise
@@ -299,10 +302,11 @@ public sealed partial class Triggerer(
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
-                    WatcherFailed(logger, record.WatcherName ?? "", e);
+                    var now = timeProvider.GetUtcNow();
+                    var delay = backoff.Failed(now - started);
+                    WatcherFailed(logger, record.WatcherName ?? "", backoff.Failures, now + delay, e);
+                    await Task.Delay(delay, timeProvider, cancellationToken);
                 }
-
-                await Task.Delay(options.PollInterval, timeProvider, cancellationToken);
             }
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
@@ -397,8 +401,8 @@ public sealed partial class Triggerer(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Asset watcher {Watcher} ended: its trigger fires no more, and it is not started again until this triggerer hands it back")]
     private static partial void WatcherEnded(ILogger logger, string watcher);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Asset watcher {Watcher} failed; it starts again")]
-    private static partial void WatcherFailed(ILogger logger, string watcher, Exception exception);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Asset watcher {Watcher} failed ({Attempt} in a row); it starts again at {RetryAt:O}")]
+    private static partial void WatcherFailed(ILogger logger, string watcher, int attempt, DateTimeOffset retryAt, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{{{Source}}} {Line}")]
     private static partial void WatcherLine(ILogger logger, string source, string line);

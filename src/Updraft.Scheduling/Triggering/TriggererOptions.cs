@@ -18,6 +18,15 @@ public sealed class TriggererOptions
     /// <summary>How often it looks for triggers to claim and checks the ones it holds.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a failing asset watcher waits before it starts again after its first failure; each further failure in a
+    /// row doubles the wait, up to <see cref="WatcherMaxRetryDelay"/>.
+    /// </summary>
+    public TimeSpan WatcherRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest a failing asset watcher waits before it starts again.</summary>
+    public TimeSpan WatcherMaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How often triggers nothing waits on any more are removed.</summary>
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromSeconds(10);
 

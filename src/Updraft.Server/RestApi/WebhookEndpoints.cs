@@ -16,7 +16,8 @@ namespace Updraft.Server.RestApi;
 /// <summary>
 /// Webhook asset watchers (<see cref="WebhookTrigger"/>): <c>POST /webhooks/{watcher}</c> from outside, with no user
 /// login — a delivery is trusted only when its HMAC-SHA256 signature under the watcher's secret matches; it then
-/// records an event of the watched asset, which starts the DAGs scheduled on it.
+/// records an event of the watched asset, which starts the DAGs scheduled on it. While the DAG that declares the
+/// watcher is paused, deliveries are refused (409) and nothing is recorded, as the triggerer stops a paused DAG's watchers.
 /// </summary>
 internal static partial class WebhookEndpoints
 {
@@ -53,7 +54,7 @@ internal static partial class WebhookEndpoints
             return Detail(409, $"Several assets have a webhook watcher named '{watcherName}'; give each a name of its own.");
         }
 
-        var (assetId, assetName, kwargs) = watchers[0];
+        var (assetId, assetName, kwargs, dagId, paused) = watchers[0];
         var hook = (WebhookTrigger)Trigger.Deserialize(typeof(WebhookTrigger), JsonNode.Parse(kwargs) as JsonObject ?? []);
         var body = await ReadBodyAsync(context.Request, hook.MaxBodyBytes, context.RequestAborted);
         if (body is null)
@@ -73,6 +74,13 @@ internal static partial class WebhookEndpoints
         {
             SignatureRefused(logger, watcherName);
             return Detail(401, $"The delivery's {hook.SignatureHeader} signature does not match.");
+        }
+
+        // As in the triggerer, a paused DAG's watchers are inactive: nothing is recorded while it is paused. Answered
+        // after the signature check, so only the webhook's sender learns it.
+        if (paused)
+        {
+            return Detail(409, $"Webhook '{watcherName}' is inactive: DAG '{dagId}', which declares it, is paused; the delivery was not recorded.");
         }
 
         var extra = new JsonObject

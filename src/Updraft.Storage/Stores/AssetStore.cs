@@ -567,14 +567,19 @@ public sealed class AssetStore(MetadataDatabase database)
             new { assetId })];
     }
 
-    /// <summary>The watchers named <paramref name="name"/> whose trigger is of type <paramref name="classpath"/> (webhooks): asset id and name, and the trigger's arguments.</summary>
-    public async Task<IReadOnlyList<(long AssetId, string AssetName, string Kwargs)>> WatchersAsync(string name, string classpath, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The watchers named <paramref name="name"/> whose trigger is of type <paramref name="classpath"/> (webhooks): asset
+    /// id and name, the trigger's arguments, the DAG that declares the watcher and whether that DAG is paused (a paused
+    /// DAG's watchers are inactive, as the triggerer's are: <see cref="TriggerStore.HeldAsync"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<(long AssetId, string AssetName, string Kwargs, string DagId, bool Paused)>> WatchersAsync(string name, string classpath, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return [.. await connection.QueryAsync<(long, string, string)>(
-            "SELECT w.asset_id, a.name, t.kwargs FROM asset_watcher w JOIN asset a ON a.id = w.asset_id JOIN triggers t ON t.id = w.trigger_id " +
-            "WHERE w.name = @name AND t.classpath = @classpath ORDER BY w.asset_id",
-            new { name, classpath })];
+        return [.. (await connection.QueryAsync<(long, string, string, string, long)>(
+            "SELECT w.asset_id, a.name, t.kwargs, w.dag_id, CASE WHEN d.is_paused = 1 THEN 1 ELSE 0 END FROM asset_watcher w JOIN asset a ON a.id = w.asset_id " +
+            "JOIN triggers t ON t.id = w.trigger_id LEFT JOIN dag d ON d.dag_id = w.dag_id WHERE w.name = @name AND t.classpath = @classpath ORDER BY w.asset_id",
+            new { name, classpath }))
+            .Select(w => (w.Item1, w.Item2, w.Item3, w.Item4, w.Item5 == 1))];
     }
 
     /// <summary>Asset aliases, filtered by name and paged as the REST API asks.</summary>

@@ -230,42 +230,30 @@ public abstract class AssetApiTests : IAsyncLifetime
         await _api.Orchestra.ProcessAsync();
 
         var body = """{"ref":"refs/heads/main","pusher":{"name":"ada"}}"""u8.ToArray();
-        static string Sign(byte[] payload, string key) => "sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), payload));
-        async Task<HttpResponseMessage> PostAsync(string watcher, byte[] payload, string? signature)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"webhooks/{watcher}") { Content = new ByteArrayContent(payload) };
-            request.Content.Headers.ContentType = new("application/json");
-            if (signature is not null)
-            {
-                request.Headers.Add("X-Hub-Signature-256", signature);
-            }
-
-            return await _api.Anonymous.SendAsync(request);
-        }
 
         // Unsigned, wrongly signed, signed for another body: refused, and nothing recorded.
-        using (var unsigned = await PostAsync("github_push", body, null))
+        using (var unsigned = await PostWebhookAsync("github_push", body, null))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);
         }
 
-        using (var wrong = await PostAsync("github_push", body, Sign(body, "guess")))
+        using (var wrong = await PostWebhookAsync("github_push", body, Sign(body, "guess")))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
             Assert.Equal("The delivery's X-Hub-Signature-256 signature does not match.", (string?)(await JsonAsync(wrong))["detail"]);
         }
 
-        using (var tampered = await PostAsync("github_push", "{\"ref\":\"refs/heads/evil\"}"u8.ToArray(), Sign(body, Secret)))
+        using (var tampered = await PostWebhookAsync("github_push", "{\"ref\":\"refs/heads/evil\"}"u8.ToArray(), Sign(body, Secret)))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, tampered.StatusCode);
         }
 
-        using (var unknown = await PostAsync("nobody", body, Sign(body, Secret)))
+        using (var unknown = await PostWebhookAsync("nobody", body, Sign(body, Secret)))
         {
             Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         }
 
-        using (var noSecret = await PostAsync("no_secret", body, Sign(body, Secret)))
+        using (var noSecret = await PostWebhookAsync("no_secret", body, Sign(body, Secret)))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, noSecret.StatusCode);
             Assert.DoesNotContain("missing_conn", await noSecret.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -279,7 +267,7 @@ public abstract class AssetApiTests : IAsyncLifetime
             Assert.Equal((0, 0), (total, unclaimed));
         }
 
-        using var accepted = await PostAsync("github_push", body, Sign(body, Secret));
+        using var accepted = await PostWebhookAsync("github_push", body, Sign(body, Secret));
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         var receipt = await JsonAsync(accepted);
         Assert.Equal("repo", (string?)receipt["asset"]);
@@ -296,6 +284,59 @@ public abstract class AssetApiTests : IAsyncLifetime
         Assert.Equal((long)receipt["asset_event_id"]!, (long)@event["id"]!);
         Assert.Equal("github_push", (string?)@event["extra"]!["from_webhook"]);
         Assert.Equal("ada", (string?)@event["extra"]!["body"]!["pusher"]!["name"]);
+    }
+
+    [Fact]
+    public async Task AWebhookWatcherOfAPausedDag_RefusesDeliveries_409_RecordsNothing_AndTakesThemAgainOnceUnpaused()
+    {
+        const string Secret = "whsec-Paused";
+        await _api.Services.GetRequiredService<SecretStore>().ImportConnectionsAsync([new Core.Connections.Connection("deploy_hook", "generic") { Password = Secret }], overwrite: true);
+        _api.Orchestra.WriteDag("deployed.cs", Orchestra.DagSource("deployed", "dag.Empty(\"notify\");")
+            .Replace("new Dag(\"deployed\",", "new Dag(\"deployed\", schedule: new Asset(\"release\") { Watchers = [new AssetWatcher(\"deploys\", new WebhookTrigger { SecretConnectionId = \"deploy_hook\" })] },", StringComparison.Ordinal));
+        await _api.Orchestra.ProcessAsync();
+        var dags = new DagStore(_api.Orchestra.Database);
+        Assert.True(await dags.SetPausedAsync("deployed", paused: true));
+        var body = """{"version":"1.2.3"}"""u8.ToArray();
+
+        using (var paused = await PostWebhookAsync("deploys", body, Sign(body, Secret)))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, paused.StatusCode);
+            Assert.Equal("Webhook 'deploys' is inactive: DAG 'deployed', which declares it, is paused; the delivery was not recorded.", (string?)(await JsonAsync(paused))["detail"]);
+        }
+
+        // Unsigned, it is refused as any unsigned delivery is: the sender's signature comes before the DAG's state.
+        using (var unsigned = await PostWebhookAsync("deploys", body, null))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);
+        }
+
+        var release = await new AssetStore(_api.Orchestra.Database).GetByNameAsync("release");
+        async Task<int> EventsAsync()
+        {
+            await using var connection = await _api.Orchestra.Database.OpenAsync();
+            return await Dapper.SqlMapper.ExecuteScalarAsync<int>(connection, "SELECT count(*) FROM asset_event WHERE asset_id = @Id", new { release!.Id });
+        }
+
+        Assert.Equal(0, await EventsAsync());
+
+        Assert.True(await dags.SetPausedAsync("deployed", paused: false));
+        using var accepted = await PostWebhookAsync("deploys", body, Sign(body, Secret));
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Equal(1, await EventsAsync());
+    }
+
+    private static string Sign(byte[] payload, string key) => "sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), payload));
+
+    private async Task<HttpResponseMessage> PostWebhookAsync(string watcher, byte[] payload, string? signature)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"webhooks/{watcher}") { Content = new ByteArrayContent(payload) };
+        request.Content.Headers.ContentType = new("application/json");
+        if (signature is not null)
+        {
+            request.Headers.Add("X-Hub-Signature-256", signature);
+        }
+
+        return await _api.Anonymous.SendAsync(request);
     }
 
     private static async Task<JsonObject> JsonAsync(HttpResponseMessage response)

@@ -605,6 +605,47 @@ public abstract class RestApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task XComs_PlusAnglesAmpersandsAndNonAscii_AreStoredAsRawText_AndReadBackByteIdentical()
+    {
+        const string Text = "1+1 <b> & café 日本";
+        const string Raw = "\"1+1 <b> & café 日本\"";
+
+        // Returned by a task in a worker process: stored through the one XCom serializer.
+        _api.Orchestra.WriteDag("texts.cs", Scheduling.Tests.Orchestra.DagSource("texts", $$"""dag.Task("emit", ctx => "{{Text}}");"""));
+        await _api.Orchestra.ProcessAsync();
+        var run = await _api.Orchestra.TriggerAsync("texts", "t1");
+        var (engine, executor) = _api.Orchestra.NewScheduler();
+        await _api.Orchestra.RunToCompletionAsync(engine, executor);
+        Assert.Equal("success", await _api.Orchestra.RunStateAsync("texts", run.RunId));
+        var xcoms = new DatabaseXComStore(_api.Orchestra.Database, TimeProvider.System);
+        Assert.Equal(Raw, await xcoms.GetAsync(new("texts", "t1", "emit", -1, "return_value")));
+
+        // Posted through the REST API, as a string and inside an object.
+        var op = await _api.AsAsync("op");
+        const string Base = "api/v2/dags/texts/dagRuns/t1/taskInstances/emit/xcomEntries";
+        using (var created = await op.PostAsJsonAsync(Base, new { key = "posted", value = new { q = Text } }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        Assert.Equal("{\"q\":" + Raw + "}", await xcoms.GetAsync(new("texts", "t1", "emit", -1, "posted")));
+        using (var updated = await op.PatchAsJsonAsync(Base + "/posted", new { value = Text }))
+        {
+            Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        }
+
+        Assert.Equal(Raw, await xcoms.GetAsync(new("texts", "t1", "emit", -1, "posted")));
+
+        // Read back: the stored text itself (stringify), and the value as raw text in the response.
+        foreach (var key in new[] { "return_value", "posted" })
+        {
+            Assert.Equal(Raw, (await GetJsonAsync(op, $"{Base}/{key}?stringify=true"))["value"]!.GetValue<string>());
+            using var native = await op.GetAsync($"{Base}/{key}");
+            Assert.Contains("\"value\":" + Raw, await native.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task BadInput_ClearAnswers_NothingChanged()
     {
         var op = await _api.AsAsync("op");
@@ -637,7 +678,7 @@ public abstract class RestApiTests : IAsyncLifetime
         Assert.Equal("healthy", body["metadatabase"]!["status"]!.GetValue<string>());
         Assert.Equal("unhealthy", body["dag_processor"]!["status"]!.GetValue<string>());
 
-        // A running DAG processor has a job row whose heartbeat health reports; stopped, it has none.
+        // A running DAG processor has a job row whose heartbeat health reports; stopped, it is unhealthy.
         var processor = new Scheduling.Hosting.DagProcessorService(
             new Scheduling.Processing.DagProcessor(_api.Orchestra.Context.NewLoader(), _api.Orchestra.Context.DagFolders, _api.Orchestra.Database, TimeProvider.System),
             _api.Orchestra.Context.DagFolders,
@@ -690,6 +731,46 @@ public abstract class RestApiTests : IAsyncLifetime
         AirflowSchemas.AssertMatches("HealthInfoResponse", stopped);
         Assert.Equal("unhealthy", (string?)stopped["triggerer"]!["status"]);
         Assert.Equal(liveHealth.Heartbeat, DateTimeOffset.Parse((string)stopped["triggerer"]!["latest_triggerer_heartbeat"]!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task Monitor_Health_SchedulerAndDagProcessor_HealthyWhileTheyBeat_UnhealthyWithTheirLastHeartbeatOnceStopped()
+    {
+        var before = await Json(await _api.Anonymous.GetAsync("api/v2/monitor/health"));
+        Assert.Equal(("unhealthy", null), ((string?)before["scheduler"]!["status"], (string?)before["scheduler"]!["latest_scheduler_heartbeat"]));
+        Assert.Equal(("unhealthy", null), ((string?)before["dag_processor"]!["status"], (string?)before["dag_processor"]!["latest_dag_processor_heartbeat"]));
+
+        var (scheduler, _) = _api.Orchestra.NewScheduler();
+        await scheduler.StartJobAsync();
+        using var processor = new Scheduling.Hosting.DagProcessorService(
+            new Scheduling.Processing.DagProcessor(_api.Orchestra.Context.NewLoader(), _api.Orchestra.Context.DagFolders, _api.Orchestra.Database, TimeProvider.System),
+            _api.Orchestra.Context.DagFolders,
+            TimeSpan.FromMinutes(1),
+            TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Scheduling.Hosting.DagProcessorService>.Instance,
+            new JobStore(_api.Orchestra.Database));
+        await processor.StartAsync(CancellationToken.None);
+        var running = await Json(await _api.Anonymous.GetAsync("api/v2/monitor/health"));
+        AirflowSchemas.AssertMatches("HealthInfoResponse", running);
+        Assert.Equal("healthy", (string?)running["scheduler"]!["status"]);
+        Assert.Equal("healthy", (string?)running["dag_processor"]!["status"]);
+        var schedulerBeat = (string?)running["scheduler"]!["latest_scheduler_heartbeat"];
+        var processorBeat = (string?)running["dag_processor"]!["latest_dag_processor_heartbeat"];
+        Assert.NotNull(schedulerBeat);
+        Assert.NotNull(processorBeat);
+
+        // Stopped, as in Airflow: unhealthy, with the last heartbeat each recorded.
+        await scheduler.EndJobAsync();
+        await processor.StopAsync(CancellationToken.None);
+        var stopped = await Json(await _api.Anonymous.GetAsync("api/v2/monitor/health"));
+        AirflowSchemas.AssertMatches("HealthInfoResponse", stopped);
+        Assert.Equal(("unhealthy", schedulerBeat), ((string?)stopped["scheduler"]!["status"], (string?)stopped["scheduler"]!["latest_scheduler_heartbeat"]));
+        Assert.Equal(("unhealthy", processorBeat), ((string?)stopped["dag_processor"]!["status"], (string?)stopped["dag_processor"]!["latest_dag_processor_heartbeat"]));
+
+        // The v1 route has the same shape and answers the same.
+        var v1 = await Json(await _api.Anonymous.GetAsync("api/v1/health"));
+        AirflowSchemas.AssertMatches("HealthInfo", v1, AirflowSchemas.V1);
+        Assert.Equal(("unhealthy", schedulerBeat), ((string?)v1["scheduler"]!["status"], (string?)v1["scheduler"]!["latest_scheduler_heartbeat"]));
     }
 
     private Scheduling.Triggering.Triggerer NewTriggerer(TimeProvider time) => new(

@@ -25,10 +25,9 @@ internal static class MonitorEndpoints
         api.MapGet(healthPath, async (HttpContext context, MetadataDatabase database, JobStore jobs, TimeProvider time) =>
         {
             string database_status;
-            IReadOnlyList<(long Id, string Hostname, int Pid, DateTimeOffset LatestHeartbeat)> schedulers = [];
-            IReadOnlyList<(long Id, string Hostname, int Pid, DateTimeOffset LatestHeartbeat)> processors = [];
-            IReadOnlyList<(long Id, string Hostname, int Pid, DateTimeOffset LatestHeartbeat)> triggerers = [];
-            DateTimeOffset? lastTriggererBeat = null;
+            var scheduler = (Status: "unhealthy", Beat: (DateTimeOffset?)null);
+            var processor = (Status: "unhealthy", Beat: (DateTimeOffset?)null);
+            var triggerer = (Status: (string?)null, Beat: (DateTimeOffset?)null);
             try
             {
                 await using (await database.OpenAsync(context.RequestAborted))
@@ -36,34 +35,27 @@ internal static class MonitorEndpoints
                 }
 
                 database_status = "healthy";
-                schedulers = await jobs.RunningAsync(SchedulerEngine.JobType, -1, context.RequestAborted);
-                processors = await jobs.RunningAsync(Scheduling.Hosting.DagProcessorService.JobType, -1, context.RequestAborted);
-                triggerers = await jobs.RunningAsync(TriggerStore.TriggererJobType, -1, context.RequestAborted);
-                lastTriggererBeat = triggerers.Count > 0 ? null : await jobs.LatestHeartbeatAsync(TriggerStore.TriggererJobType, context.RequestAborted);
+                var now = time.GetUtcNow();
+
+                // A scheduler or DAG processor is healthy while its heartbeat is recent ([scheduler]
+                // scheduler_health_check_threshold, 30 s; a DAG processor beats after every pass, at least every
+                // dag_dir_list_interval); unhealthy before one ever ran.
+                scheduler = await HealthAsync(jobs, SchedulerEngine.JobType, now, context.RequestAborted) ?? scheduler;
+                processor = await HealthAsync(jobs, Scheduling.Hosting.DagProcessorService.JobType, now, context.RequestAborted) ?? processor;
+                // As in Airflow, a triggerer's status is null until one ever ran.
+                triggerer = await HealthAsync(jobs, TriggerStore.TriggererJobType, now, context.RequestAborted) ?? triggerer;
             }
             catch (Exception e) when (e is System.Data.Common.DbException or DatabaseException or TimeoutException or IOException)
             {
                 database_status = "unhealthy";
             }
 
-            // A scheduler or DAG processor is healthy while its heartbeat is recent ([scheduler]
-            // scheduler_health_check_threshold, 30 s; a DAG processor beats after every pass, at least every
-            // dag_dir_list_interval).
-            var latest = schedulers.Count > 0 ? schedulers.Max(s => s.LatestHeartbeat) : (DateTimeOffset?)null;
-            var schedulerStatus = latest is { } beat && time.GetUtcNow() - beat < TimeSpan.FromSeconds(30) ? "healthy" : "unhealthy";
-            var processorBeat = processors.Count > 0 ? processors.Max(s => s.LatestHeartbeat) : (DateTimeOffset?)null;
-            var processorStatus = processorBeat is { } pb && time.GetUtcNow() - pb < TimeSpan.FromSeconds(30) ? "healthy" : "unhealthy";
-            // As in Airflow, a triggerer's status is null until one ever ran, healthy while one beats
-            // ([triggerer] triggerer_health_check_threshold, 30 s), and once all stopped, unhealthy with the last heartbeat.
-            var triggererBeat = triggerers.Count > 0 ? triggerers.Max(s => s.LatestHeartbeat) : lastTriggererBeat;
-            var triggererStatus = triggererBeat is not { } tb ? null
-                : triggerers.Count > 0 && time.GetUtcNow() - tb < TimeSpan.FromSeconds(30) ? "healthy" : "unhealthy";
             return V2.Json(new
             {
                 metadatabase = new { status = database_status },
-                scheduler = new { status = schedulerStatus, latest_scheduler_heartbeat = latest?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) },
-                triggerer = new { status = triggererStatus, latest_triggerer_heartbeat = triggererBeat?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) },
-                dag_processor = new { status = processorStatus, latest_dag_processor_heartbeat = processorBeat?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) },
+                scheduler = new { status = scheduler.Status, latest_scheduler_heartbeat = scheduler.Beat?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) },
+                triggerer = new { status = triggerer.Status, latest_triggerer_heartbeat = triggerer.Beat?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) },
+                dag_processor = new { status = processor.Status, latest_dag_processor_heartbeat = processor.Beat?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) },
             });
         }).Anonymous();
 
@@ -72,6 +64,23 @@ internal static class MonitorEndpoints
             version = typeof(MonitorEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0",
             git_version = typeof(MonitorEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+') is [_, var commit] ? commit : null,
         })).Anonymous();
+    }
+
+    /// <summary>
+    /// A service's health, as Airflow reports it from its most recent job: healthy while one runs and beat within the
+    /// last 30 s; once all stopped (or went silent), unhealthy with the last heartbeat any of them recorded; null when
+    /// none ever ran.
+    /// </summary>
+    private static async Task<(string Status, DateTimeOffset? Beat)?> HealthAsync(JobStore jobs, string jobType, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var running = await jobs.RunningAsync(jobType, -1, cancellationToken);
+        if (running.Count > 0)
+        {
+            var beat = running.Max(j => j.LatestHeartbeat);
+            return (now - beat < TimeSpan.FromSeconds(30) ? "healthy" : "unhealthy", beat);
+        }
+
+        return await jobs.LatestHeartbeatAsync(jobType, cancellationToken) is { } last ? ("unhealthy", last) : null;
     }
 
     private static void MapConfigAndEvents(IEndpointRouteBuilder api, RestApiSettings settings)

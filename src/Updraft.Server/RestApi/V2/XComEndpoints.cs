@@ -70,7 +70,7 @@ internal static class XComEndpoints
 
     public sealed record UpdateBody(JsonNode? Value, int MapIndex = -1);
 
-    private static string Json(JsonNode? value) => value?.ToJsonString() ?? "null";
+    private static string Json(JsonNode? value) => value?.ToJsonString(XComJson.Options) ?? "null";
 
     private static async Task<XComEntry> FindAsync(DatabaseXComStore xcoms, XComKey key, CancellationToken cancellationToken)
     {
