@@ -679,13 +679,7 @@ public abstract class RestApiTests : IAsyncLifetime
         Assert.Equal("unhealthy", body["dag_processor"]!["status"]!.GetValue<string>());
 
         // A running DAG processor has a job row whose heartbeat health reports; stopped, it is unhealthy.
-        var processor = new Scheduling.Hosting.DagProcessorService(
-            new Scheduling.Processing.DagProcessor(_api.Orchestra.Context.NewLoader(), _api.Orchestra.Context.DagFolders, _api.Orchestra.Database, TimeProvider.System),
-            _api.Orchestra.Context.DagFolders,
-            TimeSpan.FromMinutes(1),
-            TimeProvider.System,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<Scheduling.Hosting.DagProcessorService>.Instance,
-            new JobStore(_api.Orchestra.Database));
+        var processor = NewDagProcessorService();
         await processor.StartAsync(CancellationToken.None);
         var running = await Json(await _api.Anonymous.GetAsync("api/v2/monitor/health"));
         AirflowSchemas.AssertMatches("HealthInfoResponse", running);
@@ -742,13 +736,7 @@ public abstract class RestApiTests : IAsyncLifetime
 
         var (scheduler, _) = _api.Orchestra.NewScheduler();
         await scheduler.StartJobAsync();
-        using var processor = new Scheduling.Hosting.DagProcessorService(
-            new Scheduling.Processing.DagProcessor(_api.Orchestra.Context.NewLoader(), _api.Orchestra.Context.DagFolders, _api.Orchestra.Database, TimeProvider.System),
-            _api.Orchestra.Context.DagFolders,
-            TimeSpan.FromMinutes(1),
-            TimeProvider.System,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<Scheduling.Hosting.DagProcessorService>.Instance,
-            new JobStore(_api.Orchestra.Database));
+        using var processor = NewDagProcessorService();
         await processor.StartAsync(CancellationToken.None);
         var running = await Json(await _api.Anonymous.GetAsync("api/v2/monitor/health"));
         AirflowSchemas.AssertMatches("HealthInfoResponse", running);
@@ -772,6 +760,15 @@ public abstract class RestApiTests : IAsyncLifetime
         AirflowSchemas.AssertMatches("HealthInfo", v1, AirflowSchemas.V1);
         Assert.Equal(("unhealthy", schedulerBeat), ((string?)v1["scheduler"]!["status"], (string?)v1["scheduler"]!["latest_scheduler_heartbeat"]));
     }
+
+    /// <summary>A DAG processor service (its job row beats while it runs) over the test installation's folders.</summary>
+    private Scheduling.Hosting.DagProcessorService NewDagProcessorService() => new(
+        new Scheduling.Processing.DagProcessor(_api.Orchestra.Context.NewLoader(), _api.Orchestra.Context.DagFolders, _api.Orchestra.Database, TimeProvider.System),
+        _api.Orchestra.Context.DagFolders,
+        TimeSpan.FromMinutes(1),
+        TimeProvider.System,
+        Microsoft.Extensions.Logging.Abstractions.NullLogger<Scheduling.Hosting.DagProcessorService>.Instance,
+        new JobStore(_api.Orchestra.Database));
 
     private Scheduling.Triggering.Triggerer NewTriggerer(TimeProvider time) => new(
         _api.Orchestra.Database,
