@@ -9,6 +9,67 @@ namespace Updraft.Storage.Tests;
 public sealed class MariaDbDatabaseTests(MariaDbServer server)
 {
     [Fact]
+    public async Task RetryDeadlocks_ATransactionInnoDbRollsBackAsADeadlocksVictim_RunsAgainAndCommits()
+    {
+        var database = MetadataDatabase.FromUri(server.CreateDatabase());
+        await using (var setup = await database.OpenAsync())
+        {
+            await setup.ExecuteAsync("CREATE TABLE pair (id INT PRIMARY KEY, v INT NOT NULL)");
+            await setup.ExecuteAsync("CREATE TABLE bulk (id INT PRIMARY KEY)");
+            await setup.ExecuteAsync("INSERT INTO pair VALUES (1, 0), (2, 0)");
+        }
+
+        // The other transaction takes row 2 and writes 200 rows (InnoDB rolls back the transaction that changed
+        // fewer), then wants row 1, which the first attempt holds while it wants row 2: a deadlock.
+        var firstHoldsRow1 = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var otherHoldsRow2 = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var other = Task.Run(async () =>
+        {
+            await using var connection = await database.OpenAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await connection.ExecuteAsync("UPDATE pair SET v = v + 10 WHERE id = 2", transaction: transaction);
+            await connection.ExecuteAsync("INSERT INTO bulk (id) VALUES " + string.Join(", ", Enumerable.Range(1, 200).Select(i => $"({i})")), transaction: transaction);
+            otherHoldsRow2.SetResult();
+            await firstHoldsRow1.Task;
+            await connection.ExecuteAsync("UPDATE pair SET v = v + 10 WHERE id = 1", transaction: transaction);
+            await transaction.CommitAsync();
+        });
+
+        var attempts = 0;
+        var deadlocks = 0;
+        await MetadataDatabase.RetryDeadlocksAsync(async () =>
+        {
+            attempts++;
+            await using var connection = await database.OpenAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            try
+            {
+                await connection.ExecuteAsync("UPDATE pair SET v = v + 1 WHERE id = 1", transaction: transaction);
+                if (attempts == 1)
+                {
+                    await otherHoldsRow2.Task;
+                    firstHoldsRow1.SetResult();
+                }
+
+                await connection.ExecuteAsync("UPDATE pair SET v = v + 1 WHERE id = 2", transaction: transaction);
+                await transaction.CommitAsync();
+                return attempts;
+            }
+            catch (Exception e) when (MetadataDatabase.IsDeadlock(e))
+            {
+                deadlocks++;
+                throw;
+            }
+        });
+        await other;
+
+        Assert.Equal((2, 1), (attempts, deadlocks));
+        await using var check = await database.OpenAsync();
+        Assert.Equal([11, 11], await check.QueryAsync<int>("SELECT v FROM pair ORDER BY id"));
+        Assert.Equal(200, await check.ExecuteScalarAsync<int>("SELECT count(*) FROM bulk"));
+    }
+
+    [Fact]
     public async Task Open_WrongPassword_ClearErrorWithoutPassword()
     {
         var uri = server.CreateDatabase().Replace(MariaDbServer.Password, "not-the-s3cret", StringComparison.Ordinal);

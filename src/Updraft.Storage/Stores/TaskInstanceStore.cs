@@ -351,20 +351,27 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
                 var mySql = database.Dialect == SqlDialect.MySql;
                 if (mySql)
                 {
-                    // No RETURNING: the rows are locked and read, then changed, in one transaction.
-                    await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                    keys = await PortableSql.UpdateFromRowsReturningMySqlAsync<(string, string, string, int, int, string?, string?, string?)>(
-                        connection,
-                        transaction,
-                        "task_instance",
-                        Columns,
-                        rows,
-                        sets,
-                        where,
-                        "task_instance.dag_id, task_instance.run_id, task_instance.task_id, task_instance.map_index, task_instance.try_number, " +
-                        "task_instance.next_method, task_instance.next_kwargs, task_instance.next_event",
-                        parameters);
-                    await transaction.CommitAsync(cancellationToken);
+                    // No RETURNING: the rows are locked and read, then changed, in one transaction; run again when
+                    // InnoDB chose it as a deadlock's victim (it was rolled back whole).
+                    keys = await MetadataDatabase.RetryDeadlocksAsync(
+                        async () =>
+                        {
+                            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                            var locked = await PortableSql.UpdateFromRowsReturningMySqlAsync<(string, string, string, int, int, string?, string?, string?)>(
+                                connection,
+                                transaction,
+                                "task_instance",
+                                Columns,
+                                rows,
+                                sets,
+                                where,
+                                "task_instance.dag_id, task_instance.run_id, task_instance.task_id, task_instance.map_index, task_instance.try_number, " +
+                                "task_instance.next_method, task_instance.next_kwargs, task_instance.next_event",
+                                parameters);
+                            await transaction.CommitAsync(cancellationToken);
+                            return locked;
+                        },
+                        cancellationToken);
                 }
                 else
                 {
@@ -473,11 +480,19 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
             }
             else
             {
+                // A deadlock (MySQL) rolled the whole transaction back: it runs again.
+                ended = await MetadataDatabase.RetryDeadlocksAsync(FinishChunkAsync, cancellationToken);
+            }
+
+            // SQLite and MySQL: the update, the history, the flags and the asset events in one transaction.
+            async Task<List<(string DagId, string RunId, string TaskId, int MapIndex, int TryNumber)>> FinishChunkAsync()
+            {
+                List<(string DagId, string RunId, string TaskId, int MapIndex, int TryNumber)> changed;
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
                 if (database.Dialect == SqlDialect.MySql)
                 {
                     // No RETURNING: the rows are locked and read, then changed, in the transaction.
-                    ended = await PortableSql.UpdateFromRowsReturningMySqlAsync<(string, string, string, int, int)>(
+                    changed = await PortableSql.UpdateFromRowsReturningMySqlAsync<(string, string, string, int, int)>(
                         connection,
                         transaction,
                         "task_instance",
@@ -490,7 +505,7 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
                 }
                 else
                 {
-                    ended = (await connection.QueryAsync<(string, string, string, int, int)>(
+                    changed = (await connection.QueryAsync<(string, string, string, int, int)>(
                         $"{values} {update} RETURNING dag_id, run_id, task_id, map_index, try_number", parameters, transaction)).ToList();
                 }
 
@@ -500,15 +515,16 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
                     outcomes.TryAdd((e.Key, e.TryNumber), e.State);
                 }
 
-                foreach (var (dagId, runId, taskId, mapIndex, tryNumber) in ended)
+                foreach (var (dagId, runId, taskId, mapIndex, tryNumber) in changed)
                 {
                     var key = new TaskInstanceKey(dagId, runId, taskId, mapIndex);
                     await RecordHistoryAsync(connection, transaction, key, outcomes[(key, tryNumber)]);
                 }
 
-                await FlagRunsAsync(connection, transaction, [.. ended.Select(e => (e.DagId, e.RunId)).Distinct()], onlyUnflagged: false);
-                await RecordOutletEventsAsync(connection, transaction, withEvents, ended, now);
+                await FlagRunsAsync(connection, transaction, [.. changed.Select(e => (e.DagId, e.RunId)).Distinct()], onlyUnflagged: false);
+                await RecordOutletEventsAsync(connection, transaction, withEvents, changed, now);
                 await transaction.CommitAsync(cancellationToken);
+                return changed;
             }
 
             result.UnionWith(ended.Select(e => new TryKey(new TaskInstanceKey(e.DagId, e.RunId, e.TaskId, e.MapIndex), e.TryNumber)));

@@ -80,16 +80,22 @@ public sealed class TriggerStore(MetadataDatabase database)
         var parameters = new { triggererId, count, Type = TriggererJobType, JobStore.Running, Alive = Micros.From(aliveSince), Webhook = typeof(Core.Triggers.WebhookTrigger).FullName };
         if (database.Dialect == SqlDialect.MySql)
         {
-            // No LIMIT in an IN subquery there: pick under lock (skipping rows another triggerer is claiming), then take.
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var ids = (await connection.QueryAsync<long>(claimable + database.ForUpdateSkipLocked, parameters, transaction)).ToList();
-            if (ids.Count > 0)
-            {
-                await connection.ExecuteAsync("UPDATE triggers SET triggerer_id = @triggererId WHERE id IN @ids", new { triggererId, ids }, transaction);
-            }
+            // No LIMIT in an IN subquery there: pick under lock (skipping rows another triggerer is claiming), then
+            // take; run again when InnoDB chose it as a deadlock's victim.
+            return await MetadataDatabase.RetryDeadlocksAsync(
+                async () =>
+                {
+                    await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                    var ids = (await connection.QueryAsync<long>(claimable + database.ForUpdateSkipLocked, parameters, transaction)).ToList();
+                    if (ids.Count > 0)
+                    {
+                        await connection.ExecuteAsync("UPDATE triggers SET triggerer_id = @triggererId WHERE id IN @ids", new { triggererId, ids }, transaction);
+                    }
 
-            await transaction.CommitAsync(cancellationToken);
-            return ids.Count;
+                    await transaction.CommitAsync(cancellationToken);
+                    return ids.Count;
+                },
+                cancellationToken);
         }
 
         return await connection.ExecuteAsync($"UPDATE triggers SET triggerer_id = @triggererId WHERE id IN ({claimable}{database.ForUpdateSkipLocked})", parameters);
@@ -165,37 +171,45 @@ public sealed class TriggerStore(MetadataDatabase database)
                 rows.Add($"(@i{i}, @e{i}, @f{i})");
             }
 
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             const string Columns = "trigger_id, event, failed";
             var sets = $"""
                 try_number = task_instance.try_number - 1, trigger_id = NULL, trigger_timeout = NULL, next_event = v.event,
                     next_method = CASE WHEN v.failed = 1 THEN '{FailMethod}' ELSE task_instance.next_method END, state = {StateSql.Of(TaskInstanceState.Scheduled)}
                 """;
             var where = $"task_instance.trigger_id = v.trigger_id AND task_instance.state = {StateSql.Of(TaskInstanceState.Deferred)}";
-            List<(string DagId, string RunId)> keys;
-            if (database.Dialect == SqlDialect.MySql)
-            {
-                // No RETURNING there: the rows are locked and read, then changed, in the transaction.
-                keys = await PortableSql.UpdateFromRowsReturningMySqlAsync<(string, string)>(
-                    connection, transaction, "task_instance", Columns, rows, sets, where, "task_instance.dag_id, task_instance.run_id", parameters);
-            }
-            else
-            {
-                keys = (await connection.QueryAsync<(string, string)>(
-                    PortableSql.UpdateFromRows(false, "task_instance", Columns, rows, sets, where) + " RETURNING dag_id, run_id", parameters, transaction)).ToList();
-            }
 
-            await connection.ExecuteAsync(
-                $"DELETE FROM triggers WHERE id IN ({string.Join(", ", chunk.Select((_, i) => $"@i{i}"))})",
-                parameters,
-                transaction);
-            await TaskInstanceStore.FlagRunsAsync(connection, transaction, [.. keys.Distinct()]);
-            if (keys.Count > 0 && database.NotifySchedulers is { } notify)
-            {
-                await connection.ExecuteAsync(notify, transaction: transaction);
-            }
+            // A deadlock rolled the whole transaction back: it runs again.
+            var keys = await MetadataDatabase.RetryDeadlocksAsync(
+                async () =>
+                {
+                    await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                    List<(string DagId, string RunId)> resumedRuns;
+                    if (database.Dialect == SqlDialect.MySql)
+                    {
+                        // No RETURNING there: the rows are locked and read, then changed, in the transaction.
+                        resumedRuns = await PortableSql.UpdateFromRowsReturningMySqlAsync<(string, string)>(
+                            connection, transaction, "task_instance", Columns, rows, sets, where, "task_instance.dag_id, task_instance.run_id", parameters);
+                    }
+                    else
+                    {
+                        resumedRuns = (await connection.QueryAsync<(string, string)>(
+                            PortableSql.UpdateFromRows(false, "task_instance", Columns, rows, sets, where) + " RETURNING dag_id, run_id", parameters, transaction)).ToList();
+                    }
 
-            await transaction.CommitAsync(cancellationToken);
+                    await connection.ExecuteAsync(
+                        $"DELETE FROM triggers WHERE id IN ({string.Join(", ", chunk.Select((_, i) => $"@i{i}"))})",
+                        parameters,
+                        transaction);
+                    await TaskInstanceStore.FlagRunsAsync(connection, transaction, [.. resumedRuns.Distinct()]);
+                    if (resumedRuns.Count > 0 && database.NotifySchedulers is { } notify)
+                    {
+                        await connection.ExecuteAsync(notify, transaction: transaction);
+                    }
+
+                    await transaction.CommitAsync(cancellationToken);
+                    return resumedRuns;
+                },
+                cancellationToken);
             resumed += keys.Count;
         }
 
