@@ -260,13 +260,27 @@ public sealed class MetadataDatabase
         var folder = Path.GetDirectoryName(wakeFile)!;
         Directory.CreateDirectory(folder);
         var lost = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The folder's other files (the WAL above all) change on every commit: the watch sees those too and drops
+        // them by name, so its buffer is larger than the default. Should it still overflow, a wake-up may have been
+        // lost among the dropped events: wake anyway and keep watching.
         using var watcher = new FileSystemWatcher(folder, Path.GetFileName(wakeFile))
         {
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size,
+            InternalBufferSize = 64 * 1024,
         };
         watcher.Changed += (_, _) => notified();
         watcher.Created += (_, _) => notified();
-        watcher.Error += (_, e) => lost.TrySetResult(e.GetException());
+        watcher.Error += (_, e) =>
+        {
+            if (e.GetException() is InternalBufferOverflowException)
+            {
+                notified();
+            }
+            else
+            {
+                lost.TrySetResult(e.GetException());
+            }
+        };
         watcher.EnableRaisingEvents = true;
         var error = await lost.Task.WaitAsync(cancellationToken);
         throw new IOException($"Watching {wakeFile} for work from other processes failed: {error.Message}", error);

@@ -176,11 +176,39 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
             .Where(c => c.To is TaskInstanceState.Success || (c.To is TaskInstanceState.Failed or TaskInstanceState.Skipped && c.From is not (TaskInstanceState.None or TaskInstanceState.Scheduled)))
             .Select(c => (c.Key.DagId, c.Key.RunId)).Distinct().ToList();
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = flagged.Count > 0 ? await connection.BeginTransactionAsync(cancellationToken) : null;
-        var applied = 0;
+
+        // A deadlock (MySQL, several schedulers) rolled back what it was part of: the whole transaction when runs are
+        // flagged with the changes, else the one batch; that part runs again.
+        if (flagged.Count > 0)
+        {
+            return await MetadataDatabase.RetryDeadlocksAsync(
+                async () =>
+                {
+                    await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                    var applied = 0;
+                    foreach (var chunk in changes.Chunk(500))
+                    {
+                        applied += await ApplyAsync(chunk, transaction);
+                    }
+
+                    await FlagRunsAsync(connection, transaction, flagged);
+                    await transaction.CommitAsync(cancellationToken);
+                    return applied;
+                },
+                cancellationToken);
+        }
+
+        var total = 0;
         foreach (var chunk in changes.Chunk(500))
         {
-            // One statement per batch, each row changed only if still in the state it was read in.
+            total += await MetadataDatabase.RetryDeadlocksAsync(() => ApplyAsync(chunk, null), cancellationToken);
+        }
+
+        return total;
+
+        // One statement per batch, each row changed only if still in the state it was read in.
+        Task<int> ApplyAsync(TaskInstanceChange[] chunk, DbTransaction? transaction)
+        {
             var parameters = new DynamicParameters(new { At = Micros.From(now) });
             var rows = new List<string>(chunk.Length);
             for (var i = 0; i < chunk.Length; i++)
@@ -195,7 +223,7 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
             }
 
             // state last: MySQL assigns left to right, and try_number reads the state it had.
-            applied += await connection.ExecuteAsync(
+            return connection.ExecuteAsync(
                 PortableSql.UpdateFromRows(
                     database.Dialect == SqlDialect.MySql,
                     "task_instance",
@@ -215,14 +243,6 @@ public sealed class TaskInstanceStore(MetadataDatabase database) : ITaskInstance
                 parameters,
                 transaction);
         }
-
-        if (transaction is not null)
-        {
-            await FlagRunsAsync(connection, transaction, flagged);
-            await transaction.CommitAsync(cancellationToken);
-        }
-
-        return applied;
     }
 
     /// <summary>Flags runs for evaluation, in one statement per batch.</summary>
