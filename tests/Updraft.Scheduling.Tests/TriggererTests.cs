@@ -395,6 +395,82 @@ public abstract class TriggererTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task DeferredTasks_HoldTheirPoolSlots_OnlyWhenThePoolIncludesDeferred(bool includeDeferred)
+    {
+        await using var o = await NewAsync();
+        var gate = Path.Combine(o.Home, "gate");
+        await new PoolStore(o.Database).SetAsync("two", 2, null, includeDeferred);
+        o.WriteDag("pooled.cs", Operators + $$$"""
+            public sealed class WaitsForGate(Dag dag, string taskId) : Operator(dag, taskId)
+            {
+                public override Task<object?> ExecuteAsync(TaskContext context)
+                {
+                    if (context.TriggerEvent is null)
+                    {
+                        context.Defer(new FileTrigger { Filepath = @"{{{gate}}}", PokeInterval = TimeSpan.FromMilliseconds(100) });
+                    }
+
+                    return Task.FromResult<object?>("resumed");
+                }
+            }
+
+            """ + Orchestra.DagSource("pooled", """
+            new WaitsForGate(dag, "wait_0").With(t => { t.Pool = "two"; t.PriorityWeight = 10; });
+            new WaitsForGate(dag, "wait_1").With(t => { t.Pool = "two"; t.PriorityWeight = 10; });
+            dag.Task("third", ctx => ctx.Log.Info("third ran")).With(t => t.Pool = "two");
+            """));
+        await o.ProcessAsync();
+
+        // Executor slots to spare: only the pool's two slots can hold the third task back.
+        var (engine, executor) = o.NewScheduler(parallelism: 4);
+        var triggerer = NewTriggerer(o);
+        await triggerer.StartAsync(CancellationToken.None);
+        try
+        {
+            var run = await o.TriggerAsync("pooled");
+            var passesBothDeferred = 0;
+            var thirdStartedWhileBothDeferred = false;
+            var thirdDoneWhileBothDeferred = false;
+
+            // The gate (what the two deferred tasks wait for) opens once the pool has shown what it does: with
+            // include_deferred after three passes with both deferred, without it once the third task ran meanwhile.
+            await o.RunToCompletionAsync(engine, executor, TimeSpan.FromSeconds(120), afterPass: async () =>
+            {
+                var tis = await o.TasksAsync("pooled", run.RunId);
+                if (File.Exists(gate) || tis["wait_0"].State != TaskInstanceState.Deferred || tis["wait_1"].State != TaskInstanceState.Deferred)
+                {
+                    return;
+                }
+
+                passesBothDeferred++;
+                thirdStartedWhileBothDeferred |= tis["third"].State != TaskInstanceState.Scheduled;
+                thirdDoneWhileBothDeferred |= tis["third"].State == TaskInstanceState.Success;
+                if (includeDeferred ? passesBothDeferred >= 3 : thirdDoneWhileBothDeferred)
+                {
+                    await File.WriteAllTextAsync(gate, "open");
+                }
+            });
+
+            Assert.Equal("success", await o.RunStateAsync("pooled", run.RunId));
+            var done = await o.TasksAsync("pooled", run.RunId);
+            Assert.All(done.Values, ti => Assert.Equal(TaskInstanceState.Success, ti.State));
+            Assert.Equal(includeDeferred, !thirdStartedWhileBothDeferred);
+            Assert.Equal(!includeDeferred, thirdDoneWhileBothDeferred);
+            if (includeDeferred)
+            {
+                // It started only after one of the two had finished and given its slot back.
+                Assert.True(done["third"].StartDate >= new[] { done["wait_0"].EndDate, done["wait_1"].EndDate }.Min(), "the third task started before either deferred task finished");
+            }
+        }
+        finally
+        {
+            await triggerer.StopAsync(CancellationToken.None);
+        }
+    }
+
     [Fact]
     public async Task ADeferrableHttpSensor_WaitsInTheTriggererUntilTheEndpointAnswers_ThenResumesAndPokesOnce()
     {

@@ -369,6 +369,65 @@ public abstract class StoreComplianceTests
     }
 
     [Fact]
+    public async Task Pool_IncludeDeferred_RoundTripsAndOnlyThenDeferredHoldSlots()
+    {
+        var db = await MigratedAsync();
+        var pools = new PoolStore(db);
+        Assert.False((await pools.ListAsync()).Single(p => p.Pool == PoolStore.DefaultPool).IncludeDeferred);
+        await pools.SetAsync("narrow", 2, "two at once", includeDeferred: true);
+        Assert.Equal(("two at once", true), (await pools.ListAsync()).Where(p => p.Pool == "narrow").Select(p => (p.Description, p.IncludeDeferred)).Single());
+        await pools.ImportAsync([new PoolSpec("narrow", 2, null), new PoolSpec("wide", 5, null, IncludeDeferred: true)]);
+        Assert.Equal([false, false, true], (await pools.ListAsync()).Select(p => p.IncludeDeferred));
+        await pools.SetAsync("narrow", 2, null, includeDeferred: true);
+
+        // Three task instances of the pool: two run and defer, the third is scheduled.
+        var runs = new DagRunStore(db);
+        var store = new TaskInstanceStore(db);
+        var serialized = Serialized() with { Tasks = [.. Serialized().Tasks.Select(t => t with { Pool = "narrow" })] };
+        var keys = new List<TaskInstanceKey>();
+        for (var i = 0; i < 3; i++)
+        {
+            await runs.CreateAsync(serialized, 1, $"r{i}", DagRunType.Manual, Info(1), null, DagRunState.Running, Now);
+            keys.Add(new TaskInstanceKey("d", $"r{i}", "a"));
+        }
+
+        await store.TransitionAsync([.. keys.Select(k => new TaskInstanceChange(k, TaskInstanceState.None, TaskInstanceState.Scheduled))], Now);
+        await db.QueueAsync(keys[..2], Now);
+        foreach (var key in keys[..2])
+        {
+            Assert.True(await store.StartAsync(key, 1, "host", 42, Now));
+            Assert.Equal(TaskInstanceState.Deferred, await new TriggerStore(db).DeferAsync(key, 1, new TriggerDeferral("DateTimeTrigger", "{}", "execute_complete", null, null), Now));
+        }
+
+        // And one of the default pool, so that admission always has a candidate to offer.
+        await runs.CreateAsync(Serialized("other"), 1, "r", DagRunType.Manual, Info(1), null, DagRunState.Running, Now);
+        await store.TransitionAsync([new TaskInstanceChange(new TaskInstanceKey("other", "r", "a"), TaskInstanceState.None, TaskInstanceState.Scheduled)], Now);
+
+        var narrow = (await pools.ListAsync()).Single(p => p.Pool == "narrow");
+        Assert.Equal((0, 0, 1, 2, 2, 0), (narrow.Running, narrow.Queued, narrow.Scheduled, narrow.Deferred, narrow.Occupied, narrow.Open));
+
+        // Admission takes of the pool's candidates what the snapshot leaves free, as the scheduler does.
+        var admission = new AdmissionStore(db);
+        IReadOnlyDictionary<string, int> used = new Dictionary<string, int>();
+        Task<IReadOnlyList<TaskInstanceRecord>> AdmitAsync() => admission.AdmitAsync(100, snapshot =>
+        {
+            used = snapshot.PoolSlotsUsed;
+            var free = snapshot.PoolSlots["narrow"] - snapshot.PoolSlotsUsed.GetValueOrDefault("narrow");
+            return ValueTask.FromResult<IReadOnlyList<(TaskInstanceKey, string)>>([.. snapshot.Candidates.Where(c => c.Pool == "narrow").Take(Math.Max(free, 0)).Select(c => (c.Key, "LocalExecutor"))]);
+        }, Now);
+
+        Assert.Empty(await AdmitAsync());
+        Assert.Equal(2, used["narrow"]);
+
+        // Without include_deferred the deferred ones free their slots: the third is queued.
+        await pools.SetAsync("narrow", 2, null, includeDeferred: false);
+        narrow = (await pools.ListAsync()).Single(p => p.Pool == "narrow");
+        Assert.Equal((2, 0, 2), (narrow.Deferred, narrow.Occupied, narrow.Open));
+        Assert.Equal(keys[2], Assert.Single(await AdmitAsync()).Key);
+        Assert.Equal(0, used.GetValueOrDefault("narrow"));
+    }
+
+    [Fact]
     public async Task Admit_FullPool_CandidatesOfOtherPoolsStillOffered()
     {
         var db = await MigratedAsync();

@@ -11,7 +11,7 @@ namespace Updraft.Cli.Commands;
 /// <summary><c>updraft pools set | get | list | delete | import | export</c>.</summary>
 internal static class PoolsCommands
 {
-    private static readonly string[] Columns = ["pool", "slots", "description", "running_slots", "queued_slots"];
+    private static readonly string[] Columns = ["pool", "slots", "description", "include_deferred", "running_slots", "queued_slots", "deferred_slots"];
 
     public static Command Create(Func<CliContext> context)
     {
@@ -20,11 +20,13 @@ internal static class PoolsCommands
         var name = new Argument<string>("name") { Description = "The pool." };
         var slots = new Argument<int>("slots") { Description = "How many slots." };
         var description = new Argument<string?>("description") { Description = "What the pool is for.", Arity = ArgumentArity.ZeroOrOne };
-        var set = new Command("set", "Create or update a pool.") { name, slots, description };
+        var includeDeferred = new Option<bool>("--include-deferred") { Description = "Deferred tasks in the pool take their slots (as running and queued ones do)." };
+        var set = new Command("set", "Create or update a pool.") { name, slots, description, includeDeferred };
         set.SetAction(async (parse, cancellationToken) =>
         {
             var ctx = context();
-            await new PoolStore(await ctx.ReadyDatabaseAsync(cancellationToken)).SetAsync(parse.GetValue(name)!, parse.GetValue(slots), parse.GetValue(description), cancellationToken);
+            await new PoolStore(await ctx.ReadyDatabaseAsync(cancellationToken)).SetAsync(
+                parse.GetValue(name)!, parse.GetValue(slots), parse.GetValue(description), parse.GetValue(includeDeferred), cancellationToken);
             ctx.Environment.Out.WriteLine($"Pool {parse.GetValue(name)} set to {parse.GetValue(slots)} slots.");
             return 0;
         });
@@ -76,13 +78,13 @@ internal static class PoolsCommands
         {
             var ctx = context();
             var all = await new PoolStore(await ctx.ReadyDatabaseAsync(cancellationToken)).ListAsync(cancellationToken);
-            var json = new JsonObject(all.Select(p => KeyValuePair.Create(p.Pool, (JsonNode?)new JsonObject { ["slots"] = p.Slots, ["description"] = p.Description })));
+            var json = new JsonObject(all.Select(p => KeyValuePair.Create(p.Pool, (JsonNode?)new JsonObject { ["slots"] = p.Slots, ["description"] = p.Description, ["include_deferred"] = p.IncludeDeferred })));
             await CliFiles.WriteAsync(parse.GetValue(exportFile)!, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", secret: false, cancellationToken);
             ctx.Environment.Out.WriteLine($"Exported {all.Count} pools to {parse.GetValue(exportFile)}.");
             return 0;
         });
 
-        var importFile = new Argument<string>("file") { Description = "A JSON object of pool → {\"slots\": N, \"description\": \"…\"}." };
+        var importFile = new Argument<string>("file") { Description = "A JSON object of pool → {\"slots\": N, \"description\": \"…\", \"include_deferred\": false}." };
         var import = new Command("import", "Import pools from a JSON file.") { importFile };
         import.SetAction(async (parse, cancellationToken) =>
         {
@@ -125,7 +127,13 @@ internal static class PoolsCommands
                 throw new CliException($"Pool '{pool}' in {path}: \"description\" must be text, got {description.GetValueKind().ToString().ToLowerInvariant()}.");
             }
 
-            var entry = new PoolSpec(pool, count, description?.GetValue<string>());
+            var includeDeferred = fields["include_deferred"];
+            if (includeDeferred is not null && includeDeferred.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                throw new CliException($"Pool '{pool}' in {path}: \"include_deferred\" must be true or false, got {includeDeferred.GetValueKind().ToString().ToLowerInvariant()}.");
+            }
+
+            var entry = new PoolSpec(pool, count, description?.GetValue<string>(), includeDeferred?.GetValue<bool>() ?? false);
             try
             {
                 PoolStore.Check(entry);
@@ -141,10 +149,12 @@ internal static class PoolsCommands
         return specs;
     }
 
-    private static Dictionary<string, object?> Row((string Pool, int Slots, string? Description, int Running, int Queued) p) => DagsCommands.Row(
+    private static Dictionary<string, object?> Row(PoolUsage p) => DagsCommands.Row(
         ("pool", p.Pool),
         ("slots", p.Slots.ToString(CultureInfo.InvariantCulture)),
         ("description", p.Description),
+        ("include_deferred", CliContext.Bool(p.IncludeDeferred)),
         ("running_slots", p.Running.ToString(CultureInfo.InvariantCulture)),
-        ("queued_slots", p.Queued.ToString(CultureInfo.InvariantCulture)));
+        ("queued_slots", p.Queued.ToString(CultureInfo.InvariantCulture)),
+        ("deferred_slots", p.Deferred.ToString(CultureInfo.InvariantCulture)));
 }

@@ -191,7 +191,7 @@ public sealed class CliContext(CliEnvironment environment)
         var applied = await migrator.MigrateAsync(cancellationToken);
         if (created)
         {
-            await new PoolStore(Database).SetAsync(PoolStore.DefaultPool, Config.GetInt("core", "default_pool_task_slot_count"), "Default pool", cancellationToken);
+            await new PoolStore(Database).SetAsync(PoolStore.DefaultPool, Config.GetInt("core", "default_pool_task_slot_count"), "Default pool", cancellationToken: cancellationToken);
         }
 
         return applied;

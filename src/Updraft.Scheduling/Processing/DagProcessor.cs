@@ -79,7 +79,7 @@ public sealed class DagProcessor(IDagFileParser parser, IReadOnlyList<string> fo
     /// <summary>Airflow's <c>non-existent pool</c> warning: a DAG with tasks in pools that do not exist (they would never run).</summary>
     private async Task WarnOfMissingPoolsAsync(ParsedDagFiles bag, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var pools = (await _pools.ListAsync(cancellationToken)).Select(p => p.Pool).ToHashSet(StringComparer.Ordinal);
+        var pools = (await _pools.SlotsAsync(cancellationToken)).Keys.ToHashSet(StringComparer.Ordinal);
         var warnings = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var dag in bag.Dags)
         {

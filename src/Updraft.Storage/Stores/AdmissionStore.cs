@@ -55,13 +55,14 @@ public sealed class AdmissionStore(MetadataDatabase database)
         // The lock, what is active and the pools: one round trip.
         List<(string DagId, string TaskId, string Pool, int Count, long Slots, int DagLimit)> active;
         Dictionary<string, int> pools;
+        List<string> includingDeferred;
         await using (var grid = await connection.QueryMultipleAsync(
             $"""
             {(database.AdmissionLock is { } lockSql ? lockSql + ";" : "")}
             SELECT ti.dag_id, ti.task_id, ti.pool, count(*), sum(ti.pool_slots), coalesce(max(d.max_active_tasks), 16)
             FROM task_instance ti LEFT JOIN dag d ON d.dag_id = ti.dag_id
             WHERE ti.state IN ({StateSql.Active}) GROUP BY ti.dag_id, ti.task_id, ti.pool;
-            SELECT pool, slots FROM slot_pool
+            SELECT pool, slots, include_deferred FROM slot_pool
             """,
             transaction: transaction))
         {
@@ -71,11 +72,22 @@ public sealed class AdmissionStore(MetadataDatabase database)
             }
 
             active = (await grid.ReadAsync<(string DagId, string TaskId, string Pool, int Count, long Slots, int DagLimit)>()).ToList();
-            pools = (await grid.ReadAsync<(string Pool, int Slots)>()).ToDictionary(p => p.Pool, p => p.Slots, StringComparer.Ordinal);
+            var read = (await grid.ReadAsync<(string Pool, int Slots, int IncludeDeferred)>()).ToList();
+            pools = read.ToDictionary(p => p.Pool, p => p.Slots, StringComparer.Ordinal);
+            includingDeferred = [.. read.Where(p => p.IncludeDeferred != 0).Select(p => p.Pool)];
         }
 
+        // Deferred task instances hold slots only in pools that include deferred (Airflow's include_deferred), and
+        // never count against parallelism or the per-DAG and per-task limits. Read only when some pool includes them.
+        var deferred = includingDeferred.Count == 0
+            ? []
+            : (await connection.QueryAsync<(string Pool, long Slots)>(
+                $"SELECT pool, sum(pool_slots) FROM task_instance WHERE state = {StateSql.Of(TaskInstanceState.Deferred)} AND pool IN {DagStore.InList(includingDeferred.Count)} GROUP BY pool",
+                DagStore.Parameters(includingDeferred),
+                transaction)).ToList();
+
         var perDag = Sum(active.Select(a => (a.DagId, a.Count)));
-        var poolUsed = Sum(active.Select(a => (a.Pool, (int)a.Slots)));
+        var poolUsed = Sum(active.Select(a => (a.Pool, (int)a.Slots)).Concat(deferred.Select(d => (d.Pool, (int)d.Slots))));
         var perTask = active.GroupBy(a => (a.DagId, a.TaskId)).ToDictionary(g => g.Key, g => g.Sum(a => a.Count));
         var dagLimits = active.GroupBy(a => a.DagId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().DagLimit, StringComparer.Ordinal);
         var fullPools = pools.Where(p => poolUsed.GetValueOrDefault(p.Key) >= p.Value).Select(p => p.Key).ToList();

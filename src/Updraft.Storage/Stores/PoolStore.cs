@@ -1,5 +1,6 @@
 using Dapper;
 using Updraft.Core.Runtime;
+using Updraft.Core.States;
 using Updraft.Storage.Database;
 
 namespace Updraft.Storage.Stores;
@@ -14,19 +15,26 @@ public sealed class PoolStore(MetadataDatabase database)
             .ToDictionary(p => p.Pool, p => p.Slots, StringComparer.Ordinal);
     }
 
-    /// <summary>Pools with their slots and how many slots running and queued task instances use now.</summary>
-    public async Task<IReadOnlyList<(string Pool, int Slots, string? Description, int Running, int Queued)>> ListAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Pools with their slots, whether deferred task instances take slots, and how many slots running, queued,
+    /// scheduled and deferred task instances use now.
+    /// </summary>
+    public async Task<IReadOnlyList<PoolUsage>> ListAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<(string, int, string?, int, int)>(
-            """
-            SELECT p.pool, p.slots, p.description,
-                   coalesce(sum(CASE WHEN ti.state = 'running' THEN ti.pool_slots ELSE 0 END), 0),
-                   coalesce(sum(CASE WHEN ti.state = 'queued' THEN ti.pool_slots ELSE 0 END), 0)
-            FROM slot_pool p LEFT JOIN task_instance ti ON ti.pool = p.pool AND ti.state IN ('running', 'queued')
-            GROUP BY p.pool, p.slots, p.description ORDER BY p.pool
-            """)).ToList();
+        return (await connection.QueryAsync<(string Pool, int Slots, string? Description, int IncludeDeferred, int Running, int Queued, int Scheduled, int Deferred)>(
+            $"""
+            SELECT p.pool, p.slots, p.description, p.include_deferred,
+                   coalesce(sum(CASE WHEN ti.state = {StateSql.Of(TaskInstanceState.Running)} THEN ti.pool_slots ELSE 0 END), 0),
+                   coalesce(sum(CASE WHEN ti.state = {StateSql.Of(TaskInstanceState.Queued)} THEN ti.pool_slots ELSE 0 END), 0),
+                   coalesce(sum(CASE WHEN ti.state = {StateSql.Of(TaskInstanceState.Scheduled)} THEN ti.pool_slots ELSE 0 END), 0),
+                   coalesce(sum(CASE WHEN ti.state = {StateSql.Of(TaskInstanceState.Deferred)} THEN ti.pool_slots ELSE 0 END), 0)
+            FROM slot_pool p LEFT JOIN task_instance ti ON ti.pool = p.pool AND ti.state IN ({StateSql.List(UsageStates)})
+            GROUP BY p.pool, p.slots, p.description, p.include_deferred ORDER BY p.pool
+            """)).Select(p => new PoolUsage(p.Pool, p.Slots, p.Description, p.IncludeDeferred != 0, p.Running, p.Queued, p.Scheduled, p.Deferred)).ToList();
     }
+
+    private static readonly TaskInstanceState[] UsageStates = [TaskInstanceState.Running, TaskInstanceState.Queued, TaskInstanceState.Scheduled, TaskInstanceState.Deferred];
 
     /// <summary>Deletes a pool; the default pool cannot be deleted. Returns false when there is no such pool.</summary>
     public async Task<bool> DeleteAsync(string pool, CancellationToken cancellationToken = default)
@@ -42,9 +50,9 @@ public sealed class PoolStore(MetadataDatabase database)
 
     public const string DefaultPool = "default_pool";
 
-    /// <summary>Creates or updates a pool.</summary>
-    public Task SetAsync(string pool, int slots, string? description, CancellationToken cancellationToken = default) =>
-        ImportAsync([new PoolSpec(pool, slots, description)], cancellationToken);
+    /// <summary>Creates or updates a pool; <paramref name="includeDeferred"/>: its deferred task instances take slots.</summary>
+    public Task SetAsync(string pool, int slots, string? description, bool includeDeferred = false, CancellationToken cancellationToken = default) =>
+        ImportAsync([new PoolSpec(pool, slots, description, includeDeferred)], cancellationToken);
 
     /// <summary>
     /// Creates or updates several pools in one transaction: every entry is checked first, and either all are
@@ -61,8 +69,9 @@ public sealed class PoolStore(MetadataDatabase database)
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(
-            "INSERT INTO slot_pool (pool, slots, description) VALUES (@Pool, @Slots, @Description)" + database.Overwrite("pool", "slots", "description"),
-            pools,
+            "INSERT INTO slot_pool (pool, slots, description, include_deferred) VALUES (@Pool, @Slots, @Description, @IncludeDeferred)"
+                + database.Overwrite("pool", "slots", "description", "include_deferred"),
+            pools.Select(p => new { p.Pool, p.Slots, p.Description, IncludeDeferred = p.IncludeDeferred ? 1 : 0 }),
             transaction);
         await transaction.CommitAsync(cancellationToken);
     }

@@ -121,7 +121,7 @@ internal static class V1Endpoints
 
     public sealed record VariableBody(string Key, string Value, string? Description = null);
 
-    public sealed record PoolBody(string Name, int Slots, string? Description = null, bool IncludeDeferred = false);
+    public sealed record PoolBody(string Name, int Slots, string? Description = null, bool? IncludeDeferred = null);
 
     private static PageRequest Page(HttpContext context, RestApiSettings settings, params string[] order)
     {
@@ -396,7 +396,7 @@ internal static class V1Endpoints
                 throw ApiException.Conflict($"Pool: {body.Name} already exists");
             }
 
-            await pools.SetAsync(body.Name, body.Slots, body.Description, context.RequestAborted);
+            await pools.SetAsync(body.Name, body.Slots, body.Description, body.IncludeDeferred ?? false, context.RequestAborted);
             return V2.V2.Json(AdminEndpoints.Pool(await AdminEndpoints.FindPoolAsync(pools, body.Name, context.RequestAborted)));
         }).Accepts<PoolBody>("application/json").Requires(Create, Pools).Audited("pool.create");
 
@@ -412,7 +412,9 @@ internal static class V1Endpoints
 
             var slots = mask("slots") ? body.Slots : current.Slots;
             AdminEndpoints.CheckPool(pool_name, slots);
-            await pools.SetAsync(pool_name, slots, mask("description") ? body.Description : current.Description, context.RequestAborted);
+            // include_deferred left out of the body keeps the pool's (Airflow 2 sets only the fields the body has).
+            var includeDeferred = mask("include_deferred") && body.IncludeDeferred is { } given ? given : current.IncludeDeferred;
+            await pools.SetAsync(pool_name, slots, mask("description") ? body.Description : current.Description, includeDeferred, context.RequestAborted);
             return V2.V2.Json(AdminEndpoints.Pool(await AdminEndpoints.FindPoolAsync(pools, pool_name, context.RequestAborted)));
         }).Accepts<PoolBody>("application/json").Query("update_mask:array").Requires(Edit, Pools).Audited("pool.edit");
 

@@ -194,7 +194,7 @@ internal static class AdminEndpoints
                 throw ApiException.Conflict($"The Pool with name: `{body.Name}` already exists");
             }
 
-            await pools.SetAsync(body.Name, body.Slots, body.Description, context.RequestAborted);
+            await pools.SetAsync(body.Name, body.Slots, body.Description, body.IncludeDeferred, context.RequestAborted);
             return V2.Json(Pool(await FindPoolAsync(pools, body.Name, context.RequestAborted)), 201);
         }).Accepts<PoolBody>("application/json").Requires(Create, Pools).Audited("post_pool");
 
@@ -207,11 +207,19 @@ internal static class AdminEndpoints
                 throw ApiException.BadRequest("A pool cannot be renamed; create a new pool and delete this one.");
             }
 
-            var slots = body.Slots ?? current.Slots;
+            // As Airflow: the fields the body sets, and of those only the ones in update_mask when it is given.
+            var mask = new ApiQuery(context.Request).Strings("update_mask");
+            bool Take(string field) => mask.Count == 0 || mask.Contains(field);
+            var slots = Take("slots") && body.Slots is { } newSlots ? newSlots : current.Slots;
             CheckPool(pool_name, slots);
-            await pools.SetAsync(pool_name, slots, body.Description ?? current.Description, context.RequestAborted);
+            await pools.SetAsync(
+                pool_name,
+                slots,
+                Take("description") && body.Description is { } description ? description : current.Description,
+                Take("include_deferred") && body.IncludeDeferred is { } includeDeferred ? includeDeferred : current.IncludeDeferred,
+                context.RequestAborted);
             return V2.Json(Pool(await FindPoolAsync(pools, pool_name, context.RequestAborted)));
-        }).Accepts<PoolPatchBody>("application/json").Requires(Edit, Pools).Audited("patch_pool");
+        }).Accepts<PoolPatchBody>("application/json").Query("update_mask:array").Requires(Edit, Pools).Audited("patch_pool");
 
         api.MapDelete("/pools/{pool_name}", async (string pool_name, HttpContext context, PoolStore pools) =>
         {
@@ -228,7 +236,7 @@ internal static class AdminEndpoints
         api.MapPatch("/pools", (HttpContext context, PoolStore pools) => Bulk.RunAsync<PoolBody>(context, Pools, new(
             p => { CheckPool(p.Name, p.Slots); return p.Name; },
             async (name, ct) => (await pools.ListAsync(ct)).Any(p => p.Pool == name),
-            (p, ct) => pools.SetAsync(p.Name, p.Slots, p.Description, ct),
+            (p, ct) => pools.SetAsync(p.Name, p.Slots, p.Description, p.IncludeDeferred, ct),
             (name, ct) => name == PoolStore.DefaultPool ? throw ApiException.BadRequest("Default Pool can't be deleted") : pools.DeleteAsync(name, ct)))).Accepts<Bulk.BulkBody>("application/json")
             .Requires(Edit, Pools).Audited("patch_pool");
     }
@@ -363,22 +371,23 @@ internal static class AdminEndpoints
         };
     }
 
-    internal static object Pool((string Pool, int Slots, string? Description, int Running, int Queued) p) => new
+    /// <summary>A pool as Airflow shows it: occupied is running and queued (and deferred when it includes deferred), open the rest.</summary>
+    internal static object Pool(PoolUsage p) => new
     {
         name = p.Pool,
         slots = p.Slots,
         description = p.Description,
-        include_deferred = false,
-        occupied_slots = p.Running + p.Queued,
+        include_deferred = p.IncludeDeferred,
+        occupied_slots = p.Occupied,
         running_slots = p.Running,
         queued_slots = p.Queued,
-        scheduled_slots = 0,
-        open_slots = p.Slots - p.Running - p.Queued,
-        deferred_slots = 0,
+        scheduled_slots = p.Scheduled,
+        open_slots = p.Open,
+        deferred_slots = p.Deferred,
     };
 
-    internal static async Task<(string Pool, int Slots, string? Description, int Running, int Queued)> FindPoolAsync(PoolStore pools, string name, CancellationToken cancellationToken) =>
-        (await pools.ListAsync(cancellationToken)).Where(p => p.Pool == name).Select(p => ((string, int, string?, int, int)?)p).FirstOrDefault()
+    internal static async Task<PoolUsage> FindPoolAsync(PoolStore pools, string name, CancellationToken cancellationToken) =>
+        (await pools.ListAsync(cancellationToken)).FirstOrDefault(p => p.Pool == name)
             ?? throw ApiException.NotFound($"The Pool with name: `{name}` was not found");
 
     internal static void CheckPool(string name, int slots)

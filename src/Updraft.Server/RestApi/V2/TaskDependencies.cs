@@ -63,13 +63,13 @@ internal static class TaskDependencies
         if (ti.State is TaskInstanceState.None or TaskInstanceState.Scheduled
             && (await pools.ListAsync(cancellationToken)).FirstOrDefault(p => p.Pool == ti.Pool) is var pool)
         {
-            if (pool.Pool is null)
+            if (pool is null)
             {
                 Add("Pool Slots Available", $"Tasks using non-existent pool '{ti.Pool}' will not be scheduled");
             }
-            else if (pool.Slots - pool.Running - pool.Queued < ti.PoolSlots)
+            else if (pool.Open < ti.PoolSlots)
             {
-                Add("Pool Slots Available", $"Not scheduling since there are {pool.Slots - pool.Running - pool.Queued} open slots in pool {ti.Pool} and require {ti.PoolSlots} pool slots");
+                Add("Pool Slots Available", $"Not scheduling since there are {pool.Open} open slots in pool {ti.Pool} and require {ti.PoolSlots} pool slots");
             }
         }
 
