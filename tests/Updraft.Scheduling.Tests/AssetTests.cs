@@ -198,6 +198,7 @@ public abstract class AssetTests
         var (engine, executor) = o.NewScheduler();
         var triggerer = new Triggering.Triggerer(
             o.Database,
+            o.Context.TriggerKwargs,
             new Triggering.TriggererOptions { PollInterval = TimeSpan.FromMilliseconds(100), LogFolder = o.LogFolder },
             TimeProvider.System,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Triggering.Triggerer>.Instance);
@@ -288,6 +289,7 @@ public abstract class AssetTests
         var triggers = new TriggerStore(o.Database);
         var triggerer = new Triggering.Triggerer(
             o.Database,
+            o.Context.TriggerKwargs,
             new Triggering.TriggererOptions { LogFolder = o.LogFolder },
             TimeProvider.System,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Triggering.Triggerer>.Instance);
@@ -369,7 +371,7 @@ public abstract class AssetTests
 
         // Deferred as a worker's execution API call leaves it; the triggerer of the other process fires it.
         var trigger = new Updraft.Core.Triggers.DateTimeTrigger(TimeProvider.System.GetUtcNow().AddHours(1));
-        await triggers.DeferAsync(key, 1, new TriggerDeferral(trigger.TypeName, trigger.Serialize().ToJsonString(), "execute", null, null), TimeProvider.System.GetUtcNow());
+        await triggers.DeferAsync(key, 1, new TriggerDeferral(trigger.TypeName, trigger.Serialize().ToJsonString(), "execute", null, null), o.Context.TriggerKwargs, TimeProvider.System.GetUtcNow());
         var woken = await WokenAsync(other, engine, async () =>
         {
             await using var connection = await other.OpenAsync();
@@ -451,6 +453,7 @@ public abstract class AssetTests
         var starts = 0;
         using var triggerer = new Triggering.Triggerer(
             o.Database,
+            o.Context.TriggerKwargs,
             new Triggering.TriggererOptions { LogFolder = o.LogFolder, WatcherRetryDelay = TimeSpan.FromSeconds(1), WatcherMaxRetryDelay = TimeSpan.FromSeconds(5) },
             clock,
             log)

@@ -96,6 +96,7 @@ public abstract class TriggererTests
 
     private static Triggerer NewTriggerer(Orchestra o, TimeSpan? healthThreshold = null, bool builtInOnly = false, int capacity = 1000) => new(
         o.Database,
+        o.Context.TriggerKwargs,
         new TriggererOptions
         {
             Capacity = capacity,

@@ -19,6 +19,7 @@ namespace Updraft.Scheduling.Triggering;
 /// </summary>
 public sealed partial class Triggerer(
     MetadataDatabase database,
+    TriggerKwargsCipher triggerKwargs,
     TriggererOptions options,
     TimeProvider timeProvider,
     ILogger<Triggerer> logger) : BackgroundService
@@ -162,7 +163,7 @@ public sealed partial class Triggerer(
             return;
         }
 
-        foreach (var record in await _triggers.GetManyAsync(fresh, cancellationToken))
+        foreach (var record in await _triggers.GetManyAsync(fresh, triggerKwargs, cancellationToken))
         {
             if (record.Task is null && record.WatchedAssetId is null)
             {
