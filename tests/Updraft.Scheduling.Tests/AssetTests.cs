@@ -220,10 +220,21 @@ public abstract class AssetTests
             Assert.True(File.Exists(Path.Combine(inbox, "processed", "orders_1.csv")));
             Assert.True(File.Exists(Path.Combine(inbox, "ignored.txt")));
 
-            // Processing the unchanged DAG again keeps the watcher's trigger (the triggerer keeps running it).
+            // The watcher's arguments are stored as a Fernet token under [core] fernet_key, not as readable JSON.
             await using var connection = await o.Database.OpenAsync();
+            var stored = await connection.ExecuteScalarAsync<string>("SELECT kwargs FROM triggers");
+            Assert.DoesNotContain("*.csv", stored, StringComparison.Ordinal);
+            Assert.Contains("*.csv", o.Context.TriggerKwargs.Decrypt(stored!), StringComparison.Ordinal);
+
+            // Processing the unchanged DAG again keeps the watcher's trigger (the triggerer keeps running it), though
+            // its arguments would encrypt to another token; so does a plain row stored before they were encrypted.
             var triggerId = await connection.ExecuteScalarAsync<long>("SELECT trigger_id FROM asset_watcher");
             File.SetLastWriteTimeUtc(Path.Combine(o.Context.DagsFolder, "dropped.cs"), TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(1));
+            await o.ProcessAsync();
+            Assert.Equal(triggerId, await connection.ExecuteScalarAsync<long>("SELECT trigger_id FROM asset_watcher"));
+            Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM triggers"));
+            await connection.ExecuteAsync("UPDATE triggers SET kwargs = @plain", new { plain = o.Context.TriggerKwargs.Decrypt(stored!) });
+            File.SetLastWriteTimeUtc(Path.Combine(o.Context.DagsFolder, "dropped.cs"), TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(2));
             await o.ProcessAsync();
             Assert.Equal(triggerId, await connection.ExecuteScalarAsync<long>("SELECT trigger_id FROM asset_watcher"));
             Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM triggers"));

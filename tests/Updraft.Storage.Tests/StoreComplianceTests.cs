@@ -510,6 +510,51 @@ public abstract class StoreComplianceTests
     }
 
     [Fact]
+    public async Task TriggerKwargs_EncryptedAtRest_PlainRowsFromBeforeStillRead_AndRotatedWithTheSecrets()
+    {
+        var db = await MigratedAsync();
+        var oldKey = Core.Configuration.UpdraftConfig.GenerateFernetKey();
+        var old = new TriggerKwargsCipher(new Core.Secrets.MultiFernet(oldKey), TimeProvider.System);
+        const string Encrypted = """{"headers":{"Authorization":"Bearer tok-Very-Private"}}""";
+        const string Plain = """{"secret_connection_id":"legacy_hook"}""";
+        await using (var connection = await db.OpenAsync())
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO triggers (classpath, kwargs, created_date) VALUES (@Classpath, @Kwargs, 0)",
+                new[] { new { Classpath = "encrypted", Kwargs = old.Encrypt(Encrypted) }, new { Classpath = "plain", Kwargs = Plain } });
+        }
+
+        async Task<Dictionary<string, string>> StoredAsync()
+        {
+            await using var connection = await db.OpenAsync();
+            return (await connection.QueryAsync<(string Classpath, string Kwargs)>("SELECT classpath, kwargs FROM triggers")).ToDictionary(t => t.Classpath, t => t.Kwargs);
+        }
+
+        async Task<Dictionary<string, string>> LoadedAsync(TriggerKwargsCipher cipher)
+        {
+            await using var connection = await db.OpenAsync();
+            var ids = (await connection.QueryAsync<long>("SELECT id FROM triggers")).ToList();
+            return (await new TriggerStore(db).GetManyAsync(ids, cipher)).ToDictionary(t => t.Classpath, t => t.Kwargs);
+        }
+
+        var stored = await StoredAsync();
+        Assert.DoesNotContain("tok-Very-Private", stored["encrypted"], StringComparison.Ordinal);
+        Assert.Equal(Plain, stored["plain"]);
+        Assert.Equal(new Dictionary<string, string> { ["encrypted"] = Encrypted, ["plain"] = Plain }, await LoadedAsync(old));
+
+        // Rotation re-encrypts both (the plain one too) with the new key, with the connections and variables.
+        var newKey = Core.Configuration.UpdraftConfig.GenerateFernetKey();
+        await new SecretStore(db, new Core.Secrets.MultiFernet(oldKey), TimeProvider.System).SetVariableAsync("api_key", "key-123456");
+        Assert.Equal(3, await new SecretStore(db, new Core.Secrets.MultiFernet($"{newKey},{oldKey}"), TimeProvider.System).RotateAsync());
+        stored = await StoredAsync();
+        Assert.All(stored.Values, kwargs => Assert.DoesNotContain("Private", kwargs, StringComparison.Ordinal));
+        Assert.DoesNotContain("legacy_hook", stored["plain"], StringComparison.Ordinal);
+        var newOnly = new TriggerKwargsCipher(new Core.Secrets.MultiFernet(newKey), TimeProvider.System);
+        Assert.Equal(new Dictionary<string, string> { ["encrypted"] = Encrypted, ["plain"] = Plain }, await LoadedAsync(newOnly));
+        Assert.All(stored.Values, kwargs => Assert.Throws<Core.Secrets.InvalidTokenException>(() => old.Decrypt(kwargs)));
+    }
+
+    [Fact]
     public async Task Imports_BadEntry_NothingWritten()
     {
         var db = await MigratedAsync();
