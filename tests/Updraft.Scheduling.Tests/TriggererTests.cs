@@ -182,12 +182,13 @@ public abstract class TriggererTests
     }
 
     [Fact]
-    public async Task ADeferredTasksTriggerArguments_AreStoredEncrypted_AndReachTheTrigger_AsDoThoseOfAPlainRowFromBefore()
+    public async Task ADeferredTasksTriggerArguments_AreStoredEncrypted_AndReachTheTrigger_AsDoThoseOfAPlainRowFromBefore_OneNoKeyDecrypts_FailsAlone()
     {
         await using var o = await NewAsync();
         o.WriteDag("tokened.cs", DagWith("tokened", """
             new DefersWithToken(dag, "encrypted");
             new DefersWithToken(dag, "plain");
+            new DefersWithToken(dag, "rekeyed");
             """));
         await o.ProcessAsync();
         var (engine, executor) = o.NewScheduler();
@@ -206,7 +207,7 @@ public abstract class TriggererTests
                 await using var connection = await o.Database.OpenAsync();
                 var stored = (await connection.QueryAsync<(long Id, string Kwargs, string TaskId)>(
                     "SELECT t.id, t.kwargs, ti.task_id FROM triggers t JOIN task_instance ti ON ti.trigger_id = t.id")).ToList();
-                if (stored.Count < 2)
+                if (stored.Count < 3)
                 {
                     return;
                 }
@@ -219,12 +220,23 @@ public abstract class TriggererTests
                 var json = o.Context.TriggerKwargs.Decrypt(plain.Kwargs);
                 Assert.Contains("tok-Very-Private", json, StringComparison.Ordinal);
                 await connection.ExecuteAsync("UPDATE triggers SET kwargs = @json WHERE id = @Id", new { json, plain.Id });
+
+                // One encrypted with a key [core] fernet_key does not hold (changed without rotation) fails its task alone.
+                var otherKey = new TriggerKwargsCipher(new Core.Secrets.MultiFernet(Core.Configuration.UpdraftConfig.GenerateFernetKey()), TimeProvider.System);
+                await connection.ExecuteAsync("UPDATE triggers SET kwargs = @Kwargs WHERE id = @Id", new { Kwargs = otherKey.Encrypt(json), stored.Single(t => t.TaskId == "rekeyed").Id });
                 started = true;
                 await triggerer.StartAsync(CancellationToken.None);
             });
 
             Assert.True(started);
-            Assert.Equal("success", await o.RunStateAsync("tokened", run.RunId));
+            Assert.Equal("failed", await o.RunStateAsync("tokened", run.RunId));
+            var tis = await o.TasksAsync("tokened", run.RunId);
+            Assert.Equal(
+                (TaskInstanceState.Success, TaskInstanceState.Success, TaskInstanceState.Failed),
+                (tis["encrypted"].State, tis["plain"].State, tis["rekeyed"].State));
+            var log = o.ReadLog("tokened", run.RunId, "rekeyed", 1);
+            Assert.Contains("Trigger failure: the trigger's arguments cannot be decrypted with any key in [core] fernet_key", log, StringComparison.Ordinal);
+            Assert.DoesNotContain("tok-Very-Private", log, StringComparison.Ordinal);
             foreach (var task in new[] { "encrypted", "plain" })
             {
                 Assert.Equal(

@@ -129,7 +129,8 @@ public sealed class TriggerStore(MetadataDatabase database)
 
     /// <summary>
     /// Triggers by id, with the task instance each one's deferred try waits on it (none: nothing waits any more); their
-    /// arguments decrypted with <paramref name="kwargs"/>.
+    /// arguments decrypted with <paramref name="kwargs"/>. One that no key decrypts comes back
+    /// <see cref="TriggerRecord.KwargsUnreadable"/>, so it fails alone and the others still run.
     /// </summary>
     public async Task<IReadOnlyList<TriggerRecord>> GetManyAsync(IReadOnlyCollection<long> ids, TriggerKwargsCipher kwargs, CancellationToken cancellationToken = default)
     {
@@ -152,7 +153,17 @@ public sealed class TriggerStore(MetadataDatabase database)
                 Ids(chunk)));
         }
 
-        return [.. found.Select(t => t with { Kwargs = kwargs.Decrypt(t.Kwargs) })];
+        return [.. found.Select(t =>
+        {
+            try
+            {
+                return t with { Kwargs = kwargs.Decrypt(t.Kwargs) };
+            }
+            catch (Core.Secrets.InvalidTokenException)
+            {
+                return t with { Kwargs = "", KwargsUnreadable = true };
+            }
+        })];
     }
 
     /// <summary>
@@ -311,6 +322,12 @@ public sealed record TriggerRecord
     public string Classpath { get; init; } = "";
 
     public string Kwargs { get; init; } = "{}";
+
+    /// <summary>
+    /// Whether the stored arguments could not be decrypted with any key of <c>[core] fernet_key</c> (the key was
+    /// changed without <c>rotate-fernet-key</c>); <see cref="Kwargs"/> is then empty.
+    /// </summary>
+    public bool KwargsUnreadable { get; init; }
 
     public long CreatedDateMicros { get; init; }
 
