@@ -239,6 +239,16 @@ public abstract class AssetTests
             Assert.Equal(triggerId, await connection.ExecuteScalarAsync<long>("SELECT trigger_id FROM asset_watcher"));
             Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM triggers"));
 
+            // Arguments no key of [core] fernet_key decrypts (changed without rotation) do not stop processing: the
+            // watcher's trigger is stored again, readable.
+            var otherKey = new TriggerKwargsCipher(new Core.Secrets.MultiFernet(Core.Configuration.UpdraftConfig.GenerateFernetKey()), TimeProvider.System);
+            await connection.ExecuteAsync("UPDATE triggers SET kwargs = @lost", new { lost = otherKey.Encrypt(o.Context.TriggerKwargs.Decrypt(stored!)) });
+            File.SetLastWriteTimeUtc(Path.Combine(o.Context.DagsFolder, "dropped.cs"), TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(3));
+            await o.ProcessAsync();
+            Assert.NotEqual(triggerId, await connection.ExecuteScalarAsync<long>("SELECT trigger_id FROM asset_watcher"));
+            Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM triggers"));
+            Assert.Contains("*.csv", o.Context.TriggerKwargs.Decrypt((await connection.ExecuteScalarAsync<string>("SELECT kwargs FROM triggers"))!), StringComparison.Ordinal);
+
             // A DAG that is gone watches nothing: its watcher and the watcher's trigger go with it.
             File.Delete(Path.Combine(o.Context.DagsFolder, "dropped.cs"));
             await o.ProcessAsync();

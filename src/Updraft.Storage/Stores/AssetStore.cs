@@ -130,7 +130,7 @@ public sealed class AssetStore(MetadataDatabase database)
     /// The watchers the DAG declares, each with its trigger for the triggerer: a watcher whose trigger is unchanged keeps
     /// it (and the triggerer running it); a changed or undeclared one has its trigger replaced or removed. The stored
     /// arguments are encrypted with <paramref name="kwargs"/> (a new token each time): a watcher is unchanged when
-    /// they decrypt to its arguments.
+    /// they decrypt to its arguments. One that no key decrypts counts as changed, so its trigger is stored again.
     /// </summary>
     private static async Task SyncWatchersAsync(DbConnection connection, DbTransaction transaction, SerializedDag dag, TriggerKwargsCipher kwargs, long at)
     {
@@ -140,8 +140,20 @@ public sealed class AssetStore(MetadataDatabase database)
                 "LEFT JOIN triggers t ON t.id = w.trigger_id WHERE w.dag_id = @DagId",
                 new { dag.DagId },
                 transaction))
-            .Select(e => e with { Kwargs = e.Kwargs is null ? null : kwargs.Decrypt(e.Kwargs) })
+            .Select(e => e with { Kwargs = e.Kwargs is null ? null : Readable(kwargs, e.Kwargs) })
             .ToList();
+        static string? Readable(TriggerKwargsCipher kwargs, string stored)
+        {
+            try
+            {
+                return kwargs.Decrypt(stored);
+            }
+            catch (Core.Secrets.InvalidTokenException)
+            {
+                return null;
+            }
+        }
+
         bool Same(SerializedAssetWatcher d, (long, string Asset, string Name, long, string? Classpath, string? Kwargs) e) =>
             d.Asset == e.Asset && d.Name == e.Name && d.Classpath == e.Classpath && d.Kwargs == e.Kwargs;
         foreach (var old in existing.Where(e => !declared.Any(d => Same(d, e))))
