@@ -59,7 +59,7 @@ internal static class ApiBench
             }
 
             var dags = new DagStore(database);
-            await dags.SyncAsync(serialized, [], [], now);
+            await dags.SyncAsync(serialized, [], [], ctx.TriggerKwargs, now);
             var runs = new DagRunStore(database);
             foreach (var dag in serialized)
             {

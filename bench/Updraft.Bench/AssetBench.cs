@@ -60,7 +60,7 @@ internal static class AssetBench
             var parserCommand = ctx.WorkerCommand("dag-file-processor") with { FileName = "dotnet", Arguments = [Path.Combine(AppContext.BaseDirectory, "updraft.dll"), "dag-file-processor"] };
             await using (var parser = ctx.NewChildProcessParser(parserCommand))
             {
-                await new DagProcessor(parser, ctx.DagFolders, database, TimeProvider.System).RunOnceAsync();
+                await new DagProcessor(parser, ctx.DagFolders, database, ctx.TriggerKwargs, TimeProvider.System).RunOnceAsync();
             }
 
             var execution = await ctx.ExecutionServiceAsync();

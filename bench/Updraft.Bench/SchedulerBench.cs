@@ -137,7 +137,7 @@ internal static class SchedulerBench
             // recompiled by tiered compilation) in the scheduler's process during the scene.
             await using (var parser = ctx.NewChildProcessParser(ChildCommand(ctx, "dag-file-processor")))
             {
-                await new DagProcessor(parser, ctx.DagFolders, database, TimeProvider.System).RunOnceAsync();
+                await new DagProcessor(parser, ctx.DagFolders, database, ctx.TriggerKwargs, TimeProvider.System).RunOnceAsync();
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{scenario} on {dialect}{(postgres is not null && Environment.GetEnvironmentVariable("UPDRAFT_PG_DURABLE") == "1" ? " (durable defaults)" : postgres is not null ? " (fsync off)" : mariaDb is not null ? " (redo log flushed once a second)" : "")}: {dags} DAGs x {tasks} {(linear ? "chained" : "parallel")} tasks, {schedulers} scheduler(s), {slots} worker slots each (DAG files processed in {processing.Elapsed.TotalSeconds:0.0} s, not counted)"));

@@ -69,7 +69,7 @@ internal static class TriggererBench
             await new Migrator(database, TimeProvider.System).MigrateAsync();
             await using (var parser = ctx.NewChildProcessParser(ctx.WorkerCommand("dag-file-processor") with { FileName = "dotnet", Arguments = [Path.Combine(AppContext.BaseDirectory, "updraft.dll"), "dag-file-processor"] }))
             {
-                await new DagProcessor(parser, ctx.DagFolders, database, TimeProvider.System).RunOnceAsync();
+                await new DagProcessor(parser, ctx.DagFolders, database, ctx.TriggerKwargs, TimeProvider.System).RunOnceAsync();
             }
 
             // The N instances of the mapped task, running in try 1, as the scheduler and workers would leave them (their
@@ -105,6 +105,7 @@ internal static class TriggererBench
                     new TaskInstanceKey("waiting", run.RunId, "wait", i),
                     1,
                     new TriggerDeferral(trigger.TypeName, trigger.Serialize().ToJsonString(), "execute", null, null),
+                    ctx.TriggerKwargs,
                     TimeProvider.System.GetUtcNow());
             }
 

@@ -76,7 +76,7 @@ internal static class UiBench
 
             serialized.Add(DagSerializer.Serialize(big, new DagDefaults()));
             var dags = new DagStore(database);
-            await dags.SyncAsync(serialized, [], [], now);
+            await dags.SyncAsync(serialized, [], [], ctx.TriggerKwargs, now);
             var runs = new DagRunStore(database);
             for (var r = 0; r < 25; r++)
             {

@@ -58,7 +58,7 @@ public static class SchedulingServiceCollectionExtensions
     /// <summary>
     /// Adds the triggerer as a hosted service, with <see cref="TriggererOptions"/> from <c>[triggerer]</c> of the
     /// registered <see cref="UpdraftConfig"/> (checked when the host starts) and task logs under
-    /// <paramref name="logFolder"/>. Needs <c>AddUpdraftStorage</c>. When a scheduler runs in the same host, tasks the
+    /// <paramref name="logFolder"/>. Needs <c>AddUpdraftStorage</c> and a <see cref="Storage.Stores.TriggerKwargsCipher"/>. When a scheduler runs in the same host, tasks the
     /// triggerer resumes are scheduled at once. Triggers that call services get their connections from
     /// <paramref name="connections"/>; with <paramref name="types"/>, triggers defined in DAG code run too.
     /// </summary>
@@ -90,6 +90,7 @@ public static class SchedulingServiceCollectionExtensions
             var scheduler = s.GetService<SchedulerEngine>();
             return new Triggering.Triggerer(
                 s.GetRequiredService<MetadataDatabase>(),
+                s.GetRequiredService<Storage.Stores.TriggerKwargsCipher>(),
                 s.GetRequiredService<IOptions<TriggererOptions>>().Value,
                 s.GetRequiredService<TimeProvider>(),
                 s.GetRequiredService<ILogger<Triggering.Triggerer>>())
@@ -113,6 +114,7 @@ public static class SchedulingServiceCollectionExtensions
     /// Adds the dag-processor as a hosted service: it processes the folders once when it starts (so services registered
     /// after it, such as the scheduler, start on recorded DAGs), then on every change and every
     /// <c>[scheduler] dag_dir_list_interval</c>, parsing with the parser <paramref name="parser"/> makes (disposed with the host).
+    /// Needs a <see cref="Storage.Stores.TriggerKwargsCipher"/> (asset watchers' trigger arguments are stored encrypted).
     /// </summary>
     public static IServiceCollection AddUpdraftDagProcessor(this IServiceCollection services, Func<IServiceProvider, IDagFileParser> parser, Action<DagProcessorOptions> configure)
     {
@@ -125,7 +127,7 @@ public static class SchedulingServiceCollectionExtensions
         services.AddSingleton(s =>
         {
             var options = s.GetRequiredService<IOptions<DagProcessorOptions>>().Value;
-            return new DagProcessor(s.GetRequiredService<IDagFileParser>(), options.Folders, s.GetRequiredService<MetadataDatabase>(), s.GetRequiredService<TimeProvider>())
+            return new DagProcessor(s.GetRequiredService<IDagFileParser>(), options.Folders, s.GetRequiredService<MetadataDatabase>(), s.GetRequiredService<Storage.Stores.TriggerKwargsCipher>(), s.GetRequiredService<TimeProvider>())
             {
                 Executors = options.Executors,
             };

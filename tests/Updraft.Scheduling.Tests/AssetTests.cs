@@ -198,6 +198,7 @@ public abstract class AssetTests
         var (engine, executor) = o.NewScheduler();
         var triggerer = new Triggering.Triggerer(
             o.Database,
+            o.Context.TriggerKwargs,
             new Triggering.TriggererOptions { PollInterval = TimeSpan.FromMilliseconds(100), LogFolder = o.LogFolder },
             TimeProvider.System,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Triggering.Triggerer>.Instance);
@@ -219,13 +220,34 @@ public abstract class AssetTests
             Assert.True(File.Exists(Path.Combine(inbox, "processed", "orders_1.csv")));
             Assert.True(File.Exists(Path.Combine(inbox, "ignored.txt")));
 
-            // Processing the unchanged DAG again keeps the watcher's trigger (the triggerer keeps running it).
+            // The watcher's arguments are stored as a Fernet token under [core] fernet_key, not as readable JSON.
             await using var connection = await o.Database.OpenAsync();
+            var stored = await connection.ExecuteScalarAsync<string>("SELECT kwargs FROM triggers");
+            Assert.DoesNotContain("*.csv", stored, StringComparison.Ordinal);
+            Assert.Contains("*.csv", o.Context.TriggerKwargs.Decrypt(stored!), StringComparison.Ordinal);
+
+            // Processing the unchanged DAG again keeps the watcher's trigger (the triggerer keeps running it), though
+            // its arguments would encrypt to another token; so does a plain row stored before they were encrypted.
             var triggerId = await connection.ExecuteScalarAsync<long>("SELECT trigger_id FROM asset_watcher");
             File.SetLastWriteTimeUtc(Path.Combine(o.Context.DagsFolder, "dropped.cs"), TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(1));
             await o.ProcessAsync();
             Assert.Equal(triggerId, await connection.ExecuteScalarAsync<long>("SELECT trigger_id FROM asset_watcher"));
             Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM triggers"));
+            await connection.ExecuteAsync("UPDATE triggers SET kwargs = @plain", new { plain = o.Context.TriggerKwargs.Decrypt(stored!) });
+            File.SetLastWriteTimeUtc(Path.Combine(o.Context.DagsFolder, "dropped.cs"), TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(2));
+            await o.ProcessAsync();
+            Assert.Equal(triggerId, await connection.ExecuteScalarAsync<long>("SELECT trigger_id FROM asset_watcher"));
+            Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM triggers"));
+
+            // Arguments no key of [core] fernet_key decrypts (changed without rotation) do not stop processing: the
+            // watcher's trigger is stored again, readable.
+            var otherKey = new TriggerKwargsCipher(new Core.Secrets.MultiFernet(Core.Configuration.UpdraftConfig.GenerateFernetKey()), TimeProvider.System);
+            await connection.ExecuteAsync("UPDATE triggers SET kwargs = @lost", new { lost = otherKey.Encrypt(o.Context.TriggerKwargs.Decrypt(stored!)) });
+            File.SetLastWriteTimeUtc(Path.Combine(o.Context.DagsFolder, "dropped.cs"), TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(3));
+            await o.ProcessAsync();
+            Assert.NotEqual(triggerId, await connection.ExecuteScalarAsync<long>("SELECT trigger_id FROM asset_watcher"));
+            Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM triggers"));
+            Assert.Contains("*.csv", o.Context.TriggerKwargs.Decrypt((await connection.ExecuteScalarAsync<string>("SELECT kwargs FROM triggers"))!), StringComparison.Ordinal);
 
             // A DAG that is gone watches nothing: its watcher and the watcher's trigger go with it.
             File.Delete(Path.Combine(o.Context.DagsFolder, "dropped.cs"));
@@ -288,6 +310,7 @@ public abstract class AssetTests
         var triggers = new TriggerStore(o.Database);
         var triggerer = new Triggering.Triggerer(
             o.Database,
+            o.Context.TriggerKwargs,
             new Triggering.TriggererOptions { LogFolder = o.LogFolder },
             TimeProvider.System,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Triggering.Triggerer>.Instance);
@@ -369,7 +392,7 @@ public abstract class AssetTests
 
         // Deferred as a worker's execution API call leaves it; the triggerer of the other process fires it.
         var trigger = new Updraft.Core.Triggers.DateTimeTrigger(TimeProvider.System.GetUtcNow().AddHours(1));
-        await triggers.DeferAsync(key, 1, new TriggerDeferral(trigger.TypeName, trigger.Serialize().ToJsonString(), "execute", null, null), TimeProvider.System.GetUtcNow());
+        await triggers.DeferAsync(key, 1, new TriggerDeferral(trigger.TypeName, trigger.Serialize().ToJsonString(), "execute", null, null), o.Context.TriggerKwargs, TimeProvider.System.GetUtcNow());
         var woken = await WokenAsync(other, engine, async () =>
         {
             await using var connection = await other.OpenAsync();
@@ -451,6 +474,7 @@ public abstract class AssetTests
         var starts = 0;
         using var triggerer = new Triggering.Triggerer(
             o.Database,
+            o.Context.TriggerKwargs,
             new Triggering.TriggererOptions { LogFolder = o.LogFolder, WatcherRetryDelay = TimeSpan.FromSeconds(1), WatcherMaxRetryDelay = TimeSpan.FromSeconds(5) },
             clock,
             log)

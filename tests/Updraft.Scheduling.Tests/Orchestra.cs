@@ -73,7 +73,7 @@ public sealed class Orchestra : IAsyncDisposable
 
     public async Task ProcessAsync()
     {
-        var bag = await new DagProcessor(Context.NewLoader(), Context.DagFolders, Database, TimeProvider.System).RunOnceAsync();
+        var bag = await new DagProcessor(Context.NewLoader(), Context.DagFolders, Database, Context.TriggerKwargs, TimeProvider.System).RunOnceAsync();
         Assert.True(bag.ImportErrors.Count == 0, string.Join("\n", bag.ImportErrors));
     }
 

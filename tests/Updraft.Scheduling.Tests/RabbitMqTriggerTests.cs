@@ -93,6 +93,7 @@ public sealed class RabbitMqTriggerTests(RabbitMqServer server, PostgresServer p
         var (engine, _) = o.NewScheduler();
         var triggerer = new Triggerer(
             o.Database,
+            o.Context.TriggerKwargs,
             new TriggererOptions { PollInterval = TimeSpan.FromMilliseconds(100), LogFolder = o.LogFolder },
             TimeProvider.System,
             NullLogger<Triggerer>.Instance)

@@ -402,7 +402,7 @@ public abstract class SchedulerTests
             """));
         o.WriteDag("plain.cs", Orchestra.DagSource("plain", "dag.Empty(\"a\");"));
         await using var parser = o.Context.NewChildProcessParser();
-        var processor = new Processing.DagProcessor(parser, o.Context.DagFolders, o.Database, TimeProvider.System);
+        var processor = new Processing.DagProcessor(parser, o.Context.DagFolders, o.Database, o.Context.TriggerKwargs, TimeProvider.System);
         Assert.Empty((await processor.RunOnceAsync()).ImportErrors);
         await o.TriggerAsync("stamped", "first");
         WriteShared(o, "v2");
@@ -440,7 +440,7 @@ public abstract class SchedulerTests
         o.WriteDag("other_user.cs", Orchestra.DagSource("other_user", "dag.Empty(Acme.Broken.X.ToString());"));
         o.WriteDag("plain.cs", Orchestra.DagSource("plain", "dag.Empty(\"a\");"));
         await using var parser = o.Context.NewChildProcessParser();
-        var processor = new Processing.DagProcessor(parser, o.Context.DagFolders, o.Database, TimeProvider.System);
+        var processor = new Processing.DagProcessor(parser, o.Context.DagFolders, o.Database, o.Context.TriggerKwargs, TimeProvider.System);
         var parsed = await processor.RunOnceAsync();
 
         Assert.Equal(["plain"], parsed.Dags.Select(d => d.DagId));
@@ -518,7 +518,7 @@ public abstract class SchedulerTests
     {
         await using var o = await NewAsync();
         o.WriteDag("elsewhere.cs", Orchestra.DagSource("elsewhere", "dag.Bash(\"a\", \"echo\").Executor = \"KubernetesExecutor\";"));
-        var processor = new Processing.DagProcessor(o.Context.NewLoader(), o.Context.DagFolders, o.Database, TimeProvider.System) { Executors = ["LocalExecutor"] };
+        var processor = new Processing.DagProcessor(o.Context.NewLoader(), o.Context.DagFolders, o.Database, o.Context.TriggerKwargs, TimeProvider.System) { Executors = ["LocalExecutor"] };
         var parsed = await processor.RunOnceAsync();
         var error = Assert.Single(parsed.ImportErrors);
         Assert.Equal(

@@ -75,6 +75,30 @@ public abstract class TriggererTests
             }
         }
 
+        public sealed class TokenTrigger : Trigger
+        {
+            public string Token { get; init; } = "";
+
+            public override async IAsyncEnumerable<TriggerEvent> RunAsync(TriggerContext context, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+            {
+                await Task.Delay(1, cancellationToken);
+                yield return new TriggerEvent(JsonValue.Create(Token));
+            }
+        }
+
+        public sealed class DefersWithToken(Dag dag, string taskId) : Operator(dag, taskId)
+        {
+            public override Task<object?> ExecuteAsync(TaskContext context)
+            {
+                if (context.TriggerEvent is null)
+                {
+                    context.Defer(new TokenTrigger { Token = "tok-Very-Private" });
+                }
+
+                return Task.FromResult<object?>($"resumed with {context.TriggerEvent!.Payload!.GetValue<string>()}");
+            }
+        }
+
         public sealed class DefersOnHomeMade(Dag dag, string taskId) : Operator(dag, taskId)
         {
             public override Task<object?> ExecuteAsync(TaskContext context)
@@ -96,6 +120,7 @@ public abstract class TriggererTests
 
     private static Triggerer NewTriggerer(Orchestra o, TimeSpan? healthThreshold = null, bool builtInOnly = false, int capacity = 1000) => new(
         o.Database,
+        o.Context.TriggerKwargs,
         new TriggererOptions
         {
             Capacity = capacity,
@@ -153,6 +178,78 @@ public abstract class TriggererTests
         finally
         {
             await triggerer.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task ADeferredTasksTriggerArguments_AreStoredEncrypted_AndReachTheTrigger_AsDoThoseOfAPlainRowFromBefore_OneNoKeyDecrypts_FailsAlone()
+    {
+        await using var o = await NewAsync();
+        o.WriteDag("tokened.cs", DagWith("tokened", """
+            new DefersWithToken(dag, "encrypted");
+            new DefersWithToken(dag, "plain");
+            new DefersWithToken(dag, "rekeyed");
+            """));
+        await o.ProcessAsync();
+        var (engine, executor) = o.NewScheduler();
+        var triggerer = NewTriggerer(o);
+        var started = false;
+        try
+        {
+            var run = await o.TriggerAsync("tokened");
+            await o.RunToCompletionAsync(engine, executor, TimeSpan.FromSeconds(120), afterPass: async () =>
+            {
+                if (started)
+                {
+                    return;
+                }
+
+                await using var connection = await o.Database.OpenAsync();
+                var stored = (await connection.QueryAsync<(long Id, string Kwargs, string TaskId)>(
+                    "SELECT t.id, t.kwargs, ti.task_id FROM triggers t JOIN task_instance ti ON ti.trigger_id = t.id")).ToList();
+                if (stored.Count < 3)
+                {
+                    return;
+                }
+
+                // Both deferrals stored their trigger's arguments as Fernet tokens under [core] fernet_key.
+                Assert.All(stored, t => Assert.DoesNotContain("tok-Very-Private", t.Kwargs, StringComparison.Ordinal));
+
+                // A row written before trigger arguments were encrypted holds the plain JSON: the triggerer still loads it.
+                var plain = stored.Single(t => t.TaskId == "plain");
+                var json = o.Context.TriggerKwargs.Decrypt(plain.Kwargs);
+                Assert.Contains("tok-Very-Private", json, StringComparison.Ordinal);
+                await connection.ExecuteAsync("UPDATE triggers SET kwargs = @json WHERE id = @Id", new { json, plain.Id });
+
+                // One encrypted with a key [core] fernet_key does not hold (changed without rotation) fails its task alone.
+                var otherKey = new TriggerKwargsCipher(new Core.Secrets.MultiFernet(Core.Configuration.UpdraftConfig.GenerateFernetKey()), TimeProvider.System);
+                await connection.ExecuteAsync("UPDATE triggers SET kwargs = @Kwargs WHERE id = @Id", new { Kwargs = otherKey.Encrypt(json), stored.Single(t => t.TaskId == "rekeyed").Id });
+                started = true;
+                await triggerer.StartAsync(CancellationToken.None);
+            });
+
+            Assert.True(started);
+            Assert.Equal("failed", await o.RunStateAsync("tokened", run.RunId));
+            var tis = await o.TasksAsync("tokened", run.RunId);
+            Assert.Equal(
+                (TaskInstanceState.Success, TaskInstanceState.Success, TaskInstanceState.Failed),
+                (tis["encrypted"].State, tis["plain"].State, tis["rekeyed"].State));
+            var log = o.ReadLog("tokened", run.RunId, "rekeyed", 1);
+            Assert.Contains("Trigger failure: the trigger's arguments cannot be decrypted with any key in [core] fernet_key", log, StringComparison.Ordinal);
+            Assert.DoesNotContain("tok-Very-Private", log, StringComparison.Ordinal);
+            foreach (var task in new[] { "encrypted", "plain" })
+            {
+                Assert.Equal(
+                    "\"resumed with tok-Very-Private\"",
+                    await new DatabaseXComStore(o.Database, TimeProvider.System).GetAsync(new(run.DagId, run.RunId, task, -1, "return_value")));
+            }
+        }
+        finally
+        {
+            if (started)
+            {
+                await triggerer.StopAsync(CancellationToken.None);
+            }
         }
     }
 

@@ -6,6 +6,7 @@ using Updraft.Core.Timetables;
 using Updraft.Storage.Database;
 using Updraft.Storage.Queries;
 using Updraft.Storage.Stores;
+using Updraft.Tests.Shared;
 
 namespace Updraft.Storage.Tests;
 
@@ -21,7 +22,7 @@ public abstract class QueryComplianceTests
         await new Migrator(Database, TimeProvider.System).MigrateAsync();
         var dags = new DagStore(Database);
         var runs = new DagRunStore(Database);
-        await dags.SyncAsync([Serialized("alpha"), Serialized("beta"), Serialized("alpha_2")], [], ["/dags/alpha.cs", "/dags/beta.cs", "/dags/alpha_2.cs"], Now);
+        await dags.SyncAsync([Serialized("alpha"), Serialized("beta"), Serialized("alpha_2")], [], ["/dags/alpha.cs", "/dags/beta.cs", "/dags/alpha_2.cs"], TestTriggerKwargs.Cipher, Now);
         await dags.SetPausedAsync("beta", false);
         for (var day = 1; day <= 5; day++)
         {

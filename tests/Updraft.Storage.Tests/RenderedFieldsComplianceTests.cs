@@ -5,6 +5,7 @@ using Updraft.Core.States;
 using Updraft.Core.Timetables;
 using Updraft.Storage.Database;
 using Updraft.Storage.Stores;
+using Updraft.Tests.Shared;
 
 namespace Updraft.Storage.Tests;
 
@@ -27,7 +28,7 @@ public abstract class RenderedFieldsComplianceTests
     private async Task<MetadataDatabase> WithRunsAsync(params int[] days)
     {
         await new Migrator(Database, TimeProvider.System).MigrateAsync();
-        await new DagStore(Database).SyncAsync([Serialized()], [], ["/dags/d.cs"], Now);
+        await new DagStore(Database).SyncAsync([Serialized()], [], ["/dags/d.cs"], TestTriggerKwargs.Cipher, Now);
         var runs = new DagRunStore(Database);
         foreach (var day in days)
         {

@@ -63,7 +63,7 @@ public abstract class StoreComplianceTests
     public async Task Reset_DropsEverythingAndMigrates()
     {
         var db = await MigratedAsync();
-        await new DagStore(db).SyncAsync([Serialized()], [], ["/dags/d.cs"], Now);
+        await new DagStore(db).SyncAsync([Serialized()], [], ["/dags/d.cs"], TestTriggerKwargs.Cipher, Now);
         await new Migrator(db, TimeProvider.System).ResetAsync();
         Assert.Empty(await new DagStore(db).ListAsync());
     }
@@ -72,7 +72,7 @@ public abstract class StoreComplianceTests
     public async Task Sync_NewDag_PausedAtCreationWithFirstVersion()
     {
         var store = new DagStore(await MigratedAsync());
-        await store.SyncAsync([Serialized()], [], ["/dags/d.cs"], Now);
+        await store.SyncAsync([Serialized()], [], ["/dags/d.cs"], TestTriggerKwargs.Cipher, Now);
         var dag = await store.GetAsync("d");
         Assert.NotNull(dag);
         Assert.True(dag.IsPaused);
@@ -85,11 +85,11 @@ public abstract class StoreComplianceTests
     public async Task Sync_ChangedDagOnly_AddsVersionAndKeepsPauseState()
     {
         var store = new DagStore(await MigratedAsync());
-        await store.SyncAsync([Serialized()], [], ["/dags/d.cs"], Now);
+        await store.SyncAsync([Serialized()], [], ["/dags/d.cs"], TestTriggerKwargs.Cipher, Now);
         await store.SetPausedAsync("d", false);
-        await store.SyncAsync([Serialized()], [], ["/dags/d.cs"], Now);
+        await store.SyncAsync([Serialized()], [], ["/dags/d.cs"], TestTriggerKwargs.Cipher, Now);
         Assert.Equal(1, (await store.GetAsync("d"))!.LatestVersion);
-        await store.SyncAsync([Serialized(bashCommand: "echo changed")], [], ["/dags/d.cs"], Now);
+        await store.SyncAsync([Serialized(bashCommand: "echo changed")], [], ["/dags/d.cs"], TestTriggerKwargs.Cipher, Now);
         var dag = (await store.GetAsync("d"))!;
         Assert.Equal(2, dag.LatestVersion);
         Assert.False(dag.IsPaused);
@@ -101,11 +101,11 @@ public abstract class StoreComplianceTests
     public async Task Sync_DagRemovedFromFile_Deactivated_ImportErrorsReplaced()
     {
         var store = new DagStore(await MigratedAsync());
-        await store.SyncAsync([Serialized()], [], ["/dags/d.cs"], Now);
-        await store.SyncAsync([], [("/dags/d.cs", 3, "CS1002: ; expected")], ["/dags/d.cs"], Now);
+        await store.SyncAsync([Serialized()], [], ["/dags/d.cs"], TestTriggerKwargs.Cipher, Now);
+        await store.SyncAsync([], [("/dags/d.cs", 3, "CS1002: ; expected")], ["/dags/d.cs"], TestTriggerKwargs.Cipher, Now);
         Assert.False((await store.GetAsync("d"))!.IsActive);
         Assert.Equal(("/dags/d.cs", 3, "CS1002: ; expected"), Assert.Single(await store.ImportErrorsAsync()));
-        await store.SyncAsync([Serialized()], [], ["/dags/d.cs"], Now);
+        await store.SyncAsync([Serialized()], [], ["/dags/d.cs"], TestTriggerKwargs.Cipher, Now);
         Assert.Empty(await store.ImportErrorsAsync());
         Assert.True((await store.GetAsync("d"))!.IsActive);
     }
@@ -128,7 +128,7 @@ public abstract class StoreComplianceTests
     public async Task StartableQueued_SkipsFullGroupsAndPausedDags_SoNoneStarves()
     {
         var db = await MigratedAsync();
-        await new DagStore(db).SyncAsync([Serialized("full", paused: false), Serialized("other", paused: false), Serialized("asleep", paused: true)], [], ["/dags/full.cs", "/dags/other.cs", "/dags/asleep.cs"], Now);
+        await new DagStore(db).SyncAsync([Serialized("full", paused: false), Serialized("other", paused: false), Serialized("asleep", paused: true)], [], ["/dags/full.cs", "/dags/other.cs", "/dags/asleep.cs"], TestTriggerKwargs.Cipher, Now);
         await using (var connection = await db.OpenAsync())
         {
             await connection.ExecuteAsync("UPDATE dag SET max_active_runs = 1 WHERE dag_id = 'full'");
@@ -569,6 +569,51 @@ public abstract class StoreComplianceTests
     }
 
     [Fact]
+    public async Task TriggerKwargs_EncryptedAtRest_PlainRowsFromBeforeStillRead_AndRotatedWithTheSecrets()
+    {
+        var db = await MigratedAsync();
+        var oldKey = Core.Configuration.UpdraftConfig.GenerateFernetKey();
+        var old = new TriggerKwargsCipher(new Core.Secrets.MultiFernet(oldKey), TimeProvider.System);
+        const string Encrypted = """{"headers":{"Authorization":"Bearer tok-Very-Private"}}""";
+        const string Plain = """{"secret_connection_id":"legacy_hook"}""";
+        await using (var connection = await db.OpenAsync())
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO triggers (classpath, kwargs, created_date) VALUES (@Classpath, @Kwargs, 0)",
+                new[] { new { Classpath = "encrypted", Kwargs = old.Encrypt(Encrypted) }, new { Classpath = "plain", Kwargs = Plain } });
+        }
+
+        async Task<Dictionary<string, string>> StoredAsync()
+        {
+            await using var connection = await db.OpenAsync();
+            return (await connection.QueryAsync<(string Classpath, string Kwargs)>("SELECT classpath, kwargs FROM triggers")).ToDictionary(t => t.Classpath, t => t.Kwargs);
+        }
+
+        async Task<Dictionary<string, string>> LoadedAsync(TriggerKwargsCipher cipher)
+        {
+            await using var connection = await db.OpenAsync();
+            var ids = (await connection.QueryAsync<long>("SELECT id FROM triggers")).ToList();
+            return (await new TriggerStore(db).GetManyAsync(ids, cipher)).ToDictionary(t => t.Classpath, t => t.Kwargs);
+        }
+
+        var stored = await StoredAsync();
+        Assert.DoesNotContain("tok-Very-Private", stored["encrypted"], StringComparison.Ordinal);
+        Assert.Equal(Plain, stored["plain"]);
+        Assert.Equal(new Dictionary<string, string> { ["encrypted"] = Encrypted, ["plain"] = Plain }, await LoadedAsync(old));
+
+        // Rotation re-encrypts both (the plain one too) with the new key, with the connections and variables.
+        var newKey = Core.Configuration.UpdraftConfig.GenerateFernetKey();
+        await new SecretStore(db, new Core.Secrets.MultiFernet(oldKey), TimeProvider.System).SetVariableAsync("api_key", "key-123456");
+        Assert.Equal(3, await new SecretStore(db, new Core.Secrets.MultiFernet($"{newKey},{oldKey}"), TimeProvider.System).RotateAsync());
+        stored = await StoredAsync();
+        Assert.All(stored.Values, kwargs => Assert.DoesNotContain("Private", kwargs, StringComparison.Ordinal));
+        Assert.DoesNotContain("legacy_hook", stored["plain"], StringComparison.Ordinal);
+        var newOnly = new TriggerKwargsCipher(new Core.Secrets.MultiFernet(newKey), TimeProvider.System);
+        Assert.Equal(new Dictionary<string, string> { ["encrypted"] = Encrypted, ["plain"] = Plain }, await LoadedAsync(newOnly));
+        Assert.All(stored.Values, kwargs => Assert.Throws<Core.Secrets.InvalidTokenException>(() => old.Decrypt(kwargs)));
+    }
+
+    [Fact]
     public async Task Imports_BadEntry_NothingWritten()
     {
         var db = await MigratedAsync();
@@ -603,7 +648,7 @@ public abstract class StoreComplianceTests
     public async Task CreateRun_BadRunId_Refused()
     {
         var db = await MigratedAsync();
-        await new DagStore(db).SyncAsync([Serialized()], [], ["/dags/d.cs"], Now);
+        await new DagStore(db).SyncAsync([Serialized()], [], ["/dags/d.cs"], TestTriggerKwargs.Cipher, Now);
         var error = await Assert.ThrowsAsync<ArgumentException>(() => new DagRunStore(db).CreateAsync(Serialized(), 1, "my run", DagRunType.Manual, Info(1), null, DagRunState.Running, Now));
         Assert.Contains("Run id 'my run' is not allowed", error.Message);
         Assert.Empty(await new DagRunStore(db).ListAsync("d", null, 10));
@@ -619,7 +664,7 @@ public abstract class StoreComplianceTests
         Assert.NotEqual(dead, alive);
         Assert.Equal([alive], (await jobs.RunningAsync("SchedulerJob", dead)).Select(j => j.Id));
 
-        await new DagStore(db).SyncAsync([Serialized("d", paused: false)], [], ["/dags/d.cs"], Now);
+        await new DagStore(db).SyncAsync([Serialized("d", paused: false)], [], ["/dags/d.cs"], TestTriggerKwargs.Cipher, Now);
         var run = await new DagRunStore(db).CreateAsync(Serialized(), 1, "r", DagRunType.Manual, Info(1), null, DagRunState.Running, Now);
         var (a, b) = (new TaskInstanceKey("d", "r", "a"), new TaskInstanceKey("d", "r", "b"));
         var tasks = new TaskInstanceStore(db);
@@ -650,7 +695,7 @@ public abstract class StoreComplianceTests
     {
         var db = await MigratedAsync();
         var dags = new DagStore(db);
-        await dags.SyncAsync([Serialized()], [], ["/dags/d.cs"], Now);
+        await dags.SyncAsync([Serialized()], [], ["/dags/d.cs"], TestTriggerKwargs.Cipher, Now);
         await new DagRunStore(db).CreateAsync(Serialized(), 1, "r", DagRunType.Manual, Info(1), null, DagRunState.Running, Now);
         Assert.True(await dags.DeleteAsync("d"));
         Assert.Empty(await new TaskInstanceStore(db).ListForRunAsync("d", "r"));

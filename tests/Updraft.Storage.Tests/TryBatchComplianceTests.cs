@@ -6,6 +6,7 @@ using Updraft.Core.States;
 using Updraft.Core.Timetables;
 using Updraft.Storage.Database;
 using Updraft.Storage.Stores;
+using Updraft.Tests.Shared;
 
 namespace Updraft.Storage.Tests;
 
@@ -26,7 +27,7 @@ public abstract class TryBatchComplianceTests
         }
 
         var serialized = DagSerializer.Serialize(dag, new DagDefaults(), "h") with { Fileloc = "/dags/d.cs" };
-        await new DagStore(Database).SyncAsync([serialized], [], ["/dags/d.cs"], Now);
+        await new DagStore(Database).SyncAsync([serialized], [], ["/dags/d.cs"], TestTriggerKwargs.Cipher, Now);
         var run = await new DagRunStore(Database).CreateAsync(serialized, 1, "r", DagRunType.Manual, DagRunInfo.Exact(Now), null, DagRunState.Running, Now);
         var tasks = new TaskInstanceStore(Database);
         foreach (var id in taskIds)
@@ -101,7 +102,7 @@ public abstract class TryBatchComplianceTests
         }
 
         var serialized = DagSerializer.Serialize(dag, new DagDefaults(), "h") with { Fileloc = "/dags/d.cs" };
-        await new DagStore(Database).SyncAsync([serialized], [], ["/dags/d.cs"], Now);
+        await new DagStore(Database).SyncAsync([serialized], [], ["/dags/d.cs"], TestTriggerKwargs.Cipher, Now);
         await new DagRunStore(Database).CreateAsync(serialized, 1, "r", DagRunType.Manual, DagRunInfo.Exact(Now), null, DagRunState.Running, Now);
         await new TaskInstanceStore(Database).TransitionAsync([.. serialized.Tasks.Select(t => new TaskInstanceChange(Key(t.TaskId), TaskInstanceState.None, TaskInstanceState.Scheduled))], Now);
         var seen = new List<int>();

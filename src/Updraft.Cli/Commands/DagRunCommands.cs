@@ -37,7 +37,7 @@ internal static class DagRunCommands
         {
             var ctx = context();
             var database = await ctx.ReadyDatabaseAsync(cancellationToken);
-            var bag = await new DagProcessor(ctx.NewLoader(), ctx.DagFolders, database, ctx.Environment.Time).RunOnceAsync(cancellationToken);
+            var bag = await new DagProcessor(ctx.NewLoader(), ctx.DagFolders, database, ctx.TriggerKwargs, ctx.Environment.Time).RunOnceAsync(cancellationToken);
             ctx.Environment.Out.WriteLine($"Serialized {bag.Dags.Count} DAGs from {bag.Files.Count} files; {bag.ImportErrors.Count} import errors.");
             return 0;
         });
@@ -54,7 +54,7 @@ internal static class DagRunCommands
             return dag;
         }
 
-        await new DagProcessor(ctx.NewLoader(), ctx.DagFolders, database, ctx.Environment.Time).RunOnceAsync(cancellationToken);
+        await new DagProcessor(ctx.NewLoader(), ctx.DagFolders, database, ctx.TriggerKwargs, ctx.Environment.Time).RunOnceAsync(cancellationToken);
         return await store.GetAsync(dagId, cancellationToken) is { IsActive: true } found
             ? found
             : throw new CliException($"DAG '{dagId}' not found.");

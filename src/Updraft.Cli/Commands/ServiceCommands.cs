@@ -155,6 +155,7 @@ internal static class ServiceCommands
             .AddUpdraftStorage(ctx.Database)
             .AddUpdraftOperations()
             .AddSingleton(s => new SecretStore(s.GetRequiredService<MetadataDatabase>(), new Core.Secrets.MultiFernet(config.Get("core", "fernet_key")), ctx.Environment.Time))
+            .AddSingleton(_ => ctx.TriggerKwargs)
             .AddHostedService(_ => new DatabaseStartup(ctx, standalone, scheduler, EnsureAdminAsync));
         var executors = scheduler || processor ? ExecutorSettings.From(config) : [];
         if (scheduler || api)

@@ -106,7 +106,7 @@ internal static class VariablesCommands
         variables.Add(export);
         variables.Add(import);
 
-        var rotate = new Command("rotate-fernet-key", "Re-encrypt stored connections and variables with the first key in [core] fernet_key.");
+        var rotate = new Command("rotate-fernet-key", "Re-encrypt stored connections, variables and trigger arguments with the first key in [core] fernet_key.");
         rotate.SetAction(async (_, cancellationToken) =>
         {
             var ctx = context();

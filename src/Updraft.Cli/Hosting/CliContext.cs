@@ -48,6 +48,9 @@ public sealed class CliContext(CliEnvironment environment)
     public async Task<SecretStore> SecretStoreAsync(CancellationToken cancellationToken = default) =>
         new(await ReadyDatabaseAsync(cancellationToken), new MultiFernet(Config.Get("core", "fernet_key")), Environment.Time);
 
+    /// <summary>What stores triggers' arguments (<c>triggers.kwargs</c>) encrypted with <c>[core] fernet_key</c>, as Airflow does.</summary>
+    public TriggerKwargsCipher TriggerKwargs => new(new MultiFernet(Config.Get("core", "fernet_key")), Environment.Time);
+
     /// <summary>What tasks look variables and connections up in: the environment first, then the metadata database when there is one.</summary>
     public async Task<LayeredSecrets> TaskSecretsAsync(CancellationToken cancellationToken = default)
     {
@@ -288,6 +291,7 @@ public sealed class CliContext(CliEnvironment environment)
             Tokens,
             secrets,
             secrets,
+            TriggerKwargs,
             Environment.Time,
             TimeSpan.FromSeconds(Config.GetDouble("core", "max_task_retry_delay")),
             Config.GetInt("core", "max_num_rendered_ti_fields_per_task"));

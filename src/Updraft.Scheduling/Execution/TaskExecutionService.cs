@@ -21,6 +21,7 @@ public sealed class TaskExecutionService(
     TryTokens tokens,
     IVariableStore variables,
     IConnectionStore connections,
+    TriggerKwargsCipher triggerKwargs,
     TimeProvider timeProvider,
     TimeSpan maxRetryDelay,
     int maxRenderedFieldsPerTask = RenderedFieldsStore.DefaultMaxRunsPerTask) : IExecutionApi
@@ -225,7 +226,7 @@ public sealed class TaskExecutionService(
                 deferral.NextMethod,
                 deferral.NextKwargs?.ToJsonString(),
                 timeoutAt);
-            return await new TriggerStore(database).DeferAsync(Key(id), id.TryNumber, stored, now, cancellationToken);
+            return await new TriggerStore(database).DeferAsync(Key(id), id.TryNumber, stored, triggerKwargs, now, cancellationToken);
         });
 
     public Task RequestHumanInputAsync(string token, TryIdentity id, HumanRequest request, CancellationToken cancellationToken = default) =>

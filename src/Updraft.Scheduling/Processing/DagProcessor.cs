@@ -7,9 +7,9 @@ namespace Updraft.Scheduling.Processing;
 /// <summary>
 /// Finds and loads DAG files and records the result in the metadata database: serialized DAG versions,
 /// import errors, DAGs that disappeared, and each DAG's next scheduled run. The scheduler works only from
-/// what this stores.
+/// what this stores. Asset watchers' trigger arguments are stored encrypted with <c>triggerKwargs</c>.
 /// </summary>
-public sealed class DagProcessor(IDagFileParser parser, IReadOnlyList<string> folders, MetadataDatabase database, TimeProvider timeProvider)
+public sealed class DagProcessor(IDagFileParser parser, IReadOnlyList<string> folders, MetadataDatabase database, TriggerKwargsCipher triggerKwargs, TimeProvider timeProvider)
 {
     private readonly DagStore _dags = new(database);
     private readonly DagRunStore _runs = new(database);
@@ -19,8 +19,8 @@ public sealed class DagProcessor(IDagFileParser parser, IReadOnlyList<string> fo
     private readonly DagParsingRequestStore _requests = new(database);
 
     /// <summary>A processor that parses in this process (one-shot commands, tests).</summary>
-    public DagProcessor(DagBagLoader loader, IReadOnlyList<string> folders, MetadataDatabase database, TimeProvider timeProvider)
-        : this(new InProcessDagFileParser(loader), folders, database, timeProvider)
+    public DagProcessor(DagBagLoader loader, IReadOnlyList<string> folders, MetadataDatabase database, TriggerKwargsCipher triggerKwargs, TimeProvider timeProvider)
+        : this(new InProcessDagFileParser(loader), folders, database, triggerKwargs, timeProvider)
     {
     }
 
@@ -58,6 +58,7 @@ public sealed class DagProcessor(IDagFileParser parser, IReadOnlyList<string> fo
             bag.Dags,
             bag.ImportErrors.Select(e => (e.Filename, e.Line, e.Message)).ToList(),
             looked,
+            triggerKwargs,
             now,
             cancellationToken);
         await _dags.DeactivateMissingFilesAsync(looked.ToHashSet(StringComparer.Ordinal), cancellationToken);

@@ -19,6 +19,7 @@ namespace Updraft.Scheduling.Triggering;
 /// </summary>
 public sealed partial class Triggerer(
     MetadataDatabase database,
+    TriggerKwargsCipher triggerKwargs,
     TriggererOptions options,
     TimeProvider timeProvider,
     ILogger<Triggerer> logger) : BackgroundService
@@ -162,7 +163,7 @@ public sealed partial class Triggerer(
             return;
         }
 
-        foreach (var record in await _triggers.GetManyAsync(fresh, cancellationToken))
+        foreach (var record in await _triggers.GetManyAsync(fresh, triggerKwargs, cancellationToken))
         {
             if (record.Task is null && record.WatchedAssetId is null)
             {
@@ -179,6 +180,9 @@ public sealed partial class Triggerer(
         }
     }
 
+    private const string UnreadableKwargs =
+        "the trigger's arguments cannot be decrypted with any key in [core] fernet_key; was the key changed without rotate-fernet-key?";
+
     private async Task RunTriggerAsync(TriggerRecord record, CancellationToken cancellationToken)
     {
         // Started on the thread pool, so a trigger that blocks before its first await holds up no other.
@@ -189,6 +193,12 @@ public sealed partial class Triggerer(
         var name = record.Classpath[(record.Classpath.LastIndexOf('.') + 1)..];
         try
         {
+            if (record.KwargsUnreadable)
+            {
+                await FailAsync(record.Id, log, $"Trigger failure: {UnreadableKwargs}");
+                return;
+            }
+
             var type = await ResolveType(record, cancellationToken);
             if (type is null)
             {
@@ -264,6 +274,11 @@ public sealed partial class Triggerer(
                 var started = timeProvider.GetUtcNow();
                 try
                 {
+                    if (record.KwargsUnreadable)
+                    {
+                        throw new InvalidOperationException(UnreadableKwargs);
+                    }
+
                     var type = await ResolveType(record, cancellationToken)
                         ?? throw new InvalidOperationException($"the trigger type {record.Classpath} is neither one of Updraft's nor defined in the code of DAG {record.WatcherDagId}");
                     var trigger = Trigger.Deserialize(type, JsonNode.Parse(record.Kwargs) as JsonObject ?? []);

@@ -46,6 +46,7 @@ public static class RestApiServiceCollectionExtensions
         Forward<DagWarningStore>(services, host);
         Forward<DagParsingRequestStore>(services, host);
         Forward<AssetStore>(services, host);
+        Forward<TriggerKwargsCipher>(services, host);
         Forward<Core.Runtime.IConnectionStore>(services, host);
         Forward<HitlStore>(services, host);
         Forward<RenderedFieldsStore>(services, host);

@@ -43,7 +43,8 @@ internal static partial class WebhookEndpoints
 
     private static async Task<IResult> ReceiveAsync(string watcherName, HttpContext context, AssetStore assets, TimeProvider time, IServiceProvider services, ILogger logger)
     {
-        var watchers = await assets.WatchersAsync(watcherName, typeof(WebhookTrigger).FullName!, context.RequestAborted);
+        // The watcher's arguments are stored encrypted with [core] fernet_key, as every trigger's are.
+        var watchers = await assets.WatchersAsync(watcherName, typeof(WebhookTrigger).FullName!, services.GetRequiredService<TriggerKwargsCipher>(), context.RequestAborted);
         if (watchers.Count == 0)
         {
             return Detail(404, $"No webhook watcher named '{watcherName}'.");

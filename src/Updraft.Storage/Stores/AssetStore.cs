@@ -29,7 +29,7 @@ public sealed class AssetStore(MetadataDatabase database)
     /// In the DAG processor's transaction: the assets <paramref name="dag"/> is scheduled on and its tasks update (each
     /// asset created, or its URI and group brought up to date), and the DAG's references replaced by these.
     /// </summary>
-    internal static async Task SyncReferencesAsync(DbConnection connection, DbTransaction transaction, SerializedDag dag, long at)
+    internal static async Task SyncReferencesAsync(DbConnection connection, DbTransaction transaction, SerializedDag dag, TriggerKwargsCipher kwargs, long at)
     {
         var condition = dag.AssetExpression is { } expression ? Core.Assets.AssetCondition.FromExpression(expression) : null;
         var scheduled = condition?.Assets.Select(SerializedAsset.From).ToList() ?? [];
@@ -45,7 +45,7 @@ public sealed class AssetStore(MetadataDatabase database)
             at);
         if (scheduled.Count == 0 && produced.Count == 0)
         {
-            await SyncWatchersAsync(connection, transaction, dag, at);
+            await SyncWatchersAsync(connection, transaction, dag, kwargs, at);
             return;
         }
 
@@ -73,7 +73,7 @@ public sealed class AssetStore(MetadataDatabase database)
             "INSERT INTO task_outlet_asset_reference (asset_id, dag_id, task_id, created_at, updated_at) SELECT id, @DagId, @Task, @at, @at FROM asset WHERE name = @Name" + PortableSql.SkipExisting(mySql, "dag_id"),
             produced.Select(p => new { dag.DagId, p.Task, p.Asset.Name, at }),
             transaction);
-        await SyncWatchersAsync(connection, transaction, dag, at);
+        await SyncWatchersAsync(connection, transaction, dag, kwargs, at);
     }
 
     /// <summary>The aliases a DAG is scheduled on (its references replaced by these) and those its tasks add assets to, each created when new.</summary>
@@ -128,16 +128,32 @@ public sealed class AssetStore(MetadataDatabase database)
 
     /// <summary>
     /// The watchers the DAG declares, each with its trigger for the triggerer: a watcher whose trigger is unchanged keeps
-    /// it (and the triggerer running it); a changed or undeclared one has its trigger replaced or removed.
+    /// it (and the triggerer running it); a changed or undeclared one has its trigger replaced or removed. The stored
+    /// arguments are encrypted with <paramref name="kwargs"/> (a new token each time): a watcher is unchanged when
+    /// they decrypt to its arguments. One that no key decrypts counts as changed, so its trigger is stored again.
     /// </summary>
-    private static async Task SyncWatchersAsync(DbConnection connection, DbTransaction transaction, SerializedDag dag, long at)
+    private static async Task SyncWatchersAsync(DbConnection connection, DbTransaction transaction, SerializedDag dag, TriggerKwargsCipher kwargs, long at)
     {
         var declared = dag.AssetWatchers ?? [];
         var existing = (await connection.QueryAsync<(long AssetId, string Asset, string Name, long TriggerId, string? Classpath, string? Kwargs)>(
                 "SELECT w.asset_id, a.name, w.name, w.trigger_id, t.classpath, t.kwargs FROM asset_watcher w JOIN asset a ON a.id = w.asset_id " +
                 "LEFT JOIN triggers t ON t.id = w.trigger_id WHERE w.dag_id = @DagId",
                 new { dag.DagId },
-                transaction)).ToList();
+                transaction))
+            .Select(e => e with { Kwargs = e.Kwargs is null ? null : Readable(kwargs, e.Kwargs) })
+            .ToList();
+        static string? Readable(TriggerKwargsCipher kwargs, string stored)
+        {
+            try
+            {
+                return kwargs.Decrypt(stored);
+            }
+            catch (Core.Secrets.InvalidTokenException)
+            {
+                return null;
+            }
+        }
+
         bool Same(SerializedAssetWatcher d, (long, string Asset, string Name, long, string? Classpath, string? Kwargs) e) =>
             d.Asset == e.Asset && d.Name == e.Name && d.Classpath == e.Classpath && d.Kwargs == e.Kwargs;
         foreach (var old in existing.Where(e => !declared.Any(d => Same(d, e))))
@@ -149,7 +165,7 @@ public sealed class AssetStore(MetadataDatabase database)
         foreach (var watcher in declared.Where(d => !existing.Any(e => Same(d, e))))
         {
             var triggerId = await connection.ExecuteScalarAsync<long>(
-                PortableSql.ReturningId(connection, "INSERT INTO triggers (classpath, kwargs, created_date) VALUES (@Classpath, @Kwargs, @at)"), new { watcher.Classpath, watcher.Kwargs, at }, transaction);
+                PortableSql.ReturningId(connection, "INSERT INTO triggers (classpath, kwargs, created_date) VALUES (@Classpath, @Kwargs, @at)"), new { watcher.Classpath, Kwargs = kwargs.Encrypt(watcher.Kwargs), at }, transaction);
             if (await connection.ExecuteScalarAsync<long?>(
                     "SELECT w.trigger_id FROM asset_watcher w JOIN asset a ON a.id = w.asset_id WHERE a.name = @Asset AND w.name = @Name", new { watcher.Asset, watcher.Name }, transaction)
                 is { } previous)
@@ -570,16 +586,22 @@ public sealed class AssetStore(MetadataDatabase database)
     /// <summary>
     /// The watchers named <paramref name="name"/> whose trigger is of type <paramref name="classpath"/> (webhooks): asset
     /// id and name, the trigger's arguments, the DAG that declares the watcher and whether that DAG is paused (a paused
-    /// DAG's watchers are inactive, as the triggerer's are: <see cref="TriggerStore.HeldAsync"/>).
+    /// DAG's watchers are inactive, as the triggerer's are: <see cref="TriggerStore.HeldAsync"/>). The arguments are
+    /// decrypted with <paramref name="kwargs"/>.
     /// </summary>
-    public async Task<IReadOnlyList<(long AssetId, string AssetName, string Kwargs, string DagId, bool Paused)>> WatchersAsync(string name, string classpath, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<(long AssetId, string AssetName, string Kwargs, string DagId, bool Paused)>> WatchersAsync(
+        string name,
+        string classpath,
+        TriggerKwargsCipher kwargs,
+        CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(kwargs);
         await using var connection = await database.OpenAsync(cancellationToken);
         return [.. (await connection.QueryAsync<(long, string, string, string, long)>(
             "SELECT w.asset_id, a.name, t.kwargs, w.dag_id, CASE WHEN d.is_paused = 1 THEN 1 ELSE 0 END FROM asset_watcher w JOIN asset a ON a.id = w.asset_id " +
             "JOIN triggers t ON t.id = w.trigger_id LEFT JOIN dag d ON d.dag_id = w.dag_id WHERE w.name = @name AND t.classpath = @classpath ORDER BY w.asset_id",
             new { name, classpath }))
-            .Select(w => (w.Item1, w.Item2, w.Item3, w.Item4, w.Item5 == 1))];
+            .Select(w => (w.Item1, w.Item2, kwargs.Decrypt(w.Item3), w.Item4, w.Item5 == 1))];
     }
 
     /// <summary>Asset aliases, filtered by name and paged as the REST API asks.</summary>

@@ -84,12 +84,14 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
         IReadOnlyCollection<SerializedDag> dags,
         IReadOnlyCollection<(string File, int Line, string Message)> importErrors,
         IReadOnlyCollection<string> processedFiles,
+        TriggerKwargsCipher triggerKwargs,
         DateTimeOffset now,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dags);
         ArgumentNullException.ThrowIfNull(importErrors);
         ArgumentNullException.ThrowIfNull(processedFiles);
+        ArgumentNullException.ThrowIfNull(triggerKwargs);
         var at = Micros.From(now);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -139,7 +141,7 @@ public sealed class DagStore(MetadataDatabase database) : IDagStore
                 "INSERT INTO dag_tag (dag_id, name) VALUES (@DagId, @Name)" + database.SkipExisting("name"),
                 dag.Tags.Select(name => new { dag.DagId, Name = name }),
                 transaction);
-            await AssetStore.SyncReferencesAsync(connection, transaction, dag, at);
+            await AssetStore.SyncReferencesAsync(connection, transaction, dag, triggerKwargs, at);
         }
 
         var found = dags.Select(d => d.DagId).ToHashSet(StringComparer.Ordinal);

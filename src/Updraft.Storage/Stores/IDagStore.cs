@@ -14,12 +14,14 @@ public interface IDagStore
     /// <summary>
     /// Records what the DAG processor found: a new serialized version for each DAG whose content changed, the
     /// dag rows (a new DAG starts paused as its serialized form says), DAGs of
-    /// processed files that are gone marked inactive, and import errors replaced for the processed files.
+    /// processed files that are gone marked inactive, and import errors replaced for the processed files. The
+    /// arguments of asset watchers' triggers are stored encrypted with <paramref name="triggerKwargs"/>.
     /// </summary>
     Task SyncAsync(
         IReadOnlyCollection<SerializedDag> dags,
         IReadOnlyCollection<(string File, int Line, string Message)> importErrors,
         IReadOnlyCollection<string> processedFiles,
+        TriggerKwargsCipher triggerKwargs,
         DateTimeOffset now,
         CancellationToken cancellationToken = default);
 

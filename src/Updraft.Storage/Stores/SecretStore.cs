@@ -8,7 +8,8 @@ namespace Updraft.Storage.Stores;
 
 /// <summary>
 /// Connections and variables in the metadata database. Connection passwords and extras and variable values are
-/// stored as Fernet tokens under <c>[core] fernet_key</c>; <see cref="RotateAsync"/> re-encrypts them with its first key.
+/// stored as Fernet tokens under <c>[core] fernet_key</c>; <see cref="RotateAsync"/> re-encrypts them with its first key,
+/// and the triggers' arguments (<see cref="TriggerKwargsCipher"/>) with them.
 /// </summary>
 public sealed class SecretStore(MetadataDatabase database, MultiFernet fernet, TimeProvider timeProvider) : IVariableStore, IConnectionStore
 {
@@ -155,7 +156,10 @@ public sealed class SecretStore(MetadataDatabase database, MultiFernet fernet, T
         return await db.ExecuteAsync("DELETE FROM variable WHERE \"key\" = @key", new { key }) > 0;
     }
 
-    /// <summary>Re-encrypts every stored secret with the first key; returns how many values were rotated.</summary>
+    /// <summary>
+    /// Re-encrypts every stored secret and every trigger's arguments with the first key (plain ones, stored before
+    /// encryption, are encrypted), in one transaction; returns how many values were rotated.
+    /// </summary>
     public async Task<int> RotateAsync(CancellationToken cancellationToken = default)
     {
         var now = timeProvider.GetUtcNow();
@@ -180,6 +184,14 @@ public sealed class SecretStore(MetadataDatabase database, MultiFernet fernet, T
         {
             var val = v.Encrypted == 1 ? fernet.Rotate(v.Val, now) : fernet.Encrypt(v.Val, now);
             await db.ExecuteAsync("UPDATE variable SET val = @val, is_encrypted = 1 WHERE \"key\" = @Key", new { v.Key, val }, transaction);
+            rotated++;
+        }
+
+        var triggerKwargs = new TriggerKwargsCipher(fernet, timeProvider);
+        var triggers = await db.QueryAsync<(long Id, string Kwargs)>("SELECT id, kwargs FROM triggers", transaction: transaction);
+        foreach (var t in triggers)
+        {
+            await db.ExecuteAsync("UPDATE triggers SET kwargs = @kwargs WHERE id = @Id", new { t.Id, kwargs = triggerKwargs.Rotate(t.Kwargs) }, transaction);
             rotated++;
         }
 

@@ -6,7 +6,7 @@ namespace Updraft.Storage.Stores;
 
 /// <summary>
 /// Triggers of deferred task instances (Airflow's trigger table) and the moves around them: a running try defers on a
-/// trigger (one transaction: the trigger stored, the try guarded from running to deferred); triggerers claim triggers
+/// trigger (one transaction: the trigger stored, its arguments encrypted under <c>[core] fernet_key</c>, the try guarded from running to deferred); triggerers claim triggers
 /// nobody alive holds (<c>SKIP LOCKED</c> on PostgreSQL, so several share them); a trigger's event puts its task
 /// instance back to scheduled with its try number kept, guarded on it still waiting on that trigger, so however many
 /// triggerers fire the same trigger the task resumes exactly once.
@@ -22,19 +22,28 @@ public sealed class TriggerStore(MetadataDatabase database)
     /// <summary>
     /// Defers running try <paramref name="tryNumber"/> on a trigger: stored with the resume it names, the task
     /// instance deferred. Returns deferred; none when the task instance was cleared while the try ran (restarting: it
-    /// runs again, no trigger is kept); null when the row is no longer that running try (nothing is written).
+    /// runs again, no trigger is kept); null when the row is no longer that running try (nothing is written). The
+    /// trigger's arguments are stored encrypted with <paramref name="kwargs"/>.
     /// </summary>
-    public async Task<TaskInstanceState?> DeferAsync(TaskInstanceKey key, int tryNumber, TriggerDeferral deferral, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<TaskInstanceState?> DeferAsync(
+        TaskInstanceKey key,
+        int tryNumber,
+        TriggerDeferral deferral,
+        TriggerKwargsCipher kwargs,
+        DateTimeOffset now,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(deferral);
+        ArgumentNullException.ThrowIfNull(kwargs);
+        var stored = kwargs.Encrypt(deferral.Kwargs);
         TaskInstanceTransitions.Require([TaskInstanceState.Running], TaskInstanceState.Deferred);
         TaskInstanceTransitions.Require([TaskInstanceState.Restarting], TaskInstanceState.None);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var triggerId = await connection.ExecuteScalarAsync<long>(
             PortableSql.ReturningId(connection, "INSERT INTO triggers (classpath, kwargs, created_date) VALUES (@Classpath, @Kwargs, @At)"),
-            new { deferral.Classpath, deferral.Kwargs, At = Micros.From(now) },
+            new { deferral.Classpath, Kwargs = stored, At = Micros.From(now) },
             transaction);
         var parameters = new DynamicParameters(new { key.DagId, key.RunId, key.TaskId, key.MapIndex, tryNumber, triggerId, deferral.NextMethod, deferral.NextKwargs });
         parameters.Add("Timeout", Micros.From(deferral.TimeoutAt), System.Data.DbType.Int64);
@@ -118,10 +127,15 @@ public sealed class TriggerStore(MetadataDatabase database)
     private const string NotPausedWatcher =
         "NOT EXISTS (SELECT 1 FROM asset_watcher w JOIN dag d ON d.dag_id = w.dag_id WHERE w.trigger_id = triggers.id AND d.is_paused = 1)";
 
-    /// <summary>Triggers by id, with the task instance each one's deferred try waits on it (none: nothing waits any more).</summary>
-    public async Task<IReadOnlyList<TriggerRecord>> GetManyAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Triggers by id, with the task instance each one's deferred try waits on it (none: nothing waits any more); their
+    /// arguments decrypted with <paramref name="kwargs"/>. One that no key decrypts comes back
+    /// <see cref="TriggerRecord.KwargsUnreadable"/>, so it fails alone and the others still run.
+    /// </summary>
+    public async Task<IReadOnlyList<TriggerRecord>> GetManyAsync(IReadOnlyCollection<long> ids, TriggerKwargsCipher kwargs, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(kwargs);
         var found = new List<TriggerRecord>(ids.Count);
         await using var connection = await database.OpenAsync(cancellationToken);
         foreach (var chunk in ids.Chunk(500))
@@ -139,7 +153,17 @@ public sealed class TriggerStore(MetadataDatabase database)
                 Ids(chunk)));
         }
 
-        return found;
+        return [.. found.Select(t =>
+        {
+            try
+            {
+                return t with { Kwargs = kwargs.Decrypt(t.Kwargs) };
+            }
+            catch (Core.Secrets.InvalidTokenException)
+            {
+                return t with { Kwargs = "", KwargsUnreadable = true };
+            }
+        })];
     }
 
     /// <summary>
@@ -280,7 +304,7 @@ public sealed class TriggerStore(MetadataDatabase database)
     }
 }
 
-/// <summary>What a try defers on: the trigger's type and JSON arguments, where it resumes, and when the wait times out.</summary>
+/// <summary>What a try defers on: the trigger's type and JSON arguments (plain: the store encrypts them), where it resumes, and when the wait times out.</summary>
 public sealed record TriggerDeferral(string Classpath, string Kwargs, string NextMethod, string? NextKwargs, DateTimeOffset? TimeoutAt);
 
 /// <summary>A trigger that fired (its event's payload as JSON), or failed (<see cref="Failed"/>, the event carrying the error).</summary>
@@ -290,7 +314,7 @@ public sealed record TriggerFiring(long TriggerId, string? Event, bool Failed = 
     public static string Error(string message) => new System.Text.Json.Nodes.JsonObject { ["error"] = message }.ToJsonString();
 }
 
-/// <summary>A stored trigger, and the deferred try waiting on it (null task: nothing waits on it any more).</summary>
+/// <summary>A stored trigger (its arguments decrypted), and the deferred try waiting on it (null task: nothing waits on it any more).</summary>
 public sealed record TriggerRecord
 {
     public long Id { get; init; }
@@ -298,6 +322,12 @@ public sealed record TriggerRecord
     public string Classpath { get; init; } = "";
 
     public string Kwargs { get; init; } = "{}";
+
+    /// <summary>
+    /// Whether the stored arguments could not be decrypted with any key of <c>[core] fernet_key</c> (the key was
+    /// changed without <c>rotate-fernet-key</c>); <see cref="Kwargs"/> is then empty.
+    /// </summary>
+    public bool KwargsUnreadable { get; init; }
 
     public long CreatedDateMicros { get; init; }
 

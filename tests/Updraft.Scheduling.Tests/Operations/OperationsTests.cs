@@ -7,6 +7,7 @@ using Updraft.Scheduling.Operations;
 using Updraft.Storage;
 using Updraft.Storage.Database;
 using Updraft.Storage.Stores;
+using Updraft.Tests.Shared;
 
 namespace Updraft.Scheduling.Tests.Operations;
 
@@ -29,7 +30,7 @@ public sealed class OperationsTests : IAsyncLifetime
         dag.Params.Add("n", new Param(1, ParamType.Integer));
         var extract = dag.Bash("extract", "true");
         _ = extract >> dag.Bash("load", "true");
-        await Get<IDagStore>().SyncAsync([DagSerializer.Serialize(dag, new DagDefaults(), "h") with { Fileloc = "/dags/etl.cs" }], [], ["/dags/etl.cs"], TimeProvider.System.GetUtcNow());
+        await Get<IDagStore>().SyncAsync([DagSerializer.Serialize(dag, new DagDefaults(), "h") with { Fileloc = "/dags/etl.cs" }], [], ["/dags/etl.cs"], TestTriggerKwargs.Cipher, TimeProvider.System.GetUtcNow());
     }
 
     public async Task DisposeAsync()
@@ -114,7 +115,7 @@ public sealed class OperationsTests : IAsyncLifetime
         create.Then(work).Then(delete);
         login.Then(work);
         unrelated.Then(report);
-        await Get<IDagStore>().SyncAsync([DagSerializer.Serialize(dag, new DagDefaults(), "h") with { Fileloc = "/dags/infra.cs" }], [], ["/dags/etl.cs", "/dags/infra.cs"], TimeProvider.System.GetUtcNow());
+        await Get<IDagStore>().SyncAsync([DagSerializer.Serialize(dag, new DagDefaults(), "h") with { Fileloc = "/dags/infra.cs" }], [], ["/dags/etl.cs", "/dags/infra.cs"], TestTriggerKwargs.Cipher, TimeProvider.System.GetUtcNow());
         await Get<DagService>().SetPausedAsync("infra", false, Api);
         await Get<DagRunService>().TriggerAsync(new("infra") { RunId = "r" }, Api);
 

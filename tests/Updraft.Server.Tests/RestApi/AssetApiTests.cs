@@ -265,6 +265,12 @@ public abstract class AssetApiTests : IAsyncLifetime
             // No triggerer holds a webhook watcher: its deliveries come to the API server.
             var (total, unclaimed) = await new TriggerStore(_api.Orchestra.Database).CountAsync();
             Assert.Equal((0, 0), (total, unclaimed));
+
+            // The watcher's arguments are stored encrypted with [core] fernet_key, as every trigger's are.
+            var stored = await Dapper.SqlMapper.ExecuteScalarAsync<string>(
+                connection, "SELECT t.kwargs FROM triggers t JOIN asset_watcher w ON w.trigger_id = t.id WHERE w.name = 'github_push'");
+            Assert.DoesNotContain("github_hook", stored, StringComparison.Ordinal);
+            Assert.StartsWith("gAAAAA", stored, StringComparison.Ordinal);
         }
 
         using var accepted = await PostWebhookAsync("github_push", body, Sign(body, Secret));

@@ -209,6 +209,7 @@ public abstract class HitlApiTests : IAsyncLifetime
 
     private static Triggerer NewTriggerer(Orchestra o) => new(
         o.Database,
+        o.Context.TriggerKwargs,
         new TriggererOptions { PollInterval = TimeSpan.FromMilliseconds(100), LogFolder = o.LogFolder },
         TimeProvider.System,
         NullLogger<Triggerer>.Instance);

@@ -61,7 +61,7 @@ public sealed class RestApiSecurityTests : IAsyncLifetime
     public async Task ImportErrors_OnlyOfFilesWithReadableDags()
     {
         _api.Orchestra.WriteDag("broken.cs", "this is not C#");
-        await new Scheduling.Processing.DagProcessor(_api.Orchestra.Context.NewLoader(), _api.Orchestra.Context.DagFolders, _api.Orchestra.Database, TimeProvider.System).RunOnceAsync();
+        await new Scheduling.Processing.DagProcessor(_api.Orchestra.Context.NewLoader(), _api.Orchestra.Context.DagFolders, _api.Orchestra.Database, _api.Orchestra.Context.TriggerKwargs, TimeProvider.System).RunOnceAsync();
         var admin = await _api.AsAsync("admin");
         Assert.Single((await admin.GetFromJsonAsync<JsonObject>("api/v2/importErrors"))!["import_errors"]!.AsArray());
         Assert.Empty((await (await _api.AsAsync("ann")).GetFromJsonAsync<JsonObject>("api/v2/importErrors"))!["import_errors"]!.AsArray());

@@ -79,6 +79,7 @@ public sealed class RestApiServer : IAsyncDisposable
             .AddUpdraftStorage(orchestra.Database)
             .AddUpdraftOperations()
             .AddSingleton(s => new SecretStore(orchestra.Database, new Core.Secrets.MultiFernet(config.Get("core", "fernet_key")), TimeProvider.System))
+            .AddSingleton(orchestra.Context.TriggerKwargs)
             .BuildServiceProvider();
         var users = services.GetRequiredService<UserStore>();
         var roles = services.GetRequiredService<RoleStore>();

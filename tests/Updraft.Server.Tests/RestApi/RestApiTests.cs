@@ -405,7 +405,7 @@ public abstract class RestApiTests : IAsyncLifetime
         var context = _api.Orchestra.Context;
         await using var parser = context.NewChildProcessParser();
         using var processor = new Scheduling.Hosting.DagProcessorService(
-            new Scheduling.Processing.DagProcessor(parser, context.DagFolders, _api.Orchestra.Database, TimeProvider.System),
+            new Scheduling.Processing.DagProcessor(parser, context.DagFolders, _api.Orchestra.Database, _api.Orchestra.Context.TriggerKwargs, TimeProvider.System),
             context.DagFolders,
             TimeSpan.FromMinutes(10),
             TimeProvider.System,
@@ -763,7 +763,7 @@ public abstract class RestApiTests : IAsyncLifetime
 
     /// <summary>A DAG processor service (its job row beats while it runs) over the test installation's folders.</summary>
     private Scheduling.Hosting.DagProcessorService NewDagProcessorService() => new(
-        new Scheduling.Processing.DagProcessor(_api.Orchestra.Context.NewLoader(), _api.Orchestra.Context.DagFolders, _api.Orchestra.Database, TimeProvider.System),
+        new Scheduling.Processing.DagProcessor(_api.Orchestra.Context.NewLoader(), _api.Orchestra.Context.DagFolders, _api.Orchestra.Database, _api.Orchestra.Context.TriggerKwargs, TimeProvider.System),
         _api.Orchestra.Context.DagFolders,
         TimeSpan.FromMinutes(1),
         TimeProvider.System,
@@ -772,6 +772,7 @@ public abstract class RestApiTests : IAsyncLifetime
 
     private Scheduling.Triggering.Triggerer NewTriggerer(TimeProvider time) => new(
         _api.Orchestra.Database,
+        _api.Orchestra.Context.TriggerKwargs,
         new Scheduling.Triggering.TriggererOptions { LogFolder = _api.Orchestra.LogFolder },
         time,
         Microsoft.Extensions.Logging.Abstractions.NullLogger<Scheduling.Triggering.Triggerer>.Instance);

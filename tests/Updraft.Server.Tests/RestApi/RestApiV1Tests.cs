@@ -197,7 +197,7 @@ public abstract class RestApiV1Tests : IAsyncLifetime
         AirflowSchemas.AssertMatches("EventLog", await GetAsync($"api/v1/eventLogs/{events["event_logs"]![0]!["event_log_id"]}"), AirflowSchemas.V1);
 
         _api.Orchestra.WriteDag("broken.cs", "this is not C#");
-        await new Scheduling.Processing.DagProcessor(_api.Orchestra.Context.NewLoader(), _api.Orchestra.Context.DagFolders, _api.Orchestra.Database, TimeProvider.System).RunOnceAsync();
+        await new Scheduling.Processing.DagProcessor(_api.Orchestra.Context.NewLoader(), _api.Orchestra.Context.DagFolders, _api.Orchestra.Database, _api.Orchestra.Context.TriggerKwargs, TimeProvider.System).RunOnceAsync();
         var errors = await GetAsync("api/v1/importErrors");
         AirflowSchemas.AssertMatches("ImportErrorCollection", errors, AirflowSchemas.V1);
         Assert.EndsWith("broken.cs", errors["import_errors"]![0]!["filename"]!.GetValue<string>(), StringComparison.Ordinal);
