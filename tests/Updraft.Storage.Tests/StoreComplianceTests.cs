@@ -396,7 +396,7 @@ public abstract class StoreComplianceTests
         foreach (var key in keys[..2])
         {
             Assert.True(await store.StartAsync(key, 1, "host", 42, Now));
-            Assert.Equal(TaskInstanceState.Deferred, await new TriggerStore(db).DeferAsync(key, 1, new TriggerDeferral("DateTimeTrigger", "{}", "execute_complete", null, null), Now));
+            Assert.Equal(TaskInstanceState.Deferred, await new TriggerStore(db).DeferAsync(key, 1, new TriggerDeferral("DateTimeTrigger", "{}", "execute_complete", null, null), TestTriggerKwargs.Cipher, Now));
         }
 
         // And one of the default pool, so that admission always has a candidate to offer.

@@ -64,7 +64,7 @@ public abstract class PoolApiTests : IAsyncLifetime
             Assert.True(await tasks.StartAsync(key, 1, "host", 42, TimeProvider.System.GetUtcNow()));
         }
 
-        Assert.Equal(TaskInstanceState.Deferred, await new TriggerStore(o.Database).DeferAsync(keys[0], 1, new TriggerDeferral("DateTimeTrigger", "{}", "execute_complete", null, null), TimeProvider.System.GetUtcNow()));
+        Assert.Equal(TaskInstanceState.Deferred, await new TriggerStore(o.Database).DeferAsync(keys[0], 1, new TriggerDeferral("DateTimeTrigger", "{}", "execute_complete", null, null), o.Context.TriggerKwargs, TimeProvider.System.GetUtcNow()));
 
         // Included: the deferred slots are occupied, so 5 - (1 running + 2 deferred) are open.
         Assert.Equal((true, 1, 0, 1, 2, 3, 2), Counts(await GetAsync(op, "api/v2/pools/deferring")));
