@@ -11,9 +11,14 @@ public sealed class SqliteTestFile(string prefix = "updraft-test") : IDisposable
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { "", "-wal", "-shm", "-wake" })
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
         {
             File.Delete(Path + suffix);
+        }
+
+        if (Directory.Exists(Path + "-wake"))
+        {
+            Directory.Delete(Path + "-wake", recursive: true);
         }
     }
 }

@@ -26,7 +26,8 @@ public sealed class MetadataDatabase
         Description = description;
         if (dialect == SqlDialect.Sqlite)
         {
-            _wakeFile = new SqliteConnectionStringBuilder(connectionString).DataSource + "-wake";
+            // In a folder of its own: a watch of the database's folder would also see every write to the WAL.
+            _wakeFile = Path.Combine(new SqliteConnectionStringBuilder(connectionString).DataSource + "-wake", "wake");
         }
     }
 
@@ -196,8 +197,8 @@ public sealed class MetadataDatabase
 
     /// <summary>
     /// After a commit that schedulers in other processes should see at once (a trigger fired, an asset event queued a
-    /// DAG): on SQLite, which has no <c>NOTIFY</c>, writes a byte to the file beside the database
-    /// (<c>updraft.db-wake</c>) that every scheduler on that database watches. Nothing elsewhere (PostgreSQL's
+    /// DAG): on SQLite, which has no <c>NOTIFY</c>, writes a byte to the wake file in the folder beside the database
+    /// (<c>updraft.db-wake/wake</c>) that every scheduler on that database watches. Nothing elsewhere (PostgreSQL's
     /// <see cref="NotifySchedulers"/> went with the transaction). Never throws: if the file cannot be written, the
     /// schedulers' poll still finds the work.
     /// </summary>
@@ -211,6 +212,7 @@ public sealed class MetadataDatabase
         try
         {
             // A write, not a touch of the time stamp: inotify reports it as a modification on every file system.
+            Directory.CreateDirectory(Path.GetDirectoryName(_wakeFile)!);
             using var file = new FileStream(_wakeFile, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
             file.WriteByte(1);
         }
@@ -260,13 +262,11 @@ public sealed class MetadataDatabase
         var folder = Path.GetDirectoryName(wakeFile)!;
         Directory.CreateDirectory(folder);
         var lost = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
-        // The folder's other files (the WAL above all) change on every commit: the watch sees those too and drops
-        // them by name, so its buffer is larger than the default. Should it still overflow, a wake-up may have been
-        // lost among the dropped events: wake anyway and keep watching.
+        // The folder holds the wake file alone, so the watch sees nothing else. Should its buffer overflow all the
+        // same, a wake-up may have been lost: wake anyway and keep watching.
         using var watcher = new FileSystemWatcher(folder, Path.GetFileName(wakeFile))
         {
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size,
-            InternalBufferSize = 64 * 1024,
         };
         watcher.Changed += (_, _) => notified();
         watcher.Created += (_, _) => notified();
