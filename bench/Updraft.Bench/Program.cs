@@ -31,6 +31,11 @@ if (args.Length >= 2 && args[0] == "triggerer")
     return await TriggererBench.RunAsync(args[1..]);
 }
 
+if (args.Length >= 2 && args[0] == "wake-watch")
+{
+    return await WakeWatchBench.RunAsync(args[1..]);
+}
+
 if (args.Length >= 1 && args[0] == "ui")
 {
     return await UiBench.RunAsync(args[1..]);
@@ -41,7 +46,7 @@ if (args.Length >= 3 && args[0] == "api")
     return await ApiBench.RunAsync(args[1..]);
 }
 
-Console.Error.WriteLine("usage: Updraft.Bench generate DIR N | load DIR CACHE | scheduler SCENARIO [sqlite|postgres] | triggerer N [sqlite|postgres] | assets [sqlite|postgres] | api sqlite|postgres FILE | ui [sqlite|postgres]");
+Console.Error.WriteLine("usage: Updraft.Bench generate DIR N | load DIR CACHE | scheduler SCENARIO [sqlite|postgres] | triggerer N [sqlite|postgres] | assets [sqlite|postgres] | wake-watch N | api sqlite|postgres FILE | ui [sqlite|postgres]");
 return 2;
 
 static void Generate(string directory, int count)
