@@ -140,20 +140,8 @@ public sealed class AssetStore(MetadataDatabase database)
                 "LEFT JOIN triggers t ON t.id = w.trigger_id WHERE w.dag_id = @DagId",
                 new { dag.DagId },
                 transaction))
-            .Select(e => e with { Kwargs = e.Kwargs is null ? null : Readable(kwargs, e.Kwargs) })
+            .Select(e => e with { Kwargs = e.Kwargs is null ? null : kwargs.TryDecrypt(e.Kwargs) })
             .ToList();
-        static string? Readable(TriggerKwargsCipher kwargs, string stored)
-        {
-            try
-            {
-                return kwargs.Decrypt(stored);
-            }
-            catch (Core.Secrets.InvalidTokenException)
-            {
-                return null;
-            }
-        }
-
         bool Same(SerializedAssetWatcher d, (long, string Asset, string Name, long, string? Classpath, string? Kwargs) e) =>
             d.Asset == e.Asset && d.Name == e.Name && d.Classpath == e.Classpath && d.Kwargs == e.Kwargs;
         foreach (var old in existing.Where(e => !declared.Any(d => Same(d, e))))

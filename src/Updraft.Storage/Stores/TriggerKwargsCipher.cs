@@ -23,6 +23,19 @@ public sealed class TriggerKwargsCipher(MultiFernet fernet, TimeProvider timePro
         return IsPlain(stored) ? stored : fernet.Decrypt(stored, timeProvider.GetUtcNow());
     }
 
+    /// <summary>As <see cref="Decrypt"/>, or null when no key of <c>[core] fernet_key</c> decrypts the row.</summary>
+    public string? TryDecrypt(string stored)
+    {
+        try
+        {
+            return Decrypt(stored);
+        }
+        catch (InvalidTokenException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>A stored row re-encrypted with the first key (a plain row encrypted).</summary>
     public string Rotate(string stored)
     {

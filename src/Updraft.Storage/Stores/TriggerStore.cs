@@ -153,17 +153,7 @@ public sealed class TriggerStore(MetadataDatabase database)
                 Ids(chunk)));
         }
 
-        return [.. found.Select(t =>
-        {
-            try
-            {
-                return t with { Kwargs = kwargs.Decrypt(t.Kwargs) };
-            }
-            catch (Core.Secrets.InvalidTokenException)
-            {
-                return t with { Kwargs = "", KwargsUnreadable = true };
-            }
-        })];
+        return [.. found.Select(t => kwargs.TryDecrypt(t.Kwargs) is { } plain ? t with { Kwargs = plain } : t with { Kwargs = "", KwargsUnreadable = true })];
     }
 
     /// <summary>
